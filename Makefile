@@ -1,0 +1,41 @@
+# MTB: `make run` serves the app with demo data; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export FLASK_APP := mtb
+MTB_PORT ?= 5000
+
+.PHONY: run test bench migrate migration db-upgrade seed scheduler clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+db-upgrade: $(STAMP)
+	$(BIN)/flask db upgrade
+
+run: db-upgrade
+	$(BIN)/flask seed-demo --if-empty
+	@echo ""
+	@echo "  MTB is starting at http://127.0.0.1:$(MTB_PORT)"
+	@echo "  Log in as clinician@example.org, secretary@example.org, chair@example.org,"
+	@echo "  member@example.org or admin@example.org, password: $${MTB_DEMO_PASSWORD:-tumour-board-demo}"
+	@echo "  (Ctrl-C stops the web server and the scheduler)"
+	@echo ""
+	$(BIN)/python -m mtb.serve --port $(MTB_PORT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run
+
+# Regenerate the schema migration from the models (development only, see README).
+migration: $(STAMP)
+	$(BIN)/python -m mtb.devtools.make_migration
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

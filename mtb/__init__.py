@@ -1,0 +1,82 @@
+"""MTB: molecular tumour board. ``create_app`` is the only place the app is assembled."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask, request
+from flask_login import current_user
+
+from mtb.config import Config, database_url, secret_key
+from mtb.extensions import babel, csrf, db, login_manager, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: Blueprints in the order their routes are registered.
+PARTS = (
+    "home", "accounts", "boards", "cases", "meetings", "decisions",
+    "minutes", "notifications", "scheduling", "audit",
+)
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("MTB_INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.from_object(Config)
+    app.config.from_prefixed_env("MTB")
+    if config:
+        app.config.update(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config, app.instance_path)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = secret_key(app.instance_path)
+    app.config["MAX_CONTENT_LENGTH"] = (
+        int(app.config["MAX_UPLOAD_BYTES"]) + int(app.config["MAX_FORM_OVERHEAD_BYTES"])
+    )
+    # Werkzeug also caps in-memory form fields; uploads travel as files, so keep it generous.
+    app.config.setdefault("MAX_FORM_MEMORY_SIZE", 2 * 1024 * 1024)
+    app.config["SESSION_COOKIE_SECURE"] = app.config.get("SESSION_COOKIE_SECURE", False)
+
+    logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
+
+    import mtb.models  # noqa: F401  (the whole schema, before migrate binds)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.session_protection = "strong"
+    babel.init_app(app, locale_selector=_select_locale)
+
+    from mtb import formatting, security, web_errors
+
+    formatting.init_app(app)
+    security.init_app(app)
+    web_errors.init_app(app)
+
+    for part in PARTS:
+        module = __import__(f"mtb.{part}", fromlist=["bp"])
+        __import__(f"mtb.{part}.views")
+        app.register_blueprint(module.bp)
+
+    from mtb import cli
+
+    cli.init_app(app)
+    return app
+
+
+def _select_locale() -> str | None:
+    if current_user and current_user.is_authenticated and current_user.locale:
+        return current_user.locale
+    from flask import current_app
+
+    return request.accept_languages.best_match(current_app.config["LANGUAGES"])

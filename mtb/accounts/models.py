@@ -1,0 +1,87 @@
+"""People and what they may do on each board."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from mtb.db import TimestampMixin, enum_column, utcnow
+from mtb.extensions import db
+from mtb.vocab import Specialty
+
+if TYPE_CHECKING:
+    from mtb.boards.models import Board
+
+
+class Role(enum.StrEnum):
+    """A role is held per board; a chair is a member who signs."""
+
+    CLINICIAN = "clinician"
+    SECRETARY = "secretary"
+    MEMBER = "member"
+    CHAIR = "chair"
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Stored lower-cased; the login name.
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    full_name: Mapped[str] = mapped_column(sa.String(200))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    #: Inactive accounts cannot log in; kept so their history stays attributed.
+    active: Mapped[bool] = mapped_column(default=True)
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    #: The specialty recorded when the person attends a meeting (quorum).
+    specialty: Mapped[Specialty | None] = enum_column(Specialty, nullable=True)
+    #: Consecutive failed logins; each one past the free ones doubles the wait.
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    last_failed_login_at: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
+    #: The previous login: the home page shows decisions published since then.
+    previous_login_at: Mapped[datetime | None]
+    #: Secret in the private calendar feed URL; rotating it revokes old links.
+    calendar_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    locale: Mapped[str | None] = mapped_column(sa.String(8))
+
+    roles: Mapped[list[BoardRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login asks this before logging in
+        return self.active
+
+    def roles_on(self, board_id: int) -> set[Role]:
+        return {r.role for r in self.roles if r.board_id == board_id}
+
+    def has_role(self, board_id: int, *roles: Role) -> bool:
+        held = self.roles_on(board_id)
+        return bool(held & set(roles)) if roles else bool(held)
+
+    def board_ids(self, *roles: Role) -> set[int]:
+        """Boards where the user holds any of ``roles`` (any role if none given)."""
+        return {r.board_id for r in self.roles if not roles or r.role in roles}
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"
+
+
+class BoardRole(db.Model):
+    __tablename__ = "board_roles"
+    __table_args__ = (sa.UniqueConstraint("user_id", "board_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    board_id: Mapped[int] = mapped_column(sa.ForeignKey("boards.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = enum_column(Role)
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="roles")
+    board: Mapped[Board] = relationship(lazy="joined")

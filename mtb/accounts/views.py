@@ -1,0 +1,137 @@
+"""Log in and out, change password; the admin's account pages."""
+
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from mtb.accounts import bp, services
+from mtb.accounts.forms import ChangePasswordForm, LoginForm, UserForm
+from mtb.accounts.models import Role, User
+from mtb.boards import services as boards
+from mtb.errors import InvalidInput
+from mtb.extensions import db, login_manager
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.active else None
+
+
+def admin_required(view):
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _safe_next(target: str | None) -> str:
+    # Only same-site paths: an open redirect after login would be a phishing aid.
+    if target and urlsplit(target).netloc == "" and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("home.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        result = services.authenticate(form.email.data, form.password.data)
+        db.session.commit()
+        if result.user:
+            login_user(result.user)
+            return redirect(_safe_next(request.args.get("next")))
+        form.password.errors.append(result.error)
+        status = 429 if result.retry_after else 200
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current_password.data, form.new_password.data)
+        except InvalidInput as error:
+            getattr(form, error.field).errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("Your password was changed."), "success")
+            return redirect(url_for("home.index"))
+    return render_template("accounts/change_password.html", form=form)
+
+
+@bp.route("/admin/users")
+@admin_required
+def users():
+    return render_template("accounts/users.html", users=services.list_users())
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@admin_required
+def edit_user(user_id: int | None = None):
+    user = db.get_or_404(User, user_id) if user_id else None
+    form = UserForm(obj=user) if request.method == "GET" else UserForm()
+    if request.method == "GET" and user:
+        form.specialty.data = user.specialty.value if user.specialty else ""
+    all_boards = boards.list_boards()
+    if form.validate_on_submit():
+        wanted = {
+            (board.id, role)
+            for board in all_boards
+            for role in Role
+            if request.form.get(f"role-{board.id}-{role.value}")
+        }
+        try:
+            if user is None:
+                if not form.password.data:
+                    raise InvalidInput("password", _("Set a first password for the new account."))
+                user = services.create_user(
+                    form.email.data, form.full_name.data, form.password.data,
+                    is_admin=form.is_admin.data, specialty=form.specialty.data or None,
+                )
+                user.active = form.active.data
+            else:
+                if user.id == current_user.id and not (form.is_admin.data and form.active.data):
+                    raise InvalidInput("is_admin", _("You cannot remove your own administrator access or disable yourself."))
+                services.update_user(
+                    user, full_name=form.full_name.data, active=form.active.data,
+                    is_admin=form.is_admin.data, specialty=form.specialty.data or None,
+                )
+                if form.password.data:
+                    services.set_password(user, form.password.data)
+            services.set_roles(user, wanted)
+        except InvalidInput as error:
+            db.session.rollback()
+            getattr(form, error.field).errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("Account %(email)s saved.", email=user.email), "success")
+            return redirect(url_for("accounts.users"))
+    held = {(r.board_id, r.role.value) for r in user.roles} if user else set()
+    if request.method == "POST":  # re-show what was ticked, not what is stored
+        held = {(b.id, r.value) for b in all_boards for r in Role if request.form.get(f"role-{b.id}-{r.value}")}
+    return render_template(
+        "accounts/edit_user.html", form=form, user=user, boards=all_boards, roles=list(Role), held=held
+    )

@@ -1,0 +1,31 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, IntegerField, StringField, TextAreaField
+from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
+
+
+class BoardSettingsForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    cadence_rrule = StringField(
+        _l("Meeting cadence (RFC 5545 rule)"),
+        description=_l("In the board's time zone. Example: FREQ=WEEKLY;BYDAY=TU;BYHOUR=14;BYMINUTE=0; every other week: add INTERVAL=2."),
+        validators=[DataRequired(), Length(max=255)],
+    )
+    cadence_anchor = DateField(
+        _l("Cadence counts from"),
+        description=_l("The first meeting day of the series; fixes which weeks an every-other-week board meets."),
+        validators=[DataRequired()],
+    )
+    meeting_length_minutes = IntegerField(_l("Meeting length (minutes)"), validators=[DataRequired(), NumberRange(1, 600)])
+    minutes_per_case = IntegerField(_l("Minutes per case"), validators=[DataRequired(), NumberRange(1, 600)])
+    cutoff_hours = IntegerField(
+        _l("Submission cut-off (hours before the meeting)"), validators=[DataRequired(), NumberRange(0, 336)]
+    )
+    location = StringField(_l("Location"), validators=[Optional(), Length(max=200)])
+    video_link = StringField(_l("Video link"), validators=[Optional(), URL(message=_l("Enter a full link starting with https://")), Length(max=500)])
+    quorum_specialties = TextAreaField(
+        _l("Quorum: specialties that must be present"),
+        description=_l("One per line. Alternatives on one line separated by | (molecular_biology|genetics)."),
+        validators=[Optional()],
+    )
+    identity_in_minutes = BooleanField(_l("Show patient identity (name, record number, birth date) in minutes and letters"))

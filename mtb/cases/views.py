@@ -1,0 +1,3 @@
+"""Cases pages."""
+
+from mtb.cases import bp  # noqa: F401

@@ -1,0 +1,68 @@
+"""Configuration defaults. Every key can be overridden by an MTB_* environment
+variable (``MTB_DATABASE_URL``, ``MTB_SECRET_KEY``, ...), read in create_app."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+class Config:
+    #: Where SQLite, the generated secret key and local files live.
+    INSTANCE_PATH: str | None = None
+    #: SQLAlchemy URL; empty means the embedded SQLite file instance/mtb.sqlite3.
+    DATABASE_URL: str = ""
+    SECRET_KEY: str = ""
+    #: Upload size limit in bytes (default 25 MB); bigger requests get a 413 page.
+    MAX_UPLOAD_BYTES: int = 25 * 1024 * 1024
+    #: Extra space for the other form fields that travel with an upload.
+    MAX_FORM_OVERHEAD_BYTES: int = 1024 * 1024
+    #: argon2id cost; the defaults follow RFC 9106's second recommended option.
+    ARGON2_TIME_COST: int = 3
+    ARGON2_MEMORY_COST: int = 64 * 1024
+    ARGON2_PARALLELISM: int = 4
+    #: Failed logins allowed before each further try must wait.
+    LOGIN_FREE_ATTEMPTS: int = 5
+    LOGIN_MAX_DELAY_SECONDS: int = 15 * 60
+    #: SMTP URL (smtp://user:pass@host:port, smtps://, smtp+starttls://); empty logs e-mails.
+    SMTP_URL: str = ""
+    MAIL_FROM: str = "MTB <mtb@localhost>"
+    #: Absolute base URL used in e-mails and calendar feeds.
+    BASE_URL: str = "http://127.0.0.1:5000"
+    DEMO_PASSWORD: str = "tumour-board-demo"
+    BABEL_DEFAULT_LOCALE: str = "en"
+    LANGUAGES: tuple[str, ...] = ("en", "fr")
+    BOARD_TIMEZONE: str = "Europe/Paris"
+    #: Rows per page on list pages.
+    PAGE_SIZE: int = 25
+    SESSION_COOKIE_HTTPONLY: bool = True
+    SESSION_COOKIE_SAMESITE: str = "Lax"
+    REMEMBER_COOKIE_HTTPONLY: bool = True
+    REMEMBER_COOKIE_SAMESITE: str = "Lax"
+    WTF_CSRF_TIME_LIMIT: int | None = None  # a form left open through a meeting must still submit
+    #: Scheduler job cadence in seconds for the outbox sender.
+    OUTBOX_INTERVAL_SECONDS: int = 30
+
+
+def database_url(app_config: dict, instance_path: str) -> str:
+    url = app_config.get("DATABASE_URL") or ""
+    if url:
+        # Heroku-style URLs name the old driver; MTB ships psycopg 3.
+        if url.startswith("postgres://"):
+            url = "postgresql+psycopg://" + url[len("postgres://"):]
+        elif url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        return url
+    return "sqlite:///" + str(Path(instance_path) / "mtb.sqlite3")
+
+
+def secret_key(instance_path: str) -> str:
+    """A key kept in instance/secret_key, made once, so sessions survive restarts."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    os.chmod(path, 0o600)
+    return key

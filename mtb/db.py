@@ -1,0 +1,62 @@
+"""Declarative base, naming convention, SQLite pragmas and column helpers."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> datetime:
+    """Naive UTC now: every timestamp in the database is naive UTC."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def enum_column(enum_cls: type[enum.Enum], **kwargs):
+    """A portable enum column: stored as its value in a VARCHAR on every database."""
+    return mapped_column(
+        sa.Enum(
+            enum_cls,
+            native_enum=False,
+            create_constraint=False,
+            length=32,
+            values_callable=lambda e: [m.value for m in e],
+            validate_strings=True,
+        ),
+        **kwargs,
+    )
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    # SQLite: WAL lets readers work while one writer commits; the busy timeout
+    # makes a second writer wait instead of failing; foreign keys are off by default.
+    module = type(dbapi_connection).__module__
+    if not module.startswith("sqlite3"):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()

@@ -1,0 +1,1 @@
+"""Decisions models (see DESIGN.md)."""

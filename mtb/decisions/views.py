@@ -1,0 +1,3 @@
+"""Decisions pages."""
+
+from mtb.decisions import bp  # noqa: F401

@@ -1,0 +1,72 @@
+"""Jinja filters: times in the board's zone, sizes, labels."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import format_date, format_datetime
+
+
+def to_local(value: datetime, tz: str | None = None) -> datetime:
+    """Naive UTC from the database to an aware datetime in ``tz`` (default board zone)."""
+    zone = ZoneInfo(tz or current_app.config["BOARD_TIMEZONE"])
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(zone)
+
+
+def local_datetime(value: datetime | None, tz: str | None = None, fmt: str = "EEE d MMM yyyy, HH:mm") -> str:
+    if value is None:
+        return ""
+    local = to_local(value, tz)
+    # Babel formats in its own configured zone; hand it the wall time we computed.
+    return format_datetime(local.replace(tzinfo=None), fmt, rebase=False)
+
+
+def local_date(value: date | datetime | None, fmt: str = "d MMM yyyy") -> str:
+    if value is None:
+        return ""
+    return format_date(value, fmt)
+
+
+def filesize(num: int | None) -> str:
+    if num is None:
+        return ""
+    for unit in ("B", "KB", "MB", "GB"):
+        if num < 1024 or unit == "GB":
+            return f"{num:.0f} {unit}" if unit == "B" else f"{num:.1f} {unit}"
+        num /= 1024
+    return str(num)
+
+
+def url_if(endpoint: str, **values) -> str | None:
+    """url_for that answers None when the endpoint does not exist (optional links)."""
+    from flask import url_for
+    from werkzeug.routing import BuildError
+
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
+
+
+def init_app(app) -> None:
+    from flask_babel import get_locale
+    from flask_login import current_user
+
+    from mtb.boards import services as boards
+
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.globals.update(
+        url_if=url_if,
+        get_locale=get_locale,
+        all_boards=boards.list_boards,
+        nav_boards=lambda: boards.boards_of(current_user) if current_user.is_authenticated else [],
+    )
+    app.jinja_env.filters["local_datetime"] = local_datetime
+    app.jinja_env.filters["local_date"] = local_date
+    app.jinja_env.filters["filesize"] = filesize
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

@@ -1,0 +1,122 @@
+"""Board meetings and the cases on their agendas."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from mtb.db import TimestampMixin, enum_column, utcnow
+from mtb.extensions import db
+
+if TYPE_CHECKING:
+    from mtb.accounts.models import User
+    from mtb.boards.models import Board
+    from mtb.cases.models import Case
+
+
+class MeetingStatus(enum.StrEnum):
+    SCHEDULED = "scheduled"
+    #: The agenda is frozen and sent to the board.
+    PUBLISHED = "published"
+    IN_SESSION = "in_session"
+    CLOSED = "closed"
+    #: The chair signed the minutes.
+    SIGNED = "signed"
+    CANCELLED = "cancelled"
+
+
+#: Meetings whose agenda can still receive cases.
+OPEN_STATUSES = (MeetingStatus.SCHEDULED, MeetingStatus.PUBLISHED)
+
+
+class ItemOutcome(enum.StrEnum):
+    PENDING = "pending"
+    DISCUSSED = "discussed"
+    DEFERRED = "deferred"
+
+
+class Meeting(TimestampMixin, db.Model):
+    __tablename__ = "meetings"
+    __table_args__ = (
+        # The scheduler makes one meeting per cadence occurrence, even after a move.
+        sa.UniqueConstraint("board_id", "occurrence_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    board_id: Mapped[int] = mapped_column(sa.ForeignKey("boards.id"), index=True)
+    #: Naive UTC start; shown in the board's time zone.
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    duration_minutes: Mapped[int]
+    location: Mapped[str | None] = mapped_column(sa.String(200))
+    video_link: Mapped[str | None] = mapped_column(sa.String(500))
+    status: Mapped[MeetingStatus] = enum_column(MeetingStatus, default=MeetingStatus.SCHEDULED, index=True)
+    #: The cadence occurrence (naive UTC) this meeting was generated for; None for extra meetings.
+    occurrence_at: Mapped[datetime | None]
+    #: Case submission cut-off, hours before the start (copied from the board, editable per meeting).
+    cutoff_hours: Mapped[int]
+    #: Bumped on every agenda change; a save carrying an older value is a conflict.
+    agenda_version: Mapped[int] = mapped_column(default=1)
+    agenda_published_at: Mapped[datetime | None]
+    #: How many times the agenda was published (1 = first publication).
+    agenda_publications: Mapped[int] = mapped_column(default=0)
+    #: iCalendar SEQUENCE: bumped on every change attendees should see.
+    ical_sequence: Mapped[int] = mapped_column(default=0)
+    cancelled_reason: Mapped[str | None] = mapped_column(sa.String(300))
+    started_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+    board: Mapped[Board] = relationship(lazy="joined")
+    items: Mapped[list[AgendaItem]] = relationship(
+        back_populates="meeting", cascade="all, delete-orphan", order_by="AgendaItem.position",
+        foreign_keys="AgendaItem.meeting_id",
+    )
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.starts_at + timedelta(minutes=self.duration_minutes)
+
+    @property
+    def cutoff_at(self) -> datetime:
+        return self.starts_at - timedelta(hours=self.cutoff_hours)
+
+    def can_view(self, user) -> bool:
+        if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+            return False
+        return user.has_role(self.board_id)
+
+    def can_manage(self, user) -> bool:
+        """Secretaries of the board build agendas and run the meeting."""
+        from mtb.accounts.models import Role
+
+        return self.can_view(user) and user.has_role(self.board_id, Role.SECRETARY)
+
+    def __repr__(self) -> str:
+        return f"<Meeting {self.board_id} {self.starts_at:%Y-%m-%d %H:%M}>"
+
+
+class AgendaItem(db.Model):
+    __tablename__ = "agenda_items"
+    __table_args__ = (sa.UniqueConstraint("meeting_id", "case_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    minutes: Mapped[int]
+    presenter_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    outcome: Mapped[ItemOutcome] = enum_column(ItemOutcome, default=ItemOutcome.PENDING)
+    #: Added past the cut-off by a secretary (urgent case).
+    late_addition: Mapped[bool] = mapped_column(default=False)
+    #: Added or changed after the agenda was first published (shown as a change).
+    changed_after_publication: Mapped[bool] = mapped_column(default=False)
+    #: Carried over from an earlier meeting where it was not discussed.
+    carried_over_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("meetings.id", ondelete="SET NULL"))
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="items", foreign_keys=[meeting_id])
+    case: Mapped[Case] = relationship(lazy="joined")
+    presenter: Mapped[User | None] = relationship(lazy="joined")

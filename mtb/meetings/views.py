@@ -1,0 +1,3 @@
+"""Meetings pages."""
+
+from mtb.meetings import bp  # noqa: F401

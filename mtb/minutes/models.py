@@ -1,0 +1,1 @@
+"""Minutes models (see DESIGN.md)."""

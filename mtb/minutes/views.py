@@ -1,0 +1,3 @@
+"""Minutes pages."""
+
+from mtb.minutes import bp  # noqa: F401

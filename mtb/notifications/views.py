@@ -1,0 +1,3 @@
+"""Notifications pages."""
+
+from mtb.notifications import bp  # noqa: F401

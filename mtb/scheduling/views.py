@@ -1,0 +1,3 @@
+"""Scheduling pages."""
+
+from mtb.scheduling import bp  # noqa: F401

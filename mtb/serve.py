@@ -1,0 +1,47 @@
+"""`make run`: gunicorn for the web, and one scheduler process beside it."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Serve MTB with gunicorn and run its scheduler.")
+    parser.add_argument("--port", default=os.environ.get("MTB_PORT", "5000"))
+    parser.add_argument("--host", default=os.environ.get("MTB_HOST", "127.0.0.1"))
+    parser.add_argument("--workers", default=os.environ.get("MTB_WORKERS", "2"))
+    parser.add_argument("--no-scheduler", action="store_true")
+    args = parser.parse_args()
+
+    children = []
+    if not args.no_scheduler:
+        # The scheduler runs in its own process: web workers never start jobs.
+        children.append(subprocess.Popen([sys.executable, "-m", "flask", "--app", "mtb", "scheduler"]))
+    web = subprocess.Popen([
+        sys.executable, "-m", "gunicorn", "wsgi:app",
+        "--bind", f"{args.host}:{args.port}", "--workers", str(args.workers),
+        "--access-logfile", "-", "--timeout", "120",
+    ])
+    children.append(web)
+
+    def stop(*_):
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        web.wait()
+    finally:
+        stop()
+        for child in children:
+            child.wait(timeout=15)
+
+
+if __name__ == "__main__":
+    main()

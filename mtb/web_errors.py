@@ -1,0 +1,59 @@
+"""Error pages, and turning domain errors that escape a view into the right status."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+
+from mtb.errors import ConflictError, NotAllowed, NotFound
+from mtb.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+def _page(status: int, title: str, message: str):
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(error=title, message=message), status
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def init_app(app) -> None:
+    from flask_babel import gettext as _
+
+    @app.errorhandler(403)
+    @app.errorhandler(NotAllowed)
+    def forbidden(error):
+        message = str(error) if isinstance(error, NotAllowed) and str(error) else _(
+            "You do not have access to this page. If you think you should, ask a board secretary or an administrator."
+        )
+        return _page(403, _("Access denied"), message)
+
+    @app.errorhandler(404)
+    @app.errorhandler(NotFound)
+    def not_found(error):
+        return _page(404, _("Not found"), _("There is nothing here, or nothing you may see."))
+
+    @app.errorhandler(ConflictError)
+    def conflict(error):
+        return _page(409, _("Changed by someone else"), str(error))
+
+    @app.errorhandler(413)
+    def too_large(error):
+        limit_mb = app.config["MAX_UPLOAD_BYTES"] / (1024 * 1024)
+        return _page(
+            413,
+            _("File too large"),
+            _("The upload is larger than the limit of %(mb)d MB. Go back: your other entries are still in the form if your browser kept them; split or compress the file and try again.", mb=limit_mb),
+        )
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return _page(400, _("Form expired"), _("The form could not be verified (it may have been open in another session). Go back, reload the page and submit again."))
+
+    @app.errorhandler(500)
+    def server_error(error):
+        db.session.rollback()
+        log.exception("server error on %s", request.path)
+        return _page(500, _("Something went wrong"), _("The error was logged. Nothing was saved by the last action; please try again."))
