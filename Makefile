@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 db-upgrade: $(STAMP)
-	$(BIN)/flask db upgrade
+	$(BIN)/flask db upgrade heads
 
 run: db-upgrade
 	$(BIN)/flask seed-demo --if-empty

@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
+from mtb.sections import collect
 
 
 def dashboard(user) -> dict:
-    """Each part contributes a section through ``<part>.services.home_section(user)``."""
-    sections = []
-    for part in ("cases", "meetings", "decisions"):
-        module = importlib.import_module(f"mtb.{part}.services")
-        section = getattr(module, "home_section", None)
-        if section is not None:
-            sections.append(section(user))
-    return {"sections": [s for s in sections if s]}
+    """Each part adds a panel through ``<part>.services.home_section(user)``."""
+    return {"sections": collect("home_section", user)}
