@@ -1,0 +1,69 @@
+"""The admin's account pages and the users CLI."""
+
+import sqlalchemy as sa
+
+from mtb.accounts.models import Role, User
+from mtb.extensions import db
+from tests.conftest import PASSWORD
+
+
+def _form(boards, **overrides):
+    data = {"email": "new.doctor@example.org", "full_name": "Dr New Doctor", "specialty": "pathology",
+            "password": "a long enough password", "active": "y"}
+    data.update(overrides)
+    return data
+
+
+def test_admin_creates_account_with_board_roles(client, admin, login, boards):
+    login(admin)
+    thoracic = boards["thoracic"]
+    data = _form(boards, **{f"role-{thoracic.id}-member": "1", f"role-{thoracic.id}-chair": "1"})
+    response = client.post("/admin/users/new", data=data)
+    assert response.status_code == 302
+    user = db.session.scalar(sa.select(User).where(User.email == "new.doctor@example.org"))
+    assert user.roles_on(thoracic.id) == {Role.MEMBER, Role.CHAIR}
+    assert user.specialty.value == "pathology"
+    client.post("/logout")
+    assert client.post("/login", data={"email": user.email, "password": "a long enough password"}).status_code == 302
+
+
+def test_duplicate_email_is_refused_next_to_the_field(client, admin, login, boards, clinician):
+    login(admin)
+    response = client.post("/admin/users/new", data=_form(boards, email=clinician.email, full_name="Typed Name"))
+    body = response.get_data(as_text=True)
+    assert "already exists" in body
+    assert 'value="Typed Name"' in body
+
+
+def test_admin_revokes_a_role_and_disables_account(client, admin, login, boards, clinician):
+    login(admin)
+    response = client.post(f"/admin/users/{clinician.id}", data={
+        "email": clinician.email, "full_name": clinician.full_name, "specialty": "",
+    })
+    assert response.status_code == 302
+    user = db.session.get(User, clinician.id)
+    assert user.roles == [] and not user.active
+
+
+def test_non_admin_cannot_open_admin_pages(client, secretary, login):
+    login(secretary)
+    assert client.get("/admin/users").status_code == 403
+    assert client.get("/admin/audit").status_code == 403
+
+
+def test_admin_reads_the_audit_trail(client, admin, login):
+    login(admin)
+    body = client.get("/admin/audit").get_data(as_text=True)
+    assert "login.success" in body
+
+
+def test_cli_creates_user_and_grants_roles(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["users", "create", "cli@example.org", "--name", "Dr Cli",
+                                 "--password", PASSWORD, "--role", "paediatric:secretary"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["users", "grant", "cli@example.org", "dermatology:member"])
+    assert result.exit_code == 0, result.output
+    assert "dermatology:member" in result.output and "paediatric:secretary" in result.output
+    result = runner.invoke(args=["users", "grant", "cli@example.org", "nowhere:member"])
+    assert result.exit_code != 0 and "no board" in result.output
