@@ -6,7 +6,7 @@ import logging
 import os
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from flask_login import current_user
 
 from mtb.config import Config, database_url, secret_key
@@ -75,6 +75,9 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _select_locale() -> str | None:
+    # CLI commands and scheduled jobs have no request: they use the default locale.
+    if not has_request_context():
+        return None
     if current_user and current_user.is_authenticated and current_user.locale:
         return current_user.locale
     from flask import current_app

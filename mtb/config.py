@@ -43,6 +43,11 @@ class Config:
     WTF_CSRF_TIME_LIMIT: int | None = None  # a form left open through a meeting must still submit
     #: Scheduler job cadence in seconds for the outbox sender.
     OUTBOX_INTERVAL_SECONDS: int = 30
+    #: A message that failed this many times is marked failed (shown on the admin outbox).
+    OUTBOX_MAX_ATTEMPTS: int = 6
+    #: First retry delay; each further attempt doubles it.
+    OUTBOX_BACKOFF_SECONDS: int = 60
+    SMTP_TIMEOUT_SECONDS: int = 20
 
 
 def database_url(app_config: dict, instance_path: str) -> str:
