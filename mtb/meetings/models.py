@@ -61,6 +61,9 @@ class Meeting(TimestampMixin, db.Model):
     #: Bumped on every agenda change; a save carrying an older value is a conflict.
     agenda_version: Mapped[int] = mapped_column(default=1)
     agenda_published_at: Mapped[datetime | None]
+    #: agenda_version at the last publication; a different current version means
+    #: the agenda changed since and needs an explicit re-publication.
+    published_version: Mapped[int | None]
     #: How many times the agenda was published (1 = first publication).
     agenda_publications: Mapped[int] = mapped_column(default=0)
     #: iCalendar SEQUENCE: bumped on every change attendees should see.
@@ -68,6 +71,9 @@ class Meeting(TimestampMixin, db.Model):
     cancelled_reason: Mapped[str | None] = mapped_column(sa.String(300))
     started_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    #: Set when the board's cadence changed and this meeting's occurrence no longer
+    #: exists, but cases are on it: kept for the secretary to move or cancel.
+    needs_review: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     board: Mapped[Board] = relationship(lazy="joined")
     items: Mapped[list[AgendaItem]] = relationship(
@@ -82,6 +88,25 @@ class Meeting(TimestampMixin, db.Model):
     @property
     def cutoff_at(self) -> datetime:
         return self.starts_at - timedelta(hours=self.cutoff_hours)
+
+    @property
+    def is_open(self) -> bool:
+        """Its agenda can still receive cases."""
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_extra(self) -> bool:
+        """Added by hand, not generated from the cadence."""
+        return self.occurrence_at is None
+
+    @property
+    def has_unpublished_changes(self) -> bool:
+        """Published once, changed since: a re-publication is due."""
+        return self.agenda_publications > 0 and self.published_version != self.agenda_version
+
+    @property
+    def total_minutes(self) -> int:
+        return sum(item.minutes for item in self.items)
 
     def can_view(self, user) -> bool:
         if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:

@@ -6,10 +6,42 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mtb.db import enum_column, utcnow
 from mtb.extensions import db
+
+
+class NotificationKind(enum.StrEnum):
+    """What an e-mail is about; each user may opt out of each kind."""
+
+    AGENDA_PUBLISHED = "agenda_published"
+    AGENDA_CHANGED = "agenda_changed"
+    MEETING_CANCELLED = "meeting_cancelled"
+    MEETING_MOVED = "meeting_moved"
+    CASE_CARRIED_OVER = "case_carried_over"
+    CASE_RETURNED_TO_POOL = "case_returned_to_pool"
+    CUTOFF_REMINDER = "cutoff_reminder"
+    MEETING_REMINDER = "meeting_reminder"
+    DECISION_PUBLISHED = "decision_published"
+
+    @property
+    def label(self) -> str:
+        return str(KIND_LABELS[self])
+
+
+KIND_LABELS = {
+    NotificationKind.AGENDA_PUBLISHED: _l("An agenda of my boards is published"),
+    NotificationKind.AGENDA_CHANGED: _l("A published agenda changes"),
+    NotificationKind.MEETING_CANCELLED: _l("A meeting is cancelled"),
+    NotificationKind.MEETING_MOVED: _l("A meeting is moved"),
+    NotificationKind.CASE_CARRIED_OVER: _l("My case is carried over to the next meeting"),
+    NotificationKind.CASE_RETURNED_TO_POOL: _l("My case goes back to the pool (meeting cancelled, removed from agenda)"),
+    NotificationKind.CUTOFF_REMINDER: _l("Reminder: my draft cases, 48 hours before a submission cut-off"),
+    NotificationKind.MEETING_REMINDER: _l("Reminder: a meeting of my boards, 24 hours before"),
+    NotificationKind.DECISION_PUBLISHED: _l("The decision on my case is published"),
+}
 
 
 class OutboxStatus(enum.StrEnum):
@@ -41,3 +73,16 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+
+
+class NotificationPreference(db.Model):
+    """A user's choice for one kind; no row means the default: on."""
+
+    __tablename__ = "notification_preferences"
+    __table_args__ = (sa.UniqueConstraint("user_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: A NotificationKind value.
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    enabled: Mapped[bool] = mapped_column(default=True)

@@ -1,3 +1,71 @@
-"""Notifications pages."""
+"""A user's notification choices and calendar link; the admin's outbox."""
 
-from mtb.notifications import bp  # noqa: F401
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from mtb.accounts import services as accounts
+from mtb.accounts.views import admin_required
+from mtb.errors import InvalidInput
+from mtb.extensions import db
+from mtb.notifications import bp, services
+from mtb.notifications.models import NotificationKind, OutboxMessage, OutboxStatus
+
+
+@bp.route("/account/notifications", methods=["GET", "POST"])
+@login_required
+def preferences():
+    if request.method == "POST":
+        try:
+            services.set_preferences(current_user, set(request.form.getlist("kinds")))
+        except InvalidInput as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Your notification choices are saved."), "success")
+            return redirect(url_for("notifications.preferences"))
+    token = current_user.calendar_token
+    feed_url = services.absolute_url("meetings.calendar_feed", token=token) if token else None
+    return render_template(
+        "notifications/preferences.html", choices=services.preferences(current_user), kinds=list(NotificationKind),
+        feed_url=feed_url,
+    )
+
+
+@bp.route("/account/calendar", methods=["POST"])
+@login_required
+def rotate_calendar():
+    """Create the private calendar link, or replace it (the old link stops working)."""
+    had = bool(current_user.calendar_token)
+    accounts.calendar_token(current_user, rotate=True)
+    db.session.commit()
+    flash(_("A new calendar link was made; the old one no longer works.") if had
+          else _("Your calendar link is ready."), "success")
+    return redirect(url_for("notifications.preferences", _anchor="calendar"))
+
+
+@bp.route("/admin/outbox")
+@admin_required
+def outbox():
+    status = request.args.get("status") or None
+    page = services.outbox_page(request.args.get("page", 1, type=int), current_app.config["PAGE_SIZE"] * 2, status)
+    return render_template("notifications/outbox.html", page=page, counts=services.outbox_counts(), status=status,
+                           statuses=list(OutboxStatus))
+
+
+@bp.route("/admin/outbox/<int:message_id>/retry", methods=["POST"])
+@admin_required
+def retry(message_id: int):
+    message = db.get_or_404(OutboxMessage, message_id)
+    try:
+        services.retry(message)
+    except InvalidInput as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Message %(id)d will be sent again within a minute.", id=message.id), "success")
+    return redirect(url_for("notifications.outbox", status=request.args.get("status") or None))

@@ -1,0 +1,91 @@
+"""iCalendar (RFC 5545) for meetings: one event per meeting, stable UID, SEQUENCE and
+STATUS:CANCELLED so calendar clients follow moves and cancellations.
+
+No patient data: only the board's name, the number of cases and a link.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from icalendar import Calendar, Event
+
+from mtb.db import utcnow
+from mtb.extensions import db
+from mtb.meetings.models import Meeting, MeetingStatus
+from mtb.meetings.services import item_counts
+from mtb.notifications.services import absolute_url
+
+#: The feed shows meetings from this long ago, and everything ahead.
+FEED_PAST = timedelta(weeks=8)
+
+
+def _aware(value: datetime) -> datetime:
+    return value.replace(tzinfo=timezone.utc)
+
+
+def host() -> str:
+    return urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
+
+
+def meeting_uid(meeting: Meeting) -> str:
+    return f"meeting-{meeting.id}@{host()}"
+
+
+def meeting_event(meeting: Meeting, case_count: int) -> Event:
+    board = meeting.board
+    url = absolute_url("meetings.view", meeting_id=meeting.id)
+    event = Event()
+    event.add("uid", meeting_uid(meeting))
+    event.add("dtstamp", _aware(meeting.updated_at or utcnow()))
+    event.add("dtstart", _aware(meeting.starts_at))
+    event.add("dtend", _aware(meeting.ends_at))
+    event.add("sequence", meeting.ical_sequence)
+    cancelled = meeting.status is MeetingStatus.CANCELLED
+    summary = _("MTB %(board)s", board=board.name)
+    event.add("summary", (_("Cancelled: %(summary)s", summary=summary) if cancelled else summary))
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    place = " · ".join(p for p in (meeting.location, meeting.video_link) if p)
+    if place:
+        event.add("location", place)
+    lines = [_("%(n)d cases on the agenda.", n=case_count)]
+    if cancelled and meeting.cancelled_reason:
+        lines.append(_("Cancelled: %(reason)s", reason=meeting.cancelled_reason))
+    lines.append(url)
+    event.add("description", "\n".join(lines))
+    event.add("url", url)
+    return event
+
+
+def calendar_for(meetings: list[Meeting], name: str) -> bytes:
+    cal = Calendar()
+    cal.add("prodid", "-//MTB molecular tumour board//EN")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", name)
+    counts = item_counts(m.id for m in meetings)
+    for meeting in meetings:
+        cal.add_component(meeting_event(meeting, counts.get(meeting.id, 0)))
+    return cal.to_ical()
+
+
+def meeting_ics(meeting: Meeting) -> bytes:
+    return calendar_for([meeting], _("MTB %(board)s", board=meeting.board.name))
+
+
+def feed_for(user, now: datetime | None = None) -> bytes:
+    """The user's private feed: meetings of their boards (recent and ahead, cancelled included)."""
+    now = now or utcnow()
+    board_ids = user.board_ids()
+    meetings = []
+    if board_ids:
+        meetings = list(db.session.scalars(
+            sa.select(Meeting).where(Meeting.board_id.in_(board_ids), Meeting.starts_at >= now - FEED_PAST)
+            .order_by(Meeting.starts_at)
+        ))
+    return calendar_for(meetings, _("MTB meetings"))

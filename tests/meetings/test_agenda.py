@@ -1,0 +1,300 @@
+"""Agendas: proposals at submission, the secretary's builder, publication, conflicts."""
+
+from datetime import datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from mtb.cases.models import CaseEvent, CaseStatus
+from mtb.db import utcnow
+from mtb.errors import ConflictError, InvalidInput
+from mtb.extensions import db
+from mtb.meetings import services
+from mtb.meetings.models import AgendaItem, Meeting, MeetingStatus
+from mtb.notifications.models import NotificationKind, OutboxMessage
+from tests.meetings.conftest import NOW
+
+
+def outbox(kind=None):
+    query = sa.select(OutboxMessage).order_by(OutboxMessage.id)
+    if kind:
+        query = query.where(OutboxMessage.kind == kind)
+    return db.session.scalars(query).all()
+
+
+def test_submitted_case_goes_to_next_meeting_whose_cutoff_has_not_passed(boards, create_case):
+    services.generate_meetings(boards["thoracic"], NOW)
+    db.session.commit()
+    case = create_case()
+    item = services.propose_for_next_meeting(case, now=NOW)
+    db.session.commit()
+    # Tuesday 2 March's cut-off (Sunday 13:00Z) has passed on Monday morning: the 9th takes it.
+    assert item.meeting.starts_at == datetime(2027, 3, 9, 13, 0)
+    assert item.minutes == 10 and item.position == 1 and not item.late_addition
+    assert case.status is CaseStatus.SCHEDULED
+    second = services.propose_for_next_meeting(create_case(), now=NOW - timedelta(days=2))
+    assert second.meeting.starts_at == datetime(2027, 3, 2, 13, 0)
+
+
+def test_proposing_twice_keeps_one_item_and_appends_at_the_end(boards, create_case):
+    services.generate_meetings(boards["thoracic"], NOW)
+    first, second = create_case(), create_case()
+    a = services.propose_for_next_meeting(first, now=NOW)
+    b = services.propose_for_next_meeting(second, now=NOW)
+    assert (a.position, b.position) == (1, 2) and a.meeting is b.meeting
+    assert services.propose_for_next_meeting(first, now=NOW) is None  # already scheduled
+
+
+def test_case_proposed_to_a_published_agenda_is_marked_as_a_change(boards, create_case, secretary):
+    meeting = services.generate_meetings(boards["thoracic"], NOW)[1]
+    services.propose_for_next_meeting(create_case(), now=NOW)
+    services.publish_agenda(meeting, secretary, meeting.agenda_version, now=NOW)
+    late = services.propose_for_next_meeting(create_case(), now=NOW)
+    assert late.meeting is meeting and late.changed_after_publication
+    assert meeting.has_unpublished_changes
+
+
+def test_withdrawn_case_leaves_open_agendas(boards, create_case):
+    services.generate_meetings(boards["thoracic"], NOW)
+    case, other = create_case(), create_case()
+    item = services.propose_for_next_meeting(case, now=NOW)
+    services.propose_for_next_meeting(other, now=NOW)
+    meeting = item.meeting
+    version = meeting.agenda_version
+    assert services.remove_withdrawn_case(case) == 1
+    db.session.commit()
+    assert [i.case for i in meeting.items] == [other]
+    assert meeting.items[0].position == 1 and meeting.agenda_version == version + 1
+
+
+def test_pool_holds_submitted_and_deferred_cases_on_no_open_agenda(boards, create_case, make_user):
+    services.generate_meetings(boards["thoracic"], NOW)
+    waiting, deferred, draft = create_case(), create_case(status="deferred"), create_case(status="draft")
+    placed = create_case()
+    services.propose_for_next_meeting(placed, now=NOW)
+    create_case(board="dermatology", submitter=make_user(roles={"dermatology": ["clinician"]}))
+    assert {c.id for c in services.pool(boards["thoracic"].id)} == {waiting.id, deferred.id}
+    assert draft.status is CaseStatus.DRAFT
+
+
+def test_secretary_cannot_add_a_withdrawn_case(new_meeting, create_case, secretary):
+    meeting = new_meeting()
+    case = create_case(status="withdrawn")
+    with pytest.raises(InvalidInput, match="withdrawn"):
+        services.add_case(meeting, case.id, secretary, meeting.agenda_version)
+
+
+def test_urgent_case_added_past_the_cutoff_is_a_late_addition(new_meeting, create_case, secretary):
+    meeting = new_meeting(starts_at=utcnow() + timedelta(hours=20))  # cut-off 48 h before: passed
+    item = services.add_case(meeting, create_case(urgency="urgent").id, secretary, meeting.agenda_version)
+    assert item.late_addition and item.case.status is CaseStatus.SCHEDULED
+
+
+def test_stale_agenda_version_is_a_conflict_never_an_overwrite(new_meeting, create_case, secretary):
+    meeting = new_meeting()
+    a, b = create_case(), create_case()
+    loaded = meeting.agenda_version
+    services.add_case(meeting, a.id, secretary, loaded)
+    db.session.commit()
+    with pytest.raises(ConflictError):
+        services.add_case(meeting, b.id, secretary, loaded)
+
+
+def test_agenda_builder_shows_pool_and_agenda_with_time_bar(client, login, secretary, new_meeting, create_case):
+    meeting = new_meeting(duration_minutes=15)
+    on = create_case(diagnosis="Lung adenocarcinoma EGFR")
+    waiting = create_case(diagnosis="NSCLC with ALK fusion",
+                          biomarkers=[{"kind": "fusion", "gene": "EML4", "gene_3p": "ALK"}])
+    services.add_case(meeting, on.id, secretary, meeting.agenda_version)
+    services.update_item(meeting, meeting.items[0].id, secretary, meeting.agenda_version, minutes=20, presenter_id=None)
+    login(secretary)
+    response = client.get(f"/meetings/{meeting.id}/agenda")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert waiting.reference in html and "EML4::ALK" in html and on.reference in html
+    assert 'class="timebar over"' in html and "5 minutes over" in html
+    assert "Jeanne Martin" not in html  # references only, never patient names
+
+
+def test_secretary_builds_agenda_without_javascript(client, login, secretary, new_meeting, create_case, chair):
+    meeting = new_meeting()
+    a, b, c = create_case(), create_case(), create_case()
+    login(secretary)
+    for case in (a, b, c):
+        db.session.refresh(meeting)
+        r = client.post(f"/meetings/{meeting.id}/agenda/add", data={"case_id": case.id, "version": meeting.agenda_version})
+        assert r.status_code == 302
+    db.session.refresh(meeting)
+    third = meeting.items[2]
+    r = client.post(f"/meetings/{meeting.id}/agenda/move",
+                    data={"item_id": third.id, "direction": "up", "version": meeting.agenda_version})
+    assert r.status_code == 302
+    db.session.refresh(meeting)
+    assert [i.case_id for i in meeting.items] == [a.id, c.id, b.id]
+    r = client.post(f"/meetings/{meeting.id}/agenda/item", data={
+        "item_id": meeting.items[0].id, "minutes": "25", "presenter_id": chair.id, "version": meeting.agenda_version})
+    assert r.status_code == 302
+    db.session.refresh(meeting)
+    assert meeting.items[0].minutes == 25 and meeting.items[0].presenter_id == chair.id
+    r = client.post(f"/meetings/{meeting.id}/agenda/remove",
+                    data={"item_id": meeting.items[2].id, "version": meeting.agenda_version})
+    assert r.status_code == 302
+    db.session.refresh(meeting)
+    db.session.refresh(b)
+    assert [i.case_id for i in meeting.items] == [a.id, c.id]
+    assert b.status is CaseStatus.SUBMITTED and b in services.pool(meeting.board_id)
+
+
+def test_drag_and_drop_order_is_saved_in_one_post(client, login, secretary, new_meeting, create_case):
+    meeting = new_meeting()
+    items = [services.add_case(meeting, create_case().id, secretary, meeting.agenda_version) for _ in range(3)]
+    db.session.commit()
+    login(secretary)
+    order = [items[2].id, items[0].id, items[1].id]
+    r = client.post(f"/meetings/{meeting.id}/agenda/reorder",
+                    data={"order": ",".join(map(str, order)), "version": meeting.agenda_version})
+    assert r.status_code == 302
+    db.session.refresh(meeting)
+    assert [i.id for i in meeting.items] == order and [i.position for i in meeting.items] == [1, 2, 3]
+
+
+def test_second_secretary_saving_gets_a_conflict_and_the_current_agenda(client, login, secretary, make_user,
+                                                                           new_meeting, create_case):
+    meeting = new_meeting()
+    a, b = create_case(), create_case()
+    seen_version = meeting.agenda_version
+    other = make_user("second.secretary@example.org", {"thoracic": ["secretary"]})
+    login(other)
+    assert client.post(f"/meetings/{meeting.id}/agenda/add", data={"case_id": a.id, "version": seen_version}).status_code == 302
+    client.post("/logout")
+    login(secretary)
+    response = client.post(f"/meetings/{meeting.id}/agenda/add", data={"case_id": b.id, "version": seen_version})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Someone else changed this agenda" in html
+    assert a.reference in html  # the current agenda is shown
+    db.session.refresh(meeting)
+    assert [i.case_id for i in meeting.items] == [a.id]
+
+
+def test_bad_minutes_are_shown_next_to_the_field_with_the_typed_value(client, login, secretary, new_meeting, create_case):
+    meeting = new_meeting()
+    item = services.add_case(meeting, create_case().id, secretary, meeting.agenda_version)
+    db.session.commit()
+    login(secretary)
+    response = client.post(f"/meetings/{meeting.id}/agenda/item",
+                           data={"item_id": item.id, "minutes": "999", "presenter_id": "", "version": meeting.agenda_version})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'value="999"' in html and "between 1 and 240 minutes" in html
+    db.session.refresh(item)
+    assert item.minutes == 10
+
+
+def test_presenter_must_belong_to_the_board(new_meeting, create_case, secretary, make_user):
+    meeting = new_meeting()
+    item = services.add_case(meeting, create_case().id, secretary, meeting.agenda_version)
+    outsider = make_user(roles={"dermatology": ["member"]})
+    with pytest.raises(InvalidInput) as error:
+        services.update_item(meeting, item.id, secretary, meeting.agenda_version, minutes=10, presenter_id=outsider.id)
+    assert error.value.field == "presenter_id"
+
+
+def test_publishing_freezes_agenda_and_tells_members_and_submitters(client, login, secretary, member, chair,
+                                                                      new_meeting, create_case):
+    meeting = new_meeting()
+    case = create_case()
+    services.add_case(meeting, case.id, secretary, meeting.agenda_version)
+    db.session.commit()
+    login(secretary)
+    r = client.post(f"/meetings/{meeting.id}/agenda/publish", data={"version": meeting.agenda_version})
+    assert r.status_code == 302
+    db.session.refresh(meeting)
+    assert meeting.status is MeetingStatus.PUBLISHED and meeting.agenda_publications == 1
+    assert not meeting.has_unpublished_changes
+    messages = outbox(NotificationKind.AGENDA_PUBLISHED)
+    recipients = {m.to_address for m in messages}
+    assert recipients == {secretary.email, member.email, chair.email, case.submitter.email}
+    to_submitter = next(m for m in messages if m.to_address == case.submitter.email)
+    assert f"Your case {case.reference} is number 1" in to_submitter.body
+    assert "http://mtb.test/meetings/" in to_submitter.body
+
+    # A later change is marked, and needs an explicit re-publication.
+    other = create_case()
+    db.session.refresh(meeting)
+    client.post(f"/meetings/{meeting.id}/agenda/add", data={"case_id": other.id, "version": meeting.agenda_version})
+    db.session.refresh(meeting)
+    assert meeting.has_unpublished_changes and meeting.items[1].changed_after_publication
+    assert not outbox(NotificationKind.AGENDA_CHANGED)
+    client.post(f"/meetings/{meeting.id}/agenda/publish", data={"version": meeting.agenda_version})
+    changed = outbox(NotificationKind.AGENDA_CHANGED)
+    assert len(changed) == 4 and all(f"{other.reference}  (10 min) *" in m.body for m in changed if m.to_address == member.email)
+
+
+def test_publishing_an_empty_agenda_is_refused_with_an_explanation(new_meeting, secretary):
+    meeting = new_meeting()
+    with pytest.raises(InvalidInput, match="empty"):
+        services.publish_agenda(meeting, secretary, meeting.agenda_version)
+
+
+def test_member_sees_not_yet_published_then_the_agenda(client, login, member, secretary, new_meeting, create_case):
+    meeting = new_meeting()
+    case = create_case(clinical_question="Is there a trial for EGFR exon 20?")
+    services.add_case(meeting, case.id, secretary, meeting.agenda_version)
+    db.session.commit()
+    login(member)
+    html = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert "Agenda not yet published" in html and case.reference not in html
+    services.publish_agenda(meeting, secretary, meeting.agenda_version)
+    response = client.get(f"/meetings/{meeting.id}")
+    html = response.get_data(as_text=True)
+    assert case.reference in html and "Is there a trial for EGFR exon 20?" in html
+    assert "Agenda not yet published" not in html
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(
+        sa.text("audit_events")).where(sa.text("action = 'meeting.agenda_view'"))) == 1
+
+
+def test_members_and_other_boards_cannot_use_the_agenda_builder(client, login, member, make_user, new_meeting):
+    meeting = new_meeting()
+    login(member)
+    assert client.get(f"/meetings/{meeting.id}/agenda").status_code == 403
+    assert client.post(f"/meetings/{meeting.id}/agenda/publish", data={"version": 1}).status_code == 403
+    client.post("/logout")
+    login(make_user("derm.secretary@example.org", {"dermatology": ["secretary"]}))
+    assert client.get(f"/meetings/{meeting.id}").status_code == 403
+    assert client.get(f"/meetings/{meeting.id}/agenda").status_code == 403
+    assert client.get("/meetings/999999").status_code == 404
+
+
+def test_carry_over_moves_undiscussed_cases_to_next_meeting_and_tells_submitters(boards, create_case, secretary):
+    meetings = services.generate_meetings(boards["thoracic"], NOW)
+    past, nxt = meetings[0], meetings[1]
+    discussed, pending = create_case(), create_case()
+    for case in (discussed, pending):
+        services._new_item(past, case)
+    past.items[0].outcome = past.items[0].outcome.DISCUSSED
+    db.session.commit()
+    carried = services.carry_over_undiscussed(past, now=past.starts_at + timedelta(hours=3))
+    db.session.commit()
+    assert [i.case for i in carried] == [pending]
+    assert carried[0].meeting is nxt and carried[0].carried_over_from_id == past.id
+    assert pending.status is CaseStatus.SCHEDULED
+    kinds = [e.kind for e in db.session.scalars(sa.select(CaseEvent).where(CaseEvent.case_id == pending.id))]
+    assert "carried_over" in kinds
+    mail = outbox(NotificationKind.CASE_CARRIED_OVER)
+    assert len(mail) == 1 and pending.reference in mail[0].subject
+    # Carrying over again does nothing more.
+    assert services.carry_over_undiscussed(past, now=past.starts_at + timedelta(hours=3)) == []
+
+
+def test_meeting_never_started_is_closed_and_its_cases_carried_over(boards, create_case):
+    meetings = services.generate_meetings(boards["thoracic"], NOW)
+    first = meetings[0]
+    case = create_case()
+    services._new_item(first, case)
+    db.session.commit()
+    assert services.close_stale_meetings(first.ends_at + timedelta(hours=11)) == []
+    closed = services.close_stale_meetings(first.ends_at + timedelta(hours=13))
+    assert closed == [first] and first.status is MeetingStatus.CLOSED
+    item = db.session.scalar(sa.select(AgendaItem).where(AgendaItem.case_id == case.id, AgendaItem.meeting_id != first.id))
+    assert item.meeting is meetings[1]

@@ -1,0 +1,67 @@
+"""In the browser: the secretary builds the next agenda from the pool, reorders it by
+dragging, publishes it, and a member reads it."""
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from mtb.db import utcnow
+from mtb.extensions import db
+from mtb.meetings.models import MeetingStatus
+
+pytestmark = pytest.mark.browser
+
+
+def test_secretary_builds_reorders_and_publishes_agenda_and_member_reads_it(
+        page, browser_login, secretary, member, new_meeting, create_case):
+    meeting = new_meeting(starts_at=(utcnow() + timedelta(days=8)).replace(hour=13, minute=0, second=0, microsecond=0))
+    egfr = create_case(diagnosis="Lung adenocarcinoma, EGFR L858R, progression on osimertinib")
+    alk = create_case(diagnosis="NSCLC, EML4::ALK fusion, brain metastases",
+                      biomarkers=[{"kind": "fusion", "gene": "EML4", "gene_3p": "ALK"}])
+    kras = create_case(diagnosis="Lung adenocarcinoma, KRAS G12C, PD-L1 TPS 80 %",
+                       biomarkers=[{"kind": "variant", "gene": "KRAS", "hgvs_p": "p.Gly12Cys", "vaf": 21},
+                                   {"kind": "pdl1", "pdl1_tps": 80}])
+    waiting = create_case(diagnosis="Lung squamous cell carcinoma, TMB 14 mut/Mb", urgency="urgent",
+                          biomarkers=[{"kind": "tmb", "tmb": 14.2}])
+    db.session.commit()
+
+    browser_login(page, secretary.email)
+    page.goto(f"/meetings/{meeting.id}/agenda")
+    for case in (egfr, alk, kras):
+        page.get_by_role("button", name=f"Add {case.reference} to the agenda").click()
+        page.wait_for_load_state()
+    items = page.locator(".agenda-item")
+    assert items.count() == 3
+    # Drag the third case above the first (agenda.js), then check with the no-JS buttons too.
+    items.nth(2).drag_to(items.nth(0), target_position={"x": 40, "y": 5})
+    page.wait_for_url(re.compile(r"/agenda"))
+    page.wait_for_selector(".flash-success")
+    refs = page.locator(".agenda-item .ref").all_inner_texts()
+    assert refs == [kras.reference, egfr.reference, alk.reference]
+    page.get_by_role("button", name=f"Move {alk.reference} up").click()
+    page.wait_for_load_state()
+    assert page.locator(".agenda-item .ref").all_inner_texts() == [kras.reference, alk.reference, egfr.reference]
+    page.get_by_label("Minutes", exact=True).first.fill("20")
+    page.locator(".agenda-item").first.get_by_role("button", name="Save").click()
+    page.wait_for_load_state()
+    assert "40 / 120" in page.locator(".timebar-label").inner_text().replace("\n", " ")
+    assert waiting.reference in page.locator("#pool").inner_text()
+    page.screenshot(path="/tmp/h2-agenda-builder.png", full_page=True)
+
+    page.get_by_role("button", name="Publish agenda").click()
+    page.wait_for_selector(".flash-success")
+    db.session.refresh(meeting)
+    assert meeting.status is MeetingStatus.PUBLISHED
+
+    page.context.clear_cookies()
+    browser_login(page, member.email)
+    page.goto(f"/meetings/{meeting.id}")
+    rows = page.locator(".agenda-table tbody tr")
+    assert rows.count() == 3
+    assert rows.nth(0).inner_text().count(kras.reference) == 1
+    assert "Agenda not yet published" not in page.content()
+    page.screenshot(path="/tmp/h2-meeting-page.png", full_page=True)
+    page.goto("/boards/thoracic/meetings")
+    assert page.get_by_role("link", name=re.compile("Agenda")).count() >= 1
+    page.screenshot(path="/tmp/h2-board-meetings.png", full_page=True)

@@ -1,0 +1,141 @@
+"""Scheduled jobs: each slot runs once, reminders go out once, even with two schedulers."""
+
+import threading
+from datetime import datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from mtb.extensions import db
+from mtb.meetings import services as meetings
+from mtb.meetings.models import Meeting, MeetingStatus
+from mtb.notifications.models import NotificationKind, OutboxMessage, OutboxStatus
+from mtb.scheduling.models import JobRun
+from mtb.scheduling.services import jobs, run_job, slot_for
+from tests.conftest import ON_POSTGRES
+
+#: Monday 1 March 2027, 08:00 UTC.
+NOW = datetime(2027, 3, 1, 8, 0)
+
+
+def count(model, *where):
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+
+
+def reminders(kind):
+    return db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == kind)).all()
+
+
+def test_a_job_runs_once_per_slot():
+    assert run_job("generate_meetings", now=NOW) is True
+    assert run_job("generate_meetings", now=NOW + timedelta(minutes=5)) is False  # same hour
+    assert count(Meeting) == 8 + 8 + 4  # weekly, weekly, every other week
+    assert count(JobRun) == 1 and db.session.scalar(sa.select(JobRun)).finished_at is not None
+    assert run_job("generate_meetings", now=NOW + timedelta(hours=1)) is True
+
+
+def test_slots_follow_the_job_interval():
+    job = jobs()["reminders"]
+    assert slot_for(job, datetime(2027, 3, 1, 8, 9, 59)) == "2027-03-01T08:00:00"
+    assert slot_for(job, datetime(2027, 3, 1, 8, 10, 0)) == "2027-03-01T08:10:00"
+
+
+def test_unknown_job_is_an_error():
+    with pytest.raises(ValueError):
+        run_job("nope")
+
+
+def test_a_failing_job_is_recorded_and_rolled_back(monkeypatch):
+    import mtb.meetings.services as services
+
+    def broken(now=None):
+        db.session.add(Meeting(board_id=1, starts_at=NOW, duration_minutes=1, cutoff_hours=1))
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(services, "generate_all_meetings", broken)
+    assert run_job("generate_meetings", now=NOW) is True
+    run = db.session.scalar(sa.select(JobRun))
+    assert "boom" in run.error and count(Meeting) == 0
+
+
+def test_cutoff_and_meeting_reminders_go_out_exactly_once(boards, create_case, member, clinician):
+    thoracic = boards["thoracic"]
+    meetings.generate_meetings(thoracic, NOW)
+    draft = create_case(status="draft")
+    db.session.commit()
+    # Tuesday 9 March 13:00Z: cut-off Sunday 7 March 13:00Z; 48 h before is Friday 5 March 13:00Z.
+    run_job("reminders", now=datetime(2027, 3, 5, 12, 0))
+    assert reminders(NotificationKind.CUTOFF_REMINDER) == []
+    run_job("reminders", now=datetime(2027, 3, 5, 14, 0))
+    run_job("reminders", now=datetime(2027, 3, 6, 9, 0))
+    [cutoff] = reminders(NotificationKind.CUTOFF_REMINDER)
+    assert cutoff.to_address == clinician.email and draft.reference in cutoff.body
+    # Meeting reminders: from 24 h before, once.
+    run_job("reminders", now=datetime(2027, 3, 8, 13, 30))
+    run_job("reminders", now=datetime(2027, 3, 9, 9, 0))
+    sent = reminders(NotificationKind.MEETING_REMINDER)
+    assert [m.to_address for m in sent] == [member.email]
+    assert "/meetings/" in sent[0].body
+
+
+def test_outbox_job_sends_through_smtp(smtp_server, member):
+    from mtb.notifications.services import notify
+
+    notify(member, NotificationKind.MEETING_MOVED, "Moved", "The meeting moved.")
+    db.session.commit()
+    assert run_job("outbox") is True
+    assert [m["To"] for m in smtp_server] == [member.email]
+    assert db.session.scalar(sa.select(OutboxMessage.status)) is OutboxStatus.SENT
+
+
+def test_carry_over_job_closes_meetings_never_started(boards, create_case):
+    first = meetings.generate_meetings(boards["thoracic"], NOW)[0]
+    case = create_case()
+    meetings._new_item(first, case)
+    db.session.commit()
+    run_job("carry_over", now=first.ends_at + timedelta(hours=13))
+    db.session.refresh(first)
+    assert first.status is MeetingStatus.CLOSED
+    assert count(OutboxMessage, OutboxMessage.kind == NotificationKind.CASE_CARRIED_OVER.value) == 1
+
+
+def test_scheduler_cli_lists_and_runs_one_job(app):
+    result = app.test_cli_runner().invoke(args=["run-job", "generate_meetings"])
+    assert result.exit_code == 0 and "generate_meetings: done" in result.output
+    result = app.test_cli_runner().invoke(args=["run-job", "bogus"])
+    assert result.exit_code != 0 and "Unknown job" in result.output
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="two schedulers on one database need PostgreSQL (runs in CI's PostgreSQL pass)")
+def test_two_schedulers_on_one_postgresql_send_each_reminder_once(app, boards, create_case, member, chair, secretary):
+    boards["thoracic"].cutoff_hours = 12  # Tuesday 13:00Z meeting, cut-off Tuesday 01:00Z
+    meetings.generate_meetings(boards["thoracic"], NOW)
+    create_case(status="draft")
+    db.session.commit()
+    when = datetime(2027, 3, 8, 14, 0)  # 23 h before Tuesday's meeting, 11 h before its cut-off
+    start = threading.Barrier(4)
+    outcomes, errors = [], []
+
+    def scheduler(job_now):
+        try:
+            with app.app_context(), app.test_request_context(base_url=app.config["BASE_URL"]):
+                start.wait(timeout=10)
+                outcomes.append(run_job("reminders", now=job_now))
+                db.session.remove()
+        except Exception as error:  # reported below
+            errors.append(error)
+
+    # Two schedulers per slot, and two neighbouring slots: claims and dedupe keys both hold.
+    threads = [threading.Thread(target=scheduler, args=(t,)) for t in (when, when, when + timedelta(minutes=10), when + timedelta(minutes=10))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    assert sorted(outcomes) == [False, False, True, True]
+    assert count(JobRun, JobRun.job_name == "reminders") == 2
+    meeting_reminders = reminders(NotificationKind.MEETING_REMINDER)
+    assert sorted(m.to_address for m in meeting_reminders) == sorted([member.email, chair.email, secretary.email])
+    assert len(reminders(NotificationKind.CUTOFF_REMINDER)) == 1
+    keys = [m.dedupe_key for m in db.session.scalars(sa.select(OutboxMessage))]
+    assert len(keys) == len(set(keys))
