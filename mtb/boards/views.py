@@ -59,9 +59,7 @@ def settings(slug: str):
 
 
 def _after_settings_change(board) -> None:
-    """Future generated meetings follow a new cadence (meetings part)."""
+    """Future generated meetings follow a new cadence, length and place."""
     from mtb.meetings import services as meetings
 
-    hook = getattr(meetings, "apply_board_settings", None)
-    if hook is not None:
-        hook(board)
+    meetings.apply_board_settings(board)
