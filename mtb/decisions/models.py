@@ -1,1 +1,250 @@
-"""Decisions models (see DESIGN.md)."""
+"""What happens in the meeting room: attendance, conflicts of interest, decisions.
+
+A ``Decision`` row is one *version* of the board's decision on one agenda item.
+Version 1 is recorded in session as a draft; the chair validates it, which locks
+it. A correction is a new row (version 2, 3...) with a reason; earlier rows stay
+readable and are marked superseded once the correction is validated.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from mtb.db import enum_column, utcnow
+from mtb.extensions import db
+from mtb.vocab import Specialty
+
+if TYPE_CHECKING:
+    from mtb.accounts.models import User
+    from mtb.cases.models import Biomarker, Case
+    from mtb.meetings.models import AgendaItem, Meeting
+    from mtb.minutes.models import DecisionLetter
+
+
+class Attendance(db.Model):
+    """One person in the room: a board member (``user_id``) or a guest (``guest_name``)."""
+
+    __tablename__ = "attendances"
+    __table_args__ = (sa.UniqueConstraint("meeting_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    #: The member; None for a guest.
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    #: The specialty the member sat with (prefilled from User.specialty); counts for quorum.
+    specialty: Mapped[Specialty | None] = enum_column(Specialty, nullable=True)
+    guest_name: Mapped[str | None] = mapped_column(sa.String(200))
+    #: A guest's role or specialty as they gave it (free text; guests do not make quorum).
+    guest_role: Mapped[str | None] = mapped_column(sa.String(200))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User | None] = relationship(lazy="joined")
+
+    @property
+    def is_guest(self) -> bool:
+        return self.user_id is None
+
+    @property
+    def name(self) -> str:
+        return self.user.full_name if self.user is not None else (self.guest_name or "")
+
+    @property
+    def role_label(self) -> str:
+        if self.is_guest:
+            return self.guest_role or ""
+        return self.specialty.label if self.specialty else ""
+
+
+class Recusal(db.Model):
+    """A member declared a conflict of interest on one case: recused on that item."""
+
+    __tablename__ = "recusals"
+    __table_args__ = (sa.UniqueConstraint("agenda_item_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agenda_item_id: Mapped[int] = mapped_column(sa.ForeignKey("agenda_items.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    #: What the conflict is (e.g. "investigator of the proposed trial").
+    note: Mapped[str | None] = mapped_column(sa.String(300))
+    declared_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class DecisionStatus(enum.StrEnum):
+    #: Recorded in session; editable by the secretary and the chair.
+    DRAFT = "draft"
+    #: Validated by the chair: locked. Changes only through a new version.
+    VALIDATED = "validated"
+    #: A later version was validated; this one stays readable.
+    SUPERSEDED = "superseded"
+
+
+DECISION_STATUS_LABELS = {
+    DecisionStatus.DRAFT: _l("Draft"),
+    DecisionStatus.VALIDATED: _l("Validated"),
+    DecisionStatus.SUPERSEDED: _l("Superseded"),
+}
+
+
+class RecommendationKind(enum.StrEnum):
+    TARGETED_THERAPY = "targeted_therapy"
+    CLINICAL_TRIAL = "clinical_trial"
+    FURTHER_TESTING = "further_testing"
+    GERMLINE_COUNSELLING = "germline_counselling"
+    STANDARD_OF_CARE = "standard_of_care"
+    NO_ACTIONABLE = "no_actionable"
+    #: Re-discuss at a later meeting: the case goes back to the pool.
+    REDISCUSS = "rediscuss"
+
+    @property
+    def label(self) -> str:
+        return str(RECOMMENDATION_LABELS[self])
+
+
+RECOMMENDATION_LABELS = {
+    RecommendationKind.TARGETED_THERAPY: _l("Targeted therapy"),
+    RecommendationKind.CLINICAL_TRIAL: _l("Clinical trial"),
+    RecommendationKind.FURTHER_TESTING: _l("Further testing"),
+    RecommendationKind.GERMLINE_COUNSELLING: _l("Germline genetic counselling"),
+    RecommendationKind.STANDARD_OF_CARE: _l("Standard of care"),
+    RecommendationKind.NO_ACTIONABLE: _l("No actionable alteration"),
+    RecommendationKind.REDISCUSS: _l("Re-discuss at a later meeting"),
+}
+
+
+class AccessRoute(enum.StrEnum):
+    APPROVED = "approved"
+    OFF_LABEL = "off_label"
+    EARLY_ACCESS = "early_access"
+    COMPASSIONATE = "compassionate_use"
+
+    @property
+    def label(self) -> str:
+        return str(ACCESS_ROUTE_LABELS[self])
+
+
+ACCESS_ROUTE_LABELS = {
+    AccessRoute.APPROVED: _l("Approved indication"),
+    AccessRoute.OFF_LABEL: _l("Off-label"),
+    AccessRoute.EARLY_ACCESS: _l("Early access"),
+    AccessRoute.COMPASSIONATE: _l("Compassionate use"),
+}
+
+
+class Decision(db.Model):
+    """One version of the board's decision on one agenda item (one case at one meeting)."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (sa.UniqueConstraint("agenda_item_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agenda_item_id: Mapped[int] = mapped_column(sa.ForeignKey("agenda_items.id", ondelete="CASCADE"), index=True)
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    #: Copied from the case so lists filter by the user's boards in SQL.
+    board_id: Mapped[int] = mapped_column(sa.ForeignKey("boards.id"), index=True)
+    #: 1 for the decision taken in session, 2... for corrections.
+    version: Mapped[int] = mapped_column(default=1)
+    status: Mapped[DecisionStatus] = enum_column(DecisionStatus, default=DecisionStatus.DRAFT, index=True)
+    summary: Mapped[str] = mapped_column(sa.Text)
+    #: Why a correction was made (required from version 2 on).
+    correction_reason: Mapped[str | None] = mapped_column(sa.Text)
+    #: Quorum for this item (present members minus recused ones); live while a draft,
+    #: frozen when validated.
+    quorum_met: Mapped[bool] = mapped_column(default=False)
+    #: Labels of the quorum entries that were missing, when quorum_met is False.
+    quorum_missing: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    validated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    validated_at: Mapped[datetime | None]
+    #: When the submitter and the board could first read it: the minutes were signed
+    #: (version 1), or the correction was validated on a signed meeting.
+    published_at: Mapped[datetime | None] = mapped_column(index=True)
+    superseded_at: Mapped[datetime | None]
+    #: Optimistic lock: a draft saved from a stale form is a conflict, not a lost update.
+    row_version: Mapped[int] = mapped_column(default=1)
+
+    agenda_item: Mapped[AgendaItem] = relationship()
+    meeting: Mapped[Meeting] = relationship()
+    case: Mapped[Case] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    validated_by: Mapped[User | None] = relationship(foreign_keys=[validated_by_id])
+    recommendations: Mapped[list[Recommendation]] = relationship(
+        back_populates="decision", cascade="all, delete-orphan", order_by="Recommendation.position",
+    )
+    letter: Mapped[DecisionLetter | None] = relationship(back_populates="decision", uselist=False)
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status is not DecisionStatus.DRAFT
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+    @property
+    def status_label(self) -> str:
+        return str(DECISION_STATUS_LABELS[self.status])
+
+    @property
+    def sends_back_to_pool(self) -> bool:
+        return any(r.kind is RecommendationKind.REDISCUSS for r in self.recommendations)
+
+    def can_view(self, user) -> bool:
+        """Board members, secretaries and chairs see every version; the submitter and the
+        board's clinicians see published versions only. Fails closed."""
+        from mtb.accounts.models import Role
+
+        if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+            return False
+        if user.has_role(self.board_id, Role.MEMBER, Role.CHAIR, Role.SECRETARY):
+            return True
+        return self.is_published and self.case.can_view(user)
+
+    def __repr__(self) -> str:
+        return f"<Decision item={self.agenda_item_id} v{self.version} {self.status}>"
+
+
+class Recommendation(db.Model):
+    """One recommendation of a decision; which columns apply depends on ``kind``."""
+
+    __tablename__ = "recommendations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[int] = mapped_column(sa.ForeignKey("decisions.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    kind: Mapped[RecommendationKind] = enum_column(RecommendationKind)
+    drug: Mapped[str | None] = mapped_column(sa.String(200))
+    #: The case's biomarker the drug targets.
+    biomarker_id: Mapped[int | None] = mapped_column(sa.ForeignKey("biomarkers.id", ondelete="SET NULL"))
+    #: The biomarker's label when recorded, so a version reads the same later.
+    biomarker_label: Mapped[str | None] = mapped_column(sa.String(300))
+    #: ESCAT tier (mtb.vocab.ESCAT_TIERS); required for a targeted therapy.
+    escat_tier: Mapped[str | None] = mapped_column(sa.String(8))
+    #: OncoKB therapeutic level (mtb.vocab.ONCOKB_LEVELS), optional.
+    oncokb_level: Mapped[str | None] = mapped_column(sa.String(4))
+    access_route: Mapped[AccessRoute | None] = enum_column(AccessRoute, nullable=True)
+    #: ClinicalTrials.gov id (NCT + 8 digits) or the hospital's local trial code.
+    trial_id: Mapped[str | None] = mapped_column(sa.String(40))
+    trial_site: Mapped[str | None] = mapped_column(sa.String(200))
+    test_name: Mapped[str | None] = mapped_column(sa.String(200))
+    test_sample: Mapped[str | None] = mapped_column(sa.String(200))
+    rationale: Mapped[str | None] = mapped_column(sa.Text)
+
+    decision: Mapped[Decision] = relationship(back_populates="recommendations")
+    biomarker: Mapped[Biomarker | None] = relationship()
+
+    @property
+    def kind_label(self) -> str:
+        return self.kind.label

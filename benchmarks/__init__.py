@@ -1,0 +1,1 @@
+"""Performance checks run by `make bench` (not part of the test suite)."""

@@ -1,0 +1,219 @@
+"""Demo: for each board, a meeting held about ten days ago, with quorum, two decided
+cases, decisions validated by the chair, signed minutes and decision letters."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+from dateutil.rrule import rrulestr
+
+from mtb.accounts.models import User
+from mtb.boards.models import Board
+from mtb.cases.lifecycle import change_status
+from mtb.cases.models import Biomarker, BiomarkerKind, Case, CaseStatus, CnvType, Sex
+from mtb.cases.references import next_reference
+from mtb.decisions import services
+from mtb.extensions import db
+from mtb.meetings.models import AgendaItem, Meeting, MeetingStatus
+from mtb.minutes import services as minutes
+
+V = BiomarkerKind.VARIANT
+
+#: Per board: (case fields, biomarkers, decision summary, recommendations by biomarker index).
+DEMO = {
+    "thoracic": [
+        (
+            dict(patient_name="Bernard Lefort", patient_record_number="IPP0048213", patient_sex=Sex.MALE,
+                 patient_birth_date=date(1958, 9, 14), diagnosis="Lung adenocarcinoma, stage IVB", icd10_code="C34.1",
+                 icdo3_morphology="8140/3", stage="IVB", ecog=1, prior_lines=1,
+                 prior_treatments="Osimertinib 80 mg, 22 months, partial response then progression (liver, bone).",
+                 clinical_question="Progression on first-line osimertinib. Liquid biopsy shows MET amplification: "
+                                   "MET-directed combination or trial?"),
+            [dict(kind=V, gene="EGFR", hgvs_c="c.2573T>G", hgvs_p="p.Leu858Arg", vaf=28.4),
+             dict(kind=BiomarkerKind.CNV, gene="MET", cnv_type=CnvType.AMPLIFICATION, copy_number=9.0),
+             dict(kind=V, gene="TP53", hgvs_c="c.743G>A", hgvs_p="p.Arg248Gln", vaf=31.0)],
+            "Acquired MET amplification (9 copies) under osimertinib, EGFR L858R retained. The board agrees on "
+            "continuing EGFR inhibition combined with a MET inhibitor, preferably within a trial.",
+            [dict(kind="clinical_trial", trial_id="NCT05261399", trial_site="Centre Léon Bérard, Lyon",
+                  rationale="Osimertinib + savolitinib after progression with MET amplification."),
+             dict(kind="targeted_therapy", drug="Osimertinib + savolitinib", biomarker=1, escat_tier="II-B",
+                  access_route="early_access", rationale="If not eligible for the trial.")],
+        ),
+        (
+            dict(patient_name="Hélène Garnier", patient_record_number="IPP0051877", patient_sex=Sex.FEMALE,
+                 patient_birth_date=date(1966, 2, 3), diagnosis="Lung adenocarcinoma, stage IVA", icd10_code="C34.3",
+                 icdo3_morphology="8140/3", stage="IVA", ecog=1, prior_lines=1,
+                 prior_treatments="Carboplatin-pemetrexed-pembrolizumab, progression after 9 months.",
+                 clinical_question="KRAS G12C found on the NGS panel: second-line options?"),
+            [dict(kind=V, gene="KRAS", hgvs_c="c.34G>T", hgvs_p="p.Gly12Cys", vaf=22.1),
+             dict(kind=BiomarkerKind.PDL1, pdl1_tps=5),
+             dict(kind=V, gene="STK11", hgvs_c="c.109C>T", hgvs_p="p.Gln37Ter", vaf=40.2)],
+            "KRAS p.G12C with STK11 co-mutation after chemo-immunotherapy. Sotorasib is approved in second line.",
+            [dict(kind="targeted_therapy", drug="Sotorasib", biomarker=0, escat_tier="I-B", oncokb_level="1",
+                  access_route="approved", rationale="CodeBreaK 200.")],
+        ),
+    ],
+    "paediatric": [
+        (
+            dict(patient_name="Lucas Moreau", patient_record_number="IPP0062034", patient_sex=Sex.MALE,
+                 patient_birth_date=date(2017, 6, 21), diagnosis="Neuroblastoma, relapsed", icd10_code="C74.1",
+                 icdo3_morphology="9500/3", stage="M", ecog=1, prior_lines=2,
+                 prior_treatments="Rapid COJEC, busulfan-melphalan, anti-GD2 immunotherapy; relapse at 14 months.",
+                 clinical_question="ALK F1174L on the relapse biopsy: ALK inhibitor? Germline testing?"),
+            [dict(kind=V, gene="ALK", hgvs_c="c.3522C>A", hgvs_p="p.Phe1174Leu", vaf=18.3),
+             dict(kind=BiomarkerKind.CNV, gene="MYCN", cnv_type=CnvType.GAIN, copy_number=4.0)],
+            "ALK F1174L confers crizotinib resistance; lorlatinib is active. Germline ALK testing recommended "
+            "(familial neuroblastoma).",
+            [dict(kind="targeted_therapy", drug="Lorlatinib", biomarker=0, escat_tier="III-A",
+                  access_route="compassionate_use", rationale="Phase 1 paediatric data (NANT 2015-02)."),
+             dict(kind="germline_counselling", rationale="Germline ALK analysis with consent of both parents.")],
+        ),
+        (
+            dict(patient_name="Inès Benali", patient_record_number="IPP0063391", patient_sex=Sex.FEMALE,
+                 patient_birth_date=date(2014, 11, 2), diagnosis="Pilocytic astrocytoma, progressive",
+                 icd10_code="C71.6", icdo3_morphology="9421/1", stage="", ecog=0, prior_lines=1,
+                 prior_treatments="Carboplatin-vincristine, progression at 11 months.",
+                 clinical_question="KIAA1549::BRAF fusion: MEK or type II RAF inhibitor?"),
+            [dict(kind=BiomarkerKind.FUSION, gene="KIAA1549", gene_3p="BRAF")],
+            "Progressive low-grade glioma with KIAA1549::BRAF fusion. MAPK-pathway inhibition recommended.",
+            [dict(kind="targeted_therapy", drug="Tovorafenib", biomarker=0, escat_tier="II-A",
+                  access_route="early_access", rationale="FIREFLY-1."),
+             dict(kind="further_testing", test_name="RNA sequencing fusion panel", test_sample="archived block",
+                  rationale="Confirm the fusion breakpoint.")],
+        ),
+    ],
+    "dermatology": [
+        (
+            dict(patient_name="Marc Dupuis", patient_record_number="IPP0071122", patient_sex=Sex.MALE,
+                 patient_birth_date=date(1972, 1, 30), diagnosis="Cutaneous melanoma, stage IV (M1c)",
+                 icd10_code="C43.5", icdo3_morphology="8720/3", stage="IV M1c", ecog=0, prior_lines=0,
+                 clinical_question="BRAF V600E metastatic melanoma, LDH normal: first-line strategy?"),
+            [dict(kind=V, gene="BRAF", hgvs_c="c.1799T>A", hgvs_p="p.Val600Glu", vaf=35.6),
+             dict(kind=BiomarkerKind.TMB, tmb=12.5)],
+            "BRAF V600E, low tumour burden, normal LDH. Immunotherapy first, BRAF/MEK inhibition at progression.",
+            [dict(kind="standard_of_care", rationale="Ipilimumab + nivolumab first (DREAMseq)."),
+             dict(kind="targeted_therapy", drug="Dabrafenib + trametinib", biomarker=0, escat_tier="I-A",
+                  oncokb_level="1", access_route="approved", rationale="Second line, at progression.")],
+        ),
+        (
+            dict(patient_name="Sylvie Roche", patient_record_number="IPP0072408", patient_sex=Sex.FEMALE,
+                 patient_birth_date=date(1961, 8, 8), diagnosis="Cutaneous melanoma, stage IV (M1b)",
+                 icd10_code="C43.7", icdo3_morphology="8721/3", stage="IV M1b", ecog=1, prior_lines=1,
+                 prior_treatments="Nivolumab 14 months, progression.",
+                 clinical_question="NRAS Q61R melanoma progressing on anti-PD-1: options?"),
+            [dict(kind=V, gene="NRAS", hgvs_c="c.182A>G", hgvs_p="p.Gln61Arg", vaf=41.0),
+             dict(kind=BiomarkerKind.TMB, tmb=18.0)],
+            "NRAS Q61R after anti-PD-1 failure. No approved targeted therapy; trial preferred.",
+            [dict(kind="clinical_trial", trial_id="MEL-NRAS-02", trial_site="Hôpital Édouard Herriot",
+                  rationale="Local pan-RAF + MEK trial."),
+             dict(kind="standard_of_care", rationale="Ipilimumab + nivolumab if not eligible.")],
+        ),
+    ],
+}
+
+#: Members present at every demo meeting, and the extra specialist per board.
+PRESENT = ("chair@example.org", "member@example.org", "geneticist@example.org", "biologist@example.org")
+EXTRA = {"paediatric": "paediatrician@example.org", "dermatology": "dermatologist@example.org"}
+
+
+def _user(email: str) -> User:
+    return db.session.scalar(sa.select(User).where(User.email == email))
+
+
+def _past_occurrence(board: Board, days_ago: int = 8) -> datetime:
+    """The board's cadence occurrence at least ``days_ago`` days back, as naive UTC."""
+    zone = ZoneInfo(board.timezone)
+    rule = rrulestr(board.cadence_rrule, dtstart=datetime.combine(board.cadence_anchor, datetime.min.time()))
+    local_now = datetime.now(zone).replace(tzinfo=None)
+    when = rule.before(local_now - timedelta(days=days_ago)) or (local_now - timedelta(days=10)).replace(
+        hour=14, minute=0, second=0, microsecond=0)
+    return when.replace(tzinfo=zone).astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def _case(board: Board, submitter: User, fields: dict, biomarkers: list[dict], submitted: datetime) -> Case:
+    case = Case(reference=next_reference(board, submitted.year), board=board, submitter=submitter, **fields)
+    db.session.add(case)
+    for position, spec in enumerate(biomarkers):
+        spec = dict(spec)
+        spec.setdefault("assay", "Oncomine Comprehensive v3" if spec["kind"] in (V, BiomarkerKind.CNV, BiomarkerKind.FUSION, BiomarkerKind.TMB) else "IHC 22C3")
+        spec.setdefault("specimen", "FFPE tumour biopsy")
+        spec.setdefault("lab", "Molecular pathology, university hospital")
+        case.biomarkers.append(Biomarker(position=position, **spec))
+    change_status(case, CaseStatus.DRAFT, submitter)
+    change_status(case, CaseStatus.SUBMITTED, submitter)
+    case.submitted_at = submitted
+    db.session.flush()
+    return case
+
+
+def seed() -> None:
+    # The services translate their messages: Flask-Babel's locale selector wants a request.
+    with current_app.test_request_context("/"):
+        _seed()
+
+
+def _seed() -> None:
+    clinician = _user("clinician@example.org")
+    secretary = _user("secretary@example.org")
+    chair = _user("chair@example.org")
+    boards = {b.slug: b for b in db.session.scalars(sa.select(Board))}
+    for slug, cases in DEMO.items():
+        board = boards.get(slug)
+        if board is None:
+            continue
+        starts_at = _past_occurrence(board)
+        meeting = Meeting(
+            board_id=board.id, starts_at=starts_at, duration_minutes=board.meeting_length_minutes,
+            location=board.location, video_link=board.video_link, status=MeetingStatus.PUBLISHED,
+            cutoff_hours=board.cutoff_hours, agenda_published_at=starts_at - timedelta(days=2),
+            agenda_publications=1,
+        )
+        db.session.add(meeting)
+        db.session.flush()
+        if hasattr(meeting, "published_version"):
+            meeting.published_version = meeting.agenda_version
+        created = []
+        for position, (fields, biomarkers, _summary, _recs) in enumerate(cases):
+            case = _case(board, clinician, fields, biomarkers, starts_at - timedelta(days=6))
+            change_status(case, CaseStatus.SCHEDULED, secretary)
+            db.session.add(AgendaItem(meeting_id=meeting.id, case_id=case.id, position=position,
+                                      minutes=board.minutes_per_case))
+            created.append(case)
+        db.session.flush()
+        db.session.refresh(meeting)
+
+        services.start_meeting(meeting, secretary)
+        present = {}
+        for email in (*PRESENT, EXTRA.get(slug)):
+            if email:
+                user = _user(email)
+                present[user.id] = user.specialty.value if user.specialty else None
+        services.record_attendance(meeting, secretary, present)
+        if slug == "thoracic":
+            services.add_guest(meeting, secretary, "Camille Rousseau", "Clinical research nurse")
+        for item, case, (_fields, _biomarkers, summary, recs) in zip(meeting.items, created, cases):
+            if slug == "thoracic" and item.position == 0:
+                services.declare_conflict(item, secretary, _user("geneticist@example.org").id,
+                                          "Co-investigator of the proposed trial")
+            raw = []
+            for rec in recs:
+                rec = dict(rec)
+                if "biomarker" in rec:
+                    rec["biomarker_id"] = str(case.biomarkers[rec.pop("biomarker")].id)
+                raw.append(rec)
+            decision = services.save_draft(item, secretary, summary, raw)
+            services.validate(decision, chair, publish=False)
+        services.close_meeting(meeting, secretary)
+
+        # The demo meeting happened in the past: put its clock there before signing.
+        meeting.started_at = starts_at + timedelta(minutes=3)
+        meeting.closed_at = starts_at + timedelta(minutes=52)
+        for decision in services.latest_by_item(meeting).values():
+            decision.created_at = decision.updated_at = starts_at + timedelta(minutes=15 + 10 * decision.agenda_item.position)
+            decision.validated_at = decision.created_at + timedelta(minutes=2)
+        db.session.flush()
+        minutes.sign(meeting, chair, notify=False, at=starts_at + timedelta(hours=1, minutes=10))
+    db.session.flush()

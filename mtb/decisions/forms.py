@@ -1,0 +1,112 @@
+"""Forms of the session page. Rules live in mtb.decisions.services; these forms only
+carry what was typed (so nothing is lost when the page comes back with errors)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import FieldList, Form, FormField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+
+from mtb.decisions.models import ACCESS_ROUTE_LABELS, RECOMMENDATION_LABELS
+from mtb.vocab import ESCAT_TIERS, ONCOKB_LEVELS, SPECIALTY_LABELS
+
+#: Which kinds use each kind-specific field (the page's script hides the others).
+FIELD_KINDS = {
+    "drug": "targeted_therapy", "biomarker_id": "targeted_therapy", "escat_tier": "targeted_therapy",
+    "oncokb_level": "targeted_therapy", "access_route": "targeted_therapy",
+    "trial_id": "clinical_trial", "trial_site": "clinical_trial",
+    "test_name": "further_testing", "test_sample": "further_testing",
+}
+
+
+def options(pairs) -> list[SelectChoice]:
+    """WTForms 3.3 wants SelectChoice objects rather than (value, label) tuples."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class RecommendationForm(Form):
+    kind = SelectField(
+        _l("Recommendation"),
+        choices=options([("", _l("Choose…"))] + [(k.value, label) for k, label in RECOMMENDATION_LABELS.items()]),
+        validate_choice=False,
+    )
+    drug = StringField(_l("Drug"), description=_l("Targeted therapy: the drug or combination."))
+    biomarker_id = SelectField(_l("Targets biomarker"), choices=[], validate_choice=False,
+                               description=_l("One of this case's biomarkers."))
+    escat_tier = SelectField(
+        _l("ESCAT tier"), choices=options([("", "—")] + [(t, t) for t in ESCAT_TIERS]), validate_choice=False,
+        description=_l("Required for a targeted therapy."),
+    )
+    oncokb_level = SelectField(
+        _l("OncoKB level (optional)"), choices=options([("", "—")] + [(t, t) for t in ONCOKB_LEVELS]), validate_choice=False,
+    )
+    access_route = SelectField(
+        _l("Access route"), choices=options([("", "—")] + [(k.value, label) for k, label in ACCESS_ROUTE_LABELS.items()]),
+        validate_choice=False,
+    )
+    trial_id = StringField(_l("Trial"), description=_l("NCT id (NCT + 8 digits) or local trial code."))
+    trial_site = StringField(_l("Site"))
+    test_name = StringField(_l("Test"), description=_l("e.g. RNA fusion panel, germline BRCA1/2."))
+    test_sample = StringField(_l("On which sample"), description=_l("e.g. new biopsy, archived block 2021-B-1234, blood."))
+    rationale = TextAreaField(_l("Rationale"), render_kw={"rows": 2})
+
+
+class DecisionForm(FlaskForm):
+    #: The draft's row_version when the form was loaded (a later save by someone else is a conflict).
+    row_version = HiddenField()
+    summary = TextAreaField(_l("Discussion summary"), render_kw={"rows": 4})
+    correction_reason = TextAreaField(
+        _l("Reason for the correction"), render_kw={"rows": 2},
+        description=_l("Kept with the new version; the earlier version stays readable."),
+    )
+    recommendations = FieldList(FormField(RecommendationForm), min_entries=1)
+
+    def __init__(self, *args, biomarkers=(), correction: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = options([("", _l("Choose…"))] + [(str(b.id), b.label) for b in biomarkers])
+        for entry in self.recommendations.entries:
+            entry.form.biomarker_id.choices = choices
+        self.summary.flags.required = True
+        if correction:
+            self.correction_reason.flags.required = True
+
+    def recommendation_data(self) -> list[dict]:
+        return [
+            {key: value for key, value in entry.form.data.items()}
+            for entry in self.recommendations.entries
+        ]
+
+    def attach_errors(self, errors: dict[str, str]) -> None:
+        """Put service errors (keyed by form field name) next to their fields."""
+        for name, message in errors.items():
+            if name.startswith("recommendations-"):
+                _, index, field = name.split("-", 2)
+                index = int(index)
+                if index < len(self.recommendations.entries):
+                    getattr(self.recommendations.entries[index].form, field).errors.append(message)
+                    continue
+            if name == "recommendations":
+                self.recommendations.errors = [message]
+                continue
+            target = getattr(self, name, None)
+            if target is not None:
+                target.errors = list(target.errors) + [message]
+
+
+def specialty_choices():
+    return [("", _l("— not given —"))] + [(s.value, label) for s, label in SPECIALTY_LABELS.items()]
+
+
+class GuestForm(FlaskForm):
+    guest_name = StringField(_l("Guest's name"))
+    guest_role = StringField(_l("Role or specialty"), description=_l("e.g. research nurse, external pathologist."))
+
+
+class ConflictForm(FlaskForm):
+    member_id = SelectField(_l("Member"), choices=[], validate_choice=False)
+    note = StringField(_l("Conflict (optional)"), description=_l("e.g. investigator of the proposed trial."))
+
+
+class DeferForm(FlaskForm):
+    note = StringField(_l("Why (optional)"))

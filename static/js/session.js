@@ -1,0 +1,41 @@
+// Session page: show only the fields of the chosen recommendation kind, and warn before
+// leaving a decision form with unsaved changes. Everything works without this script.
+(function () {
+  "use strict";
+
+  function syncKind(fieldset) {
+    var select = fieldset.querySelector(".rec-kind select");
+    if (!select) { return; }
+    var kind = select.value;
+    fieldset.querySelectorAll(".kind-fields").forEach(function (group) {
+      var show = group.getAttribute("data-kind") === kind;
+      // Keep a group with an error visible: the message must stay next to its field.
+      if (!show && group.querySelector(".has-error")) { show = true; }
+      group.hidden = !show;
+    });
+  }
+
+  document.querySelectorAll("[data-rec]").forEach(function (fieldset) {
+    syncKind(fieldset);
+    var select = fieldset.querySelector(".rec-kind select");
+    if (select) {
+      select.addEventListener("change", function () { syncKind(fieldset); });
+    }
+  });
+
+  document.querySelectorAll("form[data-unsaved-warning]").forEach(function (form) {
+    var dirty = false;
+    form.addEventListener("input", function () { dirty = true; });
+    form.addEventListener("change", function () { dirty = true; });
+    form.addEventListener("submit", function () { dirty = false; });
+    window.addEventListener("beforeunload", function (event) {
+      if (dirty) {
+        event.preventDefault();
+        event.returnValue = form.getAttribute("data-unsaved-warning");
+      }
+    });
+  });
+
+  var summary = document.querySelector(".decision-form .error-summary");
+  if (summary) { summary.focus(); }
+})();

@@ -1,0 +1,298 @@
+"""Running a meeting: start, attendance, quorum, conflicts of interest, recording decisions, closing."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from mtb.audit.models import AuditEvent
+from mtb.cases.models import CaseStatus
+from mtb.decisions import services
+from mtb.decisions.models import Attendance, Decision, DecisionStatus, RecommendationKind
+from mtb.extensions import db
+from mtb.meetings.models import AgendaItem, ItemOutcome, Meeting, MeetingStatus
+from mtb.vocab import Specialty
+from tests.decisions.helpers import form_post, targeted
+
+
+def _start(client, meeting):
+    return client.post(f"/meetings/{meeting.id}/session/start")
+
+
+def _present(client, meeting, users, specialties=None):
+    data = {"present": [str(u.id) for u in users]}
+    for user_id, spec in (specialties or {}).items():
+        data[f"specialty-{user_id}"] = spec
+    return client.post(f"/meetings/{meeting.id}/attendance", data=data)
+
+
+def test_secretary_starts_meeting_and_records_attendance_with_prefilled_specialty(client, login, team, make_meeting):
+    meeting = make_meeting()
+    login(team["secretary"])
+    page = client.get(f"/meetings/{meeting.id}/session")
+    assert page.status_code == 200 and "Start the meeting" in page.get_data(as_text=True)
+    assert _start(client, meeting).status_code == 302
+    assert meeting.status is MeetingStatus.IN_SESSION and meeting.started_at is not None
+
+    # The chair sits as a pathologist today (changeable); the member keeps her profile's specialty.
+    response = _present(client, meeting, [team["chair"], team["member"]], {team["chair"].id: "pathology"})
+    assert response.status_code == 302
+    rows = {a.user_id: a for a in db.session.scalars(sa.select(Attendance))}
+    assert rows[team["chair"].id].specialty is Specialty.PATHOLOGY
+    assert rows[team["member"].id].specialty is Specialty.PATHOLOGY
+
+    client.post(f"/meetings/{meeting.id}/guests", data={"guest_name": "Camille Rousseau", "guest_role": "Research nurse"})
+    html = client.get(f"/meetings/{meeting.id}/session").get_data(as_text=True)
+    assert "Camille Rousseau" in html and "Research nurse" in html
+    # Medical oncologist and molecular biologist are missing: shown at the top.
+    assert "No quorum" in html and "Medical oncologist" in html
+
+
+def test_quorum_counts_specialties_and_alternatives_and_ignores_guests(team, make_meeting):
+    meeting = make_meeting(status=MeetingStatus.IN_SESSION)
+    services.record_attendance(meeting, team["secretary"], {team["chair"].id: None, team["member"].id: None})
+    services.add_guest(meeting, team["secretary"], "Dr Guest", "molecular_biology")
+    quorum = services.quorum_for(meeting)
+    assert not quorum.met
+    assert quorum.missing == ["Molecular biologist or Geneticist"]
+    services.record_attendance(meeting, team["secretary"],
+                               {team["chair"].id: None, team["member"].id: None, team["biologist"].id: None})
+    assert services.quorum_for(meeting).met
+
+
+def test_recused_member_does_not_count_for_quorum_on_that_case(client, login, team, make_meeting):
+    meeting = make_meeting(status=MeetingStatus.IN_SESSION)
+    first, second = meeting.items
+    services.record_attendance(meeting, team["secretary"],
+                               {u.id: None for u in (team["chair"], team["member"], team["biologist"])})
+    db.session.commit()
+    login(team["secretary"])
+    response = client.post(f"/meetings/{meeting.id}/items/{first.id}/conflicts",
+                           data={"member_id": team["biologist"].id, "note": "Investigator of the trial"})
+    assert response.status_code == 302
+    assert not services.quorum_for(meeting, first).met
+    assert services.quorum_for(meeting, second).met
+
+    response = client.post(f"/meetings/{meeting.id}/items/{first.id}/decision",
+                           data=form_post("Discussed.", [targeted(first.case)]))
+    assert response.status_code == 302
+    decision = services.latest_decision(first)
+    assert decision.quorum_met is False and decision.quorum_missing == ["Molecular biologist or Geneticist"]
+    html = client.get(f"/meetings/{meeting.id}/session?item={first.id}").get_data(as_text=True)
+    assert "Without quorum" in html and "is recused on this case" in html
+
+
+def test_recording_a_decision_marks_the_item_discussed_and_the_case_discussed(client, login, team, make_meeting):
+    meeting = make_meeting(status=MeetingStatus.IN_SESSION)
+    item = meeting.items[0]
+    login(team["secretary"])
+    trial = {"kind": "clinical_trial", "trial_id": "nct04613596", "trial_site": "Lyon"}
+    response = client.post(f"/meetings/{meeting.id}/items/{item.id}/decision",
+                           data=form_post("EGFR L858R: osimertinib.", [targeted(item.case), trial]))
+    assert response.status_code == 302
+    decision = services.latest_decision(item)
+    assert decision.status is DecisionStatus.DRAFT and decision.version == 1
+    assert [r.kind for r in decision.recommendations] == [RecommendationKind.TARGETED_THERAPY,
+                                                           RecommendationKind.CLINICAL_TRIAL]
+    assert decision.recommendations[0].biomarker_label == "EGFR p.Leu858Arg"
+    assert decision.recommendations[1].trial_id == "NCT04613596"
+    assert item.outcome is ItemOutcome.DISCUSSED
+    assert item.case.status is CaseStatus.DISCUSSED
+    assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "decision.record")) is not None
+
+
+def test_bad_decision_input_is_explained_next_to_each_field_and_nothing_typed_is_lost(
+        client, login, team, make_meeting, create_case):
+    other = create_case(biomarkers=[{"kind": "variant", "gene": "BRAF", "hgvs_p": "p.Val600Glu"}])
+    meeting = make_meeting(status=MeetingStatus.IN_SESSION)
+    item = meeting.items[0]
+    login(team["secretary"])
+    data = form_post("A long discussion I do not want to retype.", [
+        targeted(item.case, escat_tier="", drug="Amivantamab-unique"),
+        {"kind": "clinical_trial", "trial_id": "NCT123", "trial_site": "Site-unique"},
+        {"kind": "targeted_therapy", "drug": "Dabrafenib", "biomarker_id": str(other.biomarkers[0].id),
+         "escat_tier": "I-A", "access_route": "off_label"},
+    ])
+    response = client.post(f"/meetings/{meeting.id}/items/{item.id}/decision", data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Give the ESCAT tier" in html
+    assert "NCT followed by 8 digits" in html
+    assert "not one of this case" in html
+    # The messages sit next to their fields.
+    assert 'id="recommendations-0-escat_tier-error"' in html
+    assert 'id="recommendations-1-trial_id-error"' in html
+    assert 'id="recommendations-2-biomarker_id-error"' in html
+    for typed in ("A long discussion I do not want to retype.", "Amivantamab-unique", 'value="NCT123"', "Site-unique", "Dabrafenib"):
+        assert typed in html
+    assert services.latest_decision(item) is None
+
+
+def test_add_and_remove_recommendation_rows_without_javascript_keep_every_value(client, login, team, make_meeting):
+    meeting = make_meeting(status=MeetingStatus.IN_SESSION)
+    item = meeting.items[0]
+    login(team["secretary"])
+    data = form_post("Summary typed first.", [targeted(item.case, drug="Drug-one")], action="add")
+    html = client.post(f"/meetings/{meeting.id}/items/{item.id}/decision", data=data).get_data(as_text=True)
+    assert "Summary typed first." in html and 'value="Drug-one"' in html
+    assert 'name="recommendations-1-kind"' in html
+    assert "Recommendation 2" in html
+
+    data = form_post("Summary typed first.", [targeted(item.case, drug="Drug-one"),
+                                              {"kind": "further_testing", "test_name": "RNA panel"}], remove="0")
+    html = client.post(f"/meetings/{meeting.id}/items/{item.id}/decision", data=data).get_data(as_text=True)
+    assert "Drug-one" not in html and 'value="RNA panel"' in html and "Summary typed first." in html
+    assert services.latest_decision(item) is None  # nothing saved by these buttons
+
+
+def test_only_the_secretary_and_chair_open_the_session_page(client, login, team, make_meeting, clinician):
+    meeting = make_meeting()
+    login(team["member"])
+    assert client.get(f"/meetings/{meeting.id}/session").status_code == 403
+    client.post("/logout")
+    login(team["chair"])
+    assert client.get(f"/meetings/{meeting.id}/session").status_code == 200
+    assert client.get("/meetings/999999/session").status_code == 404
+
+
+def test_only_a_chair_validates_and_a_validated_decision_is_locked(client, login, team, make_meeting):
+    meeting = make_meeting(status=MeetingStatus.IN_SESSION)
+    item = meeting.items[0]
+    decision = services.save_draft(item, team["secretary"], "Summary", [targeted(item.case)])
+    db.session.commit()
+    login(team["secretary"])
+    refused = client.post(f"/decisions/{decision.id}/validate")
+    assert refused.status_code == 403 and "Only a chair" in refused.get_data(as_text=True)
+    client.post("/logout")
+    login(team["chair"])
+    assert client.post(f"/decisions/{decision.id}/validate").status_code == 302
+    assert decision.status is DecisionStatus.VALIDATED and decision.validated_by_id == team["chair"].id
+    assert item.case.status is CaseStatus.DECIDED
+
+    edit = client.post(f"/meetings/{meeting.id}/items/{item.id}/decision", data=form_post("Changed", [targeted(item.case)]))
+    assert edit.status_code == 403 and "locked" in edit.get_data(as_text=True)
+    assert decision.summary == "Summary"
+
+
+def test_a_correction_needs_a_reason_and_the_earlier_version_stays_readable(client, login, team, make_meeting):
+    meeting = make_meeting(status=MeetingStatus.IN_SESSION)
+    item = meeting.items[0]
+    first = services.save_draft(item, team["secretary"], "First summary", [targeted(item.case)])
+    services.validate(first, team["chair"])
+    db.session.commit()
+    login(team["chair"])
+    no_reason = client.post(f"/decisions/{first.id}/correct", data=form_post("Second summary", [targeted(item.case)]))
+    assert no_reason.status_code == 200 and "Say why the decision is corrected" in no_reason.get_data(as_text=True)
+    assert "Second summary" in no_reason.get_data(as_text=True)
+
+    response = client.post(f"/decisions/{first.id}/correct", data=form_post(
+        "Second summary", [targeted(item.case, escat_tier="II-B")], correction_reason="Wrong tier typed"))
+    assert response.status_code == 302
+    second = services.latest_decision(item)
+    assert second.version == 2 and second.status is DecisionStatus.DRAFT
+    assert client.post(f"/decisions/{second.id}/validate").status_code == 302
+    assert first.status is DecisionStatus.SUPERSEDED and second.status is DecisionStatus.VALIDATED
+    old = client.get(f"/decisions/{first.id}").get_data(as_text=True)
+    assert "First summary" in old and "superseded" in old.lower() and "Wrong tier typed" in old
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
+                             .where(AuditEvent.action == "decision.view")) >= 1
+
+
+def test_saving_over_a_draft_someone_else_changed_is_a_conflict(client, login, team, make_meeting):
+    meeting = make_meeting(status=MeetingStatus.IN_SESSION)
+    item = meeting.items[0]
+    draft = services.save_draft(item, team["secretary"], "Summary v1", [targeted(item.case)])
+    db.session.commit()
+    stale = draft.row_version
+    services.save_draft(item, team["chair"], "Chair's edit", [targeted(item.case)], row_version=stale)
+    db.session.commit()
+    login(team["secretary"])
+    response = client.post(f"/meetings/{meeting.id}/items/{item.id}/decision",
+                           data=form_post("Secretary's edit", [targeted(item.case)], row_version=str(stale)))
+    assert response.status_code == 409
+    assert services.latest_decision(item).summary == "Chair's edit"
+
+
+def test_rediscuss_sends_the_case_back_to_the_pool(team, make_meeting):
+    meeting = make_meeting(status=MeetingStatus.IN_SESSION)
+    item = meeting.items[0]
+    decision = services.save_draft(item, team["secretary"], "Needs the new biopsy first.",
+                                   [{"kind": "rediscuss", "rationale": "After the biopsy"}])
+    assert item.case.status is CaseStatus.DEFERRED
+    services.validate(decision, team["chair"])
+    assert item.case.status is CaseStatus.DEFERRED and item.outcome is ItemOutcome.DISCUSSED
+
+
+def test_closing_is_refused_while_a_case_is_undecided_and_deferred_cases_carry_over(client, login, team, make_meeting):
+    meeting = make_meeting(status=MeetingStatus.IN_SESSION)
+    first, second = meeting.items
+    services.save_draft(first, team["secretary"], "Summary", [targeted(first.case)])
+    db.session.commit()
+    login(team["secretary"])
+    refused = client.post(f"/meetings/{meeting.id}/session/close", follow_redirects=True)
+    assert "cannot be closed yet" in refused.get_data(as_text=True) and second.case.reference in refused.get_data(as_text=True)
+    assert meeting.status is MeetingStatus.IN_SESSION
+
+    client.post(f"/meetings/{meeting.id}/items/{second.id}/defer", data={"note": "Out of time"})
+    assert second.outcome is ItemOutcome.DEFERRED
+    assert client.post(f"/meetings/{meeting.id}/session/close").status_code == 302
+    assert meeting.status is MeetingStatus.CLOSED and meeting.closed_at is not None
+    # The deferred case is on a later meeting's agenda (carried over).
+    later = db.session.scalars(
+        sa.select(AgendaItem).join(Meeting, Meeting.id == AgendaItem.meeting_id)
+        .where(AgendaItem.case_id == second.case_id, Meeting.id != meeting.id)
+    ).all()
+    assert len(later) == 1
+
+
+def test_a_deferred_case_cannot_get_a_decision_and_a_decided_case_cannot_be_deferred(client, login, team, make_meeting):
+    meeting = make_meeting(status=MeetingStatus.IN_SESSION)
+    first, second = meeting.items
+    services.save_draft(first, team["secretary"], "Summary", [targeted(first.case)])
+    services.defer_item(second, team["secretary"])
+    db.session.commit()
+    login(team["secretary"])
+    assert client.post(f"/meetings/{meeting.id}/items/{first.id}/defer").status_code == 403
+    response = client.post(f"/meetings/{meeting.id}/items/{second.id}/decision", data=form_post("S", [targeted(second.case)]))
+    assert response.status_code == 403
+    assert client.post(f"/meetings/{meeting.id}/items/{second.id}/undefer").status_code == 302
+    assert second.outcome is ItemOutcome.PENDING and second.case.status is CaseStatus.SCHEDULED
+
+
+def test_session_page_shows_case_summary_beside_the_form_in_agenda_order(client, login, team, make_meeting):
+    meeting = make_meeting(status=MeetingStatus.IN_SESSION)
+    first, second = meeting.items
+    login(team["secretary"])
+    html = client.get(f"/meetings/{meeting.id}/session").get_data(as_text=True)
+    assert "Case 1 of 2" in html and "Second-line options after osimertinib progression?" in html
+    assert "EGFR p.Leu858Arg" in html and 'name="recommendations-0-kind"' in html
+    assert f"item={second.id}" in html and 'rel="next"' in html
+    html = client.get(f"/meetings/{meeting.id}/session?item={second.id}").get_data(as_text=True)
+    assert "Case 2 of 2" in html and 'rel="prev"' in html
+    assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "meeting.session_view")) is not None
+
+
+def test_decision_of_an_unsigned_meeting_is_hidden_from_the_submitter(client, login, team, make_meeting, clinician):
+    meeting = make_meeting(status=MeetingStatus.IN_SESSION)
+    item = meeting.items[0]
+    decision = services.save_draft(item, team["secretary"], "Summary", [targeted(item.case)])
+    services.validate(decision, team["chair"])
+    db.session.commit()
+    login(clinician)
+    assert client.get(f"/decisions/{decision.id}").status_code == 403
+    assert services.case_panel(item.case, clinician) is None
+    panel = services.case_panel(item.case, team["member"])
+    assert panel["template"] == "decisions/_case_panel.html" and panel["decisions"] == [decision]
+
+
+def test_validation_freezes_quorum_while_drafts_follow_attendance(team, make_meeting):
+    meeting = make_meeting(status=MeetingStatus.IN_SESSION)
+    first, second = meeting.items
+    validated = services.save_draft(first, team["secretary"], "S", [targeted(first.case)])
+    draft = services.save_draft(second, team["secretary"], "S", [targeted(second.case)])
+    services.validate(validated, team["chair"])
+    assert not validated.quorum_met and not draft.quorum_met
+    services.record_attendance(meeting, team["secretary"],
+                               {u.id: None for u in (team["chair"], team["member"], team["biologist"])})
+    db.session.expire_all()
+    assert db.session.get(Decision, draft.id).quorum_met is True
+    assert db.session.get(Decision, validated.id).quorum_met is False

@@ -1,0 +1,72 @@
+"""The demo secretary runs a meeting in the browser, the chair signs, the member downloads the minutes."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+import sqlalchemy as sa
+
+from mtb.extensions import db
+from mtb.meetings.models import MeetingStatus
+from mtb.minutes.models import MinutesVersion
+
+
+@pytest.mark.browser
+def test_secretary_runs_meeting_chair_signs_member_downloads_minutes(page, browser_login, team, make_meeting, create_case):
+    case = create_case(status="scheduled", biomarkers=[
+        {"kind": "variant", "gene": "EGFR", "hgvs_c": "c.2573T>G", "hgvs_p": "p.Leu858Arg", "vaf": 32},
+        {"kind": "cnv", "gene": "MET", "cnv_type": "amplification", "copy_number": 9},
+    ])
+    meeting = make_meeting(cases=[case])
+    db.session.commit()
+
+    browser_login(page, "secretary@example.org")
+    page.goto(f"/meetings/{meeting.id}/session")
+    page.get_by_role("button", name="Start the meeting").click()
+    page.get_by_text("The meeting is in session.").wait_for()
+
+    # Attendance: the three members needed for quorum.
+    for name in ("Pr Henri Laurent", "Dr Marie Petit", "Dr Léa Garnier"):
+        page.get_by_label(name, exact=True).check()
+    page.get_by_role("button", name="Save attendance").click()
+    page.get_by_text("Quorum met").wait_for()
+
+    # One decision: a targeted therapy and a trial; the script shows each kind's fields.
+    page.get_by_label("Discussion summary").fill("MET amplification under osimertinib: add a MET inhibitor.")
+    page.locator("#recommendations-0-kind").select_option("targeted_therapy")
+    page.get_by_label("Drug").fill("Osimertinib + savolitinib")
+    page.get_by_label("Targets biomarker").select_option(label="MET amplification (9 copies)")
+    page.get_by_label("ESCAT tier").select_option("II-B")
+    page.get_by_label("Access route").select_option("early_access")
+    assert page.locator("#recommendations-0-trial_id").is_hidden()
+    page.get_by_role("button", name="+ Add recommendation").click()
+    assert page.locator("#recommendations-0-drug").input_value() == "Osimertinib + savolitinib"
+    page.locator("#recommendations-1-kind").select_option("clinical_trial")
+    page.locator("#recommendations-1-trial_id").fill("NCT05261399")
+    page.locator("#recommendations-1-trial_site").fill("Centre Léon Bérard")
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path="/tmp/h3-session.png")
+    page.get_by_role("button", name="Save decision").click()
+    page.get_by_text("saved as a draft").wait_for()
+    page.get_by_role("button", name="Close the meeting").click()
+    page.get_by_text("The meeting is closed.").wait_for()
+    page.get_by_role("button", name="Log out").click()
+
+    browser_login(page, "chair@example.org")
+    page.goto(f"/meetings/{meeting.id}/minutes")
+    page.get_by_role("button", name="Sign the minutes as chair").click()
+    page.get_by_text("Minutes signed (version 1)").wait_for()
+    page.get_by_role("button", name="Log out").click()
+
+    browser_login(page, "member@example.org")
+    page.goto("/decisions")
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Version 1 (PDF").click()
+    data = open(info.value.path(), "rb").read()
+    db.session.expire_all()
+    version = db.session.scalar(sa.select(MinutesVersion))
+    assert data[:5] == b"%PDF-" and hashlib.sha256(data).hexdigest() == version.pdf_sha256
+    assert version.pdf_sha256 in page.content()
+    assert db.session.get(type(meeting), meeting.id).status is MeetingStatus.SIGNED

@@ -1,0 +1,296 @@
+"""Signed minutes and decision letters: content, storage, versions, downloads, the URL fetcher.
+
+PDF renders are slow (~0.5 s): only the first three tests render, and each checks a lot.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+
+import pytest
+import sqlalchemy as sa
+from pypdf import PdfReader
+
+from mtb.audit.models import AuditEvent
+from mtb.cases.models import CaseStatus
+from mtb.decisions import services as decisions
+from mtb.decisions.models import DecisionStatus
+from mtb.extensions import db
+from mtb.meetings.models import MeetingStatus
+from mtb.minutes import pdf, services
+from mtb.minutes.models import DecisionLetter, MinutesVersion
+from mtb.notifications.models import OutboxMessage
+from tests.decisions.helpers import form_post, targeted
+
+INJECTED = 'See <img src="file:///etc/passwd"> and http://127.0.0.1:9/leak.png'
+
+
+def _text(data: bytes) -> str:
+    reader = PdfReader(io.BytesIO(data))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def _closed_meeting(team, make_meeting, create_case):
+    """Two decided cases (one with a targeted therapy and a trial), everyone present, closed."""
+    first_case = create_case(status="scheduled", biomarkers=[
+        {"kind": "variant", "gene": "EGFR", "hgvs_c": "c.2573T>G", "hgvs_p": "p.Leu858Arg", "vaf": 32},
+        {"kind": "cnv", "gene": "MET", "cnv_type": "amplification", "copy_number": 9},
+    ])
+    second_case = create_case(status="scheduled", patient_name="Paul Durand", biomarkers=[
+        {"kind": "variant", "gene": "KRAS", "hgvs_c": "c.34G>T", "hgvs_p": "p.Gly12Cys", "vaf": 21},
+    ])
+    meeting = make_meeting(cases=[first_case, second_case], status=MeetingStatus.IN_SESSION)
+    first, second = meeting.items
+    decisions.record_attendance(meeting, team["secretary"],
+                                {u.id: None for u in (team["chair"], team["member"], team["biologist"])})
+    decisions.add_guest(meeting, team["secretary"], "Camille Rousseau", "Research nurse")
+    decisions.declare_conflict(second, team["secretary"], team["biologist"].id, "Trial investigator")
+    decisions.save_draft(first, team["secretary"], "MET amplification on osimertinib. " + INJECTED, [
+        targeted(first_case, 1, drug="Osimertinib + savolitinib", escat_tier="II-B", oncokb_level="",
+                 access_route="early_access"),
+        {"kind": "clinical_trial", "trial_id": "NCT05261399", "trial_site": "Centre Léon Bérard"},
+    ])
+    decisions.save_draft(second, team["secretary"], "KRAS G12C second line.", [
+        targeted(second_case, 0, drug="Sotorasib", escat_tier="I-B"),
+        {"kind": "germline_counselling"},
+    ])
+    decisions.close_meeting(meeting, team["secretary"])
+    db.session.commit()
+    return meeting
+
+
+def test_chair_signs_minutes_with_every_decision_tier_and_biomarker_and_publishes(
+        client, login, team, make_meeting, create_case, monkeypatch):
+    meeting = _closed_meeting(team, make_meeting, create_case)
+    fetchers = []
+    real = pdf.fetcher
+
+    def spy():
+        fetchers.append(real())
+        return fetchers[-1]
+
+    monkeypatch.setattr(pdf, "fetcher", spy)
+
+    login(team["secretary"])
+    refused = client.post(f"/meetings/{meeting.id}/minutes/sign")
+    assert refused.status_code == 403 and "Only a chair" in refused.get_data(as_text=True)
+    client.post("/logout")
+    login(team["chair"])
+    assert client.post(f"/meetings/{meeting.id}/minutes/sign").status_code == 302
+
+    assert meeting.status is MeetingStatus.SIGNED
+    version = db.session.scalar(sa.select(MinutesVersion))
+    assert version.number == 1 and version.signed_by_id == team["chair"].id
+    assert hashlib.sha256(version.pdf).hexdigest() == version.pdf_sha256
+    text = _text(version.pdf)
+    for expected in ("Thoracic oncology", "EGFR p.Leu858Arg", "MET amplification", "KRAS p.Gly12Cys",
+                     "Osimertinib + savolitinib", "II-B", "NCT05261399", "Sotorasib", "I-B",
+                     "Germline genetic counselling", "Pr Henri Laurent", "Camille Rousseau", "Quorum met",
+                     "Recused", "Page 1 of", version.content_sha256[:20]):
+        assert expected in text, expected
+    # Identity stays out of the minutes unless the board asks for it.
+    assert "Jeanne Martin" not in text and "IPP0012345" not in text
+    # Text typed into a form is printed, never fetched: only MTB's stylesheet was requested.
+    assert "file:///etc/passwd" in text
+    requested = [url for f in fetchers for url in f.requested]
+    assert requested and all(url.startswith(pdf.STATIC_PREFIX) for url in requested)
+
+    # Every decision is validated and published; one letter each; submitters notified.
+    for item in meeting.items:
+        decision = decisions.latest_decision(item)
+        assert decision.status is DecisionStatus.VALIDATED and decision.published_at is not None
+        assert item.case.status is CaseStatus.DECIDED
+    letters = db.session.scalars(sa.select(DecisionLetter)).all()
+    assert len(letters) == 2
+    letter_text = _text(letters[0].pdf)
+    assert "Jeanne Martin" in letter_text and "Dr Claire Dubois" in letter_text and "II-B" in letter_text
+    mails = db.session.scalars(sa.select(OutboxMessage)).all()
+    assert len(mails) == 2 and all("Jeanne Martin" not in m.body for m in mails)
+
+    # The member downloads the stored file; the hash is shown where it is downloaded.
+    client.post("/logout")
+    login(team["member"])
+    listing = client.get("/decisions").get_data(as_text=True)
+    assert version.pdf_sha256 in listing
+    download = client.get(f"/minutes/{version.id}.pdf")
+    assert download.status_code == 200 and download.mimetype == "application/pdf"
+    assert download.data == version.pdf
+    assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "minutes.download")) is not None
+
+
+def test_a_stored_version_renders_to_the_same_bytes_and_its_fingerprint_matches_the_data(
+        team, make_meeting, create_case):
+    meeting = _closed_meeting(team, make_meeting, create_case)
+    version = services.sign(meeting, team["chair"], notify=False)
+    db.session.commit()
+    assert services.render_minutes(version) == version.pdf
+    with services.force_locale("en"):
+        rebuilt = services.minutes_context(meeting, team["chair"], version.signed_at)
+    assert pdf.sha256_hex(pdf.canonical_json(rebuilt)) == version.content_sha256
+    assert json.loads(version.content_json)["items"][0]["decision"]["recommendations"][0]["escat_tier"] == "II-B"
+    letter = db.session.scalars(sa.select(DecisionLetter)).first()
+    assert services.render_letter(letter) == letter.pdf
+
+
+def test_a_correction_after_signing_makes_new_minutes_and_letter_and_keeps_the_old_ones(
+        client, login, team, make_meeting, create_case):
+    meeting = _closed_meeting(team, make_meeting, create_case)
+    services.sign(meeting, team["chair"], notify=False)
+    db.session.commit()
+    first_item = meeting.items[0]
+    original = decisions.latest_decision(first_item)
+    old_letter = original.letter
+    login(team["chair"])
+    response = client.post(f"/decisions/{original.id}/correct", data=form_post(
+        "MET amplification confirmed by FISH.", [targeted(first_item.case, 1, drug="Capmatinib", escat_tier="III-A")],
+        correction_reason="Drug changed after FISH result"))
+    assert response.status_code == 302
+    correction = decisions.latest_decision(first_item)
+    assert client.post(f"/decisions/{correction.id}/validate").status_code == 302
+
+    versions = services.minutes_versions(meeting)
+    assert [v.number for v in versions] == [2, 1]
+    assert versions[0].is_current and not versions[1].is_current
+    text = _text(versions[0].pdf)
+    assert "Capmatinib" in text and "III-A" in text and "Drug changed after FISH result" in text
+    assert original.status is DecisionStatus.SUPERSEDED and not old_letter.is_current
+    assert correction.letter is not None and correction.letter.id != old_letter.id
+    assert db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.subject.contains("Corrected"))) is not None
+
+    client.post("/logout")
+    login(team["member"])
+    page = client.get(f"/meetings/{meeting.id}/minutes").get_data(as_text=True)
+    assert "superseded" in page and versions[1].pdf_sha256 in page
+    assert client.get(f"/minutes/{versions[1].id}.pdf").data == versions[1].pdf
+    assert client.get(f"/letters/{old_letter.id}.pdf").status_code == 200
+
+
+def test_fetcher_serves_only_static_files(app):
+    fetcher = pdf.StaticOnlyFetcher(app.static_folder)
+    response = fetcher.fetch(pdf.STATIC_PREFIX + "css/pdf.css")
+    assert b"@page" in response.read()
+    for url in ("file:///etc/passwd", "http://127.0.0.1:9/x.png", "https://example.org/static/css/pdf.css",
+                "data:text/plain,hello", pdf.PDF_BASE_URL + "etc/passwd"):
+        with pytest.raises(pdf.RefusedURL):
+            fetcher.fetch(url)
+    with pytest.raises(pdf.RefusedURL):
+        fetcher.fetch(pdf.STATIC_PREFIX + "..%2F..%2F..%2Fetc%2Fpasswd")
+    with pytest.raises(FileNotFoundError):
+        fetcher.fetch(pdf.STATIC_PREFIX + "css/missing.css")
+
+
+def test_minutes_show_patient_identity_only_when_the_board_says_so(team, make_meeting, create_case, boards):
+    meeting = _closed_meeting(team, make_meeting, create_case)
+    for decision in decisions.latest_by_item(meeting).values():
+        decisions.validate(decision, team["chair"])
+    with services.force_locale("en"):
+        hidden = services.minutes_context(meeting, team["chair"], meeting.closed_at)
+        boards["thoracic"].identity_in_minutes = True
+        shown = services.minutes_context(meeting, team["chair"], meeting.closed_at)
+    assert "Jeanne Martin" not in json.dumps(hidden)
+    version = MinutesVersion(number=1, created_at=meeting.closed_at, content_sha256="0" * 64, reason="")
+    html = services.minutes_html(shown, version, "Europe/Paris")
+    assert "Jeanne Martin" in html and "IPP0012345" in html
+    # Free text is escaped by Jinja: no <img> element reaches WeasyPrint.
+    assert '<img src="file:///etc/passwd">' not in html and "&lt;img src=" in html
+
+
+def test_signing_is_refused_before_the_meeting_is_closed(client, login, team, make_meeting):
+    meeting = make_meeting(status=MeetingStatus.IN_SESSION)
+    login(team["chair"])
+    response = client.post(f"/meetings/{meeting.id}/minutes/sign")
+    assert response.status_code == 403 and "Close the meeting" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(MinutesVersion)) is None
+
+
+def _published(meeting, chair, make_letter=True):
+    """A signed meeting without rendering (list and access tests): fake stored files."""
+    for item in meeting.items:
+        decision = decisions.latest_decision(item)
+        decisions.validate(decision, chair, publish=False)
+        decision.published_at = decision.validated_at
+        if make_letter:
+            db.session.add(DecisionLetter(decision_id=decision.id, case_id=decision.case_id, board_id=decision.board_id,
+                                          content_sha256="c" * 64, pdf=b"%PDF-letter", pdf_sha256="d" * 64, pdf_size=11))
+    meeting.status = MeetingStatus.SIGNED
+    db.session.add(MinutesVersion(meeting_id=meeting.id, board_id=meeting.board_id, number=1, reason="Signed",
+                                  content_json="{}", content_sha256="a" * 64, pdf=b"%PDF-minutes",
+                                  pdf_sha256="b" * 64, pdf_size=12, signed_by_id=chair.id,
+                                  signed_at=meeting.starts_at, created_at=meeting.starts_at))
+    db.session.commit()
+
+
+def _decided_meeting(team, make_meeting, board="thoracic"):
+    meeting = make_meeting(board=board, status=MeetingStatus.IN_SESSION)
+    for item in meeting.items:
+        decisions.save_draft(item, team["secretary"], "Summary", [targeted(item.case)])
+    meeting.status = MeetingStatus.CLOSED
+    db.session.commit()
+    return meeting
+
+
+def test_decisions_page_lists_only_my_boards_minutes_in_constant_queries(
+        client, login, team, make_meeting, make_user, query_counter):
+    _published(_decided_meeting(team, make_meeting), team["chair"])
+    login(team["member"])
+    with query_counter() as one:
+        assert client.get("/decisions").status_code == 200
+    for _ in range(3):
+        _published(_decided_meeting(team, make_meeting), team["chair"])
+    with query_counter() as four:
+        html = client.get("/decisions").get_data(as_text=True)
+    assert html.count("b" * 64) == 4
+    assert len(four) == len(one)
+
+    outsider = make_user("derm@example.org", {"dermatology": ["member"]})
+    client.post("/logout")
+    login(outsider)
+    assert "b" * 64 not in client.get("/decisions").get_data(as_text=True)
+    assert client.get("/decisions?board=thoracic").status_code == 403
+    version = db.session.scalars(sa.select(MinutesVersion)).first()
+    assert client.get(f"/minutes/{version.id}.pdf").status_code == 403
+
+
+def test_submitter_reads_published_decision_letter_and_home_section(client, login, team, make_meeting, clinician):
+    meeting = _decided_meeting(team, make_meeting)
+    _published(meeting, team["chair"])
+    letter = db.session.scalars(sa.select(DecisionLetter)).first()
+    login(clinician)
+    response = client.get(f"/letters/{letter.id}.pdf")
+    assert response.status_code == 200 and response.data == b"%PDF-letter"
+    assert response.headers["ETag"] == f'"{"d" * 64}"'
+    assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "letter.download")) is not None
+    section = decisions.home_section(clinician)
+    assert section["template"] == "decisions/_home.html" and len(section["decisions"]) == 2
+    home = client.get("/").get_data(as_text=True)
+    assert meeting.items[0].case.reference in home
+    panel = decisions.case_panel(meeting.items[0].case, clinician)
+    assert panel["decisions"][0].letter.id in {letter.id for letter in db.session.scalars(sa.select(DecisionLetter))}
+    decision_page = client.get(f"/decisions/{panel['decisions'][0].id}").get_data(as_text=True)
+    assert "Decision letter (PDF)" in decision_page
+
+
+def test_another_boards_clinician_cannot_download_a_letter(client, login, team, make_meeting, make_user):
+    _published(_decided_meeting(team, make_meeting), team["chair"])
+    letter = db.session.scalars(sa.select(DecisionLetter)).first()
+    stranger = make_user("other@example.org", {"dermatology": ["clinician"]})
+    login(stranger)
+    assert client.get(f"/letters/{letter.id}.pdf").status_code == 403
+    assert client.get("/letters/999999.pdf").status_code == 404
+
+
+def test_chair_home_lists_closed_meetings_waiting_for_signature(client, login, team, make_meeting):
+    meeting = _decided_meeting(team, make_meeting)
+    login(team["chair"])
+    home = client.get("/").get_data(as_text=True)
+    assert "Minutes waiting for your signature" in home and f"/meetings/{meeting.id}/minutes" in home
+    page = client.get(f"/meetings/{meeting.id}/minutes").get_data(as_text=True)
+    assert "Sign the minutes as chair" in page and "Signing also validates the 2 remaining draft decisions" in page
+    client.post("/logout")
+    login(team["member"])
+    assert "Minutes waiting for your signature" not in client.get("/").get_data(as_text=True)
+    # Before signing, a member sees neither the decisions nor a sign button.
+    page = client.get(f"/meetings/{meeting.id}/minutes").get_data(as_text=True)
+    assert "Sign the minutes" not in page and meeting.items[0].case.reference not in page
