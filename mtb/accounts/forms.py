@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
@@ -7,7 +8,8 @@ from mtb.vocab import SPECIALTY_LABELS
 
 
 def specialty_choices():
-    return [("", _l("— none —"))] + [(s.value, label) for s, label in SPECIALTY_LABELS.items()]
+    # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice.
+    return [SelectChoice("", _l("— none —"))] + [SelectChoice(s.value, label) for s, label in SPECIALTY_LABELS.items()]
 
 
 class LoginForm(FlaskForm):

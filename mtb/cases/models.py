@@ -109,6 +109,9 @@ class Case(TimestampMixin, db.Model):
     urgency: Mapped[Urgency] = enum_column(Urgency, default=Urgency.ROUTINE)
     #: Research cohorts the patient consented to (MELBASE, Immunotarget, BIOCART...).
     research_consent: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    #: The clinician states there is no molecular report yet (the question may be which
+    #: tests to order); lets a case without biomarker rows be submitted.
+    no_molecular_report: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     submitted_at: Mapped[datetime | None]
     withdrawn_at: Mapped[datetime | None]
@@ -122,7 +125,7 @@ class Case(TimestampMixin, db.Model):
         back_populates="case", cascade="all, delete-orphan", order_by="Attachment.uploaded_at"
     )
     events: Mapped[list[CaseEvent]] = relationship(
-        cascade="all, delete-orphan", order_by="CaseEvent.at, CaseEvent.id"
+        back_populates="case", cascade="all, delete-orphan", order_by="CaseEvent.at, CaseEvent.id"
     )
 
     __mapper_args__ = {"version_id_col": version}
@@ -244,4 +247,5 @@ class CaseEvent(db.Model):
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     note: Mapped[str | None] = mapped_column(sa.String(300))
 
+    case: Mapped[Case] = relationship(back_populates="events")
     user: Mapped[User | None] = relationship(lazy="joined")

@@ -1,0 +1,178 @@
+"""The case form with its biomarker rows, and the small forms of the case page.
+
+WTForms checks shapes (numbers, dates, lengths); the vocabulary rules (ICD-10, HGNC,
+HGVS) and what a submission needs live in services, which the CLI and tests call too.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from mtb.cases.biomarker_labels import CNV_LABELS, HRD_LABELS, KIND_LABELS
+from mtb.cases.models import MsiStatus, Sex, Urgency
+from mtb.cases.uploads import ACCEPT_ATTRIBUTE
+from mtb.db import utcnow
+
+#: Research cohorts a patient may have consented to; "other" takes a typed name.
+RESEARCH_COHORTS = ("MELBASE", "Immunotarget", "BIOCART")
+
+SEX_LABELS = {
+    Sex.FEMALE: _l("Female"), Sex.MALE: _l("Male"), Sex.OTHER: _l("Other"), Sex.UNKNOWN: _l("Unknown"),
+}
+URGENCY_LABELS = {Urgency.ROUTINE: _l("Routine"), Urgency.URGENT: _l("Urgent (next meeting, even past the cut-off)")}
+
+#: Which biomarker fields belong to which kind (the script shows only these per row).
+KIND_FIELDS = {
+    "gene": ("variant", "cnv", "fusion"),
+    "gene_3p": ("fusion",),
+    "transcript": ("variant",),
+    "hgvs_c": ("variant",),
+    "hgvs_p": ("variant",),
+    "vaf": ("variant",),
+    "cnv_type": ("cnv",),
+    "copy_number": ("cnv",),
+    "tmb": ("tmb",),
+    "msi_status": ("msi",),
+    "pdl1_tps": ("pdl1",),
+    "pdl1_cps": ("pdl1",),
+    "pdl1_ic": ("pdl1",),
+    "hrd_status": ("hrd",),
+    "hrd_score": ("hrd",),
+}
+
+
+def options(pairs) -> list[SelectChoice]:
+    """WTForms 3.3 wants SelectChoice objects rather than (value, label) tuples."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def _not_in_future(form, field):
+    if field.data and field.data > utcnow().date():
+        raise ValidationError(_l("This date is in the future."))
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class BiomarkerForm(Form):
+    """One row of findings; the fields that apply depend on ``kind``."""
+
+    biomarker_id = HiddenField()
+    kind = SelectField(
+        _l("Kind of finding"),
+        choices=options([("", _l("— choose —"))] + [(k.value, label) for k, label in KIND_LABELS.items()]),
+        validators=[Optional()],
+    )
+    gene = StringField(_l("Gene (HGNC symbol)"), description=_l("5′ partner for a fusion"), validators=[Optional(), Length(max=40)])
+    gene_3p = StringField(_l("3′ fusion partner"), validators=[Optional(), Length(max=40)])
+    transcript = StringField(_l("Transcript"), description=_l("e.g. NM_004333.6"), validators=[Optional(), Length(max=40)])
+    hgvs_c = StringField(_l("HGVS c."), description=_l("e.g. c.1799T>A"), validators=[Optional(), Length(max=200)])
+    hgvs_p = StringField(_l("HGVS p."), description=_l("e.g. p.Val600Glu or V600E"), validators=[Optional(), Length(max=200)])
+    vaf = DecimalField(_l("VAF (%)"), places=None, validators=[Optional(), NumberRange(0, 100, message=_l("A VAF is between 0 and 100 %%."))])
+    cnv_type = SelectField(
+        _l("Copy-number change"), choices=options([("", "—")] + [(k.value, label) for k, label in CNV_LABELS.items()]),
+        validators=[Optional()],
+    )
+    copy_number = DecimalField(_l("Copy number"), places=None, validators=[Optional(), NumberRange(0, 9999, message=_l("Enter a number of copies from 0."))])
+    tmb = DecimalField(_l("TMB (mut/Mb)"), places=None, validators=[Optional(), NumberRange(0, 99999, message=_l("TMB is 0 or more mutations per megabase."))])
+    msi_status = SelectField(
+        _l("MSI status"), choices=options([("", "—")] + [(s.value, s.value) for s in MsiStatus]), validators=[Optional()],
+    )
+    pdl1_tps = DecimalField(_l("PD-L1 TPS (%)"), places=None, validators=[Optional(), NumberRange(0, 100, message=_l("TPS is between 0 and 100 %%."))])
+    pdl1_cps = DecimalField(_l("PD-L1 CPS"), places=None, validators=[Optional(), NumberRange(0, 100, message=_l("CPS is between 0 and 100."))])
+    pdl1_ic = DecimalField(_l("PD-L1 IC (%)"), places=None, validators=[Optional(), NumberRange(0, 100, message=_l("IC is between 0 and 100 %%."))])
+    hrd_status = SelectField(
+        _l("HRD status"), choices=options([("", "—")] + [(k.value, label) for k, label in HRD_LABELS.items()]),
+        validators=[Optional()],
+    )
+    hrd_score = DecimalField(_l("HRD score"), places=None, validators=[Optional(), NumberRange(0, 9999, message=_l("A score is 0 or more."))])
+    description = StringField(_l("Description or note"), validators=[Optional(), Length(max=500)])
+    assay = StringField(_l("Assay / panel"), validators=[Optional(), Length(max=200)])
+    specimen = StringField(_l("Specimen"), description=_l("e.g. FFPE biopsy, plasma"), validators=[Optional(), Length(max=200)])
+    lab = StringField(_l("Laboratory"), validators=[Optional(), Length(max=200)])
+    reported_on = DateField(_l("Report date"), validators=[Optional(), _not_in_future])
+
+    def is_blank(self) -> bool:
+        """A row nobody typed in (a fresh row left empty is dropped, not an error)."""
+        return not any(
+            (f.raw_data and any(str(v).strip() for v in f.raw_data)) if f.raw_data is not None else bool(f.data)
+            for name, f in self._fields.items() if name != "biomarker_id"
+        )
+
+
+class CaseForm(FlaskForm):
+    #: The case version the form was loaded with (optimistic locking).
+    version = HiddenField()
+
+    patient_record_number = StringField(_l("Hospital record number"), validators=[InputRequired(message=_l("Enter the hospital record number.")), Length(max=40)])
+    patient_name = StringField(_l("Patient name"), description=_l("Family name, given name"), validators=[InputRequired(message=_l("Enter the patient's name.")), Length(max=200)])
+    patient_sex = SelectField(
+        _l("Sex"), choices=options([("", _l("— choose —"))] + [(s.value, label) for s, label in SEX_LABELS.items()]),
+        validators=[InputRequired(message=_l("Choose the patient's sex (or Unknown)."))],
+    )
+    patient_birth_date = DateField(_l("Date of birth"), validators=[InputRequired(message=_l("Enter the date of birth."))])
+
+    diagnosis = StringField(_l("Diagnosis"), description=_l("e.g. Lung adenocarcinoma"), validators=[Optional(), Length(max=300)])
+    icd10_code = StringField(_l("ICD-10 code"), description=_l("Category or subcategory, e.g. C34.1"), validators=[Optional(), Length(max=10)])
+    icdo3_morphology = StringField(_l("ICD-O-3 morphology"), description=_l("Optional, e.g. 8140/3"), validators=[Optional(), Length(max=10)])
+    stage = StringField(_l("Stage"), description=_l("e.g. cT2aN2M1c, IVB"), validators=[Optional(), Length(max=40)])
+    ecog = SelectField(
+        _l("ECOG performance status"), choices=options([("", _l("— not given —"))] + [(str(i), str(i)) for i in range(5)]),
+        validators=[Optional()],
+    )
+    prior_lines = IntegerField(_l("Prior lines of systemic therapy"), validators=[Optional(), NumberRange(0, 30, message=_l("Enter a number from 0 to 30."))])
+    prior_treatments = TextAreaField(_l("Prior treatments"), description=_l("Lines, drugs, best response, dates"), validators=[Optional(), Length(max=5000)])
+
+    clinical_question = TextAreaField(_l("Question to the board"), validators=[Optional(), Length(max=5000)])
+    urgency = RadioField(
+        _l("Urgency"), choices=options([(u.value, label) for u, label in URGENCY_LABELS.items()]), default=Urgency.ROUTINE.value,
+    )
+    research_consent = MultiCheckboxField(
+        _l("Research-cohort consent"), choices=options([(c, c) for c in RESEARCH_COHORTS]), validators=[Optional()],
+    )
+    research_consent_other = StringField(_l("Other cohort"), description=_l("Name of another cohort the patient consented to"), validators=[Optional(), Length(max=60)])
+
+    no_molecular_report = BooleanField(_l("No molecular report yet (ask the board which tests to order)"))
+    biomarkers = FieldList(FormField(BiomarkerForm), min_entries=0, max_entries=60)
+
+    report_files = MultipleFileField(
+        _l("Reports and data files"), render_kw={"accept": ACCEPT_ATTRIBUTE},
+        description=_l("PDF, VCF (.vcf, .vcf.gz), CSV/TSV, PNG or JPEG; you can choose several."),
+    )
+
+
+class AttachmentForm(FlaskForm):
+    """Upload from the case page."""
+
+    files = MultipleFileField(_l("Files"), render_kw={"accept": ACCEPT_ATTRIBUTE}, description=_l("PDF, VCF (.vcf, .vcf.gz), CSV/TSV, PNG or JPEG; you can choose several."))
+    description = StringField(_l("Description"), description=_l("Optional, e.g. NGS report, pathology photo"), validators=[Optional(), Length(max=200)])
+
+
+class WithdrawForm(FlaskForm):
+    reason = StringField(_l("Reason"), description=_l("Shown on the case's timeline, e.g. patient started treatment elsewhere"), validators=[Optional(), Length(max=300)])
+
+
+class ConfirmForm(FlaskForm):
+    """A bare POST with its CSRF token (submit, remove an attachment)."""

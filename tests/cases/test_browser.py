@@ -1,0 +1,78 @@
+"""The case form in Chromium: a clinician creates and submits a case with a report;
+a bad upload is refused with everything typed still in the form."""
+
+import re
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from mtb.cases.models import Case
+from mtb.extensions import db
+from tests.cases.conftest import MINIMAL_PDF, PNG
+
+pytestmark = pytest.mark.browser
+
+
+def fill_case(page):
+    page.get_by_label("Hospital record number").fill("IPP0077001")
+    page.get_by_label("Patient name").fill("VIDAL Anne")
+    page.get_by_label("Sex").select_option("female")
+    page.get_by_label("Date of birth").fill("1958-02-14")
+    page.get_by_label("Diagnosis", exact=True).fill("Cutaneous melanoma, stage IV")
+    page.get_by_label("ICD-10 code").fill("c435")
+    expect(page.locator("#icd10-description")).to_contain_text("melanoma of trunk")
+    page.get_by_label("ECOG performance status").select_option("1")
+    page.get_by_label("Question to the board").fill("BRAF V600E: targeted therapy or immunotherapy first?")
+    card = page.locator(".bm-card").first
+    card.get_by_label("Kind of finding").select_option("variant")
+    expect(card.get_by_label("TMB (mut/Mb)")).to_be_hidden()  # fields of other kinds hide
+    card.get_by_label("Gene (HGNC symbol)").fill("BRAF")
+    card.get_by_label("HGVS p.").fill("p.V600E")
+    card.get_by_label("VAF (%)").fill("41")
+    # A second row added in the page, then removed again: nothing else changes.
+    page.get_by_role("button", name="Add biomarker row").click()
+    expect(page.locator(".bm-card")).to_have_count(2)
+    page.locator(".bm-card").nth(1).get_by_label("Kind of finding").select_option("tmb")
+    page.locator(".bm-card").nth(1).get_by_label("TMB (mut/Mb)").fill("14")
+
+
+def test_clinician_creates_and_submits_a_case_with_a_report(page, browser_login, make_user, tmp_path):
+    make_user("clinician@example.org", {"dermatology": ["clinician"]}, name="Dr Claire Dubois")
+    browser_login(page, "clinician@example.org")
+    page.goto("/boards/dermatology/cases")
+    page.get_by_role("link", name="New case").click()
+    fill_case(page)
+    report = tmp_path / "NGS report.pdf"
+    report.write_bytes(MINIMAL_PDF)
+    page.get_by_label("Reports and data files").set_input_files(str(report))
+    page.get_by_role("button", name="Save and submit to the board").click()
+    expect(page.locator(".flash-success")).to_contain_text("submitted")
+    expect(page.locator("h1")).to_contain_text(re.compile(r"DER-\d{4}-0001"))
+    expect(page.get_by_text("BRAF p.Val600Glu")).to_be_visible()
+    expect(page.get_by_text("TMB 14 mut/Mb")).to_be_visible()
+    expect(page.get_by_role("link", name="NGS report.pdf")).to_be_visible()
+    page.screenshot(path="/tmp/h1-case-page.png", full_page=True)
+    page.get_by_role("link", name="Dermatology (melanoma)").first.click()
+    expect(page.locator("table.case-list")).to_contain_text("BRAF p.Val600Glu")
+    page.screenshot(path="/tmp/h1-list.png", full_page=True)
+
+
+def test_bad_upload_is_refused_with_the_form_intact(page, browser_login, make_user, tmp_path):
+    make_user("clinician@example.org", {"dermatology": ["clinician"]}, name="Dr Claire Dubois")
+    browser_login(page, "clinician@example.org")
+    page.goto("/boards/dermatology/cases/new")
+    fill_case(page)
+    fake = tmp_path / "report.pdf"
+    fake.write_bytes(PNG)
+    page.get_by_label("Reports and data files").set_input_files(str(fake))
+    page.get_by_role("button", name="Save and submit to the board").click()
+    expect(page.locator("#report_files-error")).to_contain_text("contains a PNG file")
+    expect(page.get_by_label("Patient name")).to_have_value("VIDAL Anne")
+    expect(page.get_by_label("Question to the board")).to_have_value("BRAF V600E: targeted therapy or immunotherapy first?")
+    cards = page.locator(".bm-card")
+    expect(cards).to_have_count(2)
+    expect(cards.first.get_by_label("HGVS p.")).to_have_value("p.V600E")
+    expect(cards.nth(1).get_by_label("TMB (mut/Mb)")).to_have_value("14")
+    page.screenshot(path="/tmp/h1-form-error.png", full_page=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0

@@ -1,0 +1,114 @@
+"""The vocabularies a case is checked against: ICD-10, ICD-O-3, HGNC symbols, HGVS."""
+
+import pytest
+
+pytestmark = pytest.mark.usefixtures("request_ctx")
+
+from mtb.cases import checks
+from mtb.cases.genes import GeneStatus, check_symbol
+from mtb.errors import InvalidInput
+
+
+@pytest.mark.parametrize("typed", ["c341", "C341", " C34.1 ", "c34.1"])
+def test_icd10_code_is_normalised_to_dotted_form(typed):
+    code, description = checks.check_icd10(typed)
+    assert code == "C34.1"
+    assert "Upper lobe" in description
+
+
+def test_icd10_category_is_accepted():
+    assert checks.check_icd10("C34")[0] == "C34"
+
+
+@pytest.mark.parametrize("typed", ["C30-C39", "II"])
+def test_icd10_chapters_and_blocks_are_refused(typed):
+    with pytest.raises(InvalidInput, match="chapter or block"):
+        checks.check_icd10(typed)
+
+
+@pytest.mark.parametrize("typed", ["C34.10", "X99.9", "hello"])
+def test_icd10_code_not_in_who_list_is_refused(typed):
+    with pytest.raises(InvalidInput, match="not in the WHO ICD-10 list"):
+        checks.check_icd10(typed)
+
+
+def test_icdo3_morphology_needs_four_digits_and_behaviour():
+    assert checks.check_icdo3("8140/3") == "8140/3"
+    for bad in ("81403", "8140/7", "814/3"):
+        with pytest.raises(InvalidInput):
+            checks.check_icdo3(bad)
+
+
+def test_approved_gene_symbol_is_accepted_in_any_case():
+    result = check_symbol("egfr")
+    assert result.status is GeneStatus.APPROVED and result.approved == ("EGFR",)
+
+
+def test_approved_symbol_wins_over_an_alias_of_another_gene():
+    # MET is approved, and also an old alias of SLTM.
+    assert check_symbol("MET").status is GeneStatus.APPROVED
+
+
+def test_alias_offers_the_approved_symbol():
+    result = check_symbol("HER2")
+    assert result.status is GeneStatus.ALIAS and result.approved == ("ERBB2",)
+
+
+def test_alias_of_several_genes_offers_each():
+    result = check_symbol("TRK")
+    assert result.status is GeneStatus.ALIAS and set(result.approved) == {"NTRK1", "TPM3"}
+
+
+def test_unknown_symbol_is_unknown():
+    assert check_symbol("NOTAGENE1").status is GeneStatus.UNKNOWN
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("p.V600E", "p.Val600Glu"),
+    ("V600E", "p.Val600Glu"),
+    ("p.L858R", "p.Leu858Arg"),
+    ("p.(L858R)", "p.(Leu858Arg)"),
+    ("p.(Leu858Arg)", "p.(Leu858Arg)"),
+    ("p.G12C", "p.Gly12Cys"),
+    ("p.E746_A750del", "p.Glu746_Ala750del"),
+    ("p.R1175*", "p.Arg1175Ter"),
+    ("p.L747Sfs*10", "p.Leu747SerfsTer10"),
+    ("p.Val600Glu", "p.Val600Glu"),
+])
+def test_protein_shorthand_becomes_three_letter_hgvs(typed, expected):
+    assert checks.check_hgvs_p(typed) == expected
+
+
+@pytest.mark.parametrize("typed", ["p.V600", "p.Val600Glx", "600E", "p.Val600Glu)", "c.1799T>A"])
+def test_bad_protein_syntax_is_refused(typed):
+    with pytest.raises(InvalidInput, match="not a valid HGVS protein change"):
+        checks.check_hgvs_p(typed)
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("c.2235_2249del", "c.2235_2249del"),
+    ("c.1799T>A", "c.1799T>A"),
+    ("2573T>G", "c.2573T>G"),
+    ("c.3082+1G>T", "c.3082+1G>T"),
+])
+def test_coding_dna_syntax_is_accepted(typed, expected):
+    assert checks.check_hgvs_c(typed) == expected
+
+
+@pytest.mark.parametrize("typed", ["c.1799T>", "c.ABC", "p.Val600Glu", "c.2235_2249delGGAATTAAGAGAAGC"])
+def test_bad_coding_dna_syntax_is_refused(typed):
+    with pytest.raises(InvalidInput, match="not valid HGVS coding DNA"):
+        checks.check_hgvs_c(typed)
+
+
+def test_services_refuse_text_longer_than_its_column():
+    from datetime import date
+
+    from mtb.cases import services
+
+    values = dict(patient_record_number="IPP1", patient_name="A B", patient_sex="male",
+                  patient_birth_date=date(1970, 1, 1), stage="x" * 41)
+    rows = [dict(kind="other", description="y" * 501)]
+    with pytest.raises(services.CaseInputError) as raised:
+        services.check_case_form(values, rows, complete=False)
+    assert set(raised.value.errors) == {"stage", "biomarkers-0-description"}

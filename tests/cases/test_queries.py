@@ -1,0 +1,63 @@
+"""Pages issue a fixed number of SQL statements however many rows they show,
+and never load attachment bytes."""
+
+from mtb.cases import services
+from mtb.cases.uploads import check_upload
+from mtb.extensions import db
+from tests.cases.conftest import MINIMAL_PDF
+
+MARKERS = [{"kind": "variant", "gene": "EGFR", "hgvs_p": "p.Leu858Arg", "vaf": 30},
+           {"kind": "pdl1", "pdl1_tps": 50}]
+
+
+def statements_for(client, url, query_counter):
+    with query_counter() as statements:
+        response = client.get(url)
+    assert response.status_code == 200
+    return statements
+
+
+def test_board_case_list_issues_the_same_statements_for_5_and_50_cases(app, client, member, login, create_case,
+                                                                       query_counter, monkeypatch):
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 100)
+    login(member)
+    for _ in range(5):
+        create_case(biomarkers=MARKERS)
+    few = statements_for(client, "/boards/thoracic/cases", query_counter)
+    for _ in range(45):
+        create_case(biomarkers=MARKERS)
+    many = statements_for(client, "/boards/thoracic/cases", query_counter)
+    assert client.get("/boards/thoracic/cases").get_data(as_text=True).count('class="badge badge-submitted"') == 50
+    assert len(many) == len(few)
+
+
+def test_my_cases_issues_the_same_statements_for_5_and_50_cases(app, client, clinician, login, create_case,
+                                                                query_counter, monkeypatch):
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 100)
+    login(clinician)
+    for _ in range(5):
+        create_case(submitter=clinician, biomarkers=MARKERS)
+    few = statements_for(client, "/cases/mine?q=egfr", query_counter)
+    for _ in range(45):
+        create_case(submitter=clinician, biomarkers=MARKERS)
+    many = statements_for(client, "/cases/mine?q=egfr", query_counter)
+    assert len(many) == len(few)
+
+
+def make_case(create_case, count):
+    case = create_case(biomarkers=[dict(MARKERS[i % 2]) for i in range(count)])
+    for i in range(count):
+        services._attach(case, case.submitter, check_upload(f"report-{i}.pdf", MINIMAL_PDF, 10_000), None)
+    db.session.commit()
+    return case
+
+
+def test_case_page_issues_the_same_statements_for_2_and_20_biomarkers_and_files(client, member, login, create_case,
+                                                                               query_counter):
+    small, large = make_case(create_case, 2), make_case(create_case, 20)
+    login(member)
+    client.get(f"/cases/{small.id}")  # warm up anything loaded once per process
+    few = statements_for(client, f"/cases/{small.id}", query_counter)
+    many = statements_for(client, f"/cases/{large.id}", query_counter)
+    assert len(many) == len(few)
+    assert not any("attachments.data" in s for s in few + many), "a page loaded attachment bytes"
