@@ -46,6 +46,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["SESSION_COOKIE_SECURE"] = app.config.get("SESSION_COOKIE_SECURE", False)
 
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
+    # APScheduler logs every run of every job at INFO: keep its warnings only.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
     import mtb.models  # noqa: F401  (the whole schema, before migrate binds)
 

@@ -29,7 +29,7 @@ class Config:
     SMTP_URL: str = ""
     MAIL_FROM: str = "MTB <mtb@localhost>"
     #: Absolute base URL used in e-mails and calendar feeds.
-    BASE_URL: str = "http://127.0.0.1:5000"
+    BASE_URL: str = f"http://127.0.0.1:{os.environ.get('MTB_PORT', '5000')}"
     DEMO_PASSWORD: str = "tumour-board-demo"
     BABEL_DEFAULT_LOCALE: str = "en"
     LANGUAGES: tuple[str, ...] = ("en", "fr")
