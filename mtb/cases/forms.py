@@ -176,3 +176,10 @@ class WithdrawForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A bare POST with its CSRF token (submit, remove an attachment)."""
+
+
+class GeneSymbolForm(FlaskForm):
+    symbol = StringField(_l("Approved symbol"), validators=[InputRequired(), Length(max=40)])
+    chromosome = StringField(_l("Chromosome"), validators=[Optional(), Length(max=20)])
+    note = StringField(_l("Source"), description=_l("HGNC id and approval date, e.g. HGNC:53954, approved 2023-05."),
+                       validators=[Optional(), Length(max=300)])

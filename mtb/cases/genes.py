@@ -1,5 +1,8 @@
 """HGNC gene symbols: approved symbols, and the aliases or previous symbols users type.
 
+Symbols HGNC approved after the shipped table are added by an administrator
+(GeneSymbol rows, /admin/genes) and count as approved.
+
 The table (mtb/data/hgnc_symbols.tsv: symbol, approved_symbol, chromosome) is read
 once per process and kept in memory (about 100,000 rows, a few MB).
 """
@@ -9,8 +12,17 @@ from __future__ import annotations
 import csv
 import enum
 import functools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from mtb.audit import services as audit
+from mtb.cases.models import GeneSymbol
+from mtb.errors import InvalidInput
+from mtb.extensions import db
 
 HGNC_TABLE = Path(__file__).resolve().parent.parent / "data" / "hgnc_symbols.tsv"
 
@@ -66,8 +78,39 @@ def check_symbol(symbol: str) -> GeneCheck:
         return GeneCheck(typed, GeneStatus.APPROVED, (table.approved[key],))
     if key in table.aliases:
         return GeneCheck(typed, GeneStatus.ALIAS, table.aliases[key])
+    added = _added_symbol(key)
+    if added is not None:
+        return GeneCheck(typed, GeneStatus.APPROVED, (added,))
     return GeneCheck(typed, GeneStatus.UNKNOWN)
+
+
+def _added_symbol(key: str) -> str | None:
+    """Symbols approved after the shipped table, added by an administrator (few rows)."""
+    return db.session.scalar(sa.select(GeneSymbol.symbol).where(sa.func.upper(GeneSymbol.symbol) == key))
 
 
 def chromosome_of(symbol: str) -> str | None:
     return _table().chromosome.get(symbol) or None
+
+
+def add_symbol(symbol: str, chromosome: str | None, note: str | None, user) -> GeneSymbol:
+    """An administrator adds a newly approved HGNC symbol; raises InvalidInput("symbol", ...)."""
+    symbol = (symbol or "").strip()
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9@\-.]{0,39}", symbol):
+        raise InvalidInput("symbol", _("Gene symbols are letters, digits and - (up to 40 characters)."))
+    found = check_symbol(symbol)
+    if found.status is GeneStatus.APPROVED:
+        raise InvalidInput("symbol", _("%(symbol)s is already an approved symbol.", symbol=found.approved[0]))
+    if found.status is GeneStatus.ALIAS:
+        raise InvalidInput("symbol", _("%(symbol)s is an alias of %(genes)s: enter the approved symbol.",
+                                       symbol=symbol, genes=", ".join(found.approved)))
+    gene = GeneSymbol(symbol=symbol, chromosome=(chromosome or "").strip() or None,
+                      note=(note or "").strip() or None, added_by_id=user.id)
+    db.session.add(gene)
+    db.session.flush()
+    audit.record("gene.add", gene, user=user, details={"symbol": symbol})
+    return gene
+
+
+def added_symbols() -> list[GeneSymbol]:
+    return list(db.session.scalars(sa.select(GeneSymbol).order_by(GeneSymbol.symbol)))

@@ -249,3 +249,19 @@ class CaseEvent(db.Model):
 
     case: Mapped[Case] = relationship(back_populates="events")
     user: Mapped[User | None] = relationship(lazy="joined")
+
+
+class GeneSymbol(db.Model):
+    """A symbol an administrator added: HGNC approved it after the shipped table (2022-04)."""
+
+    __tablename__ = "gene_symbols"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    symbol: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    chromosome: Mapped[str | None] = mapped_column(sa.String(20))
+    #: Where the symbol comes from (HGNC id, date of approval...).
+    note: Mapped[str | None] = mapped_column(sa.String(300))
+    added_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    added_by: Mapped[User | None] = relationship(lazy="joined")

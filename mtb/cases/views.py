@@ -13,7 +13,8 @@ from flask_login import current_user, login_required
 from mtb import sections
 from mtb.accounts.models import Role
 from mtb.boards import services as boards
-from mtb.cases import bp, checks, services
+from mtb.accounts.views import admin_required
+from mtb.cases import bp, checks, genes, services
 from mtb.cases.biomarker_labels import KIND_LABELS, number
 from mtb.cases.forms import (
     KIND_FIELDS,
@@ -23,6 +24,7 @@ from mtb.cases.forms import (
     BiomarkerForm,
     CaseForm,
     ConfirmForm,
+    GeneSymbolForm,
     WithdrawForm,
 )
 from mtb.cases.models import Case, CaseStatus
@@ -437,3 +439,22 @@ def remove_attachment(case_id: int, attachment_id: int):
     db.session.commit()
     flash(_("%(name)s removed.", name=attachment.filename), "success")
     return redirect(url_for("cases.view", case_id=case_id, _anchor="attachments"))
+
+
+# --- Gene symbols (administrators) --------------------------------------------
+
+@bp.route("/admin/genes", methods=["GET", "POST"])
+@admin_required
+def gene_symbols():
+    """HGNC symbols approved after the shipped table (2022-04) are added here."""
+    form = GeneSymbolForm()
+    if form.validate_on_submit():
+        try:
+            gene = genes.add_symbol(form.symbol.data, form.chromosome.data, form.note.data, current_user)
+        except InvalidInput as error:
+            getattr(form, error.field).errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("%(symbol)s can now be entered in biomarkers.", symbol=gene.symbol), "success")
+            return redirect(url_for("cases.gene_symbols"))
+    return render_template("cases/gene_symbols.html", form=form, symbols=genes.added_symbols())
