@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export FLASK_APP := mtb
 MTB_PORT ?= 5000
 
-.PHONY: run test bench migrate migration db-upgrade seed scheduler clean
+.PHONY: run test bench migration db-upgrade translations clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,12 @@ bench: $(STAMP)
 # Regenerate the schema migration from the models (development only, see README).
 migration: $(STAMP)
 	$(BIN)/python -m mtb.devtools.make_migration
+
+# Refresh the French catalogue from the code, then compile it (commit both files).
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location -o mtb/translations/messages.pot .
+	$(BIN)/pybabel update -i mtb/translations/messages.pot -d mtb/translations --no-fuzzy-matching
+	$(BIN)/pybabel compile -d mtb/translations
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -61,6 +61,7 @@ def init_app(app) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(
         url_if=url_if,
+        language_names={"en": "English", "fr": "Français"},
         get_locale=get_locale,
         all_boards=boards.list_boards,
         nav_boards=lambda: boards.boards_of(current_user) if current_user.is_authenticated else [],

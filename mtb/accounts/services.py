@@ -175,6 +175,11 @@ def set_roles(user: User, wanted: set[tuple[int, Role]]) -> None:
         revoke_role(user, boards[board_id], role)
 
 
+def set_locale(user: User, locale: str) -> None:
+    user.locale = locale
+    db.session.flush()
+
+
 def list_users():
     return db.session.scalars(sa.select(User).order_by(User.full_name)).all()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -135,3 +135,14 @@ def edit_user(user_id: int | None = None):
     return render_template(
         "accounts/edit_user.html", form=form, user=user, boards=all_boards, roles=list(Role), held=held
     )
+
+
+@bp.route("/account/language", methods=["POST"])
+@login_required
+def set_language():
+    locale = request.form.get("locale", "")
+    if locale not in current_app.config["LANGUAGES"]:
+        abort(400)
+    services.set_locale(current_user, locale)
+    db.session.commit()
+    return redirect(_safe_next(request.form.get("next")))
