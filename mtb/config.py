@@ -30,6 +30,9 @@ class Config:
     MAIL_FROM: str = "MTB <mtb@localhost>"
     #: Absolute base URL used in e-mails and calendar feeds.
     BASE_URL: str = f"http://127.0.0.1:{os.environ.get('MTB_PORT', '5000')}"
+    #: Domain part of calendar event UIDs (meeting-12@mtb.calendar); never change it
+    #: once feeds are subscribed, or calendars show every meeting twice.
+    CALENDAR_UID_DOMAIN: str = "mtb.calendar"
     DEMO_PASSWORD: str = "tumour-board-demo"
     BABEL_DEFAULT_LOCALE: str = "en"
     LANGUAGES: tuple[str, ...] = ("en", "fr")

@@ -34,6 +34,7 @@ from mtb.cases.models import (
     CaseStatus,
     CnvType,
     HrdStatus,
+    POOL_STATUSES,
     MsiStatus,
     Sex,
     Urgency,
@@ -209,22 +210,37 @@ def list_cases(user, filters: CaseFilters, *, page: int = 1, board: Board | None
     """One page of cases with their biomarkers, and the next meeting of each (by case id)."""
     query = filtered_cases(user, filters, board=board, mine=mine).options(selectinload(Case.biomarkers))
     pagination = db.paginate(query, page=page, per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    return pagination, next_meetings([c.id for c in pagination.items])
+    return pagination, next_meetings(pagination.items)
 
 
-def next_meetings(case_ids: list[int]) -> dict[int, Any]:
-    """The upcoming open meeting each case is on (one query for the whole page)."""
-    if not case_ids:
+@dataclass(frozen=True)
+class NextMeeting:
+    meeting: Any
+    #: True while the case waits in the pool: the meeting is only proposed.
+    proposed: bool
+
+
+def next_meetings(cases: list[Case]) -> dict[int, NextMeeting]:
+    """The upcoming meeting of each case: the one it is on, or for a case in the pool
+    the one it is proposed for. A few statements for the whole page."""
+    if not cases:
         return {}
+    from mtb.meetings import services as meetings
     from mtb.meetings.models import OPEN_STATUSES, AgendaItem, Meeting
 
     rows = db.session.execute(
         sa.select(AgendaItem.case_id, Meeting)
         .join(Meeting, AgendaItem.meeting_id == Meeting.id)
-        .where(AgendaItem.case_id.in_(case_ids), Meeting.status.in_(OPEN_STATUSES), Meeting.starts_at >= utcnow())
+        .where(AgendaItem.case_id.in_([c.id for c in cases]), Meeting.status.in_(OPEN_STATUSES),
+               Meeting.starts_at >= utcnow())
         .order_by(Meeting.starts_at.desc())
     ).all()
-    return {case_id: meeting for case_id, meeting in rows}  # the earliest wins (last written)
+    result = {case_id: NextMeeting(meeting, False) for case_id, meeting in rows}  # the earliest wins
+    waiting = [c for c in cases if c.id not in result and c.status in POOL_STATUSES]
+    for case_id, meeting in meetings.proposed_meetings(waiting).items():
+        if meeting is not None:
+            result[case_id] = NextMeeting(meeting, True)
+    return result
 
 
 # --- Checking a case ---------------------------------------------------------
@@ -585,7 +601,8 @@ def _submit(case: Case, user) -> None:
     change_status(case, CaseStatus.SUBMITTED, user)
     audit.record("case.submit", case, user=user)
     db.session.flush()
-    # The meetings part puts the case on the board's next open meeting.
+    # The case waits in the board's pool, proposed for the next meeting whose cut-off has
+    # not passed; the secretary puts it on that agenda (the meetings part).
     from mtb.meetings import services as meetings
 
     meetings.propose_for_next_meeting(case, user=user)

@@ -10,7 +10,7 @@ import logging
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrulestr
+from dateutil.rrule import rrule, rrulestr
 
 log = logging.getLogger(__name__)
 
@@ -43,14 +43,36 @@ def wall_time_exists(local: datetime, tz: str) -> bool:
     return utc_to_local(local_to_utc(local, tz), tz) == local
 
 
-def occurrences(rule: str, anchor: date, tz: str, start: datetime, end: datetime) -> list[datetime]:
-    """Naive UTC starts of the cadence between ``start`` and ``end`` (naive UTC, inclusive)."""
+def until_local(value: str, tz: str) -> datetime:
+    """An RRULE UNTIL as naive wall time in ``tz``: UTC (``20300101T000000Z``, RFC 5545
+    for a zoned start), a date (``20301231``: that whole day) or a floating local time."""
+    value = value.strip().upper()
+    if len(value) == 8:
+        return datetime.combine(datetime.strptime(value, "%Y%m%d").date(), time(23, 59, 59))
+    if value.endswith("Z"):
+        return utc_to_local(datetime.strptime(value, "%Y%m%dT%H%M%SZ"), tz)
+    return datetime.strptime(value, "%Y%m%dT%H%M%S")
+
+
+def build_rule(rule: str, anchor: date, tz: str) -> rrule:
+    """The cadence as a dateutil rule in naive local wall time, starting on ``anchor`` at
+    the rule's time of day. UNTIL is turned into local wall time (dateutil refuses a
+    UTC UNTIL with a naive start). Raises ValueError (or TypeError) on a bad rule."""
     parts = rule_parts(rule)
+    until = parts.pop("UNTIL", None)
     clean = ";".join(f"{k}={v}" for k, v in parts.items())
     dtstart = datetime.combine(anchor, rule_time(rule))
+    recurrence = rrulestr(clean, dtstart=dtstart)
+    if until is not None:
+        recurrence = recurrence.replace(until=until_local(until, tz))
+    return recurrence
+
+
+def occurrences(rule: str, anchor: date, tz: str, start: datetime, end: datetime) -> list[datetime]:
+    """Naive UTC starts of the cadence between ``start`` and ``end`` (naive UTC, inclusive)."""
     try:
-        recurrence = rrulestr(clean, dtstart=dtstart)
-    except (ValueError, TypeError):
+        recurrence = build_rule(rule, anchor, tz)
+    except (ValueError, TypeError, OverflowError):
         log.warning("cadence rule %r cannot be read; no meetings generated", rule)
         return []
     # A day either side covers any UTC offset; the exact bounds are applied in UTC.

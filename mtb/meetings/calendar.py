@@ -7,11 +7,11 @@ No patient data: only the board's name, the number of cases and a link.
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from icalendar import Calendar, Event
 
 from mtb.db import utcnow
@@ -28,12 +28,17 @@ def _aware(value: datetime) -> datetime:
     return value.replace(tzinfo=timezone.utc)
 
 
-def host() -> str:
-    return urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
+#: The domain part of event UIDs when CALENDAR_UID_DOMAIN is not configured. UIDs must
+#: never change (calendar apps would duplicate the events), so they do not follow BASE_URL.
+DEFAULT_UID_DOMAIN = "mtb.calendar"
+
+
+def uid_domain() -> str:
+    return (current_app.config.get("CALENDAR_UID_DOMAIN") or DEFAULT_UID_DOMAIN).strip()
 
 
 def meeting_uid(meeting: Meeting) -> str:
-    return f"meeting-{meeting.id}@{host()}"
+    return f"meeting-{meeting.id}@{uid_domain()}"
 
 
 def meeting_event(meeting: Meeting, case_count: int) -> Event:
@@ -52,7 +57,10 @@ def meeting_event(meeting: Meeting, case_count: int) -> Event:
     place = " · ".join(p for p in (meeting.location, meeting.video_link) if p)
     if place:
         event.add("location", place)
-    lines = [_("%(n)d cases on the agenda.", n=case_count)]
+    if meeting.agenda_publications or cancelled:
+        lines = [ngettext("%(num)d case on the agenda.", "%(num)d cases on the agenda.", case_count)]
+    else:
+        lines = [_("Agenda not yet published.")]
     if cancelled and meeting.cancelled_reason:
         lines.append(_("Cancelled: %(reason)s", reason=meeting.cancelled_reason))
     lines.append(url)

@@ -136,8 +136,15 @@ class AgendaItem(db.Model):
     outcome: Mapped[ItemOutcome] = enum_column(ItemOutcome, default=ItemOutcome.PENDING)
     #: Added past the cut-off by a secretary (urgent case).
     late_addition: Mapped[bool] = mapped_column(default=False)
-    #: Added or changed after the agenda was first published (shown as a change).
+    #: Marked as changed in the latest re-publication of the agenda (new, moved in
+    #: place or time, other length or presenter); set only when publishing.
     changed_after_publication: Mapped[bool] = mapped_column(default=False)
+    #: The item as members last saw it (set at each publication, None if it was not on
+    #: that agenda): a re-publication marks the items whose place, time or length changed.
+    published_position: Mapped[int | None]
+    published_starts_at: Mapped[datetime | None]
+    published_minutes: Mapped[int | None]
+    published_presenter_id: Mapped[int | None]
     #: Carried over from an earlier meeting where it was not discussed.
     carried_over_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("meetings.id", ondelete="SET NULL"))
     added_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -51,6 +52,14 @@ STATUS_LABELS = {
     MeetingStatus.CLOSED: _l("closed"),
     MeetingStatus.SIGNED: _l("minutes signed"),
     MeetingStatus.CANCELLED: _l("cancelled"),
+}
+
+#: Why an agenda can no longer be changed, as a sentence.
+LOCKED_REASONS = {
+    MeetingStatus.IN_SESSION: _l("The meeting is in session: its agenda is run from the session page."),
+    MeetingStatus.CLOSED: _l("The meeting is closed."),
+    MeetingStatus.SIGNED: _l("The meeting is over and its minutes are signed."),
+    MeetingStatus.CANCELLED: _l("The meeting is cancelled."),
 }
 
 
@@ -137,18 +146,94 @@ def open_item_for(case: Case) -> AgendaItem | None:
     )
 
 
-def pool(board_id: int) -> list[Case]:
-    """The board's cases waiting for a meeting: submitted or deferred, on no open agenda."""
-    on_open_agenda = (
+def _on_open_agenda():
+    return (
         sa.select(AgendaItem.id).join(Meeting, AgendaItem.meeting_id == Meeting.id)
         .where(AgendaItem.case_id == Case.id, Meeting.status.in_(OPEN_STATUSES))
     )
+
+
+def pool(board_id: int) -> list[Case]:
+    """The board's cases waiting for a meeting: submitted or deferred, on no open agenda."""
     return list(db.session.scalars(
         sa.select(Case)
-        .where(Case.board_id == board_id, Case.status.in_(POOL_STATUSES), ~on_open_agenda.exists())
+        .where(Case.board_id == board_id, Case.status.in_(POOL_STATUSES), ~_on_open_agenda().exists())
         .options(selectinload(Case.biomarkers))
         .order_by(Case.urgency.desc(), Case.submitted_at, Case.id)
     ))
+
+
+def pool_entry_times(cases) -> dict[int, datetime]:
+    """When each case entered the pool: its last "submitted" or "deferred" timeline event
+    (submission, deferral, return from a cancelled meeting or agenda), else submitted_at."""
+    cases = list(cases)
+    if not cases:
+        return {}
+    rows = db.session.execute(
+        sa.select(CaseEvent.case_id, sa.func.max(CaseEvent.at))
+        .where(CaseEvent.case_id.in_([c.id for c in cases]), CaseEvent.kind.in_([s.value for s in POOL_STATUSES]))
+        .group_by(CaseEvent.case_id)
+    )
+    found = dict(rows.all())
+    return {c.id: found.get(c.id) or c.submitted_at or c.created_at or utcnow() for c in cases}
+
+
+def upcoming_meetings(board_ids, now: datetime) -> dict[int, list[Meeting]]:
+    """Each board's open meetings not started yet (that can still take cases), by date."""
+    result: dict[int, list[Meeting]] = {board_id: [] for board_id in board_ids}
+    if not result:
+        return result
+    for meeting in db.session.scalars(
+        sa.select(Meeting)
+        .where(Meeting.board_id.in_(list(result)), Meeting.status.in_(OPEN_STATUSES), Meeting.starts_at > now,
+               Meeting.needs_review.is_(False))
+        .order_by(Meeting.starts_at, Meeting.id)
+    ):
+        result[meeting.board_id].append(meeting)
+    return result
+
+
+def proposed_meetings(cases, now: datetime | None = None) -> dict[int, Meeting | None]:
+    """The meeting each pool case is proposed for: its board's first meeting still to come
+    whose cut-off is after the moment the case entered the pool. A case that entered
+    after a meeting's cut-off is proposed for the following one. None if no meeting exists
+    yet. A few statements whatever the number of cases."""
+    now = now or utcnow()
+    cases = list(cases)
+    entered = pool_entry_times(cases)
+    meetings = upcoming_meetings({c.board_id for c in cases}, now)
+    result: dict[int, Meeting | None] = {}
+    for case in cases:
+        result[case.id] = next((m for m in meetings[case.board_id] if m.cutoff_at > entered[case.id]), None)
+    return result
+
+
+@dataclass
+class PoolEntry:
+    case: Case
+    #: The meeting the case is proposed for (None: no meeting generated yet).
+    proposed: Meeting | None
+    #: Proposed for the meeting being built, or for an earlier one (overdue).
+    due: bool
+    overdue: bool
+
+
+def pool_for(meeting: Meeting, now: datetime | None = None) -> list[PoolEntry]:
+    """The board's pool as the agenda builder shows it: cases proposed for this meeting
+    or overdue (proposed for an earlier one) first, then the later ones by meeting."""
+    now = now or utcnow()
+    cases = pool(meeting.board_id)
+    proposals = proposed_meetings(cases, now)
+    entries = []
+    for case in cases:
+        proposed = proposals[case.id]
+        overdue = proposed is not None and proposed.id != meeting.id and proposed.starts_at < meeting.starts_at
+        due = proposed is not None and (proposed.id == meeting.id or overdue)
+        entries.append(PoolEntry(case, proposed, due, overdue))
+    far = datetime.max
+    entries.sort(key=lambda e: (not e.due, e.proposed.starts_at if e.proposed else far,
+                                e.case.urgency.value != "urgent"))
+    return entries
 
 
 def presenters(board_id: int) -> list[User]:
@@ -215,6 +300,49 @@ def item_start_times(meeting: Meeting) -> dict[int, datetime]:
         result[item.id] = at
         at += timedelta(minutes=item.minutes)
     return result
+
+
+def pending_changes(meeting: Meeting) -> set[int]:
+    """Items that differ from the last publication: new, or another place, start time,
+    length or presenter. Empty before the first publication."""
+    if not meeting.agenda_publications:
+        return set()
+    starts = item_start_times(meeting)
+    changed = set()
+    for item in meeting.items:
+        if (item.published_position is None or item.published_position != item.position
+                or (item.published_starts_at is not None and item.published_starts_at != starts[item.id])
+                or item.published_minutes != item.minutes or item.published_presenter_id != item.presenter_id):
+            changed.add(item.id)
+    return changed
+
+
+def change_marks(meeting: Meeting) -> set[int]:
+    """Items to show as changed: those changed in the latest re-publication and, while
+    the agenda can still change, those changed since."""
+    marked = {item.id for item in meeting.items if item.changed_after_publication}
+    if meeting.is_open:
+        marked |= pending_changes(meeting)
+    return marked
+
+
+def _snapshot(meeting: Meeting) -> None:
+    starts = item_start_times(meeting)
+    for item in meeting.items:
+        item.published_position = item.position
+        item.published_starts_at = starts[item.id]
+        item.published_minutes = item.minutes
+        item.published_presenter_id = item.presenter_id
+
+
+def locked_reason(meeting: Meeting, now: datetime | None = None) -> str | None:
+    """Why the agenda can no longer be changed, as a sentence; None if it can."""
+    now = now or utcnow()
+    if meeting.status in LOCKED_REASONS:
+        return str(LOCKED_REASONS[meeting.status])
+    if meeting.starts_at <= now:
+        return _("The meeting has started: its agenda is now run from the session page.")
+    return None
 
 
 # --- Generation from the cadence ----------------------------------------------
@@ -476,18 +604,15 @@ def _check_version(meeting: Meeting, version) -> int:
 
 
 def _check_editable(meeting: Meeting, version, now: datetime) -> int:
-    if not meeting.is_open:
-        raise InvalidInput(None, _("This meeting's agenda can no longer be changed (the meeting is %(status)s).",
-                                   status=_status_label(meeting.status)))
-    if meeting.starts_at <= now:
-        raise InvalidInput(None, _("This meeting has already started; its agenda is now run from the session page."))
+    reason = locked_reason(meeting, now)
+    if reason:
+        raise InvalidInput(None, _("This agenda can no longer be changed. %(reason)s", reason=reason))
     return _check_version(meeting, version)
 
 
-def _changed(meeting: Meeting, item: AgendaItem | None, expected: int | None) -> None:
+def _changed(meeting: Meeting, expected: int | None) -> None:
+    """Count one agenda change (what changed is read against the last publication)."""
     _bump(meeting, expected)
-    if item is not None and meeting.agenda_publications:
-        item.changed_after_publication = True
 
 
 def _renumber(meeting: Meeting) -> None:
@@ -526,38 +651,32 @@ def _new_item(meeting: Meeting, case: Case, *, minutes: int | None = None, prese
     item = AgendaItem(
         case=case, case_id=case.id, minutes=minutes or meeting.board.minutes_per_case, presenter_id=presenter_id,
         outcome=ItemOutcome.PENDING, late_addition=late, carried_over_from_id=carried_from,
-        changed_after_publication=bool(meeting.agenda_publications), added_at=now or utcnow(),
+        changed_after_publication=False, added_at=now or utcnow(),
         position=len(meeting.items) + 1,
     )
     meeting.items.append(item)
     return item
 
 
-def propose_for_next_meeting(case: Case, now: datetime | None = None, user=None) -> AgendaItem | None:
-    """Put a just-submitted case on its board's next meeting whose cut-off has not passed.
+def propose_for_next_meeting(case: Case, now: datetime | None = None, user=None) -> Meeting | None:
+    """A just-submitted case waits in the pool, proposed for its board's next meeting
+    whose cut-off has not passed (after the cut-off: the following one). The secretary
+    puts it on that agenda from the pool; nothing is added here.
 
-    Appended at the end with the board's minutes per case; marked as a change if that
-    agenda was already published. The case becomes ``scheduled`` (on an agenda). Returns
-    None when no meeting can take it (the case stays in the pool).
+    Returns the proposed meeting (creating the board's coming meetings if none exist
+    yet), or None when the case is not waiting or no meeting can take it.
     """
     now = now or utcnow()
-    if case.status not in POOL_STATUSES:
+    if case.status not in POOL_STATUSES or open_item_for(case) is not None:
         return None
-    existing = open_item_for(case)
-    if existing is not None:
-        return existing
-    meeting = next_open_meeting(case.board_id, now, respect_cutoff=True)
-    if meeting is None:
+    proposed = proposed_meetings([case], now)[case.id]
+    if proposed is None:
         generate_meetings(case.board, now)
-        meeting = next_open_meeting(case.board_id, now, respect_cutoff=True)
-    if meeting is None:
-        return None
-    item = _new_item(meeting, case, now=now)
-    _changed(meeting, None, None)
-    change_status(case, CaseStatus.SCHEDULED, user, _("Agenda of %(when)s", when=_when(meeting)))
-    db.session.flush()
-    audit.record("agenda.propose", meeting, user=user, details={"case": case.reference})
-    return item
+        db.session.flush()
+        proposed = proposed_meetings([case], now)[case.id]
+    if proposed is not None:
+        audit.record("agenda.propose", proposed, user=user, details={"case": case.reference})
+    return proposed
 
 
 def remove_withdrawn_case(case: Case, user=None) -> int:
@@ -572,7 +691,7 @@ def remove_withdrawn_case(case: Case, user=None) -> int:
         meeting = item.meeting
         meeting.items.remove(item)
         _renumber(meeting)
-        _changed(meeting, None, None)
+        _changed(meeting, None)
         audit.record("agenda.remove_withdrawn", meeting, user=user, details={"case": case.reference})
         removed += 1
     db.session.flush()
@@ -600,13 +719,36 @@ def add_case(meeting: Meeting, case_id, user, version, *, now: datetime | None =
     if case.status not in POOL_STATUSES:
         raise InvalidInput("case_id", _("Case %(ref)s is %(status)s, not waiting for a meeting.",
                                         ref=case.reference, status=case.status.value))
-    late = now > meeting.cutoff_at
-    item = _new_item(meeting, case, late=late, now=now)
-    _changed(meeting, item, expected)
-    change_status(case, CaseStatus.SCHEDULED, user, _("Agenda of %(when)s", when=_when(meeting)))
+    item = _place(meeting, case, user, now)
+    _changed(meeting, expected)
     db.session.flush()
+    return item
+
+
+def _place(meeting: Meeting, case: Case, user, now: datetime, entered: datetime | None = None) -> AgendaItem:
+    """Put a pool case at the end of the agenda. A case that entered the pool after this
+    meeting's cut-off (so proposed for a later one) is a late addition."""
+    entered = entered or pool_entry_times([case])[case.id]
+    late = entered > meeting.cutoff_at
+    item = _new_item(meeting, case, late=late, now=now)
+    change_status(case, CaseStatus.SCHEDULED, user, _("Agenda of %(when)s", when=_when(meeting)))
     audit.record("agenda.add", meeting, user=user, details={"case": case.reference, "late": late})
     return item
+
+
+def add_all_proposed(meeting: Meeting, user, version, *, now: datetime | None = None) -> list[AgendaItem]:
+    """Put every pool case proposed for this meeting (or overdue) on its agenda, in the
+    pool's order."""
+    now = now or utcnow()
+    expected = _check_editable(meeting, version, now)
+    due = [entry.case for entry in pool_for(meeting, now) if entry.due]
+    if not due:
+        raise InvalidInput(None, _("No case in the pool is proposed for this meeting."))
+    entered = pool_entry_times(due)
+    items = [_place(meeting, case, user, now, entered[case.id]) for case in due]
+    _changed(meeting, expected)
+    db.session.flush()
+    return items
 
 
 def remove_item(meeting: Meeting, item_id, user, version, *, now: datetime | None = None) -> Case:
@@ -617,7 +759,7 @@ def remove_item(meeting: Meeting, item_id, user, version, *, now: datetime | Non
     case = item.case
     meeting.items.remove(item)
     _renumber(meeting)
-    _changed(meeting, None, expected)
+    _changed(meeting, expected)
     _return_to_pool(case, user, _("Removed from the agenda of %(when)s", when=_when(meeting)))
     if meeting.agenda_publications:
         notify(case.submitter, NotificationKind.CASE_RETURNED_TO_POOL,
@@ -645,7 +787,7 @@ def move_item(meeting: Meeting, item_id, direction: str, user, version, *, now: 
     for position, each in enumerate(items, start=1):
         each.position = position
     meeting.items.sort(key=lambda i: i.position)
-    _changed(meeting, item, expected)
+    _changed(meeting, expected)
     audit.record("agenda.reorder", meeting, user=user, details={"case": item.case.reference, "direction": direction})
     db.session.flush()
 
@@ -665,10 +807,8 @@ def reorder(meeting: Meeting, item_ids: list, user, version, *, now: datetime | 
         return
     for position, item_id in enumerate(ids, start=1):
         current[item_id].position = position
-        if meeting.agenda_publications:
-            current[item_id].changed_after_publication = True
     meeting.items.sort(key=lambda i: i.position)
-    _changed(meeting, None, expected)
+    _changed(meeting, expected)
     audit.record("agenda.reorder", meeting, user=user, details={"order": ids})
     db.session.flush()
 
@@ -698,7 +838,7 @@ def update_item(meeting: Meeting, item_id, user, version, *, minutes, presenter_
     item.minutes = minutes
     item.presenter_id = presenter.id if presenter else None
     item.presenter = presenter
-    _changed(meeting, item, expected)
+    _changed(meeting, expected)
     audit.record("agenda.item", meeting, user=user, details={"case": item.case.reference, "minutes": minutes,
                                                                "presenter": item.presenter_id})
     db.session.flush()
@@ -718,6 +858,10 @@ def publish_agenda(meeting: Meeting, user, version, *, now: datetime | None = No
     first = meeting.agenda_publications == 0
     if not first and not meeting.has_unpublished_changes:
         raise InvalidInput(None, _("The agenda has not changed since it was published."))
+    changed = pending_changes(meeting)
+    for item in meeting.items:
+        item.changed_after_publication = item.id in changed
+    _snapshot(meeting)
     _bump(meeting, expected)
     meeting.status = MeetingStatus.PUBLISHED
     meeting.agenda_published_at = now
@@ -739,7 +883,7 @@ def _send_agenda(meeting: Meeting, first: bool) -> int:
     tz = board.timezone
     lines = []
     for item in meeting.items:
-        mark = " *" if (not first and item.changed_after_publication) else ""
+        mark = " *" if item.changed_after_publication else ""
         late = " " + _("(late addition)") if item.late_addition else ""
         lines.append(f"{item.position}. {local_datetime(starts[item.id], tz, 'HH:mm')}  {item.case.reference}  "
                      f"({item.minutes} min){late}{mark}")
@@ -760,7 +904,7 @@ def _send_agenda(meeting: Meeting, first: bool) -> int:
     for person in recipients.values():
         body = [intro, _place_line(meeting), ""]
         if person.id in members:
-            body.append(_("%(n)d cases:", n=len(meeting.items)))
+            body.append(ngettext("%(num)d case:", "%(num)d cases:", len(meeting.items)))
             body.extend(lines)
             body.append("")
         for item in submitters.get(person.id, []):
@@ -809,7 +953,7 @@ def carry_over_undiscussed(meeting: Meeting, user=None, now: datetime | None = N
             continue
         new = _new_item(target, case, minutes=item.minutes, presenter_id=item.presenter_id,
                         carried_from=meeting.id, now=now)
-        _changed(target, None, None)
+        _changed(target, None)
         if case.status is not CaseStatus.SCHEDULED:
             change_status(case, CaseStatus.SCHEDULED, user, _("Agenda of %(when)s", when=_when(target)))
         add_event(case, "carried_over", user, _("From the meeting of %(old)s to %(new)s",
@@ -888,18 +1032,48 @@ def send_reminders(now: datetime | None = None) -> int:
                                   _("Cut-off %(cutoff)s: your drafts for %(board)s",
                                     cutoff=local_datetime(meeting.cutoff_at, board.timezone), board=board.name),
                                   body, f"cutoff:{meeting.id}:{meeting.cutoff_at:%Y%m%d%H%M}:user:{submitter.id}")
+        waiting = None
+        if meeting.cutoff_at <= now and not meeting.agenda_publications:
+            # The cut-off passed: the secretaries build the agenda from the proposed cases.
+            waiting = sum(1 for entry in pool_for(meeting, now) if entry.due)
+            if waiting:
+                body = "\n".join([
+                    _("The submission cut-off for the %(board)s meeting of %(when)s has passed.", board=board.name, when=when),
+                    ngettext("%(num)d case proposed for this meeting waits in the pool.",
+                             "%(num)d cases proposed for this meeting wait in the pool.", waiting),
+                    _("Build and publish the agenda: %(url)s", url=absolute_url("meetings.agenda", meeting_id=meeting.id)),
+                ])
+                for person in board_people(board.id, Role.SECRETARY):
+                    queued += _remind(person, NotificationKind.AGENDA_TO_BUILD,
+                                      _("Agenda to build: %(board)s meeting, %(when)s", board=board.name, when=when),
+                                      body, f"agenda-to-build:{meeting.id}:{meeting.cutoff_at:%Y%m%d%H%M}:user:{person.id}")
         if meeting.starts_at <= now + timedelta(hours=24):
             count = len(meeting.items)
-            body = "\n".join([
+            lines = [
                 _("Reminder: the %(board)s meeting is on %(when)s.", board=board.name, when=when),
                 _place_line(meeting),
-                _("%(n)d cases on the agenda.", n=count),
-                "",
-                _("Agenda: %(url)s", url=absolute_url("meetings.view", meeting_id=meeting.id)),
-            ])
+            ]
+            if meeting.agenda_publications:
+                lines.append(ngettext("%(num)d case on the agenda.", "%(num)d cases on the agenda.", count))
+            else:
+                lines.append(_("The agenda is not yet published."))
+            lines += ["", _("Agenda: %(url)s", url=absolute_url("meetings.view", meeting_id=meeting.id))]
+            secretaries = {u.id for u in board_people(board.id, Role.SECRETARY)}
+            extra: list[str] = []
+            if secretaries and not meeting.agenda_publications:
+                if waiting is None:
+                    waiting = sum(1 for entry in pool_for(meeting, now) if entry.due)
+                extra = [
+                    "",
+                    ngettext("%(num)d case proposed for this meeting is still in the pool.",
+                             "%(num)d cases proposed for this meeting are still in the pool.", waiting),
+                    _("Build and publish the agenda: %(url)s", url=absolute_url("meetings.agenda", meeting_id=meeting.id)),
+                ]
             for person in board_people(board.id):
+                body = lines + (extra if person.id in secretaries else [])
                 queued += _remind(person, NotificationKind.MEETING_REMINDER,
-                                  _("Tomorrow: %(board)s meeting, %(when)s", board=board.name, when=when), body,
+                                  _("Tomorrow: %(board)s meeting, %(when)s", board=board.name, when=when),
+                                  "\n".join(body),
                                   f"meeting-reminder:{meeting.id}:{meeting.starts_at:%Y%m%d%H%M}:user:{person.id}")
     return queued
 
@@ -930,7 +1104,19 @@ def home_section(user) -> dict | None:
                       sa.and_(Meeting.status.in_(OPEN_STATUSES), Meeting.starts_at >= now - timedelta(hours=6))))
         .order_by(Meeting.starts_at).limit(6)
     ))
-    return {"template": "meetings/_home.html", "meetings": meetings, "counts": item_counts(m.id for m in meetings)}
+    # Secretaries also see how many pool cases are proposed for each meeting (still to add).
+    managed = set(user.board_ids(Role.SECRETARY))
+    proposed: dict[int, int] = {}
+    if managed & {m.board_id for m in meetings}:
+        waiting = list(db.session.scalars(
+            sa.select(Case).where(Case.board_id.in_(managed), Case.status.in_(POOL_STATUSES),
+                                  ~_on_open_agenda().exists())
+        ))
+        for meeting in proposed_meetings(waiting, now).values():
+            if meeting is not None:
+                proposed[meeting.id] = proposed.get(meeting.id, 0) + 1
+    return {"template": "meetings/_home.html", "meetings": meetings, "counts": item_counts(m.id for m in meetings),
+            "proposed": proposed, "managed": managed}
 
 
 def case_panel(case, user) -> dict | None:
@@ -942,9 +1128,11 @@ def case_panel(case, user) -> dict | None:
         .where(AgendaItem.case_id == case.id).order_by(Meeting.starts_at.desc())
     ))
     proposal = None
-    if not items and case.status in POOL_STATUSES:
-        proposal = next_open_meeting(case.board_id, utcnow(), respect_cutoff=True)
-    return {"template": "meetings/_case_panel.html", "agenda_items": items, "case": case, "next_meeting": proposal}
+    in_pool = case.status in POOL_STATUSES and not any(i.meeting.is_open for i in items)
+    if in_pool:
+        proposal = proposed_meetings([case])[case.id]
+    return {"template": "meetings/_case_panel.html", "agenda_items": items, "case": case, "in_pool": in_pool,
+            "proposed": proposal}
 
 
 # --- Helpers -------------------------------------------------------------------------

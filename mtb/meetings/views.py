@@ -30,9 +30,13 @@ def _board_for_viewer(slug: str):
 
 
 def _meeting_for(meeting_id: int, manage: bool = False) -> Meeting:
+    """The meeting if the user may see it. Other boards' meetings answer 404, like their
+    cases (a 403 would tell that the meeting exists); a member who may see but not
+    manage it gets 403."""
     meeting = services.get_meeting(meeting_id)
-    allowed = meeting.can_manage(current_user) if manage else meeting.can_view(current_user)
-    if not allowed:
+    if not meeting.can_view(current_user):
+        abort(404)
+    if manage and not meeting.can_manage(current_user):
         abort(403)
     return meeting
 
@@ -135,13 +139,14 @@ def view(meeting_id: int):
     meeting = services.load_agenda(meeting.id)
     published = meeting.agenda_publications > 0
     can_manage = meeting.can_manage(current_user)
+    changed = services.change_marks(meeting) if published else set()
     if published and meeting.items:
         audit.record("meeting.agenda_view", meeting, details={"cases": len(meeting.items)})
         db.session.commit()
     return render_template(
         "meetings/view.html", board=meeting.board, meeting=meeting, published=published, can_manage=can_manage,
         timing=services.timing(meeting), starts=services.item_start_times(meeting),
-        status_label=services.status_label, summary=services.biomarker_summary,
+        status_label=services.status_label, summary=services.biomarker_summary, changed=changed,
     )
 
 
@@ -170,14 +175,17 @@ def calendar_feed(token: str):
 def _agenda_page(meeting: Meeting, *, status: int = 200, error: InvalidInput | None = None,
                  conflict: str | None = None, item_error: dict | None = None):
     meeting = services.load_agenda(meeting.id)
-    pool = services.pool(meeting.board_id)
+    now = utcnow()
+    pool = services.pool_for(meeting, now)
     audit.record("meeting.agenda_builder", meeting, details={"cases": len(meeting.items), "pool": len(pool)})
     db.session.commit()
     return render_template(
         "meetings/agenda.html", board=meeting.board, meeting=meeting, pool=pool,
+        due_count=sum(1 for entry in pool if entry.due), locked=services.locked_reason(meeting, now),
+        changed=services.change_marks(meeting) if meeting.agenda_publications else set(),
         presenters=services.presenters(meeting.board_id), timing=services.timing(meeting),
         starts=services.item_start_times(meeting), summary=services.biomarker_summary,
-        error=error, conflict=conflict, item_error=item_error or {}, now=utcnow(),
+        error=error, conflict=conflict, item_error=item_error or {}, now=now,
         status_label=services.status_label, CaseStatus=CaseStatus,
     ), status
 
@@ -218,6 +226,17 @@ def add_to_agenda(meeting_id: int):
         meeting_id,
         lambda m: services.add_case(m, form.get("case_id"), current_user, form.get("version")),
         _("Case added to the agenda."),
+    )
+
+
+@bp.route("/meetings/<int:meeting_id>/agenda/add-proposed", methods=["POST"])
+@login_required
+def add_proposed_to_agenda(meeting_id: int):
+    form = request.form
+    return _agenda_change(
+        meeting_id,
+        lambda m: services.add_all_proposed(m, current_user, form.get("version")),
+        _("The cases proposed for this meeting are on the agenda."),
     )
 
 

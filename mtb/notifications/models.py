@@ -25,6 +25,8 @@ class NotificationKind(enum.StrEnum):
     CUTOFF_REMINDER = "cutoff_reminder"
     MEETING_REMINDER = "meeting_reminder"
     DECISION_PUBLISHED = "decision_published"
+    #: Secretaries: the cut-off passed and cases proposed for the meeting wait in the pool.
+    AGENDA_TO_BUILD = "agenda_to_build"
 
     @property
     def label(self) -> str:
@@ -41,6 +43,7 @@ KIND_LABELS = {
     NotificationKind.CUTOFF_REMINDER: _l("Reminder: my draft cases, 48 hours before a submission cut-off"),
     NotificationKind.MEETING_REMINDER: _l("Reminder: a meeting of my boards, 24 hours before"),
     NotificationKind.DECISION_PUBLISHED: _l("The decision on my case is published"),
+    NotificationKind.AGENDA_TO_BUILD: _l("Secretaries: a cut-off passed and proposed cases wait in the pool for the agenda"),
 }
 
 

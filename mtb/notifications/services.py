@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from contextlib import contextmanager
 import socket
 import ssl
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from email.utils import make_msgid
 from urllib.parse import unquote, urlsplit
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context
+from flask import current_app
 from flask_babel import gettext as _
 
 from mtb.accounts.models import Role, User
@@ -47,19 +46,9 @@ CLAIM_SECONDS = 300
 
 # --- Links -----------------------------------------------------------------
 
-@contextmanager
-def outside_requests():
-    """Jobs and CLI commands write translated e-mails and links as pages do: give them a
-    request context (on BASE_URL) when they run outside one."""
-    if has_request_context():
-        yield
-        return
-    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-        yield
-
-
 def absolute_url(endpoint: str, **values) -> str:
-    """An absolute link for e-mails and calendars, built on BASE_URL (works outside requests)."""
+    """An absolute link for e-mails and calendars, built on BASE_URL. Works the same in a
+    page, a scheduled job or a CLI command (no request context needed)."""
     adapter = current_app.url_map.bind("localhost", url_scheme="http")
     path = adapter.build(endpoint, values)
     return current_app.config["BASE_URL"].rstrip("/") + path

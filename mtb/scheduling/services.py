@@ -112,10 +112,7 @@ def run_job(name: str, now: datetime | None = None) -> bool:
         return False
     run_id = run.id
     try:
-        from mtb.notifications.services import outside_requests
-
-        with outside_requests():
-            result = job.func(now)
+        result = job.func(now)
         db.session.commit()
     except Exception as error:  # a job failure must not stop the scheduler
         db.session.rollback()

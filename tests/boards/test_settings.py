@@ -1,6 +1,15 @@
 """Board settings: secretaries edit the week, admins the board itself."""
 
+from datetime import date, datetime
+
+import pytest
+
+from mtb.boards.services import validate_rrule
+from mtb.errors import InvalidInput
 from mtb.extensions import db
+from mtb.meetings.cadence import occurrences
+
+NOW = datetime(2027, 3, 1, 8, 0)
 
 
 def _settings(board, **overrides):
@@ -34,11 +43,12 @@ def test_secretary_changes_cadence_and_cutoff(client, secretary, login, boards):
 
 def test_bad_recurrence_rule_is_explained_and_kept(client, secretary, login, boards):
     login(secretary)
-    response = client.post("/boards/thoracic/settings", data=_settings(boards["thoracic"], cadence_rrule="FREQ=WEEKLY;BYDAY=XX"))
+    response = client.post("/boards/thoracic/settings", data=_settings(boards["thoracic"], cadence_rrule="FREQ=WEEKLY;BYDAY=XX;BYHOUR=14;BYMINUTE=0"))
     body = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "not a valid recurrence rule" in body
-    assert "FREQ=WEEKLY;BYDAY=XX" in body
+    assert "BYDAY takes days written MO, TU, WE, TH, FR, SA or SU" in body
+    assert "Example: FREQ=WEEKLY;BYDAY=TU;BYHOUR=14;BYMINUTE=0" in body
+    assert "FREQ=WEEKLY;BYDAY=XX;BYHOUR=14;BYMINUTE=0" in body
 
 
 def test_rule_without_time_of_day_is_refused(client, secretary, login, boards):
@@ -75,3 +85,66 @@ def test_member_and_other_board_secretary_cannot_edit(client, member, make_user,
     assert client.get("/boards/thoracic/settings").status_code == 403
     assert client.get("/boards/paediatric/settings").status_code == 200
     assert client.get("/boards/nowhere/settings").status_code == 404
+
+
+def test_until_in_utc_is_accepted_and_ends_the_cadence(client, secretary, login, boards):
+    rule = "FREQ=WEEKLY;BYDAY=TU;BYHOUR=14;BYMINUTE=0;UNTIL=20300101T000000Z"
+    login(secretary)
+    response = client.post("/boards/thoracic/settings", data=_settings(boards["thoracic"], cadence_rrule=rule))
+    assert response.status_code == 302
+    db.session.refresh(boards["thoracic"])
+    assert boards["thoracic"].cadence_rrule == rule
+    found = occurrences(rule, date(2026, 1, 6), "Europe/Paris", datetime(2029, 12, 1), datetime(2030, 2, 1))
+    # Tuesday 14:00 Paris = 13:00Z in winter; the last one is 31 December 2029.
+    assert found == [datetime(2029, 12, d, 13, 0) for d in (4, 11, 18, 25)]
+
+
+@pytest.mark.parametrize("until, last", [
+    ("20291225T130000Z", datetime(2029, 12, 25, 13, 0)),  # exactly the last meeting's start (14:00 Paris)
+    ("20291225T125959Z", datetime(2029, 12, 18, 13, 0)),  # a second before: that one is out
+    ("20291225", datetime(2029, 12, 25, 13, 0)),  # a date: the whole day counts
+])
+def test_until_is_applied_in_utc_or_as_a_whole_day(until, last):
+    rule = f"FREQ=WEEKLY;BYDAY=TU;BYHOUR=14;BYMINUTE=0;UNTIL={until}"
+    assert validate_rrule(rule, date(2026, 1, 6), "Europe/Paris", now=NOW) == rule
+    found = occurrences(rule, date(2026, 1, 6), "Europe/Paris", datetime(2029, 12, 1), datetime(2030, 2, 1))
+    assert found[-1] == last
+
+
+@pytest.mark.parametrize("rule, expected", [
+    ("FREQ=WEEKLY;BYDAY=TU;BYHOUR=14;BYMINUTE=0;UNTIL=20200101T000000Z", "has no future meetings"),
+    ("FREQ=WEEKLY;BYDAY=TU;BYHOUR=14;BYMINUTE=0;UNTIL=20270101", "has no future meetings"),
+    ("FREQ=WEEKLY;BYDAY=TU;BYHOUR=14;BYMINUTE=0;UNTIL=20300101T000000", "UTC time ending in Z"),
+    ("FREQ=WEEKLY;BYDAY=TU;BYHOUR=14;BYMINUTE=0;UNTIL=next-year", "Write UNTIL as a date"),
+    ("FREQ=WEEKLY;BYDAY", "Each part of the rule is NAME=VALUE"),
+    ("FREQ=WEEKLY;BYDAY=TU;BYHOUR=14;BYMINUTE", "Each part of the rule is NAME=VALUE"),
+    ("FREQ=SECONDLY;BYHOUR=14;BYMINUTE=0", "use FREQ=DAILY, FREQ=WEEKLY or FREQ=MONTHLY (not SECONDLY)"),
+    ("FREQ=YEARLY;BYHOUR=14;BYMINUTE=0", "at most once a day: use FREQ=DAILY, FREQ=WEEKLY or FREQ=MONTHLY"),
+    ("BYDAY=TU;BYHOUR=14;BYMINUTE=0", "FREQ=DAILY, FREQ=WEEKLY or FREQ=MONTHLY"),
+    ("FREQ=WEEKLY;INTERVAL=100000;BYDAY=TU;BYHOUR=14;BYMINUTE=0", "a whole number from 1 to 52"),
+    ("FREQ=WEEKLY;INTERVAL=0;BYDAY=TU;BYHOUR=14;BYMINUTE=0", "a whole number from 1 to 52"),
+    ("FREQ=WEEKLY;INTERVAL=two;BYDAY=TU;BYHOUR=14;BYMINUTE=0", "a whole number from 1 to 52"),
+    ("FREQ=WEEKLY;BYDAY=TU;BYHOUR=25;BYMINUTE=0", "BYHOUR is the hour of the meeting, from 0 to 23"),
+    ("FREQ=WEEKLY;BYDAY=TU;BYHOUR=14;BYMINUTE=75", "BYMINUTE is the minute of the meeting, from 0 to 59"),
+    ("FREQ=WEEKLY;BYDAY=TUESDAY;BYHOUR=14;BYMINUTE=0", "BYDAY takes days written MO, TU"),
+    ("FREQ=MONTHLY;BYMONTHDAY=40;BYHOUR=14;BYMINUTE=0", "BYMONTHDAY takes days of the month"),
+    ("FREQ=MONTHLY;BYMONTHDAY=31;BYMONTH=2;BYHOUR=14;BYMINUTE=0", "gives no meeting date"),
+    ("FREQ=WEEKLY;BYDAY=TU;BYHOUR=14;BYMINUTE=0;COUNT=3;UNTIL=20300101", "either UNTIL"),
+    ("FREQ=WEEKLY;BYDAY=TU;BYHOUR=14;BYMINUTE=0;BYSECOND=5", "BYSECOND cannot be used here"),
+    ("FREQ=WEEKLY;FREQ=DAILY;BYHOUR=14;BYMINUTE=0", "FREQ is given twice"),
+    ("", "Enter a recurrence rule"),
+])
+def test_bad_rules_get_a_plain_message_with_an_example(rule, expected):
+    with pytest.raises(InvalidInput) as error:
+        validate_rrule(rule, date(2026, 1, 6), "Europe/Paris", now=NOW)
+    message = error.value.message
+    assert error.value.field == "cadence_rrule"
+    assert expected in message
+    assert "Example: FREQ=WEEKLY;BYDAY=TU;BYHOUR=14;BYMINUTE=0" in message
+    for python_text in ("unpack", "invalid literal", "UNTIL values must be specified", "Traceback"):
+        assert python_text not in message
+
+
+def test_good_rules_are_normalised(boards):
+    assert validate_rrule(" rrule:freq=monthly;byday=1th;byhour=13;byminute=0; ", date(2026, 1, 8), now=NOW) == \
+        "FREQ=MONTHLY;BYDAY=1TH;BYHOUR=13;BYMINUTE=0"

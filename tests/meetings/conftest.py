@@ -35,10 +35,3 @@ def new_meeting():
         return meeting
 
     return make
-
-
-@pytest.fixture(autouse=True)
-def _request_context(app):
-    """Services format dates and translate text as in a page (like jobs, which run in one)."""
-    with app.test_request_context(base_url=app.config["BASE_URL"]):
-        yield

@@ -10,7 +10,7 @@ from mtb.db import utcnow
 from mtb.errors import ConflictError, InvalidInput
 from mtb.extensions import db
 from mtb.meetings import services
-from mtb.meetings.models import AgendaItem, Meeting, MeetingStatus
+from mtb.meetings.models import AgendaItem, MeetingStatus
 from mtb.notifications.models import NotificationKind, OutboxMessage
 from tests.meetings.conftest import NOW
 
@@ -22,44 +22,67 @@ def outbox(kind=None):
     return db.session.scalars(query).all()
 
 
-def test_submitted_case_goes_to_next_meeting_whose_cutoff_has_not_passed(boards, create_case):
-    services.generate_meetings(boards["thoracic"], NOW)
+def entered(case, at):
+    """Date the case's arrival in the pool (its submission) at ``at``."""
+    case.submitted_at = at
+    for event in case.events:
+        if event.kind in ("submitted", "deferred"):
+            event.at = at
     db.session.commit()
-    case = create_case()
-    item = services.propose_for_next_meeting(case, now=NOW)
+    return case
+
+
+def test_submitted_case_waits_in_the_pool_proposed_for_the_next_meeting_whose_cutoff_has_not_passed(boards, create_case):
+    meetings = services.generate_meetings(boards["thoracic"], NOW)
+    db.session.commit()
+    case = entered(create_case(), NOW)
+    proposed = services.propose_for_next_meeting(case, now=NOW)
     db.session.commit()
     # Tuesday 2 March's cut-off (Sunday 13:00Z) has passed on Monday morning: the 9th takes it.
-    assert item.meeting.starts_at == datetime(2027, 3, 9, 13, 0)
-    assert item.minutes == 10 and item.position == 1 and not item.late_addition
-    assert case.status is CaseStatus.SCHEDULED
-    second = services.propose_for_next_meeting(create_case(), now=NOW - timedelta(days=2))
-    assert second.meeting.starts_at == datetime(2027, 3, 2, 13, 0)
+    assert proposed.starts_at == datetime(2027, 3, 9, 13, 0)
+    assert case.status is CaseStatus.SUBMITTED
+    assert not any(m.items for m in meetings)
+    assert case in services.pool(boards["thoracic"].id)
+    early = entered(create_case(), NOW - timedelta(days=2))
+    assert services.propose_for_next_meeting(early, now=NOW - timedelta(days=2)).starts_at == datetime(2027, 3, 2, 13, 0)
+    # Asked later, the early case is still proposed for the 2nd: it came before that cut-off.
+    assert services.proposed_meetings([early, case], now=NOW - timedelta(hours=1)) == {
+        early.id: meetings[0], case.id: meetings[1]}
 
 
-def test_proposing_twice_keeps_one_item_and_appends_at_the_end(boards, create_case):
-    services.generate_meetings(boards["thoracic"], NOW)
-    first, second = create_case(), create_case()
-    a = services.propose_for_next_meeting(first, now=NOW)
-    b = services.propose_for_next_meeting(second, now=NOW)
-    assert (a.position, b.position) == (1, 2) and a.meeting is b.meeting
-    assert services.propose_for_next_meeting(first, now=NOW) is None  # already scheduled
-
-
-def test_case_proposed_to_a_published_agenda_is_marked_as_a_change(boards, create_case, secretary):
+def test_submitting_never_touches_a_published_agenda(boards, create_case, secretary):
     meeting = services.generate_meetings(boards["thoracic"], NOW)[1]
-    services.propose_for_next_meeting(create_case(), now=NOW)
+    first = entered(create_case(), NOW)
+    services.add_case(meeting, first.id, secretary, meeting.agenda_version, now=NOW)
     services.publish_agenda(meeting, secretary, meeting.agenda_version, now=NOW)
-    late = services.propose_for_next_meeting(create_case(), now=NOW)
-    assert late.meeting is meeting and late.changed_after_publication
-    assert meeting.has_unpublished_changes
+    version = meeting.agenda_version
+    later = entered(create_case(), NOW + timedelta(hours=1))
+    assert services.propose_for_next_meeting(later, now=NOW + timedelta(hours=1)) is meeting
+    assert [i.case for i in meeting.items] == [first]
+    assert meeting.agenda_version == version and not meeting.has_unpublished_changes
+    assert services.propose_for_next_meeting(first, now=NOW) is None  # already on an agenda
 
 
-def test_withdrawn_case_leaves_open_agendas(boards, create_case):
-    services.generate_meetings(boards["thoracic"], NOW)
+def test_case_returned_to_the_pool_is_proposed_from_the_time_it_came_back(boards, create_case, secretary):
+    meetings = services.generate_meetings(boards["thoracic"], NOW)
+    case = entered(create_case(), NOW)
+    services.add_case(meetings[1], case.id, secretary, meetings[1].agenda_version, now=NOW)
+    db.session.commit()
+    services.cancel_meeting(meetings[1], secretary, "Room unavailable", now=NOW)
+    db.session.commit()
+    returned = db.session.scalars(sa.select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == "submitted")
+                                  .order_by(CaseEvent.id.desc())).first()
+    returned.at = meetings[2].cutoff_at + timedelta(minutes=5)
+    db.session.commit()
+    assert case.status is CaseStatus.SUBMITTED
+    assert services.proposed_meetings([case], now=NOW)[case.id] is meetings[3]
+
+
+def test_withdrawn_case_leaves_open_agendas(boards, create_case, secretary):
+    meeting = services.generate_meetings(boards["thoracic"], NOW)[1]
     case, other = create_case(), create_case()
-    item = services.propose_for_next_meeting(case, now=NOW)
-    services.propose_for_next_meeting(other, now=NOW)
-    meeting = item.meeting
+    services.add_case(meeting, case.id, secretary, meeting.agenda_version, now=NOW)
+    services.add_case(meeting, other.id, secretary, meeting.agenda_version, now=NOW)
     version = meeting.agenda_version
     assert services.remove_withdrawn_case(case) == 1
     db.session.commit()
@@ -67,11 +90,89 @@ def test_withdrawn_case_leaves_open_agendas(boards, create_case):
     assert meeting.items[0].position == 1 and meeting.agenda_version == version + 1
 
 
+def test_agenda_builder_lists_cases_proposed_for_this_meeting_first_and_adds_them_all(
+        client, login, secretary, boards, create_case):
+    now = utcnow()
+    meetings = services.generate_meetings(boards["thoracic"], now)
+    this, following = meetings[1], meetings[2]
+    overdue = entered(create_case(diagnosis="Overdue case"), meetings[0].cutoff_at - timedelta(days=1))
+    here = entered(create_case(diagnosis="Proposed here"), this.cutoff_at - timedelta(hours=1))
+    later = entered(create_case(diagnosis="Proposed later", urgency="urgent"), this.cutoff_at + timedelta(minutes=1))
+    entries = services.pool_for(this, now)
+    assert [e.case for e in entries] == [overdue, here, later]
+    by_case = {e.case.id: e for e in entries}
+    assert by_case[here.id].due and not by_case[here.id].overdue and by_case[here.id].proposed is this
+    assert by_case[overdue.id].due and by_case[overdue.id].overdue and by_case[overdue.id].proposed is meetings[0]
+    assert not by_case[later.id].due and by_case[later.id].proposed is following
+
+    login(secretary)
+    html = client.get(f"/meetings/{this.id}/agenda").get_data(as_text=True)
+    pool_html = html[html.index('id="pool"'):html.index('id="agenda"')]
+    assert pool_html.index(here.reference) < pool_html.index(later.reference)
+    assert pool_html.index(overdue.reference) < pool_html.index(later.reference)
+    assert "proposed for this meeting" in pool_html and "overdue" in pool_html
+    assert "Add all 2 proposed cases" in pool_html
+    assert "adding it here is a late addition" in pool_html
+
+    db.session.refresh(this)
+    r = client.post(f"/meetings/{this.id}/agenda/add-proposed", data={"version": this.agenda_version})
+    assert r.status_code == 302
+    db.session.refresh(this)
+    assert {i.case_id for i in this.items} == {overdue.id, here.id}
+    assert not any(i.late_addition for i in this.items)
+    assert all(db.session.get(type(here), i.case_id).status is CaseStatus.SCHEDULED for i in this.items)
+    assert [c.id for c in services.pool(this.board_id)] == [later.id]
+    # Nothing left to add: the button goes, and a stale POST is explained.
+    html = client.get(f"/meetings/{this.id}/agenda").get_data(as_text=True)
+    assert "proposed case" not in html[html.index('id="pool"'):html.index('id="agenda"')]
+    r = client.post(f"/meetings/{this.id}/agenda/add-proposed", data={"version": this.agenda_version})
+    assert r.status_code == 422 and "No case in the pool is proposed for this meeting" in r.get_data(as_text=True)
+
+
+def test_case_arrived_after_the_cutoff_added_anyway_is_a_late_addition(boards, create_case, secretary):
+    now = utcnow()
+    meeting = services.generate_meetings(boards["thoracic"], now)[1]
+    in_time = entered(create_case(), meeting.cutoff_at - timedelta(hours=1))
+    late = entered(create_case(urgency="urgent"), meeting.cutoff_at + timedelta(hours=1))
+    assert not services.add_case(meeting, in_time.id, secretary, meeting.agenda_version, now=now).late_addition
+    assert services.add_case(meeting, late.id, secretary, meeting.agenda_version, now=now).late_addition
+
+
+def test_case_panel_says_which_meeting_the_case_is_proposed_for(client, login, clinician, boards, create_case):
+    now = utcnow()
+    meetings = services.generate_meetings(boards["thoracic"], now)
+    case = entered(create_case(submitter=clinician), meetings[1].cutoff_at - timedelta(hours=2))
+    panel = services.case_panel(case, clinician)
+    assert panel["in_pool"] and panel["proposed"] is meetings[1]
+    login(clinician)
+    html = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    from mtb.formatting import local_datetime
+
+    assert f"Proposed for the meeting of {local_datetime(meetings[1].starts_at, 'Europe/Paris')}" in html
+
+
+def test_home_shows_secretaries_how_many_cases_are_proposed_per_meeting(client, login, secretary, member, boards,
+                                                                        create_case):
+    now = utcnow()
+    meetings = services.generate_meetings(boards["thoracic"], now)
+    for _ in range(2):
+        entered(create_case(), meetings[1].cutoff_at - timedelta(hours=2))
+    db.session.commit()
+    section = services.home_section(secretary)
+    assert section["proposed"] == {meetings[1].id: 2}
+    login(secretary)
+    assert "+2 proposed" in client.get("/").get_data(as_text=True)
+    client.post("/logout")
+    login(member)
+    assert services.home_section(member)["proposed"] == {}
+    assert "+2 proposed" not in client.get("/").get_data(as_text=True)
+
+
 def test_pool_holds_submitted_and_deferred_cases_on_no_open_agenda(boards, create_case, make_user):
-    services.generate_meetings(boards["thoracic"], NOW)
     waiting, deferred, draft = create_case(), create_case(status="deferred"), create_case(status="draft")
     placed = create_case()
-    services.propose_for_next_meeting(placed, now=NOW)
+    meeting = services.generate_meetings(boards["thoracic"], NOW)[1]
+    services.add_case(meeting, placed.id, None, meeting.agenda_version, now=NOW)
     create_case(board="dermatology", submitter=make_user(roles={"dermatology": ["clinician"]}))
     assert {c.id for c in services.pool(boards["thoracic"].id)} == {waiting.id, deferred.id}
     assert draft.status is CaseStatus.DRAFT
@@ -224,7 +325,7 @@ def test_publishing_freezes_agenda_and_tells_members_and_submitters(client, logi
     db.session.refresh(meeting)
     client.post(f"/meetings/{meeting.id}/agenda/add", data={"case_id": other.id, "version": meeting.agenda_version})
     db.session.refresh(meeting)
-    assert meeting.has_unpublished_changes and meeting.items[1].changed_after_publication
+    assert meeting.has_unpublished_changes and services.change_marks(meeting) == {meeting.items[1].id}
     assert not outbox(NotificationKind.AGENDA_CHANGED)
     client.post(f"/meetings/{meeting.id}/agenda/publish", data={"version": meeting.agenda_version})
     changed = outbox(NotificationKind.AGENDA_CHANGED)
@@ -260,9 +361,13 @@ def test_members_and_other_boards_cannot_use_the_agenda_builder(client, login, m
     assert client.get(f"/meetings/{meeting.id}/agenda").status_code == 403
     assert client.post(f"/meetings/{meeting.id}/agenda/publish", data={"version": 1}).status_code == 403
     client.post("/logout")
+    # Another board's meeting answers like a meeting that does not exist (as cases do).
     login(make_user("derm.secretary@example.org", {"dermatology": ["secretary"]}))
-    assert client.get(f"/meetings/{meeting.id}").status_code == 403
-    assert client.get(f"/meetings/{meeting.id}/agenda").status_code == 403
+    assert client.get(f"/meetings/{meeting.id}").status_code == 404
+    assert client.get(f"/meetings/{meeting.id}/agenda").status_code == 404
+    assert client.get(f"/meetings/{meeting.id}.ics").status_code == 404
+    assert client.post(f"/meetings/{meeting.id}/agenda/publish", data={"version": 1}).status_code == 404
+    assert client.get(f"/meetings/{meeting.id}/move").status_code == 404
     assert client.get("/meetings/999999").status_code == 404
 
 
@@ -298,3 +403,65 @@ def test_meeting_never_started_is_closed_and_its_cases_carried_over(boards, crea
     assert closed == [first] and first.status is MeetingStatus.CLOSED
     item = db.session.scalar(sa.select(AgendaItem).where(AgendaItem.case_id == case.id, AgendaItem.meeting_id != first.id))
     assert item.meeting is meetings[1]
+
+
+def test_agenda_change_mail_marks_every_item_that_moved_in_place_or_time(boards, create_case, secretary, member):
+    meeting = services.generate_meetings(boards["thoracic"], NOW)[1]
+    a, b, c, d = (create_case() for _ in range(4))
+    for case in (a, b, c, d):
+        services.add_case(meeting, case.id, secretary, meeting.agenda_version, now=NOW)
+    services.publish_agenda(meeting, secretary, meeting.agenda_version, now=NOW)
+    db.session.commit()
+    items = {i.case_id: i for i in meeting.items}
+    # b and c swap places (one click on c's "up"): both moved.
+    services.move_item(meeting, items[c.id].id, "up", secretary, meeting.agenda_version, now=NOW)
+    assert services.change_marks(meeting) == {items[b.id].id, items[c.id].id}
+    # a gets longer: a keeps its place and start, every later case starts later.
+    services.update_item(meeting, items[a.id].id, secretary, meeting.agenda_version, minutes=15, presenter_id=None, now=NOW)
+    assert services.change_marks(meeting) == {items[x.id].id for x in (a, b, c, d)}
+    services.update_item(meeting, items[a.id].id, secretary, meeting.agenda_version, minutes=10, presenter_id=None, now=NOW)
+    assert services.change_marks(meeting) == {items[b.id].id, items[c.id].id}
+    services.publish_agenda(meeting, secretary, meeting.agenda_version, now=NOW)
+    db.session.commit()
+    body = next(m.body for m in outbox(NotificationKind.AGENDA_CHANGED) if m.to_address == member.email)
+    marked = {line.split()[2] for line in body.splitlines() if line.endswith(" *")}
+    assert marked == {b.reference, c.reference}
+    assert f"1. 14:00  {a.reference}  (10 min)" in body
+
+    # Swapping back and forth before publishing again: nothing differs from what members have.
+    services.move_item(meeting, items[b.id].id, "up", secretary, meeting.agenda_version, now=NOW)
+    services.move_item(meeting, items[b.id].id, "down", secretary, meeting.agenda_version, now=NOW)
+    assert services.pending_changes(meeting) == set()
+    # The marks of the last re-publication stay visible until the next one.
+    assert services.change_marks(meeting) == {items[b.id].id, items[c.id].id}
+
+
+def test_locked_agenda_says_why_in_plain_words(client, login, secretary, new_meeting, create_case):
+    meeting = new_meeting(status=MeetingStatus.SIGNED, starts_at=utcnow() - timedelta(days=3))
+    login(secretary)
+    html = client.get(f"/meetings/{meeting.id}/agenda").get_data(as_text=True)
+    assert "The meeting is over and its minutes are signed." in html
+    assert "the meeting is minutes signed" not in html
+    with pytest.raises(InvalidInput, match="its minutes are signed"):
+        services.add_case(meeting, create_case().id, secretary, meeting.agenda_version)
+    started = new_meeting(starts_at=utcnow() - timedelta(minutes=5))
+    html = client.get(f"/meetings/{started.id}/agenda").get_data(as_text=True)
+    assert "The meeting has started" in html and "the meeting is scheduled" not in html
+
+
+def test_minutes_error_outlines_only_the_minutes_field(client, login, secretary, new_meeting, create_case):
+    meeting = new_meeting()
+    item = services.add_case(meeting, create_case().id, secretary, meeting.agenda_version)
+    db.session.commit()
+    login(secretary)
+    html = client.post(f"/meetings/{meeting.id}/agenda/item", data={
+        "item_id": item.id, "minutes": "0", "presenter_id": "", "version": meeting.agenda_version}).get_data(as_text=True)
+    row = html[html.index(f'id="item-{item.id}"') - 200:html.index(f'id="item-{item.id}"') + 4000]
+    # The shared stylesheet outlines every field inside a .has-error block: only the
+    # minutes field's own block may carry it, not the whole agenda row.
+    assert 'class="agenda-item item-error"' in row
+    assert row.count("has-error") == 1
+    minutes_block = row[row.index("has-error"):row.index(f'id="presenter-{item.id}"')]
+    assert f'id="minutes-{item.id}"' in minutes_block
+    presenter = row[row.index(f'<select id="presenter-{item.id}"'):]
+    assert "aria-invalid" not in presenter[:presenter.index(">")]

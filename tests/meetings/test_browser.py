@@ -42,7 +42,7 @@ def test_secretary_builds_reorders_and_publishes_agenda_and_member_reads_it(
     page.get_by_role("button", name=f"Move {alk.reference} up").click()
     page.wait_for_load_state()
     assert page.locator(".agenda-item .ref").all_inner_texts() == [kras.reference, alk.reference, egfr.reference]
-    page.get_by_label("Minutes", exact=True).first.fill("20")
+    page.get_by_label("Minutes allotted", exact=True).first.fill("20")
     page.locator(".agenda-item").first.get_by_role("button", name="Save").click()
     page.wait_for_load_state()
     assert "40 / 120" in page.locator(".timebar-label").inner_text().replace("\n", " ")

@@ -95,9 +95,9 @@ def test_new_cadence_a_later_submission_goes_to_the_new_day(boards, create_case)
     thoracic.cadence_rrule = "FREQ=WEEKLY;BYDAY=TH;BYHOUR=8;BYMINUTE=30"
     services.apply_board_settings(thoracic, NOW)
     db.session.commit()
-    item = services.propose_for_next_meeting(create_case(), now=NOW)
+    proposed = services.propose_for_next_meeting(create_case(submitted_at=NOW), now=NOW)
     # Thursday 4 March 08:30 Paris = 07:30Z; its 48 h cut-off (Tuesday 07:30Z) is ahead.
-    assert item.meeting.starts_at == datetime(2027, 3, 4, 7, 30)
+    assert proposed.starts_at == datetime(2027, 3, 4, 7, 30)
 
 
 def test_secretary_saving_board_settings_regenerates_meetings(client, login, secretary, boards):

@@ -22,13 +22,37 @@ def test_meeting_ics_has_stable_uid_utc_times_and_no_patient_data(client, login,
     response = client.get(f"/meetings/{meeting.id}.ics")
     assert response.status_code == 200 and response.mimetype == "text/calendar"
     [event] = events(response.data)
-    assert str(event["uid"]) == f"meeting-{meeting.id}@mtb.test"
+    assert str(event["uid"]) == f"meeting-{meeting.id}@mtb.calendar"
     assert event.decoded("dtstart") == datetime(2030, 3, 5, 13, 0, tzinfo=event.decoded("dtstart").tzinfo)
     assert event.decoded("dtstart").utcoffset() == timedelta(0)
     assert event.decoded("dtend") - event.decoded("dtstart") == timedelta(minutes=120)
-    assert "Thoracic oncology" in str(event["summary"]) and "1 cases on the agenda" in str(event["description"])
+    assert "Thoracic oncology" in str(event["summary"]) and "Agenda not yet published." in str(event["description"])
     text = response.data.decode()
     assert "Jeanne Martin" not in text and "IPP0012345" not in text and "1961" not in text
+    services.publish_agenda(meeting, secretary, meeting.agenda_version)
+    db.session.commit()
+    [event] = events(client.get(f"/meetings/{meeting.id}.ics").data)
+    assert "1 case on the agenda." in str(event["description"])
+
+
+def test_event_uids_do_not_follow_base_url(app, client, login, member, new_meeting):
+    meeting = new_meeting()
+    login(member)
+    first = str(events(client.get(f"/meetings/{meeting.id}.ics").data)[0]["uid"])
+    base_url = app.config["BASE_URL"]
+    app.config["BASE_URL"] = "https://mtb.hospital.example"
+    try:
+        moved = events(client.get(f"/meetings/{meeting.id}.ics").data)[0]
+    finally:
+        app.config["BASE_URL"] = base_url
+    assert str(moved["uid"]) == first == f"meeting-{meeting.id}@mtb.calendar"
+    assert str(moved["url"]).startswith("https://mtb.hospital.example/meetings/")
+    app.config["CALENDAR_UID_DOMAIN"] = "mtb.chu-example.fr"
+    try:
+        configured = events(client.get(f"/meetings/{meeting.id}.ics").data)[0]
+    finally:
+        del app.config["CALENDAR_UID_DOMAIN"]
+    assert str(configured["uid"]) == f"meeting-{meeting.id}@mtb.chu-example.fr"
 
 
 def test_private_feed_follows_moves_and_cancellations_without_login(client, member, boards):
@@ -41,7 +65,7 @@ def test_private_feed_follows_moves_and_cancellations_without_login(client, memb
     services.cancel_meeting(meetings[0], None, "Holiday")
     db.session.commit()
     after = {str(e["uid"]): e for e in events(client.get(f"/calendar/{token}.ics").data)}
-    cancelled = after[f"meeting-{meetings[0].id}@mtb.test"]
+    cancelled = after[f"meeting-{meetings[0].id}@mtb.calendar"]
     assert str(cancelled["status"]) == "CANCELLED" and int(cancelled["sequence"]) == 1
 
 
@@ -73,5 +97,5 @@ def test_feed_lists_only_my_boards(client, member, new_meeting):
     token = accounts.calendar_token(member)
     db.session.commit()
     uids = [str(e["uid"]) for e in events(client.get(f"/calendar/{token}.ics").data)]
-    assert uids == [f"meeting-{mine.id}@mtb.test"]
+    assert uids == [f"meeting-{mine.id}@mtb.calendar"]
     assert mine.status is MeetingStatus.SCHEDULED

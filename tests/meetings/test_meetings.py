@@ -86,7 +86,7 @@ def test_a_time_skipped_by_the_clock_change_is_refused(boards, secretary):
 def test_moving_a_meeting_bumps_the_sequence_and_tells_attendees(boards, create_case, secretary, member):
     meeting = services.generate_meetings(boards["thoracic"], NOW)[1]
     case = create_case()
-    services.propose_for_next_meeting(case, now=NOW)
+    services.add_case(meeting, case.id, secretary, meeting.agenda_version, now=NOW)
     db.session.commit()
     services.move_meeting(meeting, secretary, day=date(2027, 3, 11), at=time(9, 0), duration_minutes=60,
                           location="Room 4", now=NOW)
@@ -134,7 +134,7 @@ def test_home_shows_next_meetings_of_my_boards(client, login, member, new_meetin
     assert "Next meetings of my boards" in html and "Thoracic oncology" in html and "not yet published" in html
 
 
-def test_case_panel_shows_the_meeting_and_position(new_meeting, create_case, secretary, clinician, client, login):
+def test_case_panel_shows_the_meeting_and_position(app, new_meeting, create_case, secretary, clinician, client, login):
     meeting = new_meeting()
     first, second = create_case(), create_case()
     services.add_case(meeting, first.id, secretary, meeting.agenda_version)
@@ -145,5 +145,6 @@ def test_case_panel_shows_the_meeting_and_position(new_meeting, create_case, sec
     login(clinician)
     from flask import render_template
 
-    html = render_template(panel["template"], panel=panel)
+    with app.test_request_context():
+        html = render_template(panel["template"], panel=panel)
     assert "number 2 of 2" in html

@@ -76,6 +76,42 @@ def test_cutoff_and_meeting_reminders_go_out_exactly_once(boards, create_case, m
     sent = reminders(NotificationKind.MEETING_REMINDER)
     assert [m.to_address for m in sent] == [member.email]
     assert "/meetings/" in sent[0].body
+    assert "The agenda is not yet published." in sent[0].body and "cases on the agenda" not in sent[0].body
+
+
+def test_secretaries_are_reminded_to_build_the_agenda_from_the_proposed_cases(boards, create_case, member, secretary):
+    thoracic = boards["thoracic"]
+    meeting = meetings.generate_meetings(thoracic, NOW)[1]  # Tuesday 9 March, cut-off Sunday 7 March 13:00Z
+    case = create_case()
+    case.submitted_at = datetime(2027, 3, 4, 9, 0)
+    for event in case.events:
+        event.at = case.submitted_at
+    db.session.commit()
+    run_job("reminders", now=datetime(2027, 3, 7, 12, 0))
+    assert reminders(NotificationKind.AGENDA_TO_BUILD) == []  # before the cut-off
+    run_job("reminders", now=datetime(2027, 3, 7, 13, 30))
+    run_job("reminders", now=datetime(2027, 3, 7, 14, 0))
+    [build] = reminders(NotificationKind.AGENDA_TO_BUILD)
+    assert build.to_address == secretary.email
+    assert "1 case proposed for this meeting waits in the pool." in build.body
+    assert f"/meetings/{meeting.id}/agenda" in build.body
+    # The day before, the secretary's meeting reminder says the agenda is still to build.
+    run_job("reminders", now=datetime(2027, 3, 8, 13, 30))
+    by_address = {m.to_address: m for m in reminders(NotificationKind.MEETING_REMINDER)}
+    assert "1 case proposed for this meeting is still in the pool." in by_address[secretary.email].body
+    assert "still in the pool" not in by_address[member.email].body
+    assert case.reference not in by_address[member.email].body
+
+
+def test_meeting_reminder_of_a_published_agenda_counts_its_cases(boards, create_case, member, secretary):
+    meeting = meetings.generate_meetings(boards["thoracic"], NOW)[1]
+    meetings.add_case(meeting, create_case().id, secretary, meeting.agenda_version, now=NOW)
+    meetings.publish_agenda(meeting, secretary, meeting.agenda_version, now=NOW)
+    db.session.commit()
+    run_job("reminders", now=datetime(2027, 3, 8, 13, 30))
+    assert reminders(NotificationKind.AGENDA_TO_BUILD) == []
+    body = {m.to_address: m for m in reminders(NotificationKind.MEETING_REMINDER)}[member.email].body
+    assert "1 case on the agenda." in body
 
 
 def test_outbox_job_sends_through_smtp(smtp_server, member):
@@ -118,7 +154,7 @@ def test_two_schedulers_on_one_postgresql_send_each_reminder_once(app, boards, c
 
     def scheduler(job_now):
         try:
-            with app.app_context(), app.test_request_context(base_url=app.config["BASE_URL"]):
+            with app.app_context():
                 start.wait(timeout=10)
                 outcomes.append(run_job("reminders", now=job_now))
                 db.session.remove()
