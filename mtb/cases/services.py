@@ -210,6 +210,11 @@ def list_cases(user, filters: CaseFilters, *, page: int = 1, board: Board | None
     """One page of cases with their biomarkers, and the next meeting of each (by case id)."""
     query = filtered_cases(user, filters, board=board, mine=mine).options(selectinload(Case.biomarkers))
     pagination = db.paginate(query, page=page, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    # A list shows clinical data too: record which cases were on the page.
+    audit.record("case.list", None, board_id=board.id if board else None, user=user, details={
+        "q": filters.q or None, "status": filters.status or None, "page": page,
+        "cases": [c.reference for c in pagination.items],
+    })
     return pagination, next_meetings(pagination.items)
 
 

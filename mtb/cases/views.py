@@ -67,11 +67,11 @@ def board_cases(slug: str):
         abort(403)
     filters = _filters()
     page, meetings = services.list_cases(current_user, filters, page=_page(), board=board)
-    return render_template(
+    return _commit_after(render_template(
         "cases/list.html", board=board, page=page, meetings=meetings, filters=filters,
         statuses=list(CaseStatus), endpoint="cases.board_cases",
         can_create=services.can_create_on(board, current_user),
-    )
+    ))
 
 
 @bp.route("/cases/mine")
@@ -79,11 +79,18 @@ def board_cases(slug: str):
 def mine():
     filters = _filters()
     page, meetings = services.list_cases(current_user, filters, page=_page(), mine=True)
-    return render_template(
+    return _commit_after(render_template(
         "cases/list.html", board=None, page=page, meetings=meetings, filters=filters,
         statuses=list(CaseStatus), endpoint="cases.mine",
         can_create=bool(current_user.board_ids(Role.CLINICIAN)),
-    )
+    ))
+
+
+def _commit_after(html: str) -> str:
+    """Commit the read's audit event once the page is rendered (committing first would
+    expire the loaded rows and make the template load them again, row by row)."""
+    db.session.commit()
+    return html
 
 
 # --- The case form -----------------------------------------------------------

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import jsonify, render_template
 from flask_login import current_user, login_required
 
+from mtb.audit import services as audit
 from mtb.extensions import db
 from mtb.home import bp, services
 
@@ -13,7 +14,11 @@ from mtb.home import bp, services
 @bp.route("/")
 @login_required
 def index():
-    return render_template("home/index.html", **services.dashboard(current_user))
+    html = render_template("home/index.html", **services.dashboard(current_user))
+    # The panels list cases and decisions: the read is in the audit trail.
+    audit.record("home.view")
+    db.session.commit()
+    return html
 
 
 @bp.route("/healthz")
