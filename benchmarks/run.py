@@ -5,7 +5,8 @@ Builds a 40-case meeting in a temporary SQLite database, then measures
    storage) against WeasyPrint alone on the same HTML: the app's share must stay small
    (at most 1.3x WeasyPrint's time);
 2. downloading the stored PDF through the test client (must be well under 50 ms).
-Prints both figures; exits with status 1 if a target is missed.
+Prints both figures; exits with status 1 if a target is missed. Then runs
+benchmarks/pages.py (page times, SQL statements and memory at 50 and 1,000 cases).
 """
 
 from __future__ import annotations
@@ -103,7 +104,7 @@ def main() -> int:
         import logging
 
         logging.getLogger().setLevel(logging.WARNING)
-        with app.app_context(), app.test_request_context("/"):
+        with app.app_context():
             upgrade(revision="heads")
             from mtb.db import utcnow
             from mtb.extensions import db
@@ -158,4 +159,8 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from benchmarks import pages
+
+    minutes_status = main()
+    pages_status = 1 if pages.main()["grew"] else 0
+    sys.exit(minutes_status or pages_status)

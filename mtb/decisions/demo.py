@@ -7,7 +7,6 @@ from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 from dateutil.rrule import rrulestr
 
 from mtb.accounts.models import User
@@ -150,12 +149,6 @@ def _case(board: Board, submitter: User, fields: dict, biomarkers: list[dict], s
 
 
 def seed() -> None:
-    # The services translate their messages: Flask-Babel's locale selector wants a request.
-    with current_app.test_request_context("/"):
-        _seed()
-
-
-def _seed() -> None:
     clinician = _user("clinician@example.org")
     secretary = _user("secretary@example.org")
     chair = _user("chair@example.org")

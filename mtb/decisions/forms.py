@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import FieldList, Form, FormField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
 from mtb.decisions.models import ACCESS_ROUTE_LABELS, RECOMMENDATION_LABELS
@@ -98,15 +98,34 @@ def specialty_choices():
     return [("", _l("— not given —"))] + [(s.value, label) for s, label in SPECIALTY_LABELS.items()]
 
 
+# The session page holds several small forms: each has its own prefix, so every field
+# (and its CSRF token) gets a unique id and name ("conflict-note", "defer-note", ...).
+
+class StartForm(FlaskForm):
+    confirm_early = BooleanField(_l("Start now anyway"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="start", **kwargs)
+
+
 class GuestForm(FlaskForm):
     guest_name = StringField(_l("Guest's name"))
     guest_role = StringField(_l("Role or specialty"), description=_l("e.g. research nurse, external pathologist."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="guest", **kwargs)
 
 
 class ConflictForm(FlaskForm):
     member_id = SelectField(_l("Member"), choices=[], validate_choice=False)
     note = StringField(_l("Conflict (optional)"), description=_l("e.g. investigator of the proposed trial."))
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="conflict", **kwargs)
+
 
 class DeferForm(FlaskForm):
-    note = StringField(_l("Why (optional)"))
+    note = StringField(_l("Why (optional)"), description=_l("e.g. out of time, waiting for the biopsy result."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="defer", **kwargs)

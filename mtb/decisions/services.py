@@ -43,6 +43,7 @@ from mtb.decisions.models import (
 )
 from mtb.errors import ConflictError, InvalidInput, NotAllowed, NotFound
 from mtb.extensions import db
+from mtb.formatting import local_datetime
 from mtb.meetings.models import AgendaItem, ItemOutcome, Meeting, MeetingStatus
 from mtb.vocab import ESCAT_TIERS, ONCOKB_LEVELS, SPECIALTY_LABELS, Specialty
 
@@ -50,6 +51,8 @@ from mtb.vocab import ESCAT_TIERS, ONCOKB_LEVELS, SPECIALTY_LABELS, Specialty
 RUNNING_STATUSES = (MeetingStatus.IN_SESSION, MeetingStatus.CLOSED)
 #: Statuses in which a meeting can be started.
 STARTABLE_STATUSES = (MeetingStatus.SCHEDULED, MeetingStatus.PUBLISHED)
+#: Starting a meeting earlier than this before its scheduled start asks for a confirmation.
+EARLY_START_MARGIN = timedelta(hours=2)
 
 NCT_RE = re.compile(r"^NCT\d{8}$")
 LOCAL_TRIAL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{1,39}$")
@@ -71,6 +74,10 @@ KIND_FIELDS = {
     RecommendationKind.REDISCUSS: (),
 }
 SUMMARY_MAX = 20000
+
+
+class AlreadyValidated(NotAllowed):
+    """The chair validates a version that is no longer a draft (a double submit, a second tab)."""
 
 
 class DecisionInvalid(InvalidInput):
@@ -99,6 +106,11 @@ def require_run(meeting: Meeting, user) -> None:
         raise NotAllowed(_("Only the board's secretary or chair can run this meeting."))
 
 
+def lock_row(model, obj) -> None:
+    """SELECT ... FOR UPDATE on the object's row (until the request's commit); a no-op on SQLite."""
+    db.session.execute(sa.select(model.id).where(model.id == obj.id).with_for_update())
+
+
 def get_meeting(meeting_id: int) -> Meeting:
     meeting = db.session.get(Meeting, meeting_id)
     if meeting is None:
@@ -122,17 +134,46 @@ def get_decision(decision_id: int) -> Decision:
 
 # --- Meeting status ------------------------------------------------------------
 
-def start_meeting(meeting: Meeting, user) -> Meeting:
-    """Open the session (scheduled or published meeting -> in session)."""
+class EarlyStart(InvalidInput):
+    """Starting more than EARLY_START_MARGIN before the scheduled start needs an explicit confirmation."""
+
+    def __init__(self, meeting: Meeting):
+        super().__init__("confirm_early", _(
+            "Scheduled for %(when)s: tick \"Start now anyway\" to open the session before then.",
+            when=scheduled_label(meeting)))
+        self.meeting = meeting
+
+
+def scheduled_label(meeting: Meeting) -> str:
+    """"Tuesday 2 December 2026, 14:00" in the board's zone."""
+    return local_datetime(meeting.starts_at, meeting.board.timezone, "EEEE d MMMM yyyy, HH:mm")
+
+
+def starts_early(meeting: Meeting, now=None) -> bool:
+    """Would starting now be more than EARLY_START_MARGIN before the scheduled start?"""
+    return (now or utcnow()) < meeting.starts_at - EARLY_START_MARGIN
+
+
+def start_meeting(meeting: Meeting, user, *, confirm_early: bool = False) -> Meeting:
+    """Open the session (scheduled or published meeting -> in session).
+
+    More than two hours before the scheduled start (a wrong meeting picked, a test click)
+    the secretary must confirm: EarlyStart otherwise.
+    """
     require_run(meeting, user)
     if meeting.status is MeetingStatus.IN_SESSION:
         return meeting
     if meeting.status not in STARTABLE_STATUSES:
         raise InvalidInput(None, _("This meeting is %(status)s; only a scheduled meeting can be started.",
                                    status=meeting_status_label(meeting.status)))
+    now = utcnow()
+    early = starts_early(meeting, now)
+    if early and not confirm_early:
+        raise EarlyStart(meeting)
     meeting.status = MeetingStatus.IN_SESSION
-    meeting.started_at = utcnow()
-    audit.record("meeting.start", meeting, board_id=meeting.board_id, user=user)
+    meeting.started_at = now
+    audit.record("meeting.start", meeting, board_id=meeting.board_id, user=user,
+                 details={"before_schedule": True, "scheduled": meeting.starts_at.isoformat()} if early else None)
     db.session.flush()
     return meeting
 
@@ -630,8 +671,11 @@ def validate(decision: Decision, user, *, publish: bool = True) -> Decision:
     """
     if not is_chair(user, decision.board_id):
         raise NotAllowed(_("Only a chair of the board can validate a decision."))
+    # Lock the row: a double click sends two requests; the second waits, then finds it validated.
+    lock_row(Decision, decision)
+    db.session.refresh(decision, ["status"])
     if decision.status is not DecisionStatus.DRAFT:
-        raise NotAllowed(_("This version is already validated and locked."))
+        raise AlreadyValidated(_("This version is already validated and locked."))
     meeting = decision.meeting
     if meeting.status not in (*RUNNING_STATUSES, MeetingStatus.SIGNED):
         raise NotAllowed(_("Decisions are validated once the meeting has started."))

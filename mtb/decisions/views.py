@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from mtb.audit import services as audit
 from mtb.boards import services as boards
 from mtb.decisions import bp, services
-from mtb.decisions.forms import ConflictForm, DecisionForm, DeferForm, GuestForm, options, specialty_choices
+from mtb.decisions.forms import ConflictForm, DecisionForm, DeferForm, GuestForm, StartForm, options, specialty_choices
 from mtb.decisions.models import DecisionStatus
 from mtb.errors import InvalidInput, NotAllowed
 from mtb.extensions import db
@@ -21,10 +21,20 @@ def _session_url(meeting, item=None):
 
 
 def _running_meeting(meeting_id: int):
+    """The meeting, for its secretary or chair. Another board's meeting is a 404 (a 403
+    would tell an outsider it exists); a board member who does not run it gets a 403."""
     meeting = services.get_meeting(meeting_id)
     if not services.can_run(meeting, current_user):
-        abort(403)
+        abort(403 if meeting.can_view(current_user) else 404)
     return meeting
+
+
+def _field_error(form, error: InvalidInput, default: str) -> None:
+    """Put a service's InvalidInput next to its field in ``form`` (``default`` when the field is not in it)."""
+    target = getattr(form, error.field or default, None)
+    if target is None or not hasattr(target, "errors"):
+        target = getattr(form, default)
+    target.errors = list(target.errors) + [error.message]
 
 
 def _decision_form(item, decision=None, formdata=None, data=None, correction=False):
@@ -72,21 +82,26 @@ def _rows_changed(form: DecisionForm, item, correction=False):
     return None, None
 
 
-def _render_session(meeting, item, decision_form=None, errors=None, status=200, focus_row=None):
+def _render_session(meeting, item, decision_form=None, errors=None, status=200, focus_row=None, *,
+                    start_form=None, guest_form=None, conflict_form=None, defer_form=None):
+    """The session page. A small form that failed (start, guest, conflict, defer) comes back
+    with its errors next to its fields and everything typed in it."""
     context = session_context(meeting, item)
     if decision_form is None and context["item"] is not None:
         decision = context["decision"]
         editable = decision is None or decision.status is DecisionStatus.DRAFT
         decision_form = _decision_form(context["item"], decision if editable else None)
+    start_form = start_form or StartForm(formdata=None)
     return render_template(
         "decisions/session.html", form=decision_form, errors=errors or {}, focus_row=focus_row,
-        guest_form=GuestForm(formdata=None), defer_form=DeferForm(formdata=None),
-        conflict_form=_conflict_form(context), specialty_choices=specialty_choices(), **context,
+        start_form=start_form, guest_form=guest_form or GuestForm(formdata=None),
+        defer_form=defer_form or DeferForm(formdata=None),
+        conflict_form=_conflict_form(context, conflict_form), specialty_choices=specialty_choices(), **context,
     ), status
 
 
-def _conflict_form(context):
-    form = ConflictForm(formdata=None)
+def _conflict_form(context, form=None):
+    form = form or ConflictForm(formdata=None)
     recused = {r.user_id for r in context["recusals"]}
     form.member_id.choices = options([("", _("Choose…"))] + [
         (str(a.user_id), a.name) for a in context["attendance"] if a.user_id and a.user_id not in recused
@@ -128,6 +143,8 @@ def session_context(meeting, item=None) -> dict:
         "running": meeting.status in services.RUNNING_STATUSES,
         "in_session": meeting.status is MeetingStatus.IN_SESSION,
         "pending": services.pending_items(meeting),
+        "scheduled": services.scheduled_label(meeting),
+        "starts_early": meeting.status in services.STARTABLE_STATUSES and services.starts_early(meeting),
     }
 
 
@@ -149,8 +166,16 @@ def session(meeting_id: int):
 @login_required
 def start(meeting_id: int):
     meeting = _running_meeting(meeting_id)
+    form = StartForm()
+    if not form.validate_on_submit():
+        return _render_session(meeting, None, start_form=form, status=422)
     try:
-        services.start_meeting(meeting, current_user)
+        services.start_meeting(meeting, current_user, confirm_early=bool(form.confirm_early.data))
+    except services.EarlyStart as error:
+        # A second step: the page comes back with "Start now anyway" and the scheduled date.
+        db.session.rollback()
+        form.confirm_early.errors = [error.message]
+        return _render_session(meeting, None, start_form=form, status=422)
     except InvalidInput as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -204,15 +229,17 @@ def add_guest(meeting_id: int):
     meeting = _running_meeting(meeting_id)
     form = GuestForm()
     item_id = request.form.get("item", type=int)
-    if form.validate_on_submit():
-        try:
-            services.add_guest(meeting, current_user, form.guest_name.data, form.guest_role.data)
-        except InvalidInput as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Guest added."), "success")
+    item = services.get_item(meeting, item_id) if item_id else None
+    if not form.validate_on_submit():
+        return _render_session(meeting, item, guest_form=form, status=422)
+    try:
+        services.add_guest(meeting, current_user, form.guest_name.data, form.guest_role.data)
+    except InvalidInput as error:
+        db.session.rollback()
+        _field_error(form, error, "guest_name")
+        return _render_session(meeting, item, guest_form=form, status=422)
+    db.session.commit()
+    flash(_("Guest added."), "success")
     return redirect(url_for("decisions.session", meeting_id=meeting.id, item=item_id) + "#attendance")
 
 
@@ -237,17 +264,20 @@ def remove_guest(meeting_id: int, attendance_id: int):
 def declare_conflict(meeting_id: int, item_id: int):
     meeting = _running_meeting(meeting_id)
     item = services.get_item(meeting, item_id)
-    member_id = request.form.get("member_id", type=int)
+    form = ConflictForm()
+    if not form.validate_on_submit():
+        return _render_session(meeting, item, conflict_form=form, status=422)
+    raw = (form.member_id.data or "").strip()
     try:
-        if member_id is None:
+        if not raw.isdigit():
             raise InvalidInput("member_id", _("Choose the member who declares a conflict of interest."))
-        services.declare_conflict(item, current_user, member_id, request.form.get("note"))
+        services.declare_conflict(item, current_user, int(raw), form.note.data)
     except InvalidInput as error:
         db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Conflict of interest recorded: the member is recused on %(ref)s.", ref=item.case.reference), "success")
+        _field_error(form, error, "member_id")
+        return _render_session(meeting, item, conflict_form=form, status=422)
+    db.session.commit()
+    flash(_("Conflict of interest recorded: the member is recused on %(ref)s.", ref=item.case.reference), "success")
     return redirect(_session_url(meeting, item) + "#conflicts")
 
 
@@ -304,11 +334,12 @@ def defer(meeting_id: int, item_id: int):
     meeting = _running_meeting(meeting_id)
     item = services.get_item(meeting, item_id)
     form = DeferForm()
-    if form.validate_on_submit():
-        services.defer_item(item, current_user, form.note.data)
-        db.session.commit()
-        flash(_("%(ref)s deferred: it goes back to the pool and is carried over when the meeting closes.",
-                ref=item.case.reference), "success")
+    if not form.validate_on_submit():
+        return _render_session(meeting, item, defer_form=form, status=422)
+    services.defer_item(item, current_user, form.note.data)
+    db.session.commit()
+    flash(_("%(ref)s deferred: it goes back to the pool and is carried over when the meeting closes.",
+            ref=item.case.reference), "success")
     return redirect(_session_url(meeting, item))
 
 
@@ -354,12 +385,19 @@ def view(decision_id: int):
 @login_required
 def validate(decision_id: int):
     decision = _visible_decision(decision_id)
-    services.validate(decision, current_user)
-    db.session.commit()
-    if decision.is_published:
-        flash(_("Correction validated and published: new minutes version and letter."), "success")
+    try:
+        services.validate(decision, current_user)
+    except services.AlreadyValidated:
+        # A double click, or a second tab: nothing to do, say so where the chair was going.
+        db.session.rollback()
+        flash(_("Version %(n)d of the decision on %(ref)s was already validated.",
+                n=decision.version, ref=decision.case.reference), "info")
     else:
-        flash(_("Decision on %(ref)s validated and locked.", ref=decision.case.reference), "success")
+        db.session.commit()
+        if decision.is_published:
+            flash(_("Correction validated and published: new minutes version and letter."), "success")
+        else:
+            flash(_("Decision on %(ref)s validated and locked.", ref=decision.case.reference), "success")
     back = request.form.get("back")
     if back == "session":
         return redirect(_session_url(decision.meeting, decision.agenda_item))

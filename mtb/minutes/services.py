@@ -54,6 +54,10 @@ def _document_locale() -> str:
     return current_app.config.get("BABEL_DEFAULT_LOCALE", "en")
 
 
+class AlreadySigned(NotAllowed):
+    """The chair signs minutes that are already signed (a double submit, a second tab)."""
+
+
 # --- Plain context -------------------------------------------------------------
 
 def _dt(value: datetime | None, tz: str, fmt: str = "d MMM yyyy, HH:mm") -> str:
@@ -185,8 +189,9 @@ def minutes_context(meeting: Meeting, signer, signed_at: datetime) -> dict:
             "timezone": tz,
             "location": meeting.location or "",
             "video_link": meeting.video_link or "",
-            "started_at": _dt(meeting.started_at, tz, "HH:mm"),
-            "closed_at": _dt(meeting.closed_at, tz, "HH:mm"),
+            # Full date and time: a session may be opened on another day than scheduled.
+            "started_at": _dt(meeting.started_at, tz),
+            "closed_at": _dt(meeting.closed_at, tz),
         },
         "identity_shown": identity,
         "attendance": {
@@ -333,8 +338,11 @@ def sign(meeting: Meeting, user, *, notify: bool = True, at: datetime | None = N
     """
     if not decisions.is_chair(user, meeting.board_id):
         raise NotAllowed(_("Only a chair of the board can sign the minutes."))
+    # Lock the meeting: a second click waits for the first signature, then finds it signed.
+    decisions.lock_row(Meeting, meeting)
+    db.session.refresh(meeting, ["status"])
     if meeting.status is MeetingStatus.SIGNED:
-        raise NotAllowed(_("These minutes are already signed. A change is made as a correction of a decision."))
+        raise AlreadySigned(_("These minutes are already signed. A change is made as a correction of a decision."))
     if meeting.status is not MeetingStatus.CLOSED:
         raise NotAllowed(_("Close the meeting before signing the minutes (every case decided or deferred)."))
     latest = decisions.latest_by_item(meeting)
@@ -421,10 +429,9 @@ def get_minutes_for_download(version_id: int, user) -> MinutesVersion:
     version = db.session.scalar(
         sa.select(MinutesVersion).where(MinutesVersion.id == version_id).options(undefer(MinutesVersion.pdf))
     )
-    if version is None:
+    # Another board's minutes are a 404, like its decisions: a 403 would confirm they exist.
+    if version is None or not version.meeting.can_view(user):
         raise NotFound(version_id)
-    if not version.meeting.can_view(user):
-        raise NotAllowed()
     audit.record("minutes.download", version, board_id=version.board_id, user=user,
                  details={"meeting_id": version.meeting_id, "version": version.number, "pdf_sha256": version.pdf_sha256})
     return version
@@ -434,9 +441,10 @@ def get_letter_for_download(letter_id: int, user) -> DecisionLetter:
     letter = db.session.scalar(
         sa.select(DecisionLetter).where(DecisionLetter.id == letter_id).options(undefer(DecisionLetter.pdf))
     )
-    if letter is None:
+    # Someone who may not see the case gets a 404: a 403 would confirm the letter exists.
+    if letter is None or not letter.case.can_view(user):
         raise NotFound(letter_id)
-    if not (letter.case.can_view(user) and letter.decision.can_view(user)):
+    if not letter.decision.can_view(user):
         raise NotAllowed()
     audit.record("letter.download", letter, board_id=letter.board_id, user=user,
                  details={"case": letter.case.reference, "version": letter.decision.version,

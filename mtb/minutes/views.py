@@ -20,17 +20,26 @@ from mtb.minutes import bp, services
 @bp.app_template_filter("css_string")
 def css_string(value) -> Markup:
     """A quoted CSS string for print stylesheets: everything but letters, digits and spaces is
-    escaped as a CSS hex escape, so no text can end the string or the <style> element."""
-    escaped = "".join(ch if ch.isalnum() or ch == " " else f"\\{ord(ch):06x}" for ch in str(value))
+    escaped as a CSS hex escape, so no text can end the string or the <style> element.
+
+    Each escape ends with a space: CSS swallows one whitespace after a hex escape, so
+    without the terminator "Board · Minutes" would print as "Board ·Minutes"."""
+    escaped = "".join(ch if ch.isalnum() or ch == " " else f"\\{ord(ch):06x} " for ch in str(value))
     return Markup(f'"{escaped}"')
+
+
+def _visible_meeting(meeting_id: int):
+    """Another board's meeting is a 404, as its decisions are: a 403 would confirm it exists."""
+    meeting = decisions.get_meeting(meeting_id)
+    if not meeting.can_view(current_user):
+        abort(404)
+    return meeting
 
 
 @bp.route("/meetings/<int:meeting_id>/minutes")
 @login_required
 def meeting_minutes(meeting_id: int):
-    meeting = decisions.get_meeting(meeting_id)
-    if not meeting.can_view(current_user):
-        abort(403)
+    meeting = _visible_meeting(meeting_id)
     can_run = decisions.can_run(meeting, current_user)
     is_chair = decisions.is_chair(current_user, meeting.board_id)
     # Before signing, only those running the meeting see the (unpublished) decisions.
@@ -52,13 +61,17 @@ def meeting_minutes(meeting_id: int):
 @bp.route("/meetings/<int:meeting_id>/minutes/sign", methods=["POST"])
 @login_required
 def sign(meeting_id: int):
-    meeting = decisions.get_meeting(meeting_id)
-    if not meeting.can_view(current_user):
-        abort(403)
-    version = services.sign(meeting, current_user)
-    db.session.commit()
-    flash(_("Minutes signed (version %(n)d). The decisions are published and the referring clinicians notified.",
-            n=version.number), "success")
+    meeting = _visible_meeting(meeting_id)
+    try:
+        version = services.sign(meeting, current_user)
+    except services.AlreadySigned:
+        # A double click, or a second tab: the minutes are there, nothing to refuse.
+        db.session.rollback()
+        flash(_("These minutes were already signed."), "info")
+    else:
+        db.session.commit()
+        flash(_("Minutes signed (version %(n)d). The decisions are published and the referring clinicians notified.",
+                n=version.number), "success")
     return redirect(url_for("minutes.meeting_minutes", meeting_id=meeting.id))
 
 

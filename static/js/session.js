@@ -23,18 +23,7 @@
     }
   });
 
-  document.querySelectorAll("form[data-unsaved-warning]").forEach(function (form) {
-    var dirty = false;
-    form.addEventListener("input", function () { dirty = true; });
-    form.addEventListener("change", function () { dirty = true; });
-    form.addEventListener("submit", function () { dirty = false; });
-    window.addEventListener("beforeunload", function (event) {
-      if (dirty) {
-        event.preventDefault();
-        event.returnValue = form.getAttribute("data-unsaved-warning");
-      }
-    });
-  });
+  // Forms with data-unsaved-warning are guarded by static/js/mtb.js.
 
   var summary = document.querySelector(".decision-form .error-summary");
   if (summary) { summary.focus(); }

@@ -12,13 +12,6 @@ from mtb.meetings.models import AgendaItem, Meeting, MeetingStatus
 from mtb.vocab import Specialty
 
 
-@pytest.fixture(autouse=True)
-def _request_context(app):
-    # Services translate messages; Flask-Babel's locale selector needs a request.
-    with app.test_request_context(base_url=app.config["BASE_URL"]):
-        yield
-
-
 @pytest.fixture
 def team(make_user, secretary, member, chair):
     """Thoracic board: chair (medical oncologist), member (pathologist), biologist, secretary."""
@@ -29,11 +22,15 @@ def team(make_user, secretary, member, chair):
 
 @pytest.fixture
 def make_meeting(boards, create_case):
-    """make_meeting(board="thoracic", cases=None, n_cases=2, status=...) -> Meeting with agenda items."""
+    """make_meeting(board="thoracic", cases=None, n_cases=2, status=..., starts_in=-1 h) -> Meeting with agenda items.
 
-    def make(board: str = "thoracic", cases=None, n_cases: int = 2, status=MeetingStatus.PUBLISHED) -> Meeting:
+    The agenda items are built here with the models (cases in the "scheduled" status),
+    whatever the meetings part does with submitted cases."""
+
+    def make(board: str = "thoracic", cases=None, n_cases: int = 2, status=MeetingStatus.PUBLISHED,
+             starts_in: timedelta = timedelta(hours=-1)) -> Meeting:
         b = boards[board]
-        meeting = Meeting(board_id=b.id, starts_at=(utcnow() - timedelta(hours=1)).replace(microsecond=0),
+        meeting = Meeting(board_id=b.id, starts_at=(utcnow() + starts_in).replace(microsecond=0),
                           duration_minutes=120, location=b.location, status=status, cutoff_hours=48)
         db.session.add(meeting)
         db.session.flush()

@@ -70,3 +70,30 @@ def test_secretary_runs_meeting_chair_signs_member_downloads_minutes(page, brows
     assert data[:5] == b"%PDF-" and hashlib.sha256(data).hexdigest() == version.pdf_sha256
     assert version.pdf_sha256 in page.content()
     assert db.session.get(type(meeting), meeting.id).status is MeetingStatus.SIGNED
+
+
+@pytest.mark.browser
+def test_every_case_of_a_long_agenda_is_visible_and_reachable_at_1366_px(page, browser_login, team, make_meeting):
+    meeting = make_meeting(n_cases=9, status=MeetingStatus.IN_SESSION)
+    references = [item.case.reference for item in meeting.items]
+    page.set_viewport_size({"width": 1366, "height": 768})
+    browser_login(page, "secretary@example.org")
+    page.goto(f"/meetings/{meeting.id}/session")
+    strip = page.get_by_role("navigation", name="Cases of this meeting")
+    width = page.evaluate("document.documentElement.clientWidth")
+    for number, reference in enumerate(references, start=1):
+        link = strip.get_by_role("link", name=f"{number} {reference}")
+        box = link.bounding_box()
+        # Wholly on screen, badge included: nothing clipped, nothing hidden behind a scroll.
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, (reference, box)
+        clipped = link.evaluate("a => { const li = a.closest('ol'); return li.scrollWidth > li.clientWidth; }")
+        assert not clipped
+    page.screenshot(path="/tmp/h3b-strip.png")
+
+    # Keyboard: from the first case, Tab walks through every case in agenda order.
+    strip.get_by_role("link", name=f"1 {references[0]}").focus()
+    seen = [page.evaluate("document.activeElement.textContent")]
+    for _ in references[1:]:
+        page.keyboard.press("Tab")
+        seen.append(page.evaluate("document.activeElement.textContent"))
+    assert [text.split()[1] for text in seen] == references

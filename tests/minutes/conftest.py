@@ -1,3 +1,3 @@
 """The minutes tests run meetings too: reuse the session fixtures."""
 
-from tests.decisions.conftest import _request_context, make_meeting, team  # noqa: F401
+from tests.decisions.conftest import make_meeting, team  # noqa: F401

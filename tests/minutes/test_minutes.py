@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -18,6 +19,7 @@ from mtb.cases.models import CaseStatus
 from mtb.decisions import services as decisions
 from mtb.decisions.models import DecisionStatus
 from mtb.extensions import db
+from mtb.formatting import local_datetime
 from mtb.meetings.models import MeetingStatus
 from mtb.minutes import pdf, services
 from mtb.minutes.models import DecisionLetter, MinutesVersion
@@ -42,6 +44,7 @@ def _closed_meeting(team, make_meeting, create_case):
         {"kind": "variant", "gene": "KRAS", "hgvs_c": "c.34G>T", "hgvs_p": "p.Gly12Cys", "vaf": 21},
     ])
     meeting = make_meeting(cases=[first_case, second_case], status=MeetingStatus.IN_SESSION)
+    meeting.started_at = (meeting.starts_at - timedelta(days=4)).replace(hour=7, minute=15)
     first, second = meeting.items
     decisions.record_attendance(meeting, team["secretary"],
                                 {u.id: None for u in (team["chair"], team["member"], team["biologist"])})
@@ -79,9 +82,15 @@ def test_chair_signs_minutes_with_every_decision_tier_and_biomarker_and_publishe
     client.post("/logout")
     login(team["chair"])
     assert client.post(f"/meetings/{meeting.id}/minutes/sign").status_code == 302
+    # A second click on "Sign": back to the minutes with a notice, not an "Access denied" page.
+    again = client.post(f"/meetings/{meeting.id}/minutes/sign")
+    assert again.status_code == 302 and again.location.endswith(f"/meetings/{meeting.id}/minutes")
+    notice = client.get(again.location).get_data(as_text=True)
+    assert "flash-info" in notice and "already signed" in notice
 
     assert meeting.status is MeetingStatus.SIGNED
     version = db.session.scalar(sa.select(MinutesVersion))
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(MinutesVersion)) == 1
     assert version.number == 1 and version.signed_by_id == team["chair"].id
     assert hashlib.sha256(version.pdf).hexdigest() == version.pdf_sha256
     text = _text(version.pdf)
@@ -90,6 +99,12 @@ def test_chair_signs_minutes_with_every_decision_tier_and_biomarker_and_publishe
                      "Germline genetic counselling", "Pr Henri Laurent", "Camille Rousseau", "Quorum met",
                      "Recused", "Page 1 of", version.content_sha256[:20]):
         assert expected in text, expected
+    # The running header keeps its spaces around "·" (a CSS escape swallows the space after it).
+    assert "Thoracic oncology · Molecular tumour board" in text
+    # The session was opened days before the meeting date: the minutes give full dates, not bare times.
+    tz = meeting.board.timezone
+    for moment in (meeting.started_at, meeting.closed_at):
+        assert local_datetime(moment, tz, "d MMM yyyy, HH:mm") in text
     # Identity stays out of the minutes unless the board asks for it.
     assert "Jeanne Martin" not in text and "IPP0012345" not in text
     # Text typed into a form is printed, never fetched: only MTB's stylesheet was requested.
@@ -249,8 +264,13 @@ def test_decisions_page_lists_only_my_boards_minutes_in_constant_queries(
     login(outsider)
     assert "b" * 64 not in client.get("/decisions").get_data(as_text=True)
     assert client.get("/decisions?board=thoracic").status_code == 403
+    # Another board's minutes answer like unknown ones (a 403 would confirm they exist), as decisions do.
     version = db.session.scalars(sa.select(MinutesVersion)).first()
-    assert client.get(f"/minutes/{version.id}.pdf").status_code == 403
+    letter = db.session.scalars(sa.select(DecisionLetter)).first()
+    for url in (f"/minutes/{version.id}.pdf", f"/meetings/{version.meeting_id}/minutes",
+                f"/letters/{letter.id}.pdf", f"/decisions/{letter.decision_id}"):
+        assert client.get(url).status_code == 404, url
+    assert client.post(f"/meetings/{version.meeting_id}/minutes/sign").status_code == 404
 
 
 def test_submitter_reads_published_decision_letter_and_home_section(client, login, team, make_meeting, clinician):
@@ -277,7 +297,7 @@ def test_another_boards_clinician_cannot_download_a_letter(client, login, team, 
     letter = db.session.scalars(sa.select(DecisionLetter)).first()
     stranger = make_user("other@example.org", {"dermatology": ["clinician"]})
     login(stranger)
-    assert client.get(f"/letters/{letter.id}.pdf").status_code == 403
+    assert client.get(f"/letters/{letter.id}.pdf").status_code == 404
     assert client.get("/letters/999999.pdf").status_code == 404
 
 
