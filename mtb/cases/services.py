@@ -178,11 +178,9 @@ def filtered_cases(user, filters: CaseFilters, *, board: Board | None = None, mi
         query = query.where(Case.board_id == board.id)
     if mine:
         query = query.where(Case.submitter_id == user.id)
-    if filters.status == "all":
-        pass
-    elif filters.status in {s.value for s in CaseStatus}:
+    if filters.status in {s.value for s in CaseStatus}:
         query = query.where(Case.status == CaseStatus(filters.status))
-    else:
+    elif filters.status != "all":  # the default hides withdrawn cases
         query = query.where(Case.status != CaseStatus.WITHDRAWN)
     text = (filters.q or "").strip()
     if text:
