@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from mtb.accounts.models import BoardRole, Role, User
 from mtb.accounts.passwords import dummy_verify, hash_password, needs_rehash, verify_password
@@ -55,7 +56,12 @@ def login_delay(user: User, now: datetime | None = None) -> int:
 
 
 def authenticate(email: str, password: str) -> LoginResult:
-    """Check a login. Failures are counted per account and audited; the caller commits."""
+    """Check a login. Failures are counted per account and audited; the caller commits.
+
+    The attempt is counted as a failure, and committed, before the password is checked,
+    so a burst of parallel tries cannot each check a password against the same count:
+    only the request that moves the counter on checks one. Success resets the counter.
+    """
     generic = _("Wrong e-mail or password.")
     user = get_user_by_email(email)
     if user is None:
@@ -65,10 +71,13 @@ def authenticate(email: str, password: str) -> LoginResult:
     wait = login_delay(user)
     if wait:
         audit.record("login.throttled", user, user=user)
-        return LoginResult(None, _("Too many failed attempts for this account. Try again in %(s)d seconds.", s=wait), wait)
+        return LoginResult(None, ngettext(
+            "Too many failed attempts for this account. Try again in %(num)d second.",
+            "Too many failed attempts for this account. Try again in %(num)d seconds.", wait), wait)
+    if not _claim_attempt(user):
+        audit.record("login.throttled", user, user=user)
+        return LoginResult(None, _("Another login to this account is being checked. Try again in a moment."), 1)
     if not verify_password(user.password_hash, password):
-        user.failed_logins += 1
-        user.last_failed_login_at = utcnow()
         audit.record("login.failed", user, user=user)
         return LoginResult(None, generic)
     if not user.active:
@@ -82,6 +91,21 @@ def authenticate(email: str, password: str) -> LoginResult:
     user.last_login_at = utcnow()
     audit.record("login.success", user, user=user)
     return LoginResult(user)
+
+
+def _claim_attempt(user: User) -> bool:
+    """Count this attempt as failed unless another request already moved the counter
+    (compare-and-set), and commit at once so parallel requests see it."""
+    seen = user.failed_logins
+    claimed = db.session.execute(
+        sa.update(User)
+        .where(User.id == user.id, User.failed_logins == seen)
+        .values(failed_logins=seen + 1, last_failed_login_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    db.session.refresh(user)
+    return claimed == 1
 
 
 def check_password_strength(password: str, field: str = "password") -> None:

@@ -134,3 +134,24 @@ def test_forms_are_refused_without_csrf_token(app, client, clinician):
         assert "Form expired" in response.get_data(as_text=True)
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_parallel_wrong_passwords_are_each_counted(app, clinician):
+    """A burst of simultaneous tries cannot check more passwords than the counter shows."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from flask.testing import FlaskClient
+
+    email = clinician.email
+
+    def attempt(n):
+        with FlaskClient(app, app.response_class) as client:  # its own contexts, in its own thread
+            body = client.post("/login", data={"email": email, "password": f"wrong password {n}"})
+            return "Wrong e-mail or password." in body.get_data(as_text=True)
+
+    db.session.commit()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        checked = sum(pool.map(attempt, range(16)))
+    db.session.expire_all()
+    assert db.session.get(User, clinician.id).failed_logins == checked
+    assert checked <= app.config["LOGIN_FREE_ATTEMPTS"] + 1
