@@ -38,9 +38,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = secret_key(app.instance_path)
-    app.config["MAX_CONTENT_LENGTH"] = (
-        int(app.config["MAX_UPLOAD_BYTES"]) + int(app.config["MAX_FORM_OVERHEAD_BYTES"])
-    )
+    # Uploads are spooled to temporary files by Werkzeug, so a large request is not held in memory.
+    app.config["MAX_CONTENT_LENGTH"] = max(int(app.config["MAX_REQUEST_BYTES"]), int(app.config["MAX_UPLOAD_BYTES"]))
     # Werkzeug also caps in-memory form fields; uploads travel as files, so keep it generous.
     app.config.setdefault("MAX_FORM_MEMORY_SIZE", 2 * 1024 * 1024)
     app.config["SESSION_COOKIE_SECURE"] = app.config.get("SESSION_COOKIE_SECURE", False)

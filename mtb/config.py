@@ -16,8 +16,8 @@ class Config:
     SECRET_KEY: str = ""
     #: Upload size limit in bytes (default 25 MB); bigger requests get a 413 page.
     MAX_UPLOAD_BYTES: int = 25 * 1024 * 1024
-    #: Extra space for the other form fields that travel with an upload.
-    MAX_FORM_OVERHEAD_BYTES: int = 1024 * 1024
+    #: Largest request: several files may travel in one upload (each within MAX_UPLOAD_BYTES).
+    MAX_REQUEST_BYTES: int = 100 * 1024 * 1024
     #: argon2id cost; the defaults follow RFC 9106's second recommended option.
     ARGON2_TIME_COST: int = 3
     ARGON2_MEMORY_COST: int = 64 * 1024

@@ -41,11 +41,15 @@ def init_app(app) -> None:
 
     @app.errorhandler(413)
     def too_large(error):
-        limit_mb = app.config["MAX_UPLOAD_BYTES"] / (1024 * 1024)
+        from mtb.formatting import filesize
+
         return _page(
             413,
-            _("File too large"),
-            _("The upload is larger than the limit of %(mb)d MB. Go back: your other entries are still in the form if your browser kept them; split or compress the file and try again.", mb=limit_mb),
+            _("Upload too large"),
+            _("The files sent together are larger than %(total)s, the most one upload may carry "
+              "(each file may be up to %(each)s). Go back and attach large files one at a time; "
+              "your other entries are still in the form if your browser kept them.",
+              total=filesize(app.config["MAX_CONTENT_LENGTH"]), each=filesize(app.config["MAX_UPLOAD_BYTES"])),
         )
 
     @app.errorhandler(CSRFError)

@@ -42,3 +42,19 @@ def test_unknown_page_is_a_clear_404(client, clinician, login):
     response = client.get("/no/such/page")
     assert response.status_code == 404
     assert "Not found" in response.get_data(as_text=True)
+
+
+def test_too_large_upload_gets_a_clear_413_page(app, client, clinician, login):
+    login(clinician)
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    app.config["MAX_CONTENT_LENGTH"] = 150_000
+    try:
+        from io import BytesIO
+
+        response = client.post("/boards/thoracic/cases/new", data={"files": (BytesIO(b"%PDF-1.7\n" + b"0" * 200_000), "big.pdf")},
+                               content_type="multipart/form-data")
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = limit
+    body = response.get_data(as_text=True)
+    assert response.status_code == 413
+    assert "Upload too large" in body and "146.5 KB" in body

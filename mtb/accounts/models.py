@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -25,6 +26,14 @@ class Role(enum.StrEnum):
     SECRETARY = "secretary"
     MEMBER = "member"
     CHAIR = "chair"
+
+
+ROLE_LABELS = {
+    Role.CLINICIAN: _l("Clinician"),
+    Role.SECRETARY: _l("Secretary"),
+    Role.MEMBER: _l("Member"),
+    Role.CHAIR: _l("Chair"),
+}
 
 
 class User(UserMixin, TimestampMixin, db.Model):

@@ -152,11 +152,13 @@ def create_user(
 
 
 def update_user(user: User, *, full_name: str, active: bool, is_admin: bool, specialty: str | None) -> None:
-    user.full_name = full_name.strip()
-    user.active = active
-    user.is_admin = is_admin
-    user.specialty = Specialty(specialty) if specialty else None
-    audit.record("user.update", user)
+    values = {"full_name": full_name.strip(), "active": active, "is_admin": is_admin,
+              "specialty": Specialty(specialty) if specialty else None}
+    changed = {key: str(value) for key, value in values.items() if getattr(user, key) != value}
+    for key, value in values.items():
+        setattr(user, key, value)
+    if changed:
+        audit.record("user.update", user, details=changed)
     db.session.flush()
 
 

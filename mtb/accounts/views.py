@@ -11,7 +11,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from mtb.accounts import bp, services
 from mtb.accounts.forms import ChangePasswordForm, LoginForm, UserForm
-from mtb.accounts.models import Role, User
+from mtb.accounts.models import ROLE_LABELS, Role, User
 from mtb.boards import services as boards
 from mtb.errors import InvalidInput
 from mtb.extensions import db, login_manager
@@ -84,7 +84,7 @@ def change_password():
 @bp.route("/admin/users")
 @admin_required
 def users():
-    return render_template("accounts/users.html", users=services.list_users())
+    return render_template("accounts/users.html", users=services.list_users(), role_labels=ROLE_LABELS)
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
@@ -133,7 +133,8 @@ def edit_user(user_id: int | None = None):
     if request.method == "POST":  # re-show what was ticked, not what is stored
         held = {(b.id, r.value) for b in all_boards for r in Role if request.form.get(f"role-{b.id}-{r.value}")}
     return render_template(
-        "accounts/edit_user.html", form=form, user=user, boards=all_boards, roles=list(Role), held=held
+        "accounts/edit_user.html", form=form, user=user, boards=all_boards, roles=list(Role), held=held,
+        role_labels=ROLE_LABELS,
     )
 
 

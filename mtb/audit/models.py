@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mtb.db import utcnow
 from mtb.extensions import db
@@ -25,3 +25,6 @@ class AuditEvent(db.Model):
     board_id: Mapped[int | None] = mapped_column(sa.ForeignKey("boards.id", ondelete="SET NULL"))
     ip_address: Mapped[str | None] = mapped_column(sa.String(64))
     details: Mapped[dict | None] = mapped_column(sa.JSON)
+
+    user = relationship("User", lazy="joined")
+    board = relationship("Board", lazy="joined")

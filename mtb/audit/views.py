@@ -14,7 +14,8 @@ def index():
     page = services.recent_events(
         page=request.args.get("page", 1, type=int),
         per_page=current_app.config["PAGE_SIZE"] * 2,
-        action=request.args.get("action") or None,
-        user_id=request.args.get("user", type=int),
+        action=(request.args.get("action") or "").strip()[:64] or None,
+        who=(request.args.get("who") or "").strip()[:100] or None,
+        text=(request.args.get("text") or "").strip()[:100] or None,
     )
-    return render_template("audit/index.html", page=page)
+    return render_template("audit/index.html", page=page, labels=services.object_labels(page.items))

@@ -3,7 +3,8 @@
 (function () {
   "use strict";
   document.querySelectorAll("form[data-unsaved-warning]").forEach(function (form) {
-    var dirty = false;
+    // A form shown again after a failed save holds typing that is not stored yet.
+    var dirty = form.hasAttribute("data-unsaved-initial");
     form.addEventListener("input", function () { dirty = true; });
     form.addEventListener("change", function () { dirty = true; });
     form.addEventListener("submit", function () { dirty = false; });

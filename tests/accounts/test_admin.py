@@ -67,3 +67,24 @@ def test_cli_creates_user_and_grants_roles(app):
     assert "dermatology:member" in result.output and "paediatric:secretary" in result.output
     result = runner.invoke(args=["users", "grant", "cli@example.org", "nowhere:member"])
     assert result.exit_code != 0 and "no board" in result.output
+
+
+def test_audit_trail_names_people_and_cases_and_filters_by_them(client, admin, login, clinician, create_case):
+    case = create_case()
+    client.post("/login", data={"email": clinician.email, "password": PASSWORD})
+    client.get(f"/cases/{case.id}")
+    client.post("/logout")
+    login(admin)
+    body = client.get("/admin/audit?who=clinician&text=" + case.reference).get_data(as_text=True)
+    assert "case.view" in body and case.reference in body and "Dr Claire Dubois" in body
+    assert "login.success" not in body  # the admin's own login is filtered out by person and case
+    assert "case.view" not in client.get("/admin/audit?who=nobody-such").get_data(as_text=True)
+
+
+def test_disabling_an_account_is_audited_with_what_changed(client, admin, login, clinician):
+    from mtb.audit.models import AuditEvent
+
+    login(admin)
+    client.post(f"/admin/users/{clinician.id}", data={"email": clinician.email, "full_name": clinician.full_name})
+    event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "user.update")).one()
+    assert event.details["active"] == "False"
