@@ -1,6 +1,8 @@
-"""The demo data loads, and every page a demo user can reach by following links works."""
+"""The demo data loads, and every page a demo user can reach by following links works:
+no server error, every form field labelled, no id used twice."""
 
 import re
+from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
 import pytest
@@ -13,6 +15,37 @@ from mtb.seed import seed_demo
 
 LINK = re.compile(r'href="([^"#]+)"')
 SKIP = ("/logout", "/static/", "/calendar/")
+
+
+class _FormControls(HTMLParser):
+    """Collects form controls, the ids labels point at, and duplicate ids."""
+
+    def __init__(self):
+        super().__init__()
+        self.controls: list[dict] = []
+        self.label_targets: set[str] = set()
+        self.ids: list[str] = []
+        self.label_depth = 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "id" in attrs:
+            self.ids.append(attrs["id"])
+        if tag == "label":
+            self.label_depth += 1
+            if attrs.get("for"):
+                self.label_targets.add(attrs["for"])
+        if tag in ("input", "select", "textarea") and attrs.get("type") not in ("hidden", "submit", "button"):
+            self.controls.append(dict(attrs, _wrapped=self.label_depth > 0))
+
+    def handle_endtag(self, tag):
+        if tag == "label":
+            self.label_depth = max(0, self.label_depth - 1)
+
+    def unlabelled(self) -> list[str]:
+        return [c.get("name") or c.get("id") or "?" for c in self.controls
+                if not (c["_wrapped"] or c.get("aria-label") or c.get("aria-labelledby")
+                        or (c.get("id") and c["id"] in self.label_targets))]
 
 
 @pytest.fixture
@@ -40,7 +73,7 @@ def test_demo_has_accounts_and_a_dozen_cases(demo):
 def test_every_linked_page_works_for_demo_user(app, client, demo, email):
     response = client.post("/login", data={"email": email, "password": app.config["DEMO_PASSWORD"]})
     assert response.status_code == 302
-    seen, queue, failures = set(), ["/"], []
+    seen, queue, failures, unlabelled, duplicate_ids = set(), ["/"], [], [], []
     while queue and len(seen) < 120:
         path = queue.pop(0)
         if path in seen:
@@ -52,7 +85,14 @@ def test_every_linked_page_works_for_demo_user(app, client, demo, email):
             continue
         if response.mimetype != "text/html":
             continue
-        for href in LINK.findall(response.get_data(as_text=True)):
+        html = response.get_data(as_text=True)
+        controls = _FormControls()
+        controls.feed(html)
+        if controls.unlabelled():
+            unlabelled.append((path, controls.unlabelled()))
+        if len(controls.ids) != len(set(controls.ids)):
+            duplicate_ids.append((path, sorted({i for i in controls.ids if controls.ids.count(i) > 1})))
+        for href in LINK.findall(html):
             href = href.replace("&amp;", "&")
             url = urlsplit(urljoin("http://localhost" + path, href))
             if url.netloc not in ("localhost", "") or url.path.startswith(SKIP):
@@ -61,4 +101,6 @@ def test_every_linked_page_works_for_demo_user(app, client, demo, email):
             if target not in seen:
                 queue.append(target)
     assert not failures, failures
+    assert not unlabelled, f"form fields without a label: {unlabelled[:5]}"
+    assert not duplicate_ids, f"ids used twice on a page: {duplicate_ids[:5]}"
     assert len(seen) > 5
