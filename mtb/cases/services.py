@@ -8,6 +8,7 @@ Services flush; the view (or CLI, or job) commits. Rule breaks raise
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -182,22 +183,75 @@ def filtered_cases(user, filters: CaseFilters, *, board: Board | None = None, mi
         query = query.where(Case.status == CaseStatus(filters.status))
     elif filters.status != "all":  # the default hides withdrawn cases
         query = query.where(Case.status != CaseStatus.WITHDRAWN)
-    text = (filters.q or "").strip()
-    if text:
-        like = f"%{_escape_like(text)}%"
-        gene = sa.select(Biomarker.id).where(
-            Biomarker.case_id == Case.id,
-            sa.or_(Biomarker.gene.ilike(like, escape="\\"), Biomarker.gene_3p.ilike(like, escape="\\"),
-                   Biomarker.hgvs_p.ilike(like, escape="\\")),
-        )
-        query = query.where(sa.or_(
-            Case.reference.ilike(like, escape="\\"),
-            Case.diagnosis.ilike(like, escape="\\"),
-            Case.icd10_code.ilike(like, escape="\\"),
-            sa.exists(gene),
-        ))
+    for term in search_terms(filters.q):
+        query = query.where(_matches(term))
     # Newest first: by submission, or creation for drafts.
     return query.order_by(sa.func.coalesce(Case.submitted_at, Case.created_at).desc(), Case.id.desc())
+
+
+@dataclass(frozen=True)
+class SearchTerm:
+    """One word of a search: the text typed, and the forms it also stands for."""
+
+    text: str
+    #: "Val600Glu" for V600E / p.V600E: stored protein changes are three-letter.
+    protein: str | None = None
+    #: Approved symbols of an alias or previous symbol (HER2 -> ERBB2).
+    genes: tuple[str, ...] = ()
+
+
+_PROTEIN_SHORTHAND = re.compile(r"([A-Za-z])(\d+)([A-Za-z*]|fs|del|dup|ins[A-Za-z]*|delins[A-Za-z]*)?")
+_GENE_LIKE = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,39}")
+
+
+def search_terms(q: str | None) -> list[SearchTerm]:
+    """Split a search into words; each word must match the case somewhere.
+
+    "V600E" and "p.V600E" also look for p.Val600Glu (the stored form); an alias such
+    as HER2 also looks for its approved symbol (ERBB2).
+    """
+    words = [w for part in (q or "").split() for w in part.split("::") if w][:8]
+    terms = []
+    for word in words:
+        protein = None
+        bare = word[2:] if word.lower().startswith("p.") else word
+        bare = bare.strip("()")
+        shorthand = _PROTEIN_SHORTHAND.fullmatch(bare)
+        if shorthand:
+            first, position, change = shorthand.groups()
+            change = change or ""
+            change = change.upper() if len(change) == 1 else change.lower()
+            protein = checks.protein_shorthand_to_hgvs(first.upper() + position + change)[2:].strip("()")
+        genes: tuple[str, ...] = ()
+        if _GENE_LIKE.fullmatch(word):
+            found = check_symbol(word)
+            if found.status is GeneStatus.ALIAS:
+                genes = found.approved
+        terms.append(SearchTerm(word, protein if protein and protein != word else None, genes))
+    return terms
+
+
+def _matches(term: SearchTerm):
+    """Where one search word may match: reference, patient name or record number,
+    diagnosis, ICD-10 code, or a biomarker's genes and HGVS changes (case-insensitive,
+    the same on SQLite and PostgreSQL)."""
+    like = f"%{_escape_like(term.text)}%"
+
+    def contains(column, pattern=like):
+        return column.ilike(pattern, escape="\\")
+
+    finding = [contains(Biomarker.gene), contains(Biomarker.gene_3p), contains(Biomarker.hgvs_p),
+               contains(Biomarker.hgvs_c)]
+    if term.protein:
+        finding.append(contains(Biomarker.hgvs_p, f"%{_escape_like(term.protein)}%"))
+    if term.genes:
+        finding += [Biomarker.gene.in_(term.genes), Biomarker.gene_3p.in_(term.genes)]
+    biomarker = sa.select(Biomarker.id).where(Biomarker.case_id == Case.id, sa.or_(*finding))
+    return sa.or_(
+        contains(Case.reference), contains(Case.diagnosis), contains(Case.icd10_code),
+        contains(Case.patient_name), contains(Case.patient_record_number),
+        sa.exists(biomarker),
+    )
 
 
 def _escape_like(text: str) -> str:
@@ -499,16 +553,22 @@ def check_case_form(values: dict, rows: list[dict], *, complete: bool) -> None:
     _check_form(values, rows, complete=complete)
 
 
-def _check_uploads(uploads: list[Upload], field_name: str) -> list:
+def sort_uploads(uploads: list[Upload]) -> tuple[list, list[str]]:
+    """Check each file: (the files that pass, a message for each one that does not)."""
     limit = int(current_app.config["MAX_UPLOAD_BYTES"])
-    problems = _Problems()
-    checked = []
+    checked, problems = [], []
     for upload in uploads:
         try:
             checked.append(check_upload(upload.filename, upload.data, limit))
         except InvalidInput as error:
-            problems.add(field_name, error.message)
-    problems.raise_if_any()
+            problems.append(error.message)
+    return checked, problems
+
+
+def _check_uploads(uploads: list[Upload], field_name: str) -> list:
+    checked, messages = sort_uploads(uploads)
+    if messages:
+        raise CaseInputError({field_name: messages})
     return checked
 
 
@@ -548,8 +608,7 @@ def create_case(board: Board, user, values: dict, rows: list[dict], uploads: lis
     change_status(case, CaseStatus.DRAFT, user, None)
     db.session.flush()
     audit.record("case.create", case, user=user, details={"reference": case.reference})
-    for checked_file in files:
-        _attach(case, user, checked_file, None)
+    _attach_files(case, user, files, None)
     if submit:
         _submit(case, user)
     db.session.flush()
@@ -576,8 +635,7 @@ def update_case(case: Case, user, values: dict, rows: list[dict], uploads: list[
     except StaleDataError as error:
         raise ConflictError(_("Someone saved this case while you were saving it.")) from error
     audit.record("case.update", case, user=user)
-    for checked_file in files:
-        _attach(case, user, checked_file, None)
+    _attach_files(case, user, files, None)
     if submit and case.status is CaseStatus.DRAFT:
         _submit(case, user)
     db.session.flush()
@@ -645,9 +703,17 @@ def add_attachments(case: Case, user, uploads: list[Upload], description: str | 
     if not uploads:
         raise CaseInputError({"files": [_("Choose at least one file.")]})
     files = _check_uploads(uploads, "files")
-    attachments = [_attach(case, user, f, description) for f in files]
-    add_event(case, "attachment_added", user, ", ".join(a.filename for a in attachments)[:300])
+    attachments = _attach_files(case, user, files, description)
     db.session.flush()
+    return attachments
+
+
+def _attach_files(case: Case, user, files: list, description: str | None) -> list[Attachment]:
+    """Attach checked files with one "File attached" entry on the timeline, however
+    they came (the case form or the case page)."""
+    attachments = [_attach(case, user, f, description) for f in files]
+    if attachments:
+        add_event(case, "attachment_added", user, ", ".join(a.filename for a in attachments)[:300])
     return attachments
 
 

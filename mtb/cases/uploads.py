@@ -106,6 +106,26 @@ def readable_filename(name: str) -> str:
     return name
 
 
+_FILENAME_PARAM = re.compile(r'filename="((?:[^"\\]|\\.)*)"', re.I)
+
+
+def sent_filename(file) -> str:
+    """The file name as the browser sent it, path included if there was one.
+
+    Werkzeug reads ``filename="C:\\Users\\x\\report.pdf"`` as a quoted string and drops
+    the backslashes ("C:Usersxreport.pdf"), so the raw header is read first: some
+    browsers send a Windows path, of which only the last component is kept.
+    """
+    header = ""
+    headers = getattr(file, "headers", None)
+    if headers is not None:
+        header = headers.get("Content-Disposition", "") or ""
+    match = _FILENAME_PARAM.search(header)
+    if match and ("\\" in match.group(1) or "/" in match.group(1)):
+        return re.split(r"[\\/]", match.group(1))[-1]
+    return getattr(file, "filename", "") or ""
+
+
 def _extension_matches(name: str, file_type: str) -> bool:
     lower = name.lower()
     return any(lower.endswith(ext) for ext in FILE_TYPES[file_type][1])

@@ -28,7 +28,7 @@ from mtb.cases.forms import (
     WithdrawForm,
 )
 from mtb.cases.models import Case, CaseStatus
-from mtb.cases.uploads import content_disposition
+from mtb.cases.uploads import content_disposition, sent_filename
 from mtb.db import utcnow
 from mtb.errors import ConflictError, InvalidInput, NotAllowed
 from mtb.extensions import db
@@ -181,8 +181,13 @@ def _form_values(form: CaseForm) -> tuple[dict, list[dict]]:
 
 
 def _uploads(field) -> list[services.Upload]:
-    files = [f for f in (field.data or []) if f and getattr(f, "filename", "")]
-    return [services.Upload(f.filename, f.read()) for f in files]
+    """The chosen files, read once (the stream is kept on the field for later calls)."""
+    cached = getattr(field, "uploads", None)
+    if cached is None:
+        files = [f for f in (field.data or []) if f and getattr(f, "filename", "")]
+        cached = [services.Upload(sent_filename(f), f.read()) for f in files]
+        field.uploads = cached
+    return cached
 
 
 def _handle_case_post(form: CaseForm, *, board, case: Case | None):
@@ -193,15 +198,15 @@ def _handle_case_post(form: CaseForm, *, board, case: Case | None):
     action = request.form.get("action", "save")
     if "add_row" in request.form:
         form.biomarkers.append_entry()
-        _note_files_not_kept(form)
+        _check_files_not_kept(form)
         return None
     if "remove_row" in request.form:
         _remove_row(form, request.form["remove_row"])
-        _note_files_not_kept(form)
+        _check_files_not_kept(form)
         return None
     if "use_symbol" in request.form:
         _use_symbol(form, request.form["use_symbol"])
-        _note_files_not_kept(form)
+        _check_files_not_kept(form)
         return None
     submit = action == "submit"
     complete = submit or (case is not None and case.status is not CaseStatus.DRAFT)
@@ -214,7 +219,7 @@ def _handle_case_post(form: CaseForm, *, board, case: Case | None):
                 services.check_case_form(values, rows, complete=complete)
             except services.CaseInputError as error:
                 _attach_errors(form, error, only_fields_without_errors=True)
-            _note_files_not_kept(form)
+            _check_files_not_kept(form)
             return None
     values, rows = _form_values(form)
     uploads = _uploads(form.report_files)
@@ -227,14 +232,15 @@ def _handle_case_post(form: CaseForm, *, board, case: Case | None):
     except services.CaseInputError as error:
         db.session.rollback()
         _attach_errors(form, error)
-        _note_files_not_kept(form, failed="report_files" in error.errors)
+        _check_files_not_kept(form)
         return None
     except ConflictError:
         db.session.rollback()
         current = db.session.get(Case, case.id)
         form.version.data = str(current.version)
         form.conflict = current
-        _note_files_not_kept(form)
+        form.conflict_event = _last_save(current)
+        _check_files_not_kept(form)
         return None
     db.session.commit()
     if case.status is CaseStatus.DRAFT:
@@ -245,6 +251,12 @@ def _handle_case_post(form: CaseForm, *, board, case: Case | None):
     else:
         flash(_("Case %(ref)s saved.", ref=case.reference), "success")
     return redirect(url_for("cases.view", case_id=case.id))
+
+
+def _last_save(case: Case):
+    """The latest timeline entry that changed the case itself (who saved it, when)."""
+    saves = [e for e in case.events if not e.kind.startswith("attachment_")]
+    return saves[-1] if saves else None
 
 
 def _drop_blank_row_errors(form: CaseForm) -> None:
@@ -288,11 +300,15 @@ def _attach_errors(form: CaseForm, error: services.CaseInputError, only_fields_w
     form.suggestions = error.suggestions
 
 
-def _note_files_not_kept(form: CaseForm, failed: bool = False) -> None:
-    """Browsers cannot refill a file input: say which files to choose again."""
-    names = [f.filename for f in (form.report_files.data or []) if f and getattr(f, "filename", "")]
-    if names and not failed:
-        form.files_to_choose_again = names
+def _check_files_not_kept(form: CaseForm) -> None:
+    """The form is shown again, so nothing was saved and browsers cannot refill a file
+    input: check the chosen files now (a bad one is reported at once, next to the
+    field) and name the good ones, to be chosen again."""
+    field = form.report_files
+    checked, problems = services.sort_uploads(_uploads(field))
+    known = set(field.errors or [])
+    field.errors = list(field.errors or []) + [m for m in problems if m not in known]
+    form.files_to_choose_again = [f.filename for f in checked]
 
 
 def _render_form(form: CaseForm, *, board, case: Case | None):

@@ -105,9 +105,16 @@
     });
   }
 
+  /* After a failed save, keyboard and screen-reader users start at the list of
+     problems (or the conflict notice), not at the top of the page. */
+  function focusProblems() {
+    var target = document.getElementById("error-summary") || document.getElementById("conflict");
+    if (target) { target.focus(); }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.getElementById("case-form");
-    if (form) { setUpForm(form); setUpIcdLookup(); }
+    if (form) { setUpForm(form); setUpIcdLookup(); focusProblems(); }
     setUpConfirms();
   });
 }());

@@ -68,6 +68,8 @@ def test_bad_upload_is_refused_with_the_form_intact(page, browser_login, make_us
     page.get_by_label("Reports and data files").set_input_files(str(fake))
     page.get_by_role("button", name="Save and submit to the board").click()
     expect(page.locator("#report_files-error")).to_contain_text("contains a PNG file")
+    # Keyboard and screen-reader users start at the list of problems.
+    expect(page.locator("#error-summary")).to_be_focused()
     expect(page.get_by_label("Patient name")).to_have_value("VIDAL Anne")
     expect(page.get_by_label("Question to the board")).to_have_value("BRAF V600E: targeted therapy or immunotherapy first?")
     cards = page.locator(".bm-card")

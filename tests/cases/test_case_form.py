@@ -241,7 +241,9 @@ def test_stale_form_gives_a_conflict_with_the_typed_values_kept(client, clinicia
     response = client.post(f"/cases/{case.id}/edit", data=stale)
     assert response.status_code == 409
     html = response.get_data(as_text=True)
-    assert "Someone else saved this case" in html
+    assert "This case was saved elsewhere (another tab or another person)" in html
+    assert "Someone else saved" not in html  # it may have been the same user in another tab
+    assert "data-unsaved-initial" in html
     assert "My careful new question" in html
     db.session.refresh(case)
     assert case.clinical_question != "My careful new question" and case.stage == "IVB"
@@ -375,3 +377,95 @@ def test_biomarker_rows_are_deleted_when_removed_on_edit(client, clinician, logi
     data.pop("biomarkers-1-biomarker_id")
     assert client.post(f"/cases/{case.id}/edit", data=data).status_code == 302
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Biomarker)) == 1
+
+
+def test_conflict_names_who_saved_the_case_meanwhile(client, clinician, make_user, login, create_case):
+    case = create_case(submitter=clinician)
+    stale = edit_form(case, action="save", clinical_question="Mine")
+    colleague = make_user("colleague@example.org", {"thoracic": ["clinician"]}, name="Dr Paul Girard")
+    login(colleague)
+    assert client.post(f"/cases/{case.id}/edit", data=edit_form(case, action="save", stage="IVB")).status_code == 302
+    client.post("/logout")
+    login(clinician)
+    html = client.post(f"/cases/{case.id}/edit", data=stale).get_data(as_text=True)
+    assert "Last saved by Dr Paul Girard" in html
+
+
+def test_conflict_with_my_own_other_tab_says_it_was_me(client, clinician, login, create_case):
+    case = create_case(submitter=clinician)
+    first_tab, second_tab = edit_form(case, action="save", stage="IVB"), edit_form(case, action="save", stage="IVC")
+    login(clinician)
+    assert client.post(f"/cases/{case.id}/edit", data=first_tab).status_code == 302
+    response = client.post(f"/cases/{case.id}/edit", data=second_tab)
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "Last saved by you" in html and "Dr Claire Dubois" not in html.split('id="conflict"')[1].split("</div>")[0]
+
+
+def test_form_shown_again_after_a_post_counts_as_unsaved(client, clinician, login):
+    login(clinician)
+    fresh = client.get(NEW).get_data(as_text=True)
+    assert "data-unsaved-warning" in fresh and "data-unsaved-initial" not in fresh
+    failed = client.post(NEW, data=case_form(action="submit", diagnosis="")).get_data(as_text=True)
+    assert re.search(r'<form[^>]*id="case-form"[^>]*data-unsaved-initial', failed)
+    assert "data-unsaved-warning" in failed
+    added = client.post(NEW, data=case_form(add_row="1")).get_data(as_text=True)
+    assert re.search(r'<form[^>]*id="case-form"[^>]*data-unsaved-initial', added)
+
+
+def test_row_buttons_without_script_come_back_to_the_biomarkers(client, clinician, login, create_case):
+    login(clinician)
+    html = client.get(NEW).get_data(as_text=True)
+    assert re.search(r'name="add_row"[^>]*formaction="/boards/thoracic/cases/new#biomarkers"', html)
+    assert re.search(r'name="remove_row" value="biomarkers-0"[^>]*formaction="/boards/thoracic/cases/new#biomarkers"', html)
+    case = create_case(submitter=clinician)
+    edit = client.get(f"/cases/{case.id}/edit").get_data(as_text=True)
+    assert f'formaction="/cases/{case.id}/edit#biomarkers"' in edit
+    # Taking the approved symbol comes back to the gene field it fills.
+    data = case_form(action="draft", **{"biomarkers-0-gene": "HER2"})
+    html = client.post(NEW, data=data).get_data(as_text=True)
+    assert 'formaction="/boards/thoracic/cases/new#biomarkers-0-gene"' in html
+
+
+def test_good_files_are_named_to_choose_again_when_another_file_is_refused(client, clinician, login, files):
+    login(clinician)
+    data = case_form(action="submit", report_files=[upload(files["pdf"], "NGS report.pdf"), upload(files["png"], "photo.pdf")])
+    response = client.post(NEW, data=data, content_type="multipart/form-data")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "photo.pdf contains a PNG file" in error_after(html, "report_files")
+    assert "choose NGS report.pdf again" in html
+    assert "choose NGS report.pdf, photo.pdf" not in html
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
+
+
+def test_a_bad_file_is_reported_at_once_when_other_fields_fail_too(client, clinician, login, files):
+    login(clinician)
+    data = case_form(action="submit", diagnosis="", patient_name="",
+                     report_files=[upload(files["exe"], "setup.pdf"), upload(files["vcf"], "tumour.vcf")])
+    html = client.post(NEW, data=data, content_type="multipart/form-data").get_data(as_text=True)
+    assert error_after(html, "patient_name") and error_after(html, "diagnosis")
+    assert "setup.pdf is not a file type MTB accepts" in error_after(html, "report_files")
+    assert "choose tumour.vcf again" in html
+
+
+def test_files_attached_with_the_form_appear_on_the_timeline(client, clinician, login, files, create_case):
+    login(clinician)
+    data = case_form(action="submit", report_files=[upload(files["pdf"], "NGS report.pdf"), upload(files["vcf"], "tumour.vcf")])
+    assert client.post(NEW, data=data, content_type="multipart/form-data").status_code == 302
+    case = only_case()
+    [event] = [e for e in case.events if e.kind == "attachment_added"]
+    assert event.note == "NGS report.pdf, tumour.vcf" and event.user_id == clinician.id
+    assert "File attached" in client.get(f"/cases/{case.id}").get_data(as_text=True)
+    # The same when a file is added while editing.
+    data = edit_form(case, action="save", report_files=[upload(files["png"], "photo.png")])
+    assert client.post(f"/cases/{case.id}/edit", data=data, content_type="multipart/form-data").status_code == 302
+    db.session.refresh(case)
+    assert [e.note for e in case.events if e.kind == "attachment_added"] == ["NGS report.pdf, tumour.vcf", "photo.png"]
+
+
+def test_windows_path_in_an_uploaded_name_keeps_only_the_file_name(client, clinician, login, files):
+    login(clinician)
+    data = case_form(action="draft", report_files=[upload(files["pdf"], "C:\\Users\\x\\rapport été.pdf")])
+    assert client.post(NEW, data=data, content_type="multipart/form-data").status_code == 302
+    assert [a.filename for a in only_case().attachments] == ["rapport été.pdf"]

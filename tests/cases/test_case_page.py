@@ -105,3 +105,21 @@ def test_home_shows_my_drafts_and_my_cases_status(client, clinician, login, crea
 def test_home_has_no_new_case_link_for_members(client, member, login):
     login(member)
     assert "/cases/new" not in client.get("/").get_data(as_text=True)
+
+
+def test_other_finding_shows_its_description_once(client, clinician, login, create_case):
+    case = create_case(submitter=clinician, biomarkers=[
+        {"kind": "other", "description": "NTRK IHC positive"},
+        {"kind": "variant", "gene": "EGFR", "hgvs_p": "p.Leu858Arg", "description": "Germline excluded"}])
+    login(clinician)
+    html = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert html.count("NTRK IHC positive") == 1
+    assert "Germline excluded" in html  # a note on another kind still shows
+
+
+def test_case_page_upload_keeps_only_the_name_of_a_windows_path(client, clinician, login, create_case, files):
+    case = create_case(submitter=clinician)
+    login(clinician)
+    client.post(f"/cases/{case.id}/attachments", content_type="multipart/form-data",
+                data={"files": [upload(files["pdf"], "C:\\Users\\x\\rapport été.pdf")]})
+    assert db.session.scalars(sa.select(Attachment.filename)).one() == "rapport été.pdf"

@@ -29,3 +29,41 @@ def test_reading_a_case_list_is_audited_with_the_cases_shown(client, login, clin
     event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "case.list")).one()
     assert event.user_id == clinician.id
     assert event.details["cases"] == [case.reference] and event.details["q"] == "EGFR"
+
+
+def search(client, q, url="/boards/thoracic/cases"):
+    from urllib.parse import urlencode
+
+    return client.get(f"{url}?{urlencode({'q': q})}").get_data(as_text=True)
+
+
+def test_search_finds_what_clinicians_type(client, login, clinician, create_case, other_clinician):
+    braf = create_case(patient_name="DUPONT Jean", patient_record_number="IPP0042424", biomarkers=[
+        {"kind": "variant", "gene": "BRAF", "hgvs_p": "p.Val600Glu"}])
+    her2 = create_case(biomarkers=[{"kind": "cnv", "gene": "ERBB2", "cnv_type": "amplification"}])
+    egfr = create_case(biomarkers=[{"kind": "variant", "gene": "EGFR", "hgvs_p": "p.(Leu858Arg)"}])
+    hidden = create_case(board="paediatric", submitter=other_clinician, patient_name="DUPONT Léa",
+                         biomarkers=[{"kind": "variant", "gene": "BRAF", "hgvs_p": "p.Val600Glu"}])
+    login(clinician)
+    expected = {
+        "V600E": {braf}, "p.V600E": {braf}, "v600e": {braf}, "BRAF V600E": {braf}, "Val600Glu": {braf},
+        "HER2": {her2}, "her2": {her2}, "ERBB2": {her2},
+        "Dupont": {braf}, "dupont jean": {braf}, "IPP0042424": {braf}, "ipp00424": {braf},
+        "L858R": {egfr}, "p.(L858R)": {egfr},
+        "V600K": set(), "DUPONT Léa": set(),
+    }
+    everyone = {braf, her2, egfr, hidden}
+    for q, cases in expected.items():
+        html = search(client, q)
+        found = {c for c in everyone if c.reference in html}
+        assert found == cases, q
+    # "My cases" searches the same way; another board's patient never turns up.
+    assert braf.reference in search(client, "dupont", "/cases/mine")
+    assert hidden.reference not in search(client, "dupont", "/cases/mine")
+
+
+def test_search_words_are_literal_text(client, login, clinician, create_case):
+    case = create_case(diagnosis="Lung adenocarcinoma")
+    login(clinician)
+    assert case.reference not in search(client, "100%")
+    assert case.reference not in search(client, "Lung_adeno")

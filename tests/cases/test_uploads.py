@@ -6,7 +6,7 @@ import pytest
 
 pytestmark = pytest.mark.usefixtures("request_ctx")
 
-from mtb.cases.uploads import check_upload, content_disposition, detect_type, readable_filename
+from mtb.cases.uploads import check_upload, content_disposition, detect_type, readable_filename, sent_filename
 from mtb.errors import InvalidInput
 
 LIMIT = 1024 * 1024
@@ -79,3 +79,16 @@ def test_content_disposition_has_ascii_fallback_and_rfc5987_name():
     assert header.startswith('attachment; filename="Rapport_NGS_ete.pdf"')
     assert "filename*=UTF-8''Rapport%20NGS%20%C3%A9t%C3%A9.pdf" in header
     assert content_disposition("report.pdf") == 'attachment; filename="report.pdf"'
+
+
+@pytest.mark.parametrize("header", [
+    'form-data; name="files"; filename="C:\\Users\\x\\rapport été.pdf"',  # as browsers send it
+    'form-data; name="files"; filename="C:\\\\Users\\\\x\\\\rapport été.pdf"',  # quoted-string escapes
+    'form-data; name="files"; filename="/home/x/rapport été.pdf"',
+])
+def test_sent_file_name_keeps_only_the_last_path_component(header):
+    from werkzeug.datastructures import FileStorage, Headers
+
+    storage = FileStorage(filename="C:Usersxrapport été.pdf", headers=Headers({"Content-Disposition": header}))
+    assert sent_filename(storage) == "rapport été.pdf"
+    assert readable_filename(sent_filename(storage)) == "rapport été.pdf"
