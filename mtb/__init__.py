@@ -35,7 +35,8 @@ def create_app(config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config, app.instance_path)
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    # hide_parameters: an error logged from SQL must not carry the patient data it was saving.
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True, "hide_parameters": True})
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = secret_key(app.instance_path)
     # Uploads are spooled to temporary files by Werkzeug, so a large request is not held in memory.
@@ -58,8 +59,9 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.session_protection = "strong"
     babel.init_app(app, locale_selector=_select_locale)
 
-    from mtb import formatting, security, web_errors
+    from mtb import formatting, http, security, web_errors
 
+    http.init_app(app)  # before the blueprints: their <int:...> rules use its converter
     formatting.init_app(app)
     security.init_app(app)
     web_errors.init_app(app)

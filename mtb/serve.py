@@ -25,6 +25,8 @@ def main() -> None:
         sys.executable, "-m", "gunicorn", "wsgi:app",
         "--bind", f"{args.host}:{args.port}", "--workers", str(args.workers),
         "--access-logfile", "-", "--timeout", "120",
+        # The path without its query string: searches may carry a patient's name.
+        "--access-logformat", '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',
     ])
     children.append(web)
 

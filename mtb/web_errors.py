@@ -22,6 +22,10 @@ def _page(status: int, title: str, message: str):
 def init_app(app) -> None:
     from flask_babel import gettext as _
 
+    @app.errorhandler(400)
+    def bad_request(error):
+        return _page(400, _("Bad request"), _("The request could not be understood (it contained characters or values a form never sends). Go back and try again."))
+
     @app.errorhandler(403)
     @app.errorhandler(NotAllowed)
     def forbidden(error):

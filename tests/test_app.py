@@ -58,3 +58,25 @@ def test_too_large_upload_gets_a_clear_413_page(app, client, clinician, login):
     body = response.get_data(as_text=True)
     assert response.status_code == 413
     assert "Upload too large" in body and "146.5 KB" in body
+
+
+def test_absurd_ids_and_pages_are_404_or_first_page_not_errors(client, admin, login):
+    login(admin)
+    assert client.get("/cases/2147483648").status_code == 404
+    assert client.get("/cases/99999999999999999999").status_code == 404
+    assert client.get("/meetings/2147483648").status_code == 404
+    assert client.get("/admin/audit?page=99999999999999999999").status_code == 200
+    assert client.get("/admin/outbox?page=-3").status_code == 200
+
+
+def test_nul_bytes_are_refused_with_a_clear_400(client, admin, login):
+    login(admin)
+    response = client.get("/admin/audit?who=%00")
+    assert response.status_code == 400 and "Bad request" in response.get_data(as_text=True)
+    assert client.post("/account/password", data={"current_password": "a\x00b"}).status_code == 400
+
+
+def test_sql_errors_never_carry_the_values_in_logs(app):
+    from mtb.extensions import db
+
+    assert db.engine.hide_parameters

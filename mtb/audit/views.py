@@ -6,13 +6,14 @@ from flask import current_app, render_template, request
 
 from mtb.accounts.views import admin_required
 from mtb.audit import bp, services
+from mtb.http import page_number
 
 
 @bp.route("/admin/audit")
 @admin_required
 def index():
     page = services.recent_events(
-        page=request.args.get("page", 1, type=int),
+        page=page_number(),
         per_page=current_app.config["PAGE_SIZE"] * 2,
         action=(request.args.get("action") or "").strip()[:64] or None,
         who=(request.args.get("who") or "").strip()[:100] or None,

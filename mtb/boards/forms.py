@@ -28,4 +28,7 @@ class BoardSettingsForm(FlaskForm):
         description=_l("One per line. Alternatives on one line separated by | (molecular_biology|genetics)."),
         validators=[Optional()],
     )
-    identity_in_minutes = BooleanField(_l("Show patient identity (name, record number, birth date) in minutes and letters"))
+    identity_in_minutes = BooleanField(
+        _l("Show patient identity (name, record number, birth date) in the minutes"),
+        description=_l("Decision letters always carry it: they go into the patient's record."),
+    )

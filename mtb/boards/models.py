@@ -34,7 +34,8 @@ class Board(TimestampMixin, db.Model):
     #: Specialties that must be present for quorum: each entry is a Specialty value,
     #: or alternatives joined by "|" ("molecular_biology|genetics": either will do).
     quorum_specialties: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
-    #: Whether minutes and letters show the patient's name, record number and birth date.
+    #: Whether the minutes show the patient's name, record number and birth date
+    #: (decision letters always do: they go into the patient's record).
     identity_in_minutes: Mapped[bool] = mapped_column(default=False)
 
     def __repr__(self) -> str:

@@ -39,7 +39,7 @@ def settings(slug: str):
         if current_user.is_admin:
             values.update(
                 name=form.name.data,
-                quorum_specialties=(form.quorum_specialties.data or "").splitlines(),
+                quorum_specialties=_lines(form.quorum_specialties.data),
                 identity_in_minutes=form.identity_in_minutes.data,
             )
         try:
@@ -56,6 +56,11 @@ def settings(slug: str):
         "boards/settings.html", board=board, form=form, admin_only=ADMIN_ONLY,
         specialties=SPECIALTY_LABELS,
     )
+
+
+def _lines(value) -> list[str]:
+    # A form posted without the field keeps the board's stored list.
+    return list(value) if isinstance(value, list) else (value or "").splitlines()
 
 
 def _after_settings_change(board) -> None:

@@ -140,14 +140,16 @@ def view(meeting_id: int):
     published = meeting.agenda_publications > 0
     can_manage = meeting.can_manage(current_user)
     changed = services.change_marks(meeting) if published else set()
-    if published and meeting.items:
-        audit.record("meeting.agenda_view", meeting, details={"cases": len(meeting.items)})
-        db.session.commit()
-    return render_template(
+    html = render_template(
         "meetings/view.html", board=meeting.board, meeting=meeting, published=published, can_manage=can_manage,
         timing=services.timing(meeting), starts=services.item_start_times(meeting),
         status_label=services.status_label, summary=services.biomarker_summary, changed=changed,
     )
+    if published and meeting.items:
+        # Committed after rendering: committing first would expire the loaded agenda.
+        audit.record("meeting.agenda_view", meeting, details={"cases": len(meeting.items)})
+        db.session.commit()
+    return html
 
 
 @bp.route("/meetings/<int:meeting_id>.ics")
@@ -177,9 +179,7 @@ def _agenda_page(meeting: Meeting, *, status: int = 200, error: InvalidInput | N
     meeting = services.load_agenda(meeting.id)
     now = utcnow()
     pool = services.pool_for(meeting, now)
-    audit.record("meeting.agenda_builder", meeting, details={"cases": len(meeting.items), "pool": len(pool)})
-    db.session.commit()
-    return render_template(
+    html = render_template(
         "meetings/agenda.html", board=meeting.board, meeting=meeting, pool=pool,
         due_count=sum(1 for entry in pool if entry.due), locked=services.locked_reason(meeting, now),
         changed=services.change_marks(meeting) if meeting.agenda_publications else set(),
@@ -187,7 +187,11 @@ def _agenda_page(meeting: Meeting, *, status: int = 200, error: InvalidInput | N
         starts=services.item_start_times(meeting), summary=services.biomarker_summary,
         error=error, conflict=conflict, item_error=item_error or {}, now=now,
         status_label=services.status_label, CaseStatus=CaseStatus,
-    ), status
+    )
+    # Committed after rendering: committing first would expire the loaded agenda and pool.
+    audit.record("meeting.agenda_builder", meeting, details={"cases": len(meeting.items), "pool": len(pool)})
+    db.session.commit()
+    return html, status
 
 
 @bp.route("/meetings/<int:meeting_id>/agenda")

@@ -10,6 +10,7 @@ from mtb.accounts import services as accounts
 from mtb.accounts.views import admin_required
 from mtb.errors import InvalidInput
 from mtb.extensions import db
+from mtb.http import page_number
 from mtb.notifications import bp, services
 from mtb.notifications.models import NotificationKind, OutboxMessage, OutboxStatus
 
@@ -51,7 +52,7 @@ def rotate_calendar():
 @admin_required
 def outbox():
     status = request.args.get("status") or None
-    page = services.outbox_page(request.args.get("page", 1, type=int), current_app.config["PAGE_SIZE"] * 2, status)
+    page = services.outbox_page(page_number(), current_app.config["PAGE_SIZE"] * 2, status)
     return render_template("notifications/outbox.html", page=page, counts=services.outbox_counts(), status=status,
                            statuses=list(OutboxStatus))
 

@@ -148,3 +148,14 @@ def test_bad_rules_get_a_plain_message_with_an_example(rule, expected):
 def test_good_rules_are_normalised(boards):
     assert validate_rrule(" rrule:freq=monthly;byday=1th;byhour=13;byminute=0; ", date(2026, 1, 8), now=NOW) == \
         "FREQ=MONTHLY;BYDAY=1TH;BYHOUR=13;BYMINUTE=0"
+
+
+def test_settings_posted_without_quorum_keep_the_stored_quorum(client, admin, login, boards):
+    board = boards["thoracic"]
+    before = list(board.quorum_specialties)
+    login(admin)
+    data = _settings(board)
+    del data["quorum_specialties"]
+    assert client.post("/boards/thoracic/settings", data=data).status_code == 302
+    db.session.refresh(board)
+    assert board.quorum_specialties == before

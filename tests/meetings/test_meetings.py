@@ -148,3 +148,26 @@ def test_case_panel_shows_the_meeting_and_position(app, new_meeting, create_case
     with app.test_request_context():
         html = render_template(panel["template"], panel=panel)
     assert "number 2 of 2" in html
+
+
+def test_agenda_pages_use_constant_queries_as_cases_are_added(client, login, secretary, new_meeting, create_case,
+                                                              query_counter):
+    meeting = new_meeting()
+    for _ in range(2):
+        services._new_item(meeting, create_case())
+    meeting.agenda_publications = 1
+    db.session.commit()
+    login(secretary)
+    counts = {}
+    for size in ("few", "many"):
+        if size == "many":
+            for _ in range(10):
+                services._new_item(meeting, create_case())
+            db.session.commit()
+        for path in (f"/meetings/{meeting.id}", f"/meetings/{meeting.id}/agenda"):
+            client.get(path)
+            with query_counter() as statements:
+                assert client.get(path).status_code == 200
+            counts[(size, path)] = len(statements)
+    for path in (f"/meetings/{meeting.id}", f"/meetings/{meeting.id}/agenda"):
+        assert counts[("many", path)] == counts[("few", path)], path

@@ -1,0 +1,48 @@
+"""Reading numbers from URLs and query strings without ever sending the database a
+number it cannot hold (PostgreSQL integers stop at 2**31 - 1)."""
+
+from __future__ import annotations
+
+from flask import request
+from werkzeug.routing import IntegerConverter
+
+MAX_DB_INT = 2**31 - 1
+MAX_PAGE = 1_000_000
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:id>`` that does not match ids the database cannot hold: they are 404s."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_DB_INT)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def db_int(value: str) -> int:
+    """``type=`` for request.args/form: a positive id the database can hold, else ValueError
+    (Werkzeug then returns the default)."""
+    number = int(value)
+    if not 0 < number <= MAX_DB_INT:
+        raise ValueError(value)
+    return number
+
+
+def page_number() -> int:
+    """The ``page`` query argument, 1 when missing or absurd."""
+    page = request.args.get("page", 1, type=db_int)
+    return min(page, MAX_PAGE)
+
+
+def init_app(app) -> None:
+    app.url_map.converters["int"] = BoundedIntConverter
+
+    @app.before_request
+    def refuse_nul_bytes():
+        # A NUL byte is never typed by a person, and PostgreSQL refuses it in text.
+        from flask import abort
+
+        if any("\x00" in v for v in request.args.values()):
+            abort(400)
+        if request.method == "POST" and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            if any("\x00" in v for v in request.form.values()):
+                abort(400)
