@@ -1108,10 +1108,11 @@ def home_section(user) -> dict | None:
     managed = set(user.board_ids(Role.SECRETARY))
     proposed: dict[int, int] = {}
     if managed & {m.board_id for m in meetings}:
-        waiting = list(db.session.scalars(
-            sa.select(Case).where(Case.board_id.in_(managed), Case.status.in_(POOL_STATUSES),
-                                  ~_on_open_agenda().exists())
-        ))
+        # Only the columns the proposal needs: the pool can hold many cases.
+        waiting = db.session.execute(
+            sa.select(Case.id, Case.board_id, Case.submitted_at, Case.created_at)
+            .where(Case.board_id.in_(managed), Case.status.in_(POOL_STATUSES), ~_on_open_agenda().exists())
+        ).all()
         for meeting in proposed_meetings(waiting, now).values():
             if meeting is not None:
                 proposed[meeting.id] = proposed.get(meeting.id, 0) + 1
