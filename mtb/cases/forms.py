@@ -6,6 +6,8 @@ HGVS) and what a submission needs live in services, which the CLI and tests call
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
@@ -25,7 +27,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from mtb.cases.biomarker_labels import CNV_LABELS, HRD_LABELS, KIND_LABELS
@@ -71,6 +73,45 @@ def _not_in_future(form, field):
         raise ValidationError(_l("This date is in the future."))
 
 
+#: Every number of a biomarker row is stored with two decimals (Numeric(n, 2) columns).
+HUNDREDTHS = Decimal("0.01")
+
+
+class FiniteDecimalField(DecimalField):
+    """A decimal number as people write it: "NaN", "sNaN" and "Infinity", which Python's
+    Decimal accepts, are refused next to the field (they cannot be compared or stored).
+    The value is rounded to hundredths like its column, so a tiny "1e-999999" is 0
+    rather than a number the database cannot read. Whatever was typed is shown again."""
+
+    problem = None
+
+    def process_formdata(self, valuelist):
+        self.problem = None
+        if not valuelist or not str(valuelist[0]).strip():
+            self.data = None  # left blank: the Optional validator decides
+            return
+        try:
+            super().process_formdata([str(valuelist[0]).strip()])
+        except ValueError:
+            self.data = None
+            self.problem = _l("Enter a number, e.g. 32 or 12.5.")
+            return
+        if self.data is None:
+            return
+        if not self.data.is_finite():
+            self.data = None
+            self.problem = _l("Enter a number, e.g. 32 or 12.5 (not NaN or Infinity).")
+            return
+        try:
+            self.data = self.data.quantize(HUNDREDTHS)
+        except InvalidOperation:
+            pass  # far too large: the field's range check says so
+
+    def pre_validate(self, form):
+        if self.problem is not None:
+            raise StopValidation(self.problem)
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
@@ -90,24 +131,24 @@ class BiomarkerForm(Form):
     transcript = StringField(_l("Transcript"), description=_l("e.g. NM_004333.6"), validators=[Optional(), Length(max=40)])
     hgvs_c = StringField(_l("HGVS c."), description=_l("e.g. c.1799T>A"), validators=[Optional(), Length(max=200)])
     hgvs_p = StringField(_l("HGVS p."), description=_l("e.g. p.Val600Glu or V600E"), validators=[Optional(), Length(max=200)])
-    vaf = DecimalField(_l("VAF (%)"), places=None, validators=[Optional(), NumberRange(0, 100, message=_l("A VAF is between 0 and 100 %%."))])
+    vaf = FiniteDecimalField(_l("VAF (%)"), places=None, validators=[Optional(), NumberRange(0, 100, message=_l("A VAF is between 0 and 100 %%."))])
     cnv_type = SelectField(
         _l("Copy-number change"), choices=options([("", "—")] + [(k.value, label) for k, label in CNV_LABELS.items()]),
         validators=[Optional()],
     )
-    copy_number = DecimalField(_l("Copy number"), places=None, validators=[Optional(), NumberRange(0, 9999, message=_l("Enter a number of copies from 0."))])
-    tmb = DecimalField(_l("TMB (mut/Mb)"), places=None, validators=[Optional(), NumberRange(0, 99999, message=_l("TMB is 0 or more mutations per megabase."))])
+    copy_number = FiniteDecimalField(_l("Copy number"), places=None, validators=[Optional(), NumberRange(0, 9999, message=_l("Enter a number of copies from 0."))])
+    tmb = FiniteDecimalField(_l("TMB (mut/Mb)"), places=None, validators=[Optional(), NumberRange(0, 99999, message=_l("TMB is 0 or more mutations per megabase."))])
     msi_status = SelectField(
         _l("MSI status"), choices=options([("", "—")] + [(s.value, s.value) for s in MsiStatus]), validators=[Optional()],
     )
-    pdl1_tps = DecimalField(_l("PD-L1 TPS (%)"), places=None, validators=[Optional(), NumberRange(0, 100, message=_l("TPS is between 0 and 100 %%."))])
-    pdl1_cps = DecimalField(_l("PD-L1 CPS"), places=None, validators=[Optional(), NumberRange(0, 100, message=_l("CPS is between 0 and 100."))])
-    pdl1_ic = DecimalField(_l("PD-L1 IC (%)"), places=None, validators=[Optional(), NumberRange(0, 100, message=_l("IC is between 0 and 100 %%."))])
+    pdl1_tps = FiniteDecimalField(_l("PD-L1 TPS (%)"), places=None, validators=[Optional(), NumberRange(0, 100, message=_l("TPS is between 0 and 100 %%."))])
+    pdl1_cps = FiniteDecimalField(_l("PD-L1 CPS"), places=None, validators=[Optional(), NumberRange(0, 100, message=_l("CPS is between 0 and 100."))])
+    pdl1_ic = FiniteDecimalField(_l("PD-L1 IC (%)"), places=None, validators=[Optional(), NumberRange(0, 100, message=_l("IC is between 0 and 100 %%."))])
     hrd_status = SelectField(
         _l("HRD status"), choices=options([("", "—")] + [(k.value, label) for k, label in HRD_LABELS.items()]),
         validators=[Optional()],
     )
-    hrd_score = DecimalField(_l("HRD score"), places=None, validators=[Optional(), NumberRange(0, 9999, message=_l("A score is 0 or more."))])
+    hrd_score = FiniteDecimalField(_l("HRD score"), places=None, validators=[Optional(), NumberRange(0, 9999, message=_l("A score is 0 or more."))])
     description = StringField(_l("Description or note"), validators=[Optional(), Length(max=500)])
     assay = StringField(_l("Assay / panel"), validators=[Optional(), Length(max=200)])
     specimen = StringField(_l("Specimen"), description=_l("e.g. FFPE biopsy, plasma"), validators=[Optional(), Length(max=200)])

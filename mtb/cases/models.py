@@ -131,20 +131,34 @@ class Case(TimestampMixin, db.Model):
     __mapper_args__ = {"version_id_col": version}
 
     def can_view(self, user) -> bool:
-        """Submitter, or anyone holding a role on the case's board. Fails closed."""
+        """The submitter; anyone holding a role on the case's board once it is submitted.
+
+        A draft is its author's working copy: nobody else sees it, in lists
+        (``services.visible_cases``) or by URL. Fails closed.
+        """
         if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
             return False
-        return self.submitter_id == user.id or user.has_role(self.board_id)
+        if self.submitter_id == user.id:
+            return True
+        return self.status is not CaseStatus.DRAFT and user.has_role(self.board_id)
 
-    def can_edit(self, user) -> bool:
-        """The submitter or a clinician of the board, while the case is not yet on a meeting."""
+    def can_manage(self, user) -> bool:
+        """Who acts on the case (edit, submit, withdraw, reports): its submitter, and once
+        it is submitted the board's secretaries, who cover for an absent colleague.
+        Other clinicians of the board only read it."""
         from mtb.accounts.models import Role
 
         if not self.can_view(user):
             return False
+        if self.submitter_id == user.id:
+            return True
+        return self.status is not CaseStatus.DRAFT and user.has_role(self.board_id, Role.SECRETARY)
+
+    def can_edit(self, user) -> bool:
+        """The submitter (or a secretary of the board) while the case is not yet on a meeting."""
         if self.status not in (CaseStatus.DRAFT, CaseStatus.SUBMITTED, CaseStatus.DEFERRED):
             return False
-        return self.submitter_id == user.id or user.has_role(self.board_id, Role.CLINICIAN)
+        return self.can_manage(user)
 
     def __repr__(self) -> str:
         return f"<Case {self.reference}>"

@@ -11,7 +11,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import sqlalchemy as sa
@@ -45,6 +45,7 @@ from mtb.cases.uploads import check_upload
 from mtb.db import utcnow
 from mtb.errors import ConflictError, InvalidInput, NotAllowed, NotFound
 from mtb.extensions import db
+from mtb.meetings.models import OPEN_STATUSES, AgendaItem, Meeting, MeetingStatus
 
 log = logging.getLogger(__name__)
 
@@ -147,21 +148,64 @@ def can_create_on(board: Board, user) -> bool:
     return bool(user and user.is_authenticated and user.is_active and user.has_role(board.id, Role.CLINICIAN))
 
 
+def _meeting_statuses(case: Case) -> set[MeetingStatus]:
+    """Statuses of the meetings whose agenda holds the case (one query; none for a draft)."""
+    if case.status is CaseStatus.DRAFT or case.id is None:
+        return set()
+    return set(db.session.scalars(
+        sa.select(Meeting.status).join(AgendaItem, AgendaItem.meeting_id == Meeting.id)
+        .where(AgendaItem.case_id == case.id)
+    ))
+
+
+def withdrawal_refusal(case: Case) -> str | None:
+    """Why the case cannot be withdrawn now, or None when it can.
+
+    A case can be withdrawn while it waits: draft, submitted, deferred, or scheduled on
+    an agenda that is still open (scheduled or published). Once its meeting is in
+    session, or has taken place without a decision yet, the board has it in hand.
+    """
+    if case.status not in WITHDRAWABLE:
+        return _("This case cannot be withdrawn: it is %(status)s, and the board's record of it stays as it is.",
+                 status=case.status.value)
+    on_agendas = _meeting_statuses(case)
+    if MeetingStatus.IN_SESSION in on_agendas:
+        return _("This case cannot be withdrawn while the meeting discussing it is in session. "
+                 "Ask the meeting's secretary to defer it; a deferred case can be withdrawn once the meeting is closed.")
+    if case.status is CaseStatus.SCHEDULED and not on_agendas & set(OPEN_STATUSES):
+        return _("This case cannot be withdrawn: the meeting it was on has taken place and the board's "
+                 "decision is pending.")
+    return None
+
+
 def can_withdraw(case: Case, user) -> bool:
-    if not case.can_view(user) or case.status not in WITHDRAWABLE:
-        return False
-    return case.submitter_id == user.id or user.has_role(case.board_id, Role.CLINICIAN)
+    return case.can_manage(user) and withdrawal_refusal(case) is None
 
 
 def can_submit(case: Case, user) -> bool:
     return case.status is CaseStatus.DRAFT and case.can_edit(user)
 
 
-def can_manage_attachments(case: Case, user) -> bool:
-    """Reports can be added while the case is open, also once it is on an agenda."""
-    if not case.can_view(user) or case.status in (CaseStatus.DECIDED, CaseStatus.WITHDRAWN):
-        return False
-    return case.submitter_id == user.id or user.has_role(case.board_id, Role.CLINICIAN)
+def can_add_attachments(case: Case, user) -> bool:
+    """Reports can be added while the case is open, also once it is on an agenda
+    (the submitter, or a secretary of the board)."""
+    return case.can_manage(user) and case.status not in (CaseStatus.DECIDED, CaseStatus.WITHDRAWN)
+
+
+#: Statuses in which a file can still be removed: the board has not looked at the case.
+ATTACHMENTS_REMOVABLE = (CaseStatus.DRAFT, CaseStatus.SUBMITTED, CaseStatus.DEFERRED)
+
+
+def attachment_removal_refusal(case: Case) -> str | None:
+    """Why files of the case can no longer be removed, or None when they can."""
+    if case.status not in ATTACHMENTS_REMOVABLE or MeetingStatus.IN_SESSION in _meeting_statuses(case):
+        return _("Files of a case on a meeting's agenda or discussed by the board cannot be removed: "
+                 "they stay as the board saw them. Attach a corrected file instead.")
+    return None
+
+
+def can_remove_attachments(case: Case, user) -> bool:
+    return case.can_manage(user) and attachment_removal_refusal(case) is None
 
 
 # --- Lists and search --------------------------------------------------------
@@ -283,7 +327,6 @@ def next_meetings(cases: list[Case]) -> dict[int, NextMeeting]:
     if not cases:
         return {}
     from mtb.meetings import services as meetings
-    from mtb.meetings.models import OPEN_STATUSES, AgendaItem, Meeting
 
     rows = db.session.execute(
         sa.select(AgendaItem.case_id, Meeting)
@@ -389,9 +432,17 @@ def check_case_values(values: dict, problems: _Problems) -> dict:
 
 
 def _decimal(value) -> Decimal | None:
+    """A finite number, or None when blank; InvalidOperation for anything else
+    (text, NaN, Infinity: callers other than the form, like the CLI, may pass them)."""
     if _blank(value):
         return None
-    return value if isinstance(value, Decimal) else Decimal(str(value))
+    number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    if not number.is_finite():
+        raise InvalidOperation(str(value))
+    try:
+        return number.quantize(Decimal("0.01"))  # like the columns: "1e-999999" is 0
+    except InvalidOperation:
+        return number  # far too large: the range check says so
 
 
 def _check_gene(value: str, name: str, problems: _Problems) -> str | None:
@@ -439,7 +490,11 @@ def check_biomarker(row: dict, prefix: str, problems: _Problems) -> dict | None:
     def number(f, low, high, message):
         if f not in applies:
             return None
-        value = _decimal(typed[f])
+        try:
+            value = _decimal(typed[f])
+        except (InvalidOperation, ValueError):
+            problems.add(name(f), _("Enter a number, e.g. 32 or 12.5 (not NaN or Infinity)."))
+            return None
         if value is not None and not (low <= value <= high):
             problems.add(name(f), message)
         return value
@@ -619,6 +674,8 @@ def update_case(case: Case, user, values: dict, rows: list[dict], uploads: list[
                 expected_version: int | str | None, submit: bool = False) -> Case:
     """Save an edited case. A form loaded from an older version raises ConflictError
     (nothing is written); a submitted case must stay complete."""
+    if not case.can_manage(user):
+        raise NotAllowed(_("Only the case's submitter, or once it is submitted a secretary of the board, can change it."))
     if not case.can_edit(user):
         raise NotAllowed(_("This case can no longer be edited (it is %(status)s).", status=case.status.value))
     if str(expected_version) != str(case.version):
@@ -645,7 +702,7 @@ def update_case(case: Case, user, values: dict, rows: list[dict], uploads: list[
 def submit_case(case: Case, user) -> Case:
     """Submit a complete draft to its board. Raises NotAllowed, CaseInputError."""
     if not can_submit(case, user):
-        raise NotAllowed(_("Only a draft can be submitted, by its author or a clinician of the board."))
+        raise NotAllowed(_("Only a draft can be submitted, by its author."))
     missing = missing_for_submission(values_of(case), len(case.biomarkers))
     if missing:
         raise CaseInputError({k: [v] for k, v in missing.items()})
@@ -670,8 +727,11 @@ def _submit(case: Case, user) -> None:
 
 
 def withdraw_case(case: Case, user, reason: str | None = None) -> Case:
-    if not can_withdraw(case, user):
-        raise NotAllowed(_("This case cannot be withdrawn (it is %(status)s).", status=case.status.value))
+    if not case.can_manage(user):
+        raise NotAllowed(_("Only the case's submitter, or once it is submitted a secretary of the board, can change it."))
+    refusal = withdrawal_refusal(case)
+    if refusal is not None:
+        raise NotAllowed(refusal)
     change_status(case, CaseStatus.WITHDRAWN, user, _clean_text(reason))
     audit.record("case.withdraw", case, user=user, details={"reason": _clean_text(reason)})
     db.session.flush()
@@ -698,7 +758,7 @@ def _attach(case: Case, user, checked, description: str | None) -> Attachment:
 
 def add_attachments(case: Case, user, uploads: list[Upload], description: str | None = None) -> list[Attachment]:
     """Attach files from the case page. Raises NotAllowed, CaseInputError (field ``files``)."""
-    if not can_manage_attachments(case, user):
+    if not can_add_attachments(case, user):
         raise NotAllowed(_("You cannot add files to this case."))
     if not uploads:
         raise CaseInputError({"files": [_("Choose at least one file.")]})
@@ -735,8 +795,11 @@ def record_download(attachment: Attachment, user) -> None:
 
 def remove_attachment(attachment: Attachment, user) -> None:
     case = attachment.case
-    if not can_manage_attachments(case, user):
+    if not case.can_manage(user):
         raise NotAllowed(_("You cannot remove files from this case."))
+    refusal = attachment_removal_refusal(case)
+    if refusal is not None:
+        raise NotAllowed(refusal)
     audit.record("attachment.remove", attachment, board_id=case.board_id, user=user,
                  details={"case": case.reference, "filename": attachment.filename, "sha256": attachment.sha256})
     add_event(case, "attachment_removed", user, attachment.filename[:300])

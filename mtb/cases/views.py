@@ -127,6 +127,8 @@ def new(slug: str):
 @login_required
 def edit(case_id: int):
     case = services.get_case(case_id, current_user)
+    if not case.can_manage(current_user):
+        abort(403)
     if not case.can_edit(current_user):
         flash(_("This case can no longer be edited: it is %(status)s.", status=case.status.value), "warning")
         return redirect(url_for("cases.view", case_id=case.id))
@@ -365,7 +367,8 @@ def view(case_id: int):
         sex_labels=SEX_LABELS, event_labels=EVENT_LABELS, number=number, age=_age(case.patient_birth_date),
         can_edit=case.can_edit(current_user), can_submit=services.can_submit(case, current_user),
         can_withdraw=services.can_withdraw(case, current_user),
-        can_attach=services.can_manage_attachments(case, current_user),
+        can_attach=services.can_add_attachments(case, current_user),
+        can_remove_files=services.can_remove_attachments(case, current_user),
         missing=services.missing_for_submission(services.values_of(case), len(case.biomarkers))
         if case.status is CaseStatus.DRAFT else {},
     )
@@ -401,8 +404,12 @@ def submit(case_id: int):
 @login_required
 def withdraw(case_id: int):
     case = services.get_case(case_id, current_user)
-    if not services.can_withdraw(case, current_user):
+    if not case.can_manage(current_user):
         abort(403)
+    refusal = services.withdrawal_refusal(case)
+    if refusal is not None:
+        flash(refusal, "error")
+        return redirect(url_for("cases.view", case_id=case.id))
     form = WithdrawForm()
     if form.validate_on_submit():
         services.withdraw_case(case, current_user, form.reason.data)
@@ -458,7 +465,14 @@ def remove_attachment(case_id: int, attachment_id: int):
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    services.remove_attachment(attachment, current_user)
+    if not attachment.case.can_manage(current_user):
+        abort(403)
+    try:
+        services.remove_attachment(attachment, current_user)
+    except NotAllowed as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("cases.view", case_id=case_id, _anchor="attachments"))
     db.session.commit()
     flash(_("%(name)s removed.", name=attachment.filename), "success")
     return redirect(url_for("cases.view", case_id=case_id, _anchor="attachments"))

@@ -25,7 +25,9 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from mtb.accounts.models import BoardRole, Role, User
 from mtb.audit import services as audit
@@ -586,9 +588,20 @@ def _follow_case_status(case: Case, decision: Decision, user, validated: bool) -
         change_status(case, target, user, note)
 
 
+def _draft_conflict() -> ConflictError:
+    return ConflictError(_(
+        "Someone else saved the decision on this case while you were editing it. Their version is shown "
+        "below and your text is kept in the form: compare them, then save again to replace their version "
+        "with yours."))
+
+
 def save_draft(item: AgendaItem, user, summary: str | None, recommendations: list[dict],
                row_version: int | None = None, correction_reason: str | None = None) -> Decision:
     """Record (or update) the draft decision on an item during the meeting.
+
+    ``row_version`` is the draft's row_version when the form was loaded; None means the
+    form was loaded when the item had no decision yet. Any other state now (someone saved
+    since, or two first saves at once) is a ConflictError, never a silent overwrite.
 
     Raises DecisionInvalid (fields), NotAllowed (locked decision, wrong person, signed
     meeting) or ConflictError (someone saved the draft since this form was loaded).
@@ -604,38 +617,54 @@ def save_draft(item: AgendaItem, user, summary: str | None, recommendations: lis
         raise NotAllowed(_("Decisions are recorded while the meeting is in session (start the meeting first)."))
     if item.outcome is ItemOutcome.DEFERRED:
         raise NotAllowed(_("This case was deferred; undo the deferral before recording a decision."))
+    expected = None if latest is None else latest.row_version
+    if row_version != expected:
+        raise _draft_conflict()
     correction = latest is not None and latest.version > 1
     summary, cleaned, reason = check_decision(item.case, summary, recommendations, correction_reason,
                                               correction=correction)
-    if latest is None:
-        decision = Decision(
-            agenda_item_id=item.id, meeting_id=meeting.id, case_id=item.case_id, board_id=meeting.board_id,
-            version=1, status=DecisionStatus.DRAFT, summary=summary, created_by_id=user.id,
-        )
-        db.session.add(decision)
-        action = "decision.record"
-    else:
-        if row_version is not None and latest.row_version != row_version:
-            raise ConflictError(_(
-                "Someone else saved this decision since you opened it. Reload the page to see their version; "
-                "your text is still in your browser's back history."))
-        decision = latest
-        decision.summary = summary
-        if correction:
-            decision.correction_reason = reason
-        action = "decision.update"
-    _set_recommendations(decision, cleaned)
-    recused = {r.user_id for r in db.session.scalars(sa.select(Recusal).where(Recusal.agenda_item_id == item.id))}
-    _apply_quorum(decision, quorum_for(meeting, recused_ids=recused))
-    decision.updated_at = utcnow()
-    item.outcome = ItemOutcome.DISCUSSED
-    db.session.flush()
+    try:
+        if latest is None:
+            decision = Decision(
+                agenda_item_id=item.id, meeting_id=meeting.id, case_id=item.case_id, board_id=meeting.board_id,
+                version=1, status=DecisionStatus.DRAFT, summary=summary, created_by_id=user.id,
+            )
+            db.session.add(decision)
+            # Two first saves at once: the second INSERT breaks uq_decisions_agenda_item_id_version.
+            db.session.flush()
+            action = "decision.record"
+        else:
+            decision = latest
+            decision.summary = summary
+            if correction:
+                decision.correction_reason = reason
+            action = "decision.update"
+        _set_recommendations(decision, cleaned)
+        recused = {r.user_id for r in db.session.scalars(sa.select(Recusal).where(Recusal.agenda_item_id == item.id))}
+        _apply_quorum(decision, quorum_for(meeting, recused_ids=recused))
+        decision.updated_at = utcnow()
+        item.outcome = ItemOutcome.DISCUSSED
+        # Two updates at once: the second UPDATE ... WHERE row_version = <loaded> matches no row.
+        db.session.flush()
+    except (IntegrityError, StaleDataError) as error:
+        # The transaction is unusable now: the view rolls back and shows the saved version.
+        raise _draft_conflict() from error
     if decision.version == 1:
         _follow_case_status(item.case, decision, user, validated=False)
     audit.record(action, decision, board_id=meeting.board_id, user=user,
                  details={"case": item.case.reference, "version": decision.version})
     db.session.flush()
     return decision
+
+
+def _correction_conflict(newer: Decision | None) -> ConflictError:
+    if newer is not None:
+        return ConflictError(_(
+            "Someone else started a correction of this decision (version %(n)d) while you were editing yours. "
+            "Your text is kept below: open version %(n)d to compare, and edit that draft instead.", n=newer.version))
+    return ConflictError(_(
+        "Someone else started a correction of this decision while you were editing yours. Your text is kept "
+        "below: open the newer version to compare, and edit that draft instead."))
 
 
 def correct(decision: Decision, user, summary: str | None, recommendations: list[dict],
@@ -645,7 +674,7 @@ def correct(decision: Decision, user, summary: str | None, recommendations: list
     require_run(meeting, user)
     latest = latest_decision(decision.agenda_item)
     if latest.id != decision.id:
-        raise NotAllowed(_("A newer version of this decision exists (version %(n)d); correct that one.", n=latest.version))
+        raise _correction_conflict(latest)
     if decision.status is not DecisionStatus.VALIDATED:
         raise NotAllowed(_("Only a validated decision is corrected; a draft is simply edited."))
     summary, cleaned, reason = check_decision(decision.case, summary, recommendations, reason, correction=True)
@@ -656,7 +685,11 @@ def correct(decision: Decision, user, summary: str | None, recommendations: list
         quorum_met=decision.quorum_met, quorum_missing=list(decision.quorum_missing or []),
     )
     db.session.add(new)
-    db.session.flush()
+    try:
+        # Two corrections at once: the second INSERT breaks uq_decisions_agenda_item_id_version.
+        db.session.flush()
+    except IntegrityError as error:
+        raise _correction_conflict(None) from error
     _set_recommendations(new, cleaned)
     audit.record("decision.correct", new, board_id=new.board_id, user=user,
                  details={"case": decision.case.reference, "version": new.version, "reason": reason[:200]})

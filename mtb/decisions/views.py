@@ -11,9 +11,19 @@ from mtb.boards import services as boards
 from mtb.decisions import bp, services
 from mtb.decisions.forms import ConflictForm, DecisionForm, DeferForm, GuestForm, StartForm, options, specialty_choices
 from mtb.decisions.models import DecisionStatus
-from mtb.errors import InvalidInput, NotAllowed
+from mtb.errors import ConflictError, InvalidInput, NotAllowed
 from mtb.extensions import db
 from mtb.meetings.models import MeetingStatus
+
+
+#: Ids are PostgreSQL integers: a larger number in a query string or form is no row (not a 500).
+MAX_ID = 2**31 - 1
+
+
+def _id_arg(source, name: str) -> int | None:
+    """An id from ``request.args`` or ``request.form``: None when absent, not a number or out of range."""
+    value = source.get(name, type=int)
+    return value if value is not None and 1 <= value <= MAX_ID else None
 
 
 def _session_url(meeting, item=None):
@@ -83,21 +93,32 @@ def _rows_changed(form: DecisionForm, item, correction=False):
 
 
 def _render_session(meeting, item, decision_form=None, errors=None, status=200, focus_row=None, *,
-                    start_form=None, guest_form=None, conflict_form=None, defer_form=None):
-    """The session page. A small form that failed (start, guest, conflict, defer) comes back
-    with its errors next to its fields and everything typed in it."""
+                    start_form=None, guest_form=None, conflict_form=None, defer_form=None, save_conflict=None):
+    """The session page, audited (it shows patient data) and committed: the GET, and every
+    POST whose form failed. A small form that failed (start, guest, conflict, defer) comes
+    back with its errors next to its fields and everything typed in it.
+
+    Call it with nothing pending but what should be kept: the failed POST paths roll back first.
+    ``save_conflict``: the message of a decision saved by someone else meanwhile; the page
+    shows their saved version next to the user's typed one."""
     context = session_context(meeting, item)
     if decision_form is None and context["item"] is not None:
         decision = context["decision"]
         editable = decision is None or decision.status is DecisionStatus.DRAFT
         decision_form = _decision_form(context["item"], decision if editable else None)
     start_form = start_form or StartForm(formdata=None)
-    return render_template(
+    shown = context["item"]
+    audit.record("meeting.session_view", meeting, board_id=meeting.board_id,
+                 details={"case": shown.case.reference} if shown is not None else None)
+    html = render_template(
         "decisions/session.html", form=decision_form, errors=errors or {}, focus_row=focus_row,
         start_form=start_form, guest_form=guest_form or GuestForm(formdata=None),
-        defer_form=defer_form or DeferForm(formdata=None),
+        defer_form=defer_form or DeferForm(formdata=None), save_conflict=save_conflict,
         conflict_form=_conflict_form(context, conflict_form), specialty_choices=specialty_choices(), **context,
-    ), status
+    )
+    # Commit after rendering: a commit expires every loaded object, and the page would reload them one by one.
+    db.session.commit()
+    return html, status
 
 
 def _conflict_form(context, form=None):
@@ -152,14 +173,13 @@ def session_context(meeting, item=None) -> dict:
 @login_required
 def session(meeting_id: int):
     meeting = _running_meeting(meeting_id)
+    item = None
     item_id = request.args.get("item", type=int)
-    item = services.get_item(meeting, item_id) if item_id else None
-    response = _render_session(meeting, item)
-    shown = item or (meeting.items[0] if meeting.items else None)
-    audit.record("meeting.session_view", meeting, board_id=meeting.board_id,
-                 details={"case": shown.case.reference} if shown else None)
-    db.session.commit()
-    return response
+    if item_id is not None:
+        if not 1 <= item_id <= MAX_ID:
+            abort(404)
+        item = services.get_item(meeting, item_id)
+    return _render_session(meeting, item)
 
 
 @bp.route("/meetings/<int:meeting_id>/session/start", methods=["POST"])
@@ -219,7 +239,7 @@ def attendance(meeting_id: int):
     else:
         db.session.commit()
         flash(_("Attendance saved."), "success")
-    item_id = request.form.get("item", type=int)
+    item_id = _id_arg(request.form, "item")
     return redirect(url_for("decisions.session", meeting_id=meeting.id, item=item_id) + "#attendance")
 
 
@@ -228,7 +248,7 @@ def attendance(meeting_id: int):
 def add_guest(meeting_id: int):
     meeting = _running_meeting(meeting_id)
     form = GuestForm()
-    item_id = request.form.get("item", type=int)
+    item_id = _id_arg(request.form, "item")
     item = services.get_item(meeting, item_id) if item_id else None
     if not form.validate_on_submit():
         return _render_session(meeting, item, guest_form=form, status=422)
@@ -255,7 +275,7 @@ def remove_guest(meeting_id: int, attendance_id: int):
     else:
         db.session.commit()
         flash(_("Guest removed."), "success")
-    item_id = request.form.get("item", type=int)
+    item_id = _id_arg(request.form, "item")
     return redirect(url_for("decisions.session", meeting_id=meeting.id, item=item_id) + "#attendance")
 
 
@@ -318,6 +338,13 @@ def save_decision(meeting_id: int, item_id: int):
         db.session.rollback()
         form.attach_errors(error.errors)
         return _render_session(meeting, item, form, errors=error.errors)
+    except ConflictError as error:
+        # Someone saved meanwhile: their version is shown, what this user typed stays in the form,
+        # and the form now expects their version, so saving again replaces it on purpose.
+        db.session.rollback()
+        current = services.latest_decision(item)
+        form.row_version.data = str(current.row_version) if current is not None else ""
+        return _render_session(meeting, item, form, status=409, save_conflict=str(error))
     db.session.commit()
     flash(_("Decision on %(ref)s saved as a draft; the chair validates it.", ref=item.case.reference), "success")
     target = item
@@ -417,6 +444,8 @@ def correct(decision_id: int):
         raise NotAllowed(_("Only the current validated version of a decision can be corrected."))
     item = decision.agenda_item
     errors = {}
+    conflict = newer = None
+    status = 200
     if request.method == "POST":
         form = _decision_form(item, formdata=request.form, correction=True)
         if form.validate():
@@ -431,6 +460,12 @@ def correct(decision_id: int):
                     db.session.rollback()
                     form.attach_errors(error.errors)
                     errors = error.errors
+                except ConflictError as error:
+                    db.session.rollback()
+                    conflict, status = str(error), 409
+                    newer = services.latest_decision(item)
+                    if newer is not None and newer.id == decision.id:
+                        newer = None
                 else:
                     db.session.commit()
                     flash(_("Correction saved as version %(n)d (draft). The chair validates it.", n=new.version), "success")
@@ -439,8 +474,12 @@ def correct(decision_id: int):
         data = form_data(decision)
         data["correction_reason"] = ""
         form = _decision_form(item, data=data, correction=True)
-    return render_template("decisions/correct.html", decision=decision, meeting=meeting, board=meeting.board,
-                           case=decision.case, item=item, form=form, errors=errors)
+    # The page shows the case and the decision: a read of patient data, on GET and on a failed POST.
+    services.record_read(decision, current_user)
+    html = render_template("decisions/correct.html", decision=decision, meeting=meeting, board=meeting.board,
+                           case=decision.case, item=item, form=form, errors=errors, conflict=conflict, newer=newer)
+    db.session.commit()
+    return html, status
 
 
 # --- Published decisions ---------------------------------------------------------------
@@ -457,7 +496,7 @@ def index():
         if not (current_user.has_role(board.id) or current_user.is_admin):
             abort(403)
     page, versions, letters = minutes.published_page(
-        current_user, board, page=request.args.get("page", 1, type=int),
+        current_user, board, page=_id_arg(request.args, "page") or 1,
         per_page=current_app.config["PAGE_SIZE"],
     )
     own_letters = minutes.letters_for_own_cases(current_user, current_user.board_ids()) if board is None else []

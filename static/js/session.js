@@ -25,6 +25,7 @@
 
   // Forms with data-unsaved-warning are guarded by static/js/mtb.js.
 
-  var summary = document.querySelector(".decision-form .error-summary");
+  // A failed save: move focus to what explains it (a conflict first, then field errors).
+  var summary = document.querySelector(".save-conflict") || document.querySelector(".decision-form .error-summary");
   if (summary) { summary.focus(); }
 })();

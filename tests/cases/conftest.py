@@ -20,6 +20,23 @@ VCF = b"##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n7\t
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 50
 
 
+def put_on_meeting(case, status: str = "scheduled", outcome: str = "pending"):
+    """Put the case on the agenda of a new meeting of its board in ``status``
+    (rows built directly, like create_case: these tests do not go through the agenda pages)."""
+    from datetime import timedelta
+
+    from mtb.db import utcnow
+    from mtb.extensions import db
+    from mtb.meetings.models import AgendaItem, ItemOutcome, Meeting, MeetingStatus
+
+    meeting = Meeting(board_id=case.board_id, starts_at=utcnow().replace(microsecond=0) + timedelta(days=3),
+                      duration_minutes=60, cutoff_hours=48, status=MeetingStatus(status))
+    db.session.add(meeting)
+    db.session.add(AgendaItem(meeting=meeting, case=case, minutes=10, outcome=ItemOutcome(outcome)))
+    db.session.commit()
+    return meeting
+
+
 @pytest.fixture
 def files():
     return {

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from mtb.audit.models import AuditEvent
 from mtb.cases.models import Attachment, Biomarker, BiomarkerKind, Case, CaseStatus
 from mtb.extensions import db
-from tests.cases.conftest import case_form, upload
+from tests.cases.conftest import case_form, put_on_meeting, upload
 
 NEW = "/boards/thoracic/cases/new"
 
@@ -337,6 +337,7 @@ def test_withdraw_asks_for_confirmation_then_takes_the_case_off_agendas(client, 
     removed = []
     monkeypatch.setattr(meetings, "remove_withdrawn_case", lambda case, **kw: removed.append(case.id), raising=False)
     case = create_case(submitter=clinician, status="scheduled")
+    put_on_meeting(case, "published")
     version = case.version
     login(clinician)
     assert "Withdraw the case" in client.get(f"/cases/{case.id}/withdraw").get_data(as_text=True)
@@ -346,7 +347,10 @@ def test_withdraw_asks_for_confirmation_then_takes_the_case_off_agendas(client, 
     db.session.refresh(case)
     assert case.status is CaseStatus.WITHDRAWN and removed == [case.id]
     assert case.events[-1].note == "Started treatment elsewhere"
-    assert client.post(f"/cases/{case.id}/withdraw").status_code == 403
+    again = client.post(f"/cases/{case.id}/withdraw", follow_redirects=True)  # refused, with the reason
+    assert "This case cannot be withdrawn: it is withdrawn" in again.get_data(as_text=True)
+    db.session.refresh(case)
+    assert [e.kind for e in case.events].count("withdrawn") == 1
 
 
 def test_member_cannot_withdraw_or_submit(client, member, login, create_case):
@@ -382,7 +386,8 @@ def test_biomarker_rows_are_deleted_when_removed_on_edit(client, clinician, logi
 def test_conflict_names_who_saved_the_case_meanwhile(client, clinician, make_user, login, create_case):
     case = create_case(submitter=clinician)
     stale = edit_form(case, action="save", clinical_question="Mine")
-    colleague = make_user("colleague@example.org", {"thoracic": ["clinician"]}, name="Dr Paul Girard")
+    # A secretary covers for the submitter (another clinician may not edit the case).
+    colleague = make_user("colleague@example.org", {"thoracic": ["secretary"]}, name="Dr Paul Girard")
     login(colleague)
     assert client.post(f"/cases/{case.id}/edit", data=edit_form(case, action="save", stage="IVB")).status_code == 302
     client.post("/logout")
@@ -469,3 +474,52 @@ def test_windows_path_in_an_uploaded_name_keeps_only_the_file_name(client, clini
     data = case_form(action="draft", report_files=[upload(files["pdf"], "C:\\Users\\x\\rapport été.pdf")])
     assert client.post(NEW, data=data, content_type="multipart/form-data").status_code == 302
     assert [a.filename for a in only_case().attachments] == ["rapport été.pdf"]
+
+
+#: A number field of each kind, with the other fields that row needs.
+NUMBER_ROWS = {
+    "vaf": {},
+    "copy_number": {"kind": "cnv", "gene": "ERBB2", "cnv_type": "amplification", "hgvs_c": None, "hgvs_p": None},
+    "tmb": {"kind": "tmb", "gene": None, "hgvs_c": None, "hgvs_p": None},
+    "pdl1_tps": {"kind": "pdl1", "gene": None, "hgvs_c": None, "hgvs_p": None},
+    "pdl1_cps": {"kind": "pdl1", "gene": None, "hgvs_c": None, "hgvs_p": None},
+    "pdl1_ic": {"kind": "pdl1", "gene": None, "hgvs_c": None, "hgvs_p": None},
+    "hrd_score": {"kind": "hrd", "gene": None, "hgvs_c": None, "hgvs_p": None},
+}
+
+
+@pytest.mark.parametrize("value", ["NaN", "sNaN", "Infinity", "-inf"])
+@pytest.mark.parametrize("name", list(NUMBER_ROWS))
+def test_not_a_number_is_refused_next_to_the_field(client, clinician, login, name, value):
+    data = case_form(action="submit", **{"biomarkers-0-vaf": None})
+    data.update({f"biomarkers-0-{k}": v for k, v in NUMBER_ROWS[name].items() if v is not None})
+    for k in [f"biomarkers-0-{k}" for k, v in NUMBER_ROWS[name].items() if v is None]:
+        data.pop(k)
+    data[f"biomarkers-0-{name}"] = value
+    login(clinician)
+    response = client.post(NEW, data=data)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "not NaN or Infinity" in error_after(html, f"biomarkers-0-{name}")
+    assert f'value="{value}"' in html  # what was typed is shown again
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
+
+
+def test_text_in_a_number_field_gets_one_clear_message(client, clinician, login):
+    login(clinician)
+    html = client.post(NEW, data=case_form(action="save", **{"biomarkers-0-vaf": "32,5 %"})).get_data(as_text=True)
+    assert error_after(html, "biomarkers-0-vaf") == "Enter a number, e.g. 32 or 12.5."
+
+
+def test_a_vanishingly_small_number_is_stored_as_zero(client, clinician, login):
+    login(clinician)
+    assert client.post(NEW, data=case_form(action="save", **{"biomarkers-0-vaf": "1e-999999"})).status_code == 302
+    assert only_case().biomarkers[0].vaf == 0
+
+
+def test_services_refuse_not_a_number_from_other_callers(request_ctx):
+    from mtb.cases import services
+
+    problems = services._Problems()
+    assert services.check_biomarker({"kind": "tmb", "tmb": "NaN"}, "biomarkers-0", problems)["tmb"] is None
+    assert "not NaN or Infinity" in problems.errors["biomarkers-0-tmb"][0]

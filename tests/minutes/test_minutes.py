@@ -314,3 +314,20 @@ def test_chair_home_lists_closed_meetings_waiting_for_signature(client, login, t
     # Before signing, a member sees neither the decisions nor a sign button.
     page = client.get(f"/meetings/{meeting.id}/minutes").get_data(as_text=True)
     assert "Sign the minutes" not in page and meeting.items[0].case.reference not in page
+
+
+def test_letters_always_carry_identity_and_the_minutes_page_says_so(client, login, team, make_meeting, boards):
+    meeting = _decided_meeting(team, make_meeting)
+    _published(meeting, team["chair"])
+    assert boards["thoracic"].identity_in_minutes is False
+    decision = decisions.latest_decision(meeting.items[0])
+    patient = services.letter_context(decision)["patient"]
+    assert patient["name"] == decision.case.patient_name and patient["record_number"]
+    login(team["member"])
+    html = client.get(f"/meetings/{meeting.id}/minutes").get_data(as_text=True).replace("&#39;", "'")
+    assert "These minutes show no patient identity" in html
+    assert "Each letter shows the patient's identity whatever the minutes setting" in html
+    boards["thoracic"].identity_in_minutes = True
+    html = client.get(f"/meetings/{meeting.id}/minutes").get_data(as_text=True).replace("&#39;", "'")
+    assert "These minutes show the patients' identity" in html
+    assert "Each letter shows the patient's identity" in html
