@@ -48,6 +48,9 @@ def create_app(config: dict | None = None) -> Flask:
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
     # APScheduler logs every run of every job at INFO: keep its warnings only.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # WeasyPrint reports every rendering step at INFO.
+    logging.getLogger("weasyprint").setLevel(logging.WARNING)
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
 
     import mtb.models  # noqa: F401  (the whole schema, before migrate binds)
 

@@ -357,13 +357,18 @@ def icd10_lookup():
 @login_required
 def view(case_id: int):
     case = services.get_case(case_id, current_user)
+    return _render_case(case)
+
+
+def _render_case(case: Case, attachment_form: AttachmentForm | None = None, status: int = 200):
+    """The case page; after a refused upload, with the error next to the file field."""
     services.record_view(case, current_user)
     panels = sections.collect("case_panel", case, current_user)
     db.session.commit()
     return render_template(
         "cases/view.html", case=case, board=case.board, panels=panels,
         icd_description=checks.icd10_description(case.icd10_code),
-        kind_labels=KIND_LABELS, attachment_form=AttachmentForm(), confirm_form=ConfirmForm(),
+        kind_labels=KIND_LABELS, attachment_form=attachment_form or AttachmentForm(), confirm_form=ConfirmForm(),
         sex_labels=SEX_LABELS, event_labels=EVENT_LABELS, number=number, age=_age(case.patient_birth_date),
         can_edit=case.can_edit(current_user), can_submit=services.can_submit(case, current_user),
         can_withdraw=services.can_withdraw(case, current_user),
@@ -371,7 +376,7 @@ def view(case_id: int):
         can_remove_files=services.can_remove_attachments(case, current_user),
         missing=services.missing_for_submission(services.values_of(case), len(case.biomarkers))
         if case.status is CaseStatus.DRAFT else {},
-    )
+    ), status
 
 
 def _age(born: date) -> int:
@@ -431,8 +436,8 @@ def upload(case_id: int):
             attachments = services.add_attachments(case, current_user, _uploads(form.files), form.description.data)
         except services.CaseInputError as error:
             db.session.rollback()
-            for message in error.errors.get("files", []):
-                flash(message, "error")
+            form.files.errors = list(error.errors.get("files", [])) or [_("The files could not be attached.")]
+            return _render_case(case, attachment_form=form, status=422)
         except NotAllowed:
             db.session.rollback()
             abort(403)

@@ -43,7 +43,7 @@ class RecommendationForm(Form):
     )
     access_route = SelectField(
         _l("Access route"), choices=options([("", "—")] + [(k.value, label) for k, label in ACCESS_ROUTE_LABELS.items()]),
-        validate_choice=False,
+        description=_l("Required for a targeted therapy."), validate_choice=False,
     )
     trial_id = StringField(_l("Trial"), description=_l("NCT id (NCT + 8 digits) or local trial code."))
     trial_site = StringField(_l("Site"))

@@ -1,6 +1,7 @@
 """The case page: everything on the case, its files (upload, download), its timeline."""
 
 import hashlib
+import re
 
 import sqlalchemy as sa
 
@@ -41,8 +42,11 @@ def test_bad_upload_on_the_case_page_is_refused_with_a_message(client, clinician
     case = create_case(submitter=clinician)
     login(clinician)
     response = client.post(f"/cases/{case.id}/attachments", content_type="multipart/form-data",
-                           data={"files": [upload(files["exe"], "setup.exe")]}, follow_redirects=True)
-    assert "not a file type MTB accepts" in response.get_data(as_text=True)
+                           data={"files": [upload(files["exe"], "setup.exe")]})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    # The message stands next to the file field, where the user is looking.
+    assert re.search(r'id="files-error"[^>]*>[^<]*not a file type MTB accepts', body)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attachment)) == 0
 
 
