@@ -169,7 +169,7 @@ def seed() -> None:
         if hasattr(meeting, "published_version"):
             meeting.published_version = meeting.agenda_version
         created = []
-        for position, (fields, biomarkers, _summary, _recs) in enumerate(cases):
+        for position, (fields, biomarkers, _summary, _recs) in enumerate(cases, start=1):  # agenda positions count from 1
             case = _case(board, clinician, fields, biomarkers, starts_at - timedelta(days=6))
             change_status(case, CaseStatus.SCHEDULED, secretary)
             db.session.add(AgendaItem(meeting_id=meeting.id, case_id=case.id, position=position,
