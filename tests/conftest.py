@@ -287,6 +287,8 @@ def page(browser, live_server):
     context = browser.new_context(base_url=live_server, viewport={"width": 1366, "height": 900})
     context.set_default_timeout(10_000)
     tab = context.new_page()
+    # The person answers "OK" to confirmations (publish, close, sign, leave with unsaved changes).
+    tab.on("dialog", lambda dialog: dialog.accept())
     yield tab
     context.close()
 

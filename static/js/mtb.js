@@ -15,4 +15,14 @@
       }
     });
   });
+
+  // Forms marked data-confirm ask once before an action that tells others or cannot be undone.
+  // Without JavaScript they submit directly: the server still checks every rule.
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.getAttribute("data-confirm"))) {
+        event.preventDefault();
+      }
+    });
+  });
 })();

@@ -52,10 +52,10 @@ def test_clinician_creates_and_submits_a_case_with_a_report(page, browser_login,
     expect(page.get_by_text("BRAF p.Val600Glu")).to_be_visible()
     expect(page.get_by_text("TMB 14 mut/Mb")).to_be_visible()
     expect(page.get_by_role("link", name="NGS report.pdf")).to_be_visible()
-    page.screenshot(path="/tmp/h1-case-page.png", full_page=True)
+    page.screenshot(path="test-artifacts/h1-case-page.png", full_page=True)
     page.get_by_role("link", name="Dermatology (melanoma)").first.click()
     expect(page.locator("table.case-list")).to_contain_text("BRAF p.Val600Glu")
-    page.screenshot(path="/tmp/h1-list.png", full_page=True)
+    page.screenshot(path="test-artifacts/h1-list.png", full_page=True)
 
 
 def test_bad_upload_is_refused_with_the_form_intact(page, browser_login, make_user, tmp_path):
@@ -76,5 +76,5 @@ def test_bad_upload_is_refused_with_the_form_intact(page, browser_login, make_us
     expect(cards).to_have_count(2)
     expect(cards.first.get_by_label("HGVS p.")).to_have_value("p.V600E")
     expect(cards.nth(1).get_by_label("TMB (mut/Mb)")).to_have_value("14")
-    page.screenshot(path="/tmp/h1-form-error.png", full_page=True)
+    page.screenshot(path="test-artifacts/h1-form-error.png", full_page=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0

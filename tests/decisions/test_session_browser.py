@@ -47,7 +47,7 @@ def test_secretary_runs_meeting_chair_signs_member_downloads_minutes(page, brows
     page.locator("#recommendations-1-trial_site").fill("Centre Léon Bérard")
     page.set_viewport_size({"width": 1366, "height": 768})
     page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path="/tmp/h3-session.png")
+    page.screenshot(path="test-artifacts/h3-session.png")
     page.get_by_role("button", name="Save decision").click()
     page.get_by_text("saved as a draft").wait_for()
     page.get_by_role("button", name="Close the meeting").click()
@@ -88,7 +88,7 @@ def test_every_case_of_a_long_agenda_is_visible_and_reachable_at_1366_px(page, b
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, (reference, box)
         clipped = link.evaluate("a => { const li = a.closest('ol'); return li.scrollWidth > li.clientWidth; }")
         assert not clipped
-    page.screenshot(path="/tmp/h3b-strip.png")
+    page.screenshot(path="test-artifacts/h3b-strip.png")
 
     # Keyboard: from the first case, Tab walks through every case in agenda order.
     strip.get_by_role("link", name=f"1 {references[0]}").focus()

@@ -47,10 +47,12 @@ def test_secretary_builds_reorders_and_publishes_agenda_and_member_reads_it(
     page.wait_for_load_state()
     assert "40 / 120" in page.locator(".timebar-label").inner_text().replace("\n", " ")
     assert waiting.reference in page.locator("#pool").inner_text()
-    page.screenshot(path="/tmp/h2-agenda-builder.png", full_page=True)
 
+    asked = []
+    page.on("dialog", lambda dialog: asked.append(dialog.message))  # the fixture answers OK
     page.get_by_role("button", name="Publish agenda").click()
     page.wait_for_selector(".flash-success")
+    assert asked and asked[0].startswith("Publish the agenda?")  # asked once before telling everyone
     db.session.refresh(meeting)
     assert meeting.status is MeetingStatus.PUBLISHED
 
@@ -61,7 +63,7 @@ def test_secretary_builds_reorders_and_publishes_agenda_and_member_reads_it(
     assert rows.count() == 3
     assert rows.nth(0).inner_text().count(kras.reference) == 1
     assert "Agenda not yet published" not in page.content()
-    page.screenshot(path="/tmp/h2-meeting-page.png", full_page=True)
+    page.screenshot(path="test-artifacts/h2-meeting-page.png", full_page=True)
     page.goto("/boards/thoracic/meetings")
     assert page.get_by_role("link", name=re.compile("Agenda")).count() >= 1
-    page.screenshot(path="/tmp/h2-board-meetings.png", full_page=True)
+    page.screenshot(path="test-artifacts/h2-board-meetings.png", full_page=True)
