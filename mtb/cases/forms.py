@@ -105,7 +105,8 @@ class FiniteDecimalField(DecimalField):
         try:
             self.data = self.data.quantize(HUNDREDTHS)
         except InvalidOperation:
-            pass  # far too large: the field's range check says so
+            # Too large to round to hundredths: keep it as typed, the field's range check refuses it.
+            return
 
     def pre_validate(self, form):
         if self.problem is not None:

@@ -56,6 +56,18 @@ def board_meetings(slug: str):
     )
 
 
+def _schedule(form: MeetingForm) -> dict:
+    """The meeting form's values as the add/move services take them."""
+    return dict(day=form.date.data, at=form.time.data, duration_minutes=form.duration_minutes.data,
+                location=form.location.data, video_link=form.video_link.data)
+
+
+def _prefill(form: MeetingForm, duration_minutes: int, location: str | None, video_link: str | None) -> None:
+    form.duration_minutes.data = duration_minutes
+    form.location.data = location
+    form.video_link.data = video_link
+
+
 @bp.route("/boards/<slug>/meetings/new", methods=["GET", "POST"])
 @login_required
 def add_meeting(slug: str):
@@ -64,16 +76,10 @@ def add_meeting(slug: str):
         abort(403)
     form = MeetingForm()
     if request.method == "GET":
-        form.duration_minutes.data = board.meeting_length_minutes
-        form.location.data = board.location
-        form.video_link.data = board.video_link
+        _prefill(form, board.meeting_length_minutes, board.location, board.video_link)
     if form.validate_on_submit():
         try:
-            meeting = services.add_extra_meeting(
-                board, current_user, day=form.date.data, at=form.time.data,
-                duration_minutes=form.duration_minutes.data, location=form.location.data,
-                video_link=form.video_link.data,
-            )
+            meeting = services.add_extra_meeting(board, current_user, **_schedule(form))
         except InvalidInput as error:
             db.session.rollback()
             _field_error(form, error)
@@ -93,16 +99,10 @@ def move(meeting_id: int):
     if request.method == "GET":
         local = utc_to_local(meeting.starts_at, board.timezone)
         form.date.data, form.time.data = local.date(), local.time()
-        form.duration_minutes.data = meeting.duration_minutes
-        form.location.data = meeting.location
-        form.video_link.data = meeting.video_link
+        _prefill(form, meeting.duration_minutes, meeting.location, meeting.video_link)
     if form.validate_on_submit():
         try:
-            services.move_meeting(
-                meeting, current_user, day=form.date.data, at=form.time.data,
-                duration_minutes=form.duration_minutes.data, location=form.location.data,
-                video_link=form.video_link.data,
-            )
+            services.move_meeting(meeting, current_user, **_schedule(form))
         except InvalidInput as error:
             db.session.rollback()
             _field_error(form, error)

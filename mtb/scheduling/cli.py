@@ -37,7 +37,7 @@ def register(app) -> None:
         try:
             scheduler.start()
         except (KeyboardInterrupt, SystemExit):
-            pass
+            click.echo("MTB scheduler stopped.")
 
     @app.cli.command("run-job")
     @click.argument("name")
