@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import logging
 import os
 from pathlib import Path
@@ -62,17 +64,22 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.session_protection = "strong"
     babel.init_app(app, locale_selector=_select_locale)
 
-    from mtb import formatting, http, security, web_errors
+    from mtb import formatting, http, panels, security, transaction, web_errors
 
+    transaction.init_app(app)  # first: its hook runs after every other one
     http.init_app(app)  # before the blueprints: their <int:...> rules use its converter
     formatting.init_app(app)
     security.init_app(app)
     web_errors.init_app(app)
+    panels.init_app(app)
 
     for part in PARTS:
-        module = __import__(f"mtb.{part}", fromlist=["bp"])
-        __import__(f"mtb.{part}.views")
-        app.register_blueprint(module.bp)
+        package = importlib.import_module(f"mtb.{part}")
+        # A part's pages, the panels it shows on other parts' pages, and what it listens to.
+        for kind in ("views", "panels", "listeners"):
+            if importlib.util.find_spec(f"mtb.{part}.{kind}") is not None:
+                importlib.import_module(f"mtb.{part}.{kind}")
+        app.register_blueprint(package.bp)
 
     from mtb import cli
 

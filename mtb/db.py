@@ -60,3 +60,8 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def escape_like(text: str) -> str:
+    """Escape LIKE wildcards in user text (a backslash escapes; pass escape="\\\\" to like())."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

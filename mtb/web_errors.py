@@ -1,4 +1,7 @@
-"""Error pages, and turning domain errors that escape a view into the right status."""
+"""Error pages, and turning domain errors that escape a view into the right status.
+
+Every handler rolls the request back first: the page it shows must not be rendered
+from half-made changes."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from mtb.errors import ConflictError, NotAllowed, NotFound
-from mtb.extensions import db
+from mtb import transaction
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +32,7 @@ def init_app(app) -> None:
     @app.errorhandler(403)
     @app.errorhandler(NotAllowed)
     def forbidden(error):
+        transaction.roll_back()
         message = str(error) if isinstance(error, NotAllowed) and str(error) else _(
             "You do not have access to this page. If you think you should, ask a board secretary or an administrator."
         )
@@ -37,10 +41,12 @@ def init_app(app) -> None:
     @app.errorhandler(404)
     @app.errorhandler(NotFound)
     def not_found(error):
+        transaction.roll_back()
         return _page(404, _("Not found"), _("There is nothing here, or nothing you may see."))
 
     @app.errorhandler(ConflictError)
     def conflict(error):
+        transaction.roll_back()
         return _page(409, _("Changed by someone else"), str(error))
 
     @app.errorhandler(413)
@@ -62,6 +68,6 @@ def init_app(app) -> None:
 
     @app.errorhandler(500)
     def server_error(error):
-        db.session.rollback()
+        transaction.roll_back()
         log.exception("server error on %s", request.path)
         return _page(500, _("Something went wrong"), _("The error was logged. Nothing was saved by the last action; please try again."))

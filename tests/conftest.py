@@ -31,7 +31,8 @@ ON_POSTGRES = bool(os.environ.get("MTB_TEST_DATABASE_URL"))
 
 class Client(FlaskClient):
     """The test shares the app context with the requests it makes: commit what the
-    test built before each request, and start each request with fresh state."""
+    test built before each request, and end each request as production's teardown
+    does, with a rollback, so what a request flushed but never committed is gone."""
 
     def open(self, *args, **kwargs):
         db.session.commit()
@@ -39,7 +40,7 @@ class Client(FlaskClient):
         try:
             return super().open(*args, **kwargs)
         finally:
-            db.session.expire_all()
+            db.session.rollback()
             g.__dict__.clear()
 
 
@@ -56,9 +57,9 @@ def database_url(tmp_path_factory):
     return f"sqlite:///{tmp_path_factory.mktemp('db')}/test.sqlite3"
 
 
-@pytest.fixture(scope="session")
-def app(database_url, tmp_path_factory):
-    app = create_app({
+def app_config(database_url: str) -> dict:
+    """The settings of the test app (also for a second app on the same database)."""
+    return {
         "TESTING": True,
         "DATABASE_URL": database_url,
         "SECRET_KEY": "test-secret",
@@ -69,7 +70,12 @@ def app(database_url, tmp_path_factory):
         "SERVER_NAME": None,
         "BASE_URL": "http://mtb.test",
         "SMTP_URL": "",
-    })
+    }
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    app = create_app(app_config(database_url))
     app.test_client_class = Client
     app.instance_path = str(tmp_path_factory.mktemp("instance"))
     with app.app_context():

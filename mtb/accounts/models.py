@@ -19,6 +19,11 @@ if TYPE_CHECKING:
     from mtb.boards.models import Board
 
 
+def is_signed_in(user) -> bool:
+    """An authenticated, active account: every permission question starts here (fails closed)."""
+    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
+
+
 class Role(enum.StrEnum):
     """A role is held per board; a chair is a member who signs."""
 
@@ -73,6 +78,13 @@ class User(UserMixin, TimestampMixin, db.Model):
     def has_role(self, board_id: int, *roles: Role) -> bool:
         held = self.roles_on(board_id)
         return bool(held & set(roles)) if roles else bool(held)
+
+    def is_chair(self, board_id: int) -> bool:
+        """A chair of the board validates decisions and signs its minutes."""
+        return self.is_active and self.has_role(board_id, Role.CHAIR)
+
+    def is_secretary(self, board_id: int) -> bool:
+        return self.is_active and self.has_role(board_id, Role.SECRETARY)
 
     def board_ids(self, *roles: Role) -> set[int]:
         """Boards where the user holds any of ``roles`` (any role if none given)."""

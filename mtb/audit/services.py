@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from flask_login import current_user
 
 from mtb.audit.models import AuditEvent
+from mtb.db import utcnow
 from mtb.extensions import db
 
 
@@ -19,15 +20,19 @@ def record(
     board_id: int | None = None,
     user=None,
     details: dict | None = None,
+    kept: bool = False,
 ) -> AuditEvent:
     """Add an audit event to the current transaction (it commits with the change).
 
     ``obj`` is any model with an ``id``; its class name becomes object_type and its
-    ``board_id`` (if it has one) is recorded unless given.
+    ``board_id`` (if it has one) is recorded unless given. ``kept`` events (reads of
+    patient data, security events) are written even when the request is refused and
+    its changes rolled back (see ``mtb.transaction``).
     """
     if user is None and has_request_context() and current_user and current_user.is_authenticated:
         user = current_user
-    event = AuditEvent(
+    values = dict(
+        at=utcnow(),
         action=action,
         user_id=getattr(user, "id", None),
         object_type=type(obj).__name__ if obj is not None else None,
@@ -36,8 +41,23 @@ def record(
         ip_address=request.remote_addr if has_request_context() else None,
         details=details,
     )
+    event = AuditEvent(**values)
     db.session.add(event)
+    if kept and has_request_context():
+        g.setdefault("kept_audit_events", []).append(values)
     return event
+
+
+def record_read(action: str, obj: Any = None, **kwargs) -> AuditEvent:
+    """Record that patient data was shown: kept even when the page refuses the request."""
+    return record(action, obj, kept=True, **kwargs)
+
+
+def restore_kept_events() -> None:
+    """After a rollback, add the request's kept events again (they commit with the request)."""
+    if has_request_context():
+        for values in g.get("kept_audit_events", []):
+            db.session.add(AuditEvent(**values))
 
 
 def recent_events(page: int, per_page: int, action: str | None = None, who: str | None = None,

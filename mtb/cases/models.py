@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
+from mtb.accounts.models import is_signed_in
 from mtb.db import TimestampMixin, enum_column, utcnow
 from mtb.extensions import db
 
@@ -134,25 +135,32 @@ class Case(TimestampMixin, db.Model):
         """The submitter; anyone holding a role on the case's board once it is submitted.
 
         A draft is its author's working copy: nobody else sees it, in lists
-        (``services.visible_cases``) or by URL. Fails closed.
+        (``visible_to``) or by URL. Fails closed.
         """
-        if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        if not is_signed_in(user):
             return False
         if self.submitter_id == user.id:
             return True
         return self.status is not CaseStatus.DRAFT and user.has_role(self.board_id)
 
+    @classmethod
+    def visible_to(cls, user) -> sa.ColumnElement[bool]:
+        """``can_view`` as a SQL condition, for lists and for loading one case by id."""
+        if not is_signed_in(user):
+            return sa.false()
+        board_ids = user.board_ids()
+        shared = sa.and_(cls.board_id.in_(board_ids), cls.status != CaseStatus.DRAFT) if board_ids else sa.false()
+        return sa.or_(cls.submitter_id == user.id, shared)
+
     def can_manage(self, user) -> bool:
         """Who acts on the case (edit, submit, withdraw, reports): its submitter, and once
         it is submitted the board's secretaries, who cover for an absent colleague.
         Other clinicians of the board only read it."""
-        from mtb.accounts.models import Role
-
         if not self.can_view(user):
             return False
         if self.submitter_id == user.id:
             return True
-        return self.status is not CaseStatus.DRAFT and user.has_role(self.board_id, Role.SECRETARY)
+        return self.status is not CaseStatus.DRAFT and user.is_secretary(self.board_id)
 
     def can_edit(self, user) -> bool:
         """The submitter (or a secretary of the board) while the case is not yet on a meeting."""

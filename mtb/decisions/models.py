@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from mtb.accounts.models import Role, is_signed_in
 from mtb.db import enum_column, utcnow
 from mtb.extensions import db
 from mtb.vocab import Specialty
@@ -204,9 +205,7 @@ class Decision(db.Model):
     def can_view(self, user) -> bool:
         """Board members, secretaries and chairs see every version; the submitter and the
         board's clinicians see published versions only. Fails closed."""
-        from mtb.accounts.models import Role
-
-        if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        if not is_signed_in(user):
             return False
         if user.has_role(self.board_id, Role.MEMBER, Role.CHAIR, Role.SECRETARY):
             return True

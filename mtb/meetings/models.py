@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from mtb.accounts.models import is_signed_in
 from mtb.db import TimestampMixin, enum_column, utcnow
 from mtb.extensions import db
 
@@ -109,15 +110,16 @@ class Meeting(TimestampMixin, db.Model):
         return sum(item.minutes for item in self.items)
 
     def can_view(self, user) -> bool:
-        if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-            return False
-        return user.has_role(self.board_id)
+        """Anyone holding a role on the board. Fails closed."""
+        return is_signed_in(user) and user.has_role(self.board_id)
 
     def can_manage(self, user) -> bool:
         """Secretaries of the board build agendas and run the meeting."""
-        from mtb.accounts.models import Role
+        return self.can_view(user) and user.is_secretary(self.board_id)
 
-        return self.can_view(user) and user.has_role(self.board_id, Role.SECRETARY)
+    def can_run(self, user) -> bool:
+        """The session page: the board's secretaries, and its chairs."""
+        return self.can_view(user) and (user.is_secretary(self.board_id) or user.is_chair(self.board_id))
 
     def __repr__(self) -> str:
         return f"<Meeting {self.board_id} {self.starts_at:%Y-%m-%d %H:%M}>"

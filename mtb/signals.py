@@ -1,0 +1,29 @@
+"""News that travels up the parts: a lower part sends, a higher part listens.
+
+Parts import only downward (cases below meetings, meetings below decisions, decisions
+below minutes). When a lower part's change must make a higher part act, it sends one of
+these signals; the higher part connects a receiver in its ``listeners`` module. Blinker
+calls receivers synchronously, in the sender's transaction: what they change commits or
+rolls back with the change that caused it.
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+#: sender: the Case; kwargs: user, now. The case entered the pool (first submission or a
+#: resubmission after a deferral).
+case_submitted = _signals.signal("case-submitted")
+
+#: sender: the Case; kwargs: user. The case was withdrawn: it leaves any open agenda.
+case_withdrawn = _signals.signal("case-withdrawn")
+
+#: sender: the Board; kwargs: user, now, changed (the setting names). Future meetings
+#: follow the new settings.
+board_settings_changed = _signals.signal("board-settings-changed")
+
+#: sender: the Decision; kwargs: user, previous (the validated decision it corrects, or
+#: None), publish (False when the minutes are being signed and publish everything at once).
+decision_validated = _signals.signal("decision-validated")

@@ -1,0 +1,75 @@
+"""One transaction per request: committed once the response is built, rolled back when
+the response refuses the request, and the test client ends requests as production does."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+
+from mtb import create_app, transaction
+from mtb.audit import services as audit
+from mtb.audit.models import AuditEvent
+from mtb.extensions import db
+from mtb.accounts.models import User
+from tests.conftest import PASSWORD, app_config
+
+
+def _actions() -> set[str]:
+    return set(db.session.scalars(sa.select(AuditEvent.action)))
+
+
+@pytest.fixture
+def probe_client(database_url):
+    """A second app on the test database, with a route that flushes a change and answers
+    the status it is asked for, driven by Flask's own client: every request gets its own
+    app context and session, as under gunicorn."""
+    probe = create_app(app_config(database_url))
+
+    @probe.post("/probe/<int:status>")
+    def flush_then_answer(status: int):
+        db.session.add(AuditEvent(action=f"probe.change.{status}"))
+        audit.record_read(f"probe.read.{status}")
+        db.session.flush()
+        return "answered", status
+
+    probe.test_client_class = FlaskClient
+    yield probe.test_client()
+    with probe.app_context():
+        db.engine.dispose()
+
+
+def test_a_successful_request_is_committed_when_its_response_is_built(probe_client):
+    assert probe_client.post("/probe/200").status_code == 200
+    assert {"probe.change.200", "probe.read.200"} <= _actions()
+
+
+def test_a_refused_request_is_rolled_back_but_its_read_audit_is_kept(probe_client):
+    assert probe_client.post("/probe/422").status_code == 422
+    actions = _actions()
+    assert "probe.change.422" not in actions
+    assert "probe.read.422" in actions
+
+
+def test_a_change_the_request_never_commits_is_gone_for_the_next_request(client, login, clinician, monkeypatch):
+    """The shared test client once showed a test what a view had only flushed (it expired
+    objects instead of rolling back), so a view that never committed passed. It now rolls
+    back after every request, as the request teardown does in production."""
+    login(clinician)
+    old_hash = clinician.password_hash
+    monkeypatch.setattr(transaction, "commits", lambda response: False)  # a view that forgets
+    response = client.post("/account/password", data={
+        "current_password": PASSWORD, "new_password": "a brand new passphrase", "confirm": "a brand new passphrase",
+    })
+    assert response.status_code == 302
+    assert db.session.get(User, clinician.id).password_hash == old_hash
+
+
+def test_refused_access_to_a_case_is_audited_without_patient_data(client, login, make_user, create_case):
+    outsider = make_user(roles={"paediatric": ["member"]})
+    case = create_case()
+    login(outsider)
+    assert client.get(f"/cases/{case.id}").status_code == 404
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "access.refused"))
+    assert event.user_id == outsider.id
+    assert event.details == {"status": 404, "object": "Case", "id": case.id, "need": "view"}
