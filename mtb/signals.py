@@ -27,3 +27,8 @@ board_settings_changed = _signals.signal("board-settings-changed")
 #: sender: the Decision; kwargs: user, previous (the validated decision it corrects, or
 #: None), publish (False when the minutes are being signed and publish everything at once).
 decision_validated = _signals.signal("decision-validated")
+
+#: A question rather than news: sender None; kwargs: cases (a page of Cases), now.
+#: A receiver returns {case_id: (Meeting, proposed)}: the upcoming meeting each case is
+#: on, or for a case waiting in the pool the one it is proposed for (proposed=True).
+upcoming_meetings_wanted = _signals.signal("upcoming-meetings-wanted")

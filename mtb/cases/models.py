@@ -17,6 +17,7 @@ from mtb.extensions import db
 if TYPE_CHECKING:
     from mtb.accounts.models import User
     from mtb.boards.models import Board
+    from mtb.meetings.models import AgendaItem
 
 
 class CaseStatus(enum.StrEnum):
@@ -128,6 +129,9 @@ class Case(TimestampMixin, db.Model):
     events: Mapped[list[CaseEvent]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="CaseEvent.at, CaseEvent.id"
     )
+    #: The agendas the case is or was on. Named here as a string: AgendaItem belongs to the
+    #: meetings part, above this one, and the database cascades the deletes.
+    agenda_items: Mapped[list[AgendaItem]] = relationship(back_populates="case", passive_deletes=True)
 
     __mapper_args__ = {"version_id_col": version}
 

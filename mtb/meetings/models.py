@@ -152,5 +152,5 @@ class AgendaItem(db.Model):
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     meeting: Mapped[Meeting] = relationship(back_populates="items", foreign_keys=[meeting_id])
-    case: Mapped[Case] = relationship(lazy="joined")
+    case: Mapped[Case] = relationship(lazy="joined", back_populates="agenda_items")
     presenter: Mapped[User | None] = relationship(lazy="joined")
