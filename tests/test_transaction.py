@@ -12,7 +12,8 @@ from mtb.audit import services as audit
 from mtb.audit.models import AuditEvent
 from mtb.extensions import db
 from mtb.accounts.models import User
-from tests.conftest import PASSWORD, app_config
+from tests.fixtures.app import app_config
+from tests.fixtures.people import PASSWORD
 
 
 def _actions() -> set[str]:

@@ -56,7 +56,8 @@ def login_delay(user: User, now: datetime | None = None) -> int:
 
 
 def authenticate(email: str, password: str) -> LoginResult:
-    """Check a login. Failures are counted per account and audited; the caller commits.
+    """Check a login. Failures are counted per account and audited (kept even when the
+    page answers 429).
 
     The attempt is counted as a failure, and committed, before the password is checked,
     so a burst of parallel tries cannot each check a password against the same count:
@@ -66,22 +67,22 @@ def authenticate(email: str, password: str) -> LoginResult:
     user = get_user_by_email(email)
     if user is None:
         dummy_verify(password)
-        audit.record("login.failed", details={"email": normalise_email(email)[:254]})
+        audit.record("login.failed", details={"email": normalise_email(email)[:254]}, kept=True)
         return LoginResult(None, generic)
     wait = login_delay(user)
     if wait:
-        audit.record("login.throttled", user, user=user)
+        audit.record("login.throttled", user, user=user, kept=True)
         return LoginResult(None, ngettext(
             "Too many failed attempts for this account. Try again in %(num)d second.",
             "Too many failed attempts for this account. Try again in %(num)d seconds.", wait), wait)
     if not _claim_attempt(user):
-        audit.record("login.throttled", user, user=user)
+        audit.record("login.throttled", user, user=user, kept=True)
         return LoginResult(None, _("Another login to this account is being checked. Try again in a moment."), 1)
     if not verify_password(user.password_hash, password):
-        audit.record("login.failed", user, user=user)
+        audit.record("login.failed", user, user=user, kept=True)
         return LoginResult(None, generic)
     if not user.active:
-        audit.record("login.inactive", user, user=user)
+        audit.record("login.inactive", user, user=user, kept=True)
         return LoginResult(None, _("This account is disabled. Ask an administrator."))
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)

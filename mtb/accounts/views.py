@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from mtb import transaction
+from mtb.access import admin_required
 from mtb.accounts import bp, services
 from mtb.accounts.forms import ChangePasswordForm, LoginForm, UserForm
 from mtb.accounts.models import ROLE_LABELS, Role, User
@@ -21,17 +22,6 @@ from mtb.extensions import db, login_manager
 def load_user(user_id: str) -> User | None:
     user = db.session.get(User, int(user_id))
     return user if user is not None and user.active else None
-
-
-def admin_required(view):
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not current_user.is_admin:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 def _safe_next(target: str | None) -> str:
@@ -49,7 +39,6 @@ def login():
     status = 200
     if form.validate_on_submit():
         result = services.authenticate(form.email.data, form.password.data)
-        db.session.commit()
         if result.user:
             login_user(result.user)
             return redirect(_safe_next(request.args.get("next")))
@@ -75,7 +64,6 @@ def change_password():
         except InvalidInput as error:
             getattr(form, error.field).errors.append(error.message)
         else:
-            db.session.commit()
             flash(_("Your password was changed."), "success")
             return redirect(url_for("home.index"))
     return render_template("accounts/change_password.html", form=form)
@@ -123,10 +111,9 @@ def edit_user(user_id: int | None = None):
                     services.set_password(user, form.password.data)
             services.set_roles(user, wanted)
         except InvalidInput as error:
-            db.session.rollback()
+            transaction.roll_back()
             getattr(form, error.field).errors.append(error.message)
         else:
-            db.session.commit()
             flash(_("Account %(email)s saved.", email=user.email), "success")
             return redirect(url_for("accounts.users"))
     held = {(r.board_id, r.role.value) for r in user.roles} if user else set()
@@ -145,5 +132,4 @@ def set_language():
     if locale not in current_app.config["LANGUAGES"]:
         abort(400)
     services.set_locale(current_user, locale)
-    db.session.commit()
     return redirect(_safe_next(request.form.get("next")))

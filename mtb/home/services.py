@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from mtb.sections import collect
+from mtb import panels
 
 
 def dashboard(user) -> dict:
-    """Each part adds a panel through ``<part>.services.home_section(user)``."""
-    return {"sections": collect("home_section", user)}
+    """Each part adds its panel with ``@panel("home", priority=...)``."""
+    return {"panels": panels.collect("home", user)}

@@ -14,11 +14,9 @@ from mtb.home import bp, services
 @bp.route("/")
 @login_required
 def index():
-    html = render_template("home/index.html", **services.dashboard(current_user))
     # The panels list cases and decisions: the read is in the audit trail.
-    audit.record("home.view")
-    db.session.commit()
-    return html
+    audit.record_read("home.view")
+    return render_template("home/index.html", **services.dashboard(current_user))
 
 
 @bp.route("/healthz")

@@ -6,12 +6,13 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from mtb import transaction
+from mtb.access import admin_required
 from mtb.accounts import services as accounts
-from mtb.accounts.views import admin_required
 from mtb.errors import InvalidInput
 from mtb.extensions import db
 from mtb.http import page_number
-from mtb.notifications import bp, services
+from mtb.notifications import bp, queries, services
 from mtb.notifications.models import NotificationKind, OutboxMessage, OutboxStatus
 
 
@@ -22,10 +23,9 @@ def preferences():
         try:
             services.set_preferences(current_user, set(request.form.getlist("kinds")))
         except InvalidInput as error:
-            db.session.rollback()
+            transaction.roll_back()
             flash(error.message, "error")
         else:
-            db.session.commit()
             flash(_("Your notification choices are saved."), "success")
             return redirect(url_for("notifications.preferences"))
     token = current_user.calendar_token
@@ -42,7 +42,6 @@ def rotate_calendar():
     """Create the private calendar link, or replace it (the old link stops working)."""
     had = bool(current_user.calendar_token)
     accounts.calendar_token(current_user, rotate=True)
-    db.session.commit()
     flash(_("A new calendar link was made; the old one no longer works.") if had
           else _("Your calendar link is ready."), "success")
     return redirect(url_for("notifications.preferences", _anchor="calendar"))
@@ -52,8 +51,8 @@ def rotate_calendar():
 @admin_required
 def outbox():
     status = request.args.get("status") or None
-    page = services.outbox_page(page_number(), current_app.config["PAGE_SIZE"] * 2, status)
-    return render_template("notifications/outbox.html", page=page, counts=services.outbox_counts(), status=status,
+    page = queries.outbox_page(page_number(), current_app.config["PAGE_SIZE"] * 2, status)
+    return render_template("notifications/outbox.html", page=page, counts=queries.outbox_counts(), status=status,
                            statuses=list(OutboxStatus))
 
 
@@ -64,9 +63,8 @@ def retry(message_id: int):
     try:
         services.retry(message)
     except InvalidInput as error:
-        db.session.rollback()
+        transaction.roll_back()
         flash(error.message, "error")
     else:
-        db.session.commit()
         flash(_("Message %(id)d will be sent again within a minute.", id=message.id), "success")
     return redirect(url_for("notifications.outbox", status=request.args.get("status") or None))

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from mtb.accounts.models import Role, User
 from mtb.extensions import db
-from tests.conftest import PASSWORD
+from tests.fixtures.people import PASSWORD
 
 
 def _form(boards, **overrides):

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from mtb.accounts.models import User
 from mtb.audit.models import AuditEvent
 from mtb.extensions import db
-from tests.conftest import PASSWORD
+from tests.fixtures.people import PASSWORD
 
 
 def _login(client, email, password):

@@ -10,7 +10,6 @@ from mtb.boards import services as boards_service
 from mtb.db import utcnow
 from mtb.extensions import db
 from mtb.meetings.models import Meeting, MeetingStatus
-from tests.notifications.smtp_capture import smtp_server  # noqa: F401  (fixture)
 
 #: Monday 1 March 2027, 08:00 UTC. Thoracic meets Tuesdays 14:00 Paris (13:00Z in winter).
 NOW = datetime(2027, 3, 1, 8, 0)

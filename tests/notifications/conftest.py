@@ -1,6 +1,5 @@
 import pytest
 
-from tests.notifications.smtp_capture import smtp_server  # noqa: F401  (fixture)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from mtb.extensions import db
 from mtb.meetings import services as meetings
 from mtb.notifications import services
 from mtb.notifications.models import NotificationKind, OutboxMessage, OutboxStatus
-from tests.notifications.smtp_capture import free_port
+from tests.fixtures.mail import free_port
 
 
 def test_notify_queues_in_the_session_without_committing(member):

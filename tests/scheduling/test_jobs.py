@@ -12,7 +12,7 @@ from mtb.meetings.models import Meeting, MeetingStatus
 from mtb.notifications.models import NotificationKind, OutboxMessage, OutboxStatus
 from mtb.scheduling.models import JobRun
 from mtb.scheduling.services import jobs, run_job, slot_for
-from tests.conftest import ON_POSTGRES
+from tests.fixtures.app import ON_POSTGRES
 
 #: Monday 1 March 2027, 08:00 UTC.
 NOW = datetime(2027, 3, 1, 8, 0)
