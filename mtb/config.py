@@ -22,9 +22,16 @@ class Config:
     ARGON2_TIME_COST: int = 3
     ARGON2_MEMORY_COST: int = 64 * 1024
     ARGON2_PARALLELISM: int = 4
-    #: Failed logins allowed before each further try must wait.
+    #: Failed logins on an account (or from a trusted device) before each further try must wait.
     LOGIN_FREE_ATTEMPTS: int = 5
+    #: Failed logins from one client address (a hospital's NAT holds many people) before it waits.
+    LOGIN_ADDRESS_FREE_ATTEMPTS: int = 30
     LOGIN_MAX_DELAY_SECONDS: int = 15 * 60
+    #: How long a browser that signed in stays trusted for that account (device cookie).
+    DEVICE_COOKIE_DAYS: int = 365
+    #: A session ends after this long without a request, and this long after sign-in.
+    SESSION_IDLE_MINUTES: int = 30
+    SESSION_MAX_HOURS: int = 12
     #: SMTP URL (smtp://user:pass@host:port, smtps://, smtp+starttls://); empty logs e-mails.
     SMTP_URL: str = ""
     MAIL_FROM: str = "MTB <mtb@localhost>"

@@ -54,9 +54,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     is_admin: Mapped[bool] = mapped_column(default=False)
     #: The specialty recorded when the person attends a meeting (quorum).
     specialty: Mapped[Specialty | None] = enum_column(Specialty, nullable=True)
-    #: Consecutive failed logins; each one past the free ones doubles the wait.
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    last_failed_login_at: Mapped[datetime | None]
+    #: Bumped to end every session of the account at once (logout, password change or
+    #: reset, disabling): a session carries the generation it was opened in.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     last_login_at: Mapped[datetime | None]
     #: The previous login: the home page shows decisions published since then.
     previous_login_at: Mapped[datetime | None]
@@ -106,3 +106,16 @@ class BoardRole(db.Model):
 
     user: Mapped[User] = relationship(back_populates="roles")
     board: Mapped[Board] = relationship(lazy="joined")
+
+
+class LoginThrottle(db.Model):
+    """Failed logins counted per bucket, shared by every worker (see ``accounts.throttle``)."""
+
+    __tablename__ = "login_throttles"
+
+    #: "account:<keyed hash of the e-mail>", "address:<client address>" or "device:<id>".
+    key: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure_at: Mapped[datetime | None]
+    #: Tries refused by the slow-down since the last failure or success (one burst).
+    refused: Mapped[int] = mapped_column(default=0)

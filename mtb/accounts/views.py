@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from mtb import transaction
 from mtb.access import admin_required
-from mtb.accounts import bp, services
+from mtb.accounts import bp, services, sessions, signin, throttle
 from mtb.accounts.forms import ChangePasswordForm, LoginForm, UserForm
 from mtb.accounts.models import ROLE_LABELS, Role, User
 from mtb.boards import services as boards
@@ -20,8 +20,16 @@ from mtb.extensions import db, login_manager
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+    """The signed-in user, unless the account is disabled or the session has ended."""
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    if user is None or not user.active:
+        return None
+    reason = sessions.ended_reason(user)
+    if reason is not None:
+        session.clear()
+        flash(reason, "warning")
+        return None
+    return user
 
 
 def _safe_next(target: str | None) -> str:
@@ -38,10 +46,19 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        result = services.authenticate(form.email.data, form.password.data)
+        result = signin.authenticate(form.email.data, form.password.data,
+                                     device_cookie=request.cookies.get(throttle.DEVICE_COOKIE),
+                                     address=request.remote_addr)
         if result.user:
             login_user(result.user)
-            return redirect(_safe_next(request.args.get("next")))
+            sessions.begin(result.user)
+            response = redirect(_safe_next(request.args.get("next")))
+            response.set_cookie(
+                throttle.DEVICE_COOKIE, result.device_cookie, httponly=True, samesite="Lax",
+                secure=request.is_secure or bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+                max_age=int(current_app.config["DEVICE_COOKIE_DAYS"]) * 86400,
+            )
+            return response
         form.password.errors.append(result.error)
         status = 429 if result.retry_after else 200
     return render_template("accounts/login.html", form=form), status
@@ -49,7 +66,11 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    """Signing out ends every session of the account, on every device."""
+    if current_user.is_authenticated:
+        sessions.end_all(current_user)
     logout_user()
+    session.clear()
     flash(_("You are logged out."), "info")
     return redirect(url_for("accounts.login"))
 
@@ -64,6 +85,7 @@ def change_password():
         except InvalidInput as error:
             getattr(form, error.field).errors.append(error.message)
         else:
+            sessions.begin(current_user)  # every other session of the account has ended
             flash(_("Your password was changed."), "success")
             return redirect(url_for("home.index"))
     return render_template("accounts/change_password.html", form=form)

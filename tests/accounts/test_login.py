@@ -4,7 +4,8 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from mtb.accounts.models import User
+from mtb.accounts.models import LoginThrottle, User
+from mtb.accounts.throttle import account_key
 from mtb.audit.models import AuditEvent
 from mtb.extensions import db
 from tests.fixtures.people import PASSWORD
@@ -68,11 +69,11 @@ def test_repeated_failures_slow_down_that_account_only(app, client, clinician, m
 def test_slow_down_expires(app, client, clinician):
     for _ in range(app.config["LOGIN_FREE_ATTEMPTS"]):
         _login(client, clinician.email, "wrong password here")
-    user = db.session.get(User, clinician.id)
-    user.last_failed_login_at -= timedelta(seconds=5)
+    bucket = db.session.get(LoginThrottle, f"account:{account_key(clinician.email)}")
+    bucket.last_failure_at -= timedelta(seconds=5)
     db.session.commit()
     assert _login(client, clinician.email, PASSWORD).status_code == 302
-    assert db.session.get(User, clinician.id).failed_logins == 0
+    assert db.session.get(LoginThrottle, f"account:{account_key(clinician.email)}").failures == 0
 
 
 def test_failed_and_successful_logins_are_audited(client, clinician):
@@ -137,7 +138,8 @@ def test_forms_are_refused_without_csrf_token(app, client, clinician):
 
 
 def test_parallel_wrong_passwords_are_each_counted(app, clinician):
-    """A burst of simultaneous tries cannot check more passwords than the counter shows."""
+    """A burst of simultaneous tries cannot check more passwords than the counter shows:
+    the account's row is locked while a password is checked."""
     from concurrent.futures import ThreadPoolExecutor
 
     from flask.testing import FlaskClient
@@ -153,5 +155,21 @@ def test_parallel_wrong_passwords_are_each_counted(app, clinician):
     with ThreadPoolExecutor(max_workers=8) as pool:
         checked = sum(pool.map(attempt, range(16)))
     db.session.expire_all()
-    assert db.session.get(User, clinician.id).failed_logins == checked
+    assert db.session.get(LoginThrottle, f"account:{account_key(email)}").failures == checked
     assert checked <= app.config["LOGIN_FREE_ATTEMPTS"] + 1
+
+
+def test_simultaneous_correct_logins_all_get_in(app, clinician):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from flask.testing import FlaskClient
+
+    email = clinician.email
+
+    def attempt(_n):
+        with FlaskClient(app, app.response_class) as client:
+            return client.post("/login", data={"email": email, "password": PASSWORD}).status_code
+
+    db.session.commit()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert list(pool.map(attempt, range(8))) == [302] * 8
