@@ -11,7 +11,7 @@ from pathlib import Path
 from flask import Flask, has_request_context, request
 from flask_login import current_user
 
-from mtb.config import Config, database_url, secret_key
+from mtb.config import Config, database_url, keep_private, secret_key
 from mtb.extensions import babel, csrf, db, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -34,9 +34,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_prefixed_env("MTB")
     if config:
         app.config.update(config)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config, app.instance_path)
+    keep_private(Path(app.instance_path), app.config["SQLALCHEMY_DATABASE_URI"])
     # hide_parameters: an error logged from SQL must not carry the patient data it was saving.
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True, "hide_parameters": True})
     if not app.config.get("SECRET_KEY"):

@@ -13,6 +13,7 @@ def init_app(app) -> None:
         name = f"mtb.{part}.cli"
         if importlib.util.find_spec(name) is not None:
             importlib.import_module(name).register(app)
-    from mtb import seed
+    from mtb import backup, seed
 
     seed.register(app)
+    backup.register(app)

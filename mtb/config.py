@@ -81,3 +81,20 @@ def secret_key(instance_path: str) -> str:
     path.write_text(key)
     os.chmod(path, 0o600)
     return key
+
+
+def keep_private(instance_path: Path, url: str) -> None:
+    """The instance folder (0700) and an SQLite database file (0600) hold patient data and
+    the secret key: only the account running MTB may read them. SQLite gives its -wal and
+    -shm files the database file's permissions."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    os.chmod(instance_path, 0o700)
+    if not url.startswith("sqlite:///") or url == "sqlite:///:memory:":
+        return
+    database = Path(url[len("sqlite:///"):].split("?", 1)[0])
+    if not database.exists():
+        database.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(database, os.O_CREAT | os.O_WRONLY, 0o600))
+    for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+        if path.exists() and path.stat().st_mode & 0o077:
+            os.chmod(path, 0o600)

@@ -3,6 +3,8 @@ number it cannot hold (PostgreSQL integers stop at 2**31 - 1)."""
 
 from __future__ import annotations
 
+import re
+
 from flask import request
 from werkzeug.routing import IntegerConverter
 
@@ -31,6 +33,16 @@ def page_number() -> int:
     """The ``page`` query argument, 1 when missing or absurd."""
     page = request.args.get("page", 1, type=db_int)
     return min(page, MAX_PAGE)
+
+
+#: Secrets that travel in a URL path (the private calendar feed): never written to a log.
+_SECRET_IN_PATH = re.compile(r"^(/calendar/)[^/]+(\.ics)$")
+
+
+def loggable_path(path: str) -> str:
+    """The path as logs may show it: secrets masked, no query string (searches may carry a
+    patient's name)."""
+    return _SECRET_IN_PATH.sub(r"\1…\2", path.split("?", 1)[0])
 
 
 def init_app(app) -> None:

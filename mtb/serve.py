@@ -8,6 +8,19 @@ import signal
 import subprocess
 import sys
 
+from gunicorn.glogging import Logger
+
+
+class AccessLogger(Logger):
+    """Gunicorn's logger, with the request path as ``mtb.http.loggable_path`` shows it."""
+
+    def atoms(self, resp, req, environ, request_time):
+        from mtb.http import loggable_path
+
+        atoms = super().atoms(resp, req, environ, request_time)
+        atoms["U"] = loggable_path(atoms.get("U", ""))
+        return atoms
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Serve MTB with gunicorn and run its scheduler.")
@@ -25,7 +38,8 @@ def main() -> None:
         sys.executable, "-m", "gunicorn", "wsgi:app",
         "--bind", f"{args.host}:{args.port}", "--workers", str(args.workers),
         "--access-logfile", "-", "--timeout", "120",
-        # The path without its query string: searches may carry a patient's name.
+        # Paths without query strings (searches may carry a patient's name) nor secrets.
+        "--logger-class", "mtb.serve.AccessLogger",
         "--access-logformat", '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',
     ])
     children.append(web)

@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFError
 
 from mtb.errors import ConflictError, NotAllowed, NotFound
 from mtb import transaction
+from mtb.http import loggable_path
 
 log = logging.getLogger(__name__)
 
@@ -69,5 +70,5 @@ def init_app(app) -> None:
     @app.errorhandler(500)
     def server_error(error):
         transaction.roll_back()
-        log.exception("server error on %s", request.path)
+        log.exception("server error on %s", loggable_path(request.path))
         return _page(500, _("Something went wrong"), _("The error was logged. Nothing was saved by the last action; please try again."))

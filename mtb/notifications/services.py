@@ -205,7 +205,8 @@ def deliver(message: OutboxMessage) -> None:
     url = current_app.config.get("SMTP_URL") or ""
     email = _build_email(message)
     if not url:
-        log.info("e-mail (SMTP_URL empty, not sent) to %s: %s\n%s", message.to_address, message.subject, message.body)
+        # The body may carry what people typed (a cancellation reason): it stays in the outbox.
+        log.info("e-mail %s not sent (SMTP_URL is empty) to %s: %s", message.id, message.to_address, message.subject)
         return
     smtp = parse_smtp_url(url)
     timeout = float(current_app.config.get("SMTP_TIMEOUT_SECONDS", 20))
