@@ -20,8 +20,13 @@ def _table(name: str) -> sa.Table:
 
 def recent_events(page: int, per_page: int, action: str | None = None, who: str | None = None,
                   text: str | None = None):
-    """One page of the trail, newest first. ``who`` matches a name or e-mail; ``text`` a
-    case reference or any word in the details."""
+    """One page of the trail, newest first (filters as ``filtered_events``)."""
+    return db.paginate(filtered_events(action, who, text), page=page, per_page=per_page, error_out=False)
+
+
+def filtered_events(action: str | None = None, who: str | None = None, text: str | None = None) -> sa.Select:
+    """The trail, newest first. ``action`` is a prefix ("case."); ``who`` matches a name or
+    e-mail; ``text`` a case reference or any word in the details."""
     query = sa.select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     if action:
         query = query.where(AuditEvent.action.like(f"{escape_like(action)}%", escape="\\"))
@@ -33,7 +38,7 @@ def recent_events(page: int, per_page: int, action: str | None = None, who: str 
             sa.func.lower(users.c.full_name).like(pattern, escape="\\")))))
     if text:
         query = query.where(_mentions(text))
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+    return query
 
 
 def _mentions(text: str):
@@ -64,3 +69,23 @@ def object_labels(events) -> dict[tuple[str, int], str]:
         for id_, label in db.session.execute(sa.select(table.c.id, table.c[column]).where(table.c.id.in_(ids))):
             labels[(object_type, id_)] = label
     return labels
+
+
+#: The actions that show a case to someone.
+CASE_READS = ("case.view", "attachment.download", "letter.download")
+
+
+def readers_of_case(case_id: int, limit: int = 50) -> list[dict]:
+    """Who opened the case (its page or its files), with how often and when last: the
+    submitter's view of the trail of their own patient's file."""
+    users = _table("users")
+    rows = db.session.execute(
+        sa.select(users.c.full_name, users.c.email, sa.func.count().label("times"),
+                  sa.func.max(AuditEvent.at).label("last_at"))
+        .join(users, users.c.id == AuditEvent.user_id)
+        .where(AuditEvent.object_type == "Case", AuditEvent.object_id == case_id, AuditEvent.action == "case.view")
+        .group_by(users.c.id, users.c.full_name, users.c.email)
+        .order_by(sa.func.max(AuditEvent.at).desc())
+        .limit(limit)
+    )
+    return [row._asdict() for row in rows]

@@ -1,0 +1,45 @@
+"""The audit trail: complete for refusals, exported by administrators, and shown to the
+clinician whose case was opened."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import sqlalchemy as sa
+
+from mtb.audit.models import AuditEvent
+from mtb.extensions import db
+
+
+def test_administrators_export_the_filtered_trail_as_csv(client, login, admin, clinician, create_case):
+    case = create_case(submitter=clinician)
+    login(clinician)
+    client.get(f"/cases/{case.id}")
+    client.post("/logout")
+    login(admin)
+    response = client.get(f"/admin/audit.csv?text={case.reference}")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    about_the_case = [row for row in rows if row["action"] != "audit.export"]
+    assert about_the_case and {row["object"] for row in about_the_case} == {case.reference}
+    assert "case.view" in {row["action"] for row in rows}
+    assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "audit.export")) is not None
+
+
+def test_the_export_is_for_administrators_only(client, login, clinician):
+    login(clinician)
+    assert client.get("/admin/audit.csv").status_code == 403
+
+
+def test_a_clinician_sees_who_opened_their_case(client, login, clinician, member, create_case):
+    case = create_case(submitter=clinician)
+    login(member)
+    assert client.get(f"/cases/{case.id}").status_code == 200
+    assert "Who opened this case" not in client.get(f"/cases/{case.id}").get_data(as_text=True)
+    client.post("/logout")
+    login(clinician)
+    body = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Who opened this case" in body
+    assert member.full_name in body
