@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export FLASK_APP := mtb
 MTB_PORT ?= 5000
 
-.PHONY: run test bench migration db-upgrade translations clean
+.PHONY: run test bench migration db-upgrade translations clean fonts
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,10 +14,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# PDFs print patients' names in any script; Chinese, Japanese and Korean glyphs come from
+# Debian's Noto CJK fonts (installed here when missing and allowed, else explained).
+fonts:
+	@fc-list :lang=zh 2>/dev/null | grep -q . || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's fonts-noto-cjk for names in CJK scripts in the PDFs..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null; \
+	  else echo "Note: install a CJK font (Debian: apt-get install fonts-noto-cjk) so PDFs print CJK names."; fi; }
+
 db-upgrade: $(STAMP)
 	$(BIN)/flask db upgrade heads
 
-run: db-upgrade
+run: db-upgrade fonts
 	$(BIN)/flask seed-demo --if-empty
 	@echo ""
 	@echo "  MTB is starting at http://127.0.0.1:$(MTB_PORT)"
@@ -27,7 +36,7 @@ run: db-upgrade
 	@echo ""
 	$(BIN)/python -m mtb.serve --port $(MTB_PORT)
 
-test: $(STAMP)
+test: $(STAMP) fonts
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
