@@ -63,7 +63,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.session_protection = "strong"
     babel.init_app(app, locale_selector=_select_locale)
 
-    from mtb import formatting, http, panels, security, transaction, web_errors
+    from mtb import formatting, http, idempotency, panels, security, transaction, web_errors
 
     transaction.init_app(app)  # first: its hook runs after every other one
     http.init_app(app)  # before the blueprints: their <int:...> rules use its converter
@@ -71,6 +71,7 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app)
     web_errors.init_app(app)
     panels.init_app(app)
+    idempotency.init_app(app)
 
     for part in PARTS:
         package = importlib.import_module(f"mtb.{part}")

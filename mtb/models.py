@@ -9,3 +9,4 @@ from mtb.meetings.models import AgendaItem, Meeting  # noqa: F401
 from mtb.minutes import models as minutes_models  # noqa: F401
 from mtb.notifications.models import OutboxMessage  # noqa: F401
 from mtb.scheduling.models import JobRun  # noqa: F401
+from mtb.idempotency import SubmissionKey  # noqa: F401
