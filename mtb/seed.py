@@ -57,8 +57,8 @@ def seed_demo() -> None:
         for board in all_boards:
             accounts.grant_role(user, board, Role.MEMBER)
     db.session.flush()
-    # Each part adds its demo data in domain order: cases, then meetings, then decisions.
-    for part in ("cases", "meetings", "decisions"):
+    # Each part adds its demo data in domain order: cases, meetings, decisions, then the signed minutes.
+    for part in ("cases", "meetings", "decisions", "minutes"):
         module_name = f"mtb.{part}.demo"
         if importlib.util.find_spec(module_name) is not None:
             importlib.import_module(module_name).seed()

@@ -10,13 +10,13 @@ import sys
 
 from gunicorn.glogging import Logger
 
+from mtb.http import loggable_path
+
 
 class AccessLogger(Logger):
     """Gunicorn's logger, with the request path as ``mtb.http.loggable_path`` shows it."""
 
     def atoms(self, resp, req, environ, request_time):
-        from mtb.http import loggable_path
-
         atoms = super().atoms(resp, req, environ, request_time)
         atoms["U"] = loggable_path(atoms.get("U", ""))
         return atoms

@@ -12,6 +12,7 @@ CLI commands and scheduled jobs own their transactions and commit themselves.
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Response
 
 from mtb.audit import services as audit
@@ -38,6 +39,13 @@ def roll_back() -> None:
     """
     db.session.rollback()
     audit.restore_kept_events()
+
+
+def lock_row(model, obj) -> None:
+    """SELECT ... FOR UPDATE on the object's row, held until the request's transaction ends
+    (a double click's second request waits, then sees the first one's work); a no-op on
+    SQLite, whose writers queue for the whole database anyway."""
+    db.session.execute(sa.select(model.id).where(model.id == obj.id).with_for_update())
 
 
 def init_app(app) -> None:

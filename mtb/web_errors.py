@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFError
 
 from mtb.errors import ConflictError, NotAllowed, NotFound
 from mtb import transaction
+from mtb.formatting import filesize
 from mtb.http import loggable_path
 
 log = logging.getLogger(__name__)
@@ -52,8 +53,6 @@ def init_app(app) -> None:
 
     @app.errorhandler(413)
     def too_large(error):
-        from mtb.formatting import filesize
-
         return _page(
             413,
             _("Upload too large"),

@@ -12,7 +12,6 @@ from mtb.accounts.models import BoardRole, Role, User
 from mtb.accounts.passwords import hash_password, verify_password
 from mtb.audit import services as audit
 from mtb.boards.models import Board
-from mtb.db import utcnow
 from mtb.errors import InvalidInput
 from mtb.extensions import db
 from mtb.vocab import Specialty

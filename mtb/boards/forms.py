@@ -3,6 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
 
+from mtb.boards.models import MAX_CUTOFF_HOURS, MAX_MINUTES
+
 
 class BoardSettingsForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
@@ -16,10 +18,10 @@ class BoardSettingsForm(FlaskForm):
         description=_l("The first meeting day of the series; fixes which weeks an every-other-week board meets."),
         validators=[DataRequired()],
     )
-    meeting_length_minutes = IntegerField(_l("Meeting length (minutes)"), validators=[DataRequired(), NumberRange(1, 600)])
-    minutes_per_case = IntegerField(_l("Minutes per case"), validators=[DataRequired(), NumberRange(1, 600)])
+    meeting_length_minutes = IntegerField(_l("Meeting length (minutes)"), validators=[DataRequired(), NumberRange(1, MAX_MINUTES)])
+    minutes_per_case = IntegerField(_l("Minutes per case"), validators=[DataRequired(), NumberRange(1, MAX_MINUTES)])
     cutoff_hours = IntegerField(
-        _l("Submission cut-off (hours before the meeting)"), validators=[DataRequired(), NumberRange(0, 336)]
+        _l("Submission cut-off (hours before the meeting)"), validators=[DataRequired(), NumberRange(0, MAX_CUTOFF_HOURS)]
     )
     location = StringField(_l("Location"), validators=[Optional(), Length(max=200)])
     video_link = StringField(_l("Video link"), validators=[Optional(), URL(message=_l("Enter a full link starting with https://")), Length(max=500)])

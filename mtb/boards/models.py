@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 import sqlalchemy as sa
@@ -9,6 +10,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from mtb.db import TimestampMixin
 from mtb.extensions import db
+
+#: Settings only a site administrator changes (they shape the record, not the week).
+ADMIN_SETTINGS = ("name", "quorum_specialties", "identity_in_minutes")
+#: Upper bounds of a board's meeting and case lengths (minutes) and of its cut-off (hours).
+MAX_MINUTES = 600
+MAX_CUTOFF_HOURS = 24 * 14
 
 
 class Board(TimestampMixin, db.Model):
@@ -37,6 +44,16 @@ class Board(TimestampMixin, db.Model):
     #: Whether the minutes show the patient's name, record number and birth date
     #: (decision letters always do: they go into the patient's record).
     identity_in_minutes: Mapped[bool] = mapped_column(default=False)
+
+    def can_edit_settings(self, user, names: Iterable[str] = ()) -> bool:
+        """Its secretaries set the board's week (cadence, lengths, place); administrators
+        also its name, quorum and minutes (``names``: the settings being changed). Fails closed."""
+        # Asked of the user object: accounts sits above boards.
+        if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+            return False
+        if user.is_admin:
+            return True
+        return user.is_secretary(self.id) and not any(name in ADMIN_SETTINGS for name in names)
 
     def __repr__(self) -> str:
         return f"<Board {self.slug}>"

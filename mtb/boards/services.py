@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from mtb.audit import services as audit
-from mtb.boards.models import Board
+from mtb.boards.models import MAX_CUTOFF_HOURS, MAX_MINUTES, Board
+from mtb.boards.validation import validate_quorum, validate_rrule
 from mtb.db import utcnow
-from mtb.errors import InvalidInput, NotFound
+from mtb.errors import InvalidInput, NotAllowed, NotFound
 from mtb.extensions import db
-from mtb.vocab import Specialty
+from mtb.signals import board_settings_changed
 
 #: The hospital's three boards, created by `seed-demo` or `flask --app mtb boards init`.
 DEFAULT_BOARDS = (
@@ -72,134 +72,24 @@ def boards_of(user) -> list[Board]:
     return list(db.session.scalars(sa.select(Board).where(Board.id.in_(ids)).order_by(Board.name)))
 
 
-#: The example every recurrence-rule message ends with.
-RRULE_EXAMPLE = "FREQ=WEEKLY;BYDAY=TU;BYHOUR=14;BYMINUTE=0"
-#: Rule parts a board's cadence may use (RFC 5545 names).
-RRULE_PARTS = ("FREQ", "INTERVAL", "BYDAY", "BYHOUR", "BYMINUTE", "UNTIL", "COUNT", "BYMONTHDAY", "BYMONTH",
-               "BYSETPOS", "WKST")
-MAX_INTERVAL = 52
-_WEEKDAY = re.compile(r"^[+-]?([1-9]|[1-4][0-9]|5[0-3])?(MO|TU|WE|TH|FR|SA|SU)$")
+def update_settings(board: Board, user, *, now: datetime | None = None, **values) -> Board:
+    """Apply edited settings; raises InvalidInput(field, message), or NotAllowed when
+    ``user`` may not change them (``user=None``: the system, e.g. a CLI command).
 
-
-def _rule_error(message: str) -> InvalidInput:
-    return InvalidInput("cadence_rrule", message + " " + _("Example: %(example)s (every Tuesday at 14:00).",
-                                                          example=RRULE_EXAMPLE))
-
-
-def _whole(value: str, low: int, high: int) -> int | None:
-    return int(value) if value.isdigit() and low <= int(value) <= high else None
-
-
-def validate_rrule(rule: str, anchor: date, tz: str = "Europe/Paris", now: datetime | None = None) -> str:
-    """Check an RFC 5545 RRULE (without DTSTART) for a board's cadence and return it
-    normalised (upper case, no "RRULE:" prefix).
-
-    Every problem gets a plain message with an example, never dateutil's own text. The
-    rule must give one time of day (BYHOUR, BYMINUTE), meet at most daily, and have at
-    least one meeting ahead. UNTIL is given in UTC (``UNTIL=20300101T000000Z``, as RFC
-    5545 asks for a zoned start) or as a date (``UNTIL=20301231``).
+    Future meetings then follow the new settings (``board_settings_changed``).
     """
-    from mtb.meetings.cadence import build_rule, utc_to_local
-
-    rule = (rule or "").strip().upper().replace(" ", "")
-    if rule.startswith("RRULE:"):
-        rule = rule[len("RRULE:"):]
-    rule = rule.strip(";")
-    if not rule:
-        raise _rule_error(_("Enter a recurrence rule."))
-    parts: dict[str, str] = {}
-    for part in rule.split(";"):
-        name, sep, value = part.partition("=")
-        if not sep or not name or not value:
-            raise _rule_error(_("Each part of the rule is NAME=VALUE, parts separated by semicolons; "
-                                "“%(part)s” is not.", part=part))
-        if name in parts:
-            raise _rule_error(_("%(name)s is given twice.", name=name))
-        parts[name] = value
-    unknown = [name for name in parts if name not in RRULE_PARTS]
-    if unknown:
-        raise _rule_error(_("%(names)s cannot be used here. A cadence uses FREQ, INTERVAL, BYDAY, BYHOUR and "
-                            "BYMINUTE, optionally UNTIL or COUNT (the first date is the anchor date field).",
-                            names=", ".join(unknown)))
-    freq = parts.get("FREQ")
-    if freq is None:
-        raise _rule_error(_("Say how often the board meets with FREQ=DAILY, FREQ=WEEKLY or FREQ=MONTHLY."))
-    if freq not in ("DAILY", "WEEKLY", "MONTHLY"):
-        raise _rule_error(_("A board meets at most once a day: use FREQ=DAILY, FREQ=WEEKLY or FREQ=MONTHLY "
-                            "(not %(freq)s).", freq=freq))
-    if "INTERVAL" in parts and _whole(parts["INTERVAL"], 1, MAX_INTERVAL) is None:
-        raise _rule_error(_("INTERVAL is the number of days, weeks or months between meetings: a whole number "
-                            "from 1 to %(max)d (INTERVAL=2 with FREQ=WEEKLY is every other week).", max=MAX_INTERVAL))
-    if "BYHOUR" not in parts or "BYMINUTE" not in parts:
-        raise _rule_error(_("Give the meeting time with BYHOUR and BYMINUTE (BYHOUR=14;BYMINUTE=0 for 14:00)."))
-    if "," in parts["BYHOUR"] or "," in parts["BYMINUTE"]:
-        raise _rule_error(_("Give one meeting time a day (one BYHOUR and one BYMINUTE)."))
-    if _whole(parts["BYHOUR"], 0, 23) is None:
-        raise _rule_error(_("BYHOUR is the hour of the meeting, from 0 to 23."))
-    if _whole(parts["BYMINUTE"], 0, 59) is None:
-        raise _rule_error(_("BYMINUTE is the minute of the meeting, from 0 to 59."))
-    if "BYDAY" in parts and not all(_WEEKDAY.match(day) for day in parts["BYDAY"].split(",")):
-        raise _rule_error(_("BYDAY takes days written MO, TU, WE, TH, FR, SA or SU, separated by commas "
-                            "(BYDAY=1TH with FREQ=MONTHLY is the first Thursday of the month)."))
-    for name, low, high, meaning in (("BYMONTHDAY", 1, 31, _("days of the month, 1 to 31 (-1 is the last day)")),
-                                     ("BYMONTH", 1, 12, _("months, 1 to 12")),
-                                     ("BYSETPOS", 1, 366, _("positions in the period, 1 to 366 (-1 is the last)"))):
-        if name in parts and not all(_whole(v.lstrip("+-"), low, high) is not None and (v[0] != "-" or name != "BYMONTH")
-                                     for v in parts[name].split(",")):
-            raise _rule_error(_("%(name)s takes %(meaning)s, separated by commas.", name=name, meaning=meaning))
-    if "WKST" in parts and parts["WKST"] not in ("MO", "TU", "WE", "TH", "FR", "SA", "SU"):
-        raise _rule_error(_("WKST is the first day of the week: MO, TU, WE, TH, FR, SA or SU."))
-    if "UNTIL" in parts and "COUNT" in parts:
-        raise _rule_error(_("Give either UNTIL (last date) or COUNT (number of meetings), not both."))
-    if "COUNT" in parts and _whole(parts["COUNT"], 1, 10000) is None:
-        raise _rule_error(_("COUNT is the number of meetings, a whole number from 1."))
-    if "UNTIL" in parts:
-        until = parts["UNTIL"]
-        well_formed = re.fullmatch(r"\d{8}(T\d{6}Z)?", until)
-        try:
-            if well_formed:
-                datetime.strptime(until.rstrip("Z"), "%Y%m%dT%H%M%S" if "T" in until else "%Y%m%d")
-        except ValueError:
-            well_formed = None
-        if not well_formed:
-            raise _rule_error(_("Write UNTIL as a date (UNTIL=20301231) or as a UTC time ending in Z "
-                                "(UNTIL=20300101T000000Z)."))
-    try:
-        parsed = build_rule(rule, anchor, tz)
-        upcoming = parsed.after(utc_to_local(now or utcnow(), tz))
-    except (ValueError, TypeError, OverflowError):
-        raise _rule_error(_("This is not a valid recurrence rule: check each part."))
-    if upcoming is None:
-        if "UNTIL" in parts or "COUNT" in parts:
-            raise _rule_error(_("This rule has no future meetings: check UNTIL or COUNT."))
-        raise _rule_error(_("This rule gives no meeting date: check that its days and months exist together."))
-    return rule
-
-
-def validate_quorum(entries: list[str]) -> list[str]:
-    valid = {s.value for s in Specialty}
-    cleaned = []
-    for entry in entries:
-        options = [o.strip() for o in entry.split("|") if o.strip()]
-        unknown = [o for o in options if o not in valid]
-        if unknown:
-            raise InvalidInput("quorum_specialties", _("Unknown specialty: %(name)s", name=", ".join(unknown)))
-        if options:
-            cleaned.append("|".join(options))
-    return cleaned
-
-
-def update_settings(board: Board, **values) -> Board:
-    """Apply edited settings (admin or secretary); raises InvalidInput(field, message)."""
+    if user is not None and not board.can_edit_settings(user, values):
+        raise NotAllowed(_("You do not have access to this page. If you think you should, ask a board secretary "
+                           "or an administrator."))
     anchor = values.get("cadence_anchor") or board.cadence_anchor
     if "cadence_rrule" in values:
         values["cadence_rrule"] = validate_rrule(values["cadence_rrule"], anchor, values.get("timezone") or board.timezone)
     if "quorum_specialties" in values:
         values["quorum_specialties"] = validate_quorum(values["quorum_specialties"])
     for field in ("meeting_length_minutes", "minutes_per_case"):
-        if field in values and not (1 <= int(values[field]) <= 600):
+        if field in values and not (1 <= int(values[field]) <= MAX_MINUTES):
             raise InvalidInput(field, _("Enter a number of minutes between 1 and 600."))
-    if "cutoff_hours" in values and not (0 <= int(values["cutoff_hours"]) <= 24 * 14):
+    if "cutoff_hours" in values and not (0 <= int(values["cutoff_hours"]) <= MAX_CUTOFF_HOURS):
         raise InvalidInput("cutoff_hours", _("Enter a number of hours between 0 and 336 (two weeks)."))
     changed = {}
     for key, value in values.items():
@@ -207,6 +97,9 @@ def update_settings(board: Board, **values) -> Board:
             changed[key] = str(value)
             setattr(board, key, value)
     if changed:
-        audit.record("board.settings", board, board_id=board.id, details=changed)
+        audit.record("board.settings", board, board_id=board.id, user=user, details=changed)
     db.session.flush()
+    # Sent after every save, as the settings page always did: the board's coming meetings
+    # are brought in line even when a save changed nothing.
+    board_settings_changed.send(board, user=user, now=now or utcnow(), changed=sorted(changed))
     return board

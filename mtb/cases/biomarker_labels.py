@@ -6,33 +6,11 @@ from decimal import Decimal
 
 from flask import has_request_context
 from flask_babel import gettext
-from flask_babel import lazy_gettext as _l
 
 from mtb.cases.models import BiomarkerKind, CnvType, HrdStatus
 
-KIND_LABELS = {
-    BiomarkerKind.VARIANT: _l("Sequence variant"),
-    BiomarkerKind.CNV: _l("Copy-number change"),
-    BiomarkerKind.FUSION: _l("Fusion"),
-    BiomarkerKind.TMB: _l("Tumour mutational burden"),
-    BiomarkerKind.MSI: _l("Microsatellite status"),
-    BiomarkerKind.PDL1: _l("PD-L1 expression"),
-    BiomarkerKind.HRD: _l("Homologous recombination deficiency"),
-    BiomarkerKind.OTHER: _l("Other finding"),
-}
-
-CNV_LABELS = {
-    CnvType.GAIN: _l("gain"),
-    CnvType.AMPLIFICATION: _l("amplification"),
-    CnvType.LOSS: _l("loss"),
-    CnvType.DELETION: _l("deletion"),
-}
-
-HRD_LABELS = {
-    HrdStatus.POSITIVE: _l("positive"),
-    HrdStatus.NEGATIVE: _l("negative"),
-    HrdStatus.INCONCLUSIVE: _l("inconclusive"),
-}
+#: The kinds' labels by kind (the minutes part reads them so; ``BiomarkerKind.label`` is the source).
+KIND_LABELS = {kind: kind.label for kind in BiomarkerKind}
 
 
 def _(message: str, **variables) -> str:

@@ -12,9 +12,9 @@ from weasyprint.urls import URLFetcher
 
 from mtb.accounts.models import User
 from mtb.boards import services as boards
-from mtb.cases import services
+from mtb.cases import services, validation
 from mtb.cases.lifecycle import change_status
-from mtb.cases.models import Case, CaseStatus
+from mtb.cases.models import BiomarkerKind, Case, CaseStatus
 from mtb.cases.references import next_reference
 from mtb.cases.uploads import check_upload
 from mtb.db import utcnow
@@ -155,12 +155,12 @@ class _NoFetching(URLFetcher):
 def ngs_report_pdf(case: Case, board_slug: str, panel: str, specimen: str) -> bytes:
     rows = []
     for b in case.biomarkers:
-        if b.kind.value == "variant":
+        if b.kind is BiomarkerKind.VARIANT:
             rows.append(dict(gene=b.gene, finding=" ".join(x for x in (b.hgvs_c, b.hgvs_p) if x),
                              transcript=b.transcript or "", value=f"{b.vaf:g} %" if b.vaf is not None else "",
                              tier="Tier I (strong clinical significance)"))
-        elif b.kind.value in ("fusion", "cnv"):
-            rows.append(dict(gene=b.gene if b.kind.value == "cnv" else f"{b.gene}::{b.gene_3p}", finding=b.label,
+        elif b.kind in (BiomarkerKind.FUSION, BiomarkerKind.CNV):
+            rows.append(dict(gene=b.gene if b.kind is BiomarkerKind.CNV else f"{b.gene}::{b.gene_3p}", finding=b.label,
                              transcript="", value=f"{b.copy_number:g} copies" if b.copy_number is not None else "",
                              tier="Tier I (strong clinical significance)"))
         else:
@@ -190,9 +190,9 @@ def _seed() -> None:
     now = utcnow()
     for board_slug, days_ago, values, rows in DEMO_CASES:
         board = boards.get_board(board_slug)
-        clean, checked = services._check_form(dict(values), [dict(r) for r in rows], complete=True)
+        clean, checked = validation.check_form(dict(values), [dict(r) for r in rows], complete=True)
         case = Case(reference=next_reference(board), board=board, submitter=clinician, status=CaseStatus.DRAFT)
-        services._apply(case, clean, checked)
+        services.apply_values(case, clean, checked)
         db.session.add(case)
         case.created_at = now - timedelta(days=(days_ago or 1) + 2)
         change_status(case, CaseStatus.DRAFT, clinician)
@@ -207,6 +207,6 @@ def _seed() -> None:
         first = rows[0]
         pdf = ngs_report_pdf(case, board_slug, first.get("assay", ""), first.get("specimen", ""))
         checked_file = check_upload(f"NGS report {case.reference}.pdf", pdf, 25 * 1024 * 1024)
-        attachment = services._attach(case, clinician, checked_file, "NGS report")
+        attachment = services.attach_file(case, clinician, checked_file, "NGS report")
         attachment.uploaded_at = case.submitted_at
     db.session.flush()

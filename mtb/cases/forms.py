@@ -1,7 +1,8 @@
 """The case form with its biomarker rows, and the small forms of the case page.
 
 WTForms checks shapes (numbers, dates, lengths); the vocabulary rules (ICD-10, HGNC,
-HGVS) and what a submission needs live in services, which the CLI and tests call too.
+HGVS) and what a submission needs live in ``validation``, which services, the CLI and
+tests call too. Choices and labels come from the domain (``models``, ``vocab``).
 """
 
 from __future__ import annotations
@@ -30,37 +31,16 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from mtb.cases.biomarker_labels import CNV_LABELS, HRD_LABELS, KIND_LABELS
-from mtb.cases.models import MsiStatus, Sex, Urgency
-from mtb.cases.uploads import ACCEPT_ATTRIBUTE
+from mtb.cases.models import BiomarkerKind, CnvType, HrdStatus, MsiStatus, Sex, Urgency
+from mtb.cases.uploads import ACCEPT_ATTRIBUTE, Upload, sent_filename
+from mtb.cases.vocab import RESEARCH_COHORTS
 from mtb.db import utcnow
 
-#: Research cohorts a patient may have consented to; "other" takes a typed name.
-RESEARCH_COHORTS = ("MELBASE", "Immunotarget", "BIOCART")
-
-SEX_LABELS = {
-    Sex.FEMALE: _l("Female"), Sex.MALE: _l("Male"), Sex.OTHER: _l("Other"), Sex.UNKNOWN: _l("Unknown"),
-}
-URGENCY_LABELS = {Urgency.ROUTINE: _l("Routine"), Urgency.URGENT: _l("Urgent (next meeting, even past the cut-off)")}
-
-#: Which biomarker fields belong to which kind (the script shows only these per row).
-KIND_FIELDS = {
-    "gene": ("variant", "cnv", "fusion"),
-    "gene_3p": ("fusion",),
-    "transcript": ("variant",),
-    "hgvs_c": ("variant",),
-    "hgvs_p": ("variant",),
-    "vaf": ("variant",),
-    "cnv_type": ("cnv",),
-    "copy_number": ("cnv",),
-    "tmb": ("tmb",),
-    "msi_status": ("msi",),
-    "pdl1_tps": ("pdl1",),
-    "pdl1_cps": ("pdl1",),
-    "pdl1_ic": ("pdl1",),
-    "hrd_status": ("hrd",),
-    "hrd_score": ("hrd",),
-}
+#: The urgency choices say what urgent means for the case (the badge says only "Urgent").
+URGENCY_CHOICES = (
+    (Urgency.ROUTINE.value, Urgency.ROUTINE.label),
+    (Urgency.URGENT.value, _l("Urgent (next meeting, even past the cut-off)")),
+)
 
 
 def options(pairs) -> list[SelectChoice]:
@@ -124,7 +104,7 @@ class BiomarkerForm(Form):
     biomarker_id = HiddenField()
     kind = SelectField(
         _l("Kind of finding"),
-        choices=options([("", _l("— choose —"))] + [(k.value, label) for k, label in KIND_LABELS.items()]),
+        choices=options([("", _l("— choose —"))] + [(k.value, k.label) for k in BiomarkerKind]),
         validators=[Optional()],
     )
     gene = StringField(_l("Gene (HGNC symbol)"), description=_l("5′ partner for a fusion"), validators=[Optional(), Length(max=40)])
@@ -134,7 +114,7 @@ class BiomarkerForm(Form):
     hgvs_p = StringField(_l("HGVS p."), description=_l("e.g. p.Val600Glu or V600E"), validators=[Optional(), Length(max=200)])
     vaf = FiniteDecimalField(_l("VAF (%)"), places=None, validators=[Optional(), NumberRange(0, 100, message=_l("A VAF is between 0 and 100 %%."))])
     cnv_type = SelectField(
-        _l("Copy-number change"), choices=options([("", "—")] + [(k.value, label) for k, label in CNV_LABELS.items()]),
+        _l("Copy-number change"), choices=options([("", "—")] + [(k.value, k.label) for k in CnvType]),
         validators=[Optional()],
     )
     copy_number = FiniteDecimalField(_l("Copy number"), places=None, validators=[Optional(), NumberRange(0, 9999, message=_l("Enter a number of copies from 0."))])
@@ -146,7 +126,7 @@ class BiomarkerForm(Form):
     pdl1_cps = FiniteDecimalField(_l("PD-L1 CPS"), places=None, validators=[Optional(), NumberRange(0, 100, message=_l("CPS is between 0 and 100."))])
     pdl1_ic = FiniteDecimalField(_l("PD-L1 IC (%)"), places=None, validators=[Optional(), NumberRange(0, 100, message=_l("IC is between 0 and 100 %%."))])
     hrd_status = SelectField(
-        _l("HRD status"), choices=options([("", "—")] + [(k.value, label) for k, label in HRD_LABELS.items()]),
+        _l("HRD status"), choices=options([("", "—")] + [(k.value, k.label) for k in HrdStatus]),
         validators=[Optional()],
     )
     hrd_score = FiniteDecimalField(_l("HRD score"), places=None, validators=[Optional(), NumberRange(0, 9999, message=_l("A score is 0 or more."))])
@@ -171,7 +151,7 @@ class CaseForm(FlaskForm):
     patient_record_number = StringField(_l("Hospital record number"), validators=[InputRequired(message=_l("Enter the hospital record number.")), Length(max=40)])
     patient_name = StringField(_l("Patient name"), description=_l("Family name, given name"), validators=[InputRequired(message=_l("Enter the patient's name.")), Length(max=200)])
     patient_sex = SelectField(
-        _l("Sex"), choices=options([("", _l("— choose —"))] + [(s.value, label) for s, label in SEX_LABELS.items()]),
+        _l("Sex"), choices=options([("", _l("— choose —"))] + [(s.value, s.label) for s in Sex]),
         validators=[InputRequired(message=_l("Choose the patient's sex (or Unknown)."))],
     )
     patient_birth_date = DateField(_l("Date of birth"), validators=[InputRequired(message=_l("Enter the date of birth."))])
@@ -189,7 +169,7 @@ class CaseForm(FlaskForm):
 
     clinical_question = TextAreaField(_l("Question to the board"), validators=[Optional(), Length(max=5000)])
     urgency = RadioField(
-        _l("Urgency"), choices=options([(u.value, label) for u, label in URGENCY_LABELS.items()]), default=Urgency.ROUTINE.value,
+        _l("Urgency"), choices=options(URGENCY_CHOICES), default=Urgency.ROUTINE.value,
     )
     research_consent = MultiCheckboxField(
         _l("Research-cohort consent"), choices=options([(c, c) for c in RESEARCH_COHORTS]), validators=[Optional()],
@@ -225,3 +205,13 @@ class GeneSymbolForm(FlaskForm):
     chromosome = StringField(_l("Chromosome"), validators=[Optional(), Length(max=20)])
     note = StringField(_l("Source"), description=_l("HGNC id and approval date, e.g. HGNC:53954, approved 2023-05."),
                        validators=[Optional(), Length(max=300)])
+
+
+def received_uploads(field) -> list[Upload]:
+    """The files chosen in a file field, read once (kept on the field for later calls)."""
+    cached = getattr(field, "uploads", None)
+    if cached is None:
+        files = [f for f in (field.data or []) if f and getattr(f, "filename", "")]
+        cached = [Upload(sent_filename(f), f.read()) for f in files]
+        field.uploads = cached
+    return cached

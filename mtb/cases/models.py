@@ -8,9 +8,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
-from mtb.accounts.models import is_signed_in
+from mtb.accounts.models import Role, is_signed_in
 from mtb.db import TimestampMixin, enum_column, utcnow
 from mtb.extensions import db
 
@@ -20,7 +22,15 @@ if TYPE_CHECKING:
     from mtb.meetings.models import AgendaItem
 
 
-class CaseStatus(enum.StrEnum):
+class _Labelled(enum.StrEnum):
+    """An enum whose members carry the words a reader sees (translated when shown)."""
+
+    @property
+    def label(self) -> str:
+        return _LABELS[type(self)].get(self, self.value)
+
+
+class CaseStatus(_Labelled):
     DRAFT = "draft"
     SUBMITTED = "submitted"
     SCHEDULED = "scheduled"
@@ -32,21 +42,29 @@ class CaseStatus(enum.StrEnum):
 
 #: Statuses of a case waiting for a meeting: the secretary's pool.
 POOL_STATUSES = (CaseStatus.SUBMITTED, CaseStatus.DEFERRED)
+#: Statuses a case can be edited in: the board has not taken it up yet.
+EDITABLE = (CaseStatus.DRAFT, CaseStatus.SUBMITTED, CaseStatus.DEFERRED)
+#: Statuses a case can be withdrawn from (after a discussion the record stays as it is).
+WITHDRAWABLE = (CaseStatus.DRAFT, CaseStatus.SUBMITTED, CaseStatus.SCHEDULED, CaseStatus.DEFERRED)
+#: Statuses in which a file can still be removed: the board has not looked at the case.
+ATTACHMENTS_REMOVABLE = (CaseStatus.DRAFT, CaseStatus.SUBMITTED, CaseStatus.DEFERRED)
+#: Statuses closed to new files: the board's record of the case is complete.
+CLOSED = (CaseStatus.DECIDED, CaseStatus.WITHDRAWN)
 
 
-class Sex(enum.StrEnum):
+class Sex(_Labelled):
     FEMALE = "female"
     MALE = "male"
     OTHER = "other"
     UNKNOWN = "unknown"
 
 
-class Urgency(enum.StrEnum):
+class Urgency(_Labelled):
     ROUTINE = "routine"
     URGENT = "urgent"
 
 
-class BiomarkerKind(enum.StrEnum):
+class BiomarkerKind(_Labelled):
     VARIANT = "variant"
     CNV = "cnv"
     FUSION = "fusion"
@@ -57,23 +75,70 @@ class BiomarkerKind(enum.StrEnum):
     OTHER = "other"
 
 
-class CnvType(enum.StrEnum):
+class CnvType(_Labelled):
     GAIN = "gain"
     AMPLIFICATION = "amplification"
     LOSS = "loss"
     DELETION = "deletion"
 
 
-class MsiStatus(enum.StrEnum):
+class MsiStatus(_Labelled):
+    """Labelled by its value (MSI-H, MSI-L, MSS), the same in every language."""
+
     MSI_H = "MSI-H"
     MSI_L = "MSI-L"
     MSS = "MSS"
 
 
-class HrdStatus(enum.StrEnum):
+class HrdStatus(_Labelled):
     POSITIVE = "positive"
     NEGATIVE = "negative"
     INCONCLUSIVE = "inconclusive"
+
+
+_LABELS: dict[type[enum.Enum], dict] = {
+    CaseStatus: {
+        CaseStatus.DRAFT: _l("Draft"), CaseStatus.SUBMITTED: _l("Submitted"), CaseStatus.SCHEDULED: _l("Scheduled"),
+        CaseStatus.DISCUSSED: _l("Discussed"), CaseStatus.DECIDED: _l("Decided"), CaseStatus.DEFERRED: _l("Deferred"),
+        CaseStatus.WITHDRAWN: _l("Withdrawn"),
+    },
+    Sex: {Sex.FEMALE: _l("Female"), Sex.MALE: _l("Male"), Sex.OTHER: _l("Other"), Sex.UNKNOWN: _l("Unknown")},
+    Urgency: {Urgency.ROUTINE: _l("Routine"), Urgency.URGENT: _l("Urgent")},
+    BiomarkerKind: {
+        BiomarkerKind.VARIANT: _l("Sequence variant"),
+        BiomarkerKind.CNV: _l("Copy-number change"),
+        BiomarkerKind.FUSION: _l("Fusion"),
+        BiomarkerKind.TMB: _l("Tumour mutational burden"),
+        BiomarkerKind.MSI: _l("Microsatellite status"),
+        BiomarkerKind.PDL1: _l("PD-L1 expression"),
+        BiomarkerKind.HRD: _l("Homologous recombination deficiency"),
+        BiomarkerKind.OTHER: _l("Other finding"),
+    },
+    CnvType: {
+        CnvType.GAIN: _l("gain"), CnvType.AMPLIFICATION: _l("amplification"), CnvType.LOSS: _l("loss"),
+        CnvType.DELETION: _l("deletion"),
+    },
+    MsiStatus: {},
+    HrdStatus: {
+        HrdStatus.POSITIVE: _l("positive"), HrdStatus.NEGATIVE: _l("negative"),
+        HrdStatus.INCONCLUSIVE: _l("inconclusive"),
+    },
+}
+
+#: Timeline entries (CaseEvent.kind): statuses, and the verbs other parts add.
+EVENT_LABELS = {
+    "draft": _l("Created as draft"),
+    "submitted": _l("Submitted to the board"),
+    "scheduled": _l("Put on a meeting's agenda"),
+    "discussed": _l("Discussed"),
+    "decided": _l("Decision validated"),
+    "deferred": _l("Deferred to a later meeting"),
+    "withdrawn": _l("Withdrawn"),
+    "edited": _l("Edited"),
+    "attachment_added": _l("File attached"),
+    "attachment_removed": _l("File removed"),
+    "carried_over": _l("Carried over to the next meeting"),
+}
 
 
 class Case(TimestampMixin, db.Model):
@@ -168,9 +233,81 @@ class Case(TimestampMixin, db.Model):
 
     def can_edit(self, user) -> bool:
         """The submitter (or a secretary of the board) while the case is not yet on a meeting."""
-        if self.status not in (CaseStatus.DRAFT, CaseStatus.SUBMITTED, CaseStatus.DEFERRED):
+        if self.status not in EDITABLE:
             return False
         return self.can_manage(user)
+
+    @classmethod
+    def can_create(cls, user, board: Board | None = None) -> bool:
+        """Clinicians of ``board`` submit cases to it; without a board: to any board at all."""
+        if not is_signed_in(user):
+            return False
+        if board is None:
+            return bool(user.board_ids(Role.CLINICIAN))
+        return user.has_role(board.id, Role.CLINICIAN)
+
+    def can_submit(self, user) -> bool:
+        """A draft, by its author (a secretary never sees someone's draft)."""
+        return self.is_draft and self.can_edit(user)
+
+    def withdrawal_refusal(self) -> str | None:
+        """Why the case cannot be withdrawn now, or None when it can.
+
+        A case can be withdrawn while it waits: draft, submitted, deferred, or scheduled on
+        an agenda that is still open (scheduled or published). Once its meeting is in
+        session, or has taken place without a decision yet, the board has it in hand.
+        """
+        if self.status not in WITHDRAWABLE:
+            return _("This case cannot be withdrawn: it is %(status)s, and the board's record of it stays as it is.",
+                     status=self.status.value)
+        meetings = self._agenda_meetings()
+        if self._discussed_now(meetings):
+            return _("This case cannot be withdrawn while the meeting discussing it is in session. "
+                     "Ask the meeting's secretary to defer it; a deferred case can be withdrawn once the meeting is closed.")
+        if self.status is CaseStatus.SCHEDULED and not any(meeting.is_open for meeting in meetings):
+            return _("This case cannot be withdrawn: the meeting it was on has taken place and the board's "
+                     "decision is pending.")
+        return None
+
+    def can_withdraw(self, user) -> bool:
+        return self.can_manage(user) and self.withdrawal_refusal() is None
+
+    def can_add_attachments(self, user) -> bool:
+        """Reports can be added while the case is open, also once it is on an agenda
+        (the submitter, or a secretary of the board)."""
+        return self.can_manage(user) and self.status not in CLOSED
+
+    def attachment_removal_refusal(self) -> str | None:
+        """Why files of the case can no longer be removed, or None when they can."""
+        if self.status not in ATTACHMENTS_REMOVABLE or self._discussed_now(self._agenda_meetings()):
+            return _("Files of a case on a meeting's agenda or discussed by the board cannot be removed: "
+                     "they stay as the board saw them. Attach a corrected file instead.")
+        return None
+
+    def can_remove_attachments(self, user) -> bool:
+        return self.can_manage(user) and self.attachment_removal_refusal() is None
+
+    def _agenda_meetings(self) -> list:
+        """The meetings whose agenda holds the case (none for a draft: no agenda takes one)."""
+        if self.is_draft or self.id is None:
+            return []
+        return [item.meeting for item in self.agenda_items]
+
+    @staticmethod
+    def _discussed_now(meetings) -> bool:
+        return any(meeting.is_in_session for meeting in meetings)
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status is CaseStatus.DRAFT
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.status is CaseStatus.WITHDRAWN
+
+    @property
+    def is_urgent(self) -> bool:
+        return self.urgency is Urgency.URGENT
 
     def __repr__(self) -> str:
         return f"<Case {self.reference}>"
@@ -225,6 +362,15 @@ class Biomarker(db.Model):
 
         return biomarker_label(self)
 
+    @property
+    def is_variant(self) -> bool:
+        return self.kind is BiomarkerKind.VARIANT
+
+    @property
+    def is_other(self) -> bool:
+        """An "other" finding is its description."""
+        return self.kind is BiomarkerKind.OTHER
+
 
 class Attachment(db.Model):
     """A report or data file; the bytes live in the database so every instance serves them."""
@@ -275,6 +421,13 @@ class CaseEvent(db.Model):
 
     case: Mapped[Case] = relationship(back_populates="events")
     user: Mapped[User | None] = relationship(lazy="joined")
+
+    @property
+    def label(self) -> str:
+        """What happened, in words: "Submitted to the board"; a verb no table knows reads as itself."""
+        if self.kind in EVENT_LABELS:
+            return EVENT_LABELS[self.kind]
+        return self.kind.replace("_", " ").capitalize()
 
 
 class GeneSymbol(db.Model):

@@ -42,6 +42,14 @@ _VCF_HEAD = b"##fileformat=VCF"
 _SNIFF_LINES = 500
 
 
+@dataclass
+class Upload:
+    """A file as received: its name as the browser sent it, and its bytes."""
+
+    filename: str
+    data: bytes
+
+
 @dataclass(frozen=True)
 class CheckedFile:
     filename: str

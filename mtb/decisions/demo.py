@@ -1,5 +1,6 @@
 """Demo: for each board, a meeting held about ten days ago, with quorum, two decided
-cases, decisions validated by the chair, signed minutes and decision letters."""
+cases and decisions validated by the chair; the meeting is closed. The minutes part's
+demo then signs it (minutes and decision letters)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,10 @@ from mtb.boards.models import Board
 from mtb.cases.lifecycle import change_status
 from mtb.cases.models import Biomarker, BiomarkerKind, Case, CaseStatus, CnvType, Sex
 from mtb.cases.references import next_reference
-from mtb.decisions import services
+from mtb.decisions import attendance, queries, services
+from mtb.decisions.session import close_meeting, start_meeting
 from mtb.extensions import db
 from mtb.meetings.models import AgendaItem, Meeting, MeetingStatus
-from mtb.minutes import services as minutes
 
 V = BiomarkerKind.VARIANT
 
@@ -178,19 +179,19 @@ def seed() -> None:
         db.session.flush()
         db.session.refresh(meeting)
 
-        services.start_meeting(meeting, secretary)
+        start_meeting(meeting, secretary)
         present = {}
         for email in (*PRESENT, EXTRA.get(slug)):
             if email:
                 user = _user(email)
                 present[user.id] = user.specialty.value if user.specialty else None
-        services.record_attendance(meeting, secretary, present)
+        attendance.record_attendance(meeting, secretary, present)
         if slug == "thoracic":
-            services.add_guest(meeting, secretary, "Camille Rousseau", "Clinical research nurse")
+            attendance.add_guest(meeting, secretary, "Camille Rousseau", "Clinical research nurse")
         for item, case, (_fields, _biomarkers, summary, recs) in zip(meeting.items, created, cases):
             if slug == "thoracic" and item.position == 0:
-                services.declare_conflict(item, secretary, _user("geneticist@example.org").id,
-                                          "Co-investigator of the proposed trial")
+                attendance.declare_conflict(item, secretary, _user("geneticist@example.org").id,
+                                            "Co-investigator of the proposed trial")
             raw = []
             for rec in recs:
                 rec = dict(rec)
@@ -199,14 +200,12 @@ def seed() -> None:
                 raw.append(rec)
             decision = services.save_draft(item, secretary, summary, raw)
             services.validate(decision, chair, publish=False)
-        services.close_meeting(meeting, secretary)
+        close_meeting(meeting, secretary)
 
-        # The demo meeting happened in the past: put its clock there before signing.
+        # The demo meeting happened in the past: put its clock there before the minutes are signed.
         meeting.started_at = starts_at + timedelta(minutes=3)
         meeting.closed_at = starts_at + timedelta(minutes=52)
-        for decision in services.latest_by_item(meeting).values():
+        for decision in queries.latest_by_item(meeting).values():
             decision.created_at = decision.updated_at = starts_at + timedelta(minutes=15 + 10 * decision.agenda_item.position)
             decision.validated_at = decision.created_at + timedelta(minutes=2)
-        db.session.flush()
-        minutes.sign(meeting, chair, notify=False, at=starts_at + timedelta(hours=1, minutes=10))
     db.session.flush()

@@ -1,5 +1,5 @@
-"""Forms of the session page. Rules live in mtb.decisions.services; these forms only
-carry what was typed (so nothing is lost when the page comes back with errors)."""
+"""Forms of the session page. Rules live in mtb.decisions.validation and the services;
+these forms only carry what was typed (so nothing is lost when the page comes back with errors)."""
 
 from __future__ import annotations
 
@@ -8,16 +8,11 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
-from mtb.decisions.models import ACCESS_ROUTE_LABELS, RECOMMENDATION_LABELS
+from mtb.decisions.models import ACCESS_ROUTE_LABELS, KIND_FIELDS, RECOMMENDATION_LABELS
 from mtb.vocab import ESCAT_TIERS, ONCOKB_LEVELS, SPECIALTY_LABELS
 
-#: Which kinds use each kind-specific field (the page's script hides the others).
-FIELD_KINDS = {
-    "drug": "targeted_therapy", "biomarker_id": "targeted_therapy", "escat_tier": "targeted_therapy",
-    "oncokb_level": "targeted_therapy", "access_route": "targeted_therapy",
-    "trial_id": "clinical_trial", "trial_site": "clinical_trial",
-    "test_name": "further_testing", "test_sample": "further_testing",
-}
+#: The kind that uses each kind-specific field (the page's script hides the others).
+FIELD_KINDS = {name: kind.value for kind, names in KIND_FIELDS.items() for name in names}
 
 
 def options(pairs) -> list[SelectChoice]:

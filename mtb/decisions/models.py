@@ -138,6 +138,23 @@ ACCESS_ROUTE_LABELS = {
     AccessRoute.COMPASSIONATE: _l("Compassionate use"),
 }
 
+#: Recommendation fields a form sends, and their maximum lengths (the columns' lengths).
+RECOMMENDATION_FIELDS = {
+    "kind": 32, "drug": 200, "biomarker_id": 20, "escat_tier": 8, "oncokb_level": 4,
+    "access_route": 32, "trial_id": 40, "trial_site": 200, "test_name": 200, "test_sample": 200,
+    "rationale": 5000,
+}
+#: The kind-specific fields each kind uses; the others are left empty when it is saved.
+KIND_FIELDS = {
+    RecommendationKind.TARGETED_THERAPY: ("drug", "biomarker_id", "escat_tier", "oncokb_level", "access_route"),
+    RecommendationKind.CLINICAL_TRIAL: ("trial_id", "trial_site"),
+    RecommendationKind.FURTHER_TESTING: ("test_name", "test_sample"),
+    RecommendationKind.GERMLINE_COUNSELLING: (),
+    RecommendationKind.STANDARD_OF_CARE: (),
+    RecommendationKind.NO_ACTIONABLE: (),
+    RecommendationKind.REDISCUSS: (),
+}
+
 
 class Decision(db.Model):
     """One version of the board's decision on one agenda item (one case at one meeting)."""
@@ -185,6 +202,18 @@ class Decision(db.Model):
     letter: Mapped[DecisionLetter | None] = relationship(back_populates="decision", uselist=False)
 
     __mapper_args__ = {"version_id_col": row_version}
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status is DecisionStatus.DRAFT
+
+    @property
+    def is_validated(self) -> bool:
+        return self.status is DecisionStatus.VALIDATED
+
+    @property
+    def is_superseded(self) -> bool:
+        return self.status is DecisionStatus.SUPERSEDED
 
     @property
     def is_locked(self) -> bool:
@@ -247,3 +276,15 @@ class Recommendation(db.Model):
     @property
     def kind_label(self) -> str:
         return self.kind.label
+
+    @property
+    def is_targeted_therapy(self) -> bool:
+        return self.kind is RecommendationKind.TARGETED_THERAPY
+
+    @property
+    def is_clinical_trial(self) -> bool:
+        return self.kind is RecommendationKind.CLINICAL_TRIAL
+
+    @property
+    def is_further_testing(self) -> bool:
+        return self.kind is RecommendationKind.FURTHER_TESTING

@@ -1,90 +1,124 @@
-"""A board's cadence: its RFC 5545 rule expanded in local wall time, then placed in UTC.
+"""Meetings generated from each board's cadence, and brought in line when its settings change.
 
-Expanding in wall time and localising each occurrence is what keeps "Tuesday 14:00"
-at 14:00 in Paris across daylight-saving changes (13:00Z in winter, 12:00Z in summer).
+The cadence itself (reading the RFC 5545 rule, wall time to UTC) is the boards part's:
+``mtb.boards.cadence``.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
-from dateutil.rrule import rrule, rrulestr
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from mtb.audit import services as audit
+from mtb.boards.cadence import board_occurrences
+from mtb.boards.models import Board
+from mtb.db import utcnow
+from mtb.extensions import db
+from mtb.meetings.models import CADENCE_CHANGED, HORIZON_WEEKS, Meeting, MeetingStatus
 
 log = logging.getLogger(__name__)
 
 
-def rule_parts(rule: str) -> dict[str, str]:
-    rule = (rule or "").strip().upper()
-    if rule.startswith("RRULE:"):
-        rule = rule[len("RRULE:"):]
-    return dict(p.split("=", 1) for p in rule.split(";") if "=" in p)
+def generate_meetings(board: Board, now: datetime | None = None, weeks: int = HORIZON_WEEKS) -> list[Meeting]:
+    """Create the board's missing meetings for the next ``weeks`` weeks; returns the new ones.
 
-
-def rule_time(rule: str) -> time:
-    """The meeting time of day the rule gives (BYHOUR, BYMINUTE); 00:00 if missing."""
-    parts = rule_parts(rule)
-    return time(int(parts.get("BYHOUR", "0").split(",")[0]), int(parts.get("BYMINUTE", "0").split(",")[0]))
-
-
-def local_to_utc(local: datetime, tz: str) -> datetime:
-    """Naive wall time in ``tz`` to naive UTC."""
-    return local.replace(tzinfo=ZoneInfo(tz)).astimezone(timezone.utc).replace(tzinfo=None)
-
-
-def utc_to_local(value: datetime, tz: str) -> datetime:
-    """Naive UTC to naive wall time in ``tz``."""
-    return value.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(tz)).replace(tzinfo=None)
-
-
-def wall_time_exists(local: datetime, tz: str) -> bool:
-    """False for wall times skipped when clocks go forward (e.g. 02:30 on the last Sunday of March)."""
-    return utc_to_local(local_to_utc(local, tz), tz) == local
-
-
-def until_local(value: str, tz: str) -> datetime:
-    """An RRULE UNTIL as naive wall time in ``tz``: UTC (``20300101T000000Z``, RFC 5545
-    for a zoned start), a date (``20301231``: that whole day) or a floating local time."""
-    value = value.strip().upper()
-    if len(value) == 8:
-        return datetime.combine(datetime.strptime(value, "%Y%m%d").date(), time(23, 59, 59))
-    if value.endswith("Z"):
-        return utc_to_local(datetime.strptime(value, "%Y%m%dT%H%M%SZ"), tz)
-    return datetime.strptime(value, "%Y%m%dT%H%M%S")
-
-
-def build_rule(rule: str, anchor: date, tz: str) -> rrule:
-    """The cadence as a dateutil rule in naive local wall time, starting on ``anchor`` at
-    the rule's time of day. UNTIL is turned into local wall time (dateutil refuses a
-    UTC UNTIL with a naive start). Raises ValueError (or TypeError) on a bad rule."""
-    parts = rule_parts(rule)
-    until = parts.pop("UNTIL", None)
-    clean = ";".join(f"{k}={v}" for k, v in parts.items())
-    dtstart = datetime.combine(anchor, rule_time(rule))
-    recurrence = rrulestr(clean, dtstart=dtstart)
-    if until is not None:
-        recurrence = recurrence.replace(until=until_local(until, tz))
-    return recurrence
-
-
-def occurrences(rule: str, anchor: date, tz: str, start: datetime, end: datetime) -> list[datetime]:
-    """Naive UTC starts of the cadence between ``start`` and ``end`` (naive UTC, inclusive)."""
-    try:
-        recurrence = build_rule(rule, anchor, tz)
-    except (ValueError, TypeError, OverflowError):
-        log.warning("cadence rule %r cannot be read; no meetings generated", rule)
+    One meeting per occurrence (unique board + occurrence_at), so a moved or cancelled
+    meeting is never re-created.
+    """
+    now = now or utcnow()
+    wanted = board_occurrences(board, now, now + timedelta(weeks=weeks))
+    if not wanted:
         return []
-    # A day either side covers any UTC offset; the exact bounds are applied in UTC.
-    local_start = utc_to_local(start, tz) - timedelta(days=1)
-    local_end = utc_to_local(end, tz) + timedelta(days=1)
-    result = []
-    for local in recurrence.between(local_start, local_end, inc=True):
-        utc = local_to_utc(local, tz)
-        if start <= utc <= end:
-            result.append(utc)
-    return result
+    existing = set(db.session.scalars(
+        sa.select(Meeting.occurrence_at).where(Meeting.board_id == board.id, Meeting.occurrence_at.in_(wanted))
+    ))
+    created = []
+    for occurrence in wanted:
+        if occurrence in existing:
+            continue
+        meeting = Meeting(
+            board_id=board.id, starts_at=occurrence, occurrence_at=occurrence,
+            duration_minutes=board.meeting_length_minutes, location=board.location,
+            video_link=board.video_link, cutoff_hours=board.cutoff_hours,
+            status=MeetingStatus.SCHEDULED, agenda_version=1, agenda_publications=0, ical_sequence=0,
+        )
+        try:
+            # A savepoint per meeting: if another process made it meanwhile, skip just this one.
+            with db.session.begin_nested():
+                db.session.add(meeting)
+        except IntegrityError:
+            log.info("meeting %s of board %s already created elsewhere", occurrence, board.slug)
+            continue
+        created.append(meeting)
+    return created
 
 
-def board_occurrences(board, start: datetime, end: datetime) -> list[datetime]:
-    return occurrences(board.cadence_rrule, board.cadence_anchor, board.timezone, start, end)
+def generate_all_meetings(now: datetime | None = None) -> int:
+    """Scheduler job: every board's meetings for the coming weeks."""
+    total = 0
+    for board in db.session.scalars(sa.select(Board).order_by(Board.id)):
+        total += len(generate_meetings(board, now))
+    db.session.flush()
+    return total
+
+
+def apply_board_settings(board: Board, now: datetime | None = None) -> dict[str, int]:
+    """After a settings change, future generated meetings still ``scheduled`` with an
+    unpublished agenda follow the board's cadence, length and place.
+
+    A meeting whose occurrence left the cadence is cancelled when empty, or kept and
+    flagged ``needs_review`` when cases are on it; new occurrences are created.
+    """
+    now = now or utcnow()
+    wanted = set(board_occurrences(board, now, now + timedelta(weeks=HORIZON_WEEKS)))
+    summary = {"updated": 0, "cancelled": 0, "flagged": 0, "restored": 0, "created": 0}
+    future = db.session.scalars(
+        sa.select(Meeting).options(selectinload(Meeting.items))
+        .where(Meeting.board_id == board.id, Meeting.occurrence_at.is_not(None), Meeting.starts_at > now)
+    ).all()
+    for meeting in future:
+        if meeting.is_cancelled:
+            if meeting.occurrence_at in wanted and meeting.cancelled_by_cadence and not meeting.items:
+                meeting.status = MeetingStatus.SCHEDULED
+                meeting.cancelled_reason = None
+                _follow_board(meeting, board)
+                meeting.ical_sequence += 1
+                summary["restored"] += 1
+            continue
+        if not meeting.is_scheduled or meeting.agenda_publications:
+            continue
+        in_cadence = meeting.occurrence_at in wanted
+        if not in_cadence and not meeting.items:
+            meeting.status = MeetingStatus.CANCELLED
+            meeting.cancelled_reason = CADENCE_CHANGED
+            meeting.ical_sequence += 1
+            summary["cancelled"] += 1
+            continue
+        if _follow_board(meeting, board):
+            meeting.ical_sequence += 1
+            summary["updated"] += 1
+        if in_cadence:
+            meeting.needs_review = False
+        elif not meeting.needs_review:
+            meeting.needs_review = True
+            summary["flagged"] += 1
+    summary["created"] = len(generate_meetings(board, now))
+    if any(summary.values()):
+        audit.record("meetings.regenerated", board, board_id=board.id, details=summary)
+    db.session.flush()
+    return summary
+
+
+def _follow_board(meeting: Meeting, board: Board) -> bool:
+    """Copy the board's length, place and cut-off onto the meeting; True if any differed."""
+    changed = False
+    for attr, value in (("duration_minutes", board.meeting_length_minutes), ("location", board.location),
+                        ("video_link", board.video_link), ("cutoff_hours", board.cutoff_hours)):
+        if getattr(meeting, attr) != value:
+            setattr(meeting, attr, value)
+            changed = True
+    return changed

@@ -14,14 +14,17 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from icalendar import Calendar, Event
 
+from mtb.accounts.models import User
 from mtb.db import utcnow
 from mtb.extensions import db
-from mtb.meetings.models import Meeting, MeetingStatus
-from mtb.meetings.services import item_counts
+from mtb.meetings.models import Meeting
+from mtb.meetings.queries import item_counts
 from mtb.notifications.services import absolute_url
 
 #: The feed shows meetings from this long ago, and everything ahead.
 FEED_PAST = timedelta(weeks=8)
+#: Shorter tokens are not looked up (they were never issued).
+MIN_TOKEN_LENGTH = 20
 
 
 def _aware(value: datetime) -> datetime:
@@ -50,7 +53,7 @@ def meeting_event(meeting: Meeting, case_count: int) -> Event:
     event.add("dtstart", _aware(meeting.starts_at))
     event.add("dtend", _aware(meeting.ends_at))
     event.add("sequence", meeting.ical_sequence)
-    cancelled = meeting.status is MeetingStatus.CANCELLED
+    cancelled = meeting.is_cancelled
     summary = _("MTB %(board)s", board=board.name)
     event.add("summary", (_("Cancelled: %(summary)s", summary=summary) if cancelled else summary))
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
@@ -97,3 +100,11 @@ def feed_for(user, now: datetime | None = None) -> bytes:
             .order_by(Meeting.starts_at)
         ))
     return calendar_for(meetings, _("MTB meetings"))
+
+
+def feed_owner(token: str) -> User | None:
+    """The active user whose private feed this secret token opens, or None."""
+    if len(token) < MIN_TOKEN_LENGTH:
+        return None
+    user = db.session.scalar(sa.select(User).where(User.calendar_token == token))
+    return user if user is not None and user.active else None

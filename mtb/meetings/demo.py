@@ -21,6 +21,8 @@ from mtb.cases.models import POOL_STATUSES, Case, CaseEvent
 from mtb.db import utcnow
 from mtb.extensions import db
 from mtb.meetings import services
+from mtb.meetings.cadence import generate_meetings
+from mtb.meetings.queries import upcoming_meetings
 
 #: How many thoracic cases stay in the pool for the following meeting.
 LEFT_IN_POOL = 2
@@ -29,11 +31,11 @@ LEFT_IN_POOL = 2
 def seed() -> None:
     now = utcnow().replace(second=0, microsecond=0)
     for board in boards.list_boards():
-        services.generate_meetings(board, now)
+        generate_meetings(board, now)
     db.session.flush()
 
     thoracic = boards.get_board("thoracic")
-    upcoming = services.upcoming_meetings([thoracic.id], now)[thoracic.id]
+    upcoming = upcoming_meetings([thoracic.id], now)[thoracic.id]
     if len(upcoming) < 2:
         return
     first = upcoming[0]

@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mtb.accounts.models import is_signed_in
@@ -29,15 +31,61 @@ class MeetingStatus(enum.StrEnum):
     SIGNED = "signed"
     CANCELLED = "cancelled"
 
+    @property
+    def label(self) -> str:
+        return str(_STATUS_LABELS[self])
+
+
+_STATUS_LABELS = {
+    MeetingStatus.SCHEDULED: _l("scheduled"),
+    MeetingStatus.PUBLISHED: _l("agenda published"),
+    MeetingStatus.IN_SESSION: _l("in session"),
+    MeetingStatus.CLOSED: _l("closed"),
+    MeetingStatus.SIGNED: _l("minutes signed"),
+    MeetingStatus.CANCELLED: _l("cancelled"),
+}
 
 #: Meetings whose agenda can still receive cases.
 OPEN_STATUSES = (MeetingStatus.SCHEDULED, MeetingStatus.PUBLISHED)
+#: Meetings whose session began: they have a decisions and minutes page.
+HELD_STATUSES = (MeetingStatus.IN_SESSION, MeetingStatus.CLOSED, MeetingStatus.SIGNED)
+
+#: Why an agenda can no longer be changed, as a sentence.
+_LOCKED_REASONS = {
+    MeetingStatus.IN_SESSION: _l("The meeting is in session: its agenda is run from the session page."),
+    MeetingStatus.CLOSED: _l("The meeting is closed."),
+    MeetingStatus.SIGNED: _l("The meeting is over and its minutes are signed."),
+    MeetingStatus.CANCELLED: _l("The meeting is cancelled."),
+}
+
+#: The scheduler keeps this many weeks of meetings ahead of each cadence.
+HORIZON_WEEKS = 8
+#: Stored as Meeting.cancelled_reason when a cadence change removed the occurrence;
+#: such a meeting comes back if the cadence returns to it.
+CADENCE_CHANGED = "cadence changed"
+#: Bounds of a meeting's length, in minutes (the meeting form and the services).
+MIN_MEETING_MINUTES, MAX_MEETING_MINUTES = 5, 600
+#: The most minutes one case may be given on an agenda.
+MAX_ITEM_MINUTES = 240
+#: The longest reason for cancelling a meeting (it goes into e-mails).
+MAX_CANCEL_REASON = 300
 
 
 class ItemOutcome(enum.StrEnum):
     PENDING = "pending"
     DISCUSSED = "discussed"
     DEFERRED = "deferred"
+
+    @property
+    def label(self) -> str:
+        return str(_OUTCOME_LABELS[self])
+
+
+_OUTCOME_LABELS = {
+    ItemOutcome.PENDING: _l("To discuss"),
+    ItemOutcome.DISCUSSED: _l("Discussed"),
+    ItemOutcome.DEFERRED: _l("Deferred"),
+}
 
 
 class Meeting(TimestampMixin, db.Model):
@@ -91,9 +139,62 @@ class Meeting(TimestampMixin, db.Model):
         return self.starts_at - timedelta(hours=self.cutoff_hours)
 
     @property
+    def status_label(self) -> str:
+        return self.status.label
+
+    @property
     def is_open(self) -> bool:
         """Its agenda can still receive cases."""
         return self.status in OPEN_STATUSES
+
+    @property
+    def is_scheduled(self) -> bool:
+        return self.status is MeetingStatus.SCHEDULED
+
+    @property
+    def is_published(self) -> bool:
+        """Its agenda is published and the session has not started."""
+        return self.status is MeetingStatus.PUBLISHED
+
+    @property
+    def is_in_session(self) -> bool:
+        return self.status is MeetingStatus.IN_SESSION
+
+    @property
+    def is_closed(self) -> bool:
+        """The session ended; the minutes wait for the chair's signature."""
+        return self.status is MeetingStatus.CLOSED
+
+    @property
+    def is_signed(self) -> bool:
+        return self.status is MeetingStatus.SIGNED
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status is MeetingStatus.CANCELLED
+
+    @property
+    def is_held(self) -> bool:
+        """In session or over: it has a decisions and minutes page."""
+        return self.status in HELD_STATUSES
+
+    @property
+    def has_published_agenda(self) -> bool:
+        """Its agenda was published at least once (members have seen it)."""
+        return self.agenda_publications > 0
+
+    @property
+    def cancelled_by_cadence(self) -> bool:
+        """Cancelled because the board's cadence no longer has this date."""
+        return self.is_cancelled and self.cancelled_reason == CADENCE_CHANGED
+
+    def locked_reason(self, now: datetime | None = None) -> str | None:
+        """Why the agenda can no longer be changed, as a sentence; None if it can."""
+        if self.status in _LOCKED_REASONS:
+            return str(_LOCKED_REASONS[self.status])
+        if self.starts_at <= (now or utcnow()):
+            return _("The meeting has started: its agenda is now run from the session page.")
+        return None
 
     @property
     def is_extra(self) -> bool:
@@ -114,8 +215,13 @@ class Meeting(TimestampMixin, db.Model):
         return is_signed_in(user) and user.has_role(self.board_id)
 
     def can_manage(self, user) -> bool:
-        """Secretaries of the board build agendas and run the meeting."""
+        """Secretaries of the board build agendas, move and cancel meetings."""
         return self.can_view(user) and user.is_secretary(self.board_id)
+
+    @classmethod
+    def can_create(cls, user, board: Board) -> bool:
+        """Secretaries of the board add meetings outside its cadence."""
+        return is_signed_in(user) and user.is_secretary(board.id)
 
     def can_run(self, user) -> bool:
         """The session page: the board's secretaries, and its chairs."""
@@ -154,3 +260,16 @@ class AgendaItem(db.Model):
     meeting: Mapped[Meeting] = relationship(back_populates="items", foreign_keys=[meeting_id])
     case: Mapped[Case] = relationship(lazy="joined", back_populates="agenda_items")
     presenter: Mapped[User | None] = relationship(lazy="joined")
+
+    @property
+    def is_pending(self) -> bool:
+        """Not discussed yet (nor deferred)."""
+        return self.outcome is ItemOutcome.PENDING
+
+    @property
+    def is_deferred(self) -> bool:
+        return self.outcome is ItemOutcome.DEFERRED
+
+    @property
+    def is_carried_over(self) -> bool:
+        return self.carried_over_from_id is not None

@@ -7,52 +7,36 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-import sqlalchemy as sa
-
-from mtb.accounts.models import Role, User
+from mtb import transaction
+from mtb.access import meeting_or_404, refuse
+from mtb.accounts.queries import board_people
 from mtb.audit import services as audit
 from mtb.boards import services as boards
-from mtb.cases.models import CaseStatus
+from mtb.boards.cadence import utc_to_local
+from mtb.boards.models import Board
 from mtb.db import utcnow
 from mtb.errors import ConflictError, InvalidInput
-from mtb.extensions import db
-from mtb.meetings import bp, calendar, services
-from mtb.meetings.cadence import utc_to_local
+from mtb.meetings import bp, calendar, display, lifecycle, queries, services
 from mtb.meetings.forms import CancelMeetingForm, MeetingForm
-from mtb.meetings.models import Meeting
+from mtb.meetings.models import MAX_ITEM_MINUTES, Meeting
+from mtb.meetings.pool import pool_for
 
 
-def _board_for_viewer(slug: str):
+def _board_for_viewer(slug: str) -> Board:
+    """The board if the user holds a role on it; 403 otherwise (boards are no secret)."""
     board = boards.get_board(slug)
     if not current_user.has_role(board.id):
-        abort(403)
+        refuse(403, "Board", board.id, "view")
     return board
-
-
-def _meeting_for(meeting_id: int, manage: bool = False) -> Meeting:
-    """The meeting if the user may see it. Other boards' meetings answer 404, like their
-    cases (a 403 would tell that the meeting exists); a member who may see but not
-    manage it gets 403."""
-    meeting = services.get_meeting(meeting_id)
-    if not meeting.can_view(current_user):
-        abort(404)
-    if manage and not meeting.can_manage(current_user):
-        abort(403)
-    return meeting
-
-
-def _is_secretary(board) -> bool:
-    return current_user.has_role(board.id, Role.SECRETARY)
 
 
 @bp.route("/boards/<slug>/meetings")
 @login_required
 def board_meetings(slug: str):
     board = _board_for_viewer(slug)
-    listing = services.board_meetings(board)
     return render_template(
-        "meetings/board_meetings.html", board=board, listing=listing, can_manage=_is_secretary(board),
-        status_label=services.status_label, cadence_changed=services.CADENCE_CHANGED,
+        "meetings/board_meetings.html", board=board, listing=queries.board_meetings(board),
+        can_manage=current_user.is_secretary(board.id),
     )
 
 
@@ -72,20 +56,19 @@ def _prefill(form: MeetingForm, duration_minutes: int, location: str | None, vid
 @login_required
 def add_meeting(slug: str):
     board = _board_for_viewer(slug)
-    if not _is_secretary(board):
-        abort(403)
+    if not Meeting.can_create(current_user, board):
+        refuse(403, "Board", board.id, "add meeting")
     form = MeetingForm()
     if request.method == "GET":
         _prefill(form, board.meeting_length_minutes, board.location, board.video_link)
     if form.validate_on_submit():
         try:
-            meeting = services.add_extra_meeting(board, current_user, **_schedule(form))
+            meeting = lifecycle.add_extra_meeting(board, current_user, **_schedule(form))
         except InvalidInput as error:
-            db.session.rollback()
+            transaction.roll_back()
             _field_error(form, error)
         else:
-            db.session.commit()
-            flash(_("Extra meeting added on %(when)s.", when=services.when_label(meeting)), "success")
+            flash(_("Extra meeting added on %(when)s.", when=display.when_label(meeting)), "success")
             return redirect(url_for("meetings.agenda", meeting_id=meeting.id))
     return render_template("meetings/meeting_form.html", board=board, form=form, meeting=None)
 
@@ -93,7 +76,7 @@ def add_meeting(slug: str):
 @bp.route("/meetings/<int:meeting_id>/move", methods=["GET", "POST"])
 @login_required
 def move(meeting_id: int):
-    meeting = _meeting_for(meeting_id, manage=True)
+    meeting = meeting_or_404(meeting_id, need="manage")
     board = meeting.board
     form = MeetingForm()
     if request.method == "GET":
@@ -102,13 +85,12 @@ def move(meeting_id: int):
         _prefill(form, meeting.duration_minutes, meeting.location, meeting.video_link)
     if form.validate_on_submit():
         try:
-            services.move_meeting(meeting, current_user, **_schedule(form))
+            lifecycle.move_meeting(meeting, current_user, **_schedule(form))
         except InvalidInput as error:
-            db.session.rollback()
+            transaction.roll_back()
             _field_error(form, error)
         else:
-            db.session.commit()
-            flash(_("Meeting moved to %(when)s; members and submitters are told.", when=services.when_label(meeting)), "success")
+            flash(_("Meeting moved to %(when)s; members and submitters are told.", when=display.when_label(meeting)), "success")
             return redirect(url_for("meetings.board_meetings", slug=board.slug))
     return render_template("meetings/meeting_form.html", board=board, form=form, meeting=meeting)
 
@@ -116,46 +98,39 @@ def move(meeting_id: int):
 @bp.route("/meetings/<int:meeting_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel(meeting_id: int):
-    meeting = _meeting_for(meeting_id, manage=True)
+    meeting = meeting_or_404(meeting_id, need="manage")
     form = CancelMeetingForm()
     if form.validate_on_submit():
         try:
-            services.cancel_meeting(meeting, current_user, form.reason.data)
+            lifecycle.cancel_meeting(meeting, current_user, form.reason.data)
         except InvalidInput as error:
-            db.session.rollback()
+            transaction.roll_back()
             _field_error(form, error)
         else:
-            db.session.commit()
             flash(_("Meeting cancelled; its cases are back in the pool."), "success")
             return redirect(url_for("meetings.board_meetings", slug=meeting.board.slug))
     return render_template("meetings/cancel.html", board=meeting.board, meeting=meeting, form=form,
-                           count=len(meeting.items), when=services.when_label(meeting))
+                           count=len(meeting.items), when=display.when_label(meeting))
 
 
 @bp.route("/meetings/<int:meeting_id>")
 @login_required
 def view(meeting_id: int):
-    meeting = _meeting_for(meeting_id)
-    meeting = services.load_agenda(meeting.id)
-    published = meeting.agenda_publications > 0
-    can_manage = meeting.can_manage(current_user)
-    changed = services.change_marks(meeting) if published else set()
-    html = render_template(
-        "meetings/view.html", board=meeting.board, meeting=meeting, published=published, can_manage=can_manage,
-        timing=services.timing(meeting), starts=services.item_start_times(meeting),
-        status_label=services.status_label, summary=services.biomarker_summary, changed=changed,
+    meeting = queries.load_agenda(meeting_or_404(meeting_id).id)
+    if meeting.has_published_agenda and meeting.items:
+        audit.record_read("meeting.agenda_view", meeting, details={"cases": len(meeting.items)})
+    return render_template(
+        "meetings/view.html", board=meeting.board, meeting=meeting, can_manage=meeting.can_manage(current_user),
+        timing=display.timing(meeting), starts=display.item_start_times(meeting),
+        summary=display.biomarker_summary,
+        changed=display.change_marks(meeting) if meeting.has_published_agenda else set(),
     )
-    if published and meeting.items:
-        # Committed after rendering: committing first would expire the loaded agenda.
-        audit.record("meeting.agenda_view", meeting, details={"cases": len(meeting.items)})
-        db.session.commit()
-    return html
 
 
 @bp.route("/meetings/<int:meeting_id>.ics")
 @login_required
 def ics(meeting_id: int):
-    meeting = _meeting_for(meeting_id)
+    meeting = meeting_or_404(meeting_id)
     return Response(
         calendar.meeting_ics(meeting), mimetype="text/calendar",
         headers={"Content-Disposition": f'attachment; filename="mtb-{meeting.board.slug}-{meeting.starts_at:%Y%m%d}.ics"'},
@@ -165,8 +140,8 @@ def ics(meeting_id: int):
 @bp.route("/calendar/<token>.ics")
 def calendar_feed(token: str):
     """A private feed for calendar apps: no login, the secret token is the key."""
-    user = db.session.scalar(sa.select(User).where(User.calendar_token == token)) if len(token) >= 20 else None
-    if user is None or not user.active:
+    user = calendar.feed_owner(token)
+    if user is None:
         abort(404)
     return Response(calendar.feed_for(user), mimetype="text/calendar",
                     headers={"Cache-Control": "private, max-age=300"})
@@ -174,49 +149,45 @@ def calendar_feed(token: str):
 
 # --- Agenda builder ------------------------------------------------------------
 
-def _agenda_page(meeting: Meeting, *, status: int = 200, error: InvalidInput | None = None,
+def _agenda_page(meeting_id: int, *, status: int = 200, error: InvalidInput | None = None,
                  conflict: str | None = None, item_error: dict | None = None):
-    meeting = services.load_agenda(meeting.id)
+    meeting = queries.load_agenda(meeting_id)
     now = utcnow()
-    pool = services.pool_for(meeting, now)
+    pool = pool_for(meeting, now)
+    # The page shows the pool's cases: the read is kept even on a 409 or 422 answer.
+    audit.record_read("meeting.agenda_builder", meeting, details={"cases": len(meeting.items), "pool": len(pool)})
     html = render_template(
         "meetings/agenda.html", board=meeting.board, meeting=meeting, pool=pool,
-        due_count=sum(1 for entry in pool if entry.due), locked=services.locked_reason(meeting, now),
-        changed=services.change_marks(meeting) if meeting.agenda_publications else set(),
-        presenters=services.presenters(meeting.board_id), timing=services.timing(meeting),
-        starts=services.item_start_times(meeting), summary=services.biomarker_summary,
-        error=error, conflict=conflict, item_error=item_error or {}, now=now,
-        status_label=services.status_label, CaseStatus=CaseStatus,
+        due_count=sum(1 for entry in pool if entry.due), locked=meeting.locked_reason(now),
+        changed=display.change_marks(meeting) if meeting.has_published_agenda else set(),
+        presenters=board_people(meeting.board_id), timing=display.timing(meeting),
+        starts=display.item_start_times(meeting), summary=display.biomarker_summary,
+        error=error, conflict=conflict, item_error=item_error or {}, now=now, max_item_minutes=MAX_ITEM_MINUTES,
     )
-    # Committed after rendering: committing first would expire the loaded agenda and pool.
-    audit.record("meeting.agenda_builder", meeting, details={"cases": len(meeting.items), "pool": len(pool)})
-    db.session.commit()
     return html, status
 
 
 @bp.route("/meetings/<int:meeting_id>/agenda")
 @login_required
 def agenda(meeting_id: int):
-    meeting = _meeting_for(meeting_id, manage=True)
-    return _agenda_page(meeting)
+    return _agenda_page(meeting_or_404(meeting_id, need="manage").id)
 
 
 def _agenda_change(meeting_id: int, change, success: str | None, anchor: str = "agenda"):
     """Run one agenda change; conflicts and bad input re-show the current agenda with a message."""
-    meeting = _meeting_for(meeting_id, manage=True)
+    meeting = meeting_or_404(meeting_id, need="manage")
     try:
         change(meeting)
     except ConflictError as error:
-        db.session.rollback()
-        return _agenda_page(meeting, status=409, conflict=str(error))
+        transaction.roll_back()
+        return _agenda_page(meeting_id, status=409, conflict=str(error))
     except InvalidInput as error:
-        db.session.rollback()
+        transaction.roll_back()
         item_error = {}
         if request.form.get("item_id"):
             item_error = {"item_id": request.form.get("item_id"), "field": error.field, "message": error.message,
                           "typed": request.form.to_dict()}
-        return _agenda_page(meeting, status=422, error=None if item_error else error, item_error=item_error)
-    db.session.commit()
+        return _agenda_page(meeting_id, status=422, error=None if item_error else error, item_error=item_error)
     if success:
         flash(success, "success")
     return redirect(url_for("meetings.agenda", meeting_id=meeting_id, _anchor=anchor))

@@ -80,9 +80,7 @@ class DecisionLetter(db.Model):
 
     @property
     def is_current(self) -> bool:
-        from mtb.decisions.models import DecisionStatus
-
-        return self.decision.status is not DecisionStatus.SUPERSEDED
+        return not self.decision.is_superseded
 
     @property
     def filename(self) -> str:

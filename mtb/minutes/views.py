@@ -1,20 +1,23 @@
-"""A meeting's minutes page (sign, versions, letters) and the PDF downloads."""
+"""The published records: the list of signed minutes and letters, a meeting's minutes page
+(signing, versions, letters), and the PDF downloads."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 
-from flask import Response, abort, flash, redirect, render_template, url_for
-from markupsafe import Markup
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
+from mtb import access, transaction
 from mtb.audit import services as audit
-from mtb.decisions import services as decisions
-from mtb.extensions import db
-from mtb.meetings.models import MeetingStatus
-from mtb.minutes import bp, services
+from mtb.boards import services as boards
+from mtb.decisions import queries as decisions
+from mtb.http import page_number
+from mtb.idempotency import once
+from mtb.minutes import bp, queries, services
 
 
 @bp.app_template_filter("css_string")
@@ -28,48 +31,57 @@ def css_string(value) -> Markup:
     return Markup(f'"{escaped}"')
 
 
-def _visible_meeting(meeting_id: int):
-    """Another board's meeting is a 404, as its decisions are: a 403 would confirm it exists."""
-    meeting = decisions.get_meeting(meeting_id)
-    if not meeting.can_view(current_user):
-        abort(404)
-    return meeting
+@bp.route("/decisions")
+@login_required
+def index():
+    """Signed minutes of the user's boards (or one board), newest first, with the letters."""
+    board = None
+    slug = request.args.get("board")
+    if slug:
+        board = boards.get_board(slug)
+        if not (current_user.has_role(board.id) or current_user.is_admin):
+            access.refuse(403, "Board", board.id, "view")
+    page, versions, letters = queries.published_page(
+        current_user, board, page=page_number(), per_page=current_app.config["PAGE_SIZE"],
+    )
+    own_letters = queries.letters_for_own_cases(current_user, current_user.board_ids()) if board is None else []
+    audit.record("decisions.index", None, board_id=board.id if board else None,
+                 details={"meetings": [m.id for m in page.items]})
+    return render_template("minutes/index.html", page=page, versions=versions, letters=letters,
+                           own_letters=own_letters, board=board)
 
 
 @bp.route("/meetings/<int:meeting_id>/minutes")
 @login_required
 def meeting_minutes(meeting_id: int):
-    meeting = _visible_meeting(meeting_id)
-    can_run = decisions.can_run(meeting, current_user)
-    is_chair = decisions.is_chair(current_user, meeting.board_id)
+    meeting = access.meeting_or_404(meeting_id)
+    can_run = meeting.can_run(current_user)
+    is_chair = current_user.is_chair(meeting.board_id)
     # Before signing, only those running the meeting see the (unpublished) decisions.
-    show_decisions = meeting.status is MeetingStatus.SIGNED or can_run or is_chair
+    show_decisions = meeting.is_signed or can_run or is_chair
     latest = decisions.latest_by_item(meeting) if show_decisions else {}
-    versions = services.minutes_versions(meeting)
-    letters = services.letters_of(meeting) if meeting.status is MeetingStatus.SIGNED else []
-    audit.record("meeting.minutes_view", meeting, board_id=meeting.board_id)
-    html = render_template(
-        "minutes/meeting.html", meeting=meeting, board=meeting.board, versions=versions, letters=letters,
+    audit.record_read("meeting.minutes_view", meeting, board_id=meeting.board_id)
+    return render_template(
+        "minutes/meeting.html", meeting=meeting, board=meeting.board, versions=queries.minutes_versions(meeting),
+        letters=queries.letters_of(meeting) if meeting.is_signed else [],
         latest=latest, show_decisions=show_decisions, can_run=can_run, is_chair=is_chair,
-        drafts=[d for d in latest.values() if d.status.value == "draft"],
+        drafts=[d for d in latest.values() if d.is_draft],
         states={item.id: decisions.item_state(item, latest.get(item.id)) for item in meeting.items},
     )
-    db.session.commit()
-    return html
 
 
 @bp.route("/meetings/<int:meeting_id>/minutes/sign", methods=["POST"])
 @login_required
+@once
 def sign(meeting_id: int):
-    meeting = _visible_meeting(meeting_id)
+    meeting = access.meeting_or_404(meeting_id)
     try:
         version = services.sign(meeting, current_user)
     except services.AlreadySigned:
         # A double click, or a second tab: the minutes are there, nothing to refuse.
-        db.session.rollback()
+        transaction.roll_back()
         flash(_("These minutes were already signed."), "info")
     else:
-        db.session.commit()
         flash(_("Minutes signed (version %(n)d). The decisions are published and the referring clinicians notified.",
                 n=version.number), "success")
     return redirect(url_for("minutes.meeting_minutes", meeting_id=meeting.id))
@@ -89,16 +101,12 @@ def _pdf_response(data: bytes, sha256: str, filename: str) -> Response:
 @bp.route("/minutes/<int:version_id>.pdf")
 @login_required
 def download(version_id: int):
-    version = services.get_minutes_for_download(version_id, current_user)
-    response = _pdf_response(version.pdf, version.pdf_sha256, version.filename)
-    db.session.commit()
-    return response
+    version = queries.get_minutes_for_download(version_id, current_user)
+    return _pdf_response(version.pdf, version.pdf_sha256, version.filename)
 
 
 @bp.route("/letters/<int:letter_id>.pdf")
 @login_required
 def letter(letter_id: int):
-    letter = services.get_letter_for_download(letter_id, current_user)
-    response = _pdf_response(letter.pdf, letter.pdf_sha256, letter.filename)
-    db.session.commit()
-    return response
+    letter = queries.get_letter_for_download(letter_id, current_user)
+    return _pdf_response(letter.pdf, letter.pdf_sha256, letter.filename)

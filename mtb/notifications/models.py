@@ -55,6 +55,11 @@ class OutboxStatus(enum.StrEnum):
     #: Gave up after the last retry; shown to admins.
     FAILED = "failed"
 
+    @property
+    def badge(self) -> str:
+        """The badge style the outbox page shows the status in."""
+        return {"failed": "bad", "sent": "ok", "sending": "warn"}.get(self.value, "submitted")
+
 
 class OutboxMessage(db.Model):
     __tablename__ = "outbox_messages"

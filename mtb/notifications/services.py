@@ -21,17 +21,12 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from mtb.accounts.models import Role, User
+from mtb.accounts.models import User
 from mtb.audit import services as audit
 from mtb.db import utcnow
 from mtb.errors import InvalidInput
 from mtb.extensions import db
-from mtb.notifications.models import (
-    NotificationKind,
-    NotificationPreference,
-    OutboxMessage,
-    OutboxStatus,
-)
+from mtb.notifications.models import NotificationKind, NotificationPreference, OutboxMessage, OutboxStatus
 
 __all__ = ["NotificationKind", "notify", "send_due_messages", "absolute_url"]
 
@@ -139,20 +134,6 @@ def notify(
     )
     db.session.add(message)
     return message
-
-
-def board_people(board_id: int, *roles: Role) -> list[User]:
-    """Active users holding any of ``roles`` on the board (members, chairs, secretaries by default)."""
-    from mtb.accounts.models import BoardRole
-
-    roles = roles or (Role.MEMBER, Role.CHAIR, Role.SECRETARY)
-    return list(db.session.scalars(
-        sa.select(User)
-        .join(BoardRole, BoardRole.user_id == User.id)
-        .where(BoardRole.board_id == board_id, BoardRole.role.in_(roles), User.active.is_(True))
-        .distinct()
-        .order_by(User.id)
-    ))
 
 
 # --- Sending ---------------------------------------------------------------

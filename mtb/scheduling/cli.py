@@ -7,6 +7,9 @@ import logging
 from datetime import datetime, timezone
 
 import click
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from mtb.scheduling.services import jobs, run_job
 
 log = logging.getLogger(__name__)
 
@@ -15,10 +18,6 @@ def register(app) -> None:
     @app.cli.command("scheduler")
     def scheduler_command():
         """Run the scheduled jobs (meetings, reminders, outbox, carry-over) until stopped."""
-        from apscheduler.schedulers.blocking import BlockingScheduler
-
-        from mtb.scheduling.services import jobs, run_job
-
         def runner(name: str):
             def run():
                 with app.app_context():
@@ -43,8 +42,6 @@ def register(app) -> None:
     @click.argument("name")
     def run_job_command(name):
         """Run one scheduled job now (generate_meetings, reminders, outbox, carry_over)."""
-        from mtb.scheduling.services import jobs, run_job
-
         if name not in jobs():
             raise click.ClickException(f"Unknown job {name}. Known: {', '.join(jobs())}")
         ran = run_job(name)

@@ -18,6 +18,8 @@ from sqlalchemy.exc import IntegrityError
 
 from mtb.db import utcnow
 from mtb.extensions import db
+from mtb.meetings import cadence, lifecycle, reminders
+from mtb.notifications import services as notifications
 from mtb.scheduling.models import JobRun
 
 log = logging.getLogger(__name__)
@@ -35,30 +37,24 @@ class Job:
     description: str
 
 
-def _generate(now: datetime):
-    from mtb.meetings.services import generate_all_meetings
+# The parts' jobs are looked up when they run (module attributes), so tests can replace one.
 
-    created = generate_all_meetings(now)
+def _generate(now: datetime):
+    created = cadence.generate_all_meetings(now)
     prune_runs()
     return created
 
 
 def _reminders(now: datetime):
-    from mtb.meetings.services import send_reminders
-
-    return send_reminders(now)
+    return reminders.send_reminders(now)
 
 
 def _outbox(now: datetime):
-    from mtb.notifications.services import send_due_messages
-
-    return send_due_messages(now)
+    return notifications.send_due_messages(now)
 
 
 def _carry_over(now: datetime):
-    from mtb.meetings.services import close_stale_meetings
-
-    return len(close_stale_meetings(now))
+    return len(lifecycle.close_stale_meetings(now))
 
 
 def jobs() -> dict[str, Job]:

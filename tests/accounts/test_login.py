@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from mtb.accounts.models import LoginThrottle, User
+from mtb.accounts.models import LoginThrottle
 from mtb.accounts.throttle import account_key
 from mtb.audit.models import AuditEvent
 from mtb.extensions import db

@@ -4,10 +4,11 @@ from datetime import date, datetime
 
 import pytest
 
-from mtb.boards.services import validate_rrule
-from mtb.errors import InvalidInput
+from mtb.boards import services
+from mtb.boards.cadence import occurrences
+from mtb.boards.validation import validate_rrule
+from mtb.errors import InvalidInput, NotAllowed
 from mtb.extensions import db
-from mtb.meetings.cadence import occurrences
 
 NOW = datetime(2027, 3, 1, 8, 0)
 
@@ -159,3 +160,15 @@ def test_settings_posted_without_quorum_keep_the_stored_quorum(client, admin, lo
     assert client.post("/boards/thoracic/settings", data=data).status_code == 302
     db.session.refresh(board)
     assert board.quorum_specialties == before
+
+
+def test_the_settings_service_refuses_what_the_page_refuses(boards, secretary, member, make_user):
+    board = boards["thoracic"]
+    other_board_secretary = make_user("derm.secretary@example.org", {"dermatology": ["secretary"]})
+    for user in (member, other_board_secretary):
+        with pytest.raises(NotAllowed):
+            services.update_settings(board, user, cutoff_hours=12)
+    with pytest.raises(NotAllowed):
+        services.update_settings(board, secretary, name="Renamed by a secretary")
+    services.update_settings(board, secretary, cutoff_hours=12)
+    assert board.cutoff_hours == 12 and board.name == "Thoracic oncology"

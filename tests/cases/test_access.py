@@ -3,15 +3,15 @@
 import sqlalchemy as sa
 
 from mtb.audit.models import AuditEvent
-from mtb.cases import services
+from mtb.cases import queries, services
 from mtb.extensions import db
-from tests.cases.conftest import MINIMAL_PDF
+from tests.fixtures.cases import MINIMAL_PDF
 
 
 def add_pdf(case, user):
     from mtb.cases.uploads import check_upload
 
-    return services._attach(case, user, check_upload("report.pdf", MINIMAL_PDF, 10_000), None)
+    return services.attach_file(case, user, check_upload("report.pdf", MINIMAL_PDF, 10_000), None)
 
 
 def test_member_of_the_board_opens_the_case_and_the_view_is_audited(client, member, login, create_case):
@@ -77,7 +77,7 @@ def test_visible_cases_is_the_rule_in_sql(app, make_user, create_case, other_cli
     thoracic = create_case(board="thoracic")
     paediatric = create_case(board="paediatric", submitter=other_clinician)
     outsider = make_user("nobody@example.org")
-    seen = lambda user: set(db.session.scalars(services.visible_cases(user)))  # noqa: E731
+    seen = lambda user: set(db.session.scalars(queries.visible_cases(user)))  # noqa: E731
     assert seen(other_clinician) == {paediatric}
     assert seen(thoracic.submitter) == {thoracic}
     assert seen(outsider) == set()

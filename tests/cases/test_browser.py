@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from mtb.cases.models import Case
 from mtb.extensions import db
-from tests.cases.conftest import MINIMAL_PDF, PNG
+from tests.fixtures.cases import MINIMAL_PDF, PNG
 
 pytestmark = pytest.mark.browser
 

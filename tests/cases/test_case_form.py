@@ -3,13 +3,15 @@ uploads, and the stale-form conflict."""
 
 import re
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
 from mtb.audit.models import AuditEvent
 from mtb.cases.models import Attachment, Biomarker, BiomarkerKind, Case, CaseStatus
 from mtb.extensions import db
-from tests.cases.conftest import case_form, put_on_meeting, upload
+from tests.fixtures.cases import case_form, upload
 
 NEW = "/boards/thoracic/cases/new"
 
@@ -331,13 +333,13 @@ def test_incomplete_draft_cannot_be_submitted(client, clinician, login, create_c
     assert case.status is CaseStatus.DRAFT
 
 
-def test_withdraw_asks_for_confirmation_then_takes_the_case_off_agendas(client, clinician, login, create_case, monkeypatch):
+def test_withdraw_asks_for_confirmation_then_takes_the_case_off_agendas(client, clinician, login, create_case, monkeypatch, create_meeting):
     from mtb.meetings import services as meetings
 
     removed = []
     monkeypatch.setattr(meetings, "remove_withdrawn_case", lambda case, **kw: removed.append(case.id), raising=False)
     case = create_case(submitter=clinician, status="scheduled")
-    put_on_meeting(case, "published")
+    create_meeting(cases=[case], status="published", starts_in=timedelta(days=3))
     version = case.version
     login(clinician)
     assert "Withdraw the case" in client.get(f"/cases/{case.id}/withdraw").get_data(as_text=True)
@@ -518,8 +520,8 @@ def test_a_vanishingly_small_number_is_stored_as_zero(client, clinician, login):
 
 
 def test_services_refuse_not_a_number_from_other_callers(request_ctx):
-    from mtb.cases import services
+    from mtb.cases import validation
 
-    problems = services._Problems()
-    assert services.check_biomarker({"kind": "tmb", "tmb": "NaN"}, "biomarkers-0", problems)["tmb"] is None
+    problems = validation.Problems()
+    assert validation.check_biomarker({"kind": "tmb", "tmb": "NaN"}, "biomarkers-0", problems)["tmb"] is None
     assert "not NaN or Infinity" in problems.errors["biomarkers-0-tmb"][0]

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from mtb.audit.models import AuditEvent
 from mtb.cases.models import Attachment
 from mtb.extensions import db
-from tests.cases.conftest import upload
+from tests.fixtures.cases import upload
 
 
 def test_case_page_shows_picture_biomarkers_and_timeline(client, clinician, login, create_case):

@@ -104,11 +104,11 @@ def test_bad_coding_dna_syntax_is_refused(typed):
 def test_services_refuse_text_longer_than_its_column():
     from datetime import date
 
-    from mtb.cases import services
+    from mtb.cases import validation
 
     values = dict(patient_record_number="IPP1", patient_name="A B", patient_sex="male",
                   patient_birth_date=date(1970, 1, 1), stage="x" * 41)
     rows = [dict(kind="other", description="y" * 501)]
-    with pytest.raises(services.CaseInputError) as raised:
-        services.check_case_form(values, rows, complete=False)
+    with pytest.raises(validation.CaseInputError) as raised:
+        validation.check_case_form(values, rows, complete=False)
     assert set(raised.value.errors) == {"stage", "biomarkers-0-description"}

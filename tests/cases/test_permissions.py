@@ -3,15 +3,17 @@ reports; once the case is submitted the board's secretaries may too (cover for a
 absent colleague). Other clinicians of the board only read it. A draft is its author's
 alone, by URL as in lists. Reports the board saw stay; a case in session stays."""
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
-from mtb.cases import services
+from mtb.cases import queries, services
 from mtb.cases.models import Attachment, Case, CaseStatus
 from mtb.cases.uploads import check_upload
 from mtb.extensions import db
 from mtb.meetings.models import MeetingStatus
-from tests.cases.conftest import MINIMAL_PDF, case_form, put_on_meeting, upload
+from tests.fixtures.cases import MINIMAL_PDF, case_form, upload
 
 
 @pytest.fixture
@@ -21,7 +23,7 @@ def colleague(make_user):
 
 
 def add_pdf(case, user) -> Attachment:
-    attachment = services._attach(case, user, check_upload("report.pdf", MINIMAL_PDF, 10_000), None)
+    attachment = services.attach_file(case, user, check_upload("report.pdf", MINIMAL_PDF, 10_000), None)
     db.session.commit()
     return attachment
 
@@ -67,12 +69,12 @@ def test_another_clinician_of_the_board_cannot_edit_withdraw_or_touch_reports(
 def test_the_rule_holds_in_the_services_too(clinician, colleague, secretary, member, create_case):
     submitted, draft = create_case(submitter=clinician), create_case(submitter=clinician, status="draft")
     for user in (colleague, member):
-        assert not submitted.can_edit(user) and not services.can_withdraw(submitted, user)
-        assert not services.can_add_attachments(submitted, user)
-        assert not services.can_remove_attachments(submitted, user)
-    assert submitted.can_edit(secretary) and services.can_withdraw(submitted, secretary)
-    assert not draft.can_edit(secretary) and not services.can_submit(draft, secretary)
-    assert draft.can_edit(clinician) and services.can_submit(draft, clinician)
+        assert not submitted.can_edit(user) and not submitted.can_withdraw(user)
+        assert not submitted.can_add_attachments(user)
+        assert not submitted.can_remove_attachments(user)
+    assert submitted.can_edit(secretary) and submitted.can_withdraw(secretary)
+    assert not draft.can_edit(secretary) and not draft.can_submit(secretary)
+    assert draft.can_edit(clinician) and draft.can_submit(clinician)
 
 
 def test_secretary_covers_for_an_absent_submitter_once_the_case_is_submitted(
@@ -109,12 +111,12 @@ def test_someone_elses_draft_is_not_found_by_url(client, login, clinician, colle
 def test_page_and_lists_agree_once_the_draft_is_submitted(client, login, clinician, member, create_case):
     draft = create_case(submitter=clinician, status="draft")
     assert not draft.can_view(member)
-    assert draft.id not in set(db.session.scalars(services.visible_cases(member).with_only_columns(Case.id)))
+    assert draft.id not in set(db.session.scalars(queries.visible_cases(member).with_only_columns(Case.id)))
     login(clinician)
     assert client.post(f"/cases/{draft.id}/submit").status_code == 302
     db.session.refresh(draft)
     assert draft.status is CaseStatus.SUBMITTED and draft.can_view(member)
-    assert draft.id in set(db.session.scalars(services.visible_cases(member).with_only_columns(Case.id)))
+    assert draft.id in set(db.session.scalars(queries.visible_cases(member).with_only_columns(Case.id)))
     switch(client, login, member)
     assert client.get(f"/cases/{draft.id}").status_code == 200
 
@@ -134,9 +136,9 @@ def test_reports_cannot_be_removed_once_the_board_has_the_case(client, login, cl
 
 
 def test_reports_of_a_case_deferred_during_the_session_stay_until_the_meeting_closes(
-        client, login, clinician, create_case):
+        client, login, clinician, create_case, create_meeting):
     case = create_case(submitter=clinician, status="deferred")
-    put_on_meeting(case, "in_session", outcome="deferred")
+    create_meeting(cases=[case], status="in_session", starts_in=timedelta(days=3), outcome="deferred")
     attachment = add_pdf(case, clinician)
     login(clinician)
     client.post(f"/cases/{case.id}/attachments/{attachment.id}/remove")
@@ -167,9 +169,9 @@ def test_a_corrected_report_can_still_be_added_to_a_scheduled_case(client, login
 
 @pytest.mark.parametrize("meeting_status", ["in_session", "closed", "signed"])
 def test_scheduled_case_cannot_be_withdrawn_once_its_meeting_started(
-        client, login, clinician, create_case, meeting_status):
+        client, login, clinician, create_case, meeting_status, create_meeting):
     case = create_case(submitter=clinician, status="scheduled")
-    put_on_meeting(case, meeting_status)
+    create_meeting(cases=[case], status=meeting_status, starts_in=timedelta(days=3))
     login(clinician)
     assert f"/cases/{case.id}/withdraw" not in client.get(f"/cases/{case.id}").get_data(as_text=True)
     response = client.post(f"/cases/{case.id}/withdraw", data={"reason": "x"}, follow_redirects=True)
@@ -179,9 +181,9 @@ def test_scheduled_case_cannot_be_withdrawn_once_its_meeting_started(
 
 
 def test_case_deferred_in_session_can_be_withdrawn_once_the_meeting_is_closed(
-        client, login, clinician, create_case):
+        client, login, clinician, create_case, create_meeting):
     case = create_case(submitter=clinician, status="deferred")
-    meeting = put_on_meeting(case, "in_session", outcome="deferred")
+    meeting = create_meeting(cases=[case], status="in_session", starts_in=timedelta(days=3), outcome="deferred")
     login(clinician)
     response = client.post(f"/cases/{case.id}/withdraw", data={"reason": "x"}, follow_redirects=True)
     assert "while the meeting discussing it is in session" in response.get_data(as_text=True)

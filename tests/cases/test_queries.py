@@ -6,7 +6,7 @@ import pytest
 from mtb.cases import services
 from mtb.cases.uploads import check_upload
 from mtb.extensions import db
-from tests.cases.conftest import MINIMAL_PDF
+from tests.fixtures.cases import MINIMAL_PDF
 
 MARKERS = [{"kind": "variant", "gene": "EGFR", "hgvs_p": "p.Leu858Arg", "vaf": 30},
            {"kind": "pdl1", "pdl1_tps": 50}]
@@ -50,7 +50,7 @@ def test_my_cases_issues_the_same_statements_for_5_and_50_cases(app, client, cli
 def make_case(create_case, count):
     case = create_case(biomarkers=[dict(MARKERS[i % 2]) for i in range(count)])
     for i in range(count):
-        services._attach(case, case.submitter, check_upload(f"report-{i}.pdf", MINIMAL_PDF, 10_000), None)
+        services.attach_file(case, case.submitter, check_upload(f"report-{i}.pdf", MINIMAL_PDF, 10_000), None)
     db.session.commit()
     return case
 

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from mtb.audit.models import AuditEvent
 from mtb.decisions import services
 from mtb.decisions.models import Decision, DecisionStatus
+from mtb.decisions.queries import latest_decision
 from mtb.extensions import db
 from mtb.meetings.models import MeetingStatus
 from tests.decisions.helpers import form_post, targeted
@@ -53,8 +54,8 @@ def _audits(action):
     return list(db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
 
 
-def test_chair_saving_after_secretary_on_a_new_item_sees_her_draft_and_keeps_his_text(client, login, team, make_meeting):
-    meeting = make_meeting(status=MeetingStatus.IN_SESSION)
+def test_chair_saving_after_secretary_on_a_new_item_sees_her_draft_and_keeps_his_text(client, login, team, started_meeting):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
     item = meeting.items[0]
     # Both open the item before anyone saved: their forms expect no decision.
     _as(client, login, team["secretary"])
@@ -72,7 +73,7 @@ def test_chair_saving_after_secretary_on_a_new_item_sees_her_draft_and_keeps_his
     # His typed values are in the form; her saved draft is shown beside them.
     assert "Chair's text: add savolitinib" in html and 'value="Osimertinib + savolitinib"' in html
     assert "Saved version" in html and "Secretary's draft: osimertinib" in html
-    latest = services.latest_decision(item)
+    latest = latest_decision(item)
     assert latest.summary == "Secretary's draft: osimertinib"
 
     # Having seen her draft, saving again replaces it on purpose.
@@ -81,12 +82,12 @@ def test_chair_saving_after_secretary_on_a_new_item_sees_her_draft_and_keeps_his
         "Chair's text: add savolitinib", [targeted(item.case)], row_version=_row_version(html)))
     assert again.status_code == 302
     db.session.expire_all()
-    assert services.latest_decision(item).summary == "Chair's text: add savolitinib"
+    assert latest_decision(item).summary == "Chair's text: add savolitinib"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Decision)) == 1
 
 
-def test_a_form_without_row_version_does_not_overwrite_a_saved_draft(team, make_meeting):
-    meeting = make_meeting(status=MeetingStatus.IN_SESSION)
+def test_a_form_without_row_version_does_not_overwrite_a_saved_draft(team, started_meeting):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
     item = meeting.items[0]
     services.save_draft(item, team["secretary"], "First", [targeted(item.case)])
     db.session.commit()
@@ -96,11 +97,11 @@ def test_a_form_without_row_version_does_not_overwrite_a_saved_draft(team, make_
         db.session.rollback()
     else:
         raise AssertionError("a save expecting no decision replaced the saved draft")
-    assert services.latest_decision(item).summary == "First"
+    assert latest_decision(item).summary == "First"
 
 
-def test_two_first_saves_at_the_same_moment_are_a_conflict_not_a_500(client, login, team, make_meeting, monkeypatch):
-    meeting = make_meeting(status=MeetingStatus.IN_SESSION)
+def test_two_first_saves_at_the_same_moment_are_a_conflict_not_a_500(client, login, team, started_meeting, monkeypatch):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
     item = meeting.items[0]
     real_check = services.check_decision
 
@@ -119,8 +120,8 @@ def test_two_first_saves_at_the_same_moment_are_a_conflict_not_a_500(client, log
     assert summaries == ["Secretary's simultaneous draft"]
 
 
-def test_two_updates_of_a_draft_at_the_same_moment_are_a_conflict(client, login, team, make_meeting, monkeypatch):
-    meeting = make_meeting(status=MeetingStatus.IN_SESSION)
+def test_two_updates_of_a_draft_at_the_same_moment_are_a_conflict(client, login, team, started_meeting, monkeypatch):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
     item = meeting.items[0]
     draft = services.save_draft(item, team["secretary"], "Draft v1", [targeted(item.case)])
     db.session.commit()
@@ -141,7 +142,7 @@ def test_two_updates_of_a_draft_at_the_same_moment_are_a_conflict(client, login,
     assert response.status_code == 409
     assert "Chair's simultaneous edit" in html and "Secretary's simultaneous edit" in html
     db.session.expire_all()
-    assert services.latest_decision(item).summary == "Secretary's simultaneous edit"
+    assert latest_decision(item).summary == "Secretary's simultaneous edit"
 
 
 def _validated(team, meeting):
@@ -152,8 +153,8 @@ def _validated(team, meeting):
     return item, decision
 
 
-def test_a_second_correction_of_the_same_version_is_a_conflict_that_keeps_the_text(client, login, team, make_meeting):
-    meeting = make_meeting(status=MeetingStatus.IN_SESSION)
+def test_a_second_correction_of_the_same_version_is_a_conflict_that_keeps_the_text(client, login, team, started_meeting):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
     item, decision = _validated(team, meeting)
     _as(client, login, team["secretary"])
     assert client.post(f"/decisions/{decision.id}/correct", data=form_post(
@@ -166,13 +167,13 @@ def test_a_second_correction_of_the_same_version_is_a_conflict_that_keeps_the_te
     assert response.status_code == 409
     assert "Someone else started a correction" in html
     assert "Chair's correction" in html and "Wrong tier" in html
-    newer = services.latest_decision(item)
+    newer = latest_decision(item)
     assert newer.version == 2 and newer.summary == "Secretary's correction"
     assert f"/decisions/{newer.id}" in html
 
 
-def test_two_corrections_at_the_same_moment_are_a_conflict_not_a_500(client, login, team, make_meeting, monkeypatch):
-    meeting = make_meeting(status=MeetingStatus.IN_SESSION)
+def test_two_corrections_at_the_same_moment_are_a_conflict_not_a_500(client, login, team, started_meeting, monkeypatch):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
     item, decision = _validated(team, meeting)
     real_check = services.check_decision
     other = _first_decision_elsewhere(item, "Secretary's simultaneous correction").values(
@@ -193,8 +194,8 @@ def test_two_corrections_at_the_same_moment_are_a_conflict_not_a_500(client, log
         "Secretary's simultaneous correction"]
 
 
-def test_the_correction_page_is_audited_as_a_read_of_the_decision(client, login, team, make_meeting):
-    meeting = make_meeting(status=MeetingStatus.IN_SESSION)
+def test_the_correction_page_is_audited_as_a_read_of_the_decision(client, login, team, started_meeting):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
     item, decision = _validated(team, meeting)
     _as(client, login, team["chair"])
     assert client.get(f"/decisions/{decision.id}/correct").status_code == 200
@@ -203,8 +204,8 @@ def test_the_correction_page_is_audited_as_a_read_of_the_decision(client, login,
     assert event.details["case"] == item.case.reference
 
 
-def test_a_failed_decision_post_that_shows_the_case_again_is_audited(client, login, team, make_meeting):
-    meeting = make_meeting(status=MeetingStatus.IN_SESSION)
+def test_a_failed_decision_post_that_shows_the_case_again_is_audited(client, login, team, started_meeting):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
     item = meeting.items[1]
     _as(client, login, team["secretary"])
     response = client.post(_decision_url(meeting, item), data=form_post("", [targeted(item.case)]))
@@ -213,8 +214,8 @@ def test_a_failed_decision_post_that_shows_the_case_again_is_audited(client, log
     assert event.user_id == team["secretary"].id and event.details["case"] == item.case.reference
 
 
-def test_huge_numbers_in_query_strings_are_not_found_or_the_first_page(client, login, team, make_meeting):
-    meeting = make_meeting(status=MeetingStatus.IN_SESSION)
+def test_huge_numbers_in_query_strings_are_not_found_or_the_first_page(client, login, team, started_meeting):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
     _as(client, login, team["secretary"])
     assert client.get(f"/meetings/{meeting.id}/session?item={HUGE}").status_code == 404
     assert client.get(f"/meetings/{meeting.id}/session?item=-{HUGE}").status_code == 404

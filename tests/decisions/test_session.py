@@ -13,7 +13,12 @@ import sqlalchemy as sa
 from mtb.audit.models import AuditEvent
 from mtb.cases.models import POOL_STATUSES, CaseStatus
 from mtb.decisions import services
+from mtb.decisions.attendance import add_guest, declare_conflict, record_attendance
 from mtb.decisions.models import Attendance, Decision, DecisionStatus, RecommendationKind, Recusal
+from mtb.decisions.panels import case_panel
+from mtb.decisions.queries import latest_decision
+from mtb.decisions.quorum import quorum_for
+from mtb.decisions.session import EarlyStart, close_meeting, scheduled_label, start_meeting
 from mtb.extensions import db
 from mtb.formatting import local_datetime
 from mtb.meetings.models import AgendaItem, ItemOutcome, Meeting, MeetingStatus
@@ -32,8 +37,8 @@ def _present(client, meeting, users, specialties=None):
     return client.post(f"/meetings/{meeting.id}/attendance", data=data)
 
 
-def test_secretary_starts_meeting_and_records_attendance_with_prefilled_specialty(client, login, team, make_meeting):
-    meeting = make_meeting()
+def test_secretary_starts_meeting_and_records_attendance_with_prefilled_specialty(client, login, team, started_meeting):
+    meeting = started_meeting()
     login(team["secretary"])
     page = client.get(f"/meetings/{meeting.id}/session")
     assert page.status_code == 200 and "Start the meeting" in page.get_data(as_text=True)
@@ -54,49 +59,49 @@ def test_secretary_starts_meeting_and_records_attendance_with_prefilled_specialt
     assert "No quorum" in html and "Medical oncologist" in html
 
 
-def test_quorum_counts_specialties_and_alternatives_and_ignores_guests(team, make_meeting):
-    meeting = make_meeting(status=MeetingStatus.IN_SESSION)
-    services.record_attendance(meeting, team["secretary"], {team["chair"].id: None, team["member"].id: None})
-    services.add_guest(meeting, team["secretary"], "Dr Guest", "molecular_biology")
-    quorum = services.quorum_for(meeting)
+def test_quorum_counts_specialties_and_alternatives_and_ignores_guests(team, started_meeting):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
+    record_attendance(meeting, team["secretary"], {team["chair"].id: None, team["member"].id: None})
+    add_guest(meeting, team["secretary"], "Dr Guest", "molecular_biology")
+    quorum = quorum_for(meeting)
     assert not quorum.met
     assert quorum.missing == ["Molecular biologist or Geneticist"]
-    services.record_attendance(meeting, team["secretary"],
+    record_attendance(meeting, team["secretary"],
                                {team["chair"].id: None, team["member"].id: None, team["biologist"].id: None})
-    assert services.quorum_for(meeting).met
+    assert quorum_for(meeting).met
 
 
-def test_recused_member_does_not_count_for_quorum_on_that_case(client, login, team, make_meeting):
-    meeting = make_meeting(status=MeetingStatus.IN_SESSION)
+def test_recused_member_does_not_count_for_quorum_on_that_case(client, login, team, started_meeting):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
     first, second = meeting.items
-    services.record_attendance(meeting, team["secretary"],
+    record_attendance(meeting, team["secretary"],
                                {u.id: None for u in (team["chair"], team["member"], team["biologist"])})
     db.session.commit()
     login(team["secretary"])
     response = client.post(f"/meetings/{meeting.id}/items/{first.id}/conflicts",
                            data={"conflict-member_id": team["biologist"].id, "conflict-note": "Investigator of the trial"})
     assert response.status_code == 302
-    assert not services.quorum_for(meeting, first).met
-    assert services.quorum_for(meeting, second).met
+    assert not quorum_for(meeting, first).met
+    assert quorum_for(meeting, second).met
 
     response = client.post(f"/meetings/{meeting.id}/items/{first.id}/decision",
                            data=form_post("Discussed.", [targeted(first.case)]))
     assert response.status_code == 302
-    decision = services.latest_decision(first)
+    decision = latest_decision(first)
     assert decision.quorum_met is False and decision.quorum_missing == ["Molecular biologist or Geneticist"]
     html = client.get(f"/meetings/{meeting.id}/session?item={first.id}").get_data(as_text=True)
     assert "Without quorum" in html and "is recused on this case" in html
 
 
-def test_recording_a_decision_marks_the_item_discussed_and_the_case_discussed(client, login, team, make_meeting):
-    meeting = make_meeting(status=MeetingStatus.IN_SESSION)
+def test_recording_a_decision_marks_the_item_discussed_and_the_case_discussed(client, login, team, started_meeting):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
     item = meeting.items[0]
     login(team["secretary"])
     trial = {"kind": "clinical_trial", "trial_id": "nct04613596", "trial_site": "Lyon"}
     response = client.post(f"/meetings/{meeting.id}/items/{item.id}/decision",
                            data=form_post("EGFR L858R: osimertinib.", [targeted(item.case), trial]))
     assert response.status_code == 302
-    decision = services.latest_decision(item)
+    decision = latest_decision(item)
     assert decision.status is DecisionStatus.DRAFT and decision.version == 1
     assert [r.kind for r in decision.recommendations] == [RecommendationKind.TARGETED_THERAPY,
                                                            RecommendationKind.CLINICAL_TRIAL]
@@ -108,9 +113,9 @@ def test_recording_a_decision_marks_the_item_discussed_and_the_case_discussed(cl
 
 
 def test_bad_decision_input_is_explained_next_to_each_field_and_nothing_typed_is_lost(
-        client, login, team, make_meeting, create_case):
+        client, login, team, started_meeting, create_case):
     other = create_case(biomarkers=[{"kind": "variant", "gene": "BRAF", "hgvs_p": "p.Val600Glu"}])
-    meeting = make_meeting(status=MeetingStatus.IN_SESSION)
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
     item = meeting.items[0]
     login(team["secretary"])
     data = form_post("A long discussion I do not want to retype.", [
@@ -131,11 +136,11 @@ def test_bad_decision_input_is_explained_next_to_each_field_and_nothing_typed_is
     assert 'id="recommendations-2-biomarker_id-error"' in html
     for typed in ("A long discussion I do not want to retype.", "Amivantamab-unique", 'value="NCT123"', "Site-unique", "Dabrafenib"):
         assert typed in html
-    assert services.latest_decision(item) is None
+    assert latest_decision(item) is None
 
 
-def test_add_and_remove_recommendation_rows_without_javascript_keep_every_value(client, login, team, make_meeting):
-    meeting = make_meeting(status=MeetingStatus.IN_SESSION)
+def test_add_and_remove_recommendation_rows_without_javascript_keep_every_value(client, login, team, started_meeting):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
     item = meeting.items[0]
     login(team["secretary"])
     data = form_post("Summary typed first.", [targeted(item.case, drug="Drug-one")], action="add")
@@ -148,11 +153,11 @@ def test_add_and_remove_recommendation_rows_without_javascript_keep_every_value(
                                               {"kind": "further_testing", "test_name": "RNA panel"}], remove="0")
     html = client.post(f"/meetings/{meeting.id}/items/{item.id}/decision", data=data).get_data(as_text=True)
     assert "Drug-one" not in html and 'value="RNA panel"' in html and "Summary typed first." in html
-    assert services.latest_decision(item) is None  # nothing saved by these buttons
+    assert latest_decision(item) is None  # nothing saved by these buttons
 
 
-def test_only_the_secretary_and_chair_open_the_session_page(client, login, team, make_meeting, clinician):
-    meeting = make_meeting()
+def test_only_the_secretary_and_chair_open_the_session_page(client, login, team, started_meeting, clinician):
+    meeting = started_meeting()
     login(team["member"])
     assert client.get(f"/meetings/{meeting.id}/session").status_code == 403
     client.post("/logout")
@@ -161,8 +166,8 @@ def test_only_the_secretary_and_chair_open_the_session_page(client, login, team,
     assert client.get("/meetings/999999/session").status_code == 404
 
 
-def test_only_a_chair_validates_and_a_validated_decision_is_locked(client, login, team, make_meeting):
-    meeting = make_meeting(status=MeetingStatus.IN_SESSION)
+def test_only_a_chair_validates_and_a_validated_decision_is_locked(client, login, team, started_meeting):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
     item = meeting.items[0]
     decision = services.save_draft(item, team["secretary"], "Summary", [targeted(item.case)])
     db.session.commit()
@@ -180,8 +185,8 @@ def test_only_a_chair_validates_and_a_validated_decision_is_locked(client, login
     assert decision.summary == "Summary"
 
 
-def test_a_correction_needs_a_reason_and_the_earlier_version_stays_readable(client, login, team, make_meeting):
-    meeting = make_meeting(status=MeetingStatus.IN_SESSION)
+def test_a_correction_needs_a_reason_and_the_earlier_version_stays_readable(client, login, team, started_meeting):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
     item = meeting.items[0]
     first = services.save_draft(item, team["secretary"], "First summary", [targeted(item.case)])
     services.validate(first, team["chair"])
@@ -194,7 +199,7 @@ def test_a_correction_needs_a_reason_and_the_earlier_version_stays_readable(clie
     response = client.post(f"/decisions/{first.id}/correct", data=form_post(
         "Second summary", [targeted(item.case, escat_tier="II-B")], correction_reason="Wrong tier typed"))
     assert response.status_code == 302
-    second = services.latest_decision(item)
+    second = latest_decision(item)
     assert second.version == 2 and second.status is DecisionStatus.DRAFT
     assert client.post(f"/decisions/{second.id}/validate").status_code == 302
     assert first.status is DecisionStatus.SUPERSEDED and second.status is DecisionStatus.VALIDATED
@@ -204,8 +209,8 @@ def test_a_correction_needs_a_reason_and_the_earlier_version_stays_readable(clie
                              .where(AuditEvent.action == "decision.view")) >= 1
 
 
-def test_saving_over_a_draft_someone_else_changed_is_a_conflict(client, login, team, make_meeting):
-    meeting = make_meeting(status=MeetingStatus.IN_SESSION)
+def test_saving_over_a_draft_someone_else_changed_is_a_conflict(client, login, team, started_meeting):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
     item = meeting.items[0]
     draft = services.save_draft(item, team["secretary"], "Summary v1", [targeted(item.case)])
     db.session.commit()
@@ -216,11 +221,11 @@ def test_saving_over_a_draft_someone_else_changed_is_a_conflict(client, login, t
     response = client.post(f"/meetings/{meeting.id}/items/{item.id}/decision",
                            data=form_post("Secretary's edit", [targeted(item.case)], row_version=str(stale)))
     assert response.status_code == 409
-    assert services.latest_decision(item).summary == "Chair's edit"
+    assert latest_decision(item).summary == "Chair's edit"
 
 
-def test_rediscuss_sends_the_case_back_to_the_pool(team, make_meeting):
-    meeting = make_meeting(status=MeetingStatus.IN_SESSION)
+def test_rediscuss_sends_the_case_back_to_the_pool(team, started_meeting):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
     item = meeting.items[0]
     decision = services.save_draft(item, team["secretary"], "Needs the new biopsy first.",
                                    [{"kind": "rediscuss", "rationale": "After the biopsy"}])
@@ -230,18 +235,19 @@ def test_rediscuss_sends_the_case_back_to_the_pool(team, make_meeting):
 
 
 def test_closing_is_refused_while_a_case_is_undecided_and_deferred_cases_carry_over(
-        client, login, team, make_meeting, monkeypatch):
-    from mtb.meetings import services as meetings
+        client, login, team, started_meeting, monkeypatch):
+    # Closing calls the meetings part's carry-over through the name mtb.decisions.session imported.
+    from mtb.decisions import session as closing
 
     carried = []
-    real_carry_over = meetings.carry_over_undiscussed
+    real_carry_over = closing.carry_over_undiscussed
 
     def spy(meeting, user=None, **kwargs):
         carried.append(meeting.id)
         return real_carry_over(meeting, user=user, **kwargs)
 
-    monkeypatch.setattr(meetings, "carry_over_undiscussed", spy)
-    meeting = make_meeting(status=MeetingStatus.IN_SESSION)
+    monkeypatch.setattr(closing, "carry_over_undiscussed", spy)
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
     first, second = meeting.items
     services.save_draft(first, team["secretary"], "Summary", [targeted(first.case)])
     db.session.commit()
@@ -264,8 +270,8 @@ def test_closing_is_refused_while_a_case_is_undecided_and_deferred_cases_carry_o
     assert len(later) == 1 or second.case.status in POOL_STATUSES
 
 
-def test_a_deferred_case_cannot_get_a_decision_and_a_decided_case_cannot_be_deferred(client, login, team, make_meeting):
-    meeting = make_meeting(status=MeetingStatus.IN_SESSION)
+def test_a_deferred_case_cannot_get_a_decision_and_a_decided_case_cannot_be_deferred(client, login, team, started_meeting):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
     first, second = meeting.items
     services.save_draft(first, team["secretary"], "Summary", [targeted(first.case)])
     services.defer_item(second, team["secretary"])
@@ -278,8 +284,8 @@ def test_a_deferred_case_cannot_get_a_decision_and_a_decided_case_cannot_be_defe
     assert second.outcome is ItemOutcome.PENDING and second.case.status is CaseStatus.SCHEDULED
 
 
-def test_session_page_shows_case_summary_beside_the_form_in_agenda_order(client, login, team, make_meeting):
-    meeting = make_meeting(status=MeetingStatus.IN_SESSION)
+def test_session_page_shows_case_summary_beside_the_form_in_agenda_order(client, login, team, started_meeting):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
     first, second = meeting.items
     login(team["secretary"])
     html = client.get(f"/meetings/{meeting.id}/session").get_data(as_text=True)
@@ -291,27 +297,27 @@ def test_session_page_shows_case_summary_beside_the_form_in_agenda_order(client,
     assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "meeting.session_view")) is not None
 
 
-def test_decision_of_an_unsigned_meeting_is_hidden_from_the_submitter(client, login, team, make_meeting, clinician):
-    meeting = make_meeting(status=MeetingStatus.IN_SESSION)
+def test_decision_of_an_unsigned_meeting_is_hidden_from_the_submitter(client, login, team, started_meeting, clinician):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
     item = meeting.items[0]
     decision = services.save_draft(item, team["secretary"], "Summary", [targeted(item.case)])
     services.validate(decision, team["chair"])
     db.session.commit()
     login(clinician)
     assert client.get(f"/decisions/{decision.id}").status_code == 403
-    assert services.case_panel(item.case, clinician) is None
-    panel = services.case_panel(item.case, team["member"])
-    assert panel["template"] == "decisions/_case_panel.html" and panel["decisions"] == [decision]
+    assert case_panel(item.case, clinician) is None
+    panel = case_panel(item.case, team["member"])
+    assert panel.template == "decisions/_case_panel.html" and panel.context["decisions"] == [decision]
 
 
-def test_validation_freezes_quorum_while_drafts_follow_attendance(team, make_meeting):
-    meeting = make_meeting(status=MeetingStatus.IN_SESSION)
+def test_validation_freezes_quorum_while_drafts_follow_attendance(team, started_meeting):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
     first, second = meeting.items
     validated = services.save_draft(first, team["secretary"], "S", [targeted(first.case)])
     draft = services.save_draft(second, team["secretary"], "S", [targeted(second.case)])
     services.validate(validated, team["chair"])
     assert not validated.quorum_met and not draft.quorum_met
-    services.record_attendance(meeting, team["secretary"],
+    record_attendance(meeting, team["secretary"],
                                {u.id: None for u in (team["chair"], team["member"], team["biologist"])})
     db.session.expire_all()
     assert db.session.get(Decision, draft.id).quorum_met is True
@@ -351,9 +357,9 @@ def _visible_text(html: str) -> str:
     return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", "", html)))
 
 
-def test_starting_more_than_two_hours_early_asks_for_a_confirmation_stating_the_date(client, login, team, make_meeting):
-    meeting = make_meeting(starts_in=timedelta(days=3))
-    scheduled = services.scheduled_label(meeting)
+def test_starting_more_than_two_hours_early_asks_for_a_confirmation_stating_the_date(client, login, team, started_meeting):
+    meeting = started_meeting(starts_in=timedelta(days=3))
+    scheduled = scheduled_label(meeting)
     login(team["secretary"])
     page = client.get(f"/meetings/{meeting.id}/session").get_data(as_text=True)
     assert 'name="start-confirm_early"' in page and scheduled in page
@@ -371,22 +377,22 @@ def test_starting_more_than_two_hours_early_asks_for_a_confirmation_stating_the_
     assert event.details["before_schedule"] is True
 
 
-def test_starting_within_two_hours_of_the_schedule_needs_no_confirmation(client, login, team, make_meeting):
-    meeting = make_meeting(starts_in=timedelta(minutes=90))
+def test_starting_within_two_hours_of_the_schedule_needs_no_confirmation(client, login, team, started_meeting):
+    meeting = started_meeting(starts_in=timedelta(minutes=90))
     login(team["secretary"])
     assert "start-confirm_early" not in client.get(f"/meetings/{meeting.id}/session").get_data(as_text=True)
     assert client.post(f"/meetings/{meeting.id}/session/start").status_code == 302
     assert meeting.status is MeetingStatus.IN_SESSION
-    with pytest.raises(services.EarlyStart):
-        services.start_meeting(make_meeting(starts_in=timedelta(hours=2, minutes=5)), team["secretary"])
+    with pytest.raises(EarlyStart):
+        start_meeting(started_meeting(starts_in=timedelta(hours=2, minutes=5)), team["secretary"])
 
 
-def test_session_and_minutes_pages_show_the_full_date_the_session_opened_and_closed(client, login, team, make_meeting):
-    meeting = make_meeting(status=MeetingStatus.IN_SESSION)
+def test_session_and_minutes_pages_show_the_full_date_the_session_opened_and_closed(client, login, team, started_meeting):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
     meeting.started_at = meeting.starts_at - timedelta(days=3)
     services.defer_item(meeting.items[0], team["secretary"])
     services.defer_item(meeting.items[1], team["secretary"])
-    services.close_meeting(meeting, team["secretary"])
+    close_meeting(meeting, team["secretary"])
     db.session.commit()
     tz = meeting.board.timezone
     opened = local_datetime(meeting.started_at, tz)
@@ -399,10 +405,10 @@ def test_session_and_minutes_pages_show_the_full_date_the_session_opened_and_clo
 
 
 def test_a_conflict_without_a_member_is_explained_next_to_the_field_and_the_note_is_kept(
-        client, login, team, make_meeting):
-    meeting = make_meeting(status=MeetingStatus.IN_SESSION)
+        client, login, team, started_meeting):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
     item = meeting.items[0]
-    services.record_attendance(meeting, team["secretary"], {team["chair"].id: None, team["member"].id: None})
+    record_attendance(meeting, team["secretary"], {team["chair"].id: None, team["member"].id: None})
     db.session.commit()
     login(team["secretary"])
     response = client.post(f"/meetings/{meeting.id}/items/{item.id}/conflicts",
@@ -423,8 +429,8 @@ def test_a_conflict_without_a_member_is_explained_next_to_the_field_and_the_note
     _assert_unique_ids(html)
 
 
-def test_a_guest_without_a_role_is_explained_next_to_the_field_and_the_name_is_kept(client, login, team, make_meeting):
-    meeting = make_meeting(status=MeetingStatus.IN_SESSION)
+def test_a_guest_without_a_role_is_explained_next_to_the_field_and_the_name_is_kept(client, login, team, started_meeting):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
     login(team["secretary"])
     response = client.post(f"/meetings/{meeting.id}/guests", data={"guest-guest_name": "Camille Rousseau"})
     html = response.get_data(as_text=True)
@@ -433,14 +439,14 @@ def test_a_guest_without_a_role_is_explained_next_to_the_field_and_the_name_is_k
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 0
 
 
-def test_session_page_has_no_duplicate_ids_and_every_label_names_its_own_field(client, login, team, make_meeting):
-    early = make_meeting(starts_in=timedelta(days=2))
-    meeting = make_meeting(status=MeetingStatus.IN_SESSION)
+def test_session_page_has_no_duplicate_ids_and_every_label_names_its_own_field(client, login, team, started_meeting):
+    early = started_meeting(starts_in=timedelta(days=2))
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
     first, second = meeting.items
-    services.record_attendance(meeting, team["secretary"],
+    record_attendance(meeting, team["secretary"],
                                {u.id: None for u in (team["chair"], team["member"], team["biologist"])})
-    services.add_guest(meeting, team["secretary"], "Camille Rousseau", "Research nurse")
-    services.declare_conflict(first, team["secretary"], team["biologist"].id, "Investigator")
+    add_guest(meeting, team["secretary"], "Camille Rousseau", "Research nurse")
+    declare_conflict(first, team["secretary"], team["biologist"].id, "Investigator")
     services.save_draft(second, team["secretary"], "Summary", [targeted(second.case)])
     db.session.commit()
     login(team["chair"])
@@ -459,8 +465,8 @@ def test_session_page_has_no_duplicate_ids_and_every_label_names_its_own_field(c
     assert re.search(r'<label for="defer-note">Why \(optional\)</label>\s*<input[^>]*id="defer-note"', full)
 
 
-def test_a_chair_validating_twice_is_told_it_is_already_validated(client, login, team, make_meeting):
-    meeting = make_meeting(status=MeetingStatus.IN_SESSION)
+def test_a_chair_validating_twice_is_told_it_is_already_validated(client, login, team, started_meeting):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
     item = meeting.items[0]
     decision = services.save_draft(item, team["secretary"], "Summary", [targeted(item.case)])
     db.session.commit()
@@ -475,8 +481,8 @@ def test_a_chair_validating_twice_is_told_it_is_already_validated(client, login,
                              .where(AuditEvent.action == "decision.validate")) == 1
 
 
-def test_another_boards_member_gets_404_for_session_pages_and_forms(client, login, team, make_meeting, make_user):
-    meeting = make_meeting(status=MeetingStatus.IN_SESSION)
+def test_another_boards_member_gets_404_for_session_pages_and_forms(client, login, team, started_meeting, make_user):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
     item = meeting.items[0]
     outsider = make_user("derm-secretary@example.org", {"dermatology": ["secretary", "chair"]})
     login(outsider)
@@ -490,12 +496,12 @@ def test_another_boards_member_gets_404_for_session_pages_and_forms(client, logi
     assert meeting.status is MeetingStatus.IN_SESSION and item.outcome is ItemOutcome.PENDING
 
 
-def test_quorum_heading_and_page_text_have_no_glued_words(client, login, team, make_meeting):
-    meeting = make_meeting(status=MeetingStatus.IN_SESSION)
+def test_quorum_heading_and_page_text_have_no_glued_words(client, login, team, started_meeting):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
     first = meeting.items[0]
     meeting.started_at = meeting.starts_at
-    services.record_attendance(meeting, team["secretary"], {team["chair"].id: None, team["member"].id: None})
-    services.declare_conflict(first, team["secretary"], team["member"].id, None)
+    record_attendance(meeting, team["secretary"], {team["chair"].id: None, team["member"].id: None})
+    declare_conflict(first, team["secretary"], team["member"].id, None)
     decision = services.save_draft(first, team["secretary"], "Summary", [targeted(first.case)])
     db.session.commit()
     login(team["chair"])

@@ -13,12 +13,12 @@ from mtb.minutes.models import MinutesVersion
 
 
 @pytest.mark.browser
-def test_secretary_runs_meeting_chair_signs_member_downloads_minutes(page, browser_login, team, make_meeting, create_case):
+def test_secretary_runs_meeting_chair_signs_member_downloads_minutes(page, browser_login, team, started_meeting, create_case):
     case = create_case(status="scheduled", biomarkers=[
         {"kind": "variant", "gene": "EGFR", "hgvs_c": "c.2573T>G", "hgvs_p": "p.Leu858Arg", "vaf": 32},
         {"kind": "cnv", "gene": "MET", "cnv_type": "amplification", "copy_number": 9},
     ])
-    meeting = make_meeting(cases=[case])
+    meeting = started_meeting(cases=[case])
     db.session.commit()
 
     browser_login(page, "secretary@example.org")
@@ -73,8 +73,8 @@ def test_secretary_runs_meeting_chair_signs_member_downloads_minutes(page, brows
 
 
 @pytest.mark.browser
-def test_every_case_of_a_long_agenda_is_visible_and_reachable_at_1366_px(page, browser_login, team, make_meeting):
-    meeting = make_meeting(n_cases=9, status=MeetingStatus.IN_SESSION)
+def test_every_case_of_a_long_agenda_is_visible_and_reachable_at_1366_px(page, browser_login, team, started_meeting):
+    meeting = started_meeting(n_cases=9, status=MeetingStatus.IN_SESSION)
     references = [item.case.reference for item in meeting.items]
     page.set_viewport_size({"width": 1366, "height": 768})
     browser_login(page, "secretary@example.org")

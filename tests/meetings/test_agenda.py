@@ -7,12 +7,13 @@ import sqlalchemy as sa
 
 from mtb.cases.models import CaseEvent, CaseStatus
 from mtb.db import utcnow
-from mtb.errors import ConflictError, InvalidInput
+from mtb.errors import ConflictError, InvalidInput, NotAllowed
 from mtb.extensions import db
-from mtb.meetings import services
+from mtb.meetings import cadence, display, lifecycle, panels, services
 from mtb.meetings.models import AgendaItem, MeetingStatus
+from mtb.meetings.pool import pool, pool_for, proposed_meetings
 from mtb.notifications.models import NotificationKind, OutboxMessage
-from tests.meetings.conftest import NOW
+from tests.fixtures.meetings import NOW
 
 
 def outbox(kind=None):
@@ -33,7 +34,7 @@ def entered(case, at):
 
 
 def test_submitted_case_waits_in_the_pool_proposed_for_the_next_meeting_whose_cutoff_has_not_passed(boards, create_case):
-    meetings = services.generate_meetings(boards["thoracic"], NOW)
+    meetings = cadence.generate_meetings(boards["thoracic"], NOW)
     db.session.commit()
     case = entered(create_case(), NOW)
     proposed = services.propose_for_next_meeting(case, now=NOW)
@@ -42,16 +43,16 @@ def test_submitted_case_waits_in_the_pool_proposed_for_the_next_meeting_whose_cu
     assert proposed.starts_at == datetime(2027, 3, 9, 13, 0)
     assert case.status is CaseStatus.SUBMITTED
     assert not any(m.items for m in meetings)
-    assert case in services.pool(boards["thoracic"].id)
+    assert case in pool(boards["thoracic"].id)
     early = entered(create_case(), NOW - timedelta(days=2))
     assert services.propose_for_next_meeting(early, now=NOW - timedelta(days=2)).starts_at == datetime(2027, 3, 2, 13, 0)
     # Asked later, the early case is still proposed for the 2nd: it came before that cut-off.
-    assert services.proposed_meetings([early, case], now=NOW - timedelta(hours=1)) == {
+    assert proposed_meetings([early, case], now=NOW - timedelta(hours=1)) == {
         early.id: meetings[0], case.id: meetings[1]}
 
 
 def test_submitting_never_touches_a_published_agenda(boards, create_case, secretary):
-    meeting = services.generate_meetings(boards["thoracic"], NOW)[1]
+    meeting = cadence.generate_meetings(boards["thoracic"], NOW)[1]
     first = entered(create_case(), NOW)
     services.add_case(meeting, first.id, secretary, meeting.agenda_version, now=NOW)
     services.publish_agenda(meeting, secretary, meeting.agenda_version, now=NOW)
@@ -64,22 +65,22 @@ def test_submitting_never_touches_a_published_agenda(boards, create_case, secret
 
 
 def test_case_returned_to_the_pool_is_proposed_from_the_time_it_came_back(boards, create_case, secretary):
-    meetings = services.generate_meetings(boards["thoracic"], NOW)
+    meetings = cadence.generate_meetings(boards["thoracic"], NOW)
     case = entered(create_case(), NOW)
     services.add_case(meetings[1], case.id, secretary, meetings[1].agenda_version, now=NOW)
     db.session.commit()
-    services.cancel_meeting(meetings[1], secretary, "Room unavailable", now=NOW)
+    lifecycle.cancel_meeting(meetings[1], secretary, "Room unavailable", now=NOW)
     db.session.commit()
     returned = db.session.scalars(sa.select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == "submitted")
                                   .order_by(CaseEvent.id.desc())).first()
     returned.at = meetings[2].cutoff_at + timedelta(minutes=5)
     db.session.commit()
     assert case.status is CaseStatus.SUBMITTED
-    assert services.proposed_meetings([case], now=NOW)[case.id] is meetings[3]
+    assert proposed_meetings([case], now=NOW)[case.id] is meetings[3]
 
 
 def test_withdrawn_case_leaves_open_agendas(boards, create_case, secretary):
-    meeting = services.generate_meetings(boards["thoracic"], NOW)[1]
+    meeting = cadence.generate_meetings(boards["thoracic"], NOW)[1]
     case, other = create_case(), create_case()
     services.add_case(meeting, case.id, secretary, meeting.agenda_version, now=NOW)
     services.add_case(meeting, other.id, secretary, meeting.agenda_version, now=NOW)
@@ -93,12 +94,12 @@ def test_withdrawn_case_leaves_open_agendas(boards, create_case, secretary):
 def test_agenda_builder_lists_cases_proposed_for_this_meeting_first_and_adds_them_all(
         client, login, secretary, boards, create_case):
     now = utcnow()
-    meetings = services.generate_meetings(boards["thoracic"], now)
+    meetings = cadence.generate_meetings(boards["thoracic"], now)
     this, following = meetings[1], meetings[2]
     overdue = entered(create_case(diagnosis="Overdue case"), meetings[0].cutoff_at - timedelta(days=1))
     here = entered(create_case(diagnosis="Proposed here"), this.cutoff_at - timedelta(hours=1))
     later = entered(create_case(diagnosis="Proposed later", urgency="urgent"), this.cutoff_at + timedelta(minutes=1))
-    entries = services.pool_for(this, now)
+    entries = pool_for(this, now)
     assert [e.case for e in entries] == [overdue, here, later]
     by_case = {e.case.id: e for e in entries}
     assert by_case[here.id].due and not by_case[here.id].overdue and by_case[here.id].proposed is this
@@ -121,7 +122,7 @@ def test_agenda_builder_lists_cases_proposed_for_this_meeting_first_and_adds_the
     assert {i.case_id for i in this.items} == {overdue.id, here.id}
     assert not any(i.late_addition for i in this.items)
     assert all(db.session.get(type(here), i.case_id).status is CaseStatus.SCHEDULED for i in this.items)
-    assert [c.id for c in services.pool(this.board_id)] == [later.id]
+    assert [c.id for c in pool(this.board_id)] == [later.id]
     # Nothing left to add: the button goes, and a stale POST is explained.
     html = client.get(f"/meetings/{this.id}/agenda").get_data(as_text=True)
     assert "proposed case" not in html[html.index('id="pool"'):html.index('id="agenda"')]
@@ -131,7 +132,7 @@ def test_agenda_builder_lists_cases_proposed_for_this_meeting_first_and_adds_the
 
 def test_case_arrived_after_the_cutoff_added_anyway_is_a_late_addition(boards, create_case, secretary):
     now = utcnow()
-    meeting = services.generate_meetings(boards["thoracic"], now)[1]
+    meeting = cadence.generate_meetings(boards["thoracic"], now)[1]
     in_time = entered(create_case(), meeting.cutoff_at - timedelta(hours=1))
     late = entered(create_case(urgency="urgent"), meeting.cutoff_at + timedelta(hours=1))
     assert not services.add_case(meeting, in_time.id, secretary, meeting.agenda_version, now=now).late_addition
@@ -140,10 +141,10 @@ def test_case_arrived_after_the_cutoff_added_anyway_is_a_late_addition(boards, c
 
 def test_case_panel_says_which_meeting_the_case_is_proposed_for(client, login, clinician, boards, create_case):
     now = utcnow()
-    meetings = services.generate_meetings(boards["thoracic"], now)
+    meetings = cadence.generate_meetings(boards["thoracic"], now)
     case = entered(create_case(submitter=clinician), meetings[1].cutoff_at - timedelta(hours=2))
-    panel = services.case_panel(case, clinician)
-    assert panel["in_pool"] and panel["proposed"] is meetings[1]
+    panel = panels.case_meetings(case, clinician)
+    assert panel.context["in_pool"] and panel.context["proposed"] is meetings[1]
     login(clinician)
     html = client.get(f"/cases/{case.id}").get_data(as_text=True)
     from mtb.formatting import local_datetime
@@ -154,45 +155,45 @@ def test_case_panel_says_which_meeting_the_case_is_proposed_for(client, login, c
 def test_home_shows_secretaries_how_many_cases_are_proposed_per_meeting(client, login, secretary, member, boards,
                                                                         create_case):
     now = utcnow()
-    meetings = services.generate_meetings(boards["thoracic"], now)
+    meetings = cadence.generate_meetings(boards["thoracic"], now)
     for _ in range(2):
         entered(create_case(), meetings[1].cutoff_at - timedelta(hours=2))
     db.session.commit()
-    section = services.home_section(secretary)
-    assert section["proposed"] == {meetings[1].id: 2}
+    section = panels.next_meetings(secretary)
+    assert section.context["proposed"] == {meetings[1].id: 2}
     login(secretary)
     assert "+2 proposed" in client.get("/").get_data(as_text=True)
     client.post("/logout")
     login(member)
-    assert services.home_section(member)["proposed"] == {}
+    assert panels.next_meetings(member).context["proposed"] == {}
     assert "+2 proposed" not in client.get("/").get_data(as_text=True)
 
 
 def test_pool_holds_submitted_and_deferred_cases_on_no_open_agenda(boards, create_case, make_user):
     waiting, deferred, draft = create_case(), create_case(status="deferred"), create_case(status="draft")
     placed = create_case()
-    meeting = services.generate_meetings(boards["thoracic"], NOW)[1]
+    meeting = cadence.generate_meetings(boards["thoracic"], NOW)[1]
     services.add_case(meeting, placed.id, None, meeting.agenda_version, now=NOW)
     create_case(board="dermatology", submitter=make_user(roles={"dermatology": ["clinician"]}))
-    assert {c.id for c in services.pool(boards["thoracic"].id)} == {waiting.id, deferred.id}
+    assert {c.id for c in pool(boards["thoracic"].id)} == {waiting.id, deferred.id}
     assert draft.status is CaseStatus.DRAFT
 
 
-def test_secretary_cannot_add_a_withdrawn_case(new_meeting, create_case, secretary):
-    meeting = new_meeting()
+def test_secretary_cannot_add_a_withdrawn_case(create_meeting, create_case, secretary):
+    meeting = create_meeting()
     case = create_case(status="withdrawn")
     with pytest.raises(InvalidInput, match="withdrawn"):
         services.add_case(meeting, case.id, secretary, meeting.agenda_version)
 
 
-def test_urgent_case_added_past_the_cutoff_is_a_late_addition(new_meeting, create_case, secretary):
-    meeting = new_meeting(starts_at=utcnow() + timedelta(hours=20))  # cut-off 48 h before: passed
+def test_urgent_case_added_past_the_cutoff_is_a_late_addition(create_meeting, create_case, secretary):
+    meeting = create_meeting(starts_at=utcnow() + timedelta(hours=20))  # cut-off 48 h before: passed
     item = services.add_case(meeting, create_case(urgency="urgent").id, secretary, meeting.agenda_version)
     assert item.late_addition and item.case.status is CaseStatus.SCHEDULED
 
 
-def test_stale_agenda_version_is_a_conflict_never_an_overwrite(new_meeting, create_case, secretary):
-    meeting = new_meeting()
+def test_stale_agenda_version_is_a_conflict_never_an_overwrite(create_meeting, create_case, secretary):
+    meeting = create_meeting()
     a, b = create_case(), create_case()
     loaded = meeting.agenda_version
     services.add_case(meeting, a.id, secretary, loaded)
@@ -201,8 +202,8 @@ def test_stale_agenda_version_is_a_conflict_never_an_overwrite(new_meeting, crea
         services.add_case(meeting, b.id, secretary, loaded)
 
 
-def test_agenda_builder_shows_pool_and_agenda_with_time_bar(client, login, secretary, new_meeting, create_case):
-    meeting = new_meeting(duration_minutes=15)
+def test_agenda_builder_shows_pool_and_agenda_with_time_bar(client, login, secretary, create_meeting, create_case):
+    meeting = create_meeting(duration_minutes=15)
     on = create_case(diagnosis="Lung adenocarcinoma EGFR")
     waiting = create_case(diagnosis="NSCLC with ALK fusion",
                           biomarkers=[{"kind": "fusion", "gene": "EML4", "gene_3p": "ALK"}])
@@ -217,8 +218,8 @@ def test_agenda_builder_shows_pool_and_agenda_with_time_bar(client, login, secre
     assert "Jeanne Martin" not in html  # references only, never patient names
 
 
-def test_secretary_builds_agenda_without_javascript(client, login, secretary, new_meeting, create_case, chair):
-    meeting = new_meeting()
+def test_secretary_builds_agenda_without_javascript(client, login, secretary, create_meeting, create_case, chair):
+    meeting = create_meeting()
     a, b, c = create_case(), create_case(), create_case()
     login(secretary)
     for case in (a, b, c):
@@ -243,11 +244,11 @@ def test_secretary_builds_agenda_without_javascript(client, login, secretary, ne
     db.session.refresh(meeting)
     db.session.refresh(b)
     assert [i.case_id for i in meeting.items] == [a.id, c.id]
-    assert b.status is CaseStatus.SUBMITTED and b in services.pool(meeting.board_id)
+    assert b.status is CaseStatus.SUBMITTED and b in pool(meeting.board_id)
 
 
-def test_drag_and_drop_order_is_saved_in_one_post(client, login, secretary, new_meeting, create_case):
-    meeting = new_meeting()
+def test_drag_and_drop_order_is_saved_in_one_post(client, login, secretary, create_meeting, create_case):
+    meeting = create_meeting()
     items = [services.add_case(meeting, create_case().id, secretary, meeting.agenda_version) for _ in range(3)]
     db.session.commit()
     login(secretary)
@@ -260,8 +261,8 @@ def test_drag_and_drop_order_is_saved_in_one_post(client, login, secretary, new_
 
 
 def test_second_secretary_saving_gets_a_conflict_and_the_current_agenda(client, login, secretary, make_user,
-                                                                           new_meeting, create_case):
-    meeting = new_meeting()
+                                                                           create_meeting, create_case):
+    meeting = create_meeting()
     a, b = create_case(), create_case()
     seen_version = meeting.agenda_version
     other = make_user("second.secretary@example.org", {"thoracic": ["secretary"]})
@@ -278,8 +279,8 @@ def test_second_secretary_saving_gets_a_conflict_and_the_current_agenda(client, 
     assert [i.case_id for i in meeting.items] == [a.id]
 
 
-def test_bad_minutes_are_shown_next_to_the_field_with_the_typed_value(client, login, secretary, new_meeting, create_case):
-    meeting = new_meeting()
+def test_bad_minutes_are_shown_next_to_the_field_with_the_typed_value(client, login, secretary, create_meeting, create_case):
+    meeting = create_meeting()
     item = services.add_case(meeting, create_case().id, secretary, meeting.agenda_version)
     db.session.commit()
     login(secretary)
@@ -292,8 +293,8 @@ def test_bad_minutes_are_shown_next_to_the_field_with_the_typed_value(client, lo
     assert item.minutes == 10
 
 
-def test_presenter_must_belong_to_the_board(new_meeting, create_case, secretary, make_user):
-    meeting = new_meeting()
+def test_presenter_must_belong_to_the_board(create_meeting, create_case, secretary, make_user):
+    meeting = create_meeting()
     item = services.add_case(meeting, create_case().id, secretary, meeting.agenda_version)
     outsider = make_user(roles={"dermatology": ["member"]})
     with pytest.raises(InvalidInput) as error:
@@ -302,8 +303,8 @@ def test_presenter_must_belong_to_the_board(new_meeting, create_case, secretary,
 
 
 def test_publishing_freezes_agenda_and_tells_members_and_submitters(client, login, secretary, member, chair,
-                                                                      new_meeting, create_case):
-    meeting = new_meeting()
+                                                                      create_meeting, create_case):
+    meeting = create_meeting()
     case = create_case()
     services.add_case(meeting, case.id, secretary, meeting.agenda_version)
     db.session.commit()
@@ -325,21 +326,21 @@ def test_publishing_freezes_agenda_and_tells_members_and_submitters(client, logi
     db.session.refresh(meeting)
     client.post(f"/meetings/{meeting.id}/agenda/add", data={"case_id": other.id, "version": meeting.agenda_version})
     db.session.refresh(meeting)
-    assert meeting.has_unpublished_changes and services.change_marks(meeting) == {meeting.items[1].id}
+    assert meeting.has_unpublished_changes and display.change_marks(meeting) == {meeting.items[1].id}
     assert not outbox(NotificationKind.AGENDA_CHANGED)
     client.post(f"/meetings/{meeting.id}/agenda/publish", data={"version": meeting.agenda_version})
     changed = outbox(NotificationKind.AGENDA_CHANGED)
     assert len(changed) == 4 and all(f"{other.reference}  (10 min) *" in m.body for m in changed if m.to_address == member.email)
 
 
-def test_publishing_an_empty_agenda_is_refused_with_an_explanation(new_meeting, secretary):
-    meeting = new_meeting()
+def test_publishing_an_empty_agenda_is_refused_with_an_explanation(create_meeting, secretary):
+    meeting = create_meeting()
     with pytest.raises(InvalidInput, match="empty"):
         services.publish_agenda(meeting, secretary, meeting.agenda_version)
 
 
-def test_member_sees_not_yet_published_then_the_agenda(client, login, member, secretary, new_meeting, create_case):
-    meeting = new_meeting()
+def test_member_sees_not_yet_published_then_the_agenda(client, login, member, secretary, create_meeting, create_case):
+    meeting = create_meeting()
     case = create_case(clinical_question="Is there a trial for EGFR exon 20?")
     services.add_case(meeting, case.id, secretary, meeting.agenda_version)
     db.session.commit()
@@ -355,8 +356,8 @@ def test_member_sees_not_yet_published_then_the_agenda(client, login, member, se
         sa.text("audit_events")).where(sa.text("action = 'meeting.agenda_view'"))) == 1
 
 
-def test_members_and_other_boards_cannot_use_the_agenda_builder(client, login, member, make_user, new_meeting):
-    meeting = new_meeting()
+def test_members_and_other_boards_cannot_use_the_agenda_builder(client, login, member, make_user, create_meeting):
+    meeting = create_meeting()
     login(member)
     assert client.get(f"/meetings/{meeting.id}/agenda").status_code == 403
     assert client.post(f"/meetings/{meeting.id}/agenda/publish", data={"version": 1}).status_code == 403
@@ -372,14 +373,14 @@ def test_members_and_other_boards_cannot_use_the_agenda_builder(client, login, m
 
 
 def test_carry_over_moves_undiscussed_cases_to_next_meeting_and_tells_submitters(boards, create_case, secretary):
-    meetings = services.generate_meetings(boards["thoracic"], NOW)
+    meetings = cadence.generate_meetings(boards["thoracic"], NOW)
     past, nxt = meetings[0], meetings[1]
     discussed, pending = create_case(), create_case()
     for case in (discussed, pending):
-        services._new_item(past, case)
+        services.new_item(past, case)
     past.items[0].outcome = past.items[0].outcome.DISCUSSED
     db.session.commit()
-    carried = services.carry_over_undiscussed(past, now=past.starts_at + timedelta(hours=3))
+    carried = lifecycle.carry_over_undiscussed(past, now=past.starts_at + timedelta(hours=3))
     db.session.commit()
     assert [i.case for i in carried] == [pending]
     assert carried[0].meeting is nxt and carried[0].carried_over_from_id == past.id
@@ -389,24 +390,24 @@ def test_carry_over_moves_undiscussed_cases_to_next_meeting_and_tells_submitters
     mail = outbox(NotificationKind.CASE_CARRIED_OVER)
     assert len(mail) == 1 and pending.reference in mail[0].subject
     # Carrying over again does nothing more.
-    assert services.carry_over_undiscussed(past, now=past.starts_at + timedelta(hours=3)) == []
+    assert lifecycle.carry_over_undiscussed(past, now=past.starts_at + timedelta(hours=3)) == []
 
 
 def test_meeting_never_started_is_closed_and_its_cases_carried_over(boards, create_case):
-    meetings = services.generate_meetings(boards["thoracic"], NOW)
+    meetings = cadence.generate_meetings(boards["thoracic"], NOW)
     first = meetings[0]
     case = create_case()
-    services._new_item(first, case)
+    services.new_item(first, case)
     db.session.commit()
-    assert services.close_stale_meetings(first.ends_at + timedelta(hours=11)) == []
-    closed = services.close_stale_meetings(first.ends_at + timedelta(hours=13))
+    assert lifecycle.close_stale_meetings(first.ends_at + timedelta(hours=11)) == []
+    closed = lifecycle.close_stale_meetings(first.ends_at + timedelta(hours=13))
     assert closed == [first] and first.status is MeetingStatus.CLOSED
     item = db.session.scalar(sa.select(AgendaItem).where(AgendaItem.case_id == case.id, AgendaItem.meeting_id != first.id))
     assert item.meeting is meetings[1]
 
 
 def test_agenda_change_mail_marks_every_item_that_moved_in_place_or_time(boards, create_case, secretary, member):
-    meeting = services.generate_meetings(boards["thoracic"], NOW)[1]
+    meeting = cadence.generate_meetings(boards["thoracic"], NOW)[1]
     a, b, c, d = (create_case() for _ in range(4))
     for case in (a, b, c, d):
         services.add_case(meeting, case.id, secretary, meeting.agenda_version, now=NOW)
@@ -415,12 +416,12 @@ def test_agenda_change_mail_marks_every_item_that_moved_in_place_or_time(boards,
     items = {i.case_id: i for i in meeting.items}
     # b and c swap places (one click on c's "up"): both moved.
     services.move_item(meeting, items[c.id].id, "up", secretary, meeting.agenda_version, now=NOW)
-    assert services.change_marks(meeting) == {items[b.id].id, items[c.id].id}
+    assert display.change_marks(meeting) == {items[b.id].id, items[c.id].id}
     # a gets longer: a keeps its place and start, every later case starts later.
     services.update_item(meeting, items[a.id].id, secretary, meeting.agenda_version, minutes=15, presenter_id=None, now=NOW)
-    assert services.change_marks(meeting) == {items[x.id].id for x in (a, b, c, d)}
+    assert display.change_marks(meeting) == {items[x.id].id for x in (a, b, c, d)}
     services.update_item(meeting, items[a.id].id, secretary, meeting.agenda_version, minutes=10, presenter_id=None, now=NOW)
-    assert services.change_marks(meeting) == {items[b.id].id, items[c.id].id}
+    assert display.change_marks(meeting) == {items[b.id].id, items[c.id].id}
     services.publish_agenda(meeting, secretary, meeting.agenda_version, now=NOW)
     db.session.commit()
     body = next(m.body for m in outbox(NotificationKind.AGENDA_CHANGED) if m.to_address == member.email)
@@ -431,26 +432,26 @@ def test_agenda_change_mail_marks_every_item_that_moved_in_place_or_time(boards,
     # Swapping back and forth before publishing again: nothing differs from what members have.
     services.move_item(meeting, items[b.id].id, "up", secretary, meeting.agenda_version, now=NOW)
     services.move_item(meeting, items[b.id].id, "down", secretary, meeting.agenda_version, now=NOW)
-    assert services.pending_changes(meeting) == set()
+    assert display.pending_changes(meeting) == set()
     # The marks of the last re-publication stay visible until the next one.
-    assert services.change_marks(meeting) == {items[b.id].id, items[c.id].id}
+    assert display.change_marks(meeting) == {items[b.id].id, items[c.id].id}
 
 
-def test_locked_agenda_says_why_in_plain_words(client, login, secretary, new_meeting, create_case):
-    meeting = new_meeting(status=MeetingStatus.SIGNED, starts_at=utcnow() - timedelta(days=3))
+def test_locked_agenda_says_why_in_plain_words(client, login, secretary, create_meeting, create_case):
+    meeting = create_meeting(status=MeetingStatus.SIGNED, starts_at=utcnow() - timedelta(days=3))
     login(secretary)
     html = client.get(f"/meetings/{meeting.id}/agenda").get_data(as_text=True)
     assert "The meeting is over and its minutes are signed." in html
     assert "the meeting is minutes signed" not in html
     with pytest.raises(InvalidInput, match="its minutes are signed"):
         services.add_case(meeting, create_case().id, secretary, meeting.agenda_version)
-    started = new_meeting(starts_at=utcnow() - timedelta(minutes=5))
+    started = create_meeting(starts_at=utcnow() - timedelta(minutes=5))
     html = client.get(f"/meetings/{started.id}/agenda").get_data(as_text=True)
     assert "The meeting has started" in html and "the meeting is scheduled" not in html
 
 
-def test_minutes_error_outlines_only_the_minutes_field(client, login, secretary, new_meeting, create_case):
-    meeting = new_meeting()
+def test_minutes_error_outlines_only_the_minutes_field(client, login, secretary, create_meeting, create_case):
+    meeting = create_meeting()
     item = services.add_case(meeting, create_case().id, secretary, meeting.agenda_version)
     db.session.commit()
     login(secretary)
@@ -465,3 +466,18 @@ def test_minutes_error_outlines_only_the_minutes_field(client, login, secretary,
     assert f'id="minutes-{item.id}"' in minutes_block
     presenter = row[row.index(f'<select id="presenter-{item.id}"'):]
     assert "aria-invalid" not in presenter[:presenter.index(">")]
+
+
+def test_only_the_boards_secretaries_change_an_agenda_even_through_the_services(
+        create_meeting, create_case, member, chair, make_user):
+    meeting = create_meeting()
+    item = services.add_case(meeting, create_case().id, None, meeting.agenda_version)  # the system may
+    other_board_secretary = make_user("derm.secretary@example.org", {"dermatology": ["secretary"]})
+    for user in (member, chair, other_board_secretary):
+        with pytest.raises(NotAllowed, match="secretary of the board"):
+            services.add_case(meeting, create_case().id, user, meeting.agenda_version)
+        with pytest.raises(NotAllowed):
+            services.remove_item(meeting, item.id, user, meeting.agenda_version)
+        with pytest.raises(NotAllowed):
+            services.publish_agenda(meeting, user, meeting.agenda_version)
+    assert [i.id for i in meeting.items] == [item.id] and not meeting.has_published_agenda

@@ -14,8 +14,8 @@ pytestmark = pytest.mark.browser
 
 
 def test_secretary_builds_reorders_and_publishes_agenda_and_member_reads_it(
-        page, browser_login, secretary, member, new_meeting, create_case):
-    meeting = new_meeting(starts_at=(utcnow() + timedelta(days=8)).replace(hour=13, minute=0, second=0, microsecond=0))
+        page, browser_login, secretary, member, create_meeting, create_case):
+    meeting = create_meeting(starts_at=(utcnow() + timedelta(days=8)).replace(hour=13, minute=0, second=0, microsecond=0))
     egfr = create_case(diagnosis="Lung adenocarcinoma, EGFR L858R, progression on osimertinib")
     alk = create_case(diagnosis="NSCLC, EML4::ALK fusion, brain metastases",
                       biomarkers=[{"kind": "fusion", "gene": "EML4", "gene_3p": "ALK"}])

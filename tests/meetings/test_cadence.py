@@ -4,11 +4,11 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
+from mtb.boards.cadence import board_occurrences, occurrences
 from mtb.extensions import db
-from mtb.meetings import services
-from mtb.meetings.cadence import occurrences
+from mtb.meetings import cadence, lifecycle, services
 from mtb.meetings.models import AgendaItem, Meeting, MeetingStatus
-from tests.meetings.conftest import NOW
+from tests.fixtures.meetings import NOW
 
 TUESDAY_14 = "FREQ=WEEKLY;BYDAY=TU;BYHOUR=14;BYMINUTE=0"
 
@@ -27,40 +27,40 @@ def test_tuesday_meeting_stays_at_14_paris_across_the_october_clock_change():
 
 def test_every_other_thursday_counts_from_the_board_anchor(boards):
     paediatric = boards["paediatric"]
-    found = services.board_occurrences(paediatric, datetime(2026, 1, 1), datetime(2026, 2, 10))
+    found = board_occurrences(paediatric, datetime(2026, 1, 1), datetime(2026, 2, 10))
     assert found == [datetime(2026, 1, 8, 12, 0), datetime(2026, 1, 22, 12, 0), datetime(2026, 2, 5, 12, 0)]
 
 
 def test_scheduler_keeps_eight_weeks_of_meetings_and_never_duplicates(boards):
     thoracic = boards["thoracic"]
-    created = services.generate_meetings(thoracic, NOW)
+    created = cadence.generate_meetings(thoracic, NOW)
     db.session.commit()
     assert len(created) == 8
     assert created[0].starts_at == datetime(2027, 3, 2, 13, 0)
     assert created[0].duration_minutes == 120 and created[0].cutoff_hours == 48
     assert created[0].location == "Pavilion B, room 2.14"
-    assert services.generate_meetings(thoracic, NOW) == []
+    assert cadence.generate_meetings(thoracic, NOW) == []
 
 
 def test_moved_meeting_is_not_created_again_at_its_old_time(boards, secretary):
     thoracic = boards["thoracic"]
-    first = services.generate_meetings(thoracic, NOW)[0]
+    first = cadence.generate_meetings(thoracic, NOW)[0]
     db.session.commit()
-    services.move_meeting(first, secretary, day=date(2027, 3, 3), at=datetime(2027, 1, 1, 9, 0).time(),
+    lifecycle.move_meeting(first, secretary, day=date(2027, 3, 3), at=datetime(2027, 1, 1, 9, 0).time(),
                           duration_minutes=90, location="Room 1", now=NOW)
     db.session.commit()
-    assert services.generate_meetings(thoracic, NOW) == []
+    assert cadence.generate_meetings(thoracic, NOW) == []
     count = db.session.scalar(sa.select(sa.func.count()).select_from(Meeting).where(Meeting.board_id == thoracic.id))
     assert count == 8
 
 
 def test_new_cadence_cancels_empty_meetings_flags_those_with_cases_and_creates_new_ones(boards, create_case):
     thoracic = boards["thoracic"]
-    tuesdays = services.generate_meetings(thoracic, NOW)
+    tuesdays = cadence.generate_meetings(thoracic, NOW)
     db.session.commit()
     case = create_case()
     with_case = tuesdays[2]
-    services._new_item(with_case, case)
+    services.new_item(with_case, case)
     published = tuesdays[3]
     published.status = MeetingStatus.PUBLISHED
     published.agenda_publications = 1
@@ -68,7 +68,7 @@ def test_new_cadence_cancels_empty_meetings_flags_those_with_cases_and_creates_n
 
     thoracic.cadence_rrule = "FREQ=WEEKLY;BYDAY=WE;BYHOUR=15;BYMINUTE=0"
     thoracic.meeting_length_minutes = 90
-    summary = services.apply_board_settings(thoracic, NOW)
+    summary = cadence.apply_board_settings(thoracic, NOW)
     db.session.commit()
 
     assert summary["created"] == 8 and summary["flagged"] == 1 and summary["cancelled"] == 6
@@ -82,7 +82,7 @@ def test_new_cadence_cancels_empty_meetings_flags_those_with_cases_and_creates_n
 
     # Back to Tuesdays (a typo fixed): the cancelled Tuesdays return.
     thoracic.cadence_rrule = TUESDAY_14
-    summary = services.apply_board_settings(thoracic, NOW)
+    summary = cadence.apply_board_settings(thoracic, NOW)
     db.session.commit()
     assert summary["restored"] == 6
     assert not with_case.needs_review
@@ -91,9 +91,9 @@ def test_new_cadence_cancels_empty_meetings_flags_those_with_cases_and_creates_n
 
 def test_new_cadence_a_later_submission_goes_to_the_new_day(boards, create_case):
     thoracic = boards["thoracic"]
-    services.generate_meetings(thoracic, NOW)
+    cadence.generate_meetings(thoracic, NOW)
     thoracic.cadence_rrule = "FREQ=WEEKLY;BYDAY=TH;BYHOUR=8;BYMINUTE=30"
-    services.apply_board_settings(thoracic, NOW)
+    cadence.apply_board_settings(thoracic, NOW)
     db.session.commit()
     proposed = services.propose_for_next_meeting(create_case(submitted_at=NOW), now=NOW)
     # Thursday 4 March 08:30 Paris = 07:30Z; its 48 h cut-off (Tuesday 07:30Z) is ahead.
@@ -102,7 +102,7 @@ def test_new_cadence_a_later_submission_goes_to_the_new_day(boards, create_case)
 
 def test_secretary_saving_board_settings_regenerates_meetings(client, login, secretary, boards):
     thoracic = boards["thoracic"]
-    services.generate_meetings(thoracic)
+    cadence.generate_meetings(thoracic)
     db.session.commit()
     login(secretary)
     response = client.post("/boards/thoracic/settings", data={
@@ -119,7 +119,7 @@ def test_secretary_saving_board_settings_regenerates_meetings(client, login, sec
 
 
 def test_a_bad_recurrence_rule_is_refused_with_a_message_and_nothing_changes(client, login, secretary, boards):
-    services.generate_meetings(boards["thoracic"])
+    cadence.generate_meetings(boards["thoracic"])
     db.session.commit()
     before = db.session.scalar(sa.select(sa.func.count()).select_from(Meeting))
     login(secretary)
@@ -134,7 +134,7 @@ def test_a_bad_recurrence_rule_is_refused_with_a_message_and_nothing_changes(cli
 
 
 def test_meetings_are_created_only_ahead_not_in_the_past(boards):
-    created = services.generate_meetings(boards["dermatology"], NOW, weeks=2)
+    created = cadence.generate_meetings(boards["dermatology"], NOW, weeks=2)
     assert all(m.starts_at > NOW for m in created)
     assert all(m.starts_at <= NOW + timedelta(weeks=2) for m in created)
     # Monday 17:00 Paris = 16:00Z in winter.

@@ -6,7 +6,7 @@ from icalendar import Calendar
 
 from mtb.accounts import services as accounts
 from mtb.extensions import db
-from mtb.meetings import services
+from mtb.meetings import cadence, lifecycle, services
 from mtb.meetings.models import MeetingStatus
 
 
@@ -14,8 +14,8 @@ def events(data: bytes):
     return [c for c in Calendar.from_ical(data).walk("VEVENT")]
 
 
-def test_meeting_ics_has_stable_uid_utc_times_and_no_patient_data(client, login, member, secretary, new_meeting, create_case):
-    meeting = new_meeting(starts_at=datetime(2030, 3, 5, 13, 0))
+def test_meeting_ics_has_stable_uid_utc_times_and_no_patient_data(client, login, member, secretary, create_meeting, create_case):
+    meeting = create_meeting(starts_at=datetime(2030, 3, 5, 13, 0))
     services.add_case(meeting, create_case().id, secretary, meeting.agenda_version)
     db.session.commit()
     login(member)
@@ -35,8 +35,8 @@ def test_meeting_ics_has_stable_uid_utc_times_and_no_patient_data(client, login,
     assert "1 case on the agenda." in str(event["description"])
 
 
-def test_event_uids_do_not_follow_base_url(app, client, login, member, new_meeting):
-    meeting = new_meeting()
+def test_event_uids_do_not_follow_base_url(app, client, login, member, create_meeting):
+    meeting = create_meeting()
     login(member)
     first = str(events(client.get(f"/meetings/{meeting.id}.ics").data)[0]["uid"])
     base_url = app.config["BASE_URL"]
@@ -56,13 +56,13 @@ def test_event_uids_do_not_follow_base_url(app, client, login, member, new_meeti
 
 
 def test_private_feed_follows_moves_and_cancellations_without_login(client, member, boards):
-    meetings = services.generate_meetings(boards["thoracic"])
+    meetings = cadence.generate_meetings(boards["thoracic"])
     token = accounts.calendar_token(member)
     db.session.commit()
     before = {str(e["uid"]): e for e in events(client.get(f"/calendar/{token}.ics").data)}
     assert len(before) == 8 and all(int(e["sequence"]) == 0 for e in before.values())
 
-    services.cancel_meeting(meetings[0], None, "Holiday")
+    lifecycle.cancel_meeting(meetings[0], None, "Holiday")
     db.session.commit()
     after = {str(e["uid"]): e for e in events(client.get(f"/calendar/{token}.ics").data)}
     cancelled = after[f"meeting-{meetings[0].id}@mtb.calendar"]
@@ -91,9 +91,9 @@ def test_feed_of_a_disabled_account_is_gone(client, member):
     assert client.get("/calendar/not-a-real-token-at-all-xxxxxxxx.ics").status_code == 404
 
 
-def test_feed_lists_only_my_boards(client, member, new_meeting):
-    mine = new_meeting()
-    new_meeting(board="dermatology")
+def test_feed_lists_only_my_boards(client, member, create_meeting):
+    mine = create_meeting()
+    create_meeting(board="dermatology")
     token = accounts.calendar_token(member)
     db.session.commit()
     uids = [str(e["uid"]) for e in events(client.get(f"/calendar/{token}.ics").data)]

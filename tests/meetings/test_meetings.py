@@ -5,24 +5,26 @@ from datetime import date, datetime, time, timedelta
 import pytest
 import sqlalchemy as sa
 
+from mtb import signals
+from mtb.boards.cadence import utc_to_local
 from mtb.cases.models import CaseStatus
 from mtb.db import utcnow
-from mtb.errors import InvalidInput
+from mtb.errors import InvalidInput, NotAllowed
 from mtb.extensions import db
-from mtb.meetings import services
-from mtb.meetings.cadence import utc_to_local
+from mtb.meetings import cadence, lifecycle, panels, services
 from mtb.meetings.models import Meeting, MeetingStatus
+from mtb.meetings.pool import pool
 from mtb.notifications.models import NotificationKind, OutboxMessage
-from tests.meetings.conftest import NOW
+from tests.fixtures.meetings import NOW
 
 
 def mails(kind):
     return db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == kind)).all()
 
 
-def test_board_meetings_lists_upcoming_and_past_with_secretary_actions(client, login, secretary, member, new_meeting, boards):
-    services.generate_meetings(boards["thoracic"])
-    new_meeting(starts_at=utcnow() - timedelta(days=7), status=MeetingStatus.SIGNED)
+def test_board_meetings_lists_upcoming_and_past_with_secretary_actions(client, login, secretary, member, create_meeting, boards):
+    cadence.generate_meetings(boards["thoracic"])
+    create_meeting(starts_at=utcnow() - timedelta(days=7), status=MeetingStatus.SIGNED)
     db.session.commit()
     login(member)
     html = client.get("/boards/thoracic/meetings").get_data(as_text=True)
@@ -36,14 +38,14 @@ def test_board_meetings_lists_upcoming_and_past_with_secretary_actions(client, l
 def test_board_meetings_page_uses_constant_queries(client, login, secretary, boards, create_case, query_counter):
     login(secretary)
     board = boards["thoracic"]
-    services.generate_meetings(board, weeks=2)
+    cadence.generate_meetings(board, weeks=2)
     db.session.commit()
     client.get("/boards/thoracic/meetings")
     with query_counter() as few:
         client.get("/boards/thoracic/meetings")
-    services.generate_meetings(board, weeks=8)
+    cadence.generate_meetings(board, weeks=8)
     for meeting in db.session.scalars(sa.select(Meeting)).all()[:3]:
-        services._new_item(meeting, create_case())
+        services.new_item(meeting, create_case())
     db.session.commit()
     with query_counter() as many:
         client.get("/boards/thoracic/meetings")
@@ -79,16 +81,16 @@ def test_extra_meeting_in_the_past_is_refused_and_the_form_kept(client, login, s
 
 def test_a_time_skipped_by_the_clock_change_is_refused(boards, secretary):
     with pytest.raises(InvalidInput, match="does not exist"):
-        services.add_extra_meeting(boards["thoracic"], secretary, day=date(2027, 3, 28), at=time(2, 30),
+        lifecycle.add_extra_meeting(boards["thoracic"], secretary, day=date(2027, 3, 28), at=time(2, 30),
                                    duration_minutes=60, now=NOW)
 
 
 def test_moving_a_meeting_bumps_the_sequence_and_tells_attendees(boards, create_case, secretary, member):
-    meeting = services.generate_meetings(boards["thoracic"], NOW)[1]
+    meeting = cadence.generate_meetings(boards["thoracic"], NOW)[1]
     case = create_case()
     services.add_case(meeting, case.id, secretary, meeting.agenda_version, now=NOW)
     db.session.commit()
-    services.move_meeting(meeting, secretary, day=date(2027, 3, 11), at=time(9, 0), duration_minutes=60,
+    lifecycle.move_meeting(meeting, secretary, day=date(2027, 3, 11), at=time(9, 0), duration_minutes=60,
                           location="Room 4", now=NOW)
     db.session.commit()
     assert meeting.starts_at == datetime(2027, 3, 11, 8, 0) and meeting.ical_sequence == 1
@@ -96,11 +98,11 @@ def test_moving_a_meeting_bumps_the_sequence_and_tells_attendees(boards, create_
     told = {m.to_address for m in mails(NotificationKind.MEETING_MOVED)}
     assert {member.email, secretary.email, case.submitter.email} <= told
     with pytest.raises(InvalidInput, match="past"):
-        services.move_meeting(meeting, secretary, day=date(2027, 2, 1), at=time(9, 0), duration_minutes=60, now=NOW)
+        lifecycle.move_meeting(meeting, secretary, day=date(2027, 2, 1), at=time(9, 0), duration_minutes=60, now=NOW)
 
 
-def test_cancelling_returns_cases_to_the_pool_and_tells_everyone(client, login, secretary, member, new_meeting, create_case):
-    meeting = new_meeting()
+def test_cancelling_returns_cases_to_the_pool_and_tells_everyone(client, login, secretary, member, create_meeting, create_case):
+    meeting = create_meeting()
     case = create_case()
     deferred = create_case(status="deferred")
     services.add_case(meeting, case.id, secretary, meeting.agenda_version)
@@ -116,45 +118,45 @@ def test_cancelling_returns_cases_to_the_pool_and_tells_everyone(client, login, 
     db.session.refresh(deferred)
     assert meeting.status is MeetingStatus.CANCELLED and meeting.ical_sequence == 1 and meeting.items == []
     assert case.status is CaseStatus.SUBMITTED and deferred.status is CaseStatus.DEFERRED
-    assert {c.id for c in services.pool(meeting.board_id)} == {case.id, deferred.id}
+    assert {c.id for c in pool(meeting.board_id)} == {case.id, deferred.id}
     returned = mails(NotificationKind.CASE_RETURNED_TO_POOL)
     assert len(returned) == 2 and all("Congress week" in m.body for m in returned)
     assert member.email in {m.to_address for m in mails(NotificationKind.MEETING_CANCELLED)}
 
 
-def test_home_shows_next_meetings_of_my_boards(client, login, member, new_meeting, create_case, secretary):
-    meeting = new_meeting()
-    new_meeting(board="dermatology")
+def test_home_shows_next_meetings_of_my_boards(client, login, member, create_meeting, create_case, secretary):
+    meeting = create_meeting()
+    create_meeting(board="dermatology")
     services.add_case(meeting, create_case().id, secretary, meeting.agenda_version)
     db.session.commit()
-    section = services.home_section(member)
-    assert [m.id for m in section["meetings"]] == [meeting.id] and section["counts"][meeting.id] == 1
+    section = panels.next_meetings(member)
+    assert [m.id for m in section.context["meetings"]] == [meeting.id] and section.context["counts"][meeting.id] == 1
     login(member)
     html = client.get("/").get_data(as_text=True)
     assert "Next meetings of my boards" in html and "Thoracic oncology" in html and "not yet published" in html
 
 
-def test_case_panel_shows_the_meeting_and_position(app, new_meeting, create_case, secretary, clinician, client, login):
-    meeting = new_meeting()
+def test_case_panel_shows_the_meeting_and_position(app, create_meeting, create_case, secretary, clinician, client, login):
+    meeting = create_meeting()
     first, second = create_case(), create_case()
     services.add_case(meeting, first.id, secretary, meeting.agenda_version)
     services.add_case(meeting, second.id, secretary, meeting.agenda_version)
     db.session.commit()
-    panel = services.case_panel(second, clinician)
-    assert panel["agenda_items"][0].meeting_id == meeting.id and panel["agenda_items"][0].position == 2
+    panel = panels.case_meetings(second, clinician)
+    assert panel.context["agenda_items"][0].meeting_id == meeting.id and panel.context["agenda_items"][0].position == 2
     login(clinician)
-    from flask import render_template
+    from mtb.panels import render_panel
 
     with app.test_request_context():
-        html = render_template(panel["template"], panel=panel)
+        html = render_panel(panel)
     assert "number 2 of 2" in html
 
 
-def test_agenda_pages_use_constant_queries_as_cases_are_added(client, login, secretary, new_meeting, create_case,
+def test_agenda_pages_use_constant_queries_as_cases_are_added(client, login, secretary, create_meeting, create_case,
                                                               query_counter):
-    meeting = new_meeting()
+    meeting = create_meeting()
     for _ in range(2):
-        services._new_item(meeting, create_case())
+        services.new_item(meeting, create_case())
     meeting.agenda_publications = 1
     db.session.commit()
     login(secretary)
@@ -162,7 +164,7 @@ def test_agenda_pages_use_constant_queries_as_cases_are_added(client, login, sec
     for size in ("few", "many"):
         if size == "many":
             for _ in range(10):
-                services._new_item(meeting, create_case())
+                services.new_item(meeting, create_case())
             db.session.commit()
         for path in (f"/meetings/{meeting.id}", f"/meetings/{meeting.id}/agenda"):
             client.get(path)
@@ -171,3 +173,34 @@ def test_agenda_pages_use_constant_queries_as_cases_are_added(client, login, sec
             counts[(size, path)] = len(statements)
     for path in (f"/meetings/{meeting.id}", f"/meetings/{meeting.id}/agenda"):
         assert counts[("many", path)] == counts[("few", path)], path
+
+
+def test_only_the_boards_secretaries_add_move_or_cancel_meetings_even_through_the_services(
+        boards, create_meeting, member, make_user):
+    meeting = create_meeting()
+    other_board_secretary = make_user("derm.secretary@example.org", {"dermatology": ["secretary"]})
+    for user in (member, other_board_secretary):
+        with pytest.raises(NotAllowed, match="secretary of the board"):
+            lifecycle.add_extra_meeting(boards["thoracic"], user, day=date(2027, 3, 10), at=time(9, 0),
+                                        duration_minutes=60, now=NOW)
+        with pytest.raises(NotAllowed):
+            lifecycle.move_meeting(meeting, user, day=date(2027, 3, 10), at=time(9, 0), duration_minutes=60, now=NOW)
+        with pytest.raises(NotAllowed):
+            lifecycle.cancel_meeting(meeting, user, "No room")
+    assert meeting.is_scheduled and meeting.ical_sequence == 0
+
+
+def test_the_cases_part_learns_each_cases_next_meeting_by_asking(boards, create_case, secretary):
+    meetings = cadence.generate_meetings(boards["thoracic"], NOW)
+    on_agenda, waiting, draft = create_case(), create_case(), create_case(status="draft")
+    services.add_case(meetings[1], on_agenda.id, secretary, meetings[1].agenda_version, now=NOW)
+    answers = {}
+    for _receiver, answer in signals.upcoming_meetings_wanted.send(None, cases=[on_agenda, waiting, draft], now=NOW):
+        answers.update(answer)
+    assert answers == {on_agenda.id: (meetings[1], False), waiting.id: (meetings[0], True)}
+
+
+def test_meeting_statuses_have_one_set_of_words(create_meeting):
+    assert [s.label for s in MeetingStatus] == [
+        "scheduled", "agenda published", "in session", "closed", "minutes signed", "cancelled"]
+    assert create_meeting(status=MeetingStatus.SIGNED).status_label == "minutes signed"

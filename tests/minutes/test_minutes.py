@@ -12,17 +12,25 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 from pypdf import PdfReader
 
 from mtb.audit.models import AuditEvent
 from mtb.cases.models import CaseStatus
 from mtb.decisions import services as decisions
+from mtb.decisions.attendance import add_guest, declare_conflict, record_attendance
 from mtb.decisions.models import DecisionStatus
+from mtb.decisions.panels import case_panel, home_panel
+from mtb.decisions.queries import latest_by_item, latest_decision
+from mtb.decisions.session import close_meeting
 from mtb.extensions import db
 from mtb.formatting import local_datetime
 from mtb.meetings.models import MeetingStatus
 from mtb.minutes import pdf, services
+from mtb.minutes.context import letter_context, minutes_context
 from mtb.minutes.models import DecisionLetter, MinutesVersion
+from mtb.minutes.queries import minutes_versions
+from mtb.minutes.rendering import minutes_html, render_letter, render_minutes
 from mtb.notifications.models import OutboxMessage
 from tests.decisions.helpers import form_post, targeted
 
@@ -34,7 +42,7 @@ def _text(data: bytes) -> str:
     return "\n".join(page.extract_text() for page in reader.pages)
 
 
-def _closed_meeting(team, make_meeting, create_case):
+def _closed_meeting(team, started_meeting, create_case):
     """Two decided cases (one with a targeted therapy and a trial), everyone present, closed."""
     first_case = create_case(status="scheduled", biomarkers=[
         {"kind": "variant", "gene": "EGFR", "hgvs_c": "c.2573T>G", "hgvs_p": "p.Leu858Arg", "vaf": 32},
@@ -43,13 +51,13 @@ def _closed_meeting(team, make_meeting, create_case):
     second_case = create_case(status="scheduled", patient_name="Paul Durand", biomarkers=[
         {"kind": "variant", "gene": "KRAS", "hgvs_c": "c.34G>T", "hgvs_p": "p.Gly12Cys", "vaf": 21},
     ])
-    meeting = make_meeting(cases=[first_case, second_case], status=MeetingStatus.IN_SESSION)
+    meeting = started_meeting(cases=[first_case, second_case], status=MeetingStatus.IN_SESSION)
     meeting.started_at = (meeting.starts_at - timedelta(days=4)).replace(hour=7, minute=15)
     first, second = meeting.items
-    decisions.record_attendance(meeting, team["secretary"],
+    record_attendance(meeting, team["secretary"],
                                 {u.id: None for u in (team["chair"], team["member"], team["biologist"])})
-    decisions.add_guest(meeting, team["secretary"], "Camille Rousseau", "Research nurse")
-    decisions.declare_conflict(second, team["secretary"], team["biologist"].id, "Trial investigator")
+    add_guest(meeting, team["secretary"], "Camille Rousseau", "Research nurse")
+    declare_conflict(second, team["secretary"], team["biologist"].id, "Trial investigator")
     decisions.save_draft(first, team["secretary"], "MET amplification on osimertinib. " + INJECTED, [
         targeted(first_case, 1, drug="Osimertinib + savolitinib", escat_tier="II-B", oncokb_level="",
                  access_route="early_access"),
@@ -59,14 +67,14 @@ def _closed_meeting(team, make_meeting, create_case):
         targeted(second_case, 0, drug="Sotorasib", escat_tier="I-B"),
         {"kind": "germline_counselling"},
     ])
-    decisions.close_meeting(meeting, team["secretary"])
+    close_meeting(meeting, team["secretary"])
     db.session.commit()
     return meeting
 
 
 def test_chair_signs_minutes_with_every_decision_tier_and_biomarker_and_publishes(
-        client, login, team, make_meeting, create_case, monkeypatch):
-    meeting = _closed_meeting(team, make_meeting, create_case)
+        client, login, team, started_meeting, create_case, monkeypatch):
+    meeting = _closed_meeting(team, started_meeting, create_case)
     fetchers = []
     real = pdf.fetcher
 
@@ -114,7 +122,7 @@ def test_chair_signs_minutes_with_every_decision_tier_and_biomarker_and_publishe
 
     # Every decision is validated and published; one letter each; submitters notified.
     for item in meeting.items:
-        decision = decisions.latest_decision(item)
+        decision = latest_decision(item)
         assert decision.status is DecisionStatus.VALIDATED and decision.published_at is not None
         assert item.case.status is CaseStatus.DECIDED
     letters = db.session.scalars(sa.select(DecisionLetter)).all()
@@ -136,36 +144,36 @@ def test_chair_signs_minutes_with_every_decision_tier_and_biomarker_and_publishe
 
 
 def test_a_stored_version_renders_to_the_same_bytes_and_its_fingerprint_matches_the_data(
-        team, make_meeting, create_case):
-    meeting = _closed_meeting(team, make_meeting, create_case)
+        team, started_meeting, create_case):
+    meeting = _closed_meeting(team, started_meeting, create_case)
     version = services.sign(meeting, team["chair"], notify=False)
     db.session.commit()
-    assert services.render_minutes(version) == version.pdf
-    with services.force_locale("en"):
-        rebuilt = services.minutes_context(meeting, team["chair"], version.signed_at)
+    assert render_minutes(version) == version.pdf
+    with force_locale("en"):
+        rebuilt = minutes_context(meeting, team["chair"], version.signed_at)
     assert pdf.sha256_hex(pdf.canonical_json(rebuilt)) == version.content_sha256
     assert json.loads(version.content_json)["items"][0]["decision"]["recommendations"][0]["escat_tier"] == "II-B"
     letter = db.session.scalars(sa.select(DecisionLetter)).first()
-    assert services.render_letter(letter) == letter.pdf
+    assert render_letter(letter) == letter.pdf
 
 
 def test_a_correction_after_signing_makes_new_minutes_and_letter_and_keeps_the_old_ones(
-        client, login, team, make_meeting, create_case):
-    meeting = _closed_meeting(team, make_meeting, create_case)
+        client, login, team, started_meeting, create_case):
+    meeting = _closed_meeting(team, started_meeting, create_case)
     services.sign(meeting, team["chair"], notify=False)
     db.session.commit()
     first_item = meeting.items[0]
-    original = decisions.latest_decision(first_item)
+    original = latest_decision(first_item)
     old_letter = original.letter
     login(team["chair"])
     response = client.post(f"/decisions/{original.id}/correct", data=form_post(
         "MET amplification confirmed by FISH.", [targeted(first_item.case, 1, drug="Capmatinib", escat_tier="III-A")],
         correction_reason="Drug changed after FISH result"))
     assert response.status_code == 302
-    correction = decisions.latest_decision(first_item)
+    correction = latest_decision(first_item)
     assert client.post(f"/decisions/{correction.id}/validate").status_code == 302
 
-    versions = services.minutes_versions(meeting)
+    versions = minutes_versions(meeting)
     assert [v.number for v in versions] == [2, 1]
     assert versions[0].is_current and not versions[1].is_current
     text = _text(versions[0].pdf)
@@ -196,24 +204,24 @@ def test_fetcher_serves_only_static_files(app):
         fetcher.fetch(pdf.STATIC_PREFIX + "css/missing.css")
 
 
-def test_minutes_show_patient_identity_only_when_the_board_says_so(team, make_meeting, create_case, boards):
-    meeting = _closed_meeting(team, make_meeting, create_case)
-    for decision in decisions.latest_by_item(meeting).values():
+def test_minutes_show_patient_identity_only_when_the_board_says_so(team, started_meeting, create_case, boards):
+    meeting = _closed_meeting(team, started_meeting, create_case)
+    for decision in latest_by_item(meeting).values():
         decisions.validate(decision, team["chair"])
-    with services.force_locale("en"):
-        hidden = services.minutes_context(meeting, team["chair"], meeting.closed_at)
+    with force_locale("en"):
+        hidden = minutes_context(meeting, team["chair"], meeting.closed_at)
         boards["thoracic"].identity_in_minutes = True
-        shown = services.minutes_context(meeting, team["chair"], meeting.closed_at)
+        shown = minutes_context(meeting, team["chair"], meeting.closed_at)
     assert "Jeanne Martin" not in json.dumps(hidden)
     version = MinutesVersion(number=1, created_at=meeting.closed_at, content_sha256="0" * 64, reason="")
-    html = services.minutes_html(shown, version, "Europe/Paris")
+    html = minutes_html(shown, version, "Europe/Paris")
     assert "Jeanne Martin" in html and "IPP0012345" in html
     # Free text is escaped by Jinja: no <img> element reaches WeasyPrint.
     assert '<img src="file:///etc/passwd">' not in html and "&lt;img src=" in html
 
 
-def test_signing_is_refused_before_the_meeting_is_closed(client, login, team, make_meeting):
-    meeting = make_meeting(status=MeetingStatus.IN_SESSION)
+def test_signing_is_refused_before_the_meeting_is_closed(client, login, team, started_meeting):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
     login(team["chair"])
     response = client.post(f"/meetings/{meeting.id}/minutes/sign")
     assert response.status_code == 403 and "Close the meeting" in response.get_data(as_text=True)
@@ -223,7 +231,7 @@ def test_signing_is_refused_before_the_meeting_is_closed(client, login, team, ma
 def _published(meeting, chair, make_letter=True):
     """A signed meeting without rendering (list and access tests): fake stored files."""
     for item in meeting.items:
-        decision = decisions.latest_decision(item)
+        decision = latest_decision(item)
         decisions.validate(decision, chair, publish=False)
         decision.published_at = decision.validated_at
         if make_letter:
@@ -237,8 +245,8 @@ def _published(meeting, chair, make_letter=True):
     db.session.commit()
 
 
-def _decided_meeting(team, make_meeting, board="thoracic"):
-    meeting = make_meeting(board=board, status=MeetingStatus.IN_SESSION)
+def _decided_meeting(team, started_meeting, board="thoracic"):
+    meeting = started_meeting(board=board, status=MeetingStatus.IN_SESSION)
     for item in meeting.items:
         decisions.save_draft(item, team["secretary"], "Summary", [targeted(item.case)])
     meeting.status = MeetingStatus.CLOSED
@@ -247,13 +255,13 @@ def _decided_meeting(team, make_meeting, board="thoracic"):
 
 
 def test_decisions_page_lists_only_my_boards_minutes_in_constant_queries(
-        client, login, team, make_meeting, make_user, query_counter):
-    _published(_decided_meeting(team, make_meeting), team["chair"])
+        client, login, team, started_meeting, make_user, query_counter):
+    _published(_decided_meeting(team, started_meeting), team["chair"])
     login(team["member"])
     with query_counter() as one:
         assert client.get("/decisions").status_code == 200
     for _ in range(3):
-        _published(_decided_meeting(team, make_meeting), team["chair"])
+        _published(_decided_meeting(team, started_meeting), team["chair"])
     with query_counter() as four:
         html = client.get("/decisions").get_data(as_text=True)
     assert html.count("b" * 64) == 4
@@ -273,8 +281,8 @@ def test_decisions_page_lists_only_my_boards_minutes_in_constant_queries(
     assert client.post(f"/meetings/{version.meeting_id}/minutes/sign").status_code == 404
 
 
-def test_submitter_reads_published_decision_letter_and_home_section(client, login, team, make_meeting, clinician):
-    meeting = _decided_meeting(team, make_meeting)
+def test_submitter_reads_published_decision_letter_and_home_section(client, login, team, started_meeting, clinician):
+    meeting = _decided_meeting(team, started_meeting)
     _published(meeting, team["chair"])
     letter = db.session.scalars(sa.select(DecisionLetter)).first()
     login(clinician)
@@ -282,18 +290,18 @@ def test_submitter_reads_published_decision_letter_and_home_section(client, logi
     assert response.status_code == 200 and response.data == b"%PDF-letter"
     assert response.headers["ETag"] == f'"{"d" * 64}"'
     assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "letter.download")) is not None
-    section = decisions.home_section(clinician)
-    assert section["template"] == "decisions/_home.html" and len(section["decisions"]) == 2
+    section = home_panel(clinician)
+    assert section.template == "decisions/_home.html" and len(section.context["decisions"]) == 2
     home = client.get("/").get_data(as_text=True)
     assert meeting.items[0].case.reference in home
-    panel = decisions.case_panel(meeting.items[0].case, clinician)
-    assert panel["decisions"][0].letter.id in {letter.id for letter in db.session.scalars(sa.select(DecisionLetter))}
-    decision_page = client.get(f"/decisions/{panel['decisions'][0].id}").get_data(as_text=True)
+    panel = case_panel(meeting.items[0].case, clinician)
+    assert panel.context["decisions"][0].letter.id in {letter.id for letter in db.session.scalars(sa.select(DecisionLetter))}
+    decision_page = client.get(f"/decisions/{panel.context['decisions'][0].id}").get_data(as_text=True)
     assert "Decision letter (PDF)" in decision_page
 
 
-def test_another_boards_clinician_cannot_download_a_letter(client, login, team, make_meeting, make_user):
-    _published(_decided_meeting(team, make_meeting), team["chair"])
+def test_another_boards_clinician_cannot_download_a_letter(client, login, team, started_meeting, make_user):
+    _published(_decided_meeting(team, started_meeting), team["chair"])
     letter = db.session.scalars(sa.select(DecisionLetter)).first()
     stranger = make_user("other@example.org", {"dermatology": ["clinician"]})
     login(stranger)
@@ -301,8 +309,8 @@ def test_another_boards_clinician_cannot_download_a_letter(client, login, team, 
     assert client.get("/letters/999999.pdf").status_code == 404
 
 
-def test_chair_home_lists_closed_meetings_waiting_for_signature(client, login, team, make_meeting):
-    meeting = _decided_meeting(team, make_meeting)
+def test_chair_home_lists_closed_meetings_waiting_for_signature(client, login, team, started_meeting):
+    meeting = _decided_meeting(team, started_meeting)
     login(team["chair"])
     home = client.get("/").get_data(as_text=True)
     assert "Minutes waiting for your signature" in home and f"/meetings/{meeting.id}/minutes" in home
@@ -316,12 +324,12 @@ def test_chair_home_lists_closed_meetings_waiting_for_signature(client, login, t
     assert "Sign the minutes" not in page and meeting.items[0].case.reference not in page
 
 
-def test_letters_always_carry_identity_and_the_minutes_page_says_so(client, login, team, make_meeting, boards):
-    meeting = _decided_meeting(team, make_meeting)
+def test_letters_always_carry_identity_and_the_minutes_page_says_so(client, login, team, started_meeting, boards):
+    meeting = _decided_meeting(team, started_meeting)
     _published(meeting, team["chair"])
     assert boards["thoracic"].identity_in_minutes is False
-    decision = decisions.latest_decision(meeting.items[0])
-    patient = services.letter_context(decision)["patient"]
+    decision = latest_decision(meeting.items[0])
+    patient = letter_context(decision)["patient"]
     assert patient["name"] == decision.case.patient_name and patient["record_number"]
     login(team["member"])
     html = client.get(f"/meetings/{meeting.id}/minutes").get_data(as_text=True).replace("&#39;", "'")

@@ -33,8 +33,8 @@ def test_same_dedupe_key_is_queued_once(member):
     assert services.notify(member, NotificationKind.MEETING_REMINDER, "s", "b", dedupe_key="k1") is None
 
 
-def test_published_agenda_arrives_by_smtp_without_patient_identity(smtp_server, new_meeting_smtp, secretary, member, create_case):
-    meeting = new_meeting_smtp()
+def test_published_agenda_arrives_by_smtp_without_patient_identity(smtp_server, create_meeting, secretary, member, create_case):
+    meeting = create_meeting()
     case = create_case(patient_name="Jeanne Martin", patient_record_number="IPP0012345")
     meetings.add_case(meeting, case.id, secretary, meeting.agenda_version)
     meetings.publish_agenda(meeting, secretary, meeting.agenda_version)

@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from mtb.extensions import db
+from mtb.meetings import cadence
 from mtb.meetings import services as meetings
 from mtb.meetings.models import Meeting, MeetingStatus
 from mtb.notifications.models import NotificationKind, OutboxMessage, OutboxStatus
@@ -46,7 +47,7 @@ def test_unknown_job_is_an_error():
 
 
 def test_a_failing_job_is_recorded_and_rolled_back(monkeypatch):
-    import mtb.meetings.services as services
+    import mtb.meetings.cadence as services
 
     def broken(now=None):
         db.session.add(Meeting(board_id=1, starts_at=NOW, duration_minutes=1, cutoff_hours=1))
@@ -60,7 +61,7 @@ def test_a_failing_job_is_recorded_and_rolled_back(monkeypatch):
 
 def test_cutoff_and_meeting_reminders_go_out_exactly_once(boards, create_case, member, clinician):
     thoracic = boards["thoracic"]
-    meetings.generate_meetings(thoracic, NOW)
+    cadence.generate_meetings(thoracic, NOW)
     draft = create_case(status="draft")
     db.session.commit()
     # Tuesday 9 March 13:00Z: cut-off Sunday 7 March 13:00Z; 48 h before is Friday 5 March 13:00Z.
@@ -81,7 +82,7 @@ def test_cutoff_and_meeting_reminders_go_out_exactly_once(boards, create_case, m
 
 def test_secretaries_are_reminded_to_build_the_agenda_from_the_proposed_cases(boards, create_case, member, secretary):
     thoracic = boards["thoracic"]
-    meeting = meetings.generate_meetings(thoracic, NOW)[1]  # Tuesday 9 March, cut-off Sunday 7 March 13:00Z
+    meeting = cadence.generate_meetings(thoracic, NOW)[1]  # Tuesday 9 March, cut-off Sunday 7 March 13:00Z
     case = create_case()
     case.submitted_at = datetime(2027, 3, 4, 9, 0)
     for event in case.events:
@@ -104,7 +105,7 @@ def test_secretaries_are_reminded_to_build_the_agenda_from_the_proposed_cases(bo
 
 
 def test_meeting_reminder_of_a_published_agenda_counts_its_cases(boards, create_case, member, secretary):
-    meeting = meetings.generate_meetings(boards["thoracic"], NOW)[1]
+    meeting = cadence.generate_meetings(boards["thoracic"], NOW)[1]
     meetings.add_case(meeting, create_case().id, secretary, meeting.agenda_version, now=NOW)
     meetings.publish_agenda(meeting, secretary, meeting.agenda_version, now=NOW)
     db.session.commit()
@@ -125,9 +126,9 @@ def test_outbox_job_sends_through_smtp(smtp_server, member):
 
 
 def test_carry_over_job_closes_meetings_never_started(boards, create_case):
-    first = meetings.generate_meetings(boards["thoracic"], NOW)[0]
+    first = cadence.generate_meetings(boards["thoracic"], NOW)[0]
     case = create_case()
-    meetings._new_item(first, case)
+    meetings.new_item(first, case)
     db.session.commit()
     run_job("carry_over", now=first.ends_at + timedelta(hours=13))
     db.session.refresh(first)
@@ -145,7 +146,7 @@ def test_scheduler_cli_lists_and_runs_one_job(app):
 @pytest.mark.skipif(not ON_POSTGRES, reason="two schedulers on one database need PostgreSQL (runs in CI's PostgreSQL pass)")
 def test_two_schedulers_on_one_postgresql_send_each_reminder_once(app, boards, create_case, member, chair, secretary):
     boards["thoracic"].cutoff_hours = 12  # Tuesday 13:00Z meeting, cut-off Tuesday 01:00Z
-    meetings.generate_meetings(boards["thoracic"], NOW)
+    cadence.generate_meetings(boards["thoracic"], NOW)
     create_case(status="draft")
     db.session.commit()
     when = datetime(2027, 3, 8, 14, 0)  # 23 h before Tuesday's meeting, 11 h before its cut-off

@@ -1,0 +1,30 @@
+"""Gene symbols HGNC approved after the shipped table, added by administrators."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from mtb import transaction
+from mtb.access import admin_required
+from mtb.cases import bp, genes
+from mtb.cases.forms import GeneSymbolForm
+from mtb.errors import InvalidInput
+
+
+@bp.route("/admin/genes", methods=["GET", "POST"])
+@admin_required
+def gene_symbols():
+    """HGNC symbols approved after the shipped table (2022-04) are added here."""
+    form = GeneSymbolForm()
+    if form.validate_on_submit():
+        try:
+            gene = genes.add_symbol(form.symbol.data, form.chromosome.data, form.note.data, current_user)
+        except InvalidInput as error:
+            transaction.roll_back()
+            getattr(form, error.field).errors.append(error.message)
+        else:
+            flash(_("%(symbol)s can now be entered in biomarkers.", symbol=gene.symbol), "success")
+            return redirect(url_for("cases.gene_symbols"))
+    return render_template("cases/gene_symbols.html", form=form, symbols=genes.added_symbols())

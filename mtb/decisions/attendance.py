@@ -1,0 +1,138 @@
+"""Who is in the room: members present (with the specialty they sit with), guests, and
+members recused on a case for a conflict of interest. Each change moves the drafts'
+quorum with it."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from mtb.accounts.models import Role
+from mtb.accounts.queries import board_people
+from mtb.audit import services as audit
+from mtb.decisions import queries
+from mtb.decisions.models import Attendance, Recusal
+from mtb.decisions.quorum import refresh_draft_quorum
+from mtb.decisions.session import is_running, require_run
+from mtb.errors import InvalidInput, NotFound
+from mtb.extensions import db
+from mtb.meetings.models import AgendaItem, Meeting
+from mtb.text import clean_text
+from mtb.vocab import Specialty
+
+NAME_MAX = 200
+NOTE_MAX = 300
+
+
+def members(meeting: Meeting):
+    """Active members and chairs of the board: the people whose attendance is recorded."""
+    return board_people(meeting.board_id, Role.MEMBER, Role.CHAIR)
+
+
+def _require_attendance_open(meeting: Meeting) -> None:
+    if not is_running(meeting):
+        raise InvalidInput(None, _("Attendance is recorded once the meeting has started, until the minutes are signed."))
+
+
+def record_attendance(meeting: Meeting, user, present: dict[int, str | None]) -> None:
+    """Set which members were present, with the specialty they sat with.
+
+    ``present`` maps a member's user id to a Specialty value (or None: their profile's).
+    Members not in ``present`` are marked absent. Guests are left untouched.
+    """
+    require_run(meeting, user)
+    _require_attendance_open(meeting)
+    people = {m.id: m for m in members(meeting)}
+    if set(present) - set(people):
+        raise InvalidInput("attendance", _("Only members of the board can be recorded as present."))
+    existing = {a.user_id: a for a in queries.attendances(meeting) if a.user_id is not None}
+    changes = {}
+    for user_id, specialty in present.items():
+        try:
+            spec = Specialty(specialty) if specialty else people[user_id].specialty
+        except ValueError:
+            raise InvalidInput(f"specialty-{user_id}", _("Unknown specialty."))
+        row = existing.pop(user_id, None)
+        if row is None:
+            db.session.add(Attendance(meeting_id=meeting.id, user_id=user_id, specialty=spec))
+            changes[str(user_id)] = spec.value if spec else None
+        elif row.specialty != spec:
+            row.specialty = spec
+            changes[str(user_id)] = spec.value if spec else None
+    for user_id, row in existing.items():
+        db.session.delete(row)
+        changes[str(user_id)] = "absent"
+    if changes:
+        audit.record("meeting.attendance", meeting, board_id=meeting.board_id, user=user, details=changes)
+    db.session.flush()
+    refresh_draft_quorum(meeting)
+
+
+def add_guest(meeting: Meeting, user, name: str, role: str) -> Attendance:
+    require_run(meeting, user)
+    _require_attendance_open(meeting)
+    name, role = (name or "").strip(), (role or "").strip()
+    if not name:
+        raise InvalidInput("guest_name", _("Give the guest's name."))
+    if len(name) > NAME_MAX:
+        raise InvalidInput("guest_name", _("At most 200 characters."))
+    if not role:
+        raise InvalidInput("guest_role", _("Give the guest's role or specialty (e.g. research nurse, external pathologist)."))
+    if len(role) > NAME_MAX:
+        raise InvalidInput("guest_role", _("At most 200 characters."))
+    guest = Attendance(meeting_id=meeting.id, guest_name=name, guest_role=role)
+    db.session.add(guest)
+    audit.record("meeting.guest_add", meeting, board_id=meeting.board_id, user=user, details={"guest": name})
+    db.session.flush()
+    return guest
+
+
+def remove_guest(meeting: Meeting, user, attendance_id: int) -> None:
+    require_run(meeting, user)
+    _require_attendance_open(meeting)
+    guest = db.session.get(Attendance, attendance_id)
+    if guest is None or guest.meeting_id != meeting.id or not guest.is_guest:
+        raise NotFound(attendance_id)
+    audit.record("meeting.guest_remove", meeting, board_id=meeting.board_id, user=user,
+                 details={"guest": guest.guest_name})
+    db.session.delete(guest)
+    db.session.flush()
+
+
+def declare_conflict(item: AgendaItem, user, member_id: int, note: str | None) -> Recusal:
+    """Record that a present member has a conflict of interest on this case: recused on it."""
+    meeting = item.meeting
+    require_run(meeting, user)
+    _require_attendance_open(meeting)
+    present_ids = {a.user_id for a in queries.attendances(meeting) if a.user_id is not None}
+    if member_id not in present_ids:
+        raise InvalidInput("member_id", _("Choose a member recorded as present."))
+    note = clean_text(note)
+    if note and len(note) > NOTE_MAX:
+        raise InvalidInput("note", _("At most 300 characters."))
+    existing = db.session.scalar(sa.select(Recusal).where(Recusal.agenda_item_id == item.id, Recusal.user_id == member_id))
+    if existing is not None:
+        existing.note = note or existing.note
+        recusal = existing
+    else:
+        recusal = Recusal(agenda_item_id=item.id, user_id=member_id, note=note)
+        db.session.add(recusal)
+    audit.record("meeting.conflict_declared", item.case, user=user,
+                 details={"meeting_id": meeting.id, "member_id": member_id})
+    db.session.flush()
+    refresh_draft_quorum(meeting)
+    return recusal
+
+
+def withdraw_conflict(item: AgendaItem, user, recusal_id: int) -> None:
+    meeting = item.meeting
+    require_run(meeting, user)
+    _require_attendance_open(meeting)
+    recusal = db.session.get(Recusal, recusal_id)
+    if recusal is None or recusal.agenda_item_id != item.id:
+        raise NotFound(recusal_id)
+    audit.record("meeting.conflict_withdrawn", item.case, user=user,
+                 details={"meeting_id": meeting.id, "member_id": recusal.user_id})
+    db.session.delete(recusal)
+    db.session.flush()
+    refresh_draft_quorum(meeting)

@@ -1,0 +1,33 @@
+"""What the decisions part shows on the case page and on the home page."""
+
+from __future__ import annotations
+
+from mtb.accounts.models import is_signed_in
+from mtb.cases.models import Case
+from mtb.decisions import queries
+from mtb.decisions.services import record_read
+from mtb.panels import Panel, panel
+
+
+@panel("case", priority=30)
+def case_panel(case: Case, user) -> Panel | None:
+    """Decisions on this case: the versions the user may read, with their letters."""
+    decisions = queries.decisions_on_case(case, user)
+    if not decisions:
+        return None
+    for decision in decisions:
+        record_read(decision, user)
+    return Panel("decisions/_case_panel.html", {"decisions": decisions, "case": case})
+
+
+@panel("home", priority=30)
+def home_panel(user) -> Panel | None:
+    """"Decisions published since your last visit", and for a chair the minutes waiting for a signature."""
+    if not is_signed_in(user):
+        return None
+    decisions = queries.published_since(user, user.previous_login_at)
+    to_sign = queries.meetings_to_sign(user)
+    if not decisions and not user.board_ids() and not to_sign:
+        return None
+    return Panel("decisions/_home.html", {"decisions": decisions, "since": user.previous_login_at,
+                                          "to_sign": to_sign})

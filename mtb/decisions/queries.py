@@ -1,0 +1,156 @@
+"""Reading the meeting room: agenda items, attendance, recusals and decision versions."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from mtb.accounts.models import Role, User, is_signed_in
+from mtb.cases.models import Case
+from mtb.db import utcnow
+from mtb.decisions.models import Attendance, Decision, DecisionStatus, Recusal
+from mtb.errors import NotFound
+from mtb.extensions import db
+from mtb.http import MAX_DB_INT
+from mtb.meetings.models import AgendaItem, ItemOutcome, Meeting, MeetingStatus
+
+#: How far back "published recently" looks for someone who never logged in before.
+RECENT = timedelta(days=30)
+
+
+def get_item(meeting: Meeting, item_id: int) -> AgendaItem:
+    """An item of this meeting's agenda, or NotFound (an item of another meeting too, or an
+    id no database row can have)."""
+    if not 0 < item_id <= MAX_DB_INT:
+        raise NotFound(item_id)
+    item = db.session.get(AgendaItem, item_id)
+    if item is None or item.meeting_id != meeting.id:
+        raise NotFound(item_id)
+    return item
+
+
+def pending_items(meeting: Meeting) -> list[AgendaItem]:
+    """Items neither decided nor deferred yet."""
+    return [item for item in meeting.items if item.outcome is ItemOutcome.PENDING]
+
+
+# --- Who was in the room ------------------------------------------------------------
+
+def attendances(meeting: Meeting) -> list[Attendance]:
+    return list(db.session.scalars(
+        sa.select(Attendance).where(Attendance.meeting_id == meeting.id).order_by(Attendance.id)
+    ))
+
+
+def recusals_by_item(meeting: Meeting) -> dict[int, list[Recusal]]:
+    rows = db.session.scalars(
+        sa.select(Recusal).join(AgendaItem, AgendaItem.id == Recusal.agenda_item_id)
+        .where(AgendaItem.meeting_id == meeting.id).order_by(Recusal.id)
+    )
+    result: dict[int, list[Recusal]] = {}
+    for row in rows:
+        result.setdefault(row.agenda_item_id, []).append(row)
+    return result
+
+
+def recused_ids(item_id: int) -> set[int]:
+    """The members recused on one agenda item."""
+    return set(db.session.scalars(sa.select(Recusal.user_id).where(Recusal.agenda_item_id == item_id)))
+
+
+# --- Decision versions ------------------------------------------------------------------
+
+def versions_of(item: AgendaItem) -> list[Decision]:
+    """Every version of the decision on an item, newest first."""
+    return list(db.session.scalars(
+        sa.select(Decision).where(Decision.agenda_item_id == item.id)
+        .options(selectinload(Decision.recommendations)).order_by(Decision.version.desc())
+    ))
+
+
+def latest_decision(item: AgendaItem) -> Decision | None:
+    return db.session.scalar(
+        sa.select(Decision).where(Decision.agenda_item_id == item.id).order_by(Decision.version.desc()).limit(1)
+    )
+
+
+def latest_by_item(meeting: Meeting) -> dict[int, Decision]:
+    """The newest version for each item of the meeting (one query)."""
+    rows = db.session.scalars(
+        sa.select(Decision).where(Decision.meeting_id == meeting.id)
+        .options(selectinload(Decision.recommendations)).order_by(Decision.version)
+    )
+    return {d.agenda_item_id: d for d in rows}
+
+
+def current_validated(item_id: int) -> Decision | None:
+    return db.session.scalar(
+        sa.select(Decision).where(Decision.agenda_item_id == item_id, Decision.status == DecisionStatus.VALIDATED)
+    )
+
+
+def drafts_of(meeting: Meeting) -> list[Decision]:
+    return list(db.session.scalars(
+        sa.select(Decision).where(Decision.meeting_id == meeting.id, Decision.status == DecisionStatus.DRAFT)
+    ))
+
+
+def validated_of(meeting: Meeting) -> list[Decision]:
+    """The meeting's validated versions (the ones in force), with what the minutes show of them."""
+    return list(db.session.scalars(
+        sa.select(Decision).where(Decision.meeting_id == meeting.id, Decision.status == DecisionStatus.VALIDATED)
+        .options(selectinload(Decision.recommendations), selectinload(Decision.validated_by))
+    ))
+
+
+def item_state(item: AgendaItem, decision: Decision | None) -> str:
+    """pending, deferred, draft, validated: the state shown in the session's item list."""
+    if item.outcome is ItemOutcome.DEFERRED:
+        return "deferred"
+    if decision is None:
+        return "pending"
+    return "draft" if decision.is_draft else "validated"
+
+
+# --- For other parts' pages -----------------------------------------------------------------
+
+def decisions_on_case(case: Case, user) -> list[Decision]:
+    """The versions of the decisions on a case that ``user`` may read, newest meeting first."""
+    rows = db.session.scalars(
+        sa.select(Decision).where(Decision.case_id == case.id)
+        .options(selectinload(Decision.recommendations), selectinload(Decision.meeting),
+                 selectinload(Decision.letter))
+        .order_by(Decision.meeting_id.desc(), Decision.version.desc())
+    )
+    return [d for d in rows if d.can_view(user)]
+
+
+def published_since(user: User, since: datetime | None, limit: int = 10) -> list[Decision]:
+    """Decisions published after ``since`` (the last 30 days when None) that ``user`` may read:
+    their boards' and those on cases they submitted."""
+    board_ids = user.board_ids()
+    visible = Decision.board_id.in_(board_ids) if board_ids else sa.false()
+    mine = Decision.case_id.in_(sa.select(Case.id).where(Case.submitter_id == user.id))
+    since = since or (utcnow() - RECENT)
+    query = (
+        sa.select(Decision).join(Case, Case.id == Decision.case_id)
+        .where(Decision.published_at.is_not(None), Decision.published_at > since, sa.or_(visible, mine))
+        .options(selectinload(Decision.case), selectinload(Decision.meeting), selectinload(Decision.letter))
+        .order_by(Decision.published_at.desc()).limit(limit)
+    )
+    return [d for d in db.session.scalars(query) if d.can_view(user)]
+
+
+def meetings_to_sign(user: User) -> list[Meeting]:
+    """Closed meetings of the boards ``user`` chairs: their minutes wait for a signature."""
+    if not is_signed_in(user):
+        return []
+    chair_boards = user.board_ids(Role.CHAIR)
+    if not chair_boards:
+        return []
+    return list(db.session.scalars(
+        sa.select(Meeting).where(Meeting.board_id.in_(chair_boards), Meeting.status == MeetingStatus.CLOSED)
+        .order_by(Meeting.starts_at)
+    ))

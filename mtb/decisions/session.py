@@ -1,0 +1,102 @@
+"""Opening and closing a meeting's session (its secretary or chair).
+
+Between the two the session page records attendance, conflicts of interest and the
+board's decisions; once closed, drafts and attendance can still be put right until
+the chair signs the minutes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask_babel import gettext as _
+
+from mtb.audit import services as audit
+from mtb.db import utcnow
+from mtb.decisions import queries
+from mtb.decisions.quorum import refresh_draft_quorum
+from mtb.errors import InvalidInput, NotAllowed
+from mtb.extensions import db
+from mtb.formatting import local_datetime
+from mtb.meetings.models import Meeting, MeetingStatus
+from mtb.meetings.lifecycle import carry_over_undiscussed
+
+#: Starting a meeting earlier than this before its scheduled start asks for a confirmation.
+EARLY_START_MARGIN = timedelta(hours=2)
+
+
+class EarlyStart(InvalidInput):
+    """Starting more than EARLY_START_MARGIN before the scheduled start needs an explicit confirmation."""
+
+    def __init__(self, meeting: Meeting):
+        super().__init__("confirm_early", _(
+            "Scheduled for %(when)s: tick \"Start now anyway\" to open the session before then.",
+            when=scheduled_label(meeting)))
+        self.meeting = meeting
+
+
+def require_run(meeting: Meeting, user) -> None:
+    """The services' side of ``Meeting.can_run``: NotAllowed for anyone else."""
+    if not meeting.can_run(user):
+        raise NotAllowed(_("Only the board's secretary or chair can run this meeting."))
+
+
+def is_running(meeting: Meeting) -> bool:
+    """Attendance and drafts can still change: the session started and the minutes are not signed."""
+    return meeting.is_in_session or meeting.is_closed
+
+
+def scheduled_label(meeting: Meeting) -> str:
+    """"Tuesday 2 December 2026, 14:00" in the board's zone."""
+    return local_datetime(meeting.starts_at, meeting.board.timezone, "EEEE d MMMM yyyy, HH:mm")
+
+
+def starts_early(meeting: Meeting, now: datetime | None = None) -> bool:
+    """Would starting now be more than EARLY_START_MARGIN before the scheduled start?"""
+    return (now or utcnow()) < meeting.starts_at - EARLY_START_MARGIN
+
+
+def start_meeting(meeting: Meeting, user, *, confirm_early: bool = False) -> Meeting:
+    """Open the session (scheduled or published meeting -> in session).
+
+    More than two hours before the scheduled start (a wrong meeting picked, a test click)
+    the secretary must confirm: EarlyStart otherwise.
+    """
+    require_run(meeting, user)
+    if meeting.is_in_session:
+        return meeting
+    if not meeting.is_open:
+        raise InvalidInput(None, _("This meeting is %(status)s; only a scheduled meeting can be started.",
+                                   status=meeting.status_label))
+    now = utcnow()
+    early = starts_early(meeting, now)
+    if early and not confirm_early:
+        raise EarlyStart(meeting)
+    meeting.status = MeetingStatus.IN_SESSION
+    meeting.started_at = now
+    audit.record("meeting.start", meeting, board_id=meeting.board_id, user=user,
+                 details={"before_schedule": True, "scheduled": meeting.starts_at.isoformat()} if early else None)
+    db.session.flush()
+    return meeting
+
+
+def close_meeting(meeting: Meeting, user) -> Meeting:
+    """End the session. Every item must have a recorded decision or be deferred;
+    deferred items are carried over to the next meeting."""
+    require_run(meeting, user)
+    if not meeting.is_in_session:
+        raise InvalidInput(None, _("Only a meeting in session can be closed."))
+    pending = queries.pending_items(meeting)
+    if pending:
+        references = ", ".join(item.case.reference for item in pending)
+        raise InvalidInput(None, _(
+            "The meeting cannot be closed yet: record a decision on, or defer, each case. Still open: %(refs)s.",
+            refs=references))
+    meeting.status = MeetingStatus.CLOSED
+    meeting.closed_at = utcnow()
+    refresh_draft_quorum(meeting)
+    audit.record("meeting.close", meeting, board_id=meeting.board_id, user=user)
+    db.session.flush()
+    carry_over_undiscussed(meeting, user=user)
+    db.session.flush()
+    return meeting

@@ -1,0 +1,8 @@
+"""Decisions pages: the meeting in session (its secretary and chair), and one decision
+with its versions, validation and correction.
+
+Views load through ``mtb.access`` (which owns the 404/403 policy), call one service and
+answer; the request's end commits (``mtb.transaction``).
+"""
+
+from mtb.decisions.views import decision, in_session  # noqa: F401  (registers the routes)

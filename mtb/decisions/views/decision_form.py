@@ -1,0 +1,60 @@
+"""The decision form as the session page and the correction page use it: built from a
+saved version or from what was typed, with rows added or removed without losing a word."""
+
+from __future__ import annotations
+
+from flask import request
+
+from mtb.decisions.forms import DecisionForm
+from mtb.decisions.models import Decision
+from mtb.meetings.models import AgendaItem
+
+
+def decision_form(item: AgendaItem, decision: Decision | None = None, formdata=None, data: dict | None = None,
+                  correction: bool = False) -> DecisionForm:
+    biomarkers = item.case.biomarkers
+    if formdata is not None:
+        return DecisionForm(formdata=formdata, biomarkers=biomarkers, correction=correction)
+    if data is None:
+        data = form_data(decision) if decision is not None else {"recommendations": [{}]}
+    return DecisionForm(formdata=None, data=data, biomarkers=biomarkers, correction=correction)
+
+
+def form_data(decision: Decision) -> dict:
+    """A saved version as the form's data."""
+    return {
+        "row_version": decision.row_version,
+        "summary": decision.summary,
+        "correction_reason": decision.correction_reason or "",
+        "recommendations": [
+            {
+                "kind": r.kind.value, "drug": r.drug or "", "biomarker_id": str(r.biomarker_id or ""),
+                "escat_tier": r.escat_tier or "", "oncokb_level": r.oncokb_level or "",
+                "access_route": r.access_route.value if r.access_route else "", "trial_id": r.trial_id or "",
+                "trial_site": r.trial_site or "", "test_name": r.test_name or "", "test_sample": r.test_sample or "",
+                "rationale": r.rationale or "",
+            }
+            for r in decision.recommendations
+        ] or [{}],
+    }
+
+
+def rows_changed(form: DecisionForm, item: AgendaItem, correction: bool = False):
+    """"Add recommendation" / "Remove" buttons: the same form back, one row more or less, nothing lost.
+
+    Returns (the new form, the row to focus), or (None, None) when the post was a save.
+    """
+    data = {
+        "row_version": form.row_version.data, "summary": form.summary.data,
+        "correction_reason": form.correction_reason.data, "recommendations": form.recommendation_data(),
+    }
+    if request.form.get("action") == "add":
+        data["recommendations"].append({})
+        return decision_form(item, data=data, correction=correction), len(data["recommendations"]) - 1
+    remove = request.form.get("remove", type=int)
+    if remove is not None and 0 <= remove < len(data["recommendations"]):
+        data["recommendations"].pop(remove)
+        if not data["recommendations"]:
+            data["recommendations"].append({})
+        return decision_form(item, data=data, correction=correction), None
+    return None, None

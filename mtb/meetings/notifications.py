@@ -1,0 +1,164 @@
+"""The e-mails of the meetings part: who is told, with which subject; the bodies are
+text templates in ``templates/meetings/emails/``.
+
+Messages are queued in the outbox in the caller's transaction (``notify``); a dedupe
+key keeps a message from being queued twice.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, render_template
+from flask_babel import gettext as _
+
+from mtb.accounts.models import Role, User
+from mtb.accounts.queries import board_people
+from mtb.cases.models import Case
+from mtb.formatting import local_datetime
+from mtb.meetings.display import item_start_times, when_label
+from mtb.meetings.models import AgendaItem, Meeting
+from mtb.notifications.models import NotificationKind
+from mtb.notifications.services import absolute_url, notify
+
+#: Everyone who sits on a board's meetings (clinicians come for their own cases).
+BOARD_ROLES = (Role.MEMBER, Role.CHAIR, Role.SECRETARY)
+
+
+def _body(name: str, **context) -> str:
+    return render_template(f"meetings/emails/{name}.txt", **context)
+
+
+def place_line(meeting: Meeting) -> str:
+    parts = [p for p in (meeting.location, meeting.video_link) if p]
+    return _("Place: %(place)s", place=" · ".join(parts)) if parts else ""
+
+
+def board_members(meeting: Meeting) -> dict[int, User]:
+    return {u.id: u for u in board_people(meeting.board_id, *BOARD_ROLES)}
+
+
+def attendees(meeting: Meeting) -> dict[int, User]:
+    """The board's people and the submitters of the cases on the agenda."""
+    people = board_members(meeting)
+    for item in meeting.items:
+        people.setdefault(item.case.submitter_id, item.case.submitter)
+    return people
+
+
+def _case_url(case: Case) -> str:
+    # The cases pages are optional in a trimmed-down app: fall back to the board's meetings.
+    if "cases.view" in current_app.view_functions:
+        return absolute_url("cases.view", case_id=case.id)
+    return absolute_url("meetings.board_meetings", slug=case.board.slug)
+
+
+# --- Agenda -------------------------------------------------------------------------
+
+def agenda_published(meeting: Meeting, first: bool) -> int:
+    """Tell the board's people and each case's submitter that the agenda is published
+    (``first``) or changed; returns the number of e-mails queued."""
+    board = meeting.board
+    when = when_label(meeting)
+    subject = (_("Agenda of the %(board)s meeting, %(when)s", board=board.name, when=when) if first
+               else _("Agenda changed: %(board)s meeting, %(when)s", board=board.name, when=when))
+    kind = NotificationKind.AGENDA_PUBLISHED if first else NotificationKind.AGENDA_CHANGED
+    members = board_members(meeting)
+    own: dict[int, list[AgendaItem]] = {}
+    for item in meeting.items:
+        own.setdefault(item.case.submitter_id, []).append(item)
+    recipients = dict(members)
+    for items in own.values():
+        recipients.setdefault(items[0].case.submitter_id, items[0].case.submitter)
+    context = dict(meeting=meeting, board=board, when=when, first=first, place=place_line(meeting),
+                   starts=item_start_times(meeting), url=absolute_url("meetings.view", meeting_id=meeting.id))
+    queued = 0
+    for person in recipients.values():
+        body = _body("agenda", for_board=person.id in members, own_items=own.get(person.id, []), **context)
+        if notify(person, kind, subject, body,
+                  dedupe_key=f"agenda:{meeting.id}:{meeting.agenda_publications}:user:{person.id}"):
+            queued += 1
+    return queued
+
+
+def case_taken_off(case: Case, meeting: Meeting) -> None:
+    """The submitter of a case taken off a published agenda."""
+    when = when_label(meeting)
+    notify(case.submitter, NotificationKind.CASE_RETURNED_TO_POOL,
+           _("%(ref)s: taken off the agenda of %(when)s", ref=case.reference, when=when),
+           _body("case_taken_off", case=case, board=meeting.board, when=when))
+
+
+def case_carried_over(case: Case, meeting: Meeting, target: Meeting) -> None:
+    """The submitter of a case not discussed at ``meeting``, now on ``target``'s agenda."""
+    when = when_label(target)
+    notify(case.submitter, NotificationKind.CASE_CARRIED_OVER,
+           _("%(ref)s carried over to %(when)s", ref=case.reference, when=when),
+           _body("case_carried_over", case=case, board=meeting.board, old=when_label(meeting), when=when,
+                 url=absolute_url("meetings.view", meeting_id=target.id)),
+           dedupe_key=f"carried:{meeting.id}:case:{case.id}")
+
+
+# --- Meetings by hand ---------------------------------------------------------------
+
+def meeting_moved(meeting: Meeting, before) -> None:
+    """Everyone who comes to the meeting: its new date, length or place."""
+    board = meeting.board
+    when = when_label(meeting)
+    subject = _("%(board)s meeting moved to %(when)s", board=board.name, when=when)
+    body = _body("meeting_moved", meeting=meeting, board=board, when=when,
+                 old=local_datetime(before, board.timezone), place=place_line(meeting),
+                 url=absolute_url("meetings.view", meeting_id=meeting.id))
+    for person in attendees(meeting).values():
+        notify(person, NotificationKind.MEETING_MOVED, subject, body,
+               dedupe_key=f"moved:{meeting.id}:{meeting.ical_sequence}:user:{person.id}")
+
+
+def case_back_in_pool(case: Case, meeting: Meeting, when: str, reason: str) -> None:
+    """The submitter of a case whose meeting is cancelled."""
+    notify(case.submitter, NotificationKind.CASE_RETURNED_TO_POOL,
+           _("%(ref)s: meeting cancelled, case back in the pool", ref=case.reference),
+           _body("case_back_in_pool", case=case, board=meeting.board, when=when, reason=reason, url=_case_url(case)),
+           dedupe_key=f"cancelled:{meeting.id}:case:{case.id}")
+
+
+def meeting_cancelled(meeting: Meeting, people: dict[int, User], when: str, reason: str) -> None:
+    """``people`` (taken before the cases left the agenda): the meeting will not take place."""
+    board = meeting.board
+    subject = _("%(board)s meeting of %(when)s cancelled", board=board.name, when=when)
+    body = _body("meeting_cancelled", board=board, when=when, reason=reason,
+                 url=absolute_url("meetings.board_meetings", slug=board.slug))
+    for person in people.values():
+        notify(person, NotificationKind.MEETING_CANCELLED, subject, body,
+               dedupe_key=f"cancelled:{meeting.id}:user:{person.id}")
+
+
+# --- Reminders (the subject, the body, the dedupe key) ----------------------------------
+
+def cutoff_reminder(meeting: Meeting, cases: list[Case]) -> tuple[str, str, str]:
+    """To a submitter with drafts for the board, before the meeting's cut-off."""
+    board = meeting.board
+    cutoff = local_datetime(meeting.cutoff_at, board.timezone)
+    subject = _("Cut-off %(cutoff)s: your drafts for %(board)s", cutoff=cutoff, board=board.name)
+    body = _body("cutoff_reminder", board=board, when=when_label(meeting), cutoff=cutoff, cases=cases)
+    return subject, body, f"cutoff:{meeting.id}:{meeting.cutoff_at:%Y%m%d%H%M}:user:{cases[0].submitter_id}"
+
+
+def agenda_to_build(meeting: Meeting, waiting: int, secretary: User) -> tuple[str, str, str]:
+    """To a secretary, once the cut-off passed with cases proposed for the meeting."""
+    board = meeting.board
+    when = when_label(meeting)
+    subject = _("Agenda to build: %(board)s meeting, %(when)s", board=board.name, when=when)
+    body = _body("agenda_to_build", board=board, when=when, waiting=waiting,
+                 agenda_url=absolute_url("meetings.agenda", meeting_id=meeting.id))
+    return subject, body, f"agenda-to-build:{meeting.id}:{meeting.cutoff_at:%Y%m%d%H%M}:user:{secretary.id}"
+
+
+def meeting_reminder(meeting: Meeting, person: User, waiting: int | None) -> tuple[str, str, str]:
+    """To the board's people the day before; ``waiting`` (a secretary's copy of a meeting
+    whose agenda is not published): how many proposed cases are still in the pool."""
+    board = meeting.board
+    when = when_label(meeting)
+    subject = _("Tomorrow: %(board)s meeting, %(when)s", board=board.name, when=when)
+    body = _body("meeting_reminder", meeting=meeting, board=board, when=when, place=place_line(meeting),
+                 waiting=waiting, url=absolute_url("meetings.view", meeting_id=meeting.id),
+                 agenda_url=absolute_url("meetings.agenda", meeting_id=meeting.id))
+    return subject, body, f"meeting-reminder:{meeting.id}:{meeting.starts_at:%Y%m%d%H%M}:user:{person.id}"

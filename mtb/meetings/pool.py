@@ -1,0 +1,144 @@
+"""The pool: a board's submitted or deferred cases waiting for a meeting, and the meeting
+each is proposed for (the first whose cut-off was still ahead when it arrived)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from mtb.cases.models import POOL_STATUSES, Case, CaseEvent, Urgency
+from mtb.db import utcnow
+from mtb.extensions import db
+from mtb.meetings.models import OPEN_STATUSES, AgendaItem, Meeting
+from mtb.meetings.queries import open_items_on_upcoming, upcoming_meetings
+
+
+def _on_open_agenda():
+    """EXISTS-able: the outer case is on an open meeting's agenda."""
+    return (
+        sa.select(AgendaItem.id).join(Meeting, AgendaItem.meeting_id == Meeting.id)
+        .where(AgendaItem.case_id == Case.id, Meeting.status.in_(OPEN_STATUSES))
+    )
+
+
+def pool(board_id: int) -> list[Case]:
+    """The board's cases waiting for a meeting: submitted or deferred, on no open agenda."""
+    return list(db.session.scalars(
+        sa.select(Case)
+        .where(Case.board_id == board_id, Case.status.in_(POOL_STATUSES), ~_on_open_agenda().exists())
+        .options(selectinload(Case.biomarkers))
+        .order_by(Case.urgency.desc(), Case.submitted_at, Case.id)
+    ))
+
+
+def pool_entry_times(cases) -> dict[int, datetime]:
+    """When each case entered the pool: its last "submitted" or "deferred" timeline event
+    (submission, deferral, return from a cancelled meeting or agenda), else submitted_at."""
+    cases = list(cases)
+    if not cases:
+        return {}
+    rows = db.session.execute(
+        sa.select(CaseEvent.case_id, sa.func.max(CaseEvent.at))
+        .where(CaseEvent.case_id.in_([c.id for c in cases]), CaseEvent.kind.in_([s.value for s in POOL_STATUSES]))
+        .group_by(CaseEvent.case_id)
+    )
+    found = dict(rows.all())
+    return {c.id: found.get(c.id) or c.submitted_at or c.created_at or utcnow() for c in cases}
+
+
+def proposed_meetings(cases, now: datetime | None = None) -> dict[int, Meeting | None]:
+    """The meeting each pool case is proposed for: its board's first meeting still to come
+    whose cut-off is after the moment the case entered the pool. A case that entered
+    after a meeting's cut-off is proposed for the following one. None if no meeting exists
+    yet. A few statements whatever the number of cases."""
+    now = now or utcnow()
+    cases = list(cases)
+    entered = pool_entry_times(cases)
+    meetings = upcoming_meetings({c.board_id for c in cases}, now)
+    result: dict[int, Meeting | None] = {}
+    for case in cases:
+        result[case.id] = next((m for m in meetings[case.board_id] if m.cutoff_at > entered[case.id]), None)
+    return result
+
+
+def proposed_counts(board_ids: Iterable[int], now: datetime) -> dict[int, int]:
+    """How many pool cases of these boards are proposed for each meeting (by meeting id)."""
+    board_ids = list(board_ids)
+    if not board_ids:
+        return {}
+    # Only the columns the proposal needs: the pool can hold many cases.
+    waiting = db.session.execute(
+        sa.select(Case.id, Case.board_id, Case.submitted_at, Case.created_at)
+        .where(Case.board_id.in_(board_ids), Case.status.in_(POOL_STATUSES), ~_on_open_agenda().exists())
+    ).all()
+    counts: dict[int, int] = {}
+    for meeting in proposed_meetings(waiting, now).values():
+        if meeting is not None:
+            counts[meeting.id] = counts.get(meeting.id, 0) + 1
+    return counts
+
+
+def next_meetings(cases: list[Case], now: datetime | None = None) -> dict[int, tuple[Meeting, bool]]:
+    """The upcoming meeting of each case: ``(meeting, False)`` for the open meeting it is
+    on (the earliest), or for a case waiting in the pool ``(meeting, True)`` for the one
+    it is proposed for. Cases with neither are left out. A few statements for a page."""
+    now = now or utcnow()
+    result = {case_id: (meeting, False) for case_id, meeting in open_items_on_upcoming([c.id for c in cases], now).items()}
+    waiting = [c for c in cases if c.id not in result and c.status in POOL_STATUSES]
+    for case_id, meeting in proposed_meetings(waiting, now).items():
+        if meeting is not None:
+            result[case_id] = (meeting, True)
+    return result
+
+
+def next_open_meeting(board_id: int, after: datetime, *, respect_cutoff: bool, exclude_id: int | None = None) -> Meeting | None:
+    """The board's first open meeting starting after ``after`` (whose cut-off is still ahead, if asked)."""
+    query = (
+        sa.select(Meeting)
+        .where(Meeting.board_id == board_id, Meeting.status.in_(OPEN_STATUSES), Meeting.starts_at > after,
+               Meeting.needs_review.is_(False))
+        .order_by(Meeting.starts_at)
+    )
+    if exclude_id is not None:
+        query = query.where(Meeting.id != exclude_id)
+    for meeting in db.session.scalars(query):
+        if not respect_cutoff or meeting.cutoff_at > after:
+            return meeting
+    return None
+
+
+@dataclass
+class PoolEntry:
+    case: Case
+    #: The meeting the case is proposed for (None: no meeting generated yet).
+    proposed: Meeting | None
+    #: Proposed for the meeting being built, or for an earlier one (overdue).
+    due: bool
+    overdue: bool
+
+
+def pool_for(meeting: Meeting, now: datetime | None = None) -> list[PoolEntry]:
+    """The board's pool as the agenda builder shows it: cases proposed for this meeting
+    or overdue (proposed for an earlier one) first, then the later ones by meeting."""
+    now = now or utcnow()
+    cases = pool(meeting.board_id)
+    proposals = proposed_meetings(cases, now)
+    entries = []
+    for case in cases:
+        proposed = proposals[case.id]
+        overdue = proposed is not None and proposed.id != meeting.id and proposed.starts_at < meeting.starts_at
+        due = proposed is not None and (proposed.id == meeting.id or overdue)
+        entries.append(PoolEntry(case, proposed, due, overdue))
+    far = datetime.max
+    entries.sort(key=lambda e: (not e.due, e.proposed.starts_at if e.proposed else far,
+                                e.case.urgency is not Urgency.URGENT))
+    return entries
+
+
+def due_count(meeting: Meeting, now: datetime | None = None) -> int:
+    """How many pool cases are proposed for this meeting, or overdue for it."""
+    return sum(1 for entry in pool_for(meeting, now) if entry.due)

@@ -1,0 +1,192 @@
+"""The plain context of a document: everything the minutes or a letter show, as JSON-able
+data built from the models. Its canonical JSON is stored with the PDF and fingerprinted
+(SHA-256 in the footer), so a stored version renders again from it alone."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from mtb.cases.biomarker_labels import KIND_LABELS as BIOMARKER_KIND_LABELS
+from mtb.cases.biomarker_labels import number
+from mtb.cases.models import Case
+from mtb.decisions import queries as decisions
+from mtb.decisions.models import Decision, RecommendationKind
+from mtb.decisions.quorum import quorum_for
+from mtb.extensions import db
+from mtb.formatting import local_date, local_datetime, to_local
+from mtb.meetings.models import AgendaItem, Meeting
+from mtb.text import age_on
+
+SEX_LABELS = {"female": "F", "male": "M", "other": "X", "unknown": "?"}
+
+
+def dt(value: datetime | None, tz: str, fmt: str = "d MMM yyyy, HH:mm") -> str:
+    """A UTC time in the board's zone, or "" when there is none."""
+    return local_datetime(value, tz, fmt) if value else ""
+
+
+def _patient(case: Case, identity: bool, on: date) -> dict:
+    sex = case.patient_sex.value if case.patient_sex else "unknown"
+    data = {"sex": SEX_LABELS.get(sex, "?"), "age": age_on(case.patient_birth_date, on)}
+    if identity:
+        data.update(name=case.patient_name, record_number=case.patient_record_number,
+                    birth_date=local_date(case.patient_birth_date, "d MMM yyyy"))
+    return data
+
+
+def _biomarkers(case: Case) -> list[dict]:
+    rows = []
+    for b in case.biomarkers:
+        value = ""
+        # str() first: a value set in this session may still be a float (28.4, not 28.399999...).
+        if b.vaf is not None:
+            value = _("VAF %(v)s %%", v=number(Decimal(str(b.vaf))))
+        elif b.copy_number is not None:
+            value = _("%(n)s copies", n=number(Decimal(str(b.copy_number))))
+        rows.append({
+            "id": b.id,
+            "kind": str(BIOMARKER_KIND_LABELS.get(b.kind, b.kind.value)),
+            "label": b.label,
+            "hgvs_c": b.hgvs_c or "",
+            "value": value,
+            "assay": b.assay or "",
+            "specimen": b.specimen or "",
+        })
+    return rows
+
+
+def _recommendation(rec) -> dict:
+    details = []
+    if rec.kind is RecommendationKind.TARGETED_THERAPY:
+        if rec.biomarker_label:
+            details.append(_("targets %(biomarker)s", biomarker=rec.biomarker_label))
+        if rec.access_route:
+            details.append(_("access: %(route)s", route=rec.access_route.label))
+    elif rec.kind is RecommendationKind.CLINICAL_TRIAL:
+        if rec.trial_site:
+            details.append(_("site: %(site)s", site=rec.trial_site))
+    elif rec.kind is RecommendationKind.FURTHER_TESTING:
+        if rec.test_sample:
+            details.append(_("on %(sample)s", sample=rec.test_sample))
+    title = {
+        RecommendationKind.TARGETED_THERAPY: rec.drug or "",
+        RecommendationKind.CLINICAL_TRIAL: rec.trial_id or "",
+        RecommendationKind.FURTHER_TESTING: rec.test_name or "",
+    }.get(rec.kind, "")
+    return {
+        "kind": rec.kind.value,
+        "kind_label": rec.kind.label,
+        "title": title,
+        "details": details,
+        "escat_tier": rec.escat_tier or "",
+        "oncokb_level": rec.oncokb_level or "",
+        "rationale": rec.rationale or "",
+    }
+
+
+def _decision(decision: Decision, tz: str) -> dict:
+    return {
+        "version": decision.version,
+        "summary": decision.summary,
+        "correction_reason": decision.correction_reason or "",
+        "quorum_met": bool(decision.quorum_met),
+        "quorum_missing": list(decision.quorum_missing or []),
+        "validated_by": decision.validated_by.full_name if decision.validated_by else "",
+        "validated_at": dt(decision.validated_at, tz),
+        "recommendations": [_recommendation(r) for r in decision.recommendations],
+    }
+
+
+def minutes_context(meeting: Meeting, signer, signed_at: datetime) -> dict:
+    """Everything the minutes show, as plain data (the fingerprint covers exactly this)."""
+    board = meeting.board
+    tz = board.timezone
+    identity = bool(board.identity_in_minutes)
+    rows = decisions.attendances(meeting)
+    recusals = decisions.recusals_by_item(meeting)
+    quorum = quorum_for(meeting, rows=rows, recused_ids=set())
+    validated = {d.agenda_item_id: d for d in decisions.validated_of(meeting)}
+    items = []
+    meeting_day = to_local(meeting.starts_at, tz).date()
+    agenda = db.session.scalars(
+        sa.select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)
+        .options(selectinload(AgendaItem.case).selectinload(Case.biomarkers)).order_by(AgendaItem.position)
+    )
+    for item in agenda:
+        case = item.case
+        decision = validated.get(item.id)
+        items.append({
+            "position": len(items) + 1,
+            "reference": case.reference,
+            "patient": _patient(case, identity, meeting_day),
+            "diagnosis": case.diagnosis,
+            "icd10": case.icd10_code or "",
+            "stage": case.stage or "",
+            "ecog": "" if case.ecog is None else str(case.ecog),
+            "prior_lines": "" if case.prior_lines is None else str(case.prior_lines),
+            "question": case.clinical_question,
+            "submitter": case.submitter.full_name,
+            "biomarkers": _biomarkers(case),
+            "outcome": item.outcome.value,
+            "recused": [{"name": r.user.full_name, "note": r.note or ""} for r in recusals.get(item.id, [])],
+            "decision": _decision(decision, tz) if decision else None,
+        })
+    return {
+        "kind": "minutes",
+        "board": {"name": board.name, "code": board.code},
+        "meeting": {
+            "date": local_datetime(meeting.starts_at, tz, "EEEE d MMMM yyyy"),
+            "start": local_datetime(meeting.starts_at, tz, "HH:mm"),
+            "end": local_datetime(meeting.ends_at, tz, "HH:mm"),
+            "timezone": tz,
+            "location": meeting.location or "",
+            "video_link": meeting.video_link or "",
+            # Full date and time: a session may be opened on another day than scheduled.
+            "started_at": dt(meeting.started_at, tz),
+            "closed_at": dt(meeting.closed_at, tz),
+        },
+        "identity_shown": identity,
+        "attendance": {
+            "members": [{"name": a.name, "specialty": a.role_label} for a in rows if not a.is_guest],
+            "guests": [{"name": a.name, "role": a.role_label} for a in rows if a.is_guest],
+        },
+        "quorum": {
+            "met": quorum.met,
+            "entries": [{"label": e.label, "met": e.met, "filled_by": e.filled_by} for e in quorum.entries],
+            "missing": quorum.missing,
+        },
+        "items": items,
+        "signature": {"name": signer.full_name if signer else "", "at": dt(signed_at, tz)},
+    }
+
+
+def letter_context(decision: Decision) -> dict:
+    """The letter for one decision version. It shows the patient's identity whatever the
+    board's minutes setting: it is filed in the patient's record, addressed to the
+    clinician who referred the case, and only downloadable by those with access to the case."""
+    case = decision.case
+    meeting = decision.meeting
+    board = meeting.board
+    tz = board.timezone
+    meeting_day = to_local(meeting.starts_at, tz).date()
+    recused = [r.user.full_name for r in decisions.recusals_by_item(meeting).get(decision.agenda_item_id, [])]
+    return {
+        "kind": "letter",
+        "board": {"name": board.name, "code": board.code},
+        "meeting": {"date": local_datetime(meeting.starts_at, tz, "d MMMM yyyy"), "location": meeting.location or ""},
+        "addressee": {"name": case.submitter.full_name, "email": case.submitter.email},
+        "reference": case.reference,
+        "patient": _patient(case, True, meeting_day),
+        "diagnosis": case.diagnosis,
+        "icd10": case.icd10_code or "",
+        "stage": case.stage or "",
+        "question": case.clinical_question,
+        "biomarkers": _biomarkers(case),
+        "recused": recused,
+        "decision": _decision(decision, tz),
+    }

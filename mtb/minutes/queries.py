@@ -1,0 +1,102 @@
+"""Reading the stored documents: a meeting's minutes versions and letters, the published
+records of the user's boards, and the audited downloads."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload, undefer
+
+from mtb.audit import services as audit
+from mtb.cases.models import Case
+from mtb.decisions.models import Decision
+from mtb.errors import NotAllowed, NotFound
+from mtb.extensions import db
+from mtb.meetings.models import Meeting
+from mtb.minutes.models import DecisionLetter, MinutesVersion
+
+
+def minutes_versions(meeting: Meeting) -> list[MinutesVersion]:
+    return list(db.session.scalars(
+        sa.select(MinutesVersion).where(MinutesVersion.meeting_id == meeting.id).order_by(MinutesVersion.number.desc())
+    ))
+
+
+def letters_of(meeting: Meeting) -> list[DecisionLetter]:
+    return list(db.session.scalars(
+        sa.select(DecisionLetter).join(Decision, Decision.id == DecisionLetter.decision_id)
+        .where(Decision.meeting_id == meeting.id)
+        .options(selectinload(DecisionLetter.decision), selectinload(DecisionLetter.case))
+        .order_by(DecisionLetter.case_id, DecisionLetter.id.desc())
+    ))
+
+
+def get_minutes_for_download(version_id: int, user) -> MinutesVersion:
+    version = db.session.scalar(
+        sa.select(MinutesVersion).where(MinutesVersion.id == version_id).options(undefer(MinutesVersion.pdf))
+    )
+    # Another board's minutes are a 404, like its decisions: a 403 would confirm they exist.
+    if version is None or not version.meeting.can_view(user):
+        raise NotFound(version_id)
+    audit.record_read("minutes.download", version, board_id=version.board_id, user=user,
+                      details={"meeting_id": version.meeting_id, "version": version.number, "pdf_sha256": version.pdf_sha256})
+    return version
+
+
+def get_letter_for_download(letter_id: int, user) -> DecisionLetter:
+    letter = db.session.scalar(
+        sa.select(DecisionLetter).where(DecisionLetter.id == letter_id).options(undefer(DecisionLetter.pdf))
+    )
+    # Someone who may not see the case gets a 404: a 403 would confirm the letter exists.
+    if letter is None or not letter.case.can_view(user):
+        raise NotFound(letter_id)
+    if not letter.decision.can_view(user):
+        raise NotAllowed()
+    audit.record_read("letter.download", letter, board_id=letter.board_id, user=user,
+                      details={"case": letter.case.reference, "version": letter.decision.version,
+                               "pdf_sha256": letter.pdf_sha256})
+    return letter
+
+
+def published_page(user, board=None, page: int = 1, per_page: int = 20):
+    """Signed meetings of the user's boards, newest first, with their minutes versions and letters.
+
+    Returns (pagination of meetings, {meeting_id: [MinutesVersion]}, {meeting_id: [DecisionLetter]}).
+    """
+    board_ids = user.board_ids()
+    if board is not None:
+        board_ids = board_ids & {board.id}
+    query = (
+        sa.select(Meeting)
+        .where(Meeting.board_id.in_(board_ids) if board_ids else sa.false(),
+               sa.exists().where(MinutesVersion.meeting_id == Meeting.id))
+        .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
+    )
+    pagination = db.paginate(query, page=page, per_page=per_page, error_out=False)
+    ids = [m.id for m in pagination.items]
+    versions: dict[int, list[MinutesVersion]] = {i: [] for i in ids}
+    letters: dict[int, list[DecisionLetter]] = {i: [] for i in ids}
+    if ids:
+        for v in db.session.scalars(sa.select(MinutesVersion).where(MinutesVersion.meeting_id.in_(ids))
+                                    .order_by(MinutesVersion.number.desc())):
+            versions[v.meeting_id].append(v)
+        for letter in db.session.scalars(
+            sa.select(DecisionLetter).join(Decision, Decision.id == DecisionLetter.decision_id)
+            .where(Decision.meeting_id.in_(ids))
+            .options(selectinload(DecisionLetter.decision), selectinload(DecisionLetter.case))
+            .order_by(DecisionLetter.case_id, DecisionLetter.id.desc())
+        ):
+            letters[letter.decision.meeting_id].append(letter)
+    return pagination, versions, letters
+
+
+def letters_for_own_cases(user, exclude_board_ids: set[int], limit: int = 50) -> list[DecisionLetter]:
+    """Letters on cases the user submitted to boards they are not part of."""
+    query = (
+        sa.select(DecisionLetter).join(Case, Case.id == DecisionLetter.case_id)
+        .where(Case.submitter_id == user.id)
+        .options(selectinload(DecisionLetter.decision).selectinload(Decision.meeting), selectinload(DecisionLetter.case))
+        .order_by(DecisionLetter.created_at.desc(), DecisionLetter.id.desc()).limit(limit)
+    )
+    if exclude_board_ids:
+        query = query.where(DecisionLetter.board_id.not_in(exclude_board_ids))
+    return list(db.session.scalars(query))

@@ -1,0 +1,125 @@
+"""Rendering the stored documents: the minutes (one version per signature or correction)
+and the decision letters.
+
+Every PDF is rendered once, from its plain context (``mtb.minutes.context``), and stored
+with the SHA-256 of that context and of the PDF itself. Document dates are the
+version's timestamp and the language is the site's, whoever clicks: rendering a stored
+version again gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from mtb.db import utcnow
+from mtb.decisions.models import Decision
+from mtb.extensions import db
+from mtb.meetings.models import Meeting
+from mtb.minutes.context import dt, letter_context, minutes_context
+from mtb.minutes.models import DecisionLetter, MinutesVersion
+from mtb.minutes.pdf import STATIC_PREFIX, canonical_json, html_to_pdf, sha256_hex, w3c_date
+
+#: Minutes versions keep their reason in a column of this length.
+REASON_MAX = 500
+
+
+def document_locale() -> str:
+    """PDFs are written in the site's default language, whoever clicks: same content, same bytes."""
+    return current_app.config.get("BABEL_DEFAULT_LOCALE", "en")
+
+
+def document_time() -> datetime:
+    """Now, in whole seconds: the PDF's dates have second precision."""
+    return utcnow().replace(microsecond=0)
+
+
+def _meta(title: str, version_label: str, created_at: datetime, fingerprint: str, tz: str) -> dict:
+    return {
+        "title": title,
+        "version_label": version_label,
+        "generated": dt(created_at, tz, "d MMM yyyy, HH:mm:ss"),
+        "timezone": tz,
+        "fingerprint": fingerprint,
+        "w3c_date": w3c_date(created_at),
+        "static": STATIC_PREFIX,
+    }
+
+
+def minutes_html(context: dict, version: MinutesVersion, tz: str) -> str:
+    with force_locale(document_locale()):
+        meta = _meta(
+            _("Minutes, %(board)s, %(date)s", board=context["board"]["name"], date=context["meeting"]["date"]),
+            _("Minutes version %(n)d", n=version.number), version.created_at, version.content_sha256, tz,
+        )
+        return render_template("pdf/minutes.html", c=context, meta=meta, reason=version.reason or "")
+
+
+def letter_html(context: dict, letter: DecisionLetter, tz: str) -> str:
+    with force_locale(document_locale()):
+        meta = _meta(
+            _("Decision of the molecular tumour board, %(ref)s", ref=context["reference"]),
+            _("Decision version %(n)d", n=context["decision"]["version"]), letter.created_at,
+            letter.content_sha256, tz,
+        )
+        return render_template("pdf/letter.html", c=context, meta=meta)
+
+
+def render_minutes(version: MinutesVersion) -> bytes:
+    """Render a stored minutes version from its stored content (same bytes every time)."""
+    context = json.loads(version.content_json)
+    return html_to_pdf(minutes_html(context, version, version.meeting.board.timezone))
+
+
+def render_letter(letter: DecisionLetter, context: dict | None = None) -> bytes:
+    context = context or letter_context(letter.decision)
+    return html_to_pdf(letter_html(context, letter, letter.decision.meeting.board.timezone))
+
+
+def create_minutes_version(meeting: Meeting, signer, signed_at: datetime, reason: str) -> MinutesVersion:
+    """Render and store the next minutes version; the previous current one is superseded.
+    Its document date is the signing time."""
+    with force_locale(document_locale()):
+        context = minutes_context(meeting, signer, signed_at)
+    content_json = canonical_json(context)
+    previous = list(db.session.scalars(
+        sa.select(MinutesVersion).where(MinutesVersion.meeting_id == meeting.id).order_by(MinutesVersion.number)
+    ))
+    created_at = signed_at.replace(microsecond=0)
+    for old in previous:
+        if old.superseded_at is None:
+            old.superseded_at = created_at
+    version = MinutesVersion(
+        meeting_id=meeting.id, board_id=meeting.board_id, number=(previous[-1].number + 1) if previous else 1,
+        reason=reason[:REASON_MAX], content_json=content_json, content_sha256=sha256_hex(content_json),
+        created_at=created_at, signed_by_id=getattr(signer, "id", None), signed_at=signed_at,
+        pdf=b"", pdf_sha256="", pdf_size=0,
+    )
+    version.meeting = meeting
+    pdf = html_to_pdf(minutes_html(context, version, meeting.board.timezone))
+    version.pdf, version.pdf_sha256, version.pdf_size = pdf, sha256_hex(pdf), len(pdf)
+    db.session.add(version)
+    db.session.flush()
+    return version
+
+
+def create_letter(decision: Decision, at: datetime | None = None) -> DecisionLetter:
+    """Render and store the letter of one decision version, dated ``at`` (now by default)."""
+    with force_locale(document_locale()):
+        context = letter_context(decision)
+    letter = DecisionLetter(
+        decision_id=decision.id, case_id=decision.case_id, board_id=decision.board_id,
+        content_sha256=sha256_hex(canonical_json(context)), created_at=(at or document_time()).replace(microsecond=0),
+        pdf=b"", pdf_sha256="", pdf_size=0,
+    )
+    letter.decision = decision
+    pdf = render_letter(letter, context)
+    letter.pdf, letter.pdf_sha256, letter.pdf_size = pdf, sha256_hex(pdf), len(pdf)
+    db.session.add(letter)
+    db.session.flush()
+    return letter
