@@ -16,7 +16,10 @@ import os
 from datetime import datetime
 from urllib.parse import unquote, urlsplit
 
+import weasyprint.pdf.fonts
+import weasyprint.text.fonts
 from flask import current_app
+from fontTools.ttLib import TTFont
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 from werkzeug.security import safe_join
@@ -24,6 +27,22 @@ from werkzeug.security import safe_join
 log = logging.getLogger(__name__)
 # WeasyPrint logs every rendering step at INFO; only its warnings belong in our logs.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+
+class _TTFontKeepingItsDate(TTFont):
+    """A fontTools font that keeps its own ``head.modified`` date when saved.
+
+    WeasyPrint re-saves embedded fonts with fontTools when HarfBuzz-Subset is missing
+    (and for variable, colour and WOFF fonts); fontTools then stamps the font with the
+    wall clock, so two renders of the same HTML a second apart differed in each font
+    stream. Keeping the font file's own date makes the bytes depend on the HTML only.
+    """
+
+    def __init__(self, *args, recalcTimestamp=False, **kwargs):
+        super().__init__(*args, recalcTimestamp=recalcTimestamp, **kwargs)
+
+
+weasyprint.pdf.fonts.TTFont = weasyprint.text.fonts.TTFont = _TTFontKeepingItsDate
 
 #: The documents' base URL. ``.invalid`` is reserved (RFC 2606): it never resolves,
 #: so even a fetcher bug could not reach a real host.
