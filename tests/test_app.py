@@ -80,3 +80,11 @@ def test_sql_errors_never_carry_the_values_in_logs(app):
     from mtb.extensions import db
 
     assert db.engine.hide_parameters
+
+
+def test_absurd_page_numbers_in_case_lists_are_the_first_page(client, clinician, login, create_case):
+    create_case(submitter=clinician)
+    login(clinician)
+    for url in ("/boards/thoracic/cases?page=9223372036854775807", "/cases/mine?page=9223372036854775807",
+                "/boards/thoracic/cases?page=-3", "/cases/mine?page=abc"):
+        assert client.get(url).status_code == 200, url

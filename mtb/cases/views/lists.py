@@ -10,18 +10,15 @@ from mtb.boards import services as boards
 from mtb.cases import bp, queries, services
 from mtb.cases.models import Case, CaseStatus
 from mtb.db import utcnow
+from mtb.http import page_number
 
 
 def _filters() -> queries.CaseFilters:
     return queries.CaseFilters(status=request.args.get("status", ""), q=request.args.get("q", "")[:100])
 
 
-def _page() -> int:
-    return request.args.get("page", 1, type=int) or 1
-
-
 def _render_list(*, board=None, mine: bool = False, can_create: bool, endpoint: str):
-    filters, number = _filters(), _page()
+    filters, number = _filters(), page_number()
     page = queries.list_cases(current_user, filters, page=number, board=board, mine=mine)
     services.record_list(current_user, filters, number, board, page.items)
     return render_template(
