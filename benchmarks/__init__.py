@@ -1,1 +1,3 @@
-"""Performance checks run by `make bench` (not part of the test suite)."""
+"""`make bench`: MTB at hospital scale, measured from outside (issue 11); see benchmarks/README.md.
+
+Not part of the test suite."""
