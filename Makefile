@@ -23,6 +23,11 @@ fonts:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null; \
 	  else echo "Note: install a CJK font (Debian: apt-get install fonts-noto-cjk) so PDFs print CJK names."; fi; }
 
+# axe-core, run by the browser tests in Chromium for accessibility checks (never served).
+node_modules/.installed: package.json
+	@if command -v npm >/dev/null; then npm install --no-audit --no-fund --silent && touch $@; \
+	else echo "Note: npm is missing; the accessibility tests are skipped (CI installs it)."; fi
+
 db-upgrade: $(STAMP)
 	$(BIN)/flask db upgrade heads
 
@@ -36,7 +41,7 @@ run: db-upgrade fonts
 	@echo ""
 	$(BIN)/python -m mtb.serve --port $(MTB_PORT)
 
-test: $(STAMP) fonts
+test: $(STAMP) fonts node_modules/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
@@ -53,4 +58,4 @@ translations: $(STAMP)
 	$(BIN)/pybabel compile -d mtb/translations
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache node_modules
