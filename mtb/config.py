@@ -59,6 +59,53 @@ class Config:
     OUTBOX_BACKOFF_SECONDS: int = 60
     SMTP_TIMEOUT_SECONDS: int = 20
 
+    # Signing in through the hospital's directory (README, "Signing in with the hospital's
+    # directory"). Local passwords: "all" (the demo, or no directory) or "admins" (only site
+    # administrators' break-glass accounts; everyone else signs in through the directory).
+    LOCAL_PASSWORDS: str = "all"
+    #: ldaps://dc.hospital.local, or ldap://...:389 with LDAP_START_TLS; empty: no LDAP.
+    LDAP_URL: str = ""
+    LDAP_START_TLS: bool = False
+    #: PEM file of the CA that signed the directory's certificate (empty: the system's CAs).
+    LDAP_CA_FILE: str = ""
+    #: Bind straight as the person ("uid={login},ou=people,dc=hospital,dc=local" or
+    #: "{login}@hospital.local"), or find them first with a service account:
+    LDAP_BIND_DN_TEMPLATE: str = ""
+    LDAP_SERVICE_DN: str = ""
+    LDAP_SERVICE_PASSWORD: str = ""
+    LDAP_USER_SEARCH_BASE: str = ""
+    #: {login} is what the person typed, escaped.
+    LDAP_USER_FILTER: str = "(uid={login})"
+    #: An account must match this to sign in (AD: "(!(userAccountControl:1.2.840.113556.1.4.803:=2))").
+    LDAP_ACTIVE_FILTER: str = ""
+    #: Only members of this group may sign in (empty: every account the filter finds).
+    LDAP_GROUP_DN: str = ""
+    #: How membership of {group} is tested on the person's entry (AD, nested groups:
+    #: "(memberOf:1.2.840.113556.1.4.1941:={group})").
+    LDAP_MEMBER_FILTER: str = "(memberOf={group})"
+    LDAP_ID_ATTRIBUTE: str = "entryUUID"
+    LDAP_EMAIL_ATTRIBUTE: str = "mail"
+    LDAP_NAME_ATTRIBUTE: str = "displayName"
+    #: An attribute holding a specialty ("pathology" or "Pathologist"); empty: not read.
+    LDAP_SPECIALTY_ATTRIBUTE: str = ""
+    LDAP_TIMEOUT_SECONDS: int = 10
+    #: OpenID Connect provider (its discovery document is ISSUER/.well-known/openid-configuration).
+    OIDC_ISSUER: str = ""
+    OIDC_CLIENT_ID: str = ""
+    OIDC_CLIENT_SECRET: str = ""
+    OIDC_SCOPES: str = "openid email profile"
+    OIDC_GROUPS_CLAIM: str = "groups"
+    #: Only people whose groups claim holds this value may sign in (empty: everyone the provider lets through).
+    OIDC_REQUIRED_GROUP: str = ""
+    OIDC_SPECIALTY_CLAIM: str = ""
+    OIDC_CA_FILE: str = ""
+    OIDC_TIMEOUT_SECONDS: int = 10
+    #: "thoracic:secretary=<group DN or claim value>;thoracic:member=...": board roles that
+    #: follow the directory's groups at each sign-in; empty: roles are granted in MTB only.
+    DIRECTORY_ROLE_MAP: str = ""
+    #: How often a directory session asks the directory whether the account may still sign in.
+    DIRECTORY_RECHECK_MINUTES: int = 5
+
 
 def database_url(app_config: dict, instance_path: str) -> str:
     url = app_config.get("DATABASE_URL") or ""

@@ -35,8 +35,9 @@ def page_number() -> int:
     return min(page, MAX_PAGE)
 
 
-#: Secrets that travel in a URL path (the private calendar feed): never written to a log.
-_SECRET_IN_PATH = re.compile(r"^(/calendar/)[^/]+(\.ics)$")
+#: Secrets that travel in a URL path (the private calendar feed): never written to a log,
+#: also when the URL is mistyped (no ".ics", a trailing slash, another case, a doubled slash).
+_SECRET_IN_PATH = re.compile(r"^(/+calendar/).*?((?:\.ics)?)$", re.IGNORECASE | re.DOTALL)
 
 
 def loggable_path(path: str) -> str:
@@ -50,11 +51,18 @@ def init_app(app) -> None:
 
     @app.before_request
     def refuse_nul_bytes():
-        # A NUL byte is never typed by a person, and PostgreSQL refuses it in text.
+        # A NUL byte is never typed by a person, and PostgreSQL refuses it in text: in the
+        # path (a board's slug), in every value of a repeated field (``values()`` gives only
+        # the first) and in the names.
         from flask import abort
 
-        if any("\x00" in v for v in request.args.values()):
+        if "\x00" in request.path or _has_nul(request.args):
             abort(400)
-        if request.method == "POST" and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            if any("\x00" in v for v in request.form.values()):
-                abort(400)
+        form_post = request.method == "POST" and request.mimetype in (
+            "application/x-www-form-urlencoded", "multipart/form-data")
+        if form_post and _has_nul(request.form):
+            abort(400)
+
+
+def _has_nul(values) -> bool:
+    return any("\x00" in name or any("\x00" in value for value in items) for name, items in values.lists())

@@ -20,6 +20,7 @@ from markupsafe import Markup
 PAGES = {
     "home": "(user)",
     "case": "(case, user)",
+    "meeting": "(meeting, user)",
 }
 
 

@@ -7,4 +7,5 @@ pytest_plugins = [
     "tests.fixtures.meetings",
     "tests.fixtures.mail",
     "tests.fixtures.browser",
+    "tests.fixtures.directory",
 ]

@@ -1,4 +1,4 @@
-"""flask --app mtb users create|grant|list"""
+"""flask --app mtb users create|grant|list|check-ldap"""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
-from mtb.accounts import services
+from mtb.accounts import directory, external, services
 from mtb.accounts.models import Role
 from mtb.boards.models import Board
 from mtb.errors import InvalidInput
@@ -55,7 +55,27 @@ def list_users():
         roles = ", ".join(sorted(f"{r.board.slug}:{r.role.value}" for r in user.roles))
         flags = " [admin]" if user.is_admin else ""
         flags += "" if user.active else " [inactive]"
+        flags += f" [{user.auth_source}]" if user.from_directory else ""
         click.echo(f"{user.email}{flags}  {roles}")
+
+
+@users_cli.command("check-ldap")
+@click.argument("login")
+@click.option("--password", prompt=True, hide_input=True)
+def check_ldap(login, password):
+    """Try the LDAP settings with a person's login, changing nothing in MTB."""
+    if not directory.enabled():
+        raise click.ClickException("MTB_LDAP_URL is not set")
+    result = directory.authenticate(login, password)
+    click.echo(f"directory: {result.outcome.value}")
+    if result.identity is not None:
+        identity = result.identity
+        click.echo(f"id: {identity.external_id}\ne-mail: {identity.email}\nname: {identity.full_name}")
+        click.echo(f"specialty: {external.specialty_from(identity.specialty) or '-'} ({identity.specialty or 'none'})")
+        roles = [f"{slug}:{role.value}" for slug, role, group in external.role_map() if group in identity.groups]
+        click.echo("mapped roles: " + (", ".join(roles) or "none"))
+    if result.outcome != directory.Outcome.OK:
+        raise SystemExit(1)
 
 
 def _grant(user, spec: str) -> None:

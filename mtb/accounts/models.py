@@ -41,8 +41,13 @@ ROLE_LABELS = {
 }
 
 
+#: ``User.auth_source`` values.
+LOCAL, LDAP, OIDC = "local", "ldap", "oidc"
+
+
 class User(UserMixin, TimestampMixin, db.Model):
     __tablename__ = "users"
+    __table_args__ = (sa.UniqueConstraint("auth_source", "external_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Stored lower-cased; the login name.
@@ -63,6 +68,11 @@ class User(UserMixin, TimestampMixin, db.Model):
     #: Secret in the private calendar feed URL; rotating it revokes old links.
     calendar_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     locale: Mapped[str | None] = mapped_column(sa.String(8))
+    #: Where the person signs in: "local" (a password kept here), "ldap" or "oidc" (the
+    #: hospital's directory, which alone decides whether they still may).
+    auth_source: Mapped[str] = mapped_column(sa.String(10), default=LOCAL, server_default=LOCAL)
+    #: The directory's stable id of the person (entryUUID/objectGUID, or the OIDC "sub").
+    external_id: Mapped[str | None] = mapped_column(sa.String(255))
 
     roles: Mapped[list[BoardRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -71,6 +81,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login asks this before logging in
         return self.active
+
+    @property
+    def from_directory(self) -> bool:
+        return self.auth_source != LOCAL
 
     def roles_on(self, board_id: int) -> set[Role]:
         return {r.role for r in self.roles if r.board_id == board_id}
@@ -119,3 +133,25 @@ class LoginThrottle(db.Model):
     last_failure_at: Mapped[datetime | None]
     #: Tries refused by the slow-down since the last failure or success (one burst).
     refused: Mapped[int] = mapped_column(default=0)
+
+
+class DirectorySession(db.Model):
+    """A session begun through the directory, re-checked there every few minutes
+    (``accounts.external``); the signed session cookie carries only its random id."""
+
+    __tablename__ = "directory_sessions"
+
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(sa.String(10))
+    #: The directory's id of the person for this session (an account reached through both
+    #: LDAP and OpenID Connect is known to each by its own id).
+    external_id: Mapped[str] = mapped_column(sa.String(255))
+    began_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    #: When the directory last confirmed the account may still sign in.
+    checked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: OpenID Connect: the refresh token that re-checks the account, the ID token offered
+    #: back at sign-out (id_token_hint), and its expiry (the session's end without a refresh token).
+    refresh_token: Mapped[str | None] = mapped_column(sa.Text)
+    id_token: Mapped[str | None] = mapped_column(sa.Text)
+    expires_at: Mapped[datetime | None]

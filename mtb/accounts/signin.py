@@ -1,4 +1,5 @@
-"""Signing in: the password check behind the slow-down of ``throttle``."""
+"""Signing in with a password: kept here (local accounts) or checked by the hospital's
+LDAP / Active Directory, behind the slow-down of ``throttle``."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from mtb.accounts import throttle
-from mtb.accounts.models import User
+from mtb.accounts import directory, external, throttle
+from mtb.accounts.external import Identity
+from mtb.accounts.models import LDAP, User
 from mtb.accounts.passwords import dummy_verify, hash_password, needs_rehash, verify_password
 from mtb.accounts.services import get_user_by_email, normalise_email
 from mtb.audit import services as audit
@@ -24,6 +26,8 @@ class LoginResult:
     retry_after: int = 0
     #: The device cookie to set (a successful sign-in trusts this browser for the account).
     device_cookie: str | None = None
+    #: Who the directory says the person is, when it let them in (their session is then re-checked there).
+    identity: Identity | None = None
 
 
 def authenticate(email: str, password: str, *, device_cookie: str | None = None,
@@ -47,16 +51,19 @@ def authenticate(email: str, password: str, *, device_cookie: str | None = None,
         return LoginResult(None, ngettext(
             "Too many failed attempts for this account. Try again in %(num)d second.",
             "Too many failed attempts for this account. Try again in %(num)d seconds.", gate.wait), gate.wait)
-    if user is None:
-        dummy_verify(password)
-        ok = False
-    else:
+    local = user is not None and external.local_password_allowed(user)
+    if local:
         ok = verify_password(user.password_hash, password)
+    else:
+        dummy_verify(password)  # the same work whether or not the account exists
+        ok = False
+    if not ok and directory.enabled():
+        return _with_directory(email, password, gate, account, devices, user)
     if not ok:
         throttle.failed(gate)
         _audit("login.failed", user, account)
         db.session.commit()
-        return LoginResult(None, _("Wrong e-mail or password."))
+        return LoginResult(None, _wrong())
     throttle.succeeded(gate, account)
     if not user.active:
         _audit("login.inactive", user, account)
@@ -70,6 +77,41 @@ def authenticate(email: str, password: str, *, device_cookie: str | None = None,
     cookie, _device = throttle.device_cookie_for(devices, account)
     db.session.commit()
     return LoginResult(user, device_cookie=cookie)
+
+
+def _with_directory(login: str, password: str, gate, account: str, devices, local_user: User | None) -> LoginResult:
+    """The directory checks the password (the local one did not match or may not be used)."""
+    result = directory.authenticate(login, password)
+    if result.outcome == directory.Outcome.WRONG:
+        throttle.failed(gate)
+        _audit("login.failed", local_user, account, via=LDAP)
+        db.session.commit()
+        return LoginResult(None, _wrong())
+    if result.outcome == directory.Outcome.UNAVAILABLE:
+        _audit("login.directory_unavailable", local_user, account, via=LDAP)
+        db.session.commit()
+        return LoginResult(None, _("The hospital directory cannot be reached. Try again in a few minutes."))
+    throttle.succeeded(gate, account)  # the password was right, whatever follows
+    if result.outcome != directory.Outcome.OK:
+        _audit("login.directory_refused", local_user, account, via=LDAP, reason=result.outcome.value)
+        db.session.commit()
+        return LoginResult(None, refused_message())
+    signed_in = external.sign_in(result.identity)
+    cookie = None
+    if signed_in.user is not None:
+        cookie, _device = throttle.device_cookie_for(devices, account)
+    db.session.commit()
+    return LoginResult(signed_in.user, signed_in.error, device_cookie=cookie, identity=result.identity)
+
+
+def _wrong() -> str:
+    if directory.enabled():
+        return _("Wrong username or password.")
+    return _("Wrong e-mail or password.")
+
+
+def refused_message() -> str:
+    return _("Your hospital account may not sign in to MTB. Ask an administrator.")
 
 
 def _audit(action: str, user: User | None, account: str, **details) -> None:

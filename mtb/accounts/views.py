@@ -4,27 +4,48 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from wtforms.widgets import TextInput
 
 from mtb import transaction
 from mtb.access import admin_required
-from mtb.accounts import bp, services, sessions, signin, throttle
+from mtb.accounts import bp, directory, directory_sessions, external, oidc, services, sessions, signin, throttle
+from mtb.accounts.external import Identity
 from mtb.accounts.forms import ChangePasswordForm, LoginForm, UserForm
-from mtb.accounts.models import ROLE_LABELS, Role, User
+from mtb.accounts.models import OIDC, ROLE_LABELS, Role, User
 from mtb.boards import services as boards
 from mtb.errors import InvalidInput
 from mtb.extensions import db, login_manager
 
 
+@bp.record_once
+def _check_settings(state) -> None:
+    external.check_settings(state.app.config)
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     """The signed-in user, unless the account is disabled or the session has ended."""
+    if g.get("loading_user"):
+        # Translating a message below selects the locale, which asks who is signed in:
+        # nobody yet (without this, the loader would run again inside itself).
+        return None
+    g.loading_user = True
+    try:
+        return _signed_in_user(user_id)
+    finally:
+        g.loading_user = False
+
+
+def _signed_in_user(user_id: str) -> User | None:
     user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
     if user is None or not user.active:
         return None
     reason = sessions.ended_reason(user)
+    if reason is None:
+        reason = directory_sessions.recheck(user)
     if reason is not None:
         session.clear()
         flash(reason, "warning")
@@ -39,6 +60,27 @@ def _safe_next(target: str | None) -> str:
     return url_for("home.index")
 
 
+def _login_page(form: LoginForm, status: int = 200, error: str | None = None):
+    ldap_on = directory.enabled()
+    if ldap_on:  # a directory login is often not an e-mail address
+        form.email.label.text = _("Username or e-mail")
+        form.email.widget = TextInput()
+    return render_template(
+        "accounts/login.html", form=form, error=error, oidc_on=oidc.enabled(), ldap_on=ldap_on,
+        # Local passwords for administrators only: their form stays, folded, for break-glass.
+        break_glass=not ldap_on and not external.local_passwords_for_everyone(),
+        next=request.args.get("next"),
+    ), status
+
+
+def _signed_in(user: User, identity: Identity | None, tokens: dict | None = None, next_url: str | None = None):
+    login_user(user)
+    sessions.begin(user)
+    if identity is not None:
+        directory_sessions.begin(user, identity, tokens)
+    return redirect(_safe_next(next_url))
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
@@ -50,9 +92,7 @@ def login():
                                      device_cookie=request.cookies.get(throttle.DEVICE_COOKIE),
                                      address=request.remote_addr)
         if result.user:
-            login_user(result.user)
-            sessions.begin(result.user)
-            response = redirect(_safe_next(request.args.get("next")))
+            response = _signed_in(result.user, result.identity, next_url=request.args.get("next"))
             response.set_cookie(
                 throttle.DEVICE_COOKIE, result.device_cookie, httponly=True, samesite="Lax",
                 secure=request.is_secure or bool(current_app.config.get("SESSION_COOKIE_SECURE")),
@@ -61,16 +101,56 @@ def login():
             return response
         form.password.errors.append(result.error)
         status = 429 if result.retry_after else 200
-    return render_template("accounts/login.html", form=form), status
+    return _login_page(form, status)
+
+
+@bp.route("/login/oidc")
+def oidc_start():
+    """Off to the hospital's sign-in page; it sends the person back to ``oidc_callback``."""
+    if not oidc.enabled():
+        abort(404)
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    session["login_next"] = _safe_next(request.args.get("next"))
+    response = oidc.start(url_for("accounts.oidc_callback", _external=True))
+    if response is None:
+        return _login_page(LoginForm(), 503, _("The hospital sign-in cannot be reached. Try again in a few minutes."))
+    return response
+
+
+@bp.route("/login/oidc/callback")
+def oidc_callback():
+    if not oidc.enabled():
+        abort(404)
+    result = oidc.finish()
+    if result.outcome != oidc.Outcome.OK:
+        if result.outcome == oidc.Outcome.UNAVAILABLE:
+            error, status = _("The hospital sign-in cannot be reached. Try again in a few minutes."), 503
+        elif result.outcome == oidc.Outcome.OUTSIDE_GROUP:
+            error, status = signin.refused_message(), 403
+        else:
+            error, status = _("The hospital sign-in could not be completed. Please try again."), 403
+        return _login_page(LoginForm(formdata=None), status, error)
+    signed_in = external.sign_in(result.identity)
+    if signed_in.user is None:
+        return _login_page(LoginForm(formdata=None), 403, signed_in.error)
+    return _signed_in(signed_in.user, result.identity, result.tokens, session.pop("login_next", None))
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """Signing out ends every session of the account, on every device."""
+    """Signing out ends every session of the account, on every device; after a sign-in
+    through OpenID Connect, the provider's own sign-out is offered."""
+    provider_logout = None
     if current_user.is_authenticated:
+        ended = directory_sessions.end()
+        if ended is not None and ended.source == OIDC and oidc.enabled():
+            provider_logout = oidc.end_session_url(ended.id_token, url_for("accounts.login", _external=True))
         sessions.end_all(current_user)
     logout_user()
     session.clear()
+    if provider_logout:
+        return render_template("accounts/signed_out.html", provider_logout=provider_logout)
     flash(_("You are logged out."), "info")
     return redirect(url_for("accounts.login"))
 
@@ -78,6 +158,9 @@ def logout():
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def change_password():
+    if not external.local_password_allowed(current_user):
+        # The hospital's directory keeps this person's password.
+        return render_template("accounts/change_password.html", form=None)
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
@@ -103,6 +186,10 @@ def users():
 def edit_user(user_id: int | None = None):
     user = db.get_or_404(User, user_id) if user_id else None
     form = UserForm(obj=user) if request.method == "GET" else UserForm()
+    if user is not None:
+        # Shown, never changed here; a directory may use an internal domain (.local) that
+        # e-mail validation refuses.
+        form.email.validators = []
     if request.method == "GET" and user:
         form.specialty.data = user.specialty.value if user.specialty else ""
     all_boards = boards.list_boards()

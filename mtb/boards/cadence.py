@@ -11,7 +11,10 @@ import logging
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from babel.dates import get_day_names
 from dateutil.rrule import rrule, rrulestr
+from flask_babel import get_locale, ngettext
+from flask_babel import gettext as _
 
 from mtb.boards.models import Board
 
@@ -92,3 +95,46 @@ def occurrences(rule: str, anchor: date, tz: str, start: datetime, end: datetime
 def board_occurrences(board: Board, start: datetime, end: datetime) -> list[datetime]:
     """The board's meeting starts (naive UTC) between ``start`` and ``end``."""
     return occurrences(board.cadence_rrule, board.cadence_anchor, board.timezone, start, end)
+
+
+#: RFC 5545 weekday codes, Monday first (Babel's day numbers: 0 is Monday).
+WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+#: The longest gap a "every N weeks" cadence offers in words (longer rhythms: write the rule).
+MAX_EVERY_WEEKS = 8
+
+
+def weekly_rule(weekday: str, at: time, every_weeks: int = 1) -> str:
+    """The RRULE of "every ``every_weeks`` weeks on ``weekday`` at ``at``" (wall time)."""
+    parts = ["FREQ=WEEKLY"] + ([f"INTERVAL={every_weeks}"] if every_weeks > 1 else [])
+    return ";".join(parts + [f"BYDAY={weekday}", f"BYHOUR={at.hour}", f"BYMINUTE={at.minute}"])
+
+
+def weekly_parts(rule: str) -> tuple[str, time, int] | None:
+    """(weekday, time, every N weeks) of a plain weekly rule on one day; None for any other
+    rule (monthly, several days, an end date...), which the settings page keeps as written."""
+    parts = rule_parts(rule)
+    if parts.get("FREQ") != "WEEKLY" or set(parts) - {"FREQ", "INTERVAL", "BYDAY", "BYHOUR", "BYMINUTE", "WKST"}:
+        return None
+    every = parts.get("INTERVAL", "1")
+    if (parts.get("BYDAY") not in WEEKDAYS or not (every.isascii() and every.isdigit())
+            or not 1 <= int(every) <= MAX_EVERY_WEEKS):
+        return None
+    try:
+        return parts["BYDAY"], rule_time(rule), int(every)
+    except (KeyError, ValueError):
+        return None
+
+
+def describe_rule(rule: str) -> str | None:
+    """A plain weekly rule in words ("Every other Thursday at 13:00"), in the reader's
+    language; None for a rule that is not plain weekly."""
+    weekly = weekly_parts(rule)
+    if weekly is None:
+        return None
+    day, at, every = weekly
+    weekday = get_day_names("wide", locale=get_locale())[WEEKDAYS.index(day)]
+    when = f"{at:%H:%M}"
+    if every == 2:
+        return _("Every other %(weekday)s at %(time)s", weekday=weekday, time=when)
+    return ngettext("Every %(weekday)s at %(time)s", "Every %(num)d weeks on %(weekday)s at %(time)s", every,
+                    weekday=weekday, time=when)

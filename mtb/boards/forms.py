@@ -1,17 +1,33 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, StringField, TextAreaField
+from babel.dates import get_day_names
+from flask_babel import get_locale
+from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField, TimeField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
 
+from mtb.boards.cadence import MAX_EVERY_WEEKS, WEEKDAYS
 from mtb.boards.models import MAX_CUTOFF_HOURS, MAX_MINUTES
 
 
 class BoardSettingsForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    #: "weekly": the rule is built from the day, time and interval below; "rule": as written.
+    cadence_mode = RadioField(
+        _l("How the cadence is given"), default="weekly", validate_choice=False,
+        choices=[SelectChoice("weekly", _l("Every week or every few weeks, on one day")),
+                 SelectChoice("rule", _l("Another rhythm: write the rule (RFC 5545)"))],
+    )
+    cadence_weekday = SelectField(_l("Day"), validate_choice=False)
+    cadence_time = TimeField(_l("Time"), validators=[Optional()])
+    cadence_every_weeks = IntegerField(
+        _l("Every … weeks"), default=1, validators=[Optional(), NumberRange(1, MAX_EVERY_WEEKS)],
+        description=_l("1: every week; 2: every other week."),
+    )
     cadence_rrule = StringField(
         _l("Meeting cadence (RFC 5545 rule)"),
         description=_l("In the board's time zone. Example: FREQ=WEEKLY;BYDAY=TU;BYHOUR=14;BYMINUTE=0; every other week: add INTERVAL=2."),
-        validators=[DataRequired(), Length(max=255)],
+        validators=[Optional(), Length(max=255)],
     )
     cadence_anchor = DateField(
         _l("Cadence counts from"),
@@ -34,3 +50,8 @@ class BoardSettingsForm(FlaskForm):
         _l("Show patient identity (name, record number, birth date) in the minutes"),
         description=_l("Decision letters always carry it: they go into the patient's record."),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        names = get_day_names("wide", locale=get_locale())
+        self.cadence_weekday.choices = [SelectChoice(code, names[index].capitalize()) for index, code in enumerate(WEEKDAYS)]

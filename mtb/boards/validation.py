@@ -27,7 +27,8 @@ def _rule_error(message: str) -> InvalidInput:
 
 
 def _whole(value: str, low: int, high: int) -> int | None:
-    return int(value) if value.isdigit() and low <= int(value) <= high else None
+    # isascii: "²" and "٣" are digits to isdigit(), and int("²") fails.
+    return int(value) if value.isascii() and value.isdigit() and low <= int(value) <= high else None
 
 
 def validate_rrule(rule: str, anchor: date, tz: str = "Europe/Paris", now: datetime | None = None) -> str:

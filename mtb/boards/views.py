@@ -9,9 +9,13 @@ from flask_login import current_user, login_required
 from mtb import transaction
 from mtb.access import refuse
 from mtb.boards import bp, services
+from mtb.boards.cadence import describe_rule, weekly_parts, weekly_rule
 from mtb.boards.forms import BoardSettingsForm
 from mtb.errors import InvalidInput
 from mtb.vocab import SPECIALTY_LABELS
+
+#: Empty quorum groups offered below the board's own, to add a required presence.
+EXTRA_QUORUM_ROWS = 1
 
 
 @bp.route("/boards/<slug>/settings", methods=["GET", "POST"])
@@ -23,9 +27,13 @@ def settings(slug: str):
     form = BoardSettingsForm(obj=board)
     if request.method == "GET":
         form.quorum_specialties.data = "\n".join(board.quorum_specialties or [])
+        weekly = weekly_parts(board.cadence_rrule)
+        form.cadence_mode.data = "weekly" if weekly else "rule"
+        if weekly:
+            form.cadence_weekday.data, form.cadence_time.data, form.cadence_every_weeks.data = weekly
+    quorum = _posted_quorum() if request.method == "POST" else None
     if form.validate_on_submit():
         values = {
-            "cadence_rrule": form.cadence_rrule.data,
             "cadence_anchor": form.cadence_anchor.data,
             "meeting_length_minutes": form.meeting_length_minutes.data,
             "minutes_per_case": form.minutes_per_case.data,
@@ -34,23 +42,47 @@ def settings(slug: str):
             "video_link": form.video_link.data or None,
         }
         if current_user.is_admin:
-            values.update(
-                name=form.name.data,
-                quorum_specialties=_lines(form.quorum_specialties.data),
-                identity_in_minutes=form.identity_in_minutes.data,
-            )
+            values.update(name=form.name.data, identity_in_minutes=form.identity_in_minutes.data)
+            if quorum is not None:
+                values["quorum_specialties"] = quorum
         try:
+            values["cadence_rrule"] = _posted_rule(form)
             services.update_settings(board, current_user, **values)
         except InvalidInput as error:
             # The form is shown again (200) with the message: nothing of this save may stay.
             transaction.roll_back()
-            getattr(form, error.field).errors.append(error.message)
+            target = getattr(form, error.field, None) if error.field else None
+            if error.field == "quorum_specialties" or target is None:
+                target = form.quorum_specialties
+            target.errors = list(target.errors) + [error.message]
         else:
             flash(_("Settings of %(board)s saved.", board=board.name), "success")
             return redirect(url_for("boards.settings", slug=board.slug))
-    return render_template("boards/settings.html", board=board, form=form, specialties=SPECIALTY_LABELS)
+    groups = quorum if quorum is not None else list(board.quorum_specialties or [])
+    return render_template(
+        "boards/settings.html", board=board, form=form, specialties=SPECIALTY_LABELS,
+        quorum_groups=[set(group.split("|")) for group in groups] + [set()] * EXTRA_QUORUM_ROWS,
+        rule_in_words=describe_rule(board.cadence_rrule), weekly=weekly_parts(board.cadence_rrule) is not None,
+    )
 
 
-def _lines(value) -> list[str]:
-    # A form posted without the field keeps the board's stored list.
-    return list(value) if isinstance(value, list) else (value or "").splitlines()
+def _posted_rule(form: BoardSettingsForm) -> str:
+    """The cadence as a rule: built from the day, time and interval, or as written."""
+    if form.cadence_mode.data == "weekly" and "cadence_weekday" in request.form:
+        if not form.cadence_time.data:
+            raise InvalidInput("cadence_time", _("Give the meeting time (HH:MM)."))
+        return weekly_rule(form.cadence_weekday.data, form.cadence_time.data, form.cadence_every_weeks.data or 1)
+    return form.cadence_rrule.data or ""
+
+
+def _posted_quorum() -> list[str] | None:
+    """The required presences as posted: one group of ticked specialties each ("any of
+    these"), or the older one-per-line text; None when the post carries neither (the
+    board keeps its quorum)."""
+    if "quorum-groups" in request.form:
+        count = request.form.get("quorum-groups", type=int) or 0
+        groups = ("|".join(request.form.getlist(f"quorum-{index}")) for index in range(min(count, 50)))
+        return [group for group in groups if group]
+    if "quorum_specialties" in request.form:
+        return request.form.get("quorum_specialties", "").splitlines()
+    return None

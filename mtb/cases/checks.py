@@ -1,4 +1,5 @@
-"""Checks of the clinical vocabularies a case uses: ICD-10, ICD-O-3 morphology, HGVS.
+"""Checks of the clinical vocabularies of a diagnosis: ICD-10 and ICD-O-3 morphology
+(HGVS descriptions are checked by ``mtb.cases.hgvs``).
 
 Each function returns the normalised value or raises ``InvalidInput(None, message)``;
 the caller names the field.
@@ -10,8 +11,6 @@ import re
 import warnings
 
 from flask_babel import gettext as _
-from mavehgvs import Variant
-from mavehgvs.exceptions import MaveHgvsParseError
 
 from mtb.errors import InvalidInput
 
@@ -58,92 +57,26 @@ def icd10_description(code: str | None) -> str | None:
     return None
 
 
+def outside_neoplasms(code: str | None) -> bool:
+    """True for a valid code outside chapter II, Neoplasms (C00-D48): a tumour board's case
+    usually has a neoplasm code, so another one is confirmed by the user."""
+    code = normalise_icd10(code or "")
+    if not _ICD10_SHAPE.match(code):
+        return False
+    return not (code[0] == "C" or (code[0] == "D" and int(code[1:3]) <= 48))
+
+
 # --- ICD-O-3 --------------------------------------------------------------
 
-_ICDO3 = re.compile(r"^\d{4}/[0-369]$")
+# M-8140/3, M8140/3, M81403, 8140/3; a sixth digit is the grade or differentiation (8500/32).
+_ICDO3 = re.compile(r"(?:M-?(\d{4})/?|(\d{4})/)([0-369])([1-9])?")
 
 
 def check_icdo3(morphology: str) -> str:
-    """ICD-O-3 morphology: four digits, slash, behaviour code (0, 1, 2, 3, 6 or 9)."""
-    value = re.sub(r"\s+", "", morphology or "")
-    if not _ICDO3.match(value):
-        raise InvalidInput(None, _("Write the ICD-O-3 morphology as four digits, a slash and the behaviour code, e.g. 8140/3."))
-    return value
-
-
-# --- HGVS -----------------------------------------------------------------
-
-#: One-letter amino acid codes to the three-letter codes mavehgvs accepts.
-AMINO_ACIDS = {
-    "A": "Ala", "R": "Arg", "N": "Asn", "D": "Asp", "C": "Cys", "E": "Glu", "Q": "Gln",
-    "G": "Gly", "H": "His", "I": "Ile", "L": "Leu", "K": "Lys", "M": "Met", "F": "Phe",
-    "P": "Pro", "S": "Ser", "T": "Thr", "W": "Trp", "Y": "Tyr", "V": "Val",
-    "*": "Ter", "X": "Ter", "U": "Sec", "O": "Pyl",
-}
-_THREE_LETTER = re.compile("|".join(sorted(set(AMINO_ACIDS.values()))))
-# A frameshift with its new stop: mavehgvs knows only the short form p.Leu747fs.
-_FRAMESHIFT = re.compile(r"^p\.(\()?([A-Z][a-z]{2}\d+)(?:[A-Z][a-z]{2})?fs(?:Ter\d+|Ter\?|\*\d+|\*\?)?(\))?$")
-
-
-def protein_shorthand_to_hgvs(value: str) -> str:
-    """Turn the one-letter shorthand into three-letter HGVS: "V600E", "p.V600E" ->
-    "p.Val600Glu"; "p.(L858R)" -> "p.(Leu858Arg)"; "p.R1175*" -> "p.Arg1175Ter".
-
-    In HGVS every capital letter of a one-letter description is an amino acid and
-    keywords (del, ins, dup, fs, delins, ext) are lower case, so the conversion is
-    letter by letter. A description already in three-letter form is returned as is.
-    """
-    text = re.sub(r"\s+", "", value or "")
-    if not text:
-        return text
-    if not text.startswith("p."):
-        text = "p." + text[2:] if text.lower().startswith("p.") else "p." + text
-    body = text[2:]
-    if _THREE_LETTER.search(body):
-        return text
-    return "p." + "".join(AMINO_ACIDS.get(ch, ch) for ch in body)
-
-
-def check_hgvs_p(value: str) -> str:
-    """Normalise and validate a protein description; returns the three-letter form."""
-    converted = protein_shorthand_to_hgvs(value)
-    candidate = converted
-    frameshift = _FRAMESHIFT.match(converted)
-    if frameshift:
-        candidate = f"p.{frameshift.group(2)}fs"
-    elif candidate.startswith("p.(") and candidate.endswith(")") and candidate != "p.(=)":
-        # Predicted consequence, p.(Leu858Arg): the syntax inside is what we check.
-        candidate = "p." + candidate[3:-1]
-    if not _valid(candidate, "p"):
-        raise InvalidInput(None, _("“%(value)s” is not a valid HGVS protein change; e.g. p.Val600Glu, V600E, p.(Leu858Arg), p.Glu746_Ala750del.", value=value.strip()))
-    return converted
-
-
-def check_hgvs_c(value: str) -> str:
-    """Validate a coding DNA description ("c." is added when missing)."""
-    text = re.sub(r"\s+", "", value or "")
-    if text and not text.lower().startswith("c."):
-        text = "c." + text
-    elif text.startswith("C."):
-        text = "c." + text[2:]
-    if not _valid(text, "c"):
-        raise InvalidInput(None, _("“%(value)s” is not valid HGVS coding DNA syntax; e.g. c.2573T>G, c.3082+1G>T, c.2235_2249del (no deleted bases).", value=value.strip()))
-    return text
-
-
-def _valid(text: str, prefix: str) -> bool:
-    try:
-        variant = Variant(text)
-    except MaveHgvsParseError:
-        return False
-    return getattr(variant, "prefix", prefix) == prefix
-
-
-_TRANSCRIPT = re.compile(r"^(NM|NR|XM|XR|ENST)_?\d+(\.\d+)?$")
-
-
-def check_transcript(value: str) -> str:
-    text = (value or "").strip()
-    if not _TRANSCRIPT.match(text):
-        raise InvalidInput(None, _("Give a RefSeq or Ensembl transcript, e.g. NM_004333.6 or ENST00000288602."))
-    return text
+    """ICD-O-3 morphology: four digits, slash, behaviour code (0, 1, 2, 3, 6 or 9), and an
+    optional grade digit; "M-8140/3" and "M8140/3" are read as 8140/3."""
+    value = re.sub(r"\s+", "", morphology or "").upper()
+    match = _ICDO3.fullmatch(value)
+    if not match:
+        raise InvalidInput(None, _("Write the ICD-O-3 morphology as four digits, a slash and the behaviour code, e.g. 8140/3 (or with a grade, 8500/32)."))
+    return f"{match[1] or match[2]}/{match[3]}{match[4] or ''}"

@@ -31,9 +31,27 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from mtb.cases.models import BiomarkerKind, CnvType, HrdStatus, MsiStatus, Sex, Urgency
+from mtb.cases.biomarker_validation import VAF_QUANTUM
+from mtb.cases.models import (
+    BiomarkerKind,
+    Classification,
+    CnvType,
+    DetectionMethod,
+    GenomeBuild,
+    HrdStatus,
+    MmrStatus,
+    MsiStatus,
+    Pdl1Category,
+    Pdl1Clone,
+    SampleSite,
+    Sex,
+    SpecimenType,
+    Urgency,
+    VariantOrigin,
+)
+from mtb.cases.problems import HUNDREDTHS
 from mtb.cases.uploads import ACCEPT_ATTRIBUTE, Upload, sent_filename
-from mtb.cases.vocab import RESEARCH_COHORTS
+from mtb.cases.vocab import MAX_REPORTS, MMR_PROTEINS, RESEARCH_COHORTS
 from mtb.db import utcnow
 
 #: The urgency choices say what urgent means for the case (the badge says only "Urgent").
@@ -53,17 +71,24 @@ def _not_in_future(form, field):
         raise ValidationError(_l("This date is in the future."))
 
 
-#: Every number of a biomarker row is stored with two decimals (Numeric(n, 2) columns).
-HUNDREDTHS = Decimal("0.01")
 
 
 class FiniteDecimalField(DecimalField):
-    """A decimal number as people write it: "NaN", "sNaN" and "Infinity", which Python's
-    Decimal accepts, are refused next to the field (they cannot be compared or stored).
-    The value is rounded to hundredths like its column, so a tiny "1e-999999" is 0
-    rather than a number the database cannot read. Whatever was typed is shown again."""
+    """A decimal number as people write it (a decimal comma too: 0,5): "NaN", "sNaN" and
+    "Infinity", which Python's Decimal accepts, are refused next to the field (they cannot
+    be compared or stored). The value is rounded like its column (hundredths unless
+    ``quantum`` says otherwise), so a tiny "1e-999999" is 0 rather than a number the
+    database cannot read, unless the field says ``underflow``: then a value that is not 0
+    but rounds to 0 is refused with that message (a VAF of 0.00001 % is not 0). Whatever
+    was typed is shown again."""
 
     problem = None
+
+    def __init__(self, *args, quantum: Decimal = HUNDREDTHS, underflow: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.quantum = quantum
+        #: Said when a number that is not 0 rounds to 0 (else it is stored as 0).
+        self.underflow = underflow
 
     def process_formdata(self, valuelist):
         self.problem = None
@@ -71,7 +96,7 @@ class FiniteDecimalField(DecimalField):
             self.data = None  # left blank: the Optional validator decides
             return
         try:
-            super().process_formdata([str(valuelist[0]).strip()])
+            super().process_formdata([str(valuelist[0]).strip().replace(",", ".")])
         except ValueError:
             self.data = None
             self.problem = _l("Enter a number, e.g. 32 or 12.5.")
@@ -83,10 +108,13 @@ class FiniteDecimalField(DecimalField):
             self.problem = _l("Enter a number, e.g. 32 or 12.5 (not NaN or Infinity).")
             return
         try:
-            self.data = self.data.quantize(HUNDREDTHS)
+            rounded = self.data.quantize(self.quantum)
         except InvalidOperation:
             # Too large to round to hundredths: keep it as typed, the field's range check refuses it.
             return
+        if self.underflow and rounded == 0 and self.data != 0:
+            self.problem = self.underflow
+        self.data = rounded
 
     def pre_validate(self, form):
         if self.problem is not None:
@@ -98,6 +126,45 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+def _choices(enum_cls, blank_label="—"):
+    return options([("", blank_label)] + [(member.value, member.label) for member in enum_cls])
+
+
+def _classification_choices() -> list[SelectChoice]:
+    """One select for both scales, grouped: AMP/ASCO/CAP tiers, then ACMG/AMP classes."""
+    tiers, classes = _l("AMP/ASCO/CAP tier (somatic)"), _l("ACMG/AMP class (germline)")
+    return [SelectChoice("", "—")] + [SelectChoice(c.value, c.label, optgroup=tiers if c.is_tier else classes)
+                                      for c in Classification]
+
+
+class ReportForm(Form):
+    """One lab report: the assay and the specimen its biomarkers were found in."""
+
+    report_id = HiddenField()
+    assay = StringField(_l("Assay / panel"), description=_l("e.g. Oncomine Focus, TSO500, 22C3 IHC"), validators=[Optional(), Length(max=200)])
+    lab = StringField(_l("Laboratory"), validators=[Optional(), Length(max=200)])
+    reported_on = DateField(_l("Report date"), validators=[Optional(), _not_in_future])
+    genome_build = SelectField(_l("Genome build"), choices=_choices(GenomeBuild), validators=[Optional()])
+    specimen_type = SelectField(_l("Specimen"), choices=_choices(SpecimenType), validators=[Optional()])
+    sample_id = StringField(_l("Sample or block id"), validators=[Optional(), Length(max=60)])
+    collected_on = DateField(_l("Collection date"), validators=[Optional(), _not_in_future])
+    sample_site = SelectField(_l("Primary or metastasis"), choices=_choices(SampleSite), validators=[Optional()])
+    site = StringField(_l("Site"), description=_l("e.g. right upper lobe, liver"), validators=[Optional(), Length(max=120)])
+    tumour_content = FiniteDecimalField(_l("Tumour cells (%)"), places=None, validators=[Optional(), NumberRange(0, 100, message=_l("Tumour cell content is a percentage, 0 to 100."))])
+    note = StringField(_l("Note on the report"), validators=[Optional(), Length(max=300)])
+
+    def is_blank(self) -> bool:
+        return _blank_form(self, "report_id")
+
+
+def _blank_form(form: Form, *ignored: str) -> bool:
+    """A row nobody typed in (a fresh row left empty is dropped, not an error)."""
+    return not any(
+        (f.raw_data and any(str(v).strip() for v in f.raw_data)) if f.raw_data is not None else bool(f.data)
+        for name, f in form._fields.items() if name not in ignored
+    )
+
+
 class BiomarkerForm(Form):
     """One row of findings; the fields that apply depend on ``kind``."""
 
@@ -107,41 +174,45 @@ class BiomarkerForm(Form):
         choices=options([("", _l("— choose —"))] + [(k.value, k.label) for k in BiomarkerKind]),
         validators=[Optional()],
     )
+    #: The form's report the finding comes from ("reports-0"); the choices are the form's reports.
+    report = SelectField(_l("From report"), choices=[], validate_choice=False, validators=[Optional()])
     gene = StringField(_l("Gene (HGNC symbol)"), description=_l("5′ partner for a fusion"), validators=[Optional(), Length(max=40)])
     gene_3p = StringField(_l("3′ fusion partner"), validators=[Optional(), Length(max=40)])
-    transcript = StringField(_l("Transcript"), description=_l("e.g. NM_004333.6"), validators=[Optional(), Length(max=40)])
-    hgvs_c = StringField(_l("HGVS c."), description=_l("e.g. c.1799T>A"), validators=[Optional(), Length(max=200)])
-    hgvs_p = StringField(_l("HGVS p."), description=_l("e.g. p.Val600Glu or V600E"), validators=[Optional(), Length(max=200)])
-    vaf = FiniteDecimalField(_l("VAF (%)"), places=None, validators=[Optional(), NumberRange(0, 100, message=_l("A VAF is between 0 and 100 %%."))])
-    cnv_type = SelectField(
-        _l("Copy-number change"), choices=options([("", "—")] + [(k.value, k.label) for k in CnvType]),
-        validators=[Optional()],
-    )
+    partner_unknown = BooleanField(_l("Partner unknown (e.g. FISH break-apart, IHC)"))
+    driver = SelectField(_l("Driver"), choices=options([("", _l("— known driver —")), ("5p", _l("5′ partner")), ("3p", _l("3′ partner"))]), validators=[Optional()])
+    transcript = StringField(_l("Transcript"), description=_l("e.g. NM_004333.6"), validators=[Optional(), Length(max=60)])
+    hgvs_c = StringField(_l("HGVS c."), description=_l("e.g. c.1799T>A or NM_004333.6:c.1799T>A"), validators=[Optional(), Length(max=300)])
+    hgvs_p = StringField(_l("HGVS p."), description=_l("e.g. p.Val600Glu or V600E"), validators=[Optional(), Length(max=300)])
+    hgvs_g = StringField(_l("Genomic (g.)"), description=_l("Optional, e.g. NC_000007.14:g.140753336A>T"), validators=[Optional(), Length(max=300)])
+    exon = StringField(_l("Exon / intron"), description=_l("e.g. 19, exon 19, intron 13"), validators=[Optional(), Length(max=30)])
+    origin = SelectField(_l("Origin"), choices=_choices(VariantOrigin), validators=[Optional()])
+    classification = SelectField(_l("Classification"), choices=_classification_choices(), validators=[Optional()])
+    vaf = FiniteDecimalField(_l("VAF (%)"), places=None, quantum=VAF_QUANTUM, underflow=_l("A VAF smaller than 0.0001 percent cannot be stored; check the report, e.g. 0.004 for 0.004 %."), description=_l("Percent, e.g. 32 or 0.004"), validators=[Optional(), NumberRange(0, 100, message=_l("A VAF is between 0 and 100 %%."))])
+    cnv_type = SelectField(_l("Copy-number change"), choices=_choices(CnvType), validators=[Optional()])
     copy_number = FiniteDecimalField(_l("Copy number"), places=None, validators=[Optional(), NumberRange(0, 9999, message=_l("Enter a number of copies from 0."))])
+    cn_ratio = FiniteDecimalField(_l("Ratio to centromere"), places=None, description=_l("FISH, e.g. 2.5 (MET/CEP7)"), validators=[Optional()])
+    log2_ratio = FiniteDecimalField(_l("log2 ratio"), places=None, description=_l("NGS, e.g. 1.6 or -1.2"), validators=[Optional()])
+    method = SelectField(_l("Method"), choices=_choices(DetectionMethod), validators=[Optional()])
+    breakpoint_5p = StringField(_l("5′ breakpoint"), description=_l("e.g. exon 13"), validators=[Optional(), Length(max=30)])
+    breakpoint_3p = StringField(_l("3′ breakpoint"), description=_l("e.g. exon 20"), validators=[Optional(), Length(max=30)])
     tmb = FiniteDecimalField(_l("TMB (mut/Mb)"), places=None, validators=[Optional(), NumberRange(0, 99999, message=_l("TMB is 0 or more mutations per megabase."))])
-    msi_status = SelectField(
-        _l("MSI status"), choices=options([("", "—")] + [(s.value, s.value) for s in MsiStatus]), validators=[Optional()],
-    )
+    msi_status = SelectField(_l("MSI status"), choices=options([("", "—")] + [(s.value, s.value) for s in MsiStatus]), validators=[Optional()])
+    mmr_status = SelectField(_l("MMR status (IHC)"), choices=_choices(MmrStatus), validators=[Optional()])
+    mmr_lost = MultiCheckboxField(_l("Proteins lost"), choices=options([(p, p) for p in MMR_PROTEINS]), validators=[Optional()])
     pdl1_tps = FiniteDecimalField(_l("PD-L1 TPS (%)"), places=None, validators=[Optional(), NumberRange(0, 100, message=_l("TPS is between 0 and 100 %%."))])
+    pdl1_category = SelectField(_l("TPS category"), choices=_choices(Pdl1Category), description=_l("When the report gives no exact score"), validators=[Optional()])
     pdl1_cps = FiniteDecimalField(_l("PD-L1 CPS"), places=None, validators=[Optional(), NumberRange(0, 100, message=_l("CPS is between 0 and 100."))])
     pdl1_ic = FiniteDecimalField(_l("PD-L1 IC (%)"), places=None, validators=[Optional(), NumberRange(0, 100, message=_l("IC is between 0 and 100 %%."))])
-    hrd_status = SelectField(
-        _l("HRD status"), choices=options([("", "—")] + [(k.value, k.label) for k in HrdStatus]),
-        validators=[Optional()],
-    )
+    pdl1_clone = SelectField(_l("Clone"), choices=options([("", "—")] + [(c.value, c.value) for c in Pdl1Clone]), validators=[Optional()])
+    hrd_status = SelectField(_l("HRD status"), choices=_choices(HrdStatus), validators=[Optional()])
     hrd_score = FiniteDecimalField(_l("HRD score"), places=None, validators=[Optional(), NumberRange(0, 9999, message=_l("A score is 0 or more."))])
+    not_detected = TextAreaField(_l("Tested, not detected"), description=_l("Genes or alterations, separated by commas, e.g. EGFR, ALK, ROS1, BRAF, KRAS, MET exon 14, RET, NTRK"), validators=[Optional(), Length(max=500)])
     description = StringField(_l("Description or note"), validators=[Optional(), Length(max=500)])
-    assay = StringField(_l("Assay / panel"), validators=[Optional(), Length(max=200)])
-    specimen = StringField(_l("Specimen"), description=_l("e.g. FFPE biopsy, plasma"), validators=[Optional(), Length(max=200)])
-    lab = StringField(_l("Laboratory"), validators=[Optional(), Length(max=200)])
-    reported_on = DateField(_l("Report date"), validators=[Optional(), _not_in_future])
 
     def is_blank(self) -> bool:
-        """A row nobody typed in (a fresh row left empty is dropped, not an error)."""
-        return not any(
-            (f.raw_data and any(str(v).strip() for v in f.raw_data)) if f.raw_data is not None else bool(f.data)
-            for name, f in self._fields.items() if name != "biomarker_id"
-        )
+        """A row nobody typed in (a fresh row left empty is dropped, not an error); the
+        report a new row starts with is no typing."""
+        return _blank_form(self, "biomarker_id", "report")
 
 
 class CaseForm(FlaskForm):
@@ -158,7 +229,8 @@ class CaseForm(FlaskForm):
 
     diagnosis = StringField(_l("Diagnosis"), description=_l("e.g. Lung adenocarcinoma"), validators=[Optional(), Length(max=300)])
     icd10_code = StringField(_l("ICD-10 code"), description=_l("Category or subcategory, e.g. C34.1"), validators=[Optional(), Length(max=10)])
-    icdo3_morphology = StringField(_l("ICD-O-3 morphology"), description=_l("Optional, e.g. 8140/3"), validators=[Optional(), Length(max=10)])
+    icd10_confirmed = BooleanField(_l("Keep this code: the case is rightly coded outside the neoplasms (C00–D48)"))
+    icdo3_morphology = StringField(_l("ICD-O-3 morphology"), description=_l("Optional, e.g. 8140/3 or M-8140/3"), validators=[Optional(), Length(max=12)])
     stage = StringField(_l("Stage"), description=_l("e.g. cT2aN2M1c, IVB"), validators=[Optional(), Length(max=40)])
     ecog = SelectField(
         _l("ECOG performance status"), choices=options([("", _l("— not given —"))] + [(str(i), str(i)) for i in range(5)]),
@@ -177,6 +249,7 @@ class CaseForm(FlaskForm):
     research_consent_other = StringField(_l("Other cohort"), description=_l("Name of another cohort the patient consented to"), validators=[Optional(), Length(max=60)])
 
     no_molecular_report = BooleanField(_l("No molecular report yet (ask the board which tests to order)"))
+    reports = FieldList(FormField(ReportForm), min_entries=0, max_entries=MAX_REPORTS)
     biomarkers = FieldList(FormField(BiomarkerForm), min_entries=0, max_entries=60)
 
     report_files = MultipleFileField(
@@ -202,6 +275,8 @@ class ConfirmForm(FlaskForm):
 
 class GeneSymbolForm(FlaskForm):
     symbol = StringField(_l("Approved symbol"), validators=[InputRequired(), Length(max=40)])
+    replaces = StringField(_l("Replaces"), description=_l("For a renamed gene: the symbol it replaced, e.g. GBA for GBA1."),
+                           validators=[Optional(), Length(max=40)])
     chromosome = StringField(_l("Chromosome"), validators=[Optional(), Length(max=20)])
     note = StringField(_l("Source"), description=_l("HGNC id and approval date, e.g. HGNC:53954, approved 2023-05."),
                        validators=[Optional(), Length(max=300)])

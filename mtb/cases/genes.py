@@ -1,10 +1,14 @@
 """HGNC gene symbols: approved symbols, and the aliases or previous symbols users type.
 
-Symbols HGNC approved after the shipped table are added by an administrator
-(GeneSymbol rows, /admin/genes) and count as approved.
+The table (symbol, approved_symbol, chromosome) ships as mtb/data/hgnc_symbols.tsv (HGNC,
+2022-04-04). ``flask --app mtb genes refresh FILE`` writes a current one from HGNC's
+complete set download into the instance folder (``HGNC_TABLE`` in the config names
+another place); the newest table found is read once per process and kept in memory
+(about 100,000 rows, a few MB).
 
-The table (mtb/data/hgnc_symbols.tsv: symbol, approved_symbol, chromosome) is read
-once per process and kept in memory (about 100,000 rows, a few MB).
+Symbols HGNC approved after the table are added by an administrator (GeneSymbol rows,
+/admin/genes) and count as approved, also a renamed symbol that the old table still
+lists as an alias (GBA1, which replaced GBA: GBA then reads as an alias of GBA1).
 """
 
 from __future__ import annotations
@@ -12,11 +16,13 @@ from __future__ import annotations
 import csv
 import enum
 import functools
+import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
 
 from mtb.audit import services as audit
@@ -24,7 +30,12 @@ from mtb.cases.models import GeneSymbol
 from mtb.errors import InvalidInput
 from mtb.extensions import db
 
-HGNC_TABLE = Path(__file__).resolve().parent.parent / "data" / "hgnc_symbols.tsv"
+SHIPPED_TABLE = Path(__file__).resolve().parent.parent / "data" / "hgnc_symbols.tsv"
+#: Kept for callers that name the shipped file.
+HGNC_TABLE = SHIPPED_TABLE
+#: The file name the refresh command writes in the instance folder.
+REFRESHED_NAME = "hgnc_symbols.tsv"
+_DATE_LINE = re.compile(r"#\s*date:\s*(\d{4}-\d{2}-\d{2})")
 
 
 class GeneStatus(enum.Enum):
@@ -47,16 +58,33 @@ class _Table:
     approved: dict[str, str]  # upper-cased symbol -> approved spelling
     aliases: dict[str, tuple[str, ...]]  # upper-cased alias -> approved symbols
     chromosome: dict[str, str]
+    date: str  # the HGNC data's date, YYYY-MM-DD
+
+
+def table_path() -> Path:
+    """The table in use: the configured one, else a refreshed one in the instance folder,
+    else the shipped one."""
+    if has_app_context():
+        configured = current_app.config.get("HGNC_TABLE")
+        if configured:
+            return Path(configured)
+        refreshed = Path(current_app.instance_path) / REFRESHED_NAME
+        if refreshed.exists():
+            return refreshed
+    return SHIPPED_TABLE
 
 
 @functools.cache
-def _table() -> _Table:
+def _load(path: Path) -> _Table:
     approved: dict[str, str] = {}
     aliases: dict[str, list[str]] = {}
     chromosome: dict[str, str] = {}
-    with HGNC_TABLE.open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle, delimiter="\t"):
-            symbol, target = row["symbol"].strip(), row["approved_symbol"].strip()
+    with path.open(encoding="utf-8", newline="") as handle:
+        first = handle.readline()
+        dated = _DATE_LINE.match(first)
+        lines = handle if dated else io.StringIO(first + handle.read())
+        for row in csv.DictReader(lines, delimiter="\t"):
+            symbol, target = (row.get("symbol") or "").strip(), (row.get("approved_symbol") or "").strip()
             if not symbol or not target:
                 continue
             if symbol == target:
@@ -66,49 +94,87 @@ def _table() -> _Table:
                 targets = aliases.setdefault(symbol.upper(), [])
                 if target not in targets:
                     targets.append(target)
-    return _Table(approved, {k: tuple(sorted(v)) for k, v in aliases.items()}, chromosome)
+    return _Table(approved, {k: tuple(sorted(v)) for k, v in aliases.items()}, chromosome,
+                  dated[1] if dated else "2022-04-04")
+
+
+def _table() -> _Table:
+    return _load(table_path())
+
+
+def table_date() -> str:
+    """The date of the HGNC data the symbols are checked against."""
+    return _table().date
 
 
 def check_symbol(symbol: str) -> GeneCheck:
-    """Classify a typed gene symbol (case-insensitive; an approved symbol always wins)."""
+    """Classify a typed gene symbol (case-insensitive). A symbol an administrator added
+    wins over the table (a renamed symbol the table lists as an alias), then an approved
+    symbol of the table wins over an alias of another gene."""
     typed = (symbol or "").strip()
     key = typed.upper()
+    if not key:
+        return GeneCheck(typed, GeneStatus.UNKNOWN)
+    added, replaced_by = _added(key)
+    if added is not None:
+        return GeneCheck(typed, GeneStatus.APPROVED, (added,))
+    if replaced_by is not None:
+        return GeneCheck(typed, GeneStatus.ALIAS, (replaced_by,))
     table = _table()
     if key in table.approved:
         return GeneCheck(typed, GeneStatus.APPROVED, (table.approved[key],))
     if key in table.aliases:
         return GeneCheck(typed, GeneStatus.ALIAS, table.aliases[key])
-    added = _added_symbol(key)
-    if added is not None:
-        return GeneCheck(typed, GeneStatus.APPROVED, (added,))
     return GeneCheck(typed, GeneStatus.UNKNOWN)
 
 
-def _added_symbol(key: str) -> str | None:
-    """Symbols approved after the shipped table, added by an administrator (few rows)."""
-    return db.session.scalar(sa.select(GeneSymbol.symbol).where(sa.func.upper(GeneSymbol.symbol) == key))
+def _added(key: str) -> tuple[str | None, str | None]:
+    """(the added symbol spelled ``key``, the added symbol that replaced ``key``): few rows."""
+    if not has_app_context():
+        return None, None
+    rows = db.session.execute(sa.select(GeneSymbol.symbol, GeneSymbol.previous_symbol).where(sa.or_(
+        sa.func.upper(GeneSymbol.symbol) == key, sa.func.upper(GeneSymbol.previous_symbol) == key))).all()
+    added = next((s for s, _previous in rows if s.upper() == key), None)
+    replaced_by = next((s for s, previous in rows if previous and previous.upper() == key), None)
+    return added, replaced_by
 
 
 def chromosome_of(symbol: str) -> str | None:
-    return _table().chromosome.get(symbol) or None
+    table = _table()
+    found = table.chromosome.get(symbol)
+    if found:
+        return found
+    if has_app_context():
+        return db.session.scalar(sa.select(GeneSymbol.chromosome).where(GeneSymbol.symbol == symbol)) or None
+    return None
 
 
-def add_symbol(symbol: str, chromosome: str | None, note: str | None, user) -> GeneSymbol:
-    """An administrator adds a newly approved HGNC symbol; raises InvalidInput("symbol", ...)."""
+def add_symbol(symbol: str, chromosome: str | None, note: str | None, user, replaces: str | None = None) -> GeneSymbol:
+    """An administrator adds a newly approved HGNC symbol, or a renamed one with the
+    symbol it ``replaces``; raises InvalidInput("symbol" or "replaces", ...)."""
     symbol = (symbol or "").strip()
+    replaces = (replaces or "").strip() or None
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9@\-.]{0,39}", symbol):
         raise InvalidInput("symbol", _("Gene symbols are letters, digits and - (up to 40 characters)."))
     found = check_symbol(symbol)
+    previous = None
+    if replaces is not None:
+        old = check_symbol(replaces)
+        if old.status is not GeneStatus.APPROVED:
+            raise InvalidInput("replaces", _("%(symbol)s is not an approved symbol of the table; give the symbol HGNC "
+                                             "replaced, e.g. GBA for GBA1.", symbol=replaces))
+        previous = old.approved[0]
     if found.status is GeneStatus.APPROVED:
         raise InvalidInput("symbol", _("%(symbol)s is already an approved symbol.", symbol=found.approved[0]))
-    if found.status is GeneStatus.ALIAS:
-        raise InvalidInput("symbol", _("%(symbol)s is an alias of %(genes)s: enter the approved symbol.",
-                                       symbol=symbol, genes=", ".join(found.approved)))
-    gene = GeneSymbol(symbol=symbol, chromosome=(chromosome or "").strip() or None,
+    if found.status is GeneStatus.ALIAS and (previous is None or previous not in found.approved):
+        raise InvalidInput("symbol", _("%(symbol)s is an alias of %(genes)s: enter the approved symbol. If HGNC has "
+                                       "renamed %(first)s to %(symbol)s, give %(first)s under “Replaces”.",
+                                       symbol=symbol, genes=", ".join(found.approved), first=found.approved[0]))
+    gene = GeneSymbol(symbol=symbol, previous_symbol=previous, chromosome=(chromosome or "").strip() or None,
                       note=(note or "").strip() or None, added_by_id=user.id)
     db.session.add(gene)
     db.session.flush()
-    audit.record("gene.add", gene, user=user, details={"symbol": symbol})
+    audit.record("gene.add", gene, user=user, details={"symbol": symbol, "replaces": previous})
     return gene
 
 

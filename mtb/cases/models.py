@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -13,6 +11,25 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from mtb.accounts.models import Role, is_signed_in
+from mtb.cases.findings import (  # noqa: F401  (the part's models, importable from here)
+    Biomarker,
+    BiomarkerKind,
+    Classification,
+    CnvType,
+    DetectionMethod,
+    FusionDriver,
+    GenomeBuild,
+    HrdStatus,
+    MmrStatus,
+    MolecularReport,
+    MsiStatus,
+    Pdl1Category,
+    Pdl1Clone,
+    SampleSite,
+    SpecimenType,
+    VariantOrigin,
+)
+from mtb.cases.labelled import LABELS, Labelled
 from mtb.db import TimestampMixin, enum_column, utcnow
 from mtb.extensions import db
 
@@ -22,15 +39,7 @@ if TYPE_CHECKING:
     from mtb.meetings.models import AgendaItem
 
 
-class _Labelled(enum.StrEnum):
-    """An enum whose members carry the words a reader sees (translated when shown)."""
-
-    @property
-    def label(self) -> str:
-        return _LABELS[type(self)].get(self, self.value)
-
-
-class CaseStatus(_Labelled):
+class CaseStatus(Labelled):
     DRAFT = "draft"
     SUBMITTED = "submitted"
     SCHEDULED = "scheduled"
@@ -52,51 +61,19 @@ ATTACHMENTS_REMOVABLE = (CaseStatus.DRAFT, CaseStatus.SUBMITTED, CaseStatus.DEFE
 CLOSED = (CaseStatus.DECIDED, CaseStatus.WITHDRAWN)
 
 
-class Sex(_Labelled):
+class Sex(Labelled):
     FEMALE = "female"
     MALE = "male"
     OTHER = "other"
     UNKNOWN = "unknown"
 
 
-class Urgency(_Labelled):
+class Urgency(Labelled):
     ROUTINE = "routine"
     URGENT = "urgent"
 
 
-class BiomarkerKind(_Labelled):
-    VARIANT = "variant"
-    CNV = "cnv"
-    FUSION = "fusion"
-    TMB = "tmb"
-    MSI = "msi"
-    PDL1 = "pdl1"
-    HRD = "hrd"
-    OTHER = "other"
-
-
-class CnvType(_Labelled):
-    GAIN = "gain"
-    AMPLIFICATION = "amplification"
-    LOSS = "loss"
-    DELETION = "deletion"
-
-
-class MsiStatus(_Labelled):
-    """Labelled by its value (MSI-H, MSI-L, MSS), the same in every language."""
-
-    MSI_H = "MSI-H"
-    MSI_L = "MSI-L"
-    MSS = "MSS"
-
-
-class HrdStatus(_Labelled):
-    POSITIVE = "positive"
-    NEGATIVE = "negative"
-    INCONCLUSIVE = "inconclusive"
-
-
-_LABELS: dict[type[enum.Enum], dict] = {
+LABELS.update({
     CaseStatus: {
         CaseStatus.DRAFT: _l("Draft"), CaseStatus.SUBMITTED: _l("Submitted"), CaseStatus.SCHEDULED: _l("Scheduled"),
         CaseStatus.DISCUSSED: _l("Discussed"), CaseStatus.DECIDED: _l("Decided"), CaseStatus.DEFERRED: _l("Deferred"),
@@ -104,26 +81,7 @@ _LABELS: dict[type[enum.Enum], dict] = {
     },
     Sex: {Sex.FEMALE: _l("Female"), Sex.MALE: _l("Male"), Sex.OTHER: _l("Other"), Sex.UNKNOWN: _l("Unknown")},
     Urgency: {Urgency.ROUTINE: _l("Routine"), Urgency.URGENT: _l("Urgent")},
-    BiomarkerKind: {
-        BiomarkerKind.VARIANT: _l("Sequence variant"),
-        BiomarkerKind.CNV: _l("Copy-number change"),
-        BiomarkerKind.FUSION: _l("Fusion"),
-        BiomarkerKind.TMB: _l("Tumour mutational burden"),
-        BiomarkerKind.MSI: _l("Microsatellite status"),
-        BiomarkerKind.PDL1: _l("PD-L1 expression"),
-        BiomarkerKind.HRD: _l("Homologous recombination deficiency"),
-        BiomarkerKind.OTHER: _l("Other finding"),
-    },
-    CnvType: {
-        CnvType.GAIN: _l("gain"), CnvType.AMPLIFICATION: _l("amplification"), CnvType.LOSS: _l("loss"),
-        CnvType.DELETION: _l("deletion"),
-    },
-    MsiStatus: {},
-    HrdStatus: {
-        HrdStatus.POSITIVE: _l("positive"), HrdStatus.NEGATIVE: _l("negative"),
-        HrdStatus.INCONCLUSIVE: _l("inconclusive"),
-    },
-}
+})
 
 #: Timeline entries (CaseEvent.kind): statuses, and the verbs other parts add.
 EVENT_LABELS = {
@@ -187,6 +145,10 @@ class Case(TimestampMixin, db.Model):
     submitter: Mapped[User] = relationship(lazy="joined")
     biomarkers: Mapped[list[Biomarker]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="Biomarker.position"
+    )
+    #: The lab reports the biomarkers come from (several: tissue NGS, a liquid biopsy...).
+    reports: Mapped[list[MolecularReport]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="MolecularReport.position"
     )
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="Attachment.uploaded_at"
@@ -313,65 +275,6 @@ class Case(TimestampMixin, db.Model):
         return f"<Case {self.reference}>"
 
 
-class Biomarker(db.Model):
-    """One finding of a molecular report. Which columns apply depends on ``kind``."""
-
-    __tablename__ = "biomarkers"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
-    position: Mapped[int] = mapped_column(default=0)
-    kind: Mapped[BiomarkerKind] = enum_column(BiomarkerKind)
-    #: HGNC-approved symbol (variant, CNV; 5' partner of a fusion).
-    gene: Mapped[str | None] = mapped_column(sa.String(40), index=True)
-    #: 3' partner of a fusion.
-    gene_3p: Mapped[str | None] = mapped_column(sa.String(40))
-    #: Transcript accession the HGVS strings refer to, e.g. NM_004333.6.
-    transcript: Mapped[str | None] = mapped_column(sa.String(40))
-    hgvs_c: Mapped[str | None] = mapped_column(sa.String(200))
-    #: Three-letter form (p.Val600Glu); the p.V600E shorthand is converted on entry.
-    hgvs_p: Mapped[str | None] = mapped_column(sa.String(200))
-    #: Variant allele fraction, percent 0-100.
-    vaf: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
-    cnv_type: Mapped[CnvType | None] = enum_column(CnvType, nullable=True)
-    copy_number: Mapped[Decimal | None] = mapped_column(sa.Numeric(6, 2))
-    #: Tumour mutational burden, mutations per megabase.
-    tmb: Mapped[Decimal | None] = mapped_column(sa.Numeric(7, 2))
-    msi_status: Mapped[MsiStatus | None] = enum_column(MsiStatus, nullable=True)
-    #: PD-L1 tumour proportion score, percent.
-    pdl1_tps: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
-    #: PD-L1 combined positive score.
-    pdl1_cps: Mapped[Decimal | None] = mapped_column(sa.Numeric(6, 2))
-    #: PD-L1 on immune cells, percent.
-    pdl1_ic: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
-    hrd_status: Mapped[HrdStatus | None] = enum_column(HrdStatus, nullable=True)
-    hrd_score: Mapped[Decimal | None] = mapped_column(sa.Numeric(6, 2))
-    #: Free description for "other", or a note on any finding.
-    description: Mapped[str | None] = mapped_column(sa.String(500))
-    assay: Mapped[str | None] = mapped_column(sa.String(200))
-    specimen: Mapped[str | None] = mapped_column(sa.String(200))
-    lab: Mapped[str | None] = mapped_column(sa.String(200))
-    reported_on: Mapped[date | None]
-
-    case: Mapped[Case] = relationship(back_populates="biomarkers")
-
-    @property
-    def label(self) -> str:
-        """Short human label: "EGFR p.Leu858Arg", "ALK fusion EML4::ALK", "TMB 14.2 mut/Mb"."""
-        from mtb.cases.biomarker_labels import biomarker_label
-
-        return biomarker_label(self)
-
-    @property
-    def is_variant(self) -> bool:
-        return self.kind is BiomarkerKind.VARIANT
-
-    @property
-    def is_other(self) -> bool:
-        """An "other" finding is its description."""
-        return self.kind is BiomarkerKind.OTHER
-
-
 class Attachment(db.Model):
     """A report or data file; the bytes live in the database so every instance serves them."""
 
@@ -431,12 +334,14 @@ class CaseEvent(db.Model):
 
 
 class GeneSymbol(db.Model):
-    """A symbol an administrator added: HGNC approved it after the shipped table (2022-04)."""
+    """A symbol an administrator added: HGNC approved it after the table in use."""
 
     __tablename__ = "gene_symbols"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     symbol: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    #: The approved symbol this one replaced (GBA for GBA1): typing it offers the new one.
+    previous_symbol: Mapped[str | None] = mapped_column(sa.String(40))
     chromosome: Mapped[str | None] = mapped_column(sa.String(20))
     #: Where the symbol comes from (HGNC id, date of approval...).
     note: Mapped[str | None] = mapped_column(sa.String(300))

@@ -14,8 +14,8 @@ from sqlalchemy.orm import selectinload
 
 from mtb import signals
 from mtb.boards.models import Board
-from mtb.cases import checks
 from mtb.cases.genes import GeneStatus, check_symbol
+from mtb.cases.hgvs_grammar import ONE_LETTER
 from mtb.cases.models import Biomarker, Case, CaseStatus
 from mtb.db import escape_like
 from mtb.extensions import db
@@ -75,6 +75,19 @@ _PROTEIN_SHORTHAND = re.compile(r"([A-Za-z])(\d+)([A-Za-z*]|fs|del|dup|ins[A-Za-
 _GENE_LIKE = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,39}")
 
 
+def _three_letter(first: str, position: str, change: str) -> str | None:
+    """"V", "600", "E" -> "Val600Glu"; a partial "V600" -> "Val600" (a prefix of what is stored)."""
+    if first not in ONE_LETTER:
+        return None
+    if len(change) == 1:
+        change = "Ter" if change in "*xX" else ONE_LETTER.get(change.upper())
+        if change is None:
+            return None
+    else:
+        change = change.lower()
+    return ONE_LETTER[first] + position + change
+
+
 def search_terms(q: str | None) -> list[SearchTerm]:
     """Split a search into words; each word must match the case somewhere.
 
@@ -90,9 +103,7 @@ def search_terms(q: str | None) -> list[SearchTerm]:
         shorthand = _PROTEIN_SHORTHAND.fullmatch(bare)
         if shorthand:
             first, position, change = shorthand.groups()
-            change = change or ""
-            change = change.upper() if len(change) == 1 else change.lower()
-            protein = checks.protein_shorthand_to_hgvs(first.upper() + position + change)[2:].strip("()")
+            protein = _three_letter(first.upper(), position, change or "")
         genes: tuple[str, ...] = ()
         if _GENE_LIKE.fullmatch(word):
             found = check_symbol(word)
@@ -104,7 +115,7 @@ def search_terms(q: str | None) -> list[SearchTerm]:
 
 def _matches(term: SearchTerm):
     """Where one search word may match: reference, patient name or record number,
-    diagnosis, ICD-10 code, or a biomarker's genes and HGVS changes (case-insensitive,
+    diagnosis, ICD-10 code, or a biomarker's genes, transcript and HGVS changes (case-insensitive,
     the same on SQLite and PostgreSQL)."""
     like = f"%{escape_like(term.text)}%"
 
@@ -112,7 +123,7 @@ def _matches(term: SearchTerm):
         return column.ilike(pattern, escape="\\")
 
     finding = [contains(Biomarker.gene), contains(Biomarker.gene_3p), contains(Biomarker.hgvs_p),
-               contains(Biomarker.hgvs_c)]
+               contains(Biomarker.hgvs_c), contains(Biomarker.transcript)]
     if term.protein:
         finding.append(contains(Biomarker.hgvs_p, f"%{escape_like(term.protein)}%"))
     if term.genes:

@@ -16,11 +16,11 @@ from mtb import signals
 from mtb.audit import services as audit
 from mtb.boards.models import Board
 from mtb.cases.lifecycle import add_event, change_status
-from mtb.cases.models import Attachment, Biomarker, Case, CaseStatus
+from mtb.cases.models import Attachment, Biomarker, Case, CaseStatus, MolecularReport
 from mtb.cases.queries import CaseFilters
 from mtb.cases.references import next_reference
 from mtb.cases.uploads import CheckedFile, Upload
-from mtb.cases.validation import CaseInputError, CheckedRow, check_form, check_uploads, missing_to_submit
+from mtb.cases.validation import CaseInputError, CheckedForm, check_form, check_uploads, missing_to_submit
 from mtb.cases.vocab import CASE_FIELDS
 from mtb.db import utcnow
 from mtb.errors import ConflictError, NotAllowed
@@ -49,37 +49,63 @@ def record_download(attachment: Attachment, user) -> None:
 
 # --- Saving ----------------------------------------------------------------
 
-def apply_values(case: Case, clean: dict, checked: list[CheckedRow]) -> None:
-    """Write checked values (``validation.check_form``) onto the case and its biomarker rows."""
+def apply_values(case: Case, checked: CheckedForm) -> None:
+    """Write a checked form (``validation.check_form``) onto the case, its reports and its
+    biomarker rows. Reports and rows keep their ids, so links to them (a decision's
+    targeted biomarker) survive edits."""
+    # Loading the reports and rows must not flush the half-written case: that would move
+    # its version twice for one save.
+    with db.session.no_autoflush:
+        _apply(case, checked)
+
+
+def _apply(case: Case, checked: CheckedForm) -> None:
     for name in CASE_FIELDS:
-        value = clean.get(name)
+        value = checked.values.get(name)
         if name in ("diagnosis", "icd10_code", "clinical_question") and value is None:
             value = ""  # a draft may leave them empty; the columns hold text
         setattr(case, name, value)
+    by_key = _apply_reports(case, checked)
     existing = {b.id: b for b in case.biomarkers}
     kept: list[Biomarker] = []
-    for position, (row, out) in enumerate(checked):
-        raw_id = str(row.get("biomarker_id") or "")
-        biomarker = existing.pop(int(raw_id), None) if raw_id.isdigit() else None
-        if biomarker is None:
-            biomarker = Biomarker()
+    for position, (row, out) in enumerate(checked.rows):
+        biomarker = _existing(existing, row.get("biomarker_id")) or Biomarker()
         for name, value in out.items():
-            setattr(biomarker, name, value)
+            if name != "report":
+                setattr(biomarker, name, value)
+        biomarker.report = by_key.get(out["report"]) if out["report"] else None
         biomarker.position = position
         kept.append(biomarker)
-    # Rows kept their ids, so links to them (a decision's targeted biomarker) survive edits.
     case.biomarkers = kept
 
 
+def _existing(rows: dict, raw_id) -> object | None:
+    raw_id = str(raw_id or "")
+    return rows.pop(int(raw_id), None) if raw_id.isascii() and raw_id.isdigit() else None
+
+
+def _apply_reports(case: Case, checked: CheckedForm) -> dict[str, MolecularReport]:
+    existing = {r.id: r for r in case.reports}
+    by_key: dict[str, MolecularReport] = {}
+    for position, (key, (typed, out)) in enumerate(checked.reports.items()):
+        report = _existing(existing, typed.get("report_id")) or MolecularReport()
+        for name, value in out.items():
+            setattr(report, name, value)
+        report.position = position
+        by_key[key] = report
+    case.reports = list(by_key.values())
+    return by_key
+
+
 def create_case(board: Board, user, values: dict, rows: list[dict], uploads: list[Upload] = (), *,
-                submit: bool = False) -> Case:
+                submit: bool = False, reports: list[dict] = ()) -> Case:
     """Create a draft (or submit it at once). Raises NotAllowed, CaseInputError."""
     if not Case.can_create(user, board):
         raise NotAllowed(_("Only clinicians of %(board)s can submit cases to it.", board=board.name))
-    clean, checked = check_form(values, rows, complete=submit)
+    checked = check_form(values, rows, complete=submit, reports=reports)
     files = check_uploads(list(uploads), "report_files")
     case = Case(reference=next_reference(board), board=board, submitter=user, status=CaseStatus.DRAFT)
-    apply_values(case, clean, checked)
+    apply_values(case, checked)
     db.session.add(case)
     change_status(case, CaseStatus.DRAFT, user, None)
     db.session.flush()
@@ -92,7 +118,7 @@ def create_case(board: Board, user, values: dict, rows: list[dict], uploads: lis
 
 
 def update_case(case: Case, user, values: dict, rows: list[dict], uploads: list[Upload] = (), *,
-                expected_version: int | str | None, submit: bool = False) -> Case:
+                expected_version: int | str | None, submit: bool = False, reports: list[dict] = ()) -> Case:
     """Save an edited case. A form loaded from an older version raises ConflictError
     (nothing is written); a submitted case must stay complete."""
     if not case.can_manage(user):
@@ -102,9 +128,9 @@ def update_case(case: Case, user, values: dict, rows: list[dict], uploads: list[
     if str(expected_version) != str(case.version):
         raise ConflictError(_("Someone saved this case since you opened it."))
     complete = submit or not case.is_draft
-    clean, checked = check_form(values, rows, complete=complete)
+    checked = check_form(values, rows, complete=complete, reports=reports)
     files = check_uploads(list(uploads), "report_files")
-    apply_values(case, clean, checked)
+    apply_values(case, checked)
     # Always write the case row, so its version moves even when only biomarkers changed.
     case.updated_at = utcnow()
     add_event(case, "edited", user)

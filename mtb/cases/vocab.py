@@ -1,12 +1,13 @@
 """The words of a case that are not columns or enums: which fields it has, which biomarker
-fields belong to which kind, the research cohorts, the lengths the columns hold.
+fields belong to which kind, the research cohorts, the lengths the columns hold, and the
+molecular vocabularies the checks read (fusion drivers, mismatch repair proteins).
 
 The form, the validation and the templates read them from here (never from the form).
 """
 
 from __future__ import annotations
 
-from mtb.cases.models import BiomarkerKind
+from mtb.cases.findings import BiomarkerKind
 
 #: Research cohorts a patient may have consented to; "other" takes a typed name.
 RESEARCH_COHORTS = ("MELBASE", "Immunotarget", "BIOCART")
@@ -18,31 +19,60 @@ CASE_FIELDS = (
     "prior_treatments", "clinical_question", "urgency", "research_consent", "no_molecular_report",
 )
 
-#: The fields of one biomarker row.
-BIOMARKER_FIELDS = (
-    "kind", "gene", "gene_3p", "transcript", "hgvs_c", "hgvs_p", "vaf", "cnv_type", "copy_number",
-    "tmb", "msi_status", "pdl1_tps", "pdl1_cps", "pdl1_ic", "hrd_status", "hrd_score",
-    "description", "assay", "specimen", "lab", "reported_on",
+#: The fields of one report (specimen and assay), as the form names them and the columns hold them.
+REPORT_FIELDS = (
+    "assay", "lab", "reported_on", "genome_build", "specimen_type", "sample_id", "collected_on",
+    "sample_site", "site", "tumour_content", "note",
 )
 
+#: The fields of one biomarker row (``report`` names one of the form's reports).
+BIOMARKER_FIELDS = (
+    "kind", "report", "gene", "gene_3p", "partner_unknown", "driver", "transcript", "hgvs_c", "hgvs_p", "hgvs_g",
+    "exon", "origin", "classification", "vaf", "cnv_type", "copy_number", "cn_ratio", "log2_ratio", "method",
+    "breakpoint_5p", "breakpoint_3p", "tmb", "msi_status", "mmr_status", "mmr_lost", "pdl1_tps", "pdl1_category",
+    "pdl1_cps", "pdl1_ic", "pdl1_clone", "hrd_status", "hrd_score", "not_detected", "description",
+)
+
+#: Columns a save fills from what was typed in other fields (the protein reference
+#: pasted before a p. change): cleared with the rest when a row changes kind.
+DERIVED_FIELDS = ("protein_reference",)
+
+_V, _C, _F = BiomarkerKind.VARIANT, BiomarkerKind.CNV, BiomarkerKind.FUSION
+
 #: Which biomarker fields belong to which kind (the script shows only these per row);
-#: the fields not listed (description, assay, specimen, lab, date) belong to every kind.
+#: the fields not listed (report, description) belong to every kind.
 KIND_FIELDS: dict[str, tuple[str, ...]] = {
-    "gene": (BiomarkerKind.VARIANT, BiomarkerKind.CNV, BiomarkerKind.FUSION),
-    "gene_3p": (BiomarkerKind.FUSION,),
-    "transcript": (BiomarkerKind.VARIANT,),
-    "hgvs_c": (BiomarkerKind.VARIANT,),
-    "hgvs_p": (BiomarkerKind.VARIANT,),
-    "vaf": (BiomarkerKind.VARIANT,),
-    "cnv_type": (BiomarkerKind.CNV,),
-    "copy_number": (BiomarkerKind.CNV,),
+    "gene": (_V, _C, _F),
+    "gene_3p": (_F,),
+    "partner_unknown": (_F,),
+    "driver": (_F,),
+    "transcript": (_V,),
+    "hgvs_c": (_V,),
+    "hgvs_p": (_V,),
+    "hgvs_g": (_V,),
+    "exon": (_V,),
+    "origin": (_V, _C),
+    "classification": (_V, _C, _F),
+    "vaf": (_V,),
+    "cnv_type": (_C,),
+    "copy_number": (_C,),
+    "cn_ratio": (_C,),
+    "log2_ratio": (_C,),
+    "method": (_C, _F),
+    "breakpoint_5p": (_F,),
+    "breakpoint_3p": (_F,),
     "tmb": (BiomarkerKind.TMB,),
     "msi_status": (BiomarkerKind.MSI,),
+    "mmr_status": (BiomarkerKind.MMR,),
+    "mmr_lost": (BiomarkerKind.MMR,),
     "pdl1_tps": (BiomarkerKind.PDL1,),
+    "pdl1_category": (BiomarkerKind.PDL1,),
     "pdl1_cps": (BiomarkerKind.PDL1,),
     "pdl1_ic": (BiomarkerKind.PDL1,),
+    "pdl1_clone": (BiomarkerKind.PDL1,),
     "hrd_status": (BiomarkerKind.HRD,),
     "hrd_score": (BiomarkerKind.HRD,),
+    "not_detected": (BiomarkerKind.NEGATIVE,),
 }
 
 
@@ -54,5 +84,37 @@ def fields_of(kind: BiomarkerKind) -> set[str]:
 #: Longest text each column holds (the form says so first; the validation makes sure).
 MAX_LENGTHS = {
     "patient_record_number": 40, "patient_name": 200, "diagnosis": 300, "stage": 40,
-    "description": 500, "assay": 200, "specimen": 200, "lab": 200, "hgvs_c": 200, "hgvs_p": 200,
+    "description": 500, "assay": 200, "lab": 200, "hgvs_c": 200, "hgvs_p": 200, "hgvs_g": 200,
+    "sample_id": 60, "site": 120, "note": 300, "not_detected": 500,
+}
+
+#: At most this many reports per case (a form, not a laboratory system).
+MAX_REPORTS = 10
+
+#: Mismatch repair proteins stained by IHC, in the order reports list them.
+MMR_PROTEINS = ("MLH1", "PMS2", "MSH2", "MSH6")
+
+#: Genes that drive the fusions they are part of: the label of a fusion names this partner
+#: (EML4::ALK is an ALK fusion, FGFR3::TACC3 an FGFR3 fusion, EWSR1::FLI1 an EWSR1 fusion).
+#: When both partners or neither are listed (TMPRSS2::ERG, PAX3::FOXO1), the user names the driver.
+FUSION_DRIVERS = frozenset({
+    "ALK", "ROS1", "RET", "NTRK1", "NTRK2", "NTRK3", "BRAF", "RAF1", "NRG1", "MET", "EGFR", "ERBB2",
+    "FGFR1", "FGFR2", "FGFR3", "PDGFRA", "PDGFRB", "ABL1", "JAK2", "EWSR1", "NUTM1", "CIC", "BCOR",
+    "MAML2", "MYB", "PRKACA", "RSPO2", "RSPO3",
+})
+
+#: Gene families a negative panel may name as a whole ("NTRK: not detected").
+GENE_FAMILIES = {
+    "NTRK": ("NTRK1", "NTRK2", "NTRK3"), "RAS": ("KRAS", "NRAS", "HRAS"), "FGFR": ("FGFR1", "FGFR2", "FGFR3", "FGFR4"),
+    "MMR": ("MLH1", "MSH2", "MSH6", "PMS2"), "IDH": ("IDH1", "IDH2"), "BRCA": ("BRCA1", "BRCA2"),
+}
+
+#: The negative panel a thoracic oncologist expects before targeted therapy is excluded.
+LUNG_NEGATIVE_PANEL = ("EGFR", "ALK", "ROS1", "BRAF", "KRAS", "MET exon 14", "RET", "NTRK", "ERBB2")
+
+#: Approved symbols that pathology reports use for another gene: accepted, with a warning
+#: and the gene they usually mean offered (TTF-1 immunostaining is NKX2-1, not TTF1).
+#: symbol -> (the gene usually meant, what the symbol itself names).
+CLINICAL_NAMES = {
+    "TTF1": ("NKX2-1", "TTF1, transcription termination factor 1, chromosome 9"),
 }

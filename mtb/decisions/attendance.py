@@ -14,7 +14,7 @@ from mtb.decisions import queries
 from mtb.decisions.models import Attendance, Recusal
 from mtb.decisions.quorum import refresh_draft_quorum
 from mtb.decisions.session import is_running, require_run
-from mtb.errors import InvalidInput, NotFound
+from mtb.errors import InvalidInput, NotAllowed, NotFound
 from mtb.extensions import db
 from mtb.meetings.models import AgendaItem, Meeting
 from mtb.text import clean_text
@@ -115,7 +115,7 @@ def declare_conflict(item: AgendaItem, user, member_id: int, note: str | None) -
         existing.note = note or existing.note
         recusal = existing
     else:
-        recusal = Recusal(agenda_item_id=item.id, user_id=member_id, note=note)
+        recusal = Recusal(agenda_item_id=item.id, user_id=member_id, note=note, declared_by_id=user.id)
         db.session.add(recusal)
     audit.record("meeting.conflict_declared", item.case, user=user,
                  details={"meeting_id": meeting.id, "member_id": member_id})
@@ -133,6 +133,61 @@ def withdraw_conflict(item: AgendaItem, user, recusal_id: int) -> None:
         raise NotFound(recusal_id)
     audit.record("meeting.conflict_withdrawn", item.case, user=user,
                  details={"meeting_id": meeting.id, "member_id": recusal.user_id})
+    db.session.delete(recusal)
+    db.session.flush()
+    refresh_draft_quorum(meeting)
+
+
+# --- A member's own declarations, before or during the meeting ---------------------------
+
+def may_declare_own(meeting: Meeting, user) -> bool:
+    """Members and chairs of the board declare their own conflicts of interest on the cases
+    of a published agenda, until the session ends. Fails closed."""
+    return (meeting.can_view(user) and user.has_role(meeting.board_id, Role.MEMBER, Role.CHAIR)
+            and ((meeting.is_open and meeting.has_published_agenda) or meeting.is_in_session))
+
+
+def own_recusals(meeting: Meeting, user) -> dict[int, Recusal]:
+    """The user's recusals on this meeting's cases, by agenda item."""
+    return {r.agenda_item_id: r for rows in queries.recusals_by_item(meeting).values() for r in rows
+            if r.user_id == user.id}
+
+
+def declare_own_conflict(item: AgendaItem, user, note: str | None) -> Recusal:
+    """A member declares a conflict of interest on a case of the agenda: recused on it (not
+    counted for its quorum, named in the minutes). Declaring again updates the note."""
+    meeting = item.meeting
+    if not may_declare_own(meeting, user):
+        raise NotAllowed(_("Members of the board declare their conflicts of interest while the agenda is "
+                           "published, until the meeting closes."))
+    note = clean_text(note)
+    if note and len(note) > NOTE_MAX:
+        raise InvalidInput("note", _("At most 300 characters."))
+    recusal = db.session.scalar(sa.select(Recusal).where(Recusal.agenda_item_id == item.id, Recusal.user_id == user.id))
+    if recusal is None:
+        recusal = Recusal(agenda_item_id=item.id, user_id=user.id, note=note, declared_by_id=user.id)
+        db.session.add(recusal)
+    else:
+        recusal.note = note or recusal.note
+    audit.record("meeting.conflict_declared", item.case, user=user,
+                 details={"meeting_id": meeting.id, "member_id": user.id, "by_member": True})
+    db.session.flush()
+    refresh_draft_quorum(meeting)
+    return recusal
+
+
+def withdraw_own_conflict(item: AgendaItem, user) -> None:
+    """A member withdraws a declaration they made themselves (one the secretary recorded in
+    session is withdrawn there)."""
+    meeting = item.meeting
+    if not may_declare_own(meeting, user):
+        raise NotAllowed(_("Members of the board declare their conflicts of interest while the agenda is "
+                           "published, until the meeting closes."))
+    recusal = db.session.scalar(sa.select(Recusal).where(Recusal.agenda_item_id == item.id, Recusal.user_id == user.id))
+    if recusal is None or not recusal.is_self_declared:
+        raise NotFound(item.id)
+    audit.record("meeting.conflict_withdrawn", item.case, user=user,
+                 details={"meeting_id": meeting.id, "member_id": user.id, "by_member": True})
     db.session.delete(recusal)
     db.session.flush()
     refresh_draft_quorum(meeting)

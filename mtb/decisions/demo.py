@@ -13,7 +13,9 @@ from dateutil.rrule import rrulestr
 from mtb.accounts.models import User
 from mtb.boards.models import Board
 from mtb.cases.lifecycle import change_status
-from mtb.cases.models import Biomarker, BiomarkerKind, Case, CaseStatus, CnvType, Sex
+from mtb.cases.models import (
+    Biomarker, BiomarkerKind, Case, CaseStatus, CnvType, GenomeBuild, MolecularReport, Sex, SpecimenType,
+)
 from mtb.cases.references import next_reference
 from mtb.decisions import attendance, queries, services
 from mtb.decisions.session import close_meeting, start_meeting
@@ -114,6 +116,48 @@ DEMO = {
     ],
 }
 
+#: The meeting day, as the demo user finds it: the dermatology board's latest meeting closed
+#: with drafts waiting for the chair (one case deferred, with its reason); a paediatric
+#: meeting in session now, on its second case (the live view and the presentation).
+TODAY = {
+    "dermatology": [
+        (dict(patient_name="Julien Masson", patient_record_number="IPP0073315", patient_sex=Sex.MALE,
+              patient_birth_date=date(1980, 5, 17), diagnosis="Acral melanoma, stage IIIC", icd10_code="C43.7",
+              icdo3_morphology="8744/3", stage="IIIC", ecog=0, prior_lines=0,
+              clinical_question="KIT L576P on the primary: adjuvant options beyond anti-PD-1?"),
+         [dict(kind=V, gene="KIT", hgvs_c="c.1727T>C", hgvs_p="p.Leu576Pro", vaf=27.5)],
+         "KIT exon 11 L576P in acral melanoma. Adjuvant nivolumab; imatinib kept for relapse.",
+         [dict(kind="standard_of_care", rationale="Adjuvant nivolumab (CheckMate 238)."),
+          dict(kind="targeted_therapy", drug="Imatinib", biomarker=0, escat_tier="II-B", access_route="off_label",
+               rationale="At relapse: KIT exon 11 mutations respond.")]),
+        (dict(patient_name="Claire Fontaine", patient_record_number="IPP0073582", patient_sex=Sex.FEMALE,
+              patient_birth_date=date(1957, 10, 9), diagnosis="Uveal melanoma, liver metastases",
+              icd10_code="C69.3", icdo3_morphology="8720/3", stage="IV", ecog=1, prior_lines=0,
+              clinical_question="GNAQ Q209P; HLA typing pending: tebentafusp?"),
+         [dict(kind=V, gene="GNAQ", hgvs_c="c.626A>C", hgvs_p="p.Gln209Pro", vaf=44.0)],
+         None, "HLA-A*02:01 typing not back yet: to be discussed with the result."),
+    ],
+    "paediatric": [
+        (dict(patient_name="Emma Girard", patient_record_number="IPP0064120", patient_sex=Sex.FEMALE,
+              patient_birth_date=date(2012, 3, 14), diagnosis="Infantile fibrosarcoma, relapsed", icd10_code="C49.9",
+              icdo3_morphology="8814/3", stage="", ecog=1, prior_lines=1,
+              prior_treatments="Vincristine-actinomycin, surgery; local relapse at 8 months.",
+              clinical_question="ETV6::NTRK3 fusion: larotrectinib before a second surgery?"),
+         [dict(kind=BiomarkerKind.FUSION, gene="ETV6", gene_3p="NTRK3")],
+         "ETV6::NTRK3 fusion: larotrectinib before surgery, response assessed at 8 weeks.",
+         [dict(kind="targeted_therapy", drug="Larotrectinib", biomarker=0, escat_tier="I-C", access_route="approved",
+               rationale="Tumour-agnostic approval; high response rate in infantile fibrosarcoma.")]),
+        (dict(patient_name="Noah Petit", patient_record_number="IPP0064377", patient_sex=Sex.MALE,
+              patient_birth_date=date(2015, 8, 2), diagnosis="Diffuse midline glioma, H3 K27M-altered",
+              icd10_code="C71.7", icdo3_morphology="9385/3", stage="", ecog=2, prior_lines=1,
+              prior_treatments="Focal radiotherapy 54 Gy, progression at 5 months.",
+              clinical_question="H3 K27M with ACVR1 G328V: ONC201 trial or compassionate use?"),
+         [dict(kind=V, gene="H3-3A", hgvs_c="c.83A>T", hgvs_p="p.Lys28Met", vaf=38.0),
+          dict(kind=V, gene="ACVR1", hgvs_c="c.983G>T", hgvs_p="p.Gly328Val", vaf=31.0)],
+         None, None),
+    ],
+}
+
 #: Members present at every demo meeting, and the extra specialist per board.
 PRESENT = ("chair@example.org", "member@example.org", "geneticist@example.org", "biologist@example.org")
 EXTRA = {"paediatric": "paediatrician@example.org", "dermatology": "dermatologist@example.org"}
@@ -136,12 +180,18 @@ def _past_occurrence(board: Board, days_ago: int = 8) -> datetime:
 def _case(board: Board, submitter: User, fields: dict, biomarkers: list[dict], submitted: datetime) -> Case:
     case = Case(reference=next_reference(board, submitted.year), board=board, submitter=submitter, **fields)
     db.session.add(case)
+    # The findings come from the lab's reports: the NGS panel, and PD-L1 by IHC.
+    lab = "Molecular pathology, university hospital"
+    reports = {
+        "ngs": MolecularReport(position=0, assay="Oncomine Comprehensive v3", lab=lab, genome_build=GenomeBuild.GRCH38,
+                               specimen_type=SpecimenType.FFPE_TISSUE, tumour_content=50),
+        "ihc": MolecularReport(position=1, assay="IHC 22C3", lab=lab, specimen_type=SpecimenType.FFPE_TISSUE),
+    }
+    kinds = {spec["kind"] for spec in biomarkers}
+    case.reports = [reports["ngs"]] + ([reports["ihc"]] if BiomarkerKind.PDL1 in kinds else [])
     for position, spec in enumerate(biomarkers):
-        spec = dict(spec)
-        spec.setdefault("assay", "Oncomine Comprehensive v3" if spec["kind"] in (V, BiomarkerKind.CNV, BiomarkerKind.FUSION, BiomarkerKind.TMB) else "IHC 22C3")
-        spec.setdefault("specimen", "FFPE tumour biopsy")
-        spec.setdefault("lab", "Molecular pathology, university hospital")
-        case.biomarkers.append(Biomarker(position=position, **spec))
+        report = reports["ihc"] if spec["kind"] is BiomarkerKind.PDL1 else reports["ngs"]
+        case.biomarkers.append(Biomarker(position=position, report=report, **spec))
     change_status(case, CaseStatus.DRAFT, submitter)
     change_status(case, CaseStatus.SUBMITTED, submitter)
     case.submitted_at = submitted
@@ -208,4 +258,79 @@ def seed() -> None:
         for decision in queries.latest_by_item(meeting).values():
             decision.created_at = decision.updated_at = starts_at + timedelta(minutes=15 + 10 * decision.agenda_item.position)
             decision.validated_at = decision.created_at + timedelta(minutes=2)
+    db.session.flush()
+    seed_meeting_day()
+
+
+def _raw(case: Case, recs: list[dict]) -> list[dict]:
+    """Demo recommendations as the decision form posts them (biomarkers by index -> id)."""
+    raw = []
+    for rec in recs:
+        rec = dict(rec)
+        if "biomarker" in rec:
+            rec["biomarker_id"] = str(case.biomarkers[rec.pop("biomarker")].id)
+        raw.append(rec)
+    return raw
+
+
+def _today_meeting(board: Board, starts_at: datetime, clinician: User, secretary: User, present: list[str]):
+    meeting = Meeting(board_id=board.id, starts_at=starts_at, duration_minutes=board.meeting_length_minutes,
+                      location=board.location, video_link=board.video_link, status=MeetingStatus.PUBLISHED,
+                      cutoff_hours=board.cutoff_hours, agenda_published_at=starts_at - timedelta(days=2),
+                      agenda_publications=1)
+    db.session.add(meeting)
+    db.session.flush()
+    meeting.published_version = meeting.agenda_version
+    cases = []
+    for position, (fields, biomarkers, _summary, _recs) in enumerate(TODAY[board.slug], start=1):
+        case = _case(board, clinician, fields, biomarkers, starts_at - timedelta(days=5))
+        change_status(case, CaseStatus.SCHEDULED, secretary)
+        db.session.add(AgendaItem(meeting_id=meeting.id, case_id=case.id, position=position,
+                                  minutes=board.minutes_per_case))
+        cases.append(case)
+    db.session.flush()
+    db.session.refresh(meeting)
+    start_meeting(meeting, secretary)
+    meeting.started_at = starts_at + timedelta(minutes=2)
+    attendance.record_attendance(meeting, secretary, {
+        user.id: user.specialty.value if user.specialty else None for user in map(_user, present)})
+    return meeting, cases
+
+
+def seed_meeting_day(now: datetime | None = None) -> None:
+    """The views of the meeting day, in the demo: drafts waiting for the chair, a meeting in
+    session, and a member's own conflict of interest on the next thoracic agenda."""
+    now = (now or datetime.now(timezone.utc).replace(tzinfo=None)).replace(second=0, microsecond=0)
+    clinician, secretary = _user("clinician@example.org"), _user("secretary@example.org")
+    boards = {b.slug: b for b in db.session.scalars(sa.select(Board))}
+
+    dermatology = boards.get("dermatology")
+    if dermatology is not None:
+        meeting, cases = _today_meeting(dermatology, _past_occurrence(dermatology, days_ago=1), clinician, secretary,
+                                        [*PRESENT, "dermatologist@example.org"])
+        for item, case, (_fields, _biomarkers, summary, recs) in zip(meeting.items, cases, TODAY["dermatology"]):
+            if summary is None:
+                services.defer_item(item, secretary, recs)  # here: the reason for deferring
+            else:
+                services.save_draft(item, secretary, summary, _raw(case, recs))
+        close_meeting(meeting, secretary)
+        meeting.closed_at = meeting.starts_at + timedelta(minutes=40)
+
+    paediatric = boards.get("paediatric")
+    if paediatric is not None:
+        starts_at = (now - timedelta(minutes=40)).replace(minute=(now.minute // 5) * 5)
+        meeting, cases = _today_meeting(paediatric, starts_at, clinician, secretary,
+                                        [*PRESENT, "paediatrician@example.org"])
+        first, second = meeting.items
+        _fields, _biomarkers, summary, recs = TODAY["paediatric"][0]
+        services.save_draft(first, secretary, summary, _raw(cases[0], recs))
+        meeting.current_item_id = second.id  # the board is discussing the second case
+
+    thoracic = boards.get("thoracic")
+    upcoming = thoracic and db.session.scalar(
+        sa.select(Meeting).where(Meeting.board_id == thoracic.id, Meeting.status == MeetingStatus.PUBLISHED,
+                                 Meeting.starts_at > now).order_by(Meeting.starts_at).limit(1))
+    if upcoming is not None and len(upcoming.items) > 1:
+        attendance.declare_own_conflict(upcoming.items[1], _user("member@example.org"),
+                                        "Pathologist of the referring centre's trial")
     db.session.flush()

@@ -74,8 +74,16 @@ class Recusal(db.Model):
     #: What the conflict is (e.g. "investigator of the proposed trial").
     note: Mapped[str | None] = mapped_column(sa.String(300))
     declared_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Who recorded it: the member themselves before or during the meeting, or the
+    #: secretary or chair in session.
+    declared_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
-    user: Mapped[User] = relationship(lazy="joined")
+    user: Mapped[User] = relationship(lazy="joined", foreign_keys=[user_id])
+
+    @property
+    def is_self_declared(self) -> bool:
+        """The member declared it themselves (not the secretary in session)."""
+        return self.declared_by_id is not None and self.declared_by_id == self.user_id
 
 
 class DecisionStatus(enum.StrEnum):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mtb.accounts.models import is_signed_in
 from mtb.cases.models import Case
-from mtb.decisions import queries
+from mtb.decisions import attendance, queries
 from mtb.decisions.services import record_read
 from mtb.panels import Panel, panel
 
@@ -31,3 +31,22 @@ def home_panel(user) -> Panel | None:
         return None
     return Panel("decisions/_home.html", {"decisions": decisions, "since": user.previous_login_at,
                                           "to_sign": to_sign})
+
+
+@panel("home", priority=15)
+def chair_panel(user) -> Panel | None:
+    """For a chair: the draft decisions waiting for their validation, meeting by meeting,
+    each linked to the page that validates them all."""
+    waiting = queries.drafts_to_validate(user)
+    if not waiting:
+        return None
+    return Panel("decisions/_home_chair.html", {"waiting": waiting})
+
+
+@panel("meeting", priority=20)
+def my_conflicts(meeting, user) -> Panel | None:
+    """On the agenda page, for the board's members: their own conflicts of interest, declared
+    case by case before (or during) the meeting."""
+    if not meeting.items or not attendance.may_declare_own(meeting, user):
+        return None
+    return Panel("decisions/_my_conflicts.html", {"meeting": meeting, "mine": attendance.own_recusals(meeting, user)})

@@ -143,6 +143,24 @@ def published_since(user: User, since: datetime | None, limit: int = 10) -> list
     return [d for d in db.session.scalars(query) if d.can_view(user)]
 
 
+def drafts_to_validate(user: User) -> list[tuple[Meeting, int]]:
+    """Meetings of the boards ``user`` chairs that hold draft decisions (in session or
+    closed), by date, with how many drafts each: the chair's "waiting for my validation"."""
+    if not is_signed_in(user):
+        return []
+    chair_boards = user.board_ids(Role.CHAIR)
+    if not chair_boards:
+        return []
+    rows = db.session.execute(
+        sa.select(Meeting, sa.func.count(Decision.id))
+        .join(Decision, Decision.meeting_id == Meeting.id)
+        .where(Meeting.board_id.in_(chair_boards), Decision.status == DecisionStatus.DRAFT,
+               Meeting.status.in_((MeetingStatus.IN_SESSION, MeetingStatus.CLOSED, MeetingStatus.SIGNED)))
+        .group_by(Meeting.id).order_by(Meeting.starts_at, Meeting.id)
+    ).all()
+    return [(meeting, count) for meeting, count in rows]
+
+
 def meetings_to_sign(user: User) -> list[Meeting]:
     """Closed meetings of the boards ``user`` chairs: their minutes wait for a signature."""
     if not is_signed_in(user):

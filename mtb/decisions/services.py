@@ -27,9 +27,9 @@ from mtb.cases.lifecycle import change_status
 from mtb.cases.models import Case, CaseStatus
 from mtb.db import utcnow
 from mtb.decisions.models import Decision, DecisionStatus, Recommendation
-from mtb.decisions.queries import current_validated, latest_decision
+from mtb.decisions.queries import current_validated, drafts_of, latest_decision
 from mtb.decisions.quorum import take_item_quorum
-from mtb.decisions.session import is_running, require_run
+from mtb.decisions.session import is_running, require_meeting_day, require_run
 from mtb.decisions.validation import check_decision
 from mtb.errors import ConflictError, NotAllowed
 from mtb.extensions import db
@@ -202,6 +202,9 @@ def validate(decision: Decision, user, *, publish: bool = True) -> Decision:
     meeting = decision.meeting
     if not (is_running(meeting) or meeting.is_signed):
         raise NotAllowed(_("Decisions are validated once the meeting has started."))
+    require_meeting_day(meeting, _(
+        "This meeting is scheduled for %(day)s: its decisions are validated on that day, not before, so that "
+        "the letters carry the meeting's date."))
     now = utcnow()
     if decision.version == 1:
         # The quorum the decision was taken with: attendance and recusals as recorded now.
@@ -222,6 +225,14 @@ def validate(decision: Decision, user, *, publish: bool = True) -> Decision:
     return decision
 
 
+def validate_all(meeting, user) -> list[Decision]:
+    """The chair validates every draft of the meeting at once, in agenda order (the chair's
+    review page). Raises like ``validate``; nothing is validated when one is refused."""
+    positions = {item.id: item.position for item in meeting.items}
+    drafts = sorted(drafts_of(meeting), key=lambda d: positions.get(d.agenda_item_id, 0))
+    return [validate(decision, user) for decision in drafts]
+
+
 def defer_item(item: AgendaItem, user, note: str | None = None) -> None:
     """The board did not discuss the case (or postponed it): back to the pool, carried over at closing."""
     meeting = item.meeting
@@ -233,8 +244,11 @@ def defer_item(item: AgendaItem, user, note: str | None = None) -> None:
                            "recommend \"Re-discuss at a later meeting\" instead."))
     note = (clean_text(note) or "")[:DEFER_NOTE_MAX] or None
     item.outcome = ItemOutcome.DEFERRED
+    item.deferral_note = note
     if item.case.status is not CaseStatus.DEFERRED:
-        change_status(item.case, CaseStatus.DEFERRED, user, note or _("Deferred at the meeting"))
+        # The timeline's label says "deferred"; the note is only the secretary's own words
+        # (stored text is not translated when read: no default sentence here).
+        change_status(item.case, CaseStatus.DEFERRED, user, note)
     audit.record("meeting.item_deferred", item.case, user=user, details={"meeting_id": meeting.id})
     db.session.flush()
 
@@ -245,6 +259,7 @@ def undo_deferral(item: AgendaItem, user) -> None:
     if not meeting.is_in_session or not item.is_deferred:
         raise NotAllowed(_("Only a case deferred in this session can be brought back."))
     item.outcome = ItemOutcome.PENDING
+    item.deferral_note = None
     change_status(item.case, CaseStatus.SCHEDULED, user, _("Deferral undone"))
     audit.record("meeting.item_undeferred", item.case, user=user, details={"meeting_id": meeting.id})
     db.session.flush()

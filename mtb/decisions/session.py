@@ -56,6 +56,26 @@ def starts_early(meeting: Meeting, now: datetime | None = None) -> bool:
     return (now or utcnow()) < meeting.starts_at - EARLY_START_MARGIN
 
 
+def day_label(meeting: Meeting) -> str:
+    """"Tuesday 2 December 2026" in the board's zone."""
+    return local_datetime(meeting.starts_at, meeting.board.timezone, "EEEE d MMMM yyyy")
+
+
+class BeforeMeetingDay(InvalidInput):
+    """Closing a meeting, validating its decisions or signing its minutes before its day."""
+
+    def __init__(self, meeting: Meeting, message: str):
+        super().__init__(None, message)
+        self.meeting = meeting
+
+
+def require_meeting_day(meeting: Meeting, message: str, now: datetime | None = None) -> None:
+    """BeforeMeetingDay with ``message`` (a sentence with %(day)s) unless the meeting's day
+    has begun in its board's time zone."""
+    if not meeting.day_has_come(now):
+        raise BeforeMeetingDay(meeting, message % {"day": day_label(meeting)})
+
+
 def start_meeting(meeting: Meeting, user, *, confirm_early: bool = False) -> Meeting:
     """Open the session (scheduled or published meeting -> in session).
 
@@ -86,6 +106,9 @@ def close_meeting(meeting: Meeting, user) -> Meeting:
     require_run(meeting, user)
     if not meeting.is_in_session:
         raise InvalidInput(None, _("Only a meeting in session can be closed."))
+    require_meeting_day(meeting, _(
+        "This meeting is scheduled for %(day)s: it can be closed on that day, not before, so that its minutes "
+        "carry the meeting's date."))
     pending = queries.pending_items(meeting)
     if pending:
         references = ", ".join(item.case.reference for item in pending)

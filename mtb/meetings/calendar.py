@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vUri
 
 from mtb.accounts.models import User
 from mtb.db import utcnow
@@ -66,6 +66,11 @@ def meeting_event(meeting: Meeting, case_count: int) -> Event:
         lines = [_("Agenda not yet published.")]
     if cancelled and meeting.cancelled_reason:
         lines.append(_("Cancelled: %(reason)s", reason=meeting.cancelled_reason))
+    if meeting.video_link and not cancelled:
+        lines.append(_("Video call: %(link)s", link=meeting.video_link))
+        # RFC 7986: calendar apps show a "join" button for it.
+        event.add("conference", vUri(meeting.video_link),
+                  parameters={"VALUE": "URI", "FEATURE": "VIDEO", "LABEL": _("Video call")})
     lines.append(url)
     event.add("description", "\n".join(lines))
     event.add("url", url)

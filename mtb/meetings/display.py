@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
 
-from mtb.cases.models import BiomarkerKind, Case
+from mtb.cases.models import Case
 from mtb.formatting import local_datetime
 from mtb.meetings.models import Meeting
 
@@ -60,38 +59,19 @@ def pending_changes(meeting: Meeting) -> set[int]:
 
 def change_marks(meeting: Meeting) -> set[int]:
     """Items to show as changed: those changed in the latest re-publication and, while
-    the agenda can still change, those changed since."""
+    the agenda can still change, those changed since. None once the meeting is held (or
+    cancelled): its agenda is then a record, printed without marks."""
+    if not meeting.is_open:
+        return set()
     marked = {item.id for item in meeting.items if item.changed_after_publication}
-    if meeting.is_open:
-        marked |= pending_changes(meeting)
-    return marked
+    return marked | pending_changes(meeting)
 
 
 def biomarker_summary(case: Case, limit: int = 3) -> str:
-    """A short, patient-free line of the case's key findings for agenda rows."""
-    labels = []
-    for b in case.biomarkers[:limit]:
-        kind = b.kind
-        if kind is BiomarkerKind.VARIANT:
-            labels.append(" ".join(x for x in (b.gene, b.hgvs_p or b.hgvs_c) if x))
-        elif kind is BiomarkerKind.FUSION:
-            labels.append(f"{b.gene or '?'}::{b.gene_3p or '?'}")
-        elif kind is BiomarkerKind.CNV:
-            labels.append(" ".join(x for x in (b.gene, b.cnv_type.value if b.cnv_type else None) if x))
-        elif kind is BiomarkerKind.TMB:
-            labels.append(f"TMB {_number(b.tmb)}" if b.tmb is not None else "TMB")
-        elif kind is BiomarkerKind.MSI:
-            labels.append(b.msi_status.value if b.msi_status else "MSI")
-        elif kind is BiomarkerKind.PDL1:
-            labels.append(f"PD-L1 TPS {_number(b.pdl1_tps)}%" if b.pdl1_tps is not None else "PD-L1")
-        elif kind is BiomarkerKind.HRD:
-            labels.append(f"HRD {b.hrd_status.value}" if b.hrd_status else "HRD")
-        else:
-            labels.append(b.description or b.gene or kind.value)
-    more = len(case.biomarkers) - limit
-    return ", ".join(labels) + (f" (+{more})" if more > 0 else "")
-
-
-def _number(value) -> str:
-    """80.00 -> "80", 14.20 -> "14.2"."""
-    return f"{Decimal(value).normalize():f}"
+    """A short, patient-free line of the case's key findings for agenda rows, each printed
+    as everywhere else (``Biomarker.full_label``); a negative panel comes after the findings.
+    Findings are separated by semicolons: their own words may hold commas ("Not detected: EGFR, ALK")."""
+    ordered = sorted(case.biomarkers, key=lambda b: (b.is_negative, b.position))
+    labels = [b.full_label for b in ordered[:limit]]
+    more = len(ordered) - limit
+    return "; ".join(labels) + (f" (+{more})" if more > 0 else "")

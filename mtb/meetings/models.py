@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -11,9 +11,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from mtb.accounts.models import is_signed_in
+from mtb.accounts.models import Role, is_signed_in
 from mtb.db import TimestampMixin, enum_column, utcnow
 from mtb.extensions import db
+from mtb.formatting import to_local
 
 if TYPE_CHECKING:
     from mtb.accounts.models import User
@@ -65,6 +66,9 @@ HORIZON_WEEKS = 8
 CADENCE_CHANGED = "cadence changed"
 #: Bounds of a meeting's length, in minutes (the meeting form and the services).
 MIN_MEETING_MINUTES, MAX_MEETING_MINUTES = 5, 600
+#: Who may present a case: the board's clinicians and members (not its secretaries or a
+#: site administrator as such).
+PRESENTER_ROLES = (Role.CLINICIAN, Role.MEMBER, Role.CHAIR)
 #: The most minutes one case may be given on an agenda.
 MAX_ITEM_MINUTES = 240
 #: The longest reason for cancelling a meeting (it goes into e-mails).
@@ -123,6 +127,9 @@ class Meeting(TimestampMixin, db.Model):
     #: Set when the board's cadence changed and this meeting's occurrence no longer
     #: exists, but cases are on it: kept for the secretary to move or cancel.
     needs_review: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: The agenda item the session page shows now (its Previous/Next move it): the live
+    #: view and the presentation follow it. An item id of this meeting, or None.
+    current_item_id: Mapped[int | None]
 
     board: Mapped[Board] = relationship(lazy="joined")
     items: Mapped[list[AgendaItem]] = relationship(
@@ -197,6 +204,17 @@ class Meeting(TimestampMixin, db.Model):
         return None
 
     @property
+    def local_day(self) -> date:
+        """The day it is scheduled on, in its board's time zone."""
+        return to_local(self.starts_at, self.board.timezone).date()
+
+    def day_has_come(self, now: datetime | None = None) -> bool:
+        """Its scheduled day has begun in the board's time zone. Before that it can be neither
+        closed nor signed, nor its decisions validated: no letter may say a decision of the
+        meeting of 1 December was validated on 30 November."""
+        return to_local(now or utcnow(), self.board.timezone).date() >= self.local_day
+
+    @property
     def is_extra(self) -> bool:
         """Added by hand, not generated from the cadence."""
         return self.occurrence_at is None
@@ -253,6 +271,8 @@ class AgendaItem(db.Model):
     published_starts_at: Mapped[datetime | None]
     published_minutes: Mapped[int | None]
     published_presenter_id: Mapped[int | None]
+    #: Why the board deferred the case (typed by the secretary in session; in the minutes).
+    deferral_note: Mapped[str | None] = mapped_column(sa.String(300))
     #: Carried over from an earlier meeting where it was not discussed.
     carried_over_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("meetings.id", ondelete="SET NULL"))
     added_at: Mapped[datetime] = mapped_column(default=utcnow)

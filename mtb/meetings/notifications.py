@@ -28,8 +28,14 @@ def _body(name: str, **context) -> str:
 
 
 def place_line(meeting: Meeting) -> str:
-    parts = [p for p in (meeting.location, meeting.video_link) if p]
-    return _("Place: %(place)s", place=" · ".join(parts)) if parts else ""
+    """Where the meeting is: the room, and the video-conference link on a line of its own
+    (mail clients make a bare link clickable)."""
+    lines = []
+    if meeting.location:
+        lines.append(_("Place: %(place)s", place=meeting.location))
+    if meeting.video_link:
+        lines.append(_("Video call: %(link)s", link=meeting.video_link))
+    return "\n".join(lines)
 
 
 def board_members(meeting: Meeting) -> dict[int, User]:

@@ -22,10 +22,12 @@ from mtb.cases.models import POOL_STATUSES, Case, CaseEvent, CaseStatus
 from mtb.db import utcnow
 from mtb.errors import ConflictError, InvalidInput, NotAllowed, NotFound
 from mtb.extensions import db
+from mtb.http import db_int
 from mtb.meetings import notifications
 from mtb.meetings.cadence import generate_meetings
 from mtb.meetings.display import item_start_times, pending_changes, when_label
-from mtb.meetings.models import MAX_ITEM_MINUTES, OPEN_STATUSES, AgendaItem, ItemOutcome, Meeting, MeetingStatus
+from mtb.meetings.models import (MAX_ITEM_MINUTES, OPEN_STATUSES, PRESENTER_ROLES, AgendaItem, ItemOutcome, Meeting,
+                                 MeetingStatus)
 from mtb.meetings.pool import pool_entry_times, pool_for, proposed_meetings
 from mtb.meetings.queries import open_item_for
 
@@ -69,7 +71,7 @@ def _check_version(meeting: Meeting, version) -> int:
     return version
 
 
-def _check_editable(meeting: Meeting, user, version, now: datetime) -> int:
+def check_editable(meeting: Meeting, user, version, now: datetime) -> int:
     """The version the change is based on, once ``user`` may change this agenda now."""
     require_manage(meeting, user)
     reason = meeting.locked_reason(now)
@@ -170,9 +172,9 @@ def remove_withdrawn_case(case: Case, user=None) -> int:
 def add_case(meeting: Meeting, case_id, user, version, *, now: datetime | None = None) -> AgendaItem:
     """The secretary puts a pool case on the agenda (past the cut-off: a late addition)."""
     now = now or utcnow()
-    expected = _check_editable(meeting, user, version, now)
+    expected = check_editable(meeting, user, version, now)
     try:
-        case = db.session.get(Case, int(case_id))
+        case = db.session.get(Case, db_int(case_id))  # an id PostgreSQL cannot hold is no case
     except (TypeError, ValueError):
         case = None
     if case is None or case.board_id != meeting.board_id:
@@ -209,7 +211,7 @@ def add_all_proposed(meeting: Meeting, user, version, *, now: datetime | None = 
     """Put every pool case proposed for this meeting (or overdue) on its agenda, in the
     pool's order."""
     now = now or utcnow()
-    expected = _check_editable(meeting, user, version, now)
+    expected = check_editable(meeting, user, version, now)
     due = [entry.case for entry in pool_for(meeting, now) if entry.due]
     if not due:
         raise InvalidInput(None, _("No case in the pool is proposed for this meeting."))
@@ -223,7 +225,7 @@ def add_all_proposed(meeting: Meeting, user, version, *, now: datetime | None = 
 def remove_item(meeting: Meeting, item_id, user, version, *, now: datetime | None = None) -> Case:
     """Take a case off the agenda: back to the pool, its submitter told."""
     now = now or utcnow()
-    expected = _check_editable(meeting, user, version, now)
+    expected = check_editable(meeting, user, version, now)
     item = _find_item(meeting, item_id)
     case = item.case
     meeting.items.remove(item)
@@ -240,7 +242,7 @@ def remove_item(meeting: Meeting, item_id, user, version, *, now: datetime | Non
 def move_item(meeting: Meeting, item_id, direction: str, user, version, *, now: datetime | None = None) -> None:
     """One place up or down (the buttons of the agenda builder)."""
     now = now or utcnow()
-    expected = _check_editable(meeting, user, version, now)
+    expected = check_editable(meeting, user, version, now)
     item = _find_item(meeting, item_id)
     items = list(meeting.items)
     index = items.index(item)
@@ -261,7 +263,7 @@ def move_item(meeting: Meeting, item_id, direction: str, user, version, *, now: 
 def reorder(meeting: Meeting, item_ids: list, user, version, *, now: datetime | None = None) -> None:
     """Set the whole order at once (drag and drop)."""
     now = now or utcnow()
-    expected = _check_editable(meeting, user, version, now)
+    expected = check_editable(meeting, user, version, now)
     try:
         ids = [int(i) for i in item_ids]
     except (TypeError, ValueError):
@@ -283,7 +285,7 @@ def update_item(meeting: Meeting, item_id, user, version, *, minutes, presenter_
                 now: datetime | None = None) -> AgendaItem:
     """Minutes allotted and presenter of one case."""
     now = now or utcnow()
-    expected = _check_editable(meeting, user, version, now)
+    expected = check_editable(meeting, user, version, now)
     item = _find_item(meeting, item_id)
     try:
         minutes = int(minutes)
@@ -294,11 +296,11 @@ def update_item(meeting: Meeting, item_id, user, version, *, minutes, presenter_
     presenter = None
     if presenter_id not in (None, "", "0"):
         try:
-            presenter = db.session.get(User, int(presenter_id))
+            presenter = db.session.get(User, db_int(presenter_id))
         except (TypeError, ValueError):
             presenter = None
-        if presenter is None or not presenter.active or not presenter.has_role(meeting.board_id):
-            raise InvalidInput("presenter_id", _("The presenter must be a person of this board."))
+        if presenter is None or not presenter.active or not presenter.has_role(meeting.board_id, *PRESENTER_ROLES):
+            raise InvalidInput("presenter_id", _("The presenter must be one of the board's clinicians or members."))
     if item.minutes == minutes and item.presenter_id == (presenter.id if presenter else None):
         return item
     item.minutes = minutes
@@ -318,7 +320,7 @@ def publish_agenda(meeting: Meeting, user, version, *, now: datetime | None = No
     the number of e-mails queued.
     """
     now = now or utcnow()
-    expected = _check_editable(meeting, user, version, now)
+    expected = check_editable(meeting, user, version, now)
     if not meeting.items:
         raise InvalidInput(None, _("The agenda is empty: add at least one case before publishing (or cancel the meeting)."))
     first = not meeting.has_published_agenda

@@ -7,18 +7,18 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from mtb import transaction
+from mtb import panels, transaction
 from mtb.access import meeting_or_404, refuse
 from mtb.accounts.queries import board_people
 from mtb.audit import services as audit
 from mtb.boards import services as boards
-from mtb.boards.cadence import utc_to_local
+from mtb.boards.cadence import describe_rule, utc_to_local
 from mtb.boards.models import Board
 from mtb.db import utcnow
 from mtb.errors import ConflictError, InvalidInput
-from mtb.meetings import bp, calendar, display, lifecycle, queries, services
+from mtb.meetings import bp, builder, calendar, display, lifecycle, queries, services
 from mtb.meetings.forms import CancelMeetingForm, MeetingForm
-from mtb.meetings.models import MAX_ITEM_MINUTES, Meeting
+from mtb.meetings.models import MAX_ITEM_MINUTES, PRESENTER_ROLES, Meeting
 from mtb.meetings.pool import pool_for
 
 
@@ -36,7 +36,7 @@ def board_meetings(slug: str):
     board = _board_for_viewer(slug)
     return render_template(
         "meetings/board_meetings.html", board=board, listing=queries.board_meetings(board),
-        can_manage=current_user.is_secretary(board.id),
+        can_manage=current_user.is_secretary(board.id), cadence=describe_rule(board.cadence_rrule),
     )
 
 
@@ -124,6 +124,7 @@ def view(meeting_id: int):
         timing=display.timing(meeting), starts=display.item_start_times(meeting),
         summary=display.biomarker_summary,
         changed=display.change_marks(meeting) if meeting.has_published_agenda else set(),
+        panels=panels.collect("meeting", meeting, current_user),
     )
 
 
@@ -150,7 +151,9 @@ def calendar_feed(token: str):
 # --- Agenda builder ------------------------------------------------------------
 
 def _agenda_page(meeting_id: int, *, status: int = 200, error: InvalidInput | None = None,
-                 conflict: str | None = None, item_error: dict | None = None):
+                 conflict: str | None = None, item_error: dict | None = None, typed: dict | None = None):
+    """The agenda builder; ``typed``: the rows' values as posted ("minutes-<id>", "presenter-<id>"),
+    shown instead of the saved ones when a change was refused."""
     meeting = queries.load_agenda(meeting_id)
     now = utcnow()
     pool = pool_for(meeting, now)
@@ -160,9 +163,10 @@ def _agenda_page(meeting_id: int, *, status: int = 200, error: InvalidInput | No
         "meetings/agenda.html", board=meeting.board, meeting=meeting, pool=pool,
         due_count=sum(1 for entry in pool if entry.due), locked=meeting.locked_reason(now),
         changed=display.change_marks(meeting) if meeting.has_published_agenda else set(),
-        presenters=board_people(meeting.board_id), timing=display.timing(meeting),
+        presenters=board_people(meeting.board_id, *PRESENTER_ROLES), timing=display.timing(meeting),
         starts=display.item_start_times(meeting), summary=display.biomarker_summary,
         error=error, conflict=conflict, item_error=item_error or {}, now=now, max_item_minutes=MAX_ITEM_MINUTES,
+        typed=typed or {}, canonical_url=url_for("meetings.agenda", meeting_id=meeting.id),
     )
     return html, status
 
@@ -183,14 +187,40 @@ def _agenda_change(meeting_id: int, change, success: str | None, anchor: str = "
         return _agenda_page(meeting_id, status=409, conflict=str(error))
     except InvalidInput as error:
         transaction.roll_back()
-        item_error = {}
-        if request.form.get("item_id"):
-            item_error = {"item_id": request.form.get("item_id"), "field": error.field, "message": error.message,
-                          "typed": request.form.to_dict()}
-        return _agenda_page(meeting_id, status=422, error=None if item_error else error, item_error=item_error)
+        item_error, typed = {}, {}
+        item_id = getattr(error, "item_id", None) or request.form.get("item_id")
+        if item_id:
+            item_error = {"item_id": str(item_id), "field": error.field, "message": error.message}
+        if request.form.get("item_id"):  # one row's own form (the builder's page posts them all)
+            typed = {f"minutes-{item_id}": request.form.get("minutes"), f"presenter-{item_id}": request.form.get("presenter_id")}
+        else:
+            typed = {key: value for key, value in request.form.items() if key.startswith(("minutes-", "presenter-"))}
+        return _agenda_page(meeting_id, status=422, error=None if item_error else error, item_error=item_error,
+                            typed=typed)
+    if callable(success):
+        success = success()
     if success:
         flash(success, "success")
     return redirect(url_for("meetings.agenda", meeting_id=meeting_id, _anchor=anchor))
+
+
+@bp.route("/meetings/<int:meeting_id>/agenda/edit", methods=["POST"])
+@login_required
+def edit_agenda(meeting_id: int):
+    """The builder's one form: the rows as typed, saved first, then the button pressed."""
+    form = request.form
+    action = builder.Action.parse(form.get("act"))
+    order = [part for part in (form.get("order") or "").split(",") if part.strip()]
+    done: dict[str, str | None] = {}
+
+    def change(meeting: Meeting) -> None:
+        done["message"] = builder.apply(meeting, current_user, form.get("version"), builder.typed_rows(form, meeting),
+                                        action, order=order)
+
+    anchor = {"remove": "pool", "publish": "main"}.get(action.verb, "agenda")
+    if action.verb in ("up", "down"):
+        anchor = f"item-{action.target}"
+    return _agenda_change(meeting_id, change, lambda: done.get("message"), anchor=anchor)
 
 
 @bp.route("/meetings/<int:meeting_id>/agenda/add", methods=["POST"])

@@ -40,24 +40,28 @@ def _patient(case: Case, identity: bool, on: date) -> dict:
 
 
 def _biomarkers(case: Case) -> list[dict]:
+    """Each finding as every page prints it (``Biomarker.full_label``) with what qualifies it
+    (exon, origin, tier or class, VAF) and the report it comes from; a negative panel last."""
+    numbers = {report.id: position for position, report in enumerate(case.reports, start=1)}
     rows = []
-    for b in case.biomarkers:
-        value = ""
-        # str() first: a value set in this session may still be a float (28.4, not 28.399999...).
-        if b.vaf is not None:
-            value = _("VAF %(v)s %%", v=number(Decimal(str(b.vaf))))
-        elif b.copy_number is not None:
-            value = _("%(n)s copies", n=number(Decimal(str(b.copy_number))))
+    for b in sorted(case.biomarkers, key=lambda b: (b.is_negative, b.position)):
         rows.append({
             "id": b.id,
             "kind": str(BIOMARKER_KIND_LABELS.get(b.kind, b.kind.value)),
-            "label": b.label,
-            "hgvs_c": b.hgvs_c or "",
-            "value": value,
-            "assay": b.assay or "",
-            "specimen": b.specimen or "",
+            "label": b.full_label,
+            "details": b.details,
+            "note": (b.description or "") if not b.is_other else "",
+            "negative": b.is_negative,
+            "report": numbers.get(b.report_id, ""),
         })
     return rows
+
+
+def _reports(case: Case) -> list[dict]:
+    """The lab reports: specimen, tumour cell content, assay, lab, genome build."""
+    return [{"number": position, "details": report.details, "tumour_content":
+             number(Decimal(str(report.tumour_content))) if report.tumour_content is not None else ""}
+            for position, report in enumerate(case.reports, start=1)]
 
 
 def _recommendation(rec) -> dict:
@@ -115,7 +119,8 @@ def minutes_context(meeting: Meeting, signer, signed_at: datetime) -> dict:
     meeting_day = to_local(meeting.starts_at, tz).date()
     agenda = db.session.scalars(
         sa.select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)
-        .options(selectinload(AgendaItem.case).selectinload(Case.biomarkers)).order_by(AgendaItem.position)
+        .options(selectinload(AgendaItem.case).selectinload(Case.biomarkers),
+                 selectinload(AgendaItem.case).selectinload(Case.reports)).order_by(AgendaItem.position)
     )
     for item in agenda:
         case = item.case
@@ -132,7 +137,9 @@ def minutes_context(meeting: Meeting, signer, signed_at: datetime) -> dict:
             "question": case.clinical_question,
             "submitter": case.submitter.full_name,
             "biomarkers": _biomarkers(case),
+            "reports": _reports(case),
             "outcome": item.outcome.value,
+            "deferral_note": item.deferral_note or "",
             "recused": [{"name": r.user.full_name, "note": r.note or ""} for r in recusals.get(item.id, [])],
             "decision": _decision(decision, tz) if decision else None,
         })
@@ -187,6 +194,7 @@ def letter_context(decision: Decision) -> dict:
         "stage": case.stage or "",
         "question": case.clinical_question,
         "biomarkers": _biomarkers(case),
+        "reports": _reports(case),
         "recused": recused,
         "decision": _decision(decision, tz),
     }

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from mtb.db import utcnow
@@ -47,13 +48,28 @@ class MinutesVersion(db.Model):
     signed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     signed_at: Mapped[datetime]
     superseded_at: Mapped[datetime | None]
+    #: The decision version whose correction made this minutes version (None: the signature).
+    correction_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("decisions.id", ondelete="SET NULL"))
 
     meeting: Mapped[Meeting] = relationship()
     signed_by: Mapped[User | None] = relationship(lazy="joined")
+    correction_of: Mapped[Decision | None] = relationship()
 
     @property
     def is_current(self) -> bool:
         return self.superseded_at is None
+
+    @property
+    def reason_label(self) -> str:
+        """Why this version exists, in the reader's language (``reason`` is printed in the
+        PDF, in the documents' language)."""
+        decision = self.correction_of
+        if decision is not None:
+            return _("Correction of %(ref)s (decision version %(n)d): %(reason)s", ref=decision.case.reference,
+                     n=decision.version, reason=decision.correction_reason or "")
+        if self.number == 1:
+            return _("Signed by the chair")
+        return self.reason or ""
 
     @property
     def filename(self) -> str:

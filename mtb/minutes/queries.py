@@ -3,15 +3,17 @@ records of the user's boards, and the audited downloads."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload, undefer
 
 from mtb.audit import services as audit
 from mtb.cases.models import Case
-from mtb.decisions.models import Decision
+from mtb.decisions.models import Decision, DecisionStatus, Recommendation
 from mtb.errors import NotAllowed, NotFound
 from mtb.extensions import db
-from mtb.meetings.models import Meeting
+from mtb.meetings.models import AgendaItem, Meeting
 from mtb.minutes.models import DecisionLetter, MinutesVersion
 
 
@@ -57,26 +59,54 @@ def get_letter_for_download(letter_id: int, user) -> DecisionLetter:
     return letter
 
 
-def published_page(user, board=None, page: int = 1, per_page: int = 20):
-    """Signed meetings of the user's boards, newest first, with their minutes versions and letters.
+@dataclass
+class PublishedPage:
+    """One page of the decisions list: signed meetings with their minutes versions, letters
+    and the decisions in force, each meeting's decisions in agenda order."""
 
-    Returns (pagination of meetings, {meeting_id: [MinutesVersion]}, {meeting_id: [DecisionLetter]}).
-    """
+    pagination: object
+    versions: dict[int, list[MinutesVersion]]
+    letters: dict[int, list[DecisionLetter]]
+    decisions: dict[int, list[Decision]]
+
+
+def _matching(query: str):
+    """Decisions whose case (reference, diagnosis) or recommendations (drug, trial, test,
+    targeted finding) contain ``query``, case-insensitively."""
+    pattern = f"%{query.lower()}%"
+    text = [sa.func.lower(column).like(pattern, escape="\\") for column in (
+        Case.reference, Case.diagnosis, Recommendation.drug, Recommendation.trial_id, Recommendation.test_name,
+        Recommendation.biomarker_label)]
+    return (sa.select(Decision.id).join(Case, Case.id == Decision.case_id)
+            .outerjoin(Recommendation, Recommendation.decision_id == Decision.id).where(sa.or_(*text)))
+
+
+def published_page(user, board=None, page: int = 1, per_page: int = 20, query: str = "") -> PublishedPage:
+    """Signed meetings of the user's boards, newest first, with their minutes versions,
+    letters and current decisions; with ``query``, only the meetings (and decisions) that
+    match it. Decisions are the ones ``user`` may read (``Decision.can_view``)."""
     board_ids = user.board_ids()
     if board is not None:
         board_ids = board_ids & {board.id}
-    query = (
+    query = " ".join((query or "").split())[:100].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    current = sa.and_(Decision.status == DecisionStatus.VALIDATED, Decision.published_at.is_not(None))
+    meetings = (
         sa.select(Meeting)
         .where(Meeting.board_id.in_(board_ids) if board_ids else sa.false(),
                sa.exists().where(MinutesVersion.meeting_id == Meeting.id))
         .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
     )
-    pagination = db.paginate(query, page=page, per_page=per_page, error_out=False)
+    if query:
+        meetings = meetings.where(sa.exists().where(Decision.meeting_id == Meeting.id, current,
+                                                    Decision.id.in_(_matching(query))))
+    pagination = db.paginate(meetings, page=page, per_page=per_page, error_out=False)
     ids = [m.id for m in pagination.items]
     versions: dict[int, list[MinutesVersion]] = {i: [] for i in ids}
     letters: dict[int, list[DecisionLetter]] = {i: [] for i in ids}
+    decisions: dict[int, list[Decision]] = {i: [] for i in ids}
     if ids:
         for v in db.session.scalars(sa.select(MinutesVersion).where(MinutesVersion.meeting_id.in_(ids))
+                                    .options(selectinload(MinutesVersion.correction_of).selectinload(Decision.case))
                                     .order_by(MinutesVersion.number.desc())):
             versions[v.meeting_id].append(v)
         for letter in db.session.scalars(
@@ -86,7 +116,18 @@ def published_page(user, board=None, page: int = 1, per_page: int = 20):
             .order_by(DecisionLetter.case_id, DecisionLetter.id.desc())
         ):
             letters[letter.decision.meeting_id].append(letter)
-    return pagination, versions, letters
+        shown = (
+            sa.select(Decision).join(AgendaItem, AgendaItem.id == Decision.agenda_item_id)
+            .where(Decision.meeting_id.in_(ids), current)
+            .options(selectinload(Decision.recommendations), selectinload(Decision.case), selectinload(Decision.letter))
+            .order_by(AgendaItem.position, Decision.id)
+        )
+        if query:
+            shown = shown.where(Decision.id.in_(_matching(query)))
+        for decision in db.session.scalars(shown):
+            if decision.can_view(user):
+                decisions[decision.meeting_id].append(decision)
+    return PublishedPage(pagination, versions, letters, decisions)
 
 
 def letters_for_own_cases(user, exclude_board_ids: set[int], limit: int = 50) -> list[DecisionLetter]:

@@ -10,15 +10,18 @@ version again gives the same bytes.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from mtb.db import utcnow
-from mtb.decisions.models import Decision
+from mtb.decisions import queries as decisions
+from mtb.decisions.models import Decision, DecisionStatus
 from mtb.extensions import db
 from mtb.meetings.models import Meeting
 from mtb.minutes.context import dt, letter_context, minutes_context
@@ -27,6 +30,16 @@ from mtb.minutes.pdf import STATIC_PREFIX, canonical_json, html_to_pdf, sha256_h
 
 #: Minutes versions keep their reason in a column of this length.
 REASON_MAX = 500
+
+
+def css_string(value) -> Markup:
+    """A quoted CSS string for print stylesheets: everything but letters, digits and spaces is
+    escaped as a CSS hex escape, so no text can end the string or the <style> element.
+
+    Each escape ends with a space: CSS swallows one whitespace after a hex escape, so
+    without the terminator "Board · Minutes" would print as "Board ·Minutes"."""
+    escaped = "".join(ch if ch.isalnum() or ch == " " else f"\\{ord(ch):06x} " for ch in str(value))
+    return Markup(f'"{escaped}"')
 
 
 def document_locale() -> str:
@@ -51,12 +64,14 @@ def _meta(title: str, version_label: str, created_at: datetime, fingerprint: str
     }
 
 
-def minutes_html(context: dict, version: MinutesVersion, tz: str) -> str:
+def minutes_html(context: dict, version: MinutesVersion, tz: str, preview: bool = False) -> str:
     with force_locale(document_locale()):
         meta = _meta(
             _("Minutes, %(board)s, %(date)s", board=context["board"]["name"], date=context["meeting"]["date"]),
-            _("Minutes version %(n)d", n=version.number), version.created_at, version.content_sha256, tz,
+            _("PREVIEW of minutes version %(n)d, not signed", n=version.number) if preview
+            else _("Minutes version %(n)d", n=version.number), version.created_at, version.content_sha256, tz,
         )
+        meta["preview"] = preview
         return render_template("pdf/minutes.html", c=context, meta=meta, reason=version.reason or "")
 
 
@@ -81,9 +96,11 @@ def render_letter(letter: DecisionLetter, context: dict | None = None) -> bytes:
     return html_to_pdf(letter_html(context, letter, letter.decision.meeting.board.timezone))
 
 
-def create_minutes_version(meeting: Meeting, signer, signed_at: datetime, reason: str) -> MinutesVersion:
+def create_minutes_version(meeting: Meeting, signer, signed_at: datetime, reason: str,
+                           correction_of: Decision | None = None) -> MinutesVersion:
     """Render and store the next minutes version; the previous current one is superseded.
-    Its document date is the signing time."""
+    Its document date is the signing time; ``correction_of``: the decision version whose
+    correction made it."""
     with force_locale(document_locale()):
         context = minutes_context(meeting, signer, signed_at)
     content_json = canonical_json(context)
@@ -98,6 +115,7 @@ def create_minutes_version(meeting: Meeting, signer, signed_at: datetime, reason
         meeting_id=meeting.id, board_id=meeting.board_id, number=(previous[-1].number + 1) if previous else 1,
         reason=reason[:REASON_MAX], content_json=content_json, content_sha256=sha256_hex(content_json),
         created_at=created_at, signed_by_id=getattr(signer, "id", None), signed_at=signed_at,
+        correction_of_id=correction_of.id if correction_of is not None else None,
         pdf=b"", pdf_sha256="", pdf_size=0,
     )
     version.meeting = meeting
@@ -123,3 +141,46 @@ def create_letter(decision: Decision, at: datetime | None = None) -> DecisionLet
     db.session.add(letter)
     db.session.flush()
     return letter
+
+
+@dataclass
+class _Unsaved:
+    """What the minutes template reads of a version, for a preview that is never stored."""
+
+    number: int
+    created_at: datetime
+    content_sha256: str
+    reason: str = ""
+
+
+def _preview_mark(html: str) -> str:
+    """Mark every page of a preview: a line in the top margin and a large word across the
+    page (``.preview-mark`` in pdf.css, fixed: WeasyPrint repeats it on each page)."""
+    mark = css_string(_("PREVIEW: not signed, not valid"))
+    style = (f"<style>@page {{ @top-center {{ content: {mark}; }} }} "
+             f".preview-mark::before {{ content: {css_string(_('PREVIEW'))}; }}</style>")
+    return html.replace("</head>", style + "</head>", 1).replace(
+        "</body>", '<div class="preview-mark"></div></body>', 1)
+
+
+def preview_minutes(meeting: Meeting, signer) -> bytes:
+    """The minutes as the chair's signature would write them now, marked PREVIEW on every
+    page: the remaining drafts shown as validated by ``signer``, the signature dated now.
+
+    Nothing is stored, but the drafts are changed in the session to build the content:
+    the caller rolls the transaction back (``mtb.transaction.roll_back``).
+    """
+    at = document_time()
+    for draft in decisions.drafts_of(meeting):
+        previous = decisions.current_validated(draft.agenda_item_id)
+        if previous is not None:
+            previous.status = DecisionStatus.SUPERSEDED
+        draft.status, draft.validated_by, draft.validated_at = DecisionStatus.VALIDATED, signer, at
+    db.session.flush()
+    with force_locale(document_locale()):
+        context = minutes_context(meeting, signer, at)
+        number = (db.session.scalar(sa.select(sa.func.max(MinutesVersion.number))
+                                    .where(MinutesVersion.meeting_id == meeting.id)) or 0) + 1
+        version = _Unsaved(number=number, created_at=at, content_sha256=sha256_hex(canonical_json(context)))
+        html = minutes_html(context, version, meeting.board.timezone, preview=True)
+    return html_to_pdf(_preview_mark(html))

@@ -27,6 +27,7 @@ from mtb.audit import services as audit
 from mtb.decisions import queries as decisions
 from mtb.decisions.models import Decision
 from mtb.decisions.services import validate
+from mtb.decisions.session import require_meeting_day
 from mtb.errors import NotAllowed
 from mtb.extensions import db
 from mtb.meetings.models import ItemOutcome, Meeting, MeetingStatus
@@ -56,6 +57,9 @@ def sign(meeting: Meeting, user, *, notify: bool = True, at: datetime | None = N
         raise AlreadySigned(_("These minutes are already signed. A change is made as a correction of a decision."))
     if not meeting.is_closed:
         raise NotAllowed(_("Close the meeting before signing the minutes (every case decided or deferred)."))
+    require_meeting_day(meeting, _(
+        "This meeting is scheduled for %(day)s: its minutes are signed on that day or later, so that they "
+        "carry the meeting's date."), now=at)
     latest = decisions.latest_by_item(meeting)
     for item in meeting.items:
         decision = latest.get(item.id)
@@ -88,7 +92,7 @@ def publish_correction(decision: Decision, user) -> MinutesVersion:
     _publish(decision, at, notify=True)
     reason = _("Correction of %(ref)s (decision version %(n)d): %(reason)s", ref=decision.case.reference,
                n=decision.version, reason=decision.correction_reason or "")
-    version = create_minutes_version(decision.meeting, user, at, reason)
+    version = create_minutes_version(decision.meeting, user, at, reason, correction_of=decision)
     audit.record("minutes.correct", decision.meeting, board_id=decision.board_id, user=user,
                  details={"version": version.number, "case": decision.case.reference})
     return version

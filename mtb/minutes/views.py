@@ -9,26 +9,19 @@ import binascii
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from markupsafe import Markup
 
 from mtb import access, transaction
 from mtb.audit import services as audit
 from mtb.boards import services as boards
 from mtb.decisions import queries as decisions
+from mtb.decisions.session import BeforeMeetingDay, day_label
 from mtb.http import page_number
 from mtb.idempotency import once
-from mtb.minutes import bp, queries, services
+from mtb.minutes import bp, queries, rendering, services
 
 
-@bp.app_template_filter("css_string")
-def css_string(value) -> Markup:
-    """A quoted CSS string for print stylesheets: everything but letters, digits and spaces is
-    escaped as a CSS hex escape, so no text can end the string or the <style> element.
-
-    Each escape ends with a space: CSS swallows one whitespace after a hex escape, so
-    without the terminator "Board · Minutes" would print as "Board ·Minutes"."""
-    escaped = "".join(ch if ch.isalnum() or ch == " " else f"\\{ord(ch):06x} " for ch in str(value))
-    return Markup(f'"{escaped}"')
+# Print stylesheets quote text with it (the running headers of the PDFs).
+bp.app_template_filter("css_string")(rendering.css_string)
 
 
 @bp.route("/decisions")
@@ -41,14 +34,16 @@ def index():
         board = boards.get_board(slug)
         if not (current_user.has_role(board.id) or current_user.is_admin):
             access.refuse(403, "Board", board.id, "view")
-    page, versions, letters = queries.published_page(
-        current_user, board, page=page_number(), per_page=current_app.config["PAGE_SIZE"],
-    )
+    search = (request.args.get("q") or "").strip()[:100]
+    listing = queries.published_page(current_user, board, page=page_number(),
+                                     per_page=current_app.config["PAGE_SIZE"], query=search)
     own_letters = queries.letters_for_own_cases(current_user, current_user.board_ids()) if board is None else []
+    # The list shows case references, diagnoses and recommendations: a read of the board's records.
     audit.record("decisions.index", None, board_id=board.id if board else None,
-                 details={"meetings": [m.id for m in page.items]})
-    return render_template("minutes/index.html", page=page, versions=versions, letters=letters,
-                           own_letters=own_letters, board=board)
+                 details={"meetings": [m.id for m in listing.pagination.items], "searched": bool(search)})
+    return render_template("minutes/index.html", page=listing.pagination, versions=listing.versions,
+                           letters=listing.letters, decisions_by_meeting=listing.decisions, own_letters=own_letters,
+                           board=board, search=search)
 
 
 @bp.route("/meetings/<int:meeting_id>/minutes")
@@ -67,6 +62,7 @@ def meeting_minutes(meeting_id: int):
         latest=latest, show_decisions=show_decisions, can_run=can_run, is_chair=is_chair,
         drafts=[d for d in latest.values() if d.is_draft],
         states={item.id: decisions.item_state(item, latest.get(item.id)) for item in meeting.items},
+        day_has_come=meeting.day_has_come(), meeting_day=day_label(meeting),
     )
 
 
@@ -81,10 +77,34 @@ def sign(meeting_id: int):
         # A double click, or a second tab: the minutes are there, nothing to refuse.
         transaction.roll_back()
         flash(_("These minutes were already signed."), "info")
+    except BeforeMeetingDay as error:
+        transaction.roll_back()
+        flash(error.message, "error")
     else:
         flash(_("Minutes signed (version %(n)d). The decisions are published and the referring clinicians notified.",
                 n=version.number), "success")
     return redirect(url_for("minutes.meeting_minutes", meeting_id=meeting.id))
+
+
+@bp.route("/meetings/<int:meeting_id>/minutes/preview.pdf")
+@login_required
+def preview(meeting_id: int):
+    """The minutes as signing now would write them, marked PREVIEW, never stored: the chair
+    (and the secretary) read them before the signature."""
+    meeting = access.meeting_or_404(meeting_id, need="run")
+    if not (meeting.is_in_session or meeting.is_closed):
+        flash(_("A preview of the minutes is for a meeting held and not signed yet."), "info")
+        return redirect(url_for("minutes.meeting_minutes", meeting_id=meeting.id))
+    audit.record_read("minutes.preview", meeting, board_id=meeting.board_id)
+    signer = current_user if current_user.is_chair(meeting.board_id) else None
+    data = rendering.preview_minutes(meeting, signer)
+    # The preview showed the drafts as validated: none of that is kept.
+    transaction.roll_back()
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = (
+        f'inline; filename="minutes-{meeting.board.code}-{meeting.starts_at:%Y%m%d}-preview.pdf"')
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _pdf_response(data: bytes, sha256: str, filename: str) -> Response:

@@ -2,12 +2,35 @@
 // with changes not yet saved: clinicians expect their typing never to be lost.
 (function () {
   "use strict";
+  // A form refused and shown again with its errors: show the page's own address, so that
+  // reloading (F5) shows the page again instead of sending the form a second time.
+  var canonical = document.body.getAttribute("data-canonical-url");
+  if (canonical && window.history && window.history.replaceState) {
+    window.history.replaceState(null, "", canonical);
+  }
+  // ...and the person sees why at once: unless a page script already placed the focus,
+  // it goes to the first message or field in error, wherever it is on the page.
+  if (document.body.hasAttribute("data-after-post")) {
+    window.addEventListener("load", function () {
+      if (document.activeElement && document.activeElement !== document.body) { return; }
+      var problem = document.querySelector(".error-summary, [aria-invalid=true], .notice.bad, .has-error, .error");
+      if (!problem) { return; }
+      if (!/^(INPUT|SELECT|TEXTAREA|BUTTON|A)$/.test(problem.tagName) && !problem.hasAttribute("tabindex")) {
+        problem.setAttribute("tabindex", "-1");
+      }
+      problem.focus();
+      problem.scrollIntoView({ block: "center" });
+    });
+  }
+
   document.querySelectorAll("form[data-unsaved-warning]").forEach(function (form) {
     // A form shown again after a failed save holds typing that is not stored yet.
     var dirty = form.hasAttribute("data-unsaved-initial");
     form.addEventListener("input", function () { dirty = true; });
     form.addEventListener("change", function () { dirty = true; });
     form.addEventListener("submit", function () { dirty = false; });
+    // Another script sent this form's changes along with another form.
+    form.addEventListener("mtb:saved", function () { dirty = false; });
     window.addEventListener("beforeunload", function (event) {
       if (dirty) {
         event.preventDefault();
@@ -25,4 +48,13 @@
       }
     });
   });
+  // The same for one button of a form that has several (publishing from the agenda's form).
+  // Asked before the form's own listeners run; a "no" stops the submission there.
+  document.addEventListener("submit", function (event) {
+    var button = event.submitter;
+    if (button && button.hasAttribute("data-confirm") && !window.confirm(button.getAttribute("data-confirm"))) {
+      event.preventDefault();
+      event.stopPropagation();
+    }
+  }, true);
 })();

@@ -25,6 +25,42 @@
 
   // Forms with data-unsaved-warning are guarded by static/js/mtb.js.
 
+  // Attendance ticked but not saved goes along with any other form of the page (a decision,
+  // a deferral, closing...): the secretary expects the ticks to count for the quorum. The
+  // server records it first, then does the form's action.
+  var attendance = document.getElementById("attendance-form");
+  function attendanceState() {
+    if (!attendance) { return ""; }
+    return Array.prototype.map.call(attendance.querySelectorAll("input[name=present], select"), function (control) {
+      return control.name + "=" + (control.type === "checkbox" ? control.checked : control.value);
+    }).join("&");
+  }
+  // A page shown again after a failed post holds ticks that are not saved yet.
+  var savedAttendance = attendance && attendance.hasAttribute("data-unsaved-initial") ? null : attendanceState();
+  function attendanceChanged() { return attendance && !attendance.querySelector("input[name=present]:disabled") && attendanceState() !== savedAttendance; }
+  function hidden(form, name, value) {
+    var input = document.createElement("input");
+    input.type = "hidden";
+    input.name = name;
+    input.value = value;
+    input.setAttribute("data-carried", "");
+    form.appendChild(input);
+  }
+  document.querySelectorAll("form[data-carries-attendance]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (event.defaultPrevented || !attendanceChanged()) { return; }  // a confirmation said no
+      form.querySelectorAll("[data-carried]").forEach(function (input) { input.remove(); });
+      hidden(form, "attendance-carried", "1");
+      attendance.querySelectorAll("input[name=present]:checked").forEach(function (box) {
+        hidden(form, "present", box.value);
+        var specialty = attendance.querySelector("select[name='specialty-" + box.value + "']");
+        if (specialty) { hidden(form, specialty.name, specialty.value); }
+      });
+      // Leaving the page now is not leaving the ticks behind.
+      attendance.dispatchEvent(new CustomEvent("mtb:saved"));
+    });
+  });
+
   // A failed save: move focus to what explains it (a conflict first, then field errors).
   var summary = document.querySelector(".save-conflict") || document.querySelector(".decision-form .error-summary");
   if (summary) { summary.focus(); }

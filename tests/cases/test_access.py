@@ -20,7 +20,7 @@ def test_member_of_the_board_opens_the_case_and_the_view_is_audited(client, memb
     response = client.get(f"/cases/{case.id}")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert case.reference in html and "Jeanne Martin" in html and "EGFR p.Leu858Arg" in html
+    assert case.reference in html and "Jeanne Martin" in html and "EGFR c.2573T&gt;G p.Leu858Arg" in html
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "case.view"))
     assert event.object_id == case.id and event.user_id == member.id and event.board_id == case.board_id
 

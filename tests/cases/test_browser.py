@@ -78,3 +78,80 @@ def test_bad_upload_is_refused_with_the_form_intact(page, browser_login, make_us
     expect(cards.nth(1).get_by_label("TMB (mut/Mb)")).to_have_value("14")
     page.screenshot(path="test-artifacts/h1-form-error.png", full_page=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
+
+
+def test_pasted_references_are_split_and_normalised_on_the_case_page_and_in_the_letter(
+        page, browser_login, team, clinician, started_meeting):
+    """NM_004333.6:c.1799T>A and NP_004324.2:p.V600E pasted as a report prints them: the form
+    shows live what a save stores, the case page and the decision letter print it so."""
+    import io
+
+    from pypdf import PdfReader
+
+    from mtb.cases.lifecycle import change_status
+    from mtb.cases.models import CaseStatus
+    from mtb.decisions import services as decisions
+    from mtb.decisions.attendance import record_attendance
+    from mtb.decisions.session import close_meeting
+    from mtb.meetings.models import MeetingStatus
+    from mtb.minutes import services as minutes
+    from mtb.minutes.models import DecisionLetter
+    from tests.decisions.helpers import targeted
+
+    browser_login(page, "clinician@example.org")
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto("/boards/thoracic/cases/new")
+    page.get_by_label("Hospital record number").fill("IPP0077002")
+    page.get_by_label("Patient name").fill("VIDAL Anne")
+    page.get_by_label("Sex").select_option("female")
+    page.get_by_label("Date of birth").fill("1958-02-14")
+    page.get_by_label("Diagnosis", exact=True).fill("Lung adenocarcinoma, stage IV")
+    page.get_by_label("ICD-10 code").fill("C34.1")
+    page.get_by_label("Question to the board").fill("BRAF V600E: dabrafenib and trametinib?")
+    report = page.locator(".report-card").first
+    report.get_by_label("Assay / panel").fill("Oncomine Focus")
+    report.get_by_label("Specimen").select_option("ffpe_tissue")
+    report.get_by_label("Tumour cells (%)").fill("40")
+    card = page.locator(".bm-card").first
+    card.get_by_label("Kind of finding").select_option("variant")
+    card.get_by_label("Gene (HGNC symbol)").fill("BRAF")
+    card.get_by_label("HGVS c.").fill("NM_004333.6:c.1799T>A")
+    card.get_by_label("HGVS p.").fill("NP_004324.2:p.V600E")
+    expect(card.locator("#biomarkers-0-hgvs_c-note")).to_contain_text("Stored as c.1799T>A")
+    expect(card.locator("#biomarkers-0-hgvs_c-note")).to_contain_text("NM_004333.6")
+    expect(card.locator("#biomarkers-0-hgvs_p-note")).to_contain_text("Stored as p.Val600Glu")
+    expect(card.locator("#biomarkers-0-hgvs_p-note")).to_contain_text("NP_004324.2")
+    card.get_by_label("Origin").select_option("somatic")
+    card.get_by_label("Classification").select_option("tier_1")
+    page.evaluate("document.querySelector('.bm-card').scrollIntoView({block: 'start'})")
+    page.screenshot(path="test-artifacts/i8-live-hint.png")
+    page.get_by_role("button", name="Save and submit to the board").click()
+    expect(page.locator(".flash-success")).to_contain_text("submitted")
+    finding = page.locator("table.biomarkers tbody tr").first
+    expect(finding).to_contain_text("BRAF NM_004333.6:c.1799T>A p.Val600Glu")
+    expect(finding).to_contain_text("protein NP_004324.2")
+    expect(finding).to_contain_text("somatic · Tier I")
+    expect(page.locator(".reports-list")).to_contain_text("tumour cells 40 %")
+    assert "c.NM_" not in page.content() and "AsnPro" not in page.content()
+    page.screenshot(path="test-artifacts/i8-case-page.png", full_page=True)
+
+    # The board decides and the chair signs: the letter prints the finding as stored.
+    case = db.session.scalars(sa.select(Case)).one()
+    [variant] = case.biomarkers
+    assert (variant.transcript, variant.hgvs_c, variant.protein_reference, variant.hgvs_p) == (
+        "NM_004333.6", "c.1799T>A", "NP_004324.2", "p.Val600Glu")
+    if case.status is not CaseStatus.SCHEDULED:
+        change_status(case, CaseStatus.SCHEDULED, team["secretary"])
+    meeting = started_meeting(cases=[case], status=MeetingStatus.IN_SESSION)
+    record_attendance(meeting, team["secretary"], {u.id: None for u in (team["chair"], team["member"])})
+    decisions.save_draft(meeting.items[0], team["secretary"], "BRAF V600E.",
+                         [targeted(case, 0, drug="Dabrafenib + trametinib")])
+    close_meeting(meeting, team["secretary"])
+    minutes.sign(meeting, team["chair"], notify=False)
+    db.session.commit()
+    letter = db.session.scalars(sa.select(DecisionLetter)).one()
+    response = page.request.get(f"/letters/{letter.id}.pdf")
+    assert response.ok
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.body())).pages).split())
+    assert "BRAF NM_004333.6:c.1799T>A p.Val600Glu" in text and "protein NP_004324.2" in text
+    assert "somatic · Tier I" in text and "tumour cells 40 %" in text

@@ -161,7 +161,7 @@ def test_kind_specific_rules(client, clinician, login):
     })
     html = client.post(NEW, data=data).get_data(as_text=True)
     assert "gain, amplification" in error_after(html, "biomarkers-1-cnv_type")
-    assert "at least one PD-L1 score" in error_after(html, "biomarkers-2-pdl1_tps")
+    assert "at least one PD-L1 result" in error_after(html, "biomarkers-2-pdl1_tps")
     assert "Describe the finding" in error_after(html, "biomarkers-3-description")
     assert "Choose what kind" in error_after(html, "biomarkers-4-kind")
 
@@ -188,8 +188,9 @@ def test_every_kind_of_biomarker_is_stored(client, clinician, login):
 
 def test_report_date_cannot_be_in_the_future(client, clinician, login):
     login(clinician)
-    html = client.post(NEW, data=case_form(**{"biomarkers-0-reported_on": "2999-01-01"})).get_data(as_text=True)
-    assert "future" in error_after(html, "biomarkers-0-reported_on")
+    html = client.post(NEW, data=case_form(**{"reports-0-assay": "TSO500", "reports-0-reported_on": "2999-01-01"})
+                       ).get_data(as_text=True)
+    assert "future" in error_after(html, "reports-0-reported_on")
 
 
 def test_member_without_clinician_role_cannot_open_the_form(client, member, login):
@@ -515,8 +516,17 @@ def test_text_in_a_number_field_gets_one_clear_message(client, clinician, login)
 
 def test_a_vanishingly_small_number_is_stored_as_zero(client, clinician, login):
     login(clinician)
-    assert client.post(NEW, data=case_form(action="save", **{"biomarkers-0-vaf": "1e-999999"})).status_code == 302
-    assert only_case().biomarkers[0].vaf == 0
+    data = case_form(action="save", **{"biomarkers-1-kind": "cnv", "biomarkers-1-gene": "CDKN2A",
+                                       "biomarkers-1-cnv_type": "deletion", "biomarkers-1-copy_number": "1e-999999"})
+    assert client.post(NEW, data=data).status_code == 302
+    assert only_case().biomarkers[1].copy_number == 0
+
+
+def test_a_vanishingly_small_vaf_is_refused_rather_than_stored_as_zero(client, clinician, login):
+    login(clinician)
+    response = client.post(NEW, data=case_form(action="save", **{"biomarkers-0-vaf": "1e-999999"}))
+    assert response.status_code == 422
+    assert "smaller than 0.0001 percent" in error_after(response.get_data(as_text=True), "biomarkers-0-vaf")
 
 
 def test_services_refuse_not_a_number_from_other_callers(request_ctx):

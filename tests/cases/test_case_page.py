@@ -18,7 +18,7 @@ def test_case_page_shows_picture_biomarkers_and_timeline(client, clinician, logi
     login(clinician)
     html = client.get(f"/cases/{case.id}").get_data(as_text=True)
     for text in ("Upper lobe, bronchus or lung", "8140/3", "Second-line options after osimertinib",
-                 "EGFR p.Leu858Arg", "c.2573T&gt;G", "32 %", "PD-L1 TPS 80 %", "Submitted to the board",
+                 "EGFR c.2573T&gt;G p.Leu858Arg", "VAF 32 %", "PD-L1 TPS 80 %", "Submitted to the board",
                  "Created as draft", "IPP0012345"):
         assert text in html, text
     assert f"/cases/{case.id}/edit" in html and f"/cases/{case.id}/withdraw" in html

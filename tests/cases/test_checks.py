@@ -6,6 +6,7 @@ pytestmark = pytest.mark.usefixtures("request_ctx")
 
 from mtb.cases import checks
 from mtb.cases.genes import GeneStatus, check_symbol
+from mtb.cases.hgvs import normalise_c, normalise_p
 from mtb.errors import InvalidInput
 
 
@@ -32,9 +33,17 @@ def test_icd10_code_not_in_who_list_is_refused(typed):
         checks.check_icd10(typed)
 
 
+@pytest.mark.parametrize("typed, expected", [
+    ("8140/3", "8140/3"), ("M-8140/3", "8140/3"), ("M8140/3", "8140/3"), ("m 8140/3", "8140/3"),
+    ("M81403", "8140/3"), ("8500/32", "8500/32"), ("M-8500/32", "8500/32"),
+])
+def test_icdo3_morphology_is_read_with_its_m_prefix_and_grade_digit(typed, expected):
+    assert checks.check_icdo3(typed) == expected
+
+
 def test_icdo3_morphology_needs_four_digits_and_behaviour():
     assert checks.check_icdo3("8140/3") == "8140/3"
-    for bad in ("81403", "8140/7", "814/3"):
+    for bad in ("81403", "8140/7", "814/3", "8140/30", "M-814/3"):
         with pytest.raises(InvalidInput):
             checks.check_icdo3(bad)
 
@@ -76,13 +85,13 @@ def test_unknown_symbol_is_unknown():
     ("p.Val600Glu", "p.Val600Glu"),
 ])
 def test_protein_shorthand_becomes_three_letter_hgvs(typed, expected):
-    assert checks.check_hgvs_p(typed) == expected
+    assert normalise_p(typed).value == expected
 
 
 @pytest.mark.parametrize("typed", ["p.V600", "p.Val600Glx", "600E", "p.Val600Glu)", "c.1799T>A"])
-def test_bad_protein_syntax_is_refused(typed):
-    with pytest.raises(InvalidInput, match="not a valid HGVS protein change"):
-        checks.check_hgvs_p(typed)
+def test_bad_protein_syntax_is_refused_with_an_example(typed):
+    with pytest.raises(InvalidInput, match="e.g."):
+        normalise_p(typed)
 
 
 @pytest.mark.parametrize("typed, expected", [
@@ -90,15 +99,16 @@ def test_bad_protein_syntax_is_refused(typed):
     ("c.1799T>A", "c.1799T>A"),
     ("2573T>G", "c.2573T>G"),
     ("c.3082+1G>T", "c.3082+1G>T"),
+    ("c.2235_2249delGGAATTAAGAGAAGC", "c.2235_2249del"),
 ])
-def test_coding_dna_syntax_is_accepted(typed, expected):
-    assert checks.check_hgvs_c(typed) == expected
+def test_coding_dna_is_accepted_in_its_normal_form(typed, expected):
+    assert normalise_c(typed).value == expected
 
 
-@pytest.mark.parametrize("typed", ["c.1799T>", "c.ABC", "p.Val600Glu", "c.2235_2249delGGAATTAAGAGAAGC"])
-def test_bad_coding_dna_syntax_is_refused(typed):
-    with pytest.raises(InvalidInput, match="not valid HGVS coding DNA"):
-        checks.check_hgvs_c(typed)
+@pytest.mark.parametrize("typed", ["c.1799T>", "c.ABC", "p.Val600Glu", "c.2573T>T"])
+def test_bad_coding_dna_is_refused_with_an_example(typed):
+    with pytest.raises(InvalidInput, match="e.g."):
+        normalise_c(typed)
 
 
 def test_services_refuse_text_longer_than_its_column():

@@ -63,7 +63,7 @@ def test_secretary_runs_meeting_chair_signs_member_downloads_minutes(page, brows
     browser_login(page, "member@example.org")
     page.goto("/decisions")
     with page.expect_download() as info:
-        page.get_by_role("link", name="Version 1 (PDF").click()
+        page.get_by_role("link", name="Minutes, version 1 (PDF").click()
     data = open(info.value.path(), "rb").read()
     db.session.expire_all()
     version = db.session.scalar(sa.select(MinutesVersion))

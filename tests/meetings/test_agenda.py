@@ -481,3 +481,16 @@ def test_only_the_boards_secretaries_change_an_agenda_even_through_the_services(
         with pytest.raises(NotAllowed):
             services.publish_agenda(meeting, user, meeting.agenda_version)
     assert [i.id for i in meeting.items] == [item.id] and not meeting.has_published_agenda
+
+
+def test_agenda_rows_print_findings_as_every_page_does_with_the_negative_panel_last(create_case):
+    from mtb.meetings.display import biomarker_summary
+
+    case = create_case(biomarkers=[
+        {"kind": "negative", "not_detected": ["EGFR", "ALK"]},
+        {"kind": "variant", "gene": "BRAF", "transcript": "NM_004333.6", "hgvs_c": "c.1799T>A", "hgvs_p": "p.Val600Glu"},
+        {"kind": "fusion", "gene_3p": "ROS1", "partner_unknown": True},
+    ])
+    assert biomarker_summary(case) == ("BRAF NM_004333.6:c.1799T>A p.Val600Glu; ROS1 rearrangement, partner unknown; "
+                                       "Not detected: EGFR, ALK")
+    assert biomarker_summary(case, limit=1) == "BRAF NM_004333.6:c.1799T>A p.Val600Glu (+2)"

@@ -102,7 +102,7 @@ def test_chair_signs_minutes_with_every_decision_tier_and_biomarker_and_publishe
     assert version.number == 1 and version.signed_by_id == team["chair"].id
     assert hashlib.sha256(version.pdf).hexdigest() == version.pdf_sha256
     text = _text(version.pdf)
-    for expected in ("Thoracic oncology", "EGFR p.Leu858Arg", "MET amplification", "KRAS p.Gly12Cys",
+    for expected in ("Thoracic oncology", "EGFR c.2573T>G p.Leu858Arg", "MET amplification", "KRAS c.34G>T p.Gly12Cys",
                      "Osimertinib + savolitinib", "II-B", "NCT05261399", "Sotorasib", "I-B",
                      "Germline genetic counselling", "Pr Henri Laurent", "Camille Rousseau", "Quorum met",
                      "Recused", "Page 1 of", version.content_sha256[:20]):

@@ -5,4 +5,14 @@ Views are thin: they load through ``mtb.access`` (which owns the 404/403 policy)
 one service, and answer; the request's end commits (``mtb.transaction``).
 """
 
-from mtb.cases.views import attachments, form, genes, lists, page  # noqa: F401  (registers the routes)
+from flask_login import current_user
+
+from mtb.cases import bp
+from mtb.cases.models import Case
+from mtb.cases.views import attachments, form, genes, lists, lookups, page  # noqa: F401  (registers the routes)
+
+
+@bp.app_context_processor
+def case_creation():
+    """The top bar offers "My cases" only to people who can create cases."""
+    return {"can_create_cases": lambda: Case.can_create(current_user)}

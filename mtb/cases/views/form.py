@@ -1,25 +1,24 @@
-"""The case form: a new case or an edit, with its biomarker rows and report files.
+"""The case form: a new case or an edit, with its molecular reports, biomarker rows and
+report files.
 
-Rows are added, removed and alias symbols swapped by posting the form (the script does
-the same without a round trip); a form shown again keeps everything typed, with every
-problem at once next to its field.
+Rows and reports are added and removed, alias symbols swapped and fusions split by posting
+the form (the script does the same without a round trip); a form shown again keeps
+everything typed, with every problem at once next to its field.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from mtb import access, transaction
 from mtb.boards import services as boards
 from mtb.cases import bp, checks, services, validation
-from mtb.cases.biomarker_labels import number
-from mtb.cases.forms import BiomarkerForm, CaseForm, received_uploads
+from mtb.cases.forms import BiomarkerForm, CaseForm, ReportForm, received_uploads
 from mtb.cases.models import Case
-from mtb.cases.vocab import BIOMARKER_FIELDS, CASE_FIELDS, KIND_FIELDS, RESEARCH_COHORTS
+from mtb.cases.views import form_data
+from mtb.cases.vocab import KIND_FIELDS
 from mtb.errors import ConflictError, InvalidInput
 from mtb.extensions import db
 from mtb.idempotency import once
@@ -46,7 +45,8 @@ def new(slug: str):
         access.refuse(403, "Board", board.id, "create_case")
     form = CaseForm()
     if request.method == "GET":
-        form.biomarkers.append_entry()
+        form.reports.append_entry()
+        form_data.new_row(form)
     else:
         response = _handle_post(form, board=board, case=None)
         if response is not None:
@@ -64,7 +64,7 @@ def edit(case_id: int):
         return redirect(url_for("cases.view", case_id=case.id))
     if request.method == "GET":
         form = CaseForm(obj=case)
-        _fill_from_case(form, case)
+        form_data.fill_from_case(form, case)
         services.record_view(case)
     else:
         form = CaseForm()
@@ -74,61 +74,48 @@ def edit(case_id: int):
     return _render_form(form, board=case.board, case=case)
 
 
-@bp.route("/cases/icd10")
-@login_required
-def icd10_lookup():
-    """The WHO description of an ICD-10 code, for the form's live hint."""
-    code = request.args.get("code", "")[:12]
-    try:
-        normalised, description = checks.check_icd10(code)
-    except InvalidInput as error:
-        return jsonify(valid=False, message=error.message)
-    return jsonify(valid=True, code=normalised, description=description)
-
-
 # --- Posting the form ------------------------------------------------------------
 
 def _handle_post(form: CaseForm, *, board, case: Case | None):
-    """Add/remove a row, swap an alias for its approved symbol, or save.
+    """Add/remove a row or a report, take an approved symbol, split a fusion, or save.
 
     Returns a redirect when saved; None to show the form again (all typed values kept).
     """
-    if "add_row" in request.form:
-        form.biomarkers.append_entry()
-        _shown_again(form)
-        return None
-    if "remove_row" in request.form:
-        _remove_row(form, request.form["remove_row"])
-        _shown_again(form)
-        return None
-    if "use_symbol" in request.form:
-        _use_symbol(form, request.form["use_symbol"])
-        _shown_again(form)
-        return None
-    submit = request.form.get("action", "save") == "submit"
-    complete = submit or (case is not None and not case.is_draft)
-    if not form.validate():
-        _drop_blank_row_errors(form)
-        if _has_errors(form):
-            # Show the domain checks too, so one round trip reveals every problem.
-            values, rows = _form_values(form)
-            try:
-                validation.check_case_form(values, rows, complete=complete)
-            except validation.CaseInputError as error:
-                _attach_errors(form, error, only_fields_without_errors=True)
+    buttons = {
+        "add_row": lambda value: form_data.new_row(form),
+        "add_report": lambda value: form.reports.append_entry(),
+        "remove_row": lambda value: form_data.remove_entry(form, value),
+        "use_symbol": lambda value: form_data.use_symbol(form, value),
+        "split_fusion": lambda value: form_data.split_fusion(form, value),
+    }
+    for button, act in buttons.items():
+        if button in request.form:
+            act(request.form[button])
             _shown_again(form)
             return None
-    values, rows = _form_values(form)
+    submit = request.form.get("action", "save") == "submit"
+    complete = submit or (case is not None and not case.is_draft)
+    values, reports, rows = form_data.form_values(form)
+    if not form.validate():
+        form_data.drop_blank_errors(form)
+        if form_data.has_errors(form):
+            # Show the domain checks too, so one round trip reveals every problem.
+            try:
+                validation.check_case_form(values, rows, complete=complete, reports=reports)
+            except validation.CaseInputError as error:
+                form_data.attach_errors(form, error, only_fields_without_errors=True)
+            _shown_again(form)
+            return None
     uploads = received_uploads(form.report_files)
     try:
         if case is None:
-            case = services.create_case(board, current_user, values, rows, uploads, submit=submit)
+            case = services.create_case(board, current_user, values, rows, uploads, submit=submit, reports=reports)
         else:
-            services.update_case(case, current_user, values, rows, uploads,
-                                 expected_version=form.version.data, submit=submit)
+            services.update_case(case, current_user, values, rows, uploads, expected_version=form.version.data,
+                                 submit=submit, reports=reports)
     except validation.CaseInputError as error:
         transaction.roll_back()  # a half-made case (its reference, its rows) is not shown
-        _attach_errors(form, error)
+        form_data.attach_errors(form, error)
         _shown_again(form)
         return None
     except ConflictError:
@@ -145,7 +132,24 @@ def _handle_post(form: CaseForm, *, board, case: Case | None):
         flash(_("Case %(ref)s submitted to %(board)s.", ref=case.reference, board=case.board.name), "success")
     else:
         flash(_("Case %(ref)s saved.", ref=case.reference), "success")
+    _flash_remarks(form, values, reports, rows)
     return redirect(url_for("cases.view", case_id=case.id))
+
+
+def _flash_remarks(form: CaseForm, values: dict, reports: list[dict], rows: list[dict]) -> None:
+    """After a save: what was normalised, and the warnings that did not refuse it."""
+    labels = form_data.field_labels(form)
+    remarks = validation.remarks(values, rows, reports)
+    for category, where in (("warning", remarks.warnings), ("info", remarks.notes)):
+        for name, messages in where.items():
+            for message in messages:
+                flash(f"{labels[name]}: {message}" if name in labels else message, category)
+
+
+def _last_save(case: Case):
+    """The latest timeline entry that changed the case itself (who saved it, when)."""
+    saves = [e for e in case.events if not e.kind.startswith("attachment_")]
+    return saves[-1] if saves else None
 
 
 def _shown_again(form: CaseForm) -> None:
@@ -168,104 +172,11 @@ def _render_form(form: CaseForm, *, board, case: Case | None):
             icd_description = None
     status = 200
     if request.method == "POST":
-        status = 409 if getattr(form, "conflict", None) is not None else (422 if _has_errors(form) else 200)
+        status = 409 if getattr(form, "conflict", None) is not None else (422 if form_data.has_errors(form) else 200)
+    template_row = BiomarkerForm(prefix="biomarkers-__prefix__-")
+    form_data.set_report_choices(form, template_row)
     return render_template(
         "cases/form.html", form=form, board=board, case=case, icd_description=icd_description,
-        kind_fields=KIND_FIELDS, template_row=BiomarkerForm(prefix="biomarkers-__prefix__-"),
+        icd10_outside_neoplasms=checks.outside_neoplasms(form.icd10_code.data), kind_fields=KIND_FIELDS,
+        template_row=template_row, template_report=ReportForm(prefix="reports-__prefix__-"),
     ), status
-
-
-# --- Between the form and the domain's values ------------------------------------
-
-def _fill_from_case(form: CaseForm, case: Case) -> None:
-    form.version.data = str(case.version)
-    form.patient_sex.data = case.patient_sex.value
-    form.urgency.data = case.urgency.value
-    form.ecog.data = "" if case.ecog is None else str(case.ecog)
-    consent = case.research_consent or []
-    form.research_consent.data = [c for c in consent if c in RESEARCH_COHORTS]
-    form.research_consent_other.data = ", ".join(c for c in consent if c not in RESEARCH_COHORTS)
-    while len(form.biomarkers.entries):
-        form.biomarkers.pop_entry()
-    for biomarker in case.biomarkers:
-        entry = form.biomarkers.append_entry()
-        sub = entry.form
-        sub.biomarker_id.data = str(biomarker.id)
-        for name in BIOMARKER_FIELDS:
-            value = getattr(biomarker, name)
-            if hasattr(value, "value"):
-                value = value.value
-            elif isinstance(value, Decimal):
-                value = Decimal(number(value))  # 32.00 shows as 32
-            sub[name].data = value
-    if not case.biomarkers:
-        form.biomarkers.append_entry()
-
-
-def _form_values(form: CaseForm) -> tuple[dict, list[dict]]:
-    values = {name: form[name].data for name in CASE_FIELDS if name in form}
-    values["research_consent_other"] = form.research_consent_other.data
-    rows = []
-    for entry in form.biomarkers.entries:
-        row = {name: entry.form[name].data for name in BIOMARKER_FIELDS}
-        row["biomarker_id"] = entry.form.biomarker_id.data
-        row["_prefix"] = entry.name
-        rows.append(row)
-    return values, rows
-
-
-def _last_save(case: Case):
-    """The latest timeline entry that changed the case itself (who saved it, when)."""
-    saves = [e for e in case.events if not e.kind.startswith("attachment_")]
-    return saves[-1] if saves else None
-
-
-def _drop_blank_row_errors(form: CaseForm) -> None:
-    """A row left entirely blank is dropped on save, so its shape errors do not count."""
-    for entry in form.biomarkers.entries:
-        if entry.form.is_blank():
-            for sub in entry.form:
-                sub.errors = []
-    row_errors = [entry.errors for entry in form.biomarkers.entries]
-    form.biomarkers.errors = row_errors if any(row_errors) else []
-
-
-def _remove_row(form: CaseForm, row_name: str) -> None:
-    kept = [e for e in form.biomarkers.entries if e.name != row_name]
-    form.biomarkers.entries = kept
-    if not kept:
-        form.biomarkers.append_entry()
-
-
-def _use_symbol(form: CaseForm, spec: str) -> None:
-    """"biomarkers-2-gene=ERBB2": replace the typed alias by the approved symbol."""
-    field_name, _sep, symbol = spec.partition("=")
-    for entry in form.biomarkers.entries:
-        for sub in entry.form:
-            if sub.name == field_name and sub.short_name in ("gene", "gene_3p"):
-                sub.data = symbol.strip()[:40]
-                sub.raw_data = [sub.data]
-
-
-def _attach_errors(form: CaseForm, error: validation.CaseInputError,
-                   only_fields_without_errors: bool = False) -> None:
-    fields = {f.name: f for f in form}
-    for entry in form.biomarkers.entries:
-        fields.update({sub.name: sub for sub in entry.form})
-    form.general_errors = []
-    for name, messages in error.errors.items():
-        target = fields.get(name)
-        if target is None:
-            form.general_errors.extend(messages)
-        elif not (only_fields_without_errors and target.errors):
-            target.errors = list(target.errors or []) + messages
-    form.suggestions = error.suggestions
-
-
-def _has_errors(form: CaseForm) -> bool:
-    if getattr(form, "general_errors", None):
-        return True
-    fields = list(form)
-    for entry in form.biomarkers.entries:
-        fields.extend(entry.form)
-    return any(f.errors for f in fields if not isinstance(f.errors, dict))

@@ -8,7 +8,6 @@ from flask_login import current_user, login_required
 
 from mtb import access, panels, transaction
 from mtb.cases import bp, checks, services, validation
-from mtb.cases.biomarker_labels import number
 from mtb.cases.forms import AttachmentForm, ConfirmForm, WithdrawForm
 from mtb.cases.models import Case
 from mtb.db import utcnow
@@ -30,7 +29,8 @@ def render_case(case: Case, attachment_form: AttachmentForm | None = None, statu
     services.record_view(case)
     return render_template(
         "cases/view.html", case=case, board=case.board, panels=panels.collect("case", case, current_user),
-        icd_description=checks.icd10_description(case.icd10_code), number=number,
+        canonical_url=url_for("cases.view", case_id=case.id),
+        icd_description=checks.icd10_description(case.icd10_code),
         attachment_form=attachment_form or AttachmentForm(), confirm_form=ConfirmForm(),
         age=age_on(case.patient_birth_date, utcnow().date()),
         can_edit=case.can_edit(current_user), can_submit=case.can_submit(current_user),

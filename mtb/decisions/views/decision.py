@@ -8,9 +8,11 @@ from flask_login import current_user, login_required
 
 from mtb import access, transaction
 from mtb.decisions import bp, queries, services
+from mtb.decisions.session import BeforeMeetingDay
 from mtb.decisions.validation import DecisionInvalid
 from mtb.decisions.views.decision_form import decision_form, form_data, rows_changed
-from mtb.errors import ConflictError, NotAllowed
+from mtb.decisions.views.in_session import carried_attendance, flash_carried_attendance, save_carried_attendance
+from mtb.errors import ConflictError, InvalidInput, NotAllowed
 from mtb.idempotency import once
 
 
@@ -33,14 +35,30 @@ def view(decision_id: int):
 @once
 def validate(decision_id: int):
     decision = access.decision_or_404(decision_id)
+    # From the session page: ticks not yet saved count for the quorum the decision is validated with.
+    carried = carried_attendance()
+    try:
+        save_carried_attendance(decision.meeting, carried)
+    except InvalidInput as error:
+        transaction.roll_back()
+        flash(error.message, "error")
+        return redirect(url_for("decisions.session", meeting_id=decision.meeting_id, item=decision.agenda_item_id))
     try:
         services.validate(decision, current_user)
     except services.AlreadyValidated:
         # A double click, or a second tab: nothing to do, say so where the chair was going.
         transaction.roll_back()
+        save_carried_attendance(decision.meeting, carried)
+        flash_carried_attendance(carried)
         flash(_("Version %(n)d of the decision on %(ref)s was already validated.",
                 n=decision.version, ref=decision.case.reference), "info")
+    except BeforeMeetingDay as error:
+        transaction.roll_back()
+        save_carried_attendance(decision.meeting, carried)
+        flash_carried_attendance(carried)
+        flash(error.message, "error")
     else:
+        flash_carried_attendance(carried)
         if decision.is_published:
             flash(_("Correction validated and published: new minutes version and letter."), "success")
         else:
@@ -50,6 +68,8 @@ def validate(decision_id: int):
         return redirect(url_for("decisions.session", meeting_id=decision.meeting_id, item=decision.agenda_item_id))
     if back == "minutes":
         return redirect(url_for("minutes.meeting_minutes", meeting_id=decision.meeting_id))
+    if back == "review":
+        return redirect(url_for("decisions.review", meeting_id=decision.meeting_id, _anchor=f"item-{decision.agenda_item_id}"))
     return redirect(url_for("decisions.view", decision_id=decision.id))
 
 

@@ -12,16 +12,20 @@ from flask_login import current_user, login_required
 from mtb import access, transaction
 from mtb.audit import services as audit
 from mtb.decisions import attendance as room
-from mtb.decisions import bp, queries, services
+from mtb.decisions import bp, live, queries, services
 from mtb.decisions.forms import ConflictForm, DeferForm, GuestForm, StartForm, options, specialty_choices
 from mtb.decisions.quorum import quorum_for
-from mtb.decisions.session import EarlyStart, close_meeting, is_running, scheduled_label, start_meeting, starts_early
+from mtb.decisions.session import (EarlyStart, close_meeting, day_label, is_running, scheduled_label, start_meeting,
+                                   starts_early)
 from mtb.decisions.validation import DecisionInvalid
 from mtb.decisions.views.decision_form import decision_form, rows_changed
 from mtb.errors import ConflictError, InvalidInput
 from mtb.http import db_int
 from mtb.idempotency import once
 from mtb.meetings.models import AgendaItem, Meeting
+
+#: The field the session page's script adds when it sends unsaved attendance along with another form.
+CARRIED = "attendance-carried"
 
 
 def _session_url(meeting: Meeting, item: AgendaItem | None = None, item_id: int | None = None) -> str:
@@ -74,6 +78,8 @@ def session_context(meeting: Meeting, item: AgendaItem | None = None) -> dict:
         "pending": queries.pending_items(meeting),
         "scheduled": scheduled_label(meeting),
         "starts_early": meeting.is_open and starts_early(meeting),
+        "day_has_come": meeting.day_has_come(),
+        "meeting_day": day_label(meeting),
     }
 
 
@@ -88,14 +94,15 @@ def _conflict_form(context: dict, form: ConflictForm | None = None) -> ConflictF
 
 def _render_session(meeting: Meeting, item: AgendaItem | None, form=None, errors=None, status: int = 200,
                     focus_row=None, *, start_form=None, guest_form=None, conflict_form=None, defer_form=None,
-                    save_conflict=None):
+                    save_conflict=None, typed_attendance=None, attendance_error=None):
     """The session page: the GET, and every POST whose form failed. A small form that failed
     (start, guest, conflict, defer) comes back with its errors next to its fields and
     everything typed in it. The read is audited (the page shows patient data), even on a 4xx.
 
     Call it with nothing pending but what should be kept: failed POSTs roll back first.
     ``save_conflict``: the message of a decision saved by someone else meanwhile; the page
-    shows their saved version next to the user's typed one."""
+    shows their saved version next to the user's typed one. ``typed_attendance``: ticks
+    sent along with the failed form and not saved; the table shows them, marked unsaved."""
     context = session_context(meeting, item)
     shown = context["item"]
     if form is None and shown is not None:
@@ -107,7 +114,9 @@ def _render_session(meeting: Meeting, item: AgendaItem | None, form=None, errors
         "decisions/session.html", form=form, errors=errors or {}, focus_row=focus_row,
         start_form=start_form or StartForm(formdata=None), guest_form=guest_form or GuestForm(formdata=None),
         defer_form=defer_form or DeferForm(formdata=None), save_conflict=save_conflict,
-        conflict_form=_conflict_form(context, conflict_form), specialty_choices=specialty_choices(), **context,
+        conflict_form=_conflict_form(context, conflict_form), specialty_choices=specialty_choices(),
+        typed_attendance=typed_attendance, attendance_error=attendance_error,
+        canonical_url=_session_url(meeting, context["item"]), **context,
     ), status
 
 
@@ -117,7 +126,9 @@ def session(meeting_id: int):
     meeting = access.meeting_or_404(meeting_id, need="run")
     item_id = request.args.get("item", type=int)
     item = queries.get_item(meeting, item_id) if item_id is not None else None
-    return _render_session(meeting, item)
+    # The members' live view and the presentation follow the case shown here.
+    live.follow(meeting, item if item is not None else live.current_item(meeting))
+    return _render_session(meeting, item if item is not None else live.current_item(meeting))
 
 
 @bp.route("/meetings/<int:meeting_id>/session/start", methods=["POST"])
@@ -148,27 +159,69 @@ def start(meeting_id: int):
 @once
 def close(meeting_id: int):
     meeting = access.meeting_or_404(meeting_id, need="run")
+    carried = carried_attendance()
+    try:
+        save_carried_attendance(meeting, carried)
+    except InvalidInput as error:
+        return _attendance_refused(meeting, None, carried, error)
     try:
         close_meeting(meeting, current_user)
     except InvalidInput as error:
         transaction.roll_back()
+        if carried is not None:
+            # Not closed, but the ticks sent along are kept: attendance is saved on its own.
+            save_carried_attendance(meeting, carried)
+            flash_carried_attendance(carried)
         flash(error.message, "error")
         return redirect(_session_url(meeting))
+    flash_carried_attendance(carried)
     flash(_("The meeting is closed. Deferred cases were carried over. The chair can now sign the minutes."), "success")
     return redirect(url_for("minutes.meeting_minutes", meeting_id=meeting.id))
+
+
+def _posted_attendance() -> dict[int, str | None]:
+    """The attendance table as posted: {member id: specialty value or None}."""
+    present = {}
+    for value in request.form.getlist("present"):
+        try:
+            user_id = db_int(value)
+        except ValueError:
+            abort(400)  # the page's checkboxes carry user ids only
+        present[user_id] = request.form.get(f"specialty-{user_id}") or None
+    return present
+
+
+def carried_attendance() -> dict[int, str | None] | None:
+    """Attendance ticked but not saved, which the session page's script sends along with
+    another form (a decision, a deferral, closing...): None when the post carries none."""
+    return _posted_attendance() if request.form.get(CARRIED) else None
+
+
+def save_carried_attendance(meeting: Meeting, carried: dict[int, str | None] | None) -> None:
+    """Record attendance sent along with another form, before that form's action: a
+    secretary who ticked members and saved a decision expects the ticks to count (quorum).
+    Raises InvalidInput (field "attendance") like the attendance form."""
+    if carried is not None:
+        room.record_attendance(meeting, current_user, carried)
+
+
+def flash_carried_attendance(carried) -> None:
+    """After the action succeeded: say the attendance sent along was saved too."""
+    if carried is not None:
+        flash(_("Attendance saved."), "success")
+
+
+def _attendance_refused(meeting: Meeting, item: AgendaItem | None, carried, error: InvalidInput):
+    """The attendance sent along was refused: nothing is done, the page comes back with the ticks."""
+    transaction.roll_back()
+    return _render_session(meeting, item, status=422, typed_attendance=carried, attendance_error=error.message)
 
 
 @bp.route("/meetings/<int:meeting_id>/attendance", methods=["POST"])
 @login_required
 def attendance(meeting_id: int):
     meeting = access.meeting_or_404(meeting_id, need="run")
-    present = {}
-    for value in request.form.getlist("present"):
-        try:
-            user_id = int(value)
-        except ValueError:
-            abort(400)  # the page's checkboxes carry user ids only
-        present[user_id] = request.form.get(f"specialty-{user_id}") or None
+    present = _posted_attendance()
     try:
         room.record_attendance(meeting, current_user, present)
     except InvalidInput as error:
@@ -186,14 +239,20 @@ def add_guest(meeting_id: int):
     form = GuestForm()
     item_id = _posted_item_id()
     item = queries.get_item(meeting, item_id) if item_id else None
+    carried = carried_attendance()
     if not form.validate_on_submit():
-        return _render_session(meeting, item, guest_form=form, status=422)
+        return _render_session(meeting, item, guest_form=form, status=422, typed_attendance=carried)
+    try:
+        save_carried_attendance(meeting, carried)
+    except InvalidInput as error:
+        return _attendance_refused(meeting, item, carried, error)
     try:
         room.add_guest(meeting, current_user, form.guest_name.data, form.guest_role.data)
     except InvalidInput as error:
         transaction.roll_back()
         _field_error(form, error, "guest_name")
-        return _render_session(meeting, item, guest_form=form, status=422)
+        return _render_session(meeting, item, guest_form=form, status=422, typed_attendance=carried)
+    flash_carried_attendance(carried)
     flash(_("Guest added."), "success")
     return redirect(_session_url(meeting, item_id=item_id) + "#attendance")
 
@@ -217,18 +276,24 @@ def remove_guest(meeting_id: int, attendance_id: int):
 def declare_conflict(meeting_id: int, item_id: int):
     meeting = access.meeting_or_404(meeting_id, need="run")
     item = queries.get_item(meeting, item_id)
+    carried = carried_attendance()
     form = ConflictForm()
     if not form.validate_on_submit():
-        return _render_session(meeting, item, conflict_form=form, status=422)
+        return _render_session(meeting, item, conflict_form=form, status=422, typed_attendance=carried)
     raw = (form.member_id.data or "").strip()
     try:
-        if not raw.isdigit():
+        save_carried_attendance(meeting, carried)
+    except InvalidInput as error:
+        return _attendance_refused(meeting, item, carried, error)
+    try:
+        if not (raw.isascii() and raw.isdigit()):  # "²".isdigit(), and int("²") fails
             raise InvalidInput("member_id", _("Choose the member who declares a conflict of interest."))
         room.declare_conflict(item, current_user, int(raw), form.note.data)
     except InvalidInput as error:
         transaction.roll_back()
         _field_error(form, error, "member_id")
-        return _render_session(meeting, item, conflict_form=form, status=422)
+        return _render_session(meeting, item, conflict_form=form, status=422, typed_attendance=carried)
+    flash_carried_attendance(carried)
     flash(_("Conflict of interest recorded: the member is recused on %(ref)s.", ref=item.case.reference), "success")
     return redirect(_session_url(meeting, item) + "#conflicts")
 
@@ -254,20 +319,32 @@ def withdraw_conflict(meeting_id: int, item_id: int, recusal_id: int):
 def save_decision(meeting_id: int, item_id: int):
     meeting = access.meeting_or_404(meeting_id, need="run")
     item = queries.get_item(meeting, item_id)
+    carried = carried_attendance()
     latest = queries.latest_decision(item)
     correction = latest is not None and latest.version > 1
     form = decision_form(item, formdata=request.form, correction=correction)
     if not form.validate():
-        return _render_session(meeting, item, form, status=400)
+        return _render_session(meeting, item, form, status=400, typed_attendance=carried)
+    try:
+        save_carried_attendance(meeting, carried)
+    except InvalidInput as error:
+        transaction.roll_back()
+        return _render_session(meeting, item, form, status=422, typed_attendance=carried,
+                               attendance_error=error.message)
     changed, focus = rows_changed(form, item, correction)
     if changed is not None:
+        flash_carried_attendance(carried)
         return _render_session(meeting, item, changed, focus_row=focus)
-    row_version = int(form.row_version.data) if (form.row_version.data or "").isdigit() else None
+    typed_version = form.row_version.data or ""
+    row_version = int(typed_version) if typed_version.isascii() and typed_version.isdigit() else None
     try:
         services.save_draft(item, current_user, form.summary.data, form.recommendation_data(),
                             row_version=row_version, correction_reason=form.correction_reason.data)
     except DecisionInvalid as error:
+        # The decision is shown again with its errors; the attendance sent along is kept saved.
         transaction.roll_back()
+        save_carried_attendance(meeting, carried)
+        flash_carried_attendance(carried)
         form.attach_errors(error.errors)
         return _render_session(meeting, item, form, errors=error.errors)
     except ConflictError as error:
@@ -276,7 +353,8 @@ def save_decision(meeting_id: int, item_id: int):
         transaction.roll_back()
         current = queries.latest_decision(item)
         form.row_version.data = str(current.row_version) if current is not None else ""
-        return _render_session(meeting, item, form, status=409, save_conflict=str(error))
+        return _render_session(meeting, item, form, status=409, save_conflict=str(error), typed_attendance=carried)
+    flash_carried_attendance(carried)
     flash(_("Decision on %(ref)s saved as a draft; the chair validates it.", ref=item.case.reference), "success")
     target = item
     if request.form.get("then") == "next":
@@ -291,10 +369,16 @@ def save_decision(meeting_id: int, item_id: int):
 def defer(meeting_id: int, item_id: int):
     meeting = access.meeting_or_404(meeting_id, need="run")
     item = queries.get_item(meeting, item_id)
+    carried = carried_attendance()
     form = DeferForm()
     if not form.validate_on_submit():
-        return _render_session(meeting, item, defer_form=form, status=422)
+        return _render_session(meeting, item, defer_form=form, status=422, typed_attendance=carried)
+    try:
+        save_carried_attendance(meeting, carried)
+    except InvalidInput as error:
+        return _attendance_refused(meeting, item, carried, error)
     services.defer_item(item, current_user, form.note.data)
+    flash_carried_attendance(carried)
     flash(_("%(ref)s deferred: it goes back to the pool and is carried over when the meeting closes.",
             ref=item.case.reference), "success")
     return redirect(_session_url(meeting, item))

@@ -1,0 +1,129 @@
+"""Sessions begun through the directory end when the directory says so.
+
+At most every DIRECTORY_RECHECK_MINUTES a request of such a session asks the directory
+again whether the account may still sign in: LDAP looks it up with the service account
+(disabled, removed from the group, deleted?); OpenID Connect makes a refresh-token grant,
+which the provider refuses for an account it disabled. A refusal ends every session of
+the account at that request. When the directory cannot be reached the session carries on
+(sign-in itself needs the directory) and it is asked again after the same interval.
+
+The signed cookie carries the session's random id and when it was last checked, so the
+other requests cost nothing; the provider's tokens stay in the database row.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app, session
+from flask_babel import gettext as _
+
+from mtb import transaction
+from mtb.accounts import directory, oidc, sessions
+from mtb.accounts.external import Identity
+from mtb.accounts.models import LDAP, OIDC, DirectorySession, User
+from mtb.audit import services as audit
+from mtb.db import utcnow
+from mtb.extensions import db
+
+log = logging.getLogger(__name__)
+
+SESSION_KEY = "directory"
+
+
+def begin(user: User, identity: Identity, tokens: dict | None = None) -> DirectorySession:
+    """Record a session the directory just opened (after ``sessions.begin``)."""
+    now = utcnow()
+    oldest = now - timedelta(hours=float(current_app.config["SESSION_MAX_HOURS"]))
+    db.session.execute(sa.delete(DirectorySession).where(DirectorySession.began_at < oldest))
+    row = DirectorySession(id=secrets.token_urlsafe(32), user_id=user.id, source=identity.source,
+                           external_id=identity.external_id, began_at=now, checked_at=now, **(tokens or {}))
+    db.session.add(row)
+    db.session.flush()
+    session[SESSION_KEY] = {"id": row.id, "checked": now.timestamp()}
+    return row
+
+
+def end() -> DirectorySession | None:
+    """Forget this browser's directory session (signing out); returns it for its ID token."""
+    info = session.pop(SESSION_KEY, None)
+    row = db.session.get(DirectorySession, str(info.get("id"))) if isinstance(info, dict) else None
+    if row is not None:
+        db.session.delete(row)
+        db.session.flush()
+    return row
+
+
+def recheck(user: User, now: datetime | None = None) -> str | None:
+    """Why this directory session is over, or None (then it carries on)."""
+    info = session.get(SESSION_KEY)
+    if not isinstance(info, dict):
+        return None  # signed in with a local password
+    now = now or utcnow()
+    every = float(current_app.config["DIRECTORY_RECHECK_MINUTES"]) * 60
+    if now.timestamp() - float(info.get("checked") or 0) < every:
+        return None
+    row = db.session.get(DirectorySession, str(info.get("id")))
+    if row is None or row.user_id != user.id:
+        return _("Your hospital sign-in has ended. Please sign in again.")
+    # One re-check at a time per session: a refresh token may be usable only once.
+    transaction.lock_row(DirectorySession, row)
+    db.session.refresh(row)
+    if (now - row.checked_at).total_seconds() >= every:
+        verdict = _ask(user, row, now)
+        if verdict is not None:
+            return verdict
+    session[SESSION_KEY] = {**info, "checked": row.checked_at.timestamp()}
+    return None
+
+
+def _ask(user: User, row: DirectorySession, now: datetime) -> str | None:
+    if row.source == OIDC and not row.refresh_token:
+        # The provider gave no refresh token: the session lasts as long as the ID token.
+        if row.expires_at is not None and now >= row.expires_at:
+            db.session.delete(row)
+            return _("Your hospital sign-in has expired. Please sign in again.")
+        row.checked_at = now
+        return None
+    outcome, reason = _directory_verdict(user, row)
+    if outcome == "ok" or outcome == "unavailable":
+        if outcome == "unavailable":
+            log.warning("directory re-check of user %s postponed: the directory is unavailable", user.id)
+        row.checked_at = now
+        db.session.flush()
+        return None
+    sessions.end_all(user)
+    db.session.delete(row)
+    audit.record("session.directory_ended", user, user=user, details={"via": row.source, "reason": reason}, kept=True)
+    return _("Your hospital account may no longer sign in to MTB, so you were signed out.")
+
+
+def _directory_verdict(user: User, row: DirectorySession) -> tuple[str, str]:
+    """("ok" | "unavailable" | "refused", why)."""
+    if row.source == LDAP:
+        if not directory.enabled():
+            return "refused", "LDAP sign-in turned off"
+        if not directory.can_recheck():
+            return "ok", ""  # without a service account nobody may look the account up
+        result = directory.lookup(row.external_id)
+        if result.outcome == directory.Outcome.OK:
+            return "ok", ""
+        if result.outcome == directory.Outcome.UNAVAILABLE:
+            return "unavailable", ""
+        return "refused", result.outcome.value
+    if row.source == OIDC:
+        if not oidc.enabled():
+            return "refused", "OpenID Connect sign-in turned off"
+        result = oidc.refresh(row.refresh_token or "", row.external_id)
+        if result.outcome == oidc.Outcome.OK:
+            row.refresh_token = result.tokens["refresh_token"]
+            row.id_token = result.tokens["id_token"] or row.id_token
+            row.expires_at = result.tokens["expires_at"] or row.expires_at
+            return "ok", ""
+        if result.outcome == oidc.Outcome.UNAVAILABLE:
+            return "unavailable", ""
+        return "refused", result.reason
+    return "refused", f"unknown source {row.source!r}"

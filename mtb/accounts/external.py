@@ -1,0 +1,223 @@
+"""Accounts from the hospital's directory (LDAP / Active Directory or OpenID Connect).
+
+The directory says who a person is and whether they may still sign in; MTB keeps what
+they may do. The first sign-in creates the account without any board role (an admin
+grants them), or takes over a local account with the same e-mail so its roles carry on;
+with both LDAP and OpenID Connect on, the e-mail joins a person's two identities into one
+account. When DIRECTORY_ROLE_MAP is set, the board roles it names follow the directory's groups at
+each sign-in; roles it does not name stay with MTB's administrators.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from urllib.parse import urlsplit
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from mtb.accounts import services
+from mtb.accounts.models import LOCAL, Role, User
+from mtb.audit import services as audit
+from mtb.boards.models import Board
+from mtb.db import utcnow
+from mtb.extensions import db
+from mtb.vocab import SPECIALTY_LABELS, Specialty
+
+log = logging.getLogger(__name__)
+
+#: Stored as the password of directory accounts: no password ever matches it.
+NO_PASSWORD = "!directory"
+LOCAL_PASSWORD_MODES = ("all", "admins")
+
+
+@dataclass
+class Identity:
+    """A person as the directory describes them, after it accepted the sign-in."""
+
+    source: str
+    external_id: str
+    email: str
+    full_name: str
+    #: The raw specialty value (an enum value or a label), when the directory has one.
+    specialty: str | None = None
+    #: The DIRECTORY_ROLE_MAP groups the person is in (normalised, see ``group_key``).
+    groups: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass
+class SignIn:
+    user: User | None
+    error: str | None = None
+
+
+def setting(name: str) -> str:
+    """A text setting: MTB_* values arrive parsed as JSON ("0123" stays text, "123" an int)."""
+    value = current_app.config.get(name)
+    return "" if value is None or value is False else str(value).strip()
+
+
+def local_password_allowed(user: User) -> bool:
+    """Directory accounts never sign in with a password kept here (the directory decides
+    whether they still may), except site administrators: their break-glass password."""
+    if user.from_directory and not user.is_admin:
+        return False
+    return setting("LOCAL_PASSWORDS") != "admins" or user.is_admin
+
+
+def local_passwords_for_everyone() -> bool:
+    return setting("LOCAL_PASSWORDS") != "admins"
+
+
+def group_key(value: str) -> str:
+    """Group DNs and claim values compared without case or spaces around separators."""
+    return re.sub(r"\s*([,=])\s*", r"\1", " ".join(str(value).split())).casefold()
+
+
+def parse_role_map(text: str) -> list[tuple[str, Role, str]]:
+    """"thoracic:secretary=cn=mtb-tho-secr,ou=groups,dc=x;..." -> [(slug, role, group key)]."""
+    entries = []
+    for item in re.split(r"[;\n]", text or ""):
+        if not item.strip():
+            continue
+        target, sep, group = item.partition("=")
+        slug, colon, role_name = target.strip().partition(":")
+        if not (sep and colon and slug and group.strip()) or role_name.strip() not in {r.value for r in Role}:
+            raise ValueError(f"DIRECTORY_ROLE_MAP: {item.strip()!r} is not BOARD:ROLE=GROUP "
+                             f"(ROLE one of {', '.join(r.value for r in Role)})")
+        entries.append((slug.strip(), Role(role_name.strip()), group_key(group)))
+    return entries
+
+
+def role_map() -> list[tuple[str, Role, str]]:
+    return parse_role_map(setting("DIRECTORY_ROLE_MAP"))
+
+
+def mapped_groups() -> set[str]:
+    """The groups whose membership the directory must be asked about at sign-in."""
+    return {group for _slug, _role, group in role_map()}
+
+
+def specialty_from(value: str | None) -> Specialty | None:
+    """A directory value naming a specialty: its code ("pathology") or its label ("Pathologist")."""
+    wanted = (value or "").strip().casefold()
+    if not wanted:
+        return None
+    with force_locale("en"):
+        english = {specialty: str(label).casefold() for specialty, label in SPECIALTY_LABELS.items()}
+    for specialty, label in SPECIALTY_LABELS.items():
+        if wanted in (specialty.value, english[specialty], str(label).casefold()):
+            return specialty
+    return None
+
+
+def find_user(source: str, external_id: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.auth_source == source, User.external_id == external_id))
+
+
+def sign_in(identity: Identity) -> SignIn:
+    """Find, take over or create the account of a person the directory accepted; sync the
+    mapped roles and record the sign-in. Flushes; the caller commits."""
+    details = {"via": identity.source}
+    user = find_user(identity.source, identity.external_id)
+    if user is None:
+        if not identity.email or "@" not in identity.email:
+            audit.record("login.directory_refused", details={**details, "reason": "no e-mail"}, kept=True)
+            return SignIn(None, _("Your hospital account has no e-mail address: ask the IT service to add one."))
+        user = services.get_user_by_email(identity.email)
+        if user is not None and user.auth_source == identity.source:
+            # Another person of the same directory holds this e-mail: an identity team must look.
+            audit.record("login.directory_conflict", user, user=user, details=details, kept=True)
+            return SignIn(None, _("Another account already uses the e-mail address %(email)s. Ask an administrator.",
+                                  email=identity.email))
+        if user is not None and user.auth_source == LOCAL:
+            user.auth_source, user.external_id = identity.source, identity.external_id
+            audit.record("user.linked", user, user=user, details={"source": identity.source})
+        elif user is None:
+            user = _create(identity)
+        # else: the account came from the hospital's other route (LDAP and OpenID Connect
+        # both on); the e-mail joins them and each session keeps its own route's id.
+    _update(user, identity)
+    if not user.active:
+        audit.record("login.inactive", user, user=user, details=details, kept=True)
+        return SignIn(None, _("This account is disabled. Ask an administrator."))
+    sync_roles(user, identity.groups)
+    user.previous_login_at = user.last_login_at
+    user.last_login_at = utcnow()
+    audit.record("login.success", user, user=user, details=details)
+    db.session.flush()
+    return SignIn(user)
+
+
+def _create(identity: Identity) -> User:
+    user = User(email=services.normalise_email(identity.email), full_name=identity.full_name or identity.email,
+                password_hash=NO_PASSWORD, auth_source=identity.source, external_id=identity.external_id,
+                specialty=specialty_from(identity.specialty))
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.create", user, user=user, details={"source": identity.source})
+    return user
+
+
+def _update(user: User, identity: Identity) -> None:
+    """The directory is the reference for name, e-mail and (when it has one) specialty."""
+    changed = {}
+    email = services.normalise_email(identity.email)
+    if email and "@" in email and email != user.email:
+        if services.get_user_by_email(email) is None:
+            changed["email"] = user.email = email
+        else:
+            log.warning("directory e-mail of user %s is already used by another account", user.id)
+    if identity.full_name and identity.full_name != user.full_name:
+        changed["full_name"] = user.full_name = identity.full_name
+    specialty = specialty_from(identity.specialty)
+    if specialty is not None and specialty != user.specialty:
+        user.specialty = specialty
+        changed["specialty"] = specialty.value
+    if changed:
+        audit.record("user.update", user, user=user, details={"source": identity.source, **changed})
+
+
+def sync_roles(user: User, groups: frozenset[str] | set[str]) -> None:
+    """Grant the mapped roles of the person's groups and revoke the mapped roles of the
+    others; roles the map does not name are left as MTB's administrators set them."""
+    entries = role_map()
+    if not entries:
+        return
+    boards = {board.slug: board for board in db.session.scalars(sa.select(Board))}
+    wanted = {(slug, role) for slug, role, group in entries if group in groups}
+    for slug, role in sorted({(slug, role) for slug, role, _group in entries}):
+        board = boards.get(slug)
+        if board is None:
+            log.warning("DIRECTORY_ROLE_MAP names an unknown board %r", slug)
+        elif (slug, role) in wanted:
+            services.grant_role(user, board, role)
+        else:
+            services.revoke_role(user, board, role)
+
+
+def check_settings(config) -> None:
+    """Refuse to start on settings that would fail at the first sign-in."""
+    mode = str(config.get("LOCAL_PASSWORDS") or "all")
+    if mode not in LOCAL_PASSWORD_MODES:
+        raise ValueError(f"MTB_LOCAL_PASSWORDS must be one of {', '.join(LOCAL_PASSWORD_MODES)}, not {mode!r}")
+    parse_role_map(str(config.get("DIRECTORY_ROLE_MAP") or ""))
+    url = str(config.get("LDAP_URL") or "")
+    if url:
+        if url.startswith("ldap://") and not config.get("LDAP_START_TLS"):
+            raise ValueError("MTB_LDAP_URL: passwords never travel in clear; use ldaps:// or MTB_LDAP_START_TLS=1")
+        if not (config.get("LDAP_BIND_DN_TEMPLATE") or config.get("LDAP_SERVICE_DN")):
+            raise ValueError("MTB_LDAP_URL needs MTB_LDAP_BIND_DN_TEMPLATE or MTB_LDAP_SERVICE_DN")
+        if not config.get("LDAP_USER_SEARCH_BASE"):
+            raise ValueError("MTB_LDAP_URL needs MTB_LDAP_USER_SEARCH_BASE")
+    issuer = str(config.get("OIDC_ISSUER") or "")
+    if issuer:
+        if not config.get("OIDC_CLIENT_ID"):
+            raise ValueError("MTB_OIDC_ISSUER needs MTB_OIDC_CLIENT_ID")
+        parts = urlsplit(issuer)
+        if parts.scheme != "https" and parts.hostname not in ("localhost", "127.0.0.1", "::1"):
+            raise ValueError("MTB_OIDC_ISSUER must be an https:// address")

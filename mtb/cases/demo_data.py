@@ -1,0 +1,180 @@
+"""The demo cases' data: fictitious patients with their molecular reports and findings, as
+the case form takes them (report cards ``reports-N``, rows naming their report)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from mtb.cases.vocab import LUNG_NEGATIVE_PANEL
+
+LABS = {
+    "thoracic": dict(name="Plateforme de génomique des tumeurs — CHU", address="Pavilion M, 3 rue de la Santé",
+                     biologist="Dr Léa Garnier"),
+    "paediatric": dict(name="Laboratoire d'oncogénétique pédiatrique", address="Children's hospital, level -1",
+                       biologist="Dr Paul Moreau"),
+    "dermatology": dict(name="Plateforme de génomique des tumeurs — CHU", address="Pavilion M, 3 rue de la Santé",
+                        biologist="Dr Léa Garnier"),
+}
+
+_GEN, _PATH, _ONCO = "CHU molecular genetics", "CHU pathology", "CHU oncogenetics"
+_R0, _R1, _R2 = "reports-0", "reports-1", "reports-2"
+
+
+def _report(assay, lab, specimen="ffpe_tissue", site_kind="primary", site="", tumour=None, build="GRCh38",
+            sample="", collected=None, reported=None):
+    return dict(assay=assay, lab=lab, specimen_type=specimen, sample_site=site_kind, site=site,
+                tumour_content=tumour, genome_build=build, sample_id=sample, collected_on=collected,
+                reported_on=reported)
+
+
+#: (board, days ago submitted or None for a draft, case fields, reports, biomarker rows)
+DEMO_CASES = (
+    ("thoracic", 12, dict(
+        patient_record_number="IPP0041187", patient_name="MOREL Jeanne", patient_sex="female",
+        patient_birth_date=date(1961, 4, 2), diagnosis="Lung adenocarcinoma, stage IVA (pleural effusion)",
+        icd10_code="C34.1", icdo3_morphology="8140/3", stage="cT2aN2M1a, IVA", ecog="1", prior_lines=1,
+        prior_treatments="Osimertinib 80 mg from 03/2025; partial response, progression 10/2026 (liver).",
+        clinical_question="Progression on first-line osimertinib: second-line options? Re-biopsy showed no MET amplification. Trial available?",
+        urgency="routine", research_consent=["BIOCART"]),
+     [_report("Oncomine Focus (52 genes)", _GEN, site="right upper lobe", tumour="40", sample="B-26-01734 A2"),
+      _report("PD-L1 IHC 22C3", _PATH, site="right upper lobe", tumour="40", build="", sample="B-26-01734 A2"),
+      _report("FoundationOne Liquid CDx", "Foundation Medicine", specimen="plasma_ctdna", site_kind="", build="GRCh37")],
+     [dict(kind="variant", report=_R0, gene="EGFR", transcript="NM_005228.5", hgvs_c="c.2573T>G", hgvs_p="L858R",
+           exon="21", origin="somatic", classification="tier_1", vaf="32"),
+      dict(kind="pdl1", report=_R1, pdl1_tps="5", pdl1_clone="22C3"),
+      dict(kind="variant", report=_R2, gene="EGFR", hgvs_c="NM_005228.5:c.2390G>C", hgvs_p="p.(C797S)", exon="20",
+           origin="somatic", classification="tier_2", vaf="0.004",
+           description="Resistance mutation at a very low fraction in plasma"),
+      dict(kind="negative", report=_R2, not_detected="MET amplification, ERBB2 amplification, BRAF, KRAS")]),
+    ("thoracic", 9, dict(
+        patient_record_number="IPP0052210", patient_name="FAURE Thomas", patient_sex="male",
+        patient_birth_date=date(1978, 9, 14), diagnosis="Lung adenocarcinoma, stage IVB (brain metastases)",
+        icd10_code="C34.3", icdo3_morphology="M-8140/3", stage="cT3N1M1c, IVB", ecog="1", prior_lines=0,
+        clinical_question="First-line ALK inhibitor: lorlatinib or alectinib given three brain metastases?",
+        urgency="urgent", research_consent=["Immunotarget"]),
+     [_report("Archer FusionPlex Lung", _GEN, specimen="cytology", site_kind="metastasis",
+              site="lymph node station 7 (EBUS)", tumour="30", sample="C-26-00981")],
+     [dict(kind="fusion", report=_R0, gene="EML4", gene_3p="ALK", breakpoint_5p="13", breakpoint_3p="20",
+           method="rna_ngs", classification="tier_1", description="EML4::ALK variant 1"),
+      dict(kind="negative", report=_R0, not_detected=", ".join(p for p in LUNG_NEGATIVE_PANEL if p != "ALK"))]),
+    ("thoracic", 8, dict(
+        patient_record_number="IPP0039955", patient_name="LEROY Michel", patient_sex="male",
+        patient_birth_date=date(1956, 1, 23), diagnosis="Lung adenocarcinoma, stage IV",
+        icd10_code="C34.1", icdo3_morphology="8140/3", stage="IVA", ecog="1", prior_lines=1,
+        prior_treatments="Carboplatin-pemetrexed-pembrolizumab x4 then pembrolizumab-pemetrexed; progression at 9 months.",
+        clinical_question="KRAS G12C: sotorasib or adagrasib in second line, or the KRYSTAL trial?", urgency="routine"),
+     [_report("Oncomine Focus (52 genes)", _GEN, site="left lower lobe", tumour="50", sample="B-26-00412 A1"),
+      _report("PD-L1 IHC 22C3", _PATH, site="left lower lobe", build="", sample="B-26-00412 A1")],
+     [dict(kind="variant", report=_R0, gene="KRAS", transcript="NM_004985.5", hgvs_c="c.34G>T", hgvs_p="p.G12C",
+           exon="2", origin="somatic", classification="tier_1", vaf="41"),
+      dict(kind="variant", report=_R0, gene="STK11", transcript="NM_000455.5", hgvs_c="c.109C>T", hgvs_p="p.Q37*",
+           exon="1", origin="somatic", classification="tier_2", vaf="38"),
+      dict(kind="pdl1", report=_R1, pdl1_tps="1", pdl1_clone="22C3")]),
+    ("thoracic", 6, dict(
+        patient_record_number="IPP0061342", patient_name="GIRARD Amélie", patient_sex="female",
+        patient_birth_date=date(1984, 6, 30), diagnosis="Lung adenocarcinoma, never-smoker, stage IVB",
+        icd10_code="C34.9", icdo3_morphology="8140/3", stage="IVB", ecog="0", prior_lines=0,
+        clinical_question="ROS1 rearrangement: repotrectinib or entrectinib first line?", urgency="routine",
+        research_consent=["BIOCART", "Immunotarget"]),
+     [_report("ROS1 FISH break-apart", _PATH, site="left upper lobe", tumour="60", build="", sample="B-26-02211 B1"),
+      _report("Archer FusionPlex Lung", _GEN, site="left upper lobe", tumour="60", sample="B-26-02211 B1")],
+     [dict(kind="fusion", report=_R0, partner_unknown="y", gene_3p="ROS1", method="fish",
+           description="Break-apart signals in 64 % of nuclei"),
+      dict(kind="fusion", report=_R1, gene="CD74", gene_3p="ROS1", breakpoint_5p="6", breakpoint_3p="34",
+           method="rna_ngs", classification="tier_1")]),
+    ("thoracic", 4, dict(
+        patient_record_number="IPP0028764", patient_name="ROUSSEAU Hélène", patient_sex="female",
+        patient_birth_date=date(1949, 11, 8), diagnosis="Pulmonary sarcomatoid carcinoma, stage IIIB",
+        icd10_code="C34.3", icdo3_morphology="8033/3", stage="cT4N2M0, IIIB", ecog="2", prior_lines=0,
+        clinical_question="MET exon 14 skipping in a 77-year-old: capmatinib or tepotinib upfront, given ECOG 2?",
+        urgency="routine"),
+     [_report("Oncomine Focus (52 genes)", _GEN, site="right lower lobe", tumour="35", sample="B-26-03120 A1"),
+      _report("PD-L1 IHC 22C3", _PATH, site="right lower lobe", build="", sample="B-26-03120 A1")],
+     [dict(kind="variant", report=_R0, gene="MET", transcript="NM_000245.4", hgvs_c="c.3082+1G>T", hgvs_p="p.?",
+           exon="intron 14", origin="somatic", classification="tier_1", vaf="27",
+           description="Splice donor site: MET exon 14 skipping"),
+      dict(kind="pdl1", report=_R1, pdl1_tps="60", pdl1_clone="22C3")]),
+    ("thoracic", None, dict(
+        patient_record_number="IPP0070021", patient_name="BLANC Gérard", patient_sex="male",
+        patient_birth_date=date(1952, 3, 17), diagnosis="Squamous cell carcinoma of the lung, stage IV",
+        icd10_code="C34.1", icdo3_morphology="8070/32", stage="IVA", ecog="1", prior_lines=0,
+        clinical_question="PD-L1 high without driver: pembrolizumab alone or with chemotherapy?",
+        urgency="routine"),
+     [_report("PD-L1 IHC SP263", _PATH, site="right main bronchus", build="", sample="B-26-04410 A1"),
+      _report("TSO500", _GEN, site="right main bronchus", tumour="45", sample="B-26-04410 A1")],
+     [dict(kind="pdl1", report=_R0, pdl1_category="50_or_more", pdl1_clone="SP263"),
+      dict(kind="tmb", report=_R1, tmb="11.3"),
+      dict(kind="negative", report=_R1, not_detected=", ".join(LUNG_NEGATIVE_PANEL))]),
+    ("dermatology", 10, dict(
+        patient_record_number="IPP0045530", patient_name="LAMBERT Julie", patient_sex="female",
+        patient_birth_date=date(1980, 2, 11), diagnosis="Cutaneous melanoma, stage IV (M1c)",
+        icd10_code="C43.5", icdo3_morphology="8720/3", stage="pT3bN2aM1c, IV", ecog="0", prior_lines=1,
+        prior_treatments="Adjuvant nivolumab 12 months (2024-2025); relapse with liver and lung metastases 09/2026.",
+        clinical_question="BRAF V600E after adjuvant anti-PD-1: encorafenib-binimetinib or ipilimumab-nivolumab?",
+        urgency="routine", research_consent=["MELBASE"]),
+     [_report("Melanoma hotspot panel", _GEN, site_kind="metastasis", site="axillary lymph node", tumour="70",
+              sample="B-26-01122 A3"),
+      _report("TSO500", _GEN, site_kind="metastasis", site="axillary lymph node", tumour="70", sample="B-26-01122 A3")],
+     [dict(kind="variant", report=_R0, gene="BRAF", transcript="NM_004333.6", hgvs_c="c.1799T>A", hgvs_p="V600E",
+           hgvs_g="NC_000007.14:g.140753336A>T", exon="15", origin="somatic", classification="tier_1", vaf="46"),
+      dict(kind="tmb", report=_R1, tmb="14.2")]),
+    ("dermatology", 7, dict(
+        patient_record_number="IPP0033318", patient_name="MERCIER Philippe", patient_sex="male",
+        patient_birth_date=date(1963, 7, 19), diagnosis="Nodular melanoma of the back, stage IV",
+        icd10_code="C43.5", icdo3_morphology="8721/3", stage="IV (M1b)", ecog="1", prior_lines=2,
+        prior_treatments="Ipilimumab-nivolumab (progression at 4 months); then nivolumab-relatlimab (progression).",
+        clinical_question="NRAS Q61R after two lines of immunotherapy: MEK inhibitor, TIL therapy or a trial?",
+        urgency="routine", research_consent=["MELBASE"]),
+     [_report("Melanoma hotspot panel", _GEN, site_kind="metastasis", site="skin, back", tumour="80",
+              sample="B-26-02044 A1")],
+     [dict(kind="variant", report=_R0, gene="NRAS", transcript="NM_002524.5", hgvs_c="c.182A>G", hgvs_p="p.Q61R",
+           exon="3", origin="somatic", classification="tier_2", vaf="39")]),
+    ("dermatology", None, dict(
+        patient_record_number="IPP0080114", patient_name="BONNET André", patient_sex="male",
+        patient_birth_date=date(1941, 12, 1), diagnosis="Cutaneous squamous cell carcinoma of the scalp, locally advanced",
+        icd10_code="C44.4", icdo3_morphology="8070/3", stage="T4aN1", ecog="2", prior_lines=0,
+        clinical_question="High TMB, inoperable: cemiplimab first line?", urgency="routine"),
+     [_report("TSO500", _GEN, site="scalp", tumour="60", sample="B-26-05501 A1")],
+     [dict(kind="tmb", report=_R0, tmb="45.6")]),
+    ("paediatric", 11, dict(
+        patient_record_number="IPP0090072", patient_name="PETIT Lucas", patient_sex="male",
+        patient_birth_date=date(2022, 5, 3), diagnosis="Neuroblastoma, high risk, relapsed",
+        icd10_code="C74.9", icdo3_morphology="9500/3", stage="INRG M", ecog="1", prior_lines=2,
+        prior_treatments="Rapid COJEC, busulfan-melphalan with autologous stem cells, anti-GD2 maintenance; relapse in bone marrow.",
+        clinical_question="ALK F1174L at relapse: lorlatinib (compassionate access) with chemotherapy? Germline ALK testing needed?",
+        urgency="urgent", research_consent=["Immunotarget"]),
+     [_report("Paediatric solid tumour panel", _ONCO, specimen="bone_marrow", site_kind="metastasis",
+              site="iliac crest", tumour="20", sample="BM-26-0112"),
+      _report("MYCN FISH", _ONCO, specimen="bone_marrow", site_kind="metastasis", site="iliac crest", build="",
+              sample="BM-26-0112")],
+     [dict(kind="variant", report=_R0, gene="ALK", transcript="NM_004304.5", hgvs_c="c.3522C>A", hgvs_p="F1174L",
+           exon="23", origin="somatic", classification="tier_1", vaf="18"),
+      dict(kind="cnv", report=_R1, gene="MYCN", cnv_type="amplification", copy_number="42", cn_ratio="21",
+           method="fish", origin="somatic", classification="tier_1")]),
+    ("paediatric", 5, dict(
+        patient_record_number="IPP0091805", patient_name="ROBIN Emma", patient_sex="female",
+        patient_birth_date=date(2026, 2, 9), diagnosis="Infantile fibrosarcoma of the thigh",
+        icd10_code="C49.2", icdo3_morphology="8814/3", stage="Localised, unresectable",
+        prior_lines=0,
+        clinical_question="ETV6::NTRK3: larotrectinib before surgery instead of chemotherapy?", urgency="urgent"),
+     [_report("RNA fusion panel", _ONCO, site="left thigh", tumour="80", sample="B-26-00077 A1")],
+     [dict(kind="fusion", report=_R0, gene="ETV6", gene_3p="NTRK3", breakpoint_5p="5", breakpoint_3p="15",
+           method="rna_ngs", classification="tier_1")]),
+    ("paediatric", 3, dict(
+        patient_record_number="IPP0088431", patient_name="GARCIA Nathan", patient_sex="male",
+        patient_birth_date=date(2013, 10, 27), diagnosis="Glioblastoma, constitutional mismatch repair deficiency",
+        icd10_code="C71.1", icdo3_morphology="9440/3", stage="Relapse after RT", ecog="1",
+        prior_lines=1, prior_treatments="Gross total resection, focal radiotherapy with temozolomide; relapse at 7 months.",
+        clinical_question="MSI-H, ultra-hypermutated: nivolumab or pembrolizumab? Genetic counselling for the family (PMS2)?",
+        urgency="routine"),
+     [_report("MSI PCR (pentaplex) and MMR IHC", _ONCO, site="right frontal lobe", tumour="70", build="",
+              sample="B-26-00301 A2"),
+      _report("Whole exome", _ONCO, site="right frontal lobe", tumour="70", sample="B-26-00301 A2"),
+      _report("Germline panel", _ONCO, specimen="blood_germline", site_kind="", site="")],
+     [dict(kind="msi", report=_R0, msi_status="MSI-H"),
+      dict(kind="mmr", report=_R0, mmr_status="deficient", mmr_lost=["PMS2"]),
+      dict(kind="tmb", report=_R1, tmb="352"),
+      dict(kind="variant", report=_R2, gene="PMS2", transcript="NM_000535.7", hgvs_c="c.1831dup",
+           hgvs_p="p.I611Nfs*2", exon="11", origin="germline", classification="class_5",
+           description="Biallelic (second allele: exon 10 deletion)")]),
+)

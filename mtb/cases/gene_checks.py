@@ -1,0 +1,114 @@
+"""Gene symbols as typed in a biomarker row: approved HGNC symbols pass, aliases are
+refused with the approved symbol offered, clinical names that are another gene's symbol
+pass with a warning (TTF1 is NKX2-1 in a pathology report), a fusion typed as one gene
+(EML4::ALK) is offered as its two partners; and the genes of a negative panel."""
+
+from __future__ import annotations
+
+import re
+
+from flask_babel import gettext as _
+
+from mtb.cases.genes import GeneStatus, check_symbol, table_date
+from mtb.cases.problems import Problems
+from mtb.cases.vocab import CLINICAL_NAMES, FUSION_DRIVERS, GENE_FAMILIES
+
+
+def fusion_partners(typed: str) -> tuple[str, str] | None:
+    """The (5′, 3′) approved symbols of a fusion typed as one gene, else None.
+
+    "EML4::ALK" always reads as a fusion; "EML4-ALK" or "EML4/ALK" only when the whole is
+    no symbol itself (NKX2-1 and H3-3A are genes) and both halves are approved symbols.
+    """
+    text = re.sub(r"\s+", "", typed or "")
+    if "::" in text:
+        candidates = [tuple(text.split("::", 1))]
+    elif check_symbol(text).status is GeneStatus.UNKNOWN:
+        candidates = [(text[:i], text[i + 1:]) for i, ch in enumerate(text) if ch in "-/"]
+    else:
+        return None
+    for five, three in candidates:
+        five_found, three_found = check_symbol(five), check_symbol(three)
+        if five_found.status is GeneStatus.APPROVED and three_found.status is GeneStatus.APPROVED:
+            return five_found.approved[0], three_found.approved[0]
+    return None
+
+
+def check_gene(value: str, name: str, problems: Problems, *, fusion_offer: bool = True) -> str | None:
+    """The approved symbol, or None with the problem recorded next to ``name``."""
+    if fusion_offer and (partners := fusion_partners(value)):
+        problems.add(name, _("%(typed)s names both partners of a fusion: record it as a fusion with %(five)s as the "
+                             "5′ partner and %(three)s as the 3′ partner.", typed=value.strip(), five=partners[0],
+                             three=partners[1]))
+        problems.splits[name] = partners
+        return None
+    result = check_symbol(value)
+    if result.status is GeneStatus.APPROVED:
+        symbol = result.approved[0]
+        meant = CLINICAL_NAMES.get(symbol)
+        if meant is not None:
+            problems.warn(name, _("%(symbol)s is the approved symbol of another gene (%(what)s); in pathology "
+                                  "reports %(symbol)s usually means %(meant)s. Use %(meant)s if that is the gene "
+                                  "tested.", symbol=symbol, what=meant[1], meant=meant[0]))
+            problems.suggestions[name] = (meant[0],)
+        return symbol
+    if result.status is GeneStatus.ALIAS:
+        if len(result.approved) == 1:
+            problems.add(name, _("%(typed)s is an alias or previous symbol of %(approved)s; use the approved HGNC symbol %(approved)s.", typed=result.typed, approved=result.approved[0]))
+        else:
+            problems.add(name, _("%(typed)s is an alias of several genes (%(genes)s); choose the approved HGNC symbol you mean.", typed=result.typed, genes=", ".join(result.approved)))
+        problems.suggestions[name] = result.approved
+        return None
+    problems.add(name, _("%(typed)s is not an HGNC gene symbol (table of %(date)s). Check the spelling, e.g. EGFR, "
+                         "ERBB2, CDKN2A; an administrator adds symbols approved since.", typed=result.typed,
+                         date=table_date()))
+    return None
+
+
+def obvious_driver(five: str | None, three: str | None) -> str | None:
+    """"5p" or "3p" when exactly one partner is a known driver (or only one is known)."""
+    if five and not three:
+        return "5p"
+    if three and not five:
+        return "3p"
+    drives = (five in FUSION_DRIVERS, three in FUSION_DRIVERS)
+    if drives == (True, False):
+        return "5p"
+    if drives == (False, True):
+        return "3p"
+    return None
+
+
+_ITEM = re.compile(r"([A-Za-z0-9][A-Za-z0-9-]*)\s*(.*)")
+
+
+def check_negative_panel(text: str | None, name: str, problems: Problems) -> list[str]:
+    """"EGFR, ALK, ROS1, MET exon 14, NTRK fusions" -> the items, each starting with an
+    approved symbol (or a family such as NTRK), what follows kept as typed."""
+    items = [part.strip() for part in re.split(r"[,;\n]+", text or "") if part.strip()]
+    if not items:
+        problems.add(name, _("List the genes or alterations tested and not detected, e.g. EGFR, ALK, ROS1, BRAF, "
+                             "KRAS, MET exon 14, RET, NTRK."))
+        return []
+    kept: list[str] = []
+    for item in items:
+        match = _ITEM.fullmatch(item)
+        symbol = match[1] if match else item
+        rest = re.sub(r"\s+", " ", match[2]).strip() if match else ""
+        found = check_symbol(symbol)
+        if found.status is GeneStatus.APPROVED:
+            gene = found.approved[0]
+        elif symbol.upper() in GENE_FAMILIES:
+            gene = symbol.upper()
+        elif found.status is GeneStatus.ALIAS and len(found.approved) == 1:
+            problems.add(name, _("%(typed)s is an alias of %(approved)s: write %(approved)s in the list, e.g. "
+                                 "%(approved)s, ALK, ROS1.", typed=symbol, approved=found.approved[0]))
+            continue
+        else:
+            problems.add(name, _("“%(item)s” does not start with a gene symbol; list the genes or alterations tested, "
+                                 "e.g. EGFR, ALK, ROS1, MET exon 14, NTRK fusions.", item=item))
+            continue
+        entry = f"{gene} {rest}".strip()
+        if entry not in kept:
+            kept.append(entry)
+    return kept

@@ -1,0 +1,53 @@
+"""What the board follows while the session runs: the case the session page shows now.
+
+The secretary's (or chair's) Previous/Next on the session page move the meeting's
+``current_item_id``; the members' live view and the presentation on the room's screen
+ask every few seconds for a small fingerprint of the session and reload when it changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from mtb.decisions import queries
+from mtb.extensions import db
+from mtb.meetings.models import AgendaItem, Meeting
+
+
+def current_item(meeting: Meeting, latest: dict | None = None) -> AgendaItem | None:
+    """The case being discussed: the one the session page showed last, else the first
+    still to discuss (else the first of the agenda)."""
+    items = list(meeting.items)
+    for item in items:
+        if item.id == meeting.current_item_id:
+            return item
+    latest = queries.latest_by_item(meeting) if latest is None else latest
+    return next((i for i in items if queries.item_state(i, latest.get(i.id)) == "pending"), items[0] if items else None)
+
+
+def follow(meeting: Meeting, item: AgendaItem | None) -> None:
+    """The session page shows ``item`` now: the live view and the presentation move to it."""
+    if item is not None and meeting.is_in_session and meeting.current_item_id != item.id:
+        meeting.current_item_id = item.id
+        db.session.flush()
+
+
+def neighbours(meeting: Meeting, item: AgendaItem | None) -> tuple[AgendaItem | None, AgendaItem | None]:
+    items = list(meeting.items)
+    if item is None or item not in items:
+        return None, None
+    index = items.index(item)
+    return (items[index - 1] if index else None), (items[index + 1] if index + 1 < len(items) else None)
+
+
+def stamp(meeting: Meeting) -> str:
+    """A fingerprint of what the live view shows: it changes when the session moves to
+    another case, a decision is saved or validated, a case is deferred, attendance or a
+    recusal changes, or the meeting opens or closes. No patient data in it."""
+    latest = queries.latest_by_item(meeting)
+    parts = [meeting.status.value, str(meeting.current_item_id or "")]
+    parts += [f"{i.id}:{i.outcome.value}" for i in meeting.items]
+    parts += [f"{d.id}:{d.version}:{d.row_version}:{d.status.value}" for d in latest.values()]
+    parts += [f"a{a.id}:{a.user_id}:{a.specialty}" for a in queries.attendances(meeting)]
+    parts += [f"r{r.id}" for rows in queries.recusals_by_item(meeting).values() for r in rows]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]

@@ -1,0 +1,74 @@
+"""Following the session: the members' read-only live view, and the presentation shown on
+the room's screen or shared in a video call. Both show the case the session page shows
+(``mtb.decisions.live``) and reload when the session moves on."""
+
+from __future__ import annotations
+
+from flask import jsonify, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from mtb import access
+from mtb.audit import services as audit
+from mtb.decisions import bp, live, queries
+from mtb.decisions.quorum import quorum_for
+from mtb.http import db_int
+from mtb.meetings.models import AgendaItem, Meeting
+
+
+def _context(meeting: Meeting, item: AgendaItem | None) -> dict:
+    latest = queries.latest_by_item(meeting)
+    shown = item or live.current_item(meeting, latest)
+    decision = latest.get(shown.id) if shown is not None else None
+    if decision is not None and not decision.can_view(current_user):
+        decision = None  # a draft is the board's only
+    previous, following = live.neighbours(meeting, shown)
+    attendance = queries.attendances(meeting)
+    recusals = queries.recusals_by_item(meeting).get(shown.id, []) if shown is not None else []
+    audit.record_read("meeting.live_view", meeting, board_id=meeting.board_id,
+                      details={"case": shown.case.reference} if shown is not None else None)
+    return {
+        "meeting": meeting, "board": meeting.board, "item": shown, "decision": decision,
+        "items": [(i, queries.item_state(i, latest.get(i.id))) for i in meeting.items],
+        "index": list(meeting.items).index(shown) if shown is not None else None,
+        "previous_item": previous, "next_item": following, "recusals": recusals,
+        "present_count": sum(1 for a in attendance if not a.is_guest),
+        "quorum": quorum_for(meeting, rows=attendance, recused_ids={r.user_id for r in recusals}),
+        "stamp": live.stamp(meeting), "runs": meeting.can_run(current_user),
+    }
+
+
+@bp.route("/meetings/<int:meeting_id>/live")
+@login_required
+def live_view(meeting_id: int):
+    meeting = access.meeting_or_404(meeting_id)
+    return render_template("decisions/live.html", **_context(meeting, None))
+
+
+@bp.route("/meetings/<int:meeting_id>/live.json")
+@login_required
+def live_state(meeting_id: int):
+    """What the live view and the presentation poll: a fingerprint, no patient data."""
+    meeting = access.meeting_or_404(meeting_id)
+    response = jsonify(stamp=live.stamp(meeting), in_session=meeting.is_in_session,
+                       item=live.current_item(meeting).id if meeting.items else None)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/meetings/<int:meeting_id>/present")
+@login_required
+def present(meeting_id: int):
+    """Full-screen, large type: the current case, or ``?item=`` (its ←/→). For those who
+    run the session, choosing a case here moves the session to it."""
+    meeting = access.meeting_or_404(meeting_id)
+    item_id = request.args.get("item", type=db_int)
+    item = queries.get_item(meeting, item_id) if item_id is not None else None
+    if item is not None and meeting.can_run(current_user):
+        live.follow(meeting, item)
+    context = _context(meeting, item)
+    # Following the session: always for those who run it (their ←/→ move it), otherwise
+    # until the viewer picks a case of their own.
+    context["follows"] = context["runs"] or item is None
+    context["exit_url"] = (url_for("decisions.session", meeting_id=meeting.id, item=context["item"].id if context["item"] else None)
+                           if context["runs"] else url_for("decisions.live_view", meeting_id=meeting.id))
+    return render_template("decisions/present.html", **context)

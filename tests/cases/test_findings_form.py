@@ -1,0 +1,379 @@
+"""The fields a board decides on, as the case form takes them: reports with their specimen,
+variants with origin and classification, fusions (partner unknown, the driver named),
+PD-L1 categories, MMR, copy number ratios and negative results. Every refusal stands next to
+its field with an example, everything typed kept; warnings never refuse a save."""
+
+import re
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from mtb.cases.models import (
+    Case, Classification, DetectionMethod, FusionDriver, MmrStatus, MolecularReport, Pdl1Category, Pdl1Clone,
+    SampleSite, SpecimenType, VariantOrigin,
+)
+from mtb.extensions import db
+from tests.fixtures.cases import case_form
+
+NEW = "/boards/thoracic/cases/new"
+
+
+def only_case() -> Case:
+    return db.session.scalars(sa.select(Case)).one()
+
+
+def next_to(html: str, field_id: str, kind: str = "error") -> str:
+    match = re.search(rf'<p class="{kind}" id="{re.escape(field_id)}-{kind}">(.*?)</p>', html, re.S)
+    return match.group(1) if match else ""
+
+
+def row(n: int, **fields) -> dict:
+    return {f"biomarkers-{n}-{k}": v for k, v in fields.items()}
+
+
+TISSUE = {"reports-0-assay": "Oncomine Focus", "reports-0-lab": "CHU molecular genetics",
+          "reports-0-specimen_type": "ffpe_tissue", "reports-0-sample_id": "B-26-01734 A2",
+          "reports-0-sample_site": "metastasis", "reports-0-site": "liver", "reports-0-tumour_content": "40",
+          "reports-0-genome_build": "GRCh38", "reports-0-collected_on": "2026-01-02",
+          "reports-0-reported_on": "2026-01-10"}
+PLASMA = {"reports-1-assay": "FoundationOne Liquid CDx", "reports-1-specimen_type": "plasma_ctdna"}
+
+
+def post(client, *parts: dict, action: str = "draft"):
+    data = case_form(action=action)
+    for part in parts:
+        data.update(part)
+    return client.post(NEW, data=data)
+
+
+# --- Reports ----------------------------------------------------------------------
+
+def test_a_case_has_several_reports_and_each_finding_names_its_own(client, clinician, login):
+    login(clinician)
+    response = post(client, TISSUE, PLASMA, row(0, report="reports-0", origin="somatic", classification="tier_1"),
+                    row(1, kind="variant", report="reports-1", gene="EGFR", hgvs_c="c.2369C>T", hgvs_p="p.T790M",
+                        vaf="0.004", origin="somatic"))
+    assert response.status_code == 302
+    case = only_case()
+    tissue, plasma = case.reports
+    assert (tissue.assay, tissue.specimen_type, tissue.sample_site, tissue.site, tissue.tumour_content) == (
+        "Oncomine Focus", SpecimenType.FFPE_TISSUE, SampleSite.METASTASIS, "liver", Decimal("40"))
+    assert tissue.genome_build.value == "GRCh38" and tissue.sample_id == "B-26-01734 A2"
+    assert plasma.specimen_type is SpecimenType.PLASMA
+    first, second = case.biomarkers
+    assert first.report is tissue and second.report is plasma
+    assert second.vaf == Decimal("0.004")  # a ctDNA VAF of 0.004 % is not stored as 0
+
+
+def test_a_blank_report_card_is_dropped_and_its_rows_keep_no_report(client, clinician, login):
+    login(clinician)
+    assert post(client, row(0, report="reports-0")).status_code == 302
+    case = only_case()
+    assert case.reports == [] and case.biomarkers[0].report is None
+
+
+def test_tumour_cell_content_belongs_to_a_tumour_specimen(client, clinician, login):
+    login(clinician)
+    response = post(client, {"reports-0-specimen_type": "plasma_ctdna", "reports-0-tumour_content": "30"})
+    assert response.status_code == 422
+    message = next_to(response.get_data(as_text=True), "reports-0-tumour_content")
+    assert "tumour specimen" in message and "Plasma" in message
+
+
+def test_a_specimen_collected_after_its_report_is_refused(client, clinician, login):
+    login(clinician)
+    response = post(client, {"reports-0-assay": "TSO500", "reports-0-collected_on": "2026-02-01",
+                             "reports-0-reported_on": "2026-01-10"})
+    assert "collected after the report date" in next_to(response.get_data(as_text=True), "reports-0-collected_on")
+
+
+def test_the_edit_form_shows_the_reports_and_keeps_their_ids(client, clinician, login):
+    login(clinician)
+    post(client, TISSUE, row(0, report="reports-0"))
+    case = only_case()
+    report_id = case.reports[0].id
+    html = client.get(f"/cases/{case.id}/edit").get_data(as_text=True)
+    assert 'value="B-26-01734 A2"' in html and 'value="40"' in html
+    assert re.search(r'<option selected value="reports-0">|<option value="reports-0" selected', html)
+    data = case_form(action="draft", version=str(case.version), **TISSUE, **row(0, report="reports-0"))
+    data.update({"reports-0-report_id": str(report_id), "biomarkers-0-biomarker_id": str(case.biomarkers[0].id),
+                 "reports-0-site": "segment VII of the liver"})
+    assert client.post(f"/cases/{case.id}/edit", data=data).status_code == 302
+    db.session.expire_all()
+    assert [r.id for r in only_case().reports] == [report_id]
+    assert only_case().reports[0].site == "segment VII of the liver"
+
+
+# --- Variants -----------------------------------------------------------------------
+
+def test_origin_and_classification_are_stored_and_must_agree(client, clinician, login):
+    login(clinician)
+    response = post(client, row(0, origin="germline", classification="tier_1"))
+    assert response.status_code == 422
+    assert "ACMG/AMP classes, e.g. Class 5" in next_to(response.get_data(as_text=True), "biomarkers-0-classification")
+    response = post(client, row(0, origin="somatic", classification="class_5"))
+    assert "AMP/ASCO/CAP tiers, e.g. Tier I" in next_to(response.get_data(as_text=True),
+                                                        "biomarkers-0-classification")
+    assert post(client, row(0, origin="germline", classification="class_4", exon="ex21")).status_code == 302
+    variant = only_case().biomarkers[0]
+    assert (variant.origin, variant.classification, variant.exon) == (
+        VariantOrigin.GERMLINE, Classification.CLASS_4, "exon 21")
+
+
+@pytest.mark.parametrize("typed, stored", [("19", "exon 19"), ("Exon 19", "exon 19"), ("i13", "intron 13"),
+                                           ("IVS13", "intron 13"), ("18-21", "exon 18-21")])
+def test_exon_or_intron_is_stored_in_words(client, clinician, login, typed, stored):
+    login(clinician)
+    assert post(client, row(0, exon=typed)).status_code == 302
+    assert only_case().biomarkers[0].exon == stored
+
+
+def test_a_bad_exon_is_refused_with_an_example(client, clinician, login):
+    login(clinician)
+    response = post(client, row(0, exon="exon nineteen"))
+    assert "e.g. 19, exon 19" in next_to(response.get_data(as_text=True), "biomarkers-0-exon")
+    assert 'value="exon nineteen"' in response.get_data(as_text=True)
+
+
+def test_a_vaf_of_one_percent_or_less_warns_percent_not_fraction_but_saves(client, clinician, login):
+    login(clinician)
+    response = post(client, row(0, vaf="0.35"))
+    assert response.status_code == 302
+    page = client.get(response.location).get_data(as_text=True)
+    assert "percentage, not a fraction" in page and "flash-warning" in page
+    assert only_case().biomarkers[0].vaf == Decimal("0.35")
+
+
+def test_a_vaf_of_zero_is_not_a_finding(client, clinician, login):
+    login(clinician)
+    response = post(client, row(0, vaf="0"))
+    assert response.status_code == 422
+    assert "Tested, not detected" in next_to(response.get_data(as_text=True), "biomarkers-0-vaf")
+
+
+def test_a_decimal_comma_is_read_as_french_users_type_it(client, clinician, login):
+    login(clinician)
+    assert post(client, row(0, vaf="12,5")).status_code == 302
+    assert only_case().biomarkers[0].vaf == Decimal("12.5")
+
+
+def test_a_genomic_description_keeps_its_chromosome_accession(client, clinician, login):
+    login(clinician)
+    assert post(client, row(0, gene="BRAF", hgvs_c="c.1799T>A", hgvs_p="p.V600E",
+                            hgvs_g="NC_000007.14:g.140753336A>T")).status_code == 302
+    assert only_case().biomarkers[0].hgvs_g == "NC_000007.14:g.140753336A>T"
+
+
+def test_a_genomic_position_without_a_build_warns(client, clinician, login):
+    login(clinician)
+    response = post(client, {"patient_name": ""}, row(0, hgvs_g="g.55191822T>G"))
+    assert "genome build" in next_to(response.get_data(as_text=True), "biomarkers-0-hgvs_g", "warning")
+
+
+# --- Fusions ------------------------------------------------------------------------
+
+def fusion(n=0, **fields):
+    base = {"kind": "fusion", "gene": "", "gene_3p": "", "hgvs_c": "", "hgvs_p": "", "vaf": ""}
+    base.update(fields)
+    return row(n, **base)
+
+
+def test_the_fusion_label_names_the_driver_whichever_side_it_is_on(client, clinician, login):
+    login(clinician)
+    response = post(client, fusion(0, gene="EML4", gene_3p="ALK", breakpoint_5p="13", breakpoint_3p="exon 20",
+                                   method="rna_ngs"),
+                    fusion(1, gene="FGFR3", gene_3p="TACC3"), fusion(2, gene="EWSR1", gene_3p="FLI1"))
+    assert response.status_code == 302
+    labels = [b.label for b in only_case().biomarkers]
+    assert labels == ["ALK fusion EML4::ALK", "FGFR3 fusion FGFR3::TACC3", "EWSR1 fusion EWSR1::FLI1"]
+    eml4 = only_case().biomarkers[0]
+    assert (eml4.driver, eml4.breakpoint_5p, eml4.breakpoint_3p, eml4.method) == (
+        FusionDriver.THREE_PRIME, "exon 13", "exon 20", DetectionMethod.RNA_NGS)
+
+
+def test_the_user_picks_the_driver_when_it_is_not_obvious(client, clinician, login):
+    login(clinician)
+    response = post(client, fusion(0, gene="TMPRSS2", gene_3p="ERG"))
+    assert response.status_code == 422
+    message = next_to(response.get_data(as_text=True), "biomarkers-0-driver")
+    assert "TMPRSS2" in message and "ERG" in message and "e.g." in message
+    assert post(client, fusion(0, gene="TMPRSS2", gene_3p="ERG", driver="3p")).status_code == 302
+    assert only_case().biomarkers[0].label == "ERG fusion TMPRSS2::ERG"
+
+
+def test_partner_unknown_is_a_first_class_answer(client, clinician, login):
+    login(clinician)
+    response = post(client, fusion(0, gene_3p="ALK", partner_unknown="y", method="fish"))
+    assert response.status_code == 302
+    finding = only_case().biomarkers[0]
+    assert finding.partner_unknown and finding.full_label == "ALK rearrangement, partner unknown"
+    assert finding.driver is FusionDriver.THREE_PRIME
+
+
+def test_partner_unknown_with_both_partners_is_refused(client, clinician, login):
+    login(clinician)
+    response = post(client, fusion(0, gene="EML4", gene_3p="ALK", partner_unknown="y"))
+    assert "untick" in next_to(response.get_data(as_text=True), "biomarkers-0-partner_unknown")
+
+
+@pytest.mark.parametrize("typed", ["EML4::ALK", "EML4-ALK", "eml4::alk"])
+def test_a_fusion_typed_in_the_gene_field_is_offered_as_its_two_partners(client, clinician, login, typed):
+    login(clinician)
+    data = case_form(action="draft", **row(0, gene=typed, hgvs_c="", hgvs_p="", vaf=""))
+    html = client.post(NEW, data=data).get_data(as_text=True)
+    assert "5′ partner and ALK as the 3′ partner" in next_to(html, "biomarkers-0-gene")
+    assert 'name="split_fusion" value="biomarkers-0-gene=EML4::ALK"' in html
+    # Without the script, the offer posts the form back with the row made a fusion.
+    data["split_fusion"] = "biomarkers-0-gene=EML4::ALK"
+    html = client.post(NEW, data=data).get_data(as_text=True)
+    assert re.search(r'<option selected value="fusion">', html)
+    assert re.search(r'id="biomarkers-0-gene_3p"[^>]*value="ALK"', html)
+
+
+def test_a_gene_with_a_hyphen_is_no_fusion():
+    from mtb.cases.gene_checks import fusion_partners
+
+    assert fusion_partners("NKX2-1") is None and fusion_partners("H3-3A") is None
+    assert fusion_partners("KIAA1549-BRAF") == ("KIAA1549", "BRAF")
+
+
+# --- PD-L1, MMR, copy number, negative results -------------------------------------------
+
+def test_pdl1_category_and_clone_when_the_lab_gives_no_exact_score(client, clinician, login):
+    login(clinician)
+    response = post(client, row(0, kind="pdl1", pdl1_category="below_1", pdl1_clone="22C3", gene="", hgvs_c="",
+                                hgvs_p="", vaf=""))
+    assert response.status_code == 302
+    finding = only_case().biomarkers[0]
+    assert finding.pdl1_tps is None and finding.pdl1_category is Pdl1Category.BELOW_1
+    assert finding.pdl1_clone is Pdl1Clone.C22C3
+    assert finding.full_label == "PD-L1 TPS < 1 % (negative) (22C3)"  # negative, never "TPS 0"
+
+
+def test_a_pdl1_score_and_category_must_agree(client, clinician, login):
+    login(clinician)
+    response = post(client, row(0, kind="pdl1", pdl1_tps="60", pdl1_category="1_to_49", gene="", hgvs_c="",
+                                hgvs_p="", vaf=""))
+    message = next_to(response.get_data(as_text=True), "biomarkers-0-pdl1_category")
+    assert "60 %" in message and "≥ 50 %" in message
+
+
+def test_mmr_deficient_names_the_lost_proteins(client, clinician, login):
+    login(clinician)
+    blank = {"gene": "", "hgvs_c": "", "hgvs_p": "", "vaf": ""}
+    response = post(client, row(0, kind="mmr", mmr_status="deficient", **blank))
+    assert "e.g. MLH1 and PMS2" in next_to(response.get_data(as_text=True), "biomarkers-0-mmr_lost")
+    data = case_form(action="draft", **row(0, kind="mmr", mmr_status="deficient", **blank))
+    data["biomarkers-0-mmr_lost"] = ["MLH1", "PMS2"]
+    data.update(row(1, kind="msi", msi_status="MSI-H"))
+    assert client.post(NEW, data=data).status_code == 302
+    mmr, msi = only_case().biomarkers
+    assert mmr.mmr_status is MmrStatus.DEFICIENT and mmr.mmr_lost == ["MLH1", "PMS2"]
+    assert mmr.full_label == "MMR deficient (loss of MLH1, PMS2)" and msi.label == "MSI-H"
+
+
+def test_copy_number_by_fish_ratio_names_the_probe(client, clinician, login):
+    login(clinician)
+    response = post(client, row(0, kind="cnv", gene="MET", cnv_type="amplification", cn_ratio="2.5", method="fish",
+                                hgvs_c="", hgvs_p="", vaf=""))
+    assert response.status_code == 302
+    assert only_case().biomarkers[0].full_label == "MET amplification (MET/CEP7 ratio 2.5)"
+
+
+def test_a_log2_ratio_must_fit_the_change(client, clinician, login):
+    login(clinician)
+    response = post(client, row(0, kind="cnv", gene="CDKN2A", cnv_type="deletion", log2_ratio="1.5", hgvs_c="",
+                                hgvs_p="", vaf=""))
+    assert "a loss below" in next_to(response.get_data(as_text=True), "biomarkers-0-log2_ratio")
+
+
+def test_a_negative_panel_lists_what_was_tested_and_not_detected(client, clinician, login):
+    login(clinician)
+    response = post(client, row(0, kind="negative", gene="", hgvs_c="", hgvs_p="", vaf="",
+                                not_detected="egfr, ALK; ROS1, BRAF, KRAS, MET exon 14 skipping, RET, NTRK fusions"))
+    assert response.status_code == 302
+    finding = only_case().biomarkers[0]
+    assert finding.not_detected == ["EGFR", "ALK", "ROS1", "BRAF", "KRAS", "MET exon 14 skipping", "RET",
+                                    "NTRK fusions"]
+    assert finding.is_negative and finding.full_label.startswith("Not detected: EGFR, ALK, ROS1")
+
+
+@pytest.mark.parametrize("typed, words", [("HER2", "alias of ERBB2"), ("EGFR, xyz123", "“xyz123” does not start"),
+                                          ("", "List the genes")])
+def test_a_bad_negative_panel_is_refused_with_an_example(client, clinician, login, typed, words):
+    login(clinician)
+    response = post(client, row(0, kind="negative", gene="", hgvs_c="", hgvs_p="", vaf="", not_detected=typed))
+    message = next_to(response.get_data(as_text=True), "biomarkers-0-not_detected")
+    assert words in message and "e.g." in message
+
+
+def test_a_tmb_without_its_panel_warns(client, clinician, login):
+    login(clinician)
+    response = post(client, row(0, kind="tmb", tmb="14", gene="", hgvs_c="", hgvs_p="", vaf=""))
+    assert response.status_code == 302
+    assert "depends on the panel" in client.get(response.location).get_data(as_text=True)
+    assert post(client, {"reports-0-assay": "TSO500"},
+                row(0, kind="tmb", tmb="14", report="reports-0", gene="", hgvs_c="", hgvs_p="", vaf="")
+                ).status_code == 302
+    assert db.session.scalars(sa.select(MolecularReport)).one().biomarkers[0].full_label == "TMB 14 mut/Mb (TSO500)"
+
+
+# --- Genes and diagnosis ------------------------------------------------------------------
+
+def test_a_clinical_name_that_is_another_genes_symbol_warns_and_offers_the_gene_meant(client, clinician, login):
+    login(clinician)
+    response = post(client, {"patient_name": ""}, row(0, gene="TTF1", hgvs_c="c.100A>G", hgvs_p=""))
+    html = response.get_data(as_text=True)
+    assert "usually means NKX2-1" in next_to(html, "biomarkers-0-gene", "warning")
+    assert 'value="biomarkers-0-gene=NKX2-1"' in html
+    assert not next_to(html, "biomarkers-0-gene")  # a warning, not a refusal
+    assert post(client, row(0, gene="TTF1", hgvs_c="c.100A>G", hgvs_p="")).status_code == 302
+
+
+def test_an_icd10_code_outside_neoplasms_asks_for_confirmation(client, clinician, login):
+    login(clinician)
+    response = post(client, {"icd10_code": "Z80.0"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "not in the neoplasms chapter (C00–D48)" in next_to(html, "icd10_code")
+    assert 'name="icd10_confirmed"' in html and 'value="Z80.0"' in html
+    assert post(client, {"icd10_code": "Z80.0", "icd10_confirmed": "y"}).status_code == 302
+    assert only_case().icd10_code == "Z80.0"
+    assert 'name="icd10_confirmed"' not in client.get(NEW).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("code", ["C34.1", "D03.5", "D48.7"])
+def test_neoplasm_codes_need_no_confirmation(client, clinician, login, code):
+    login(clinician)
+    assert post(client, {"icd10_code": code}).status_code == 302
+
+
+@pytest.mark.parametrize("typed, stored", [("M-8140/3", "8140/3"), ("M8140/3", "8140/3"), ("8500/32", "8500/32")])
+def test_icdo3_is_read_with_its_m_prefix_and_grade(client, clinician, login, typed, stored):
+    login(clinician)
+    assert post(client, {"icdo3_morphology": typed}).status_code == 302
+    assert only_case().icdo3_morphology == stored
+
+
+def test_live_gene_check_offers_the_split_and_warns_of_clinical_names(client, clinician, login):
+    login(clinician)
+    answer = client.get("/cases/check", query_string={"field": "gene", "value": "EML4::ALK"}).get_json()
+    assert not answer["valid"] and answer["split"] == ["EML4", "ALK"]
+    answer = client.get("/cases/check", query_string={"field": "gene", "value": "TTF1"}).get_json()
+    assert answer["valid"] and "NKX2-1" in answer["message"] and answer["suggestions"] == ["NKX2-1"]
+    assert client.get("/cases/check", query_string={"field": "gene", "value": "egfr"}).get_json()["value"] == "EGFR"
+
+
+def test_without_the_script_reports_are_added_and_removed_by_posting_the_form(client, clinician, login):
+    login(clinician)
+    data = case_form(action="draft", **TISSUE, **row(0, report="reports-0"))
+    data["add_report"] = "1"
+    html = client.post(NEW, data=data).get_data(as_text=True)
+    assert 'name="reports-1-assay"' in html and 'value="Oncomine Focus"' in html
+    data.pop("add_report")
+    data["remove_row"] = "reports-0"
+    html = client.post(NEW, data=data).get_data(as_text=True)
+    assert 'name="reports-0-assay"' not in html  # the report is gone, the row keeps no report
+    assert not re.search(r'<option selected value="reports-0">', html)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0

@@ -1,0 +1,122 @@
+"""Attendance ticked on the session page but not saved is never thrown away: the page's
+script sends it along with the other form the secretary submits (a decision, a deferral,
+closing, a validation), and the server records it first, so the quorum counts the ticks."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from mtb.decisions.models import Attendance, Decision
+from mtb.extensions import db
+from mtb.meetings.models import MeetingStatus
+from tests.decisions.helpers import form_post, targeted
+
+
+def _carried(*users) -> dict:
+    return {"attendance-carried": "1", "present": [str(u.id) for u in users]}
+
+
+def test_decision_saved_with_unsaved_ticks_records_the_attendance_and_is_quorate(client, login, team, started_meeting):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
+    item = meeting.items[0]
+    login(team["secretary"])
+    data = form_post("EGFR L858R: osimertinib.", [targeted(item.case)])
+    data.update(_carried(team["chair"], team["member"], team["biologist"]))
+    response = client.post(f"/meetings/{meeting.id}/items/{item.id}/decision", data=data)
+    assert response.status_code == 302
+    present = set(db.session.scalars(sa.select(Attendance.user_id)))
+    assert present == {team["chair"].id, team["member"].id, team["biologist"].id}
+    decision = db.session.scalar(sa.select(Decision))
+    assert decision.quorum_met and decision.quorum_missing == []
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Attendance saved." in page and "saved as a draft" in page
+
+
+def test_decision_refused_for_its_fields_still_saves_the_ticks_sent_along(client, login, team, started_meeting):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
+    item = meeting.items[0]
+    login(team["secretary"])
+    data = form_post("", [targeted(item.case)])  # no summary: refused
+    data.update(_carried(team["chair"], team["member"]))
+    response = client.post(f"/meetings/{meeting.id}/items/{item.id}/decision", data=data)
+    assert response.status_code == 200
+    assert db.session.scalar(sa.select(Decision)) is None
+    assert set(db.session.scalars(sa.select(Attendance.user_id))) == {team["chair"].id, team["member"].id}
+
+
+def test_refused_attendance_sent_along_keeps_the_ticks_on_the_page_and_saves_nothing(client, login, team, started_meeting, make_user):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
+    item = meeting.items[0]
+    stranger = make_user("stranger@example.org", {"paediatric": ["member"]})
+    login(team["secretary"])
+    data = form_post("Discussed.", [targeted(item.case)])
+    data.update(_carried(team["chair"], stranger))
+    response = client.post(f"/meetings/{meeting.id}/items/{item.id}/decision", data=data)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Only members of the board can be recorded as present." in html
+    assert f'id="present-{team["chair"].id}" checked' in html and "data-unsaved-initial" in html
+    assert db.session.scalar(sa.select(Decision)) is None
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 0
+
+
+@pytest.mark.parametrize("action", ["defer", "close"])
+def test_deferring_or_closing_with_unsaved_ticks_records_them(client, login, team, started_meeting, action):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION, n_cases=1)
+    item = meeting.items[0]
+    login(team["secretary"])
+    if action == "defer":
+        url, data = f"/meetings/{meeting.id}/items/{item.id}/defer", {"defer-note": "Out of time"}
+    else:
+        client.post(f"/meetings/{meeting.id}/items/{item.id}/defer", data={"defer-note": ""})
+        url, data = f"/meetings/{meeting.id}/session/close", {}
+    data.update(_carried(team["chair"]))
+    assert client.post(url, data=data).status_code == 302
+    assert set(db.session.scalars(sa.select(Attendance.user_id))) == {team["chair"].id}
+
+
+def test_session_page_warns_before_a_decision_is_saved_without_any_attendance(client, login, team, started_meeting):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
+    login(team["secretary"])
+    html = client.get(f"/meetings/{meeting.id}/session").get_data(as_text=True)
+    assert "No member is recorded as present yet" in html
+
+
+@pytest.mark.browser
+def test_ticked_attendance_counts_when_the_secretary_saves_the_decision_without_saving_attendance(
+        page, browser_login, team, started_meeting):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
+    browser_login(page, "secretary@example.org")
+    page.goto(f"/meetings/{meeting.id}/session")
+    for name in ("Pr Henri Laurent", "Dr Marie Petit", "Dr Léa Garnier"):
+        page.get_by_label(name, exact=True).check()
+    # No "Save attendance": straight to the decision.
+    page.get_by_label("Discussion summary").fill("EGFR L858R: osimertinib first line.")
+    page.locator("#recommendations-0-kind").select_option("standard_of_care")
+    page.get_by_role("button", name="Save decision").click()
+    page.get_by_text("saved as a draft").wait_for()
+    assert page.get_by_text("Attendance saved.").is_visible()
+    assert page.get_by_role("heading", name="Quorum met").is_visible()
+    assert not page.get_by_text("Without quorum").count()
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 3
+    assert db.session.scalar(sa.select(Decision)).quorum_met
+
+
+@pytest.mark.browser
+def test_a_refused_decision_leaves_the_session_address_in_the_bar_and_reload_does_not_post_again(
+        page, browser_login, team, started_meeting):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
+    item = meeting.items[0]
+    browser_login(page, "secretary@example.org")
+    page.goto(f"/meetings/{meeting.id}/session?item={item.id}")
+    page.locator("#recommendations-0-kind").select_option("standard_of_care")
+    page.get_by_role("button", name="Save decision").click()  # no summary: refused
+    page.get_by_text("The decision was not saved.").wait_for()
+    assert page.url.endswith(f"/meetings/{meeting.id}/session?item={item.id}")
+    posts = []
+    page.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
+    page.reload()
+    page.get_by_role("heading", name="Decision").wait_for()
+    assert posts == []

@@ -1,0 +1,138 @@
+"""Members before and during the meeting: they declare their own conflicts of interest from
+the agenda page, and follow the running session in a read-only live view; the room's screen
+shows the case in a large-type presentation driven by the session page's Previous/Next."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from mtb.audit.models import AuditEvent
+from mtb.decisions import services
+from mtb.decisions.attendance import record_attendance
+from mtb.decisions.models import Recusal
+from mtb.decisions.quorum import quorum_for
+from mtb.extensions import db
+from mtb.meetings.models import MeetingStatus
+from tests.decisions.helpers import targeted
+
+
+def _published_agenda(started_meeting):
+    """A meeting in two days whose agenda the members received."""
+    meeting = started_meeting(starts_in=timedelta(days=2))
+    meeting.agenda_publications = 1
+    db.session.commit()
+    return meeting
+
+
+def test_a_member_declares_a_conflict_on_a_case_of_the_published_agenda_and_is_recused(
+        client, login, team, started_meeting):
+    meeting = _published_agenda(started_meeting)
+    first, second = meeting.items
+    login(team["biologist"])
+    html = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert "My conflicts of interest" in html and f'id="own-note-{first.id}"' in html
+    response = client.post(f"/meetings/{meeting.id}/items/{first.id}/my-conflict",
+                           data={"note": "Co-investigator of the proposed trial"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("#my-conflicts")
+    recusal = db.session.scalar(sa.select(Recusal))
+    assert (recusal.user_id, recusal.agenda_item_id, recusal.is_self_declared) == (team["biologist"].id, first.id, True)
+    assert "recused" in client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+
+    # In session, the biologist does not count for that case's quorum (molecular biology missing).
+    meeting.status = MeetingStatus.IN_SESSION
+    record_attendance(meeting, team["secretary"], {u.id: None for u in (team["chair"], team["member"], team["biologist"])})
+    db.session.commit()
+    assert not quorum_for(meeting, first).met and quorum_for(meeting, second).met
+    client.post("/logout")
+    login(team["secretary"])
+    session = client.get(f"/meetings/{meeting.id}/session?item={first.id}").get_data(as_text=True)
+    assert "Co-investigator of the proposed trial" in session and "declared by the member" in session
+
+    client.post("/logout")
+    login(team["biologist"])
+    assert client.post(f"/meetings/{meeting.id}/items/{first.id}/my-conflict/withdraw").status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Recusal)) == 0
+
+
+def test_only_members_declare_their_own_conflicts_and_not_once_the_meeting_is_over(
+        client, login, team, started_meeting, clinician):
+    meeting = _published_agenda(started_meeting)
+    item = meeting.items[0]
+    login(clinician)  # a clinician of the board: no declaration to make
+    assert "My conflicts of interest" not in client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert client.post(f"/meetings/{meeting.id}/items/{item.id}/my-conflict").status_code == 403
+    client.post("/logout")
+    meeting.status = MeetingStatus.CLOSED
+    db.session.commit()
+    login(team["member"])
+    assert client.post(f"/meetings/{meeting.id}/items/{item.id}/my-conflict").status_code == 403
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Recusal)) == 0
+
+
+def test_the_live_view_follows_the_case_the_session_page_shows(client, login, team, started_meeting):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
+    first, second = meeting.items
+    services.save_draft(second, team["secretary"], "MET amplification: savolitinib.", [targeted(second.case)])
+    db.session.commit()
+    login(team["member"])
+    state = client.get(f"/meetings/{meeting.id}/live.json").get_json()
+    assert state["item"] == first.id
+    html = client.get(f"/meetings/{meeting.id}/live").get_data(as_text=True)
+    assert first.case.clinical_question in html and "No decision recorded yet." in html
+    assert 'data-live-poll=' in html
+
+    client.post("/logout")
+    login(team["secretary"])
+    client.get(f"/meetings/{meeting.id}/session?item={second.id}")  # Next
+    client.post("/logout")
+    login(team["member"])
+    moved = client.get(f"/meetings/{meeting.id}/live.json").get_json()
+    assert moved["item"] == second.id and moved["stamp"] != state["stamp"]
+    html = client.get(f"/meetings/{meeting.id}/live").get_data(as_text=True)
+    assert "MET amplification: savolitinib." in html  # the draft, for the board's members
+    assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "meeting.live_view")) is not None
+
+
+def test_the_live_view_hides_a_draft_from_a_clinician_of_the_board(client, login, team, started_meeting, make_user):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
+    first = meeting.items[0]
+    services.save_draft(first, team["secretary"], "Draft text of the board.", [targeted(first.case)])
+    colleague = make_user("colleague@example.org", {"thoracic": ["clinician"]})
+    db.session.commit()
+    login(colleague)
+    html = client.get(f"/meetings/{meeting.id}/live").get_data(as_text=True)
+    assert "Draft text of the board." not in html
+
+
+def test_the_presentation_shows_the_case_in_large_type_and_its_arrows_move_the_session(client, login, team, started_meeting):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
+    first, second = meeting.items
+    login(team["secretary"])
+    html = client.get(f"/meetings/{meeting.id}/present").get_data(as_text=True)
+    assert "present.css" in html and first.case.reference in html and first.case.clinical_question in html
+    assert f'data-next="/meetings/{meeting.id}/present?item={second.id}"' in html
+    client.get(f"/meetings/{meeting.id}/present?item={second.id}")
+    db.session.expire_all()
+    assert db.session.get(type(meeting), meeting.id).current_item_id == second.id
+
+
+@pytest.mark.browser
+def test_the_presentation_follows_next_on_the_session_page_and_answers_the_keyboard(
+        page, browser, live_server, browser_login, team, started_meeting):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
+    first, second = meeting.items
+    browser_login(page, "secretary@example.org")
+    page.goto(f"/meetings/{meeting.id}/session?item={first.id}")
+    screen = page.context.new_page()  # the room's screen, same secretary
+    screen.goto(f"/meetings/{meeting.id}/present")
+    screen.get_by_role("heading", name=first.case.reference).wait_for()
+    page.get_by_role("link", name="Next →").click()
+    page.wait_for_url(f"**item={second.id}")
+    screen.get_by_role("heading", name=second.case.reference).wait_for(timeout=9000)  # polled within seconds
+    screen.keyboard.press("ArrowLeft")
+    screen.get_by_role("heading", name=first.case.reference).wait_for()
+    screen.keyboard.press("Escape")
+    screen.wait_for_url(f"**/meetings/{meeting.id}/session?item={first.id}")
