@@ -50,7 +50,7 @@ class Result:
 
 
 class _Misconfigured(Exception):
-    pass
+    """The OpenID Connect settings or the provider's discovery document do not fit."""
 
 
 def enabled() -> bool:
