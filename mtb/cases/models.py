@@ -29,6 +29,7 @@ from mtb.cases.findings import (  # noqa: F401  (the part's models, importable f
     SpecimenType,
     VariantOrigin,
 )
+from mtb.cases import timeline
 from mtb.cases.labelled import LABELS, Labelled
 from mtb.db import TimestampMixin, enum_column, utcnow
 from mtb.extensions import db
@@ -320,7 +321,10 @@ class CaseEvent(db.Model):
     #: A CaseStatus value, or another verb ("edited", "carried_over").
     kind: Mapped[str] = mapped_column(sa.String(32))
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    #: A person's own words (a withdrawal reason, file names), shown as typed.
     note: Mapped[str | None] = mapped_column(sa.String(300))
+    #: A sentence of the system as a code and times (mtb.cases.timeline), worded when read.
+    details: Mapped[dict | None] = mapped_column(sa.JSON)
 
     case: Mapped[Case] = relationship(back_populates="events")
     user: Mapped[User | None] = relationship(lazy="joined")
@@ -331,6 +335,11 @@ class CaseEvent(db.Model):
         if self.kind in EVENT_LABELS:
             return EVENT_LABELS[self.kind]
         return self.kind.replace("_", " ").capitalize()
+
+    @property
+    def note_text(self) -> str | None:
+        """The note in the reader's language: the system's sentence, else what was typed."""
+        return timeline.words(self.details) or self.note
 
 
 class GeneSymbol(db.Model):

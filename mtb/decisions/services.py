@@ -23,6 +23,7 @@ from mtb import signals
 from mtb.transaction import lock_row
 from mtb.accounts.models import is_signed_in
 from mtb.audit import services as audit
+from mtb.cases import timeline
 from mtb.cases.lifecycle import change_status
 from mtb.cases.models import Case, CaseStatus
 from mtb.db import utcnow
@@ -69,12 +70,12 @@ def _follow_case_status(case: Case, decision: Decision, user, validated: bool) -
     """discussed when recorded, decided when validated, deferred when the board asks to re-discuss."""
     if decision.sends_back_to_pool:
         target = CaseStatus.DEFERRED
-        note = _("Re-discuss at a later meeting")
+        details = timeline.say("rediscuss")
     else:
         target = CaseStatus.DECIDED if validated else CaseStatus.DISCUSSED
-        note = None
+        details = None
     if case.status is not target:
-        change_status(case, target, user, note)
+        change_status(case, target, user, details=details)
 
 
 def _draft_conflict() -> ConflictError:
@@ -260,6 +261,6 @@ def undo_deferral(item: AgendaItem, user) -> None:
         raise NotAllowed(_("Only a case deferred in this session can be brought back."))
     item.outcome = ItemOutcome.PENDING
     item.deferral_note = None
-    change_status(item.case, CaseStatus.SCHEDULED, user, _("Deferral undone"))
+    change_status(item.case, CaseStatus.SCHEDULED, user, details=timeline.say("deferral_undone"))
     audit.record("meeting.item_undeferred", item.case, user=user, details={"meeting_id": meeting.id})
     db.session.flush()

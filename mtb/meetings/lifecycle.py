@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from mtb.audit import services as audit
 from mtb.boards.cadence import local_to_utc, wall_time_exists
 from mtb.boards.models import Board
+from mtb.cases import timeline
 from mtb.cases.lifecycle import add_event, change_status
 from mtb.cases.models import CaseStatus
 from mtb.db import utcnow
@@ -127,7 +128,7 @@ def cancel_meeting(meeting: Meeting, user, reason: str | None, now: datetime | N
     attendees = notifications.attendees(meeting)
     for item in list(meeting.items):
         case = item.case
-        return_to_pool(case, user, _("Meeting of %(when)s cancelled", when=when))
+        return_to_pool(case, user, timeline.say("meeting_cancelled", meeting.board.timezone, when=meeting.starts_at))
         notifications.case_back_in_pool(case, meeting, when, reason)
         meeting.items.remove(item)
     meeting.status = MeetingStatus.CANCELLED
@@ -168,15 +169,16 @@ def carry_over_undiscussed(meeting: Meeting, user=None, now: datetime | None = N
             continue
         if target is None:
             if case.status is CaseStatus.SCHEDULED:
-                change_status(case, CaseStatus.DEFERRED, user, _("Not discussed; no later meeting yet"))
+                change_status(case, CaseStatus.DEFERRED, user, details=timeline.say("not_discussed"))
             continue
         new = new_item(target, case, minutes=item.minutes, presenter_id=item.presenter_id,
                        carried_from=meeting.id, now=now)
         bump_version(target)
         if case.status is not CaseStatus.SCHEDULED:
-            change_status(case, CaseStatus.SCHEDULED, user, _("Agenda of %(when)s", when=when_label(target)))
-        add_event(case, "carried_over", user, _("From the meeting of %(old)s to %(new)s",
-                                               old=when_label(meeting), new=when_label(target))[:300])
+            change_status(case, CaseStatus.SCHEDULED, user,
+                          details=timeline.say("agenda", target.board.timezone, when=target.starts_at))
+        add_event(case, "carried_over", user, details=timeline.say("carried_over", meeting.board.timezone,
+                                                                   old=meeting.starts_at, new=target.starts_at))
         notifications.case_carried_over(case, meeting, target)
         carried.append(new)
     if carried:

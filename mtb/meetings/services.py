@@ -17,6 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from mtb.accounts.models import User
 from mtb.audit import services as audit
+from mtb.cases import timeline
 from mtb.cases.lifecycle import change_status
 from mtb.cases.models import POOL_STATUSES, Case, CaseEvent, CaseStatus
 from mtb.db import utcnow
@@ -106,10 +107,10 @@ def _previous_pool_status(case: Case) -> CaseStatus:
     return CaseStatus(kind) if kind else CaseStatus.SUBMITTED
 
 
-def return_to_pool(case: Case, user, note: str) -> None:
-    """A scheduled case taken off an agenda waits in the pool again."""
+def return_to_pool(case: Case, user, details: dict) -> None:
+    """A scheduled case taken off an agenda waits in the pool again (``details``: timeline.say)."""
     if case.status is CaseStatus.SCHEDULED:
-        change_status(case, _previous_pool_status(case), user, note[:300])
+        change_status(case, _previous_pool_status(case), user, details=details)
 
 
 def new_item(meeting: Meeting, case: Case, *, minutes: int | None = None, presenter_id: int | None = None,
@@ -196,13 +197,18 @@ def add_case(meeting: Meeting, case_id, user, version, *, now: datetime | None =
     return item
 
 
+def _on_agenda(meeting: Meeting) -> dict:
+    """The timeline's "Agenda of <the meeting's start>"."""
+    return timeline.say("agenda", meeting.board.timezone, when=meeting.starts_at)
+
+
 def _place(meeting: Meeting, case: Case, user, now: datetime, entered: datetime | None = None) -> AgendaItem:
     """Put a pool case at the end of the agenda. A case that entered the pool after this
     meeting's cut-off (so proposed for a later one) is a late addition."""
     entered = entered or pool_entry_times([case])[case.id]
     late = entered > meeting.cutoff_at
     item = new_item(meeting, case, late=late, now=now)
-    change_status(case, CaseStatus.SCHEDULED, user, _("Agenda of %(when)s", when=when_label(meeting)))
+    change_status(case, CaseStatus.SCHEDULED, user, details=_on_agenda(meeting))
     audit.record("agenda.add", meeting, user=user, details={"case": case.reference, "late": late})
     return item
 
@@ -231,7 +237,7 @@ def remove_item(meeting: Meeting, item_id, user, version, *, now: datetime | Non
     meeting.items.remove(item)
     renumber(meeting)
     bump_version(meeting, expected)
-    return_to_pool(case, user, _("Removed from the agenda of %(when)s", when=when_label(meeting)))
+    return_to_pool(case, user, timeline.say("removed", meeting.board.timezone, when=meeting.starts_at))
     if meeting.has_published_agenda:
         notifications.case_taken_off(case, meeting)
     audit.record("agenda.remove", meeting, user=user, details={"case": case.reference})

@@ -91,6 +91,7 @@ def test_the_preview_shows_the_minutes_marked_preview_and_stores_nothing(client,
     assert "inline" in response.headers["Content-Disposition"]
     text = _text(response.data)
     assert "PREVIEW" in text and "not signed" in text
+    assert "Preview: not signed yet." in " ".join(text.split()) and "were signed electronically" not in text
     assert "EGFR L858R: osimertinib." in text and "Second case: sotorasib." in text
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(MinutesVersion)) == 0
