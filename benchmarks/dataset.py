@@ -730,15 +730,19 @@ class Generator:
         del meeting_rows
 
         # Cases, biomarkers, reports.
-        case_rows, biomarker_rows, attachment_rows = [], [], []
+        case_rows, report_rows, biomarker_rows, attachment_rows = [], [], [], []
         self.drivers: dict[int, tuple[int | None, str | None, tuple | None]] = {}
         next_biomarker = itertools.count(1)
         for case in self.cases:
             slug = case.board["slug"]
             reported = (case.submitted_at or case.created_at).date() - timedelta(days=rng.randint(3, 20))
             rows, therapy = self.finding_rows(case, reported)
+            # One lab report per case (its assay, lab, date and specimen); the findings name it.
+            report_rows.append(dict(id=case.id, case_id=case.id, position=0, assay=rows[0]["assay"],
+                                    lab=rows[0]["lab"], reported_on=reported, site=rows[0]["specimen"][:120]))
             for row in rows:
                 row["id"] = next(next_biomarker)
+                row["report_id"] = case.id
             biomarker_rows.extend(rows)
             driver = rows[0] if rows[0]["kind"] in ("variant", "fusion", "cnv") else None
             self.drivers[case.id] = (driver["id"] if driver else None, self.label(driver) if driver else None, therapy)
@@ -778,6 +782,7 @@ class Generator:
                     submitted_at=case.submitted_at,
                     withdrawn_at=case.withdrawn_at,
                     created_at=case.created_at,
+                    listed_at=case.submitted_at or case.created_at,
                     updated_at=updated,
                 )
             )
@@ -799,6 +804,8 @@ class Generator:
                 )
         self.insert(conn, "cases", case_rows)
         del case_rows
+        self.insert(conn, "molecular_reports", report_rows)
+        del report_rows
         self.insert(conn, "biomarkers", biomarker_rows)
         self.log(f"  cases and biomarkers in {time.perf_counter() - t0:.0f} s")
         del biomarker_rows
@@ -1264,6 +1271,13 @@ class Generator:
 
     def finish(self, url: str) -> None:
         engine = self.db.engine
+        # Rows inserted in bulk bypass the session hook that keeps the search index.
+        from mtb.cases import search as case_search
+
+        t0 = time.perf_counter()
+        with engine.begin() as conn:
+            count = case_search.rebuild(conn)
+        self.log(f"  search index of {count:,} cases in {time.perf_counter() - t0:.0f} s")
         if engine.dialect.name == "postgresql":
             with engine.begin() as conn:
                 # Only the tables given explicit ids: their sequences must move past them.
@@ -1285,7 +1299,14 @@ class Generator:
 
     def meta(self, url: str) -> dict:
         thoracic = self.by_slug["thoracic"]
-        listed = sum(1 for c in self.cases if c.board is thoracic and c.status not in ("withdrawn", "draft"))
+        shown = sorted(
+            ((c.submitted_at or c.created_at, c.id) for c in self.cases
+             if c.board is thoracic and c.status not in ("withdrawn", "draft")),
+            reverse=True,
+        )
+        listed = len(shown)
+        # The list pages by key: the middle page starts after this case (as its "Older" link says).
+        middle = shown[max(0, (listed // 25 // 2) * 25 - 1)]
         target = self.target_case
         surname = target.patient[0].rsplit(" ", 1)[0]
         return {
@@ -1300,6 +1321,7 @@ class Generator:
             "login_email": BENCH_EMAIL,
             "board": "thoracic",
             "thoracic_listed_cases": listed,
+            "thoracic_middle_key": f"{middle[0].replace(tzinfo=None).isoformat()}~{middle[1]}",
             "case_id": target.id,
             "case_reference": target.reference,
             "patient_surname": surname,
@@ -1315,7 +1337,7 @@ class Generator:
 
 
 #: Tables whose rows the generator numbers itself (so rows of other tables can point at them).
-EXPLICIT_IDS = ("users", "meetings", "cases", "biomarkers", "agenda_items", "decisions")
+EXPLICIT_IDS = ("users", "meetings", "cases", "molecular_reports", "biomarkers", "agenda_items", "decisions")
 
 BIOMARKER_KEYS = (
     "case_id",

@@ -1,8 +1,8 @@
 """The pages `make bench` measures, built from what the data set generator reports (``meta``).
 
 Every page is fetched by a secretary of the three boards (the agenda builder and the
-session page need one). Change a path here if a route changes (e.g. the deep page of the
-case list once it pages by key instead of by number).
+session page need one). Change a path here if a route changes. The deep page of the case
+list is the one its "Older" links reach in the middle of the list (it pages by key).
 """
 
 from __future__ import annotations
@@ -49,7 +49,8 @@ def pages_for(meta: dict, page_size: int = 25) -> list[Page]:
         Page("healthz", "health check (SELECT 1)", "/healthz", "application/json", targeted=False),
         Page("home", "home page", "/"),
         Page("list_first", "case list, page 1", cases),
-        Page("list_deep", f"case list, page {deep} (deep)", f"{cases}?page={deep}"),
+        Page("list_deep", f"case list, page {deep} (deep, by key)",
+             f"{cases}?after={quote_plus(meta['thoracic_middle_key'])}"),
         Page("search_gene", "search by gene (KRAS)", f"{cases}?q=KRAS"),
         Page("search_reference", "search by reference", f"{cases}?q={quote_plus(meta['case_reference'])}"),
         Page("search_name", "search by patient name", f"{cases}?q={quote_plus(meta['patient_surname'])}"),

@@ -89,6 +89,8 @@ def run_migrations_online():
     conf_args = current_app.extensions['migrate'].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    from mtb.db import in_models
+    conf_args.setdefault("include_object", in_models)
 
     connectable = get_engine()
 

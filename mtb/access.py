@@ -45,7 +45,7 @@ def case_or_404(case_id: int, need: Literal["view", "manage"] = "view", *, full:
     query = sa.select(Case).where(Case.id == case_id, Case.visible_to(current_user))
     if full:
         query = query.options(selectinload(Case.biomarkers), selectinload(Case.attachments),
-                              selectinload(Case.events))
+                              selectinload(Case.events), selectinload(Case.reports))
     case = db.session.scalar(query)
     if case is None:
         refuse(404, "Case", case_id, need)

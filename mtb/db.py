@@ -62,6 +62,14 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     cursor.close()
 
 
+def in_models(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic's ``include_object``: the case search index (an FTS5 table and its shadow
+    tables on SQLite, pg_trgm indexes on PostgreSQL) is made by its migration, not a model."""
+    table = getattr(obj, "table", None)
+    names = (name or "", getattr(table, "name", "") or "")
+    return not any(n.startswith("case_search") for n in names)
+
+
 def escape_like(text: str) -> str:
     """Escape LIKE wildcards in user text (a backslash escapes; pass escape="\\\\" to like())."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

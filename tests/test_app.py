@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from mtb.db import in_models
 from mtb.extensions import db
 
 
@@ -25,7 +26,7 @@ def test_healthz_answers_503_when_database_is_down(app, client, monkeypatch):
 
 def test_migrations_match_models():
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": in_models})
         diff = compare_metadata(context, db.metadata)
     assert diff == [], f"models and migrations differ; run `make migration`: {diff}"
 

@@ -74,9 +74,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     #: The directory's stable id of the person (entryUUID/objectGUID, or the OIDC "sub").
     external_id: Mapped[str | None] = mapped_column(sa.String(255))
 
-    roles: Mapped[list[BoardRole]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
-    )
+    #: Loaded when first read (the signed-in user's, once per request): a page listing
+    #: people (timeline, uploads, presenters) does not read each person's roles.
+    roles: Mapped[list[BoardRole]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
     @property
     def is_active(self) -> bool:  # Flask-Login asks this before logging in

@@ -3,18 +3,33 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import lazyload, selectinload
 
 from mtb.accounts.models import BoardRole, Role, User
 from mtb.extensions import db
 
 
-def board_people(board_id: int, *roles: Role) -> list[User]:
+def board_people(board_id: int, *roles: Role, with_roles: bool = True) -> list[User]:
     """Active users holding any of ``roles`` on the board (any role when none is given),
-    by name."""
+    by name; ``with_roles=False`` leaves their roles unloaded (a list of names: hundreds of
+    people's roles would be read for nothing)."""
     query = (
         sa.select(User).join(BoardRole, BoardRole.user_id == User.id)
         .where(BoardRole.board_id == board_id, User.active.is_(True))
     )
+    query = query.options(selectinload(User.roles) if with_roles else lazyload(User.roles))
     if roles:
         query = query.where(BoardRole.role.in_(roles))
     return list(db.session.scalars(query.distinct().order_by(User.full_name, User.id)))
+
+
+def board_people_names(board_id: int, *roles: Role) -> dict[int, str]:
+    """``board_people`` as {id: full name}, in name order, without loading the accounts
+    (a choice list of hundreds of people on a page that shows only names)."""
+    query = (
+        sa.select(User.id, User.full_name).join(BoardRole, BoardRole.user_id == User.id)
+        .where(BoardRole.board_id == board_id, User.active.is_(True))
+    )
+    if roles:
+        query = query.where(BoardRole.role.in_(roles))
+    return {row[0]: row[1] for row in db.session.execute(query.distinct().order_by(User.full_name, User.id))}

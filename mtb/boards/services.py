@@ -66,10 +66,9 @@ def get_board(slug: str) -> Board:
 
 def boards_of(user) -> list[Board]:
     """The boards where the user holds any role, by name."""
-    ids = user.board_ids()
-    if not ids:
-        return []
-    return list(db.session.scalars(sa.select(Board).where(Board.id.in_(ids)).order_by(Board.name)))
+    # The roles come with their boards (joined when the account is loaded): no query.
+    boards = {role.board_id: role.board for role in user.roles}
+    return sorted(boards.values(), key=lambda board: (board.name, board.id))
 
 
 def update_settings(board: Board, user, *, now: datetime | None = None, **values) -> Board:

@@ -1,4 +1,5 @@
-"""`flask --app mtb genes refresh FILE`: the gene symbol table from HGNC's complete set."""
+"""`flask --app mtb genes refresh FILE`: the gene symbol table from HGNC's complete set.
+`flask --app mtb cases reindex`: the search index rebuilt (after a bulk load or a restore)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from mtb.cases import genes, hgnc
+from mtb.cases import genes, hgnc, search
+from mtb.extensions import db
 
 
 def register(app) -> None:
@@ -26,3 +28,14 @@ def register(app) -> None:
             raise click.ClickException(str(error)) from error
         click.echo(f"{target}: {done.approved} approved symbols, {done.rows} rows, HGNC data of {done.date}. "
                    "Restart the web workers to use it.")
+
+    @app.cli.group("cases")
+    def cases_group():
+        """Cases kept outside the forms' reach."""
+
+    @cases_group.command("reindex")
+    def reindex_command():
+        """Write the search index of every case again (rows loaded in bulk, a restored copy)."""
+        with db.engine.begin() as connection:
+            count = search.rebuild(connection)
+        click.echo(f"{count} cases indexed for search.")

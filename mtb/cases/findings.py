@@ -279,7 +279,7 @@ class Biomarker(db.Model):
     #: HGNC-approved symbol (variant, CNV; 5' partner of a fusion).
     gene: Mapped[str | None] = mapped_column(sa.String(40), index=True)
     #: 3' partner of a fusion.
-    gene_3p: Mapped[str | None] = mapped_column(sa.String(40))
+    gene_3p: Mapped[str | None] = mapped_column(sa.String(40), index=True)
     #: Transcript accession the c. description is numbered on, e.g. NM_004333.6.
     transcript: Mapped[str | None] = mapped_column(sa.String(40))
     hgvs_c: Mapped[str | None] = mapped_column(sa.String(200))

@@ -102,7 +102,14 @@ EVENT_LABELS = {
 
 class Case(TimestampMixin, db.Model):
     __tablename__ = "cases"
-    __table_args__ = (sa.CheckConstraint("ecog BETWEEN 0 AND 4", name="ecog_range"),)
+    __table_args__ = (
+        sa.CheckConstraint("ecog BETWEEN 0 AND 4", name="ecog_range"),
+        # The lists: a board's cases and a submitter's, newest first, paged by key.
+        sa.Index("ix_cases_board_listed", "board_id", "listed_at", "id"),
+        sa.Index("ix_cases_submitter_listed", "submitter_id", "listed_at", "id"),
+        # The pool: a board's submitted and deferred cases among its thousands.
+        sa.Index("ix_cases_board_status", "board_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: THO-2026-0042: board code, year of creation, number within board and year.
@@ -113,6 +120,9 @@ class Case(TimestampMixin, db.Model):
     status: Mapped[CaseStatus] = enum_column(CaseStatus, default=CaseStatus.DRAFT, index=True)
     #: Optimistic lock: a save from a stale form raises a conflict, never overwrites.
     version: Mapped[int] = mapped_column(default=1)
+    #: Where the case sorts in lists: submitted_at, or created_at for a draft (kept by
+    #: the mapper events below; an indexed column, where coalesce() was not).
+    listed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     # Patient identity: shown only to access holders, never in e-mails.
     patient_record_number: Mapped[str] = mapped_column(sa.String(40))
@@ -308,6 +318,16 @@ class CaseCounter(db.Model):
     board_id: Mapped[int] = mapped_column(sa.ForeignKey("boards.id"), primary_key=True)
     year: Mapped[int] = mapped_column(primary_key=True)
     last_number: Mapped[int] = mapped_column(default=0)
+
+
+@sa.event.listens_for(Case, "before_insert")
+@sa.event.listens_for(Case, "before_update")
+def _keep_listed_at(mapper, connection, case: Case) -> None:
+    if case.created_at is None:
+        case.created_at = utcnow()
+    listed = case.submitted_at or case.created_at
+    if case.listed_at != listed:
+        case.listed_at = listed
 
 
 class CaseEvent(db.Model):

@@ -14,11 +14,12 @@ from sqlalchemy.orm import selectinload
 
 from mtb import signals
 from mtb.boards.models import Board
+from mtb.cases import search
 from mtb.cases.genes import GeneStatus, check_symbol
 from mtb.cases.hgvs_grammar import ONE_LETTER
 from mtb.cases.models import Biomarker, Case, CaseStatus
-from mtb.db import escape_like
 from mtb.extensions import db
+from mtb.http import db_int
 
 
 def visible_cases(user) -> sa.Select:
@@ -39,9 +40,16 @@ class CaseFilters:
 
 
 def filtered_cases(user, filters: CaseFilters, *, board: Board | None = None, mine: bool = False) -> sa.Select:
-    query = visible_cases(user)
-    if board is not None:
-        query = query.where(Case.board_id == board.id)
+    """The cases of a list, unordered: visible to the user, of the board or the user's own,
+    with the status filter and every search word."""
+    if board is not None and user.has_role(board.id):
+        # The board's cases the user sees, said so the planner walks one board's index.
+        query = sa.select(Case).where(Case.board_id == board.id,
+                                      sa.or_(Case.status != CaseStatus.DRAFT, Case.submitter_id == user.id))
+    else:
+        query = visible_cases(user)
+        if board is not None:
+            query = query.where(Case.board_id == board.id)
     if mine:
         query = query.where(Case.submitter_id == user.id)
     if filters.status in {s.value for s in CaseStatus}:
@@ -50,14 +58,76 @@ def filtered_cases(user, filters: CaseFilters, *, board: Board | None = None, mi
         query = query.where(Case.status != CaseStatus.WITHDRAWN)
     for term in search_terms(filters.q):
         query = query.where(_matches(term))
-    # Newest first: by submission, or creation for drafts.
-    return query.order_by(sa.func.coalesce(Case.submitted_at, Case.created_at).desc(), Case.id.desc())
+    return query
 
 
-def list_cases(user, filters: CaseFilters, *, page: int = 1, board: Board | None = None, mine: bool = False):
-    """One page of cases (a Flask-SQLAlchemy pagination) with their biomarkers."""
-    query = filtered_cases(user, filters, board=board, mine=mine).options(selectinload(Case.biomarkers))
-    return db.paginate(query, page=page, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+#: Newest first: by submission, or creation for drafts (``Case.listed_at``), then id.
+NEWEST_FIRST = (Case.listed_at.desc(), Case.id.desc())
+#: Counts stop here: "1,000+" says enough, and costs no second scan of a large board.
+COUNT_CAP = 1000
+
+
+@dataclass
+class CasePage:
+    """One page of a list, paged by key (``after``/``before`` a case) rather than by
+    offset, so the 900th page costs what the first does."""
+
+    items: list[Case]
+    #: How many cases match, up to COUNT_CAP; ``capped`` when there are more.
+    total: int
+    capped: bool
+    #: Keys of the pages around this one (None at either end).
+    newer: str | None
+    older: str | None
+    first: bool
+
+
+def page_key(case: Case) -> str:
+    return f"{case.listed_at.isoformat()}~{case.id}"
+
+
+def parse_page_key(key: str | None) -> tuple[datetime, int] | None:
+    """``2026-11-30T10:00:00~42`` → (datetime, 42); None for anything else."""
+    if not key or "~" not in key or len(key) > 60:
+        return None
+    when, _, ident = key.partition("~")
+    try:
+        return datetime.fromisoformat(when).replace(tzinfo=None), db_int(ident)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def list_cases(user, filters: CaseFilters, *, after: str | None = None, before: str | None = None,
+               page: int = 1, board: Board | None = None, mine: bool = False) -> CasePage:
+    """One page of cases with their biomarkers: the first, the one after or before a key,
+    or (old links) the n-th by offset."""
+    size = current_app.config["PAGE_SIZE"]
+    query = filtered_cases(user, filters, board=board, mine=mine)
+    shown = query.options(selectinload(Case.biomarkers))
+    position = sa.tuple_(Case.listed_at, Case.id)
+    older_than, newer_than = parse_page_key(after), parse_page_key(before)
+    if newer_than is not None:
+        rows = list(db.session.scalars(shown.where(position > newer_than)
+                                       .order_by(Case.listed_at, Case.id).limit(size + 1)))
+        more_newer, rows = len(rows) > size, rows[:size][::-1]
+        more_older = True
+    else:
+        listed = shown.order_by(*NEWEST_FIRST)
+        if older_than is not None:
+            listed = listed.where(position < older_than)
+        elif page > 1:
+            listed = listed.offset((page - 1) * size)
+        rows = list(db.session.scalars(listed.limit(size + 1)))
+        more_older, rows = len(rows) > size, rows[:size]
+        more_newer = older_than is not None or page > 1
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(
+        query.with_only_columns(Case.id).limit(COUNT_CAP + 1).subquery()))
+    return CasePage(
+        items=rows, total=min(total, COUNT_CAP), capped=total > COUNT_CAP,
+        newer=page_key(rows[0]) if rows and more_newer else None,
+        older=page_key(rows[-1]) if rows and more_older else None,
+        first=not more_newer,
+    )
 
 
 @dataclass(frozen=True)
@@ -67,7 +137,8 @@ class SearchTerm:
     text: str
     #: "Val600Glu" for V600E / p.V600E: stored protein changes are three-letter.
     protein: str | None = None
-    #: Approved symbols of an alias or previous symbol (HER2 -> ERBB2).
+    #: The approved gene symbol the word is, or those of an alias or previous symbol
+    #: (HER2 -> ERBB2): looked up exactly in the biomarkers.
     genes: tuple[str, ...] = ()
 
 
@@ -107,33 +178,33 @@ def search_terms(q: str | None) -> list[SearchTerm]:
         genes: tuple[str, ...] = ()
         if _GENE_LIKE.fullmatch(word):
             found = check_symbol(word)
-            if found.status is GeneStatus.ALIAS:
+            if found.status in (GeneStatus.APPROVED, GeneStatus.ALIAS):
                 genes = found.approved
         terms.append(SearchTerm(word, protein if protein and protein != word else None, genes))
     return terms
 
 
+#: A case reference as the app writes it (THO-2026-0042): looked up exactly.
+_REFERENCE = re.compile(r"[A-Za-z]{2,8}-\d{4}-\d{4,}")
+
+
 def _matches(term: SearchTerm):
     """Where one search word may match: reference, patient name or record number,
-    diagnosis, ICD-10 code, or a biomarker's genes, transcript and HGVS changes (case-insensitive,
-    the same on SQLite and PostgreSQL)."""
-    like = f"%{escape_like(term.text)}%"
+    diagnosis, ICD-10 code, or a biomarker's genes, transcript and HGVS changes (contains,
+    in any case, the same on SQLite and PostgreSQL), through the search index.
 
-    def contains(column, pattern=like):
-        return column.ilike(pattern, escape="\\")
-
-    finding = [contains(Biomarker.gene), contains(Biomarker.gene_3p), contains(Biomarker.hgvs_p),
-               contains(Biomarker.hgvs_c), contains(Biomarker.transcript)]
-    if term.protein:
-        finding.append(contains(Biomarker.hgvs_p, f"%{escape_like(term.protein)}%"))
+    Exact paths first: a whole reference is looked up by its unique index; an approved
+    gene symbol (or an alias's) by the biomarkers' gene indexes, and in the case's own
+    words (a surname may also be a symbol)."""
+    if _REFERENCE.fullmatch(term.text):
+        return Case.reference == term.text.upper()
+    connection = db.session.connection()
     if term.genes:
-        finding += [Biomarker.gene.in_(term.genes), Biomarker.gene_3p.in_(term.genes)]
-    biomarker = sa.select(Biomarker.id).where(Biomarker.case_id == Case.id, sa.or_(*finding))
-    return sa.or_(
-        contains(Case.reference), contains(Case.diagnosis), contains(Case.icd10_code),
-        contains(Case.patient_name), contains(Case.patient_record_number),
-        sa.exists(biomarker),
-    )
+        carriers = sa.union(sa.select(Biomarker.case_id).where(Biomarker.gene.in_(term.genes)),
+                            sa.select(Biomarker.case_id).where(Biomarker.gene_3p.in_(term.genes)))
+        return sa.or_(Case.id.in_(carriers), search.containing(connection, [term.text], findings=False))
+    texts = [term.text] + ([term.protein] if term.protein else [])
+    return search.containing(connection, texts)
 
 
 # --- Where listed cases are headed --------------------------------------------

@@ -34,7 +34,7 @@ def record_view(case: Case) -> None:
     audit.record_read("case.view", case)
 
 
-def record_list(user, filters: CaseFilters, page: int, board: Board | None, cases: list[Case]) -> None:
+def record_list(user, filters: CaseFilters, page: int | str, board: Board | None, cases: list[Case]) -> None:
     """A list shows clinical data too: record which cases were on the page."""
     audit.record_read("case.list", None, board_id=board.id if board else None, user=user, details={
         "q": filters.q or None, "status": filters.status or None, "page": page,

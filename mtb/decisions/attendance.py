@@ -26,7 +26,7 @@ NOTE_MAX = 300
 
 def members(meeting: Meeting):
     """Active members and chairs of the board: the people whose attendance is recorded."""
-    return board_people(meeting.board_id, Role.MEMBER, Role.CHAIR)
+    return board_people(meeting.board_id, Role.MEMBER, Role.CHAIR, with_roles=False)
 
 
 def _require_attendance_open(meeting: Meeting) -> None:

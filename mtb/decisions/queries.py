@@ -131,14 +131,23 @@ def published_since(user: User, since: datetime | None, limit: int = 10) -> list
     """Decisions published after ``since`` (the last 30 days when None) that ``user`` may read:
     their boards' and those on cases they submitted."""
     board_ids = user.board_ids()
-    visible = Decision.board_id.in_(board_ids) if board_ids else sa.false()
-    mine = Decision.case_id.in_(sa.select(Case.id).where(Case.submitter_id == user.id))
     since = since or (utcnow() - RECENT)
+
+    def newest(condition):
+        # Each side walks the published_at index from the newest; an OR of the two
+        # made the planners read every decision of the user's boards instead.
+        return (sa.select(Decision.id, Decision.published_at)
+                .where(Decision.published_at > since, condition)
+                .order_by(Decision.published_at.desc()).limit(limit).subquery())
+
+    boards = newest(Decision.board_id.in_(board_ids) if board_ids else sa.false())
+    mine = newest(Decision.case_id.in_(sa.select(Case.id).where(Case.submitter_id == user.id)))
+    both = sa.union(sa.select(boards.c.id, boards.c.published_at), sa.select(mine.c.id, mine.c.published_at)).subquery()
     query = (
-        sa.select(Decision).join(Case, Case.id == Decision.case_id)
-        .where(Decision.published_at.is_not(None), Decision.published_at > since, sa.or_(visible, mine))
+        sa.select(Decision)
+        .where(Decision.id.in_(sa.select(both.c.id).order_by(both.c.published_at.desc()).limit(limit)))
         .options(selectinload(Decision.case), selectinload(Decision.meeting), selectinload(Decision.letter))
-        .order_by(Decision.published_at.desc()).limit(limit)
+        .order_by(Decision.published_at.desc(), Decision.id.desc())
     )
     return [d for d in db.session.scalars(query) if d.can_view(user)]
 

@@ -38,4 +38,6 @@ def case_meetings(case, user) -> Panel | None:
     proposed = proposed_meetings([case])[case.id] if in_pool else None
     return Panel("meetings/_case_panel.html", {
         "agenda_items": items, "case": case, "in_pool": in_pool, "proposed": proposed,
+        # "number 3 of 12": counted, not by loading every other case of each agenda.
+        "counts": item_counts(item.meeting_id for item in items),
     })

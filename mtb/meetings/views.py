@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from mtb import panels, transaction
 from mtb.access import meeting_or_404, refuse
-from mtb.accounts.queries import board_people
+from mtb.accounts.queries import board_people_names
 from mtb.audit import services as audit
 from mtb.boards import services as boards
 from mtb.boards.cadence import describe_rule, utc_to_local
@@ -163,7 +163,7 @@ def _agenda_page(meeting_id: int, *, status: int = 200, error: InvalidInput | No
         "meetings/agenda.html", board=meeting.board, meeting=meeting, pool=pool,
         due_count=sum(1 for entry in pool if entry.due), locked=meeting.locked_reason(now),
         changed=display.change_marks(meeting) if meeting.has_published_agenda else set(),
-        presenters=board_people(meeting.board_id, *PRESENTER_ROLES), timing=display.timing(meeting),
+        presenters=board_people_names(meeting.board_id, *PRESENTER_ROLES), timing=display.timing(meeting),
         starts=display.item_start_times(meeting), summary=display.biomarker_summary,
         error=error, conflict=conflict, item_error=item_error or {}, now=now, max_item_minutes=MAX_ITEM_MINUTES,
         typed=typed or {}, canonical_url=url_for("meetings.agenda", meeting_id=meeting.id),

@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload, undefer
+from sqlalchemy.orm import joinedload, lazyload, selectinload, undefer
 
+from mtb.accounts.models import User
 from mtb.audit import services as audit
 from mtb.cases.models import Case
 from mtb.decisions.models import Decision, DecisionStatus, Recommendation
@@ -66,8 +67,21 @@ class PublishedPage:
 
     pagination: object
     versions: dict[int, list[MinutesVersion]]
-    letters: dict[int, list[DecisionLetter]]
+    letters: dict[int, list[LetterLine]]
     decisions: dict[int, list[Decision]]
+    #: The letter of each decision shown, by decision id.
+    letter_ids: dict[int, int]
+
+
+@dataclass(frozen=True)
+class LetterLine:
+    """A letter as the decisions page lists it (under each meeting's details)."""
+
+    id: int
+    reference: str
+    version: int
+    pdf_sha256: str
+    is_current: bool
 
 
 def _matching(query: str):
@@ -81,7 +95,13 @@ def _matching(query: str):
             .outerjoin(Recommendation, Recommendation.decision_id == Decision.id).where(sa.or_(*text)))
 
 
-def published_page(user, board=None, page: int = 1, per_page: int = 20, query: str = "") -> PublishedPage:
+#: Meetings per page of the decisions list: a month of weekly meetings, each with all its
+#: decisions (a page of 25 meetings listed a thousand decisions and their letters).
+MEETINGS_PER_PAGE = 5
+
+
+def published_page(user, board=None, page: int = 1, per_page: int = MEETINGS_PER_PAGE,
+                   query: str = "") -> PublishedPage:
     """Signed meetings of the user's boards, newest first, with their minutes versions,
     letters and current decisions; with ``query``, only the meetings (and decisions) that
     match it. Decisions are the ones ``user`` may read (``Decision.can_view``)."""
@@ -102,24 +122,32 @@ def published_page(user, board=None, page: int = 1, per_page: int = 20, query: s
     pagination = db.paginate(meetings, page=page, per_page=per_page, error_out=False)
     ids = [m.id for m in pagination.items]
     versions: dict[int, list[MinutesVersion]] = {i: [] for i in ids}
-    letters: dict[int, list[DecisionLetter]] = {i: [] for i in ids}
+    letters: dict[int, list[LetterLine]] = {i: [] for i in ids}
     decisions: dict[int, list[Decision]] = {i: [] for i in ids}
+    letter_ids: dict[int, int] = {}
     if ids:
         for v in db.session.scalars(sa.select(MinutesVersion).where(MinutesVersion.meeting_id.in_(ids))
-                                    .options(selectinload(MinutesVersion.correction_of).selectinload(Decision.case))
+                                    .options(selectinload(MinutesVersion.correction_of).selectinload(Decision.case),
+                                             joinedload(MinutesVersion.signed_by).lazyload(User.roles))
                                     .order_by(MinutesVersion.number.desc())):
             versions[v.meeting_id].append(v)
-        for letter in db.session.scalars(
-            sa.select(DecisionLetter).join(Decision, Decision.id == DecisionLetter.decision_id)
+        # The letters' list needs five columns, not a thousand accounts of letters, decisions and cases.
+        for row in db.session.execute(
+            sa.select(DecisionLetter.id, DecisionLetter.decision_id, DecisionLetter.pdf_sha256, Decision.meeting_id,
+                      Decision.version,
+                      Decision.status, Case.reference)
+            .join(Decision, Decision.id == DecisionLetter.decision_id).join(Case, Case.id == DecisionLetter.case_id)
             .where(Decision.meeting_id.in_(ids))
-            .options(selectinload(DecisionLetter.decision), selectinload(DecisionLetter.case))
             .order_by(DecisionLetter.case_id, DecisionLetter.id.desc())
         ):
-            letters[letter.decision.meeting_id].append(letter)
+            letters[row.meeting_id].append(LetterLine(row.id, row.reference, row.version, row.pdf_sha256,
+                                                      row.status is not DecisionStatus.SUPERSEDED))
+            letter_ids[row.decision_id] = row.id
         shown = (
             sa.select(Decision).join(AgendaItem, AgendaItem.id == Decision.agenda_item_id)
             .where(Decision.meeting_id.in_(ids), current)
-            .options(selectinload(Decision.recommendations), selectinload(Decision.case), selectinload(Decision.letter))
+            .options(selectinload(Decision.recommendations), selectinload(Decision.case).lazyload(Case.submitter),
+                     lazyload(Decision.letter))
             .order_by(AgendaItem.position, Decision.id)
         )
         if query:
@@ -127,7 +155,7 @@ def published_page(user, board=None, page: int = 1, per_page: int = 20, query: s
         for decision in db.session.scalars(shown):
             if decision.can_view(user):
                 decisions[decision.meeting_id].append(decision)
-    return PublishedPage(pagination, versions, letters, decisions)
+    return PublishedPage(pagination, versions, letters, decisions, letter_ids)
 
 
 def letters_for_own_cases(user, exclude_board_ids: set[int], limit: int = 50) -> list[DecisionLetter]:

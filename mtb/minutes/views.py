@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -35,14 +35,14 @@ def index():
         if not (current_user.has_role(board.id) or current_user.is_admin):
             access.refuse(403, "Board", board.id, "view")
     search = (request.args.get("q") or "").strip()[:100]
-    listing = queries.published_page(current_user, board, page=page_number(),
-                                     per_page=current_app.config["PAGE_SIZE"], query=search)
+    listing = queries.published_page(current_user, board, page=page_number(), query=search)
     own_letters = queries.letters_for_own_cases(current_user, current_user.board_ids()) if board is None else []
     # The list shows case references, diagnoses and recommendations: a read of the board's records.
     audit.record("decisions.index", None, board_id=board.id if board else None,
                  details={"meetings": [m.id for m in listing.pagination.items], "searched": bool(search)})
     return render_template("minutes/index.html", page=listing.pagination, versions=listing.versions,
                            letters=listing.letters, decisions_by_meeting=listing.decisions, own_letters=own_letters,
+                           letter_ids=listing.letter_ids,
                            board=board, search=search)
 
 

@@ -2,6 +2,29 @@
 // with changes not yet saved: clinicians expect their typing never to be lost.
 (function () {
   "use strict";
+  // Long choice lists repeated on every row (the agenda's presenters, the attendance's
+  // specialties) are rendered once, in a <template>; each row's list holds its current
+  // choice and gets the others the first time it is used, keeping the page small.
+  function fillOptions(select) {
+    if (select.hasAttribute("data-options-filled")) { return; }
+    select.setAttribute("data-options-filled", "");
+    var source = document.getElementById(select.getAttribute("data-options-from"));
+    if (!source) { return; }
+    var chosen = select.value, shared = {};
+    Array.prototype.forEach.call(source.content.children, function (option) { shared[option.value] = true; });
+    // The row's own options (the submitter) stay first; the shared ones follow in their order.
+    Array.prototype.slice.call(select.options).forEach(function (option) {
+      if (shared[option.value]) { option.remove(); }
+    });
+    Array.prototype.forEach.call(source.content.children, function (option) { select.appendChild(option.cloneNode(true)); });
+    select.value = chosen;
+  }
+  ["focusin", "mousedown", "touchstart"].forEach(function (kind) {
+    document.addEventListener(kind, function (event) {
+      var target = event.target;
+      if (target && target.matches && target.matches("select[data-options-from]")) { fillOptions(target); }
+    }, true);
+  });
   // A form refused and shown again with its errors: show the page's own address, so that
   // reloading (F5) shows the page again instead of sending the form a second time.
   var canonical = document.body.getAttribute("data-canonical-url");

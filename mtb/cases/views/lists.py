@@ -19,8 +19,9 @@ def _filters() -> queries.CaseFilters:
 
 def _render_list(*, board=None, mine: bool = False, can_create: bool, endpoint: str):
     filters, number = _filters(), page_number()
-    page = queries.list_cases(current_user, filters, page=number, board=board, mine=mine)
-    services.record_list(current_user, filters, number, board, page.items)
+    after, before = request.args.get("after"), request.args.get("before")
+    page = queries.list_cases(current_user, filters, after=after, before=before, page=number, board=board, mine=mine)
+    services.record_list(current_user, filters, after or before or number, board, page.items)
     return render_template(
         "cases/list.html", board=board, page=page, meetings=queries.next_meetings(page.items, utcnow()),
         filters=filters, statuses=list(CaseStatus), endpoint=endpoint, can_create=can_create,

@@ -114,7 +114,9 @@ def _render_session(meeting: Meeting, item: AgendaItem | None, form=None, errors
         "decisions/session.html", form=form, errors=errors or {}, focus_row=focus_row,
         start_form=start_form or StartForm(formdata=None), guest_form=guest_form or GuestForm(formdata=None),
         defer_form=defer_form or DeferForm(formdata=None), save_conflict=save_conflict,
-        conflict_form=_conflict_form(context, conflict_form), specialty_choices=specialty_choices(),
+        conflict_form=_conflict_form(context, conflict_form),
+        # Worded once here: the attendance rows and their shared list read them many times.
+        specialty_choices=[(value, str(label)) for value, label in specialty_choices()],
         typed_attendance=typed_attendance, attendance_error=attendance_error,
         canonical_url=_session_url(meeting, context["item"]), **context,
     ), status

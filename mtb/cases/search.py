@@ -1,0 +1,132 @@
+"""The case search index: one row per case with its words, searched by an index on both
+databases instead of ``ILIKE '%word%'`` scans over cases and their biomarkers.
+
+The table ``case_search`` has two text columns: ``about`` (reference, patient name and
+record number, diagnosis, ICD-10 code) and ``findings`` (each biomarker's genes,
+transcript and HGVS changes). On SQLite it is an FTS5 table with the trigram tokenizer
+(rowid = case id); on PostgreSQL a table with ``pg_trgm`` GIN indexes. Both answer
+"contains this text, in any case" for words of three characters or more, like the scan
+they replace; shorter words fall back to a scan of this one table.
+
+The table is not a model (an FTS5 table cannot be one): it is created by its migration,
+kept up to date by a session hook whenever a case or a biomarker is written through the
+ORM, and rebuilt by ``rebuild`` after bulk loads (``flask cases reindex``).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from mtb.cases.findings import Biomarker
+from mtb.cases.models import Case
+from mtb.db import escape_like
+
+TABLE = "case_search"
+#: Words shorter than this are not served by trigram indexes.
+INDEXED_LENGTH = 3
+
+_search = sa.table(TABLE, sa.column("case_id", sa.Integer), sa.column("about", sa.Text),
+                   sa.column("findings", sa.Text))
+
+
+def _words(*columns) -> sa.ColumnElement:
+    """The columns' texts, one per line (no search word spans two: words hold no space)."""
+    parts = [sa.func.coalesce(column, "") for column in columns]
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = joined + "\n" + part
+    return joined
+
+
+def _documents(case_ids=None) -> sa.Select:
+    """(case id, about, findings) of the cases given, or of every case."""
+    findings = (
+        sa.select(sa.func.aggregate_strings(
+            _words(Biomarker.gene, Biomarker.gene_3p, Biomarker.transcript, Biomarker.hgvs_c, Biomarker.hgvs_p), "\n"))
+        .where(Biomarker.case_id == Case.id).scalar_subquery()
+    )
+    query = sa.select(
+        Case.id,
+        _words(Case.reference, Case.patient_name, Case.patient_record_number, Case.diagnosis, Case.icd10_code),
+        sa.func.coalesce(findings, ""),
+    )
+    if case_ids is not None:
+        query = query.where(Case.id.in_(case_ids))
+    return query
+
+
+def _is_sqlite(connection) -> bool:
+    return connection.dialect.name == "sqlite"
+
+
+def _key(connection) -> str:
+    return "rowid" if _is_sqlite(connection) else "case_id"
+
+
+def refresh(connection, case_ids) -> None:
+    """Write the index rows of these cases again (a deleted case loses its row)."""
+    ids = sorted(set(case_ids))
+    if not ids:
+        return
+    key = _key(connection)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        connection.execute(sa.text(f"DELETE FROM {TABLE} WHERE {key} IN ({', '.join(map(str, chunk))})"))
+        connection.execute(sa.insert(sa.table(TABLE, sa.column(key), sa.column("about"), sa.column("findings")))
+                           .from_select([key, "about", "findings"], _documents(chunk)))
+
+
+def rebuild(connection) -> int:
+    """Index every case again (after a bulk load or a restore); answers how many."""
+    key = _key(connection)
+    connection.execute(sa.text(f"DELETE FROM {TABLE}"))
+    connection.execute(sa.insert(sa.table(TABLE, sa.column(key), sa.column("about"), sa.column("findings")))
+                       .from_select([key, "about", "findings"], _documents()))
+    return connection.scalar(sa.text(f"SELECT count(*) FROM {TABLE}"))
+
+
+# --- Queries -----------------------------------------------------------------------
+
+def _fts_phrase(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def containing(connection, texts: list[str], *, findings: bool = True) -> sa.ColumnElement[bool]:
+    """Cases whose words contain any of ``texts`` (about the case, and its findings unless
+    ``findings`` is False), as ``Case.id IN (...)`` served by the index."""
+    long = [t for t in texts if len(t) >= INDEXED_LENGTH]
+    short = [t for t in texts if len(t) < INDEXED_LENGTH]
+    columns = ["about", "findings"] if findings else ["about"]
+    wanted = []
+    if _is_sqlite(connection):
+        if long:
+            query = "{" + " ".join(columns) + "} : (" + " OR ".join(_fts_phrase(t) for t in long) + ")"
+            wanted.append(sa.select(sa.literal_column("rowid")).select_from(sa.table(TABLE))
+                          .where(sa.literal_column(TABLE).op("MATCH")(sa.literal(query))))
+        for text in short:  # no index below three characters: a scan of this table
+            wanted.append(sa.select(sa.literal_column("rowid")).select_from(sa.table(TABLE)).where(sa.or_(
+                *(sa.func.instr(sa.func.lower(sa.literal_column(c)), text.lower()) > 0 for c in columns))))
+    else:
+        conditions = [_search.c[c].ilike(f"%{escape_like(t)}%") for t in texts for c in columns]
+        wanted.append(sa.select(_search.c.case_id).where(sa.or_(*conditions)))
+    if not wanted:
+        return sa.false()
+    return Case.id.in_(sa.union(*wanted) if len(wanted) > 1 else wanted[0])
+
+
+# --- Keeping the index up to date -------------------------------------------------
+
+
+@event.listens_for(Session, "after_flush")
+def _note_changed_cases(session: Session, flush_context) -> None:
+    """After each flush, index again the cases written or whose biomarkers were."""
+    ids = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Case) and obj.id is not None:
+            ids.add(obj.id)
+        elif isinstance(obj, Biomarker) and obj.case_id is not None:
+            ids.add(obj.case_id)
+    if ids:
+        refresh(session.connection(), ids)
