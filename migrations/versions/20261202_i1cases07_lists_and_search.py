@@ -2,7 +2,8 @@
 (submission, or creation for drafts) and page by key; the pool finds a board's waiting
 cases by (board, status); search reads an index (``case_search``: SQLite FTS5 with the
 trigram tokenizer, PostgreSQL pg_trgm GIN indexes) instead of scanning cases and
-biomarkers; fusion partners (``gene_3p``) are indexed like genes.
+biomarkers; fusion partners (``gene_3p``) are indexed like genes, and protein changes
+(``hgvs_p``) for a whole substitution typed as V600E.
 
 On PostgreSQL the pg_trgm extension is created when the role may do so; without it the
 table still works (the search then scans it, a single narrow table), and the migration
@@ -49,6 +50,7 @@ def upgrade():
         batch.create_index("ix_cases_board_status", ["board_id", "status"])
     with op.batch_alter_table("biomarkers") as batch:
         batch.create_index("ix_biomarkers_gene_3p", ["gene_3p"])
+        batch.create_index("ix_biomarkers_hgvs_p", ["hgvs_p"])
 
     bind = op.get_bind()
     if bind.dialect.name == "sqlite":
@@ -75,6 +77,7 @@ def upgrade():
 def downgrade():
     op.execute("DROP TABLE case_search")
     with op.batch_alter_table("biomarkers") as batch:
+        batch.drop_index("ix_biomarkers_hgvs_p")
         batch.drop_index("ix_biomarkers_gene_3p")
     with op.batch_alter_table("cases") as batch:
         batch.drop_index("ix_cases_board_status")

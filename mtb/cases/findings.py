@@ -284,7 +284,7 @@ class Biomarker(db.Model):
     transcript: Mapped[str | None] = mapped_column(sa.String(40))
     hgvs_c: Mapped[str | None] = mapped_column(sa.String(200))
     #: Three-letter form (p.Val600Glu); the p.V600E shorthand is converted on entry.
-    hgvs_p: Mapped[str | None] = mapped_column(sa.String(200))
+    hgvs_p: Mapped[str | None] = mapped_column(sa.String(200), index=True)
     #: The protein accession pasted before the p. change (NP_004324.2:p.Val600Glu), kept apart.
     protein_reference: Mapped[str | None] = mapped_column(sa.String(40))
     #: Genomic description with its chromosome accession, e.g. NC_000007.14:g.140753336A>T.

@@ -63,8 +63,11 @@ def filtered_cases(user, filters: CaseFilters, *, board: Board | None = None, mi
 
 #: Newest first: by submission, or creation for drafts (``Case.listed_at``), then id.
 NEWEST_FIRST = (Case.listed_at.desc(), Case.id.desc())
-#: Counts stop here: "1,000+" says enough, and costs no second scan of a large board.
+#: Counts stop here ("more than 1,000 cases"): enough to say, and no scan of a large board.
 COUNT_CAP = 1000
+#: A search counts less far: a finding common in the hospital but rare on this board is
+#: checked case by case, and counting a thousand of them would walk the whole board.
+SEARCH_COUNT_CAP = 200
 
 
 @dataclass
@@ -120,10 +123,11 @@ def list_cases(user, filters: CaseFilters, *, after: str | None = None, before: 
         rows = list(db.session.scalars(listed.limit(size + 1)))
         more_older, rows = len(rows) > size, rows[:size]
         more_newer = older_than is not None or page > 1
+    cap = SEARCH_COUNT_CAP if filters.q.strip() else COUNT_CAP
     total = db.session.scalar(sa.select(sa.func.count()).select_from(
-        query.with_only_columns(Case.id).limit(COUNT_CAP + 1).subquery()))
+        query.with_only_columns(Case.id).limit(cap + 1).subquery()))
     return CasePage(
-        items=rows, total=min(total, COUNT_CAP), capped=total > COUNT_CAP,
+        items=rows, total=min(total, cap), capped=total > cap,
         newer=page_key(rows[0]) if rows and more_newer else None,
         older=page_key(rows[-1]) if rows and more_older else None,
         first=not more_newer,
@@ -140,6 +144,8 @@ class SearchTerm:
     #: The approved gene symbol the word is, or those of an alias or previous symbol
     #: (HER2 -> ERBB2): looked up exactly in the biomarkers.
     genes: tuple[str, ...] = ()
+    #: A whole substitution (V600E): the stored p. descriptions it is, looked up exactly.
+    protein_changes: tuple[str, ...] = ()
 
 
 _PROTEIN_SHORTHAND = re.compile(r"([A-Za-z])(\d+)([A-Za-z*]|fs|del|dup|ins[A-Za-z]*|delins[A-Za-z]*)?")
@@ -180,7 +186,10 @@ def search_terms(q: str | None) -> list[SearchTerm]:
             found = check_symbol(word)
             if found.status in (GeneStatus.APPROVED, GeneStatus.ALIAS):
                 genes = found.approved
-        terms.append(SearchTerm(word, protein if protein and protein != word else None, genes))
+        changes: tuple[str, ...] = ()
+        if shorthand and protein and len(shorthand.group(3) or "") == 1:
+            changes = (f"p.{protein}", f"p.({protein})")
+        terms.append(SearchTerm(word, protein if protein and protein != word else None, genes, changes))
     return terms
 
 
@@ -199,12 +208,30 @@ def _matches(term: SearchTerm):
     if _REFERENCE.fullmatch(term.text):
         return Case.reference == term.text.upper()
     connection = db.session.connection()
+    own_words = search.containing(connection, [term.text], findings=False)
     if term.genes:
-        carriers = sa.union(sa.select(Biomarker.case_id).where(Biomarker.gene.in_(term.genes)),
-                            sa.select(Biomarker.case_id).where(Biomarker.gene_3p.in_(term.genes)))
-        return sa.or_(Case.id.in_(carriers), search.containing(connection, [term.text], findings=False))
+        return sa.or_(_carrying(sa.or_(Biomarker.gene.in_(term.genes), Biomarker.gene_3p.in_(term.genes))), own_words)
+    if term.protein_changes:
+        return sa.or_(_carrying(Biomarker.hgvs_p.in_(term.protein_changes)), own_words)
     texts = [term.text] + ([term.protein] if term.protein else [])
     return search.containing(connection, texts)
+
+
+#: A finding at least this many biomarkers carry is "common" (KRAS, p.Val600Glu).
+COMMON_FINDING = 2000
+
+
+def _carrying(finding) -> sa.ColumnElement[bool]:
+    """Cases with a biomarker matching ``finding`` (an indexed column's exact value).
+
+    A rare finding is read from its index (the few cases, then sorted); a common one is
+    checked case by case as the list is walked newest first, which stops after a page,
+    where reading ten thousand carriers to keep 25 would not. One index count decides."""
+    carriers = db.session.scalar(sa.select(sa.func.count()).select_from(
+        sa.select(Biomarker.id).where(finding).limit(COMMON_FINDING).subquery()))
+    if carriers >= COMMON_FINDING:
+        return sa.exists().where(Biomarker.case_id == Case.id, finding)
+    return Case.id.in_(sa.select(Biomarker.case_id).where(finding))
 
 
 # --- Where listed cases are headed --------------------------------------------

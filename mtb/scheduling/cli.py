@@ -7,6 +7,7 @@ import logging
 from datetime import datetime, timezone
 
 import click
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from mtb.scheduling.services import jobs, run_job
@@ -24,7 +25,10 @@ def register(app) -> None:
                     run_job(name)
             return run
 
-        scheduler = BlockingScheduler(timezone=timezone.utc)
+        # One job at a time: on SQLite two jobs writing at once (the outbox sending while
+        # the reminders queue e-mails) made one fail with "database is locked", and the
+        # jobs are short enough that running them in turn delays nothing that matters.
+        scheduler = BlockingScheduler(timezone=timezone.utc, executors={"default": ThreadPoolExecutor(1)})
         with app.app_context():
             registry = jobs()
         for name, job in registry.items():
