@@ -19,7 +19,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: Blueprints in the order their routes are registered.
 PARTS = (
     "home", "accounts", "boards", "cases", "meetings", "decisions",
-    "minutes", "notifications", "scheduling", "audit",
+    "minutes", "exports", "notifications", "scheduling", "audit",
 )
 
 

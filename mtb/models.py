@@ -7,6 +7,7 @@ from mtb.cases.models import Attachment, Biomarker, Case, CaseCounter, CaseEvent
 from mtb.decisions import models as decisions_models  # noqa: F401
 from mtb.meetings.models import AgendaItem, Meeting  # noqa: F401
 from mtb.minutes import models as minutes_models  # noqa: F401
+from mtb.exports import models as exports_models  # noqa: F401
 from mtb.notifications.models import OutboxMessage  # noqa: F401
 from mtb.scheduling.models import JobRun  # noqa: F401
 from mtb.idempotency import SubmissionKey  # noqa: F401

@@ -39,6 +39,7 @@ from mtb.decisions import services as decision_services
 from mtb.decisions.attendance import add_guest, declare_conflict, declare_own_conflict, record_attendance
 from mtb.decisions.queries import latest_decision
 from mtb.decisions.session import close_meeting
+from mtb.exports import services as export_services
 from mtb.extensions import db
 from mtb.meetings import services as meeting_services
 from mtb.meetings.models import ItemOutcome, MeetingStatus
@@ -93,6 +94,8 @@ TABLE: dict[str, tuple] = {
     "/admin/outbox":                                          (LOGIN, 403,   403,   403,   403,   403,   403,   200,   403),
     "/admin/outbox/<int:message_id>/retry":                   (LOGIN, 403,   403,   403,   403,   403,   403,   302,   403),
     "/admin/genes":                                           (LOGIN, 403,   403,   403,   403,   403,   403,   200,   403),
+    "/admin/integrations":                                    (LOGIN, 403,   403,   403,   403,   403,   403,   200,   403),
+    "/admin/integrations/<int:account_id>/revoke":            (LOGIN, 403,   403,   403,   403,   403,   403,   302,   403),
     # A board (boards are no secret: 403, not 404)
     "/boards/<slug>/settings":                                (LOGIN, 403,   403,   403,   200,   403,   403,   200,   403),
     "/boards/<slug>/cases":                                   (LOGIN, 200,   200,   403,   200,   200,   200,   403,   403),
@@ -157,6 +160,11 @@ TABLE: dict[str, tuple] = {
     "/decisions/<int:decision_id>":                           (LOGIN, 200,   200,   404,   200,   200,   200,   404,   404),
     "/decisions/<int:decision_id>/correct":                   (LOGIN, 403,   403,   404,   200,   403,   200,   404,   404),
     "/decisions/<int:decision_id>/validate":                  (LOGIN, 403,   403,   404,   403,   403,   302,   404,   404),
+    "/decisions/<int:decision_id>/fhir.json":                 (LOGIN, 200,   200,   404,   200,   200,   200,   404,   404),
+    # The FHIR API reads with an integration account's bearer token, never a signed-in session
+    # (tests/exports/test_api.py checks tokens, boards and revocation).
+    "/api/fhir/decisions/<int:decision_id>":                  (401,   401,   401,   401,   401,   401,   401,   401,   401),
+    "/api/fhir/boards/<slug>/decisions":                      (401,   401,   401,   401,   401,   401,   401,   401,   401),
     # Minutes (M3, signed)
     "/meetings/<int:meeting_id>/minutes":                     (LOGIN, 200,   200,   404,   200,   200,   200,   404,   404),
     "/meetings/<int:meeting_id>/minutes/sign":                (LOGIN, 403,   403,   404,   403,   403,   302,   404,   404),
@@ -183,7 +191,7 @@ def url_for_rule(rule: str, w: World) -> str:
         "<int:message_id>": str(w.message), "<int:case_id>": str(case), "<int:attachment_id>": str(w.attachment),
         "<int:meeting_id>": str(meeting), "<int:attendance_id>": str(w.guest), "<int:item_id>": str(item),
         "<int:recusal_id>": str(w.recusal), "<int:decision_id>": str(decision), "<int:version_id>": str(w.minutes),
-        "<int:letter_id>": str(w.letter),
+        "<int:letter_id>": str(w.letter), "<int:account_id>": str(w.integration),
     }
     url = rule
     for placeholder, value in values.items():
@@ -215,8 +223,8 @@ def _unknown_last_id(rule: str, url: str) -> str:
 def _unknown_id_answers(rule: str, visitor: str, expected) -> set:
     """An unknown id answers 404, like an object the visitor may not see; a refusal that
     comes first (signing in, the administrator's role, the meeting of an item) stays."""
-    if expected == LOGIN:
-        return {LOGIN}
+    if expected in (LOGIN, 401):
+        return {expected}
     if rule.startswith("/admin/") and visitor != "admin":
         return {403}
     if expected == 403 and rule.count("<int:") > 1:
@@ -252,6 +260,7 @@ class World:
     minutes: int
     letter: int
     message: int
+    integration: int
 
 
 def build_world(make_user, create_case, create_meeting, started_meeting) -> World:
@@ -293,12 +302,15 @@ def build_world(make_user, create_case, create_meeting, started_meeting) -> Worl
     assert m2.status is MeetingStatus.IN_SESSION and i3.outcome is ItemOutcome.DEFERRED
     decision = latest_decision(m3.items[0])
     assert decision.is_published
+    integration, _token = export_services.create_account("Warehouse", [case_a.board], users["admin"])
+    db.session.commit()
     return World(
         users=users, bystander=bystander.id, calendar_token=token, case_a=case_a.id, case_s=case_s.id,
         case_d=case_d.id, attachment=attachment.id, m1=m1.id, m2=m2.id, m3=m3.id, i1=i1.id, i2=i2.id, i3=i3.id,
         guest=guest.id, recusal=recusal.id, draft=draft.id, decision=decision.id, minutes=version.id,
         letter=db.session.scalar(sa.select(DecisionLetter.id)),
         message=db.session.scalar(sa.select(OutboxMessage.id).order_by(OutboxMessage.id)),
+        integration=integration.id,
     )
 
 

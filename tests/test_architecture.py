@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "mtb"
 #: through ``mtb.signals`` and ``mtb.panels``. Top-level modules (``mtb/access.py``,
 #: ``mtb/formatting.py``, ``create_app``...) assemble the parts and stand outside this order.
 LAYERS = (
-    "audit", "boards", "accounts", "notifications", "cases", "meetings", "decisions", "minutes",
+    "audit", "boards", "accounts", "notifications", "cases", "meetings", "decisions", "minutes", "exports",
     "scheduling", "home",
 )
 

@@ -5,11 +5,24 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import CheckboxInput, ListWidget
 
+from mtb.decisions.evidence import MODIFIER_LABELS, level_groups
 from mtb.decisions.models import ACCESS_ROUTE_LABELS, KIND_FIELDS, RECOMMENDATION_LABELS
-from mtb.vocab import ESCAT_TIERS, ONCOKB_LEVELS, SPECIALTY_LABELS
+from mtb.decisions.trials import TRIAL_PHASES
+from mtb.vocab import ONCOKB_LEVELS, SPECIALTY_LABELS
 
 #: The kind that uses each kind-specific field (the page's script hides the others).
 FIELD_KINDS = {name: kind.value for kind, names in KIND_FIELDS.items() for name in names}
@@ -29,18 +42,30 @@ class RecommendationForm(Form):
     drug = StringField(_l("Drug"), description=_l("Targeted therapy: the drug or combination."))
     biomarker_id = SelectField(_l("Targets biomarker"), choices=[], validate_choice=False,
                                description=_l("One of this case's biomarkers."))
-    escat_tier = SelectField(
-        _l("ESCAT tier"), choices=options([("", "—")] + [(t, t) for t in ESCAT_TIERS]), validate_choice=False,
-        description=_l("Required for a targeted therapy."),
+    #: "scheme:level" (mtb.decisions.evidence); the choices are set per request (translated headings).
+    evidence = SelectField(_l("Evidence level"), choices=[], validate_choice=False,
+                           description=_l("Required for a targeted therapy: ESCAT, OncoKB, NCT/DKTK or AMP/ASCO/CAP."))
+    evidence_modifiers = SelectMultipleField(
+        _l("Modifiers of an m-level"), choices=options([(code, label) for code, label in MODIFIER_LABELS.items()]),
+        validate_choice=False, widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
     )
     oncokb_level = SelectField(
         _l("OncoKB level (optional)"), choices=options([("", "—")] + [(t, t) for t in ONCOKB_LEVELS]), validate_choice=False,
+        description=_l("A second grading, when the evidence above is on another scale."),
     )
     access_route = SelectField(
         _l("Access route"), choices=options([("", "—")] + [(k.value, label) for k, label in ACCESS_ROUTE_LABELS.items()]),
         description=_l("Required for a targeted therapy."), validate_choice=False,
     )
-    trial_id = StringField(_l("Trial"), description=_l("NCT id (NCT + 8 digits) or local trial code."))
+    trial_id = StringField(
+        _l("Trial registry ids"),
+        description=_l("One or more, separated by commas: NCT04613596, EU CT 2023-503456-39-00, EudraCT "
+                       "2015-001234-56, ID-RCB 2019-A01234-56; or the hospital's trial code."))
+    trial_title = StringField(_l("Trial title (optional)"))
+    trial_phase = SelectField(
+        _l("Phase (optional)"), choices=options([("", "—")] + [(code, label) for code, label in TRIAL_PHASES.items()]),
+        validate_choice=False,
+    )
     trial_site = StringField(_l("Site"))
     test_name = StringField(_l("Test"), description=_l("e.g. RNA fusion panel, germline BRCA1/2."))
     test_sample = StringField(_l("On which sample"), description=_l("e.g. new biopsy, archived block 2021-B-1234, blood."))
@@ -60,8 +85,11 @@ class DecisionForm(FlaskForm):
     def __init__(self, *args, biomarkers=(), correction: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         choices = options([("", _l("Choose…"))] + [(str(b.id), b.label) for b in biomarkers])
+        levels = evidence_choices()
         for entry in self.recommendations.entries:
             entry.form.biomarker_id.choices = choices
+            entry.form.evidence.choices = levels
+            entry.form.evidence.render_kw = {"data-crosswalk-prefix": _l("Corresponds to:")}
         self.summary.flags.required = True
         if correction:
             self.correction_reason.flags.required = True
@@ -87,6 +115,16 @@ class DecisionForm(FlaskForm):
             target = getattr(self, name, None)
             if target is not None:
                 target.errors = list(target.errors) + [message]
+
+
+def evidence_choices() -> list[SelectChoice]:
+    """Every level of the four scales, grouped by scale; each option carries the nearest
+    levels of the other scales (the page's script shows them beside the list)."""
+    choices = [SelectChoice("", _l("Choose…"))]
+    for heading, levels in level_groups():
+        choices += [SelectChoice(value, label, render_kw={"data-crosswalk": text}, optgroup=heading)
+                    for value, label, text in levels]
+    return choices
 
 
 def specialty_choices():

@@ -18,6 +18,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mtb.accounts.models import Role, is_signed_in
 from mtb.db import enum_column, utcnow
+from mtb.decisions.evidence import ESCAT, Evidence
+from mtb.decisions.trials import TRIAL_PHASES, Registration, split_stored
 from mtb.extensions import db
 from mtb.vocab import Specialty
 
@@ -148,14 +150,15 @@ ACCESS_ROUTE_LABELS = {
 
 #: Recommendation fields a form sends, and their maximum lengths (the columns' lengths).
 RECOMMENDATION_FIELDS = {
-    "kind": 32, "drug": 200, "biomarker_id": 20, "escat_tier": 8, "oncokb_level": 4,
-    "access_route": 32, "trial_id": 40, "trial_site": 200, "test_name": 200, "test_sample": 200,
-    "rationale": 5000,
+    "kind": 32, "drug": 200, "biomarker_id": 20, "evidence": 24, "oncokb_level": 4,
+    "access_route": 32, "trial_id": 200, "trial_title": 300, "trial_phase": 8, "trial_site": 200,
+    "test_name": 200, "test_sample": 200, "rationale": 5000,
 }
 #: The kind-specific fields each kind uses; the others are left empty when it is saved.
 KIND_FIELDS = {
-    RecommendationKind.TARGETED_THERAPY: ("drug", "biomarker_id", "escat_tier", "oncokb_level", "access_route"),
-    RecommendationKind.CLINICAL_TRIAL: ("trial_id", "trial_site"),
+    RecommendationKind.TARGETED_THERAPY: ("drug", "biomarker_id", "evidence", "evidence_modifiers", "oncokb_level",
+                                          "access_route"),
+    RecommendationKind.CLINICAL_TRIAL: ("trial_id", "trial_title", "trial_phase", "trial_site"),
     RecommendationKind.FURTHER_TESTING: ("test_name", "test_sample"),
     RecommendationKind.GERMLINE_COUNSELLING: (),
     RecommendationKind.STANDARD_OF_CARE: (),
@@ -266,13 +269,23 @@ class Recommendation(db.Model):
     biomarker_id: Mapped[int | None] = mapped_column(sa.ForeignKey("biomarkers.id", ondelete="SET NULL"))
     #: The biomarker's label when recorded, so a version reads the same later.
     biomarker_label: Mapped[str | None] = mapped_column(sa.String(300))
-    #: ESCAT tier (mtb.vocab.ESCAT_TIERS); required for a targeted therapy.
-    escat_tier: Mapped[str | None] = mapped_column(sa.String(8))
-    #: OncoKB therapeutic level (mtb.vocab.ONCOKB_LEVELS), optional.
+    #: The evidence's scale (mtb.decisions.evidence.SCHEMES: escat, oncokb, nct, amp); required
+    #: for a targeted therapy.
+    evidence_scheme: Mapped[str | None] = mapped_column(sa.String(8))
+    #: The level on that scale (e.g. "I-A", "3A", "m1B", "II-C").
+    evidence_level: Mapped[str | None] = mapped_column(sa.String(8))
+    #: Modifiers of an NCT/DKTK m-level (is, iv, Z, R), in the code system's order.
+    evidence_modifiers: Mapped[list[str] | None] = mapped_column(sa.JSON)
+    #: A second grading on the OncoKB scale (mtb.vocab.ONCOKB_LEVELS), optional; empty when
+    #: the evidence itself is an OncoKB level.
     oncokb_level: Mapped[str | None] = mapped_column(sa.String(4))
     access_route: Mapped[AccessRoute | None] = enum_column(AccessRoute, nullable=True)
-    #: ClinicalTrials.gov id (NCT + 8 digits) or the hospital's local trial code.
-    trial_id: Mapped[str | None] = mapped_column(sa.String(40))
+    #: Every registry id of the trial (NCT, EU CT, EudraCT, ID-RCB) or the hospital's local
+    #: code, joined by ", " (mtb.decisions.trials); read as ``trial_registrations``.
+    trial_id: Mapped[str | None] = mapped_column(sa.String(200))
+    trial_title: Mapped[str | None] = mapped_column(sa.String(300))
+    #: mtb.decisions.trials.TRIAL_PHASES: "1", "1/2", "2", "2/3", "3", "4".
+    trial_phase: Mapped[str | None] = mapped_column(sa.String(8))
     trial_site: Mapped[str | None] = mapped_column(sa.String(200))
     test_name: Mapped[str | None] = mapped_column(sa.String(200))
     test_sample: Mapped[str | None] = mapped_column(sa.String(200))
@@ -296,3 +309,31 @@ class Recommendation(db.Model):
     @property
     def is_further_testing(self) -> bool:
         return self.kind is RecommendationKind.FURTHER_TESTING
+
+    @property
+    def evidence(self) -> Evidence | None:
+        """The grading (scheme, level, modifiers, label), or None when none was given."""
+        if not self.evidence_scheme or not self.evidence_level:
+            return None
+        return Evidence(self.evidence_scheme, self.evidence_level, tuple(self.evidence_modifiers or ()))
+
+    @property
+    def evidence_label(self) -> str:
+        """E.g. "ESCAT I-A", "NCT m1B (is)"; empty when no evidence was given."""
+        evidence = self.evidence
+        return evidence.label if evidence is not None else ""
+
+    @property
+    def escat_tier(self) -> str | None:
+        """The ESCAT tier when the evidence was graded on ESCAT (a crosswalked tier is not the board's)."""
+        return self.evidence_level if self.evidence_scheme == ESCAT else None
+
+    @property
+    def trial_registrations(self) -> list[Registration]:
+        return split_stored(self.trial_id)
+
+    @property
+    def trial_phase_label(self) -> str:
+        return str(TRIAL_PHASES[self.trial_phase]) if self.trial_phase in TRIAL_PHASES else ""
+
+

@@ -60,8 +60,10 @@ def _set_recommendations(decision: Decision, cleaned: list[dict]) -> None:
             position=position, kind=row["kind"], drug=row.get("drug"),
             biomarker_id=biomarker.id if biomarker is not None else None,
             biomarker_label=biomarker.label if biomarker is not None else None,
-            escat_tier=row.get("escat_tier"), oncokb_level=row.get("oncokb_level"),
-            access_route=row.get("access_route"), trial_id=row.get("trial_id"), trial_site=row.get("trial_site"),
+            evidence_scheme=row.get("evidence_scheme"), evidence_level=row.get("evidence_level"),
+            evidence_modifiers=row.get("evidence_modifiers") or None, oncokb_level=row.get("oncokb_level"),
+            access_route=row.get("access_route"), trial_id=row.get("trial_id"), trial_title=row.get("trial_title"),
+            trial_phase=row.get("trial_phase"), trial_site=row.get("trial_site"),
             test_name=row.get("test_name"), test_sample=row.get("test_sample"), rationale=row.get("rationale"),
         ))
 

@@ -3,20 +3,16 @@ reason and each recommendation, with every problem reported next to its field.""
 
 from __future__ import annotations
 
-import re
-
 from flask_babel import gettext as _
 
 from mtb.cases.models import Case
+from mtb.decisions.evidence import ESCAT, NCT, ONCOKB, SCHEMES, parse_value
 from mtb.decisions.models import RECOMMENDATION_FIELDS, AccessRoute, RecommendationKind
+from mtb.decisions.trials import JOINER, TRIAL_PHASES, parse_ids
 from mtb.errors import InvalidInput
 from mtb.text import clean_text
-from mtb.vocab import ESCAT_TIERS, ONCOKB_LEVELS
+from mtb.vocab import ONCOKB_LEVELS
 
-#: A ClinicalTrials.gov id.
-NCT_RE = re.compile(r"^NCT\d{8}$")
-#: A hospital's own trial code (e.g. LYON-BIO-07).
-LOCAL_TRIAL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{1,39}$")
 SUMMARY_MAX = 20000
 REASON_MAX = 5000
 
@@ -43,6 +39,9 @@ def clean_recommendations(case: Case, raw: list[dict]) -> list[dict]:
     for index, entry in enumerate(raw):
         name = f"recommendations-{index}-"
         values = {key: clean_text(entry.get(key)) for key in RECOMMENDATION_FIELDS}
+        if not values["evidence"] and entry.get("escat_tier"):
+            # Rows saved by older forms and callers give the ESCAT tier alone.
+            values["evidence"] = f"{ESCAT}:{clean_text(entry.get('escat_tier'))}"
         for key, limit in RECOMMENDATION_FIELDS.items():
             if values[key] and len(values[key]) > limit:
                 errors[name + key] = _("At most %(n)d characters.", n=limit)
@@ -53,7 +52,7 @@ def clean_recommendations(case: Case, raw: list[dict]) -> list[dict]:
             continue
         row: dict = {"kind": kind, "rationale": values["rationale"]}
         if kind is RecommendationKind.TARGETED_THERAPY:
-            row.update(_targeted_therapy(values, biomarkers, name, errors))
+            row.update(_targeted_therapy(values, entry.get("evidence_modifiers"), biomarkers, name, errors))
         elif kind is RecommendationKind.CLINICAL_TRIAL:
             row.update(_clinical_trial(values, name, errors))
         elif kind is RecommendationKind.FURTHER_TESTING:
@@ -66,7 +65,7 @@ def clean_recommendations(case: Case, raw: list[dict]) -> list[dict]:
     return cleaned
 
 
-def _targeted_therapy(values: dict, biomarkers: dict, name: str, errors: dict[str, str]) -> dict:
+def _targeted_therapy(values: dict, modifiers, biomarkers: dict, name: str, errors: dict[str, str]) -> dict:
     if not values["drug"]:
         errors[name + "drug"] = _("Name the drug.")
     biomarker = None
@@ -79,12 +78,12 @@ def _targeted_therapy(values: dict, biomarkers: dict, name: str, errors: dict[st
             biomarker = None
         if biomarker is None:
             errors[name + "biomarker_id"] = _("This biomarker is not one of this case's: choose among the case's biomarkers.")
-    if not values["escat_tier"]:
-        errors[name + "escat_tier"] = _("Give the ESCAT tier: it is required for a targeted therapy.")
-    elif values["escat_tier"] not in ESCAT_TIERS:
-        errors[name + "escat_tier"] = _("Unknown ESCAT tier: choose one of %(tiers)s.", tiers=", ".join(ESCAT_TIERS))
-    if values["oncokb_level"] and values["oncokb_level"] not in ONCOKB_LEVELS:
+    evidence = _evidence(values, modifiers, name, errors)
+    oncokb = values["oncokb_level"]
+    if oncokb and oncokb not in ONCOKB_LEVELS:
         errors[name + "oncokb_level"] = _("Unknown OncoKB level: choose one of %(levels)s.", levels=", ".join(ONCOKB_LEVELS))
+    if evidence and evidence[0] == ONCOKB:
+        oncokb = None  # the evidence itself is the OncoKB level
     access = None
     if not values["access_route"]:
         errors[name + "access_route"] = _("Choose the access route (approved, off-label, early access or compassionate use).")
@@ -93,21 +92,52 @@ def _targeted_therapy(values: dict, biomarkers: dict, name: str, errors: dict[st
             access = AccessRoute(values["access_route"])
         except ValueError:
             errors[name + "access_route"] = _("Unknown access route.")
-    return dict(drug=values["drug"], biomarker=biomarker, escat_tier=values["escat_tier"],
-                oncokb_level=values["oncokb_level"], access_route=access)
+    scheme, level, chosen = evidence or (None, None, [])
+    return dict(drug=values["drug"], biomarker=biomarker, evidence_scheme=scheme, evidence_level=level,
+                evidence_modifiers=chosen, oncokb_level=oncokb or None, access_route=access)
+
+
+def _evidence(values: dict, modifiers, name: str, errors: dict[str, str]) -> tuple[str, str, list[str]] | None:
+    """(scheme, level, modifiers) of a targeted therapy, or None with the problem in ``errors``."""
+    if isinstance(modifiers, str):
+        modifiers = [modifiers]
+    modifiers = [clean_text(m) for m in (modifiers or ()) if clean_text(m)]
+    if not values["evidence"]:
+        errors[name + "evidence"] = _("Give the evidence level: it is required for a targeted therapy.")
+        return None
+    parsed = parse_value(values["evidence"])
+    if parsed is None:
+        errors[name + "evidence"] = _("Unknown evidence level: choose one in the list (ESCAT, OncoKB, NCT/DKTK or "
+                                      "AMP/ASCO/CAP).")
+        return None
+    scheme, level = parsed
+    allowed = SCHEMES[scheme].modifiers
+    if modifiers and scheme != NCT:
+        errors[name + "evidence_modifiers"] = _("Modifiers (is, iv, Z, R) belong to NCT/DKTK m-levels: choose an "
+                                                "m-level or untick them.")
+        return None
+    unknown = [m for m in modifiers if m not in allowed]
+    if unknown:
+        errors[name + "evidence_modifiers"] = _("Unknown modifier: choose among %(list)s.", list=", ".join(allowed))
+        return None
+    return scheme, level, [m for m in allowed if m in modifiers]
 
 
 def _clinical_trial(values: dict, name: str, errors: dict[str, str]) -> dict:
-    trial = values["trial_id"]
-    if not trial:
-        errors[name + "trial_id"] = _("Give the ClinicalTrials.gov id (NCT followed by 8 digits) or the local trial code.")
-    elif trial.upper().startswith("NCT"):
-        trial = trial.upper()
-        if not NCT_RE.match(trial):
-            errors[name + "trial_id"] = _("A ClinicalTrials.gov id is NCT followed by 8 digits, e.g. NCT04613596.")
-    elif not LOCAL_TRIAL_RE.match(trial):
-        errors[name + "trial_id"] = _("A local trial code has 2 to 40 letters, digits and . _ / - (e.g. LYON-BIO-07).")
-    return dict(trial_id=trial, trial_site=values["trial_site"])
+    registrations, problems = parse_ids(values["trial_id"])
+    if problems:
+        errors[name + "trial_id"] = " ".join(problems)
+    elif not registrations:
+        errors[name + "trial_id"] = _("Give the trial's registry ids (NCT, EU CT, EudraCT or ID-RCB) or the "
+                                      "hospital's trial code.")
+    trial_id = JOINER.join(r.identifier for r in registrations)
+    if len(trial_id) > RECOMMENDATION_FIELDS["trial_id"]:
+        errors[name + "trial_id"] = _("At most %(n)d characters.", n=RECOMMENDATION_FIELDS["trial_id"])
+    phase = values["trial_phase"]
+    if phase and phase not in TRIAL_PHASES:
+        errors[name + "trial_phase"] = _("Unknown phase: choose one in the list.")
+    return dict(trial_id=trial_id or None, trial_title=values["trial_title"], trial_phase=phase or None,
+                trial_site=values["trial_site"])
 
 
 def check_decision(case: Case, summary: str | None, recommendations: list[dict],

@@ -23,6 +23,37 @@
     }
   });
 
+  // The evidence list's hint shows the chosen level's nearest levels on the other scales
+  // (the server writes it; each option carries its own line in data-crosswalk).
+  document.querySelectorAll(".evidence-level select").forEach(function (select) {
+    var hint = document.getElementById(select.id + "-hint");
+    if (!hint) { return; }
+    var description = hint.getAttribute("data-base");
+    if (description === null) {
+      var prefix = select.getAttribute("data-crosswalk-prefix") || "";
+      var text = hint.textContent;
+      var cut = prefix ? text.indexOf(" " + prefix) : -1;
+      description = (cut >= 0 ? text.slice(0, cut) : text).trim();
+      hint.setAttribute("data-base", description);
+    }
+    // The m-level modifiers apply to NCT/DKTK levels only: shown for those (or when ticked or in error).
+    var modifiers = select.closest("[data-rec]") && select.closest("[data-rec]").querySelector("fieldset.modifiers");
+    function syncModifiers() {
+      if (!modifiers) { return; }
+      var keep = modifiers.classList.contains("has-error") || modifiers.querySelector("input:checked");
+      modifiers.hidden = !(select.value.indexOf("nct:") === 0 || keep);
+      modifiers.style.display = modifiers.hidden ? "none" : "";  // .field sets display: flex
+    }
+    syncModifiers();
+    select.addEventListener("change", syncModifiers);
+    select.addEventListener("change", function () {
+      var option = select.options[select.selectedIndex];
+      var line = option ? option.getAttribute("data-crosswalk") : null;
+      var prefix = select.getAttribute("data-crosswalk-prefix") || "";
+      hint.textContent = option && option.value ? description + " " + prefix + " " + (line || "—") : description;
+    });
+  });
+
   // Forms with data-unsaved-warning are guarded by static/js/mtb.js.
 
   // Attendance ticked but not saved goes along with any other form of the page (a decision,

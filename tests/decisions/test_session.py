@@ -127,11 +127,11 @@ def test_bad_decision_input_is_explained_next_to_each_field_and_nothing_typed_is
     response = client.post(f"/meetings/{meeting.id}/items/{item.id}/decision", data=data)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "Give the ESCAT tier" in html
+    assert "Give the evidence level" in html
     assert "NCT followed by 8 digits" in html
     assert "not one of this case" in html
     # The messages sit next to their fields.
-    assert 'id="recommendations-0-escat_tier-error"' in html
+    assert 'id="recommendations-0-evidence-error"' in html
     assert 'id="recommendations-1-trial_id-error"' in html
     assert 'id="recommendations-2-biomarker_id-error"' in html
     for typed in ("A long discussion I do not want to retype.", "Amivantamab-unique", 'value="NCT123"', "Site-unique", "Dabrafenib"):

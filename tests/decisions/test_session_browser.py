@@ -37,13 +37,20 @@ def test_secretary_runs_meeting_chair_signs_member_downloads_minutes(page, brows
     page.locator("#recommendations-0-kind").select_option("targeted_therapy")
     page.get_by_label("Drug").fill("Osimertinib + savolitinib")
     page.get_by_label("Targets biomarker").select_option(label="MET amplification (9 copies)")
-    page.get_by_label("ESCAT tier").select_option("II-B")
+    page.get_by_label("Evidence level").select_option("escat:II-B")
+    # The nearest levels of the other scales show beside the chosen one, nothing typed lost.
+    hint = page.locator("#recommendations-0-evidence-hint")
+    assert "Corresponds to: OncoKB 3A" in hint.inner_text() and "NCT m1B" in hint.inner_text()
+    assert page.locator("#recommendations-0-drug").input_value() == "Osimertinib + savolitinib"
     page.get_by_label("Access route").select_option("early_access")
     assert page.locator("#recommendations-0-trial_id").is_hidden()
     page.get_by_role("button", name="+ Add recommendation").click()
     assert page.locator("#recommendations-0-drug").input_value() == "Osimertinib + savolitinib"
     page.locator("#recommendations-1-kind").select_option("clinical_trial")
-    page.locator("#recommendations-1-trial_id").fill("NCT05261399")
+    page.locator("#recommendations-1-trial_id").fill("NCT05261399, 2023-503456-39-00")
+    page.locator("#recommendations-1-trial_phase").select_option("3")
+    page.locator("#recommendations-0-evidence").scroll_into_view_if_needed()
+    page.screenshot(path="test-artifacts/i2-evidence-and-trial.png", full_page=True)
     page.locator("#recommendations-1-trial_site").fill("Centre Léon Bérard")
     page.set_viewport_size({"width": 1366, "height": 768})
     page.evaluate("window.scrollTo(0, 0)")

@@ -5,9 +5,15 @@ from __future__ import annotations
 
 from flask import request
 
+from mtb.decisions import bp
+from mtb.decisions.evidence import corresponding_text, evidence_of
 from mtb.decisions.forms import DecisionForm
 from mtb.decisions.models import Decision
 from mtb.meetings.models import AgendaItem
+
+# The decision macros show the chosen level's nearest levels on the other scales.
+bp.add_app_template_global(corresponding_text, "corresponding_text")
+bp.add_app_template_global(evidence_of, "evidence_of")
 
 
 def decision_form(item: AgendaItem, decision: Decision | None = None, formdata=None, data: dict | None = None,
@@ -29,8 +35,10 @@ def form_data(decision: Decision) -> dict:
         "recommendations": [
             {
                 "kind": r.kind.value, "drug": r.drug or "", "biomarker_id": str(r.biomarker_id or ""),
-                "escat_tier": r.escat_tier or "", "oncokb_level": r.oncokb_level or "",
+                "evidence": r.evidence.value if r.evidence else "", "evidence_modifiers": list(r.evidence_modifiers or ()),
+                "oncokb_level": r.oncokb_level or "",
                 "access_route": r.access_route.value if r.access_route else "", "trial_id": r.trial_id or "",
+                "trial_title": r.trial_title or "", "trial_phase": r.trial_phase or "",
                 "trial_site": r.trial_site or "", "test_name": r.test_name or "", "test_sample": r.test_sample or "",
                 "rationale": r.rationale or "",
             }

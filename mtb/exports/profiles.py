@@ -1,0 +1,26 @@
+"""The FHIR profiles and code systems the export claims, in one place (MII Kerndatensatz-Modul
+Molekulares Tumorboard, version 2026.0.1; MII Person and Onkologie modules)."""
+
+MII_MTB = "https://www.medizininformatik-initiative.de/fhir/ext/modul-mtb/"
+PROFILE_THERAPIEPLAN = MII_MTB + "StructureDefinition/mii-pr-mtb-therapieplan"
+PROFILE_THERAPIEEMPFEHLUNG = MII_MTB + "StructureDefinition/mii-pr-mtb-therapieempfehlung"
+PROFILE_HUMANGENETIK = MII_MTB + "StructureDefinition/mii-pr-mtb-humangenetische-beratung-auftrag"
+PROFILE_REBIOPSIE = MII_MTB + "StructureDefinition/mii-pr-mtb-rebiopsie-auftrag"
+PROFILE_HISTOLOGIE = MII_MTB + "StructureDefinition/mii-pr-mtb-histologie-evaluation-auftrag"
+PROFILE_STUDIENEINSCHLUSS = MII_MTB + "StructureDefinition/mii-pr-mtb-studieneinschluss-anfrage"
+EXT_PRIORITAET = MII_MTB + "StructureDefinition/mii-ex-mtb-empfehlung-prioritaet"
+EXT_EVIDENZ = MII_MTB + "StructureDefinition/mii-ex-mtb-empfehlung-evidenzgraduierung"
+CS_EVIDENCE = MII_MTB + "CodeSystem/mii-cs-mtb-empfehlung-evidenzgrad"
+CS_EVIDENCE_MODIFIER = MII_MTB + "CodeSystem/mii-cs-mtb-empfehlung-evidenzgrad-zusatzverweis"
+PROFILE_PATIENT = "https://www.medizininformatik-initiative.de/fhir/core/modul-person/StructureDefinition/Patient"
+PROFILE_DIAGNOSE = ("https://www.medizininformatik-initiative.de/fhir/ext/modul-onko/StructureDefinition/"
+                    "mii-pr-onko-diagnose-primaertumor")
+ICD10_WHO = "http://hl7.org/fhir/sid/icd-10"
+ICD10_GM = "http://fhir.de/CodeSystem/bfarm/icd-10-gm"
+RESEARCH_STUDY_PHASE = "http://terminology.hl7.org/CodeSystem/research-study-phase"
+#: MTB's own systems (no public one exists for these).
+MTB_DECISION = "urn:mtb:decision"
+MTB_BOARD = "urn:mtb:board"
+MTB_CASE = "urn:mtb:case-reference"
+MTB_PATIENT_DEFAULT = "urn:mtb:patient-record-number"
+MTB_RECOMMENDATION_KIND = "urn:mtb:recommendation-kind"

@@ -1,0 +1,104 @@
+"""Integration accounts and their tokens; what an account may read. Functions flush; the
+caller commits.
+
+A token is ``mtb_`` and 43 URL-safe characters (256 random bits); MTB keeps its SHA-256 only,
+so a stolen database does not give API access, and looks the account up by that hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from mtb.audit import services as audit
+from mtb.boards.models import Board
+from mtb.db import utcnow
+from mtb.decisions.models import Decision, DecisionStatus
+from mtb.errors import InvalidInput
+from mtb.exports.models import IntegrationAccount, integration_account_boards
+from mtb.extensions import db
+from mtb.text import clean_text
+
+TOKEN_PREFIX = "mtb_"
+NAME_MAX = 120
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_account(name: str | None, boards: list[Board], user) -> tuple[IntegrationAccount, str]:
+    """A new account reading ``boards``, and its token (shown once, never stored).
+
+    Raises InvalidInput("name" | "boards", message).
+    """
+    name = clean_text(name)
+    if not name:
+        raise InvalidInput("name", _("Name the system that will use this account (e.g. data warehouse)."))
+    if len(name) > NAME_MAX:
+        raise InvalidInput("name", _("At most %(n)d characters.", n=NAME_MAX))
+    if not boards:
+        raise InvalidInput("boards", _("Choose at least one board whose decisions this account reads."))
+    if db.session.scalar(sa.select(IntegrationAccount.id).where(IntegrationAccount.name == name)) is not None:
+        raise InvalidInput("name", _("An integration account with this name exists: choose another name."))
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    account = IntegrationAccount(name=name, token_hash=token_hash(token), token_hint=token[:10],
+                                 created_by_id=getattr(user, "id", None), boards=list(boards))
+    db.session.add(account)
+    db.session.flush()
+    audit.record("integration.create", account, user=user,
+                 details={"name": name, "boards": [b.slug for b in boards]})
+    return account, token
+
+
+def revoke(account: IntegrationAccount, user) -> None:
+    """The account's token stops working at once (its reads stay in the audit trail)."""
+    if account.revoked_at is None:
+        account.revoked_at = utcnow()
+        account.revoked_by_id = getattr(user, "id", None)
+        db.session.flush()
+        audit.record("integration.revoke", account, user=user, details={"name": account.name})
+
+
+def account_for_token(token: str | None) -> IntegrationAccount | None:
+    """The active account the token belongs to, or None (unknown, malformed or revoked)."""
+    if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 100:
+        return None
+    return db.session.scalar(sa.select(IntegrationAccount).where(
+        IntegrationAccount.token_hash == token_hash(token), IntegrationAccount.revoked_at.is_(None)))
+
+
+def _readable_boards(account: IntegrationAccount):
+    return sa.select(integration_account_boards.c.board_id).where(integration_account_boards.c.account_id == account.id)
+
+
+def validated_decision(account: IntegrationAccount, decision_id: int) -> Decision | None:
+    """A validated (current) decision of one of the account's boards, or None; checked in the query."""
+    return db.session.scalar(sa.select(Decision).where(
+        Decision.id == decision_id, Decision.status == DecisionStatus.VALIDATED,
+        Decision.board_id.in_(_readable_boards(account))))
+
+
+def board_of(account: IntegrationAccount, slug: str) -> Board | None:
+    """One of the account's boards by slug, or None (another board is not told apart from none)."""
+    return db.session.scalar(sa.select(Board).where(Board.slug == slug, Board.id.in_(_readable_boards(account))))
+
+
+def validated_decisions(account: IntegrationAccount, board: Board) -> list[Decision]:
+    """The board's current validated decisions, newest first (the account's boards only)."""
+    return list(db.session.scalars(sa.select(Decision).where(
+        Decision.board_id == board.id, Decision.status == DecisionStatus.VALIDATED,
+        Decision.board_id.in_(_readable_boards(account)),
+    ).order_by(Decision.validated_at.desc(), Decision.id.desc())))
+
+
+def accounts() -> list[IntegrationAccount]:
+    return list(db.session.scalars(sa.select(IntegrationAccount).order_by(
+        IntegrationAccount.revoked_at.is_not(None), IntegrationAccount.name)))
+
+
+def touch(account: IntegrationAccount) -> None:
+    account.last_used_at = utcnow()

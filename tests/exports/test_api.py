@@ -1,0 +1,137 @@
+"""The FHIR API and integration accounts: an administrator creates an account for some boards
+and sees its token once (only its hash is kept); the token reads validated decisions of those
+boards only; a wrong or revoked token gets 401; every read is in the audit trail. The
+decision page offers the same bundle to its readers."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import sqlalchemy as sa
+
+from mtb.audit.models import AuditEvent
+from mtb.boards.models import Board
+from mtb.decisions import services as decisions
+from mtb.exports import services
+from mtb.exports.models import IntegrationAccount
+from mtb.extensions import db
+from mtb.meetings.models import MeetingStatus
+from tests.decisions.helpers import targeted
+
+
+def _board(slug: str) -> Board:
+    return db.session.scalar(sa.select(Board).where(Board.slug == slug))
+
+
+def _decision(team, started_meeting, validate=True):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
+    item = meeting.items[0]
+    decision = decisions.save_draft(item, team["secretary"], "Osimertinib.", [targeted(item.case)])
+    if validate:
+        decisions.validate(decision, team["chair"])
+    db.session.commit()
+    return decision
+
+
+def _get(client, url, token=None):
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return client.get(url, headers=headers)
+
+
+def _actions() -> list[str]:
+    return list(db.session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id)))
+
+
+def test_admin_creates_an_account_sees_its_token_once_and_only_its_hash_is_kept(client, login, make_user, team):
+    admin = make_user("root@example.org", admin=True)
+    login(admin)
+    response = client.post("/admin/integrations", data={
+        "integration-name": "Data warehouse", "integration-boards": ["thoracic"]})
+    assert response.status_code == 302
+    page = client.get("/admin/integrations").get_data(as_text=True)
+    token = re.search(r'id="new-token" type="text" readonly value="(mtb_[^"]+)"', page).group(1)
+    assert "shown only once" in page
+    assert token not in client.get("/admin/integrations").get_data(as_text=True)
+    account = db.session.scalar(sa.select(IntegrationAccount))
+    assert account.token_hash == services.token_hash(token) and token not in (account.token_hint + account.name)
+    assert [b.slug for b in account.boards] == ["thoracic"]
+    assert "integration.create" in _actions()
+
+
+def test_an_account_needs_a_name_and_a_board_said_next_to_each_field(client, login, make_user, team):
+    login(make_user("root@example.org", admin=True))
+    response = client.post("/admin/integrations", data={"integration-name": " "})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="integration-name-error"' in html or "Name the system" in html
+    assert db.session.scalar(sa.select(IntegrationAccount)) is None
+
+
+def test_a_token_reads_validated_decisions_of_its_boards_and_every_read_is_audited(client, team, started_meeting):
+    decision = _decision(team, started_meeting)
+    account, token = services.create_account("Warehouse", [_board("thoracic")], None)
+    db.session.commit()
+    response = _get(client, f"/api/fhir/decisions/{decision.id}", token)
+    assert response.status_code == 200 and response.mimetype == "application/fhir+json"
+    assert json.loads(response.get_data())["resourceType"] == "Bundle"
+    listing = _get(client, "/api/fhir/boards/thoracic/decisions", token).get_json()
+    assert [d["id"] for d in listing["decisions"]] == [decision.id]
+    assert listing["decisions"][0]["fhir"].endswith(f"/api/fhir/decisions/{decision.id}")
+    events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action.like("api.%"))).all()
+    assert [e.action for e in events] == ["api.decision_fhir", "api.board_decisions"]
+    assert events[0].details["integration_id"] == account.id and events[0].board_id == decision.board_id
+    assert db.session.get(IntegrationAccount, account.id).last_used_at is not None
+
+
+def test_another_boards_decision_a_draft_and_another_board_answer_404(client, team, started_meeting):
+    validated = _decision(team, started_meeting)
+    draft = _decision(team, started_meeting, validate=False)
+    _other, token = services.create_account("Paediatric warehouse", [_board("paediatric")], None)
+    _mine, thoracic_token = services.create_account("Thoracic warehouse", [_board("thoracic")], None)
+    db.session.commit()
+    for url, bearer in ((f"/api/fhir/decisions/{validated.id}", token), (f"/api/fhir/decisions/{draft.id}", thoracic_token),
+                        ("/api/fhir/boards/thoracic/decisions", token)):
+        response = _get(client, url, bearer)
+        assert response.status_code == 404 and response.get_json()["error"]
+    assert _actions().count("api.refused") == 3
+
+
+def test_a_missing_wrong_or_revoked_token_gets_401_in_json(client, login, team, started_meeting):
+    decision = _decision(team, started_meeting)
+    account, token = services.create_account("Warehouse", [_board("thoracic")], None)
+    db.session.commit()
+    url = f"/api/fhir/decisions/{decision.id}"
+    for bearer in (None, "mtb_wrong", token + "x"):
+        response = _get(client, url, bearer)
+        assert response.status_code == 401 and response.get_json()["error"]
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    # A signed-in session is no token: the API is for integration accounts only.
+    login(team["chair"])
+    assert _get(client, url).status_code == 401
+    services.revoke(db.session.get(IntegrationAccount, account.id), team["chair"])
+    db.session.commit()
+    assert _get(client, url, token).status_code == 401
+
+
+def test_admin_revokes_an_account_from_its_page(client, login, make_user, team):
+    account, _token = services.create_account("Warehouse", [_board("thoracic")], None)
+    db.session.commit()
+    login(make_user("root@example.org", admin=True))
+    assert client.post(f"/admin/integrations/{account.id}/revoke").status_code == 302
+    assert db.session.get(IntegrationAccount, account.id).revoked_at is not None
+    assert "revoked" in client.get("/admin/integrations").get_data(as_text=True)
+
+
+def test_decision_page_offers_the_fhir_bundle_of_a_validated_decision_and_the_download_is_audited(
+        client, login, team, started_meeting):
+    decision = _decision(team, started_meeting)
+    draft = _decision(team, started_meeting, validate=False)
+    login(team["member"])
+    page = client.get(f"/decisions/{decision.id}").get_data(as_text=True)
+    assert f'href="/decisions/{decision.id}/fhir.json"' in page and "FHIR (JSON)" in page
+    response = client.get(f"/decisions/{decision.id}/fhir.json")
+    assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    assert "decision.fhir_export" in _actions()
+    assert "fhir.json" not in client.get(f"/decisions/{draft.id}").get_data(as_text=True)
+    assert client.get(f"/decisions/{draft.id}/fhir.json").status_code == 409
