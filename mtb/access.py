@@ -25,7 +25,7 @@ from mtb.audit import services as audit
 from mtb.cases.models import Attachment, Case
 from mtb.decisions.models import Decision
 from mtb.extensions import db
-from mtb.meetings.models import Meeting
+from mtb.meetings.models import AgendaItem, Meeting
 
 
 def refuse(status: int, object_type: str, object_id, need: str) -> None:
@@ -45,7 +45,9 @@ def case_or_404(case_id: int, need: Literal["view", "manage"] = "view", *, full:
     query = sa.select(Case).where(Case.id == case_id, Case.visible_to(current_user))
     if full:
         query = query.options(selectinload(Case.biomarkers), selectinload(Case.attachments),
-                              selectinload(Case.events), selectinload(Case.reports))
+                              selectinload(Case.events), selectinload(Case.reports),
+                              # Whether files may be removed depends on the meetings it is on.
+                              selectinload(Case.agenda_items).joinedload(AgendaItem.meeting))
     case = db.session.scalar(query)
     if case is None:
         refuse(404, "Case", case_id, need)

@@ -176,3 +176,19 @@ def test_people_on_the_board_are_not_each_loaded_on_the_agenda(client, login, te
     # 500 presenters, listed once for 40 rows (not 40 times).
     assert html.count("Member 123") == 1
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) > MANY
+
+
+def test_the_case_page_costs_the_same_statements_however_many_meetings_and_decisions(
+        client, login, team, clinician, hospital, query_counter):
+    hospital(FEW)
+    board = boards_service.get_board("thoracic")
+    once, often = _bulk_cases(board, clinician, 9000, 2)
+    _signed_meeting(board.id, [once], utcnow() - timedelta(days=30), team["chair"])
+    for week in range(6):  # discussed again and again (carried over, re-discussed)
+        _signed_meeting(board.id, [often], utcnow() - timedelta(days=300 - 7 * week), team["chair"])
+    db.session.commit()
+    login(team["secretary"])
+    few = _statements(client, f"/cases/{once.id}", query_counter)
+    many = _statements(client, f"/cases/{often.id}", query_counter)
+    assert few == many, f"one meeting {few!r}\nsix meetings {many!r}"
+    assert many <= BUDGET, f"case page: {many!r}"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from mtb.accounts.models import is_signed_in
+from mtb.audit import services as audit
 from mtb.cases.models import Case
 from mtb.decisions import attendance, queries
-from mtb.decisions.services import record_read
 from mtb.panels import Panel, panel
 
 
@@ -15,8 +15,9 @@ def case_panel(case: Case, user) -> Panel | None:
     decisions = queries.decisions_on_case(case, user)
     if not decisions:
         return None
-    for decision in decisions:
-        record_read(decision, user)
+    # One read for the versions shown (a case discussed at ten meetings is one page view).
+    audit.record_read("case.decisions_view", case, board_id=case.board_id, user=user, details={
+        "case": case.reference, "decisions": [{"id": d.id, "version": d.version} for d in decisions]})
     return Panel("decisions/_case_panel.html", {"decisions": decisions, "case": case})
 
 

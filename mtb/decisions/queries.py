@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from mtb.accounts.models import Role, User, is_signed_in
 from mtb.cases.models import Case
@@ -120,8 +120,9 @@ def decisions_on_case(case: Case, user) -> list[Decision]:
     """The versions of the decisions on a case that ``user`` may read, newest meeting first."""
     rows = db.session.scalars(
         sa.select(Decision).where(Decision.case_id == case.id)
-        .options(selectinload(Decision.recommendations), selectinload(Decision.meeting),
-                 selectinload(Decision.letter))
+        # The meeting and the letter come in the same statement (one each per decision).
+        .options(selectinload(Decision.recommendations), joinedload(Decision.meeting),
+                 joinedload(Decision.letter))
         .order_by(Decision.meeting_id.desc(), Decision.version.desc())
     )
     return [d for d in rows if d.can_view(user)]

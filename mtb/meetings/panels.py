@@ -7,7 +7,7 @@ from mtb.accounts.models import Role
 from mtb.cases.models import POOL_STATUSES
 from mtb.db import utcnow
 from mtb.meetings.pool import proposed_counts, proposed_meetings
-from mtb.meetings.queries import item_counts, items_of_case, next_meetings_of
+from mtb.meetings.queries import item_counts, next_meetings_of
 from mtb.panels import Panel, panel
 
 
@@ -33,7 +33,8 @@ def case_meetings(case, user) -> Panel | None:
     pool, the meeting it is proposed for."""
     if not case.can_view(user):
         return None
-    items = items_of_case(case)
+    # The case page loaded its agenda items with their meetings (access.case_or_404(full=True)).
+    items = sorted(case.agenda_items, key=lambda item: (item.meeting.starts_at, item.id), reverse=True)
     in_pool = case.status in POOL_STATUSES and not any(item.meeting.is_open for item in items)
     proposed = proposed_meetings([case])[case.id] if in_pool else None
     return Panel("meetings/_case_panel.html", {

@@ -114,14 +114,6 @@ def open_item_for(case: Case) -> AgendaItem | None:
     )
 
 
-def items_of_case(case: Case) -> list[AgendaItem]:
-    """Every agenda the case is or was on, the latest meeting first."""
-    return list(db.session.scalars(
-        sa.select(AgendaItem).join(Meeting, AgendaItem.meeting_id == Meeting.id)
-        .where(AgendaItem.case_id == case.id).order_by(Meeting.starts_at.desc())
-    ))
-
-
 def open_items_on_upcoming(case_ids: list[int], now: datetime) -> dict[int, Meeting]:
     """The upcoming open meeting each case is on (the earliest when several)."""
     if not case_ids:
