@@ -33,6 +33,7 @@ db-upgrade: $(STAMP)
 
 run: db-upgrade fonts
 	$(BIN)/flask seed-demo --if-empty
+	$(BIN)/flask signing demo-ca
 	@echo ""
 	@echo "  MTB is starting at http://127.0.0.1:$(MTB_PORT)"
 	@echo "  Log in as clinician@example.org, secretary@example.org, chair@example.org,"

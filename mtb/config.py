@@ -106,6 +106,25 @@ class Config:
     #: How often a directory session asks the directory whether the account may still sign in.
     DIRECTORY_RECHECK_MINUTES: int = 5
 
+    # The hospital as the letters' letterhead names it (README, "Signed PDF/A minutes and letters").
+    HOSPITAL_NAME: str = "University Hospital (demo)"
+    HOSPITAL_DEPARTMENT: str = "Molecular tumour boards"
+    #: Postal address; "\n" or ";" separate its lines.
+    HOSPITAL_ADDRESS: str = "1 Hospital Square; 69000 Lyon; France"
+    HOSPITAL_CONTACT: str = "mtb@hospital.example · +33 4 00 00 00 00"
+    # The key that signs minutes and letters (PAdES). Either PEM files (key, certificate, and
+    # optionally the chain up to the root) or one PKCS#12 file; with neither, MTB signs with a
+    # demo certificate it makes in the instance folder (never in production).
+    SIGNING_KEY: str = ""
+    SIGNING_KEY_PASSWORD: str = ""
+    SIGNING_CERT: str = ""
+    SIGNING_CHAIN: str = ""
+    SIGNING_PKCS12: str = ""
+    SIGNING_PKCS12_PASSWORD: str = ""
+    #: RFC 3161 time-stamping service: its time-stamp makes the signatures PAdES B-T (empty: B-B).
+    SIGNING_TSA_URL: str = ""
+    SIGNING_TSA_TIMEOUT_SECONDS: int = 10
+
 
 def database_url(app_config: dict, instance_path: str) -> str:
     url = app_config.get("DATABASE_URL") or ""

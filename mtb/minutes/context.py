@@ -4,10 +4,12 @@ data built from the models. Its canonical JSON is stored with the PDF and finger
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
@@ -39,6 +41,15 @@ def _patient(case: Case, identity: bool, on: date) -> dict:
     return data
 
 
+def hospital() -> dict:
+    """The letterhead: the hospital as configured (``HOSPITAL_*``). In the context, so the
+    fingerprint covers it and a stored version prints the letterhead it was signed with."""
+    config = current_app.config
+    address = [line.strip() for line in re.split(r"[;\n]", str(config.get("HOSPITAL_ADDRESS") or "")) if line.strip()]
+    return {"name": str(config.get("HOSPITAL_NAME") or ""), "department": str(config.get("HOSPITAL_DEPARTMENT") or ""),
+            "address": address, "contact": str(config.get("HOSPITAL_CONTACT") or "")}
+
+
 def _biomarkers(case: Case) -> list[dict]:
     """Each finding as every page prints it (``Biomarker.full_label``) with what qualifies it
     (exon, origin, tier or class, VAF) and the report it comes from; a negative panel last."""
@@ -60,7 +71,9 @@ def _biomarkers(case: Case) -> list[dict]:
 def _reports(case: Case) -> list[dict]:
     """The lab reports: specimen, tumour cell content, assay, lab, genome build."""
     return [{"number": position, "details": report.details, "tumour_content":
-             number(Decimal(str(report.tumour_content))) if report.tumour_content is not None else ""}
+             number(Decimal(str(report.tumour_content))) if report.tumour_content is not None else "",
+             "lab": report.lab or "", "reported_on": local_date(report.reported_on, "d MMM yyyy")
+             if report.reported_on else ""}
             for position, report in enumerate(case.reports, start=1)]
 
 
@@ -74,14 +87,14 @@ def _recommendation(rec) -> dict:
     elif rec.kind is RecommendationKind.CLINICAL_TRIAL:
         if rec.trial_site:
             details.append(_("site: %(site)s", site=rec.trial_site))
-    elif rec.kind is RecommendationKind.FURTHER_TESTING:
-        if rec.test_sample:
-            details.append(_("on %(sample)s", sample=rec.test_sample))
+    elif rec.kind is RecommendationKind.FURTHER_TESTING and rec.test_sample:
+        details.append(_("on %(sample)s", sample=rec.test_sample))
     title = {
         RecommendationKind.TARGETED_THERAPY: rec.drug or "",
         RecommendationKind.CLINICAL_TRIAL: rec.trial_id or "",
         RecommendationKind.FURTHER_TESTING: rec.test_name or "",
     }.get(rec.kind, "")
+    phase = rec.trial_phase_label or (_("phase %(phase)s", phase=rec.trial_phase) if rec.trial_phase else "")
     return {
         "kind": rec.kind.value,
         "kind_label": rec.kind.label,
@@ -89,6 +102,10 @@ def _recommendation(rec) -> dict:
         "details": details,
         "escat_tier": rec.escat_tier or "",
         "oncokb_level": rec.oncokb_level or "",
+        "evidence": rec.evidence_label or "",
+        "trial_title": rec.trial_title or "",
+        "trial_phase": str(phase),
+        "registrations": [str(r.label) for r in rec.trial_registrations],
         "rationale": rec.rationale or "",
     }
 
@@ -158,32 +175,55 @@ def minutes_context(meeting: Meeting, signer, signed_at: datetime) -> dict:
             "closed_at": dt(meeting.closed_at, tz),
         },
         "identity_shown": identity,
-        "attendance": {
-            "members": [{"name": a.name, "specialty": a.role_label} for a in rows if not a.is_guest],
-            "guests": [{"name": a.name, "role": a.role_label} for a in rows if a.is_guest],
-        },
+        "attendance": _attendance(rows),
         "quorum": {
             "met": quorum.met,
             "entries": [{"label": e.label, "met": e.met, "filled_by": e.filled_by} for e in quorum.entries],
             "missing": quorum.missing,
         },
         "items": items,
-        "signature": {"name": signer.full_name if signer else "", "at": dt(signed_at, tz)},
+        "signature": _signature(signer, signed_at, tz),
+        "hospital": hospital(),
     }
 
 
-def letter_context(decision: Decision) -> dict:
+def _signature(signer, at: datetime | None, tz: str) -> dict:
+    """Who signs, in which role, when: the signature block under the signature field."""
+    return {"name": signer.full_name if signer else "", "role": _("chair of the board"), "at": dt(at, tz)}
+
+
+def _attendance(rows) -> dict:
+    return {
+        "members": [{"name": a.name, "specialty": a.role_label} for a in rows if not a.is_guest],
+        "guests": [{"name": a.name, "role": a.role_label} for a in rows if a.is_guest],
+    }
+
+
+def letter_context(decision: Decision, signer=None, signed_at: datetime | None = None) -> dict:
     """The letter for one decision version. It shows the patient's identity whatever the
     board's minutes setting: it is filed in the patient's record, addressed to the
-    clinician who referred the case, and only downloadable by those with access to the case."""
+    clinician who referred the case, and only downloadable by those with access to the case.
+
+    ``signer`` signs it at ``signed_at`` (by default: who validated the decision, when it was
+    published)."""
     case = decision.case
     meeting = decision.meeting
     board = meeting.board
     tz = board.timezone
     meeting_day = to_local(meeting.starts_at, tz).date()
-    recused = [r.user.full_name for r in decisions.recusals_by_item(meeting).get(decision.agenda_item_id, [])]
+    recusals = decisions.recusals_by_item(meeting).get(decision.agenda_item_id, [])
+    recused = [r.user.full_name for r in recusals]
+    rows = decisions.attendances(meeting)
+    # The quorum on this case: recused members do not count for it.
+    quorum = quorum_for(meeting, rows=rows, recused_ids={r.user_id for r in recusals})
     return {
         "kind": "letter",
+        "hospital": hospital(),
+        "attendance": _attendance(rows),
+        "quorum": {"met": quorum.met, "missing": quorum.missing,
+                   "entries": [{"label": e.label, "met": e.met, "filled_by": e.filled_by} for e in quorum.entries]},
+        "signature": _signature(signer or decision.validated_by, signed_at or decision.published_at
+                                or decision.validated_at, tz),
         "board": {"name": board.name, "code": board.code},
         "meeting": {"date": local_datetime(meeting.starts_at, tz, "d MMMM yyyy"), "location": meeting.location or ""},
         "addressee": {"name": case.submitter.full_name, "email": case.submitter.email},

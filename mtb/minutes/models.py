@@ -45,11 +45,11 @@ class MinutesVersion(db.Model):
     pdf_size: Mapped[int]
     #: The document date: PDF metadata and footer use it, so a re-render gives the same bytes.
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    signed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    signed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
     signed_at: Mapped[datetime]
     superseded_at: Mapped[datetime | None]
     #: The decision version whose correction made this minutes version (None: the signature).
-    correction_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("decisions.id", ondelete="SET NULL"))
+    correction_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("decisions.id", ondelete="SET NULL"), index=True)
 
     meeting: Mapped[Meeting] = relationship()
     signed_by: Mapped[User | None] = relationship(lazy="joined")

@@ -1,10 +1,11 @@
 """Rendering the stored documents: the minutes (one version per signature or correction)
 and the decision letters.
 
-Every PDF is rendered once, from its plain context (``mtb.minutes.context``), and stored
-with the SHA-256 of that context and of the PDF itself. Document dates are the
-version's timestamp and the language is the site's, whoever clicks: rendering a stored
-version again gives the same bytes.
+Every PDF is rendered once, from its plain context (``mtb.minutes.context``), signed by
+the chair's act (PAdES, ``mtb.minutes.signing``) and stored with the SHA-256 of that
+context and of the signed file. Document dates are the version's timestamp and the
+language is the site's, whoever clicks: rendering a stored version again gives the same
+unsigned bytes, which the signed file starts with (the signature is an incremental update).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from mtb.meetings.models import Meeting
 from mtb.minutes.context import dt, letter_context, minutes_context
 from mtb.minutes.models import DecisionLetter, MinutesVersion
 from mtb.minutes.pdf import STATIC_PREFIX, canonical_json, html_to_pdf, sha256_hex, w3c_date
+from mtb.minutes.signing import SignatureRequest
 
 #: Minutes versions keep their reason in a column of this length.
 REASON_MAX = 500
@@ -52,9 +54,12 @@ def document_time() -> datetime:
     return utcnow().replace(microsecond=0)
 
 
-def _meta(title: str, version_label: str, created_at: datetime, fingerprint: str, tz: str) -> dict:
+def _meta(title: str, version_label: str, created_at: datetime, fingerprint: str, tz: str, *,
+          author: str, subject: str) -> dict:
     return {
         "title": title,
+        "author": author,
+        "subject": subject,
         "version_label": version_label,
         "generated": dt(created_at, tz, "d MMM yyyy, HH:mm:ss"),
         "timezone": tz,
@@ -70,6 +75,8 @@ def minutes_html(context: dict, version: MinutesVersion, tz: str, preview: bool 
             _("Minutes, %(board)s, %(date)s", board=context["board"]["name"], date=context["meeting"]["date"]),
             _("PREVIEW of minutes version %(n)d, not signed", n=version.number) if preview
             else _("Minutes version %(n)d", n=version.number), version.created_at, version.content_sha256, tz,
+            author=context["board"]["name"],
+            subject=_("Minutes of the molecular tumour board meeting of %(date)s", date=context["meeting"]["date"]),
         )
         meta["preview"] = preview
         return render_template("pdf/minutes.html", c=context, meta=meta, reason=version.reason or "")
@@ -80,20 +87,32 @@ def letter_html(context: dict, letter: DecisionLetter, tz: str) -> str:
         meta = _meta(
             _("Decision of the molecular tumour board, %(ref)s", ref=context["reference"]),
             _("Decision version %(n)d", n=context["decision"]["version"]), letter.created_at,
-            letter.content_sha256, tz,
+            letter.content_sha256, tz, author=context["board"]["name"],
+            subject=_("Decision of the molecular tumour board on case %(ref)s, meeting of %(date)s",
+                      ref=context["reference"], date=context["meeting"]["date"]),
         )
         return render_template("pdf/letter.html", c=context, meta=meta)
 
 
 def render_minutes(version: MinutesVersion) -> bytes:
-    """Render a stored minutes version from its stored content (same bytes every time)."""
+    """Render a stored minutes version from its stored content, unsigned: the same bytes
+    every time, the ones the stored (signed) file starts with."""
     context = json.loads(version.content_json)
     return html_to_pdf(minutes_html(context, version, version.meeting.board.timezone))
 
 
-def render_letter(letter: DecisionLetter, context: dict | None = None) -> bytes:
-    context = context or letter_context(letter.decision)
-    return html_to_pdf(letter_html(context, letter, letter.decision.meeting.board.timezone))
+def render_letter(letter: DecisionLetter, context: dict | None = None, signature: SignatureRequest | None = None) -> bytes:
+    """Render a letter (unsigned unless ``signature``) from its context, by default rebuilt from the decision."""
+    context = context or letter_context(letter.decision, signed_at=letter.created_at)
+    return html_to_pdf(letter_html(context, letter, letter.decision.meeting.board.timezone), signature=signature)
+
+
+def signature_request(signer, reason: str, board_name: str) -> SignatureRequest:
+    """What the signature dictionary says: the chair, why, where (the hospital)."""
+    config = current_app.config
+    name = getattr(signer, "full_name", "") or ""
+    return SignatureRequest(name=name, reason=reason, location=str(config.get("HOSPITAL_NAME") or board_name),
+                            contact=str(config.get("HOSPITAL_CONTACT") or ""))
 
 
 def create_minutes_version(meeting: Meeting, signer, signed_at: datetime, reason: str,
@@ -119,24 +138,30 @@ def create_minutes_version(meeting: Meeting, signer, signed_at: datetime, reason
         pdf=b"", pdf_sha256="", pdf_size=0,
     )
     version.meeting = meeting
-    pdf = html_to_pdf(minutes_html(context, version, meeting.board.timezone))
+    with force_locale(document_locale()):
+        request = signature_request(signer, _("Minutes of the board signed by its chair"), meeting.board.name)
+    pdf = html_to_pdf(minutes_html(context, version, meeting.board.timezone), signature=request)
     version.pdf, version.pdf_sha256, version.pdf_size = pdf, sha256_hex(pdf), len(pdf)
     db.session.add(version)
     db.session.flush()
     return version
 
 
-def create_letter(decision: Decision, at: datetime | None = None) -> DecisionLetter:
-    """Render and store the letter of one decision version, dated ``at`` (now by default)."""
+def create_letter(decision: Decision, at: datetime | None = None, signer=None) -> DecisionLetter:
+    """Render, sign and store the letter of one decision version, dated ``at`` (now by
+    default), signed by ``signer`` (by default the chair who validated the decision)."""
+    created_at = (at or document_time()).replace(microsecond=0)
+    signer = signer or decision.validated_by
     with force_locale(document_locale()):
-        context = letter_context(decision)
+        context = letter_context(decision, signer, created_at)
+        request = signature_request(signer, _("Decision of the board signed by its chair"), decision.meeting.board.name)
     letter = DecisionLetter(
         decision_id=decision.id, case_id=decision.case_id, board_id=decision.board_id,
-        content_sha256=sha256_hex(canonical_json(context)), created_at=(at or document_time()).replace(microsecond=0),
+        content_sha256=sha256_hex(canonical_json(context)), created_at=created_at,
         pdf=b"", pdf_sha256="", pdf_size=0,
     )
     letter.decision = decision
-    pdf = render_letter(letter, context)
+    pdf = render_letter(letter, context, signature=request)
     letter.pdf, letter.pdf_sha256, letter.pdf_size = pdf, sha256_hex(pdf), len(pdf)
     db.session.add(letter)
     db.session.flush()

@@ -6,8 +6,9 @@ Flow:
    each one as the board agrees (``mtb.decisions.services.validate``).
 2. The secretary closes the meeting (every case decided or deferred).
 3. The chair signs the minutes: any remaining draft is validated, minutes version 1
-   is rendered and stored, one letter per decision is rendered and stored, the
-   meeting becomes "signed", and the decisions are published (submitters notified).
+   is rendered, signed (PAdES, with the board's key: ``signing``) and stored, one
+   signed letter per decision likewise, the meeting becomes "signed", and the
+   decisions are published (submitters notified).
 4. A correction validated after signing publishes at once (``listeners``): a new
    letter for that case and a new minutes version; the earlier ones stay
    downloadable, marked superseded.
@@ -31,6 +32,7 @@ from mtb.decisions.session import require_meeting_day
 from mtb.errors import NotAllowed
 from mtb.extensions import db
 from mtb.meetings.models import ItemOutcome, Meeting, MeetingStatus
+from mtb.minutes import signing
 from mtb.minutes.models import DecisionLetter, MinutesVersion
 from mtb.minutes.notifications import notify_submitter
 from mtb.minutes.rendering import create_letter, create_minutes_version, document_time
@@ -71,16 +73,17 @@ def sign(meeting: Meeting, user, *, notify: bool = True, at: datetime | None = N
     meeting.status = MeetingStatus.SIGNED
     version = create_minutes_version(meeting, user, signed_at, _("Signed by the chair"))
     for decision in decisions.validated_of(meeting):
-        _publish(decision, signed_at, notify=notify)
+        _publish(decision, signed_at, notify=notify, signer=user)
     audit.record("minutes.sign", meeting, board_id=meeting.board_id, user=user,
-                 details={"version": version.number, "pdf_sha256": version.pdf_sha256})
+                 details={"version": version.number, "pdf_sha256": version.pdf_sha256, "signature": signing.level()})
     db.session.flush()
     return version
 
 
-def _publish(decision: Decision, at: datetime, *, notify: bool) -> DecisionLetter:
+def _publish(decision: Decision, at: datetime, *, notify: bool, signer) -> DecisionLetter:
+    """Publish one decision: its letter, signed by ``signer`` (the chair signing), and the notice."""
     decision.published_at = at
-    letter = create_letter(decision, at)
+    letter = create_letter(decision, at, signer)
     if notify:
         notify_submitter(decision)
     return letter
@@ -89,10 +92,10 @@ def _publish(decision: Decision, at: datetime, *, notify: bool) -> DecisionLette
 def publish_correction(decision: Decision, user) -> MinutesVersion:
     """A correction validated on a signed meeting: new letter, new minutes version, notification."""
     at = document_time()
-    _publish(decision, at, notify=True)
+    _publish(decision, at, notify=True, signer=user)
     reason = _("Correction of %(ref)s (decision version %(n)d): %(reason)s", ref=decision.case.reference,
                n=decision.version, reason=decision.correction_reason or "")
     version = create_minutes_version(decision.meeting, user, at, reason, correction_of=decision)
     audit.record("minutes.correct", decision.meeting, board_id=decision.board_id, user=user,
-                 details={"version": version.number, "case": decision.case.reference})
+                 details={"version": version.number, "case": decision.case.reference, "signature": signing.level()})
     return version
