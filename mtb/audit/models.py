@@ -22,7 +22,7 @@ class AuditEvent(db.Model):
     action: Mapped[str] = mapped_column(sa.String(64), index=True)
     object_type: Mapped[str | None] = mapped_column(sa.String(40))
     object_id: Mapped[int | None]
-    board_id: Mapped[int | None] = mapped_column(sa.ForeignKey("boards.id", ondelete="SET NULL"))
+    board_id: Mapped[int | None] = mapped_column(sa.ForeignKey("boards.id", ondelete="SET NULL"), index=True)
     ip_address: Mapped[str | None] = mapped_column(sa.String(64))
     details: Mapped[dict | None] = mapped_column(sa.JSON)
 

@@ -303,7 +303,7 @@ class Attachment(db.Model):
     description: Mapped[str | None] = mapped_column(sa.String(200))
     #: Deferred so lists and case pages never load file bytes.
     data: Mapped[bytes] = deferred(mapped_column(sa.LargeBinary))
-    uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     case: Mapped[Case] = relationship(back_populates="attachments")
@@ -340,7 +340,7 @@ class CaseEvent(db.Model):
     at: Mapped[datetime] = mapped_column(default=utcnow)
     #: A CaseStatus value, or another verb ("edited", "carried_over").
     kind: Mapped[str] = mapped_column(sa.String(32))
-    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
     #: A person's own words (a withdrawal reason, file names), shown as typed.
     note: Mapped[str | None] = mapped_column(sa.String(300))
     #: A sentence of the system as a code and times (mtb.cases.timeline), worded when read.
@@ -374,7 +374,7 @@ class GeneSymbol(db.Model):
     chromosome: Mapped[str | None] = mapped_column(sa.String(20))
     #: Where the symbol comes from (HGNC id, date of approval...).
     note: Mapped[str | None] = mapped_column(sa.String(300))
-    added_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    added_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     added_by: Mapped[User | None] = relationship(lazy="joined")

@@ -39,7 +39,7 @@ class Attendance(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
     #: The member; None for a guest.
-    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
     #: The specialty the member sat with (prefilled from User.specialty); counts for quorum.
     specialty: Mapped[Specialty | None] = enum_column(Specialty, nullable=True)
     guest_name: Mapped[str | None] = mapped_column(sa.String(200))
@@ -72,13 +72,13 @@ class Recusal(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agenda_item_id: Mapped[int] = mapped_column(sa.ForeignKey("agenda_items.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     #: What the conflict is (e.g. "investigator of the proposed trial").
     note: Mapped[str | None] = mapped_column(sa.String(300))
     declared_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: Who recorded it: the member themselves before or during the meeting, or the
     #: secretary or chair in session.
-    declared_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    declared_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
 
     user: Mapped[User] = relationship(lazy="joined", foreign_keys=[user_id])
 
@@ -190,10 +190,10 @@ class Decision(db.Model):
     quorum_met: Mapped[bool] = mapped_column(default=False)
     #: Labels of the quorum entries that were missing, when quorum_met is False.
     quorum_missing: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    validated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    validated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
     validated_at: Mapped[datetime | None]
     #: When the submitter and the board could first read it: the minutes were signed
     #: (version 1), or the correction was validated on a signed meeting.
@@ -266,7 +266,7 @@ class Recommendation(db.Model):
     kind: Mapped[RecommendationKind] = enum_column(RecommendationKind)
     drug: Mapped[str | None] = mapped_column(sa.String(200))
     #: The case's biomarker the drug targets.
-    biomarker_id: Mapped[int | None] = mapped_column(sa.ForeignKey("biomarkers.id", ondelete="SET NULL"))
+    biomarker_id: Mapped[int | None] = mapped_column(sa.ForeignKey("biomarkers.id", ondelete="SET NULL"), index=True)
     #: The biomarker's label when recorded, so a version reads the same later.
     biomarker_label: Mapped[str | None] = mapped_column(sa.String(300))
     #: The evidence's scale (mtb.decisions.evidence.SCHEMES: escat, oncokb, nct, amp); required

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 integration_account_boards = sa.Table(
     "integration_account_boards", db.metadata,
     sa.Column("account_id", sa.ForeignKey("integration_accounts.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("board_id", sa.ForeignKey("boards.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("board_id", sa.ForeignKey("boards.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 
 
@@ -39,9 +39,9 @@ class IntegrationAccount(db.Model):
     #: The token's first characters, to tell tokens apart in the list (not enough to use one).
     token_hint: Mapped[str] = mapped_column(sa.String(12))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
     revoked_at: Mapped[datetime | None]
-    revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
     last_used_at: Mapped[datetime | None]
 
     boards: Mapped[list[Board]] = relationship(secondary=integration_account_boards, order_by="Board.name")

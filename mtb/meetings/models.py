@@ -258,7 +258,7 @@ class AgendaItem(db.Model):
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(default=0)
     minutes: Mapped[int]
-    presenter_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    presenter_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
     outcome: Mapped[ItemOutcome] = enum_column(ItemOutcome, default=ItemOutcome.PENDING)
     #: Added past the cut-off by a secretary (urgent case).
     late_addition: Mapped[bool] = mapped_column(default=False)
@@ -274,7 +274,7 @@ class AgendaItem(db.Model):
     #: Why the board deferred the case (typed by the secretary in session; in the minutes).
     deferral_note: Mapped[str | None] = mapped_column(sa.String(300))
     #: Carried over from an earlier meeting where it was not discussed.
-    carried_over_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("meetings.id", ondelete="SET NULL"))
+    carried_over_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("meetings.id", ondelete="SET NULL"), index=True)
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     meeting: Mapped[Meeting] = relationship(back_populates="items", foreign_keys=[meeting_id])
