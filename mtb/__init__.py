@@ -37,7 +37,12 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config, app.instance_path)
     keep_private(Path(app.instance_path), app.config["SQLALCHEMY_DATABASE_URI"])
     # hide_parameters: an error logged from SQL must not carry the patient data it was saving.
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True, "hide_parameters": True})
+    engine_options = {"pool_pre_ping": True, "hide_parameters": True}
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # JIT compiles a search or list query for tens of milliseconds to save less:
+        # MTB's queries are short and indexed (benchmarks/README.md).
+        engine_options["connect_args"] = {"options": "-c jit=off"}
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = secret_key(app.instance_path)
     # Uploads are spooled to temporary files by Werkzeug, so a large request is not held in memory.

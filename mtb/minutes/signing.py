@@ -216,10 +216,10 @@ def sign_pdf(data: bytes, request: SignatureRequest, box: SignatureBox | None = 
     )
     pdf_signer = signers.PdfSigner(meta, signer=load_signer(), timestamper=timestamper(), stamp_style=_STAMP,
                                    new_field_spec=spec)
-    return _run(lambda: pdf_signer.async_sign_pdf(writer)).getvalue()
+    return run_async(lambda: pdf_signer.async_sign_pdf(writer)).getvalue()
 
 
-def _run(make_coroutine):
+def run_async(make_coroutine):
     """pyHanko's synchronous API calls asyncio.run(), which fails where an event loop already
     runs in this thread (an async server, Playwright's sync API in the test process): there
     the signature is made in a thread of its own."""

@@ -8,7 +8,7 @@ from datetime import date
 
 from pyhanko.keys import load_cert_from_pemder
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
 from mtb.cases.models import MolecularReport
@@ -53,4 +53,5 @@ def validate(data: bytes, trust_roots):
     reader = PdfFileReader(io.BytesIO(data))
     [signature] = reader.embedded_signatures
     context = ValidationContext(trust_roots=list(trust_roots), allow_fetching=False)
-    return signature, validate_pdf_signature(signature, context)
+    # As signing does: pyHanko's synchronous API fails where the browser tests' loop runs.
+    return signature, signing.run_async(lambda: async_validate_pdf_signature(signature, context))

@@ -5,6 +5,7 @@ starts with the reproducible unsigned rendering (the signature is an incremental
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import shutil
 import subprocess
 
@@ -92,7 +93,12 @@ def test_signing_works_where_an_event_loop_already_runs(app, small_pdf):
     async def sign_inside_a_loop():
         return signing.sign_pdf(small_pdf, signing.SignatureRequest(name="Pr Test", reason="test"))
 
-    signed = asyncio.run(sign_inside_a_loop())
+    def in_a_thread_of_its_own():  # the test thread may already run the browser tests' loop
+        with app.app_context():
+            return asyncio.run(sign_inside_a_loop())
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        signed = pool.submit(in_a_thread_of_its_own).result()
     _, status = validate(signed, [demo_root(app)])
     assert status.bottom_line
 
