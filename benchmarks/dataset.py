@@ -1010,7 +1010,8 @@ class Generator:
             drug=None,
             biomarker_id=None,
             biomarker_label=None,
-            escat_tier=None,
+            evidence_scheme=None,
+            evidence_level=None,
             oncokb_level=None,
             access_route=None,
             trial_id=None,
@@ -1033,7 +1034,8 @@ class Generator:
                     drug=drug,
                     biomarker_id=biomarker_id,
                     biomarker_label=label,
-                    escat_tier=escat,
+                    evidence_scheme="escat",
+                    evidence_level=escat,
                     oncokb_level=oncokb,
                     access_route=access,
                     rationale="Level of evidence and access route checked by the pharmacy.",
@@ -1295,6 +1297,9 @@ class Generator:
                 conn.execute(sa.text("VACUUM ANALYZE"))
         else:
             with engine.connect() as conn:
+                # As the scheduler's daily "statistics" job does in a running deployment.
+                conn.exec_driver_sql("ANALYZE")
+                conn.commit()
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def meta(self, url: str) -> dict:

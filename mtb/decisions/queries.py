@@ -141,8 +141,10 @@ def published_since(user: User, since: datetime | None, limit: int = 10) -> list
                 .where(Decision.published_at > since, condition)
                 .order_by(Decision.published_at.desc()).limit(limit).subquery())
 
-    boards = newest(Decision.board_id.in_(board_ids) if board_ids else sa.false())
-    mine = newest(Decision.case_id.in_(sa.select(Case.id).where(Case.submitter_id == user.id)))
+    # "+ 0": a filter, not an index to start from (SQLite, without statistics, would read
+    # every decision of the boards through ix_decisions_board_id and sort them).
+    boards = newest((Decision.board_id + 0).in_(board_ids) if board_ids else sa.false())
+    mine = newest((Decision.case_id + 0).in_(sa.select(Case.id).where(Case.submitter_id == user.id)))
     both = sa.union(sa.select(boards.c.id, boards.c.published_at), sa.select(mine.c.id, mine.c.published_at)).subquery()
     query = (
         sa.select(Decision)

@@ -95,9 +95,9 @@ def _matching(query: str):
             .outerjoin(Recommendation, Recommendation.decision_id == Decision.id).where(sa.or_(*text)))
 
 
-#: Meetings per page of the decisions list: a month of weekly meetings, each with all its
-#: decisions (a page of 25 meetings listed a thousand decisions and their letters).
-MEETINGS_PER_PAGE = 5
+#: Meetings per page of the decisions list, each with all its decisions (a page of 25
+#: meetings listed a thousand decisions and their letters; 40 a meeting is common).
+MEETINGS_PER_PAGE = 3
 
 
 def published_page(user, board=None, page: int = 1, per_page: int = MEETINGS_PER_PAGE,

@@ -1,5 +1,5 @@
 """Scheduled jobs: meeting generation, reminders, the outbox sender, carry-over of
-meetings never started. Each run claims its time slot in the database (JobRun, unique
+meetings never started, the query planner's statistics. Each run claims its time slot in the database (JobRun, unique
 per job and slot), so a second scheduler started by mistake does nothing twice.
 """
 
@@ -57,6 +57,16 @@ def _carry_over(now: datetime):
     return len(lifecycle.close_stale_meetings(now))
 
 
+def _statistics(now: datetime):
+    """SQLite plans its queries from the statistics ANALYZE gathers; without them it read a
+    whole index of 100,000 rows where a date range would have served (benchmarks/README.md).
+    PostgreSQL's autovacuum keeps its own statistics."""
+    if db.engine.dialect.name != "sqlite":
+        return None
+    db.session.execute(sa.text("ANALYZE"))
+    return "analyzed"
+
+
 def jobs() -> dict[str, Job]:
     outbox_every = timedelta(seconds=int(current_app.config.get("OUTBOX_INTERVAL_SECONDS", 30)))
     return {job.name: job for job in (
@@ -64,6 +74,7 @@ def jobs() -> dict[str, Job]:
         Job("reminders", _reminders, timedelta(minutes=10), "cut-off and meeting reminders"),
         Job("outbox", _outbox, outbox_every, "send queued e-mails"),
         Job("carry_over", _carry_over, timedelta(minutes=30), "close meetings never started, carry their cases over"),
+        Job("statistics", _statistics, timedelta(hours=24), "refresh the query planner's statistics (SQLite)"),
     )}
 
 

@@ -176,3 +176,12 @@ def test_two_schedulers_on_one_postgresql_send_each_reminder_once(app, boards, c
     assert len(reminders(NotificationKind.CUTOFF_REMINDER)) == 1
     keys = [m.dedupe_key for m in db.session.scalars(sa.select(OutboxMessage))]
     assert len(keys) == len(set(keys))
+
+
+def test_the_statistics_job_gives_sqlite_the_planners_statistics(create_case):
+    """Without ANALYZE, SQLite read every decision of a board to list the newest ten."""
+    create_case()
+    assert run_job("statistics")
+    if db.engine.dialect.name == "sqlite":
+        tables = {row[0] for row in db.session.execute(sa.text("SELECT tbl FROM sqlite_stat1"))}
+        assert {"cases", "biomarkers"} <= tables
