@@ -365,14 +365,11 @@ class Generator:
         """Naive UTC starts of the board's cadence in [start, end]: the app's own expansion
         for the coming weeks (so the scheduler finds them made), a shifted anchor for the past."""
         if start >= self.now:
-            try:
-                from mtb.boards.cadence import occurrences
+            from mtb.boards.cadence import occurrences
 
-                found = occurrences(board["cadence_rrule"], board["cadence_anchor"], board["timezone"], start, end)
-                if found:
-                    return list(found)
-            except ImportError:
-                pass
+            found = occurrences(board["cadence_rrule"], board["cadence_anchor"], board["timezone"], start, end)
+            if found:
+                return list(found)
         from dateutil.rrule import rrulestr
 
         parts = dict(

@@ -119,14 +119,31 @@ def containing(connection, texts: list[str], *, findings: bool = True) -> sa.Col
 # --- Keeping the index up to date -------------------------------------------------
 
 
+#: The case columns the index holds: a status change or a version bump needs no new row.
+_INDEXED_CASE_COLUMNS = ("reference", "patient_name", "patient_record_number", "diagnosis", "icd10_code")
+
+
+def _words_changed(case: Case) -> bool:
+    state = sa.inspect(case)
+    return any(state.attrs[name].history.has_changes() for name in _INDEXED_CASE_COLUMNS)
+
+
 @event.listens_for(Session, "after_flush")
 def _note_changed_cases(session: Session, flush_context) -> None:
-    """After each flush, index again the cases written or whose biomarkers were."""
+    """After each flush, index again the cases whose words were written, and those whose
+    biomarkers were (the history is still the flush's own here)."""
     ids = set()
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, Case) and obj.id is not None:
+    for obj in session.new:
+        if isinstance(obj, Case | Biomarker):
+            ids.add(obj.id if isinstance(obj, Case) else obj.case_id)
+    for obj in session.dirty:
+        if isinstance(obj, Case) and _words_changed(obj):
             ids.add(obj.id)
-        elif isinstance(obj, Biomarker) and obj.case_id is not None:
+        elif isinstance(obj, Biomarker):
             ids.add(obj.case_id)
+    for obj in session.deleted:
+        if isinstance(obj, Case | Biomarker):
+            ids.add(obj.id if isinstance(obj, Case) else obj.case_id)
+    ids.discard(None)
     if ids:
         refresh(session.connection(), ids)

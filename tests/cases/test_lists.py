@@ -67,3 +67,14 @@ def test_search_words_are_literal_text(client, login, clinician, create_case):
     login(clinician)
     assert case.reference not in search(client, "100%")
     assert case.reference not in search(client, "Lung_adeno")
+
+
+def test_search_follows_a_renamed_patient_and_a_changed_finding(client, login, clinician, create_case):
+    case = create_case(patient_name="DUPONT Jean", biomarkers=[{"kind": "variant", "gene": "BRAF",
+                                                              "hgvs_p": "p.Val600Glu"}])
+    case.patient_name = "LEBRUN Jean"
+    case.biomarkers[0].hgvs_p = "p.Val600Lys"
+    db.session.commit()
+    login(clinician)
+    assert case.reference in search(client, "Lebrun") and case.reference not in search(client, "Dupont")
+    assert case.reference in search(client, "V600K") and case.reference not in search(client, "V600E")
