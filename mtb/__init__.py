@@ -18,8 +18,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 #: Blueprints in the order their routes are registered.
 PARTS = (
-    "home", "accounts", "boards", "cases", "meetings", "decisions",
-    "minutes", "exports", "notifications", "scheduling", "audit",
+    "home", "accounts", "boards", "cases", "trials", "meetings", "decisions",
+    "minutes", "exports", "outcomes", "notifications", "scheduling", "audit",
 )
 
 

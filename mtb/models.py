@@ -8,6 +8,8 @@ from mtb.decisions import models as decisions_models  # noqa: F401
 from mtb.meetings.models import AgendaItem, Meeting  # noqa: F401
 from mtb.minutes import models as minutes_models  # noqa: F401
 from mtb.exports import models as exports_models  # noqa: F401
+from mtb.trials import models as trials_models  # noqa: F401
+from mtb.outcomes import models as outcomes_models  # noqa: F401
 from mtb.notifications.models import OutboxMessage  # noqa: F401
 from mtb.scheduling.models import JobRun  # noqa: F401
 from mtb.idempotency import SubmissionKey  # noqa: F401

@@ -58,7 +58,7 @@ def seed_demo() -> None:
             accounts.grant_role(user, board, Role.MEMBER)
     db.session.flush()
     # Each part adds its demo data in domain order: cases, meetings, decisions, then the signed minutes.
-    for part in ("cases", "meetings", "decisions", "minutes", "exports"):
+    for part in ("cases", "trials", "meetings", "decisions", "minutes", "exports", "outcomes"):
         module_name = f"mtb.{part}.demo"
         if importlib.util.find_spec(module_name) is not None:
             importlib.import_module(module_name).seed()

@@ -11,8 +11,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "mtb"
 #: through ``mtb.signals`` and ``mtb.panels``. Top-level modules (``mtb/access.py``,
 #: ``mtb/formatting.py``, ``create_app``...) assemble the parts and stand outside this order.
 LAYERS = (
-    "audit", "boards", "accounts", "notifications", "cases", "meetings", "decisions", "minutes", "exports",
-    "scheduling", "home",
+    "audit", "boards", "accounts", "notifications", "cases", "trials", "meetings", "decisions", "minutes",
+    "exports", "outcomes", "scheduling", "home",
 )
 
 #: A module longer than this does more than one kind of thing: split it.
