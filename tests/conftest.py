@@ -7,5 +7,6 @@ pytest_plugins = [
     "tests.fixtures.meetings",
     "tests.fixtures.mail",
     "tests.fixtures.browser",
+    "tests.fixtures.demo",
     "tests.fixtures.directory",
 ]

@@ -17,7 +17,6 @@ import sqlalchemy as sa
 from mtb.cases.models import Case, CaseStatus
 from mtb.extensions import db
 from mtb.meetings.models import Meeting, MeetingStatus
-from mtb.seed import seed_demo
 
 pytestmark = pytest.mark.browser
 
@@ -67,9 +66,7 @@ def _axe(page, source: str) -> list[dict]:
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])
-def test_main_pages_have_no_critical_or_serious_accessibility_violation(app, browser, live_server, axe_source, language):
-    seed_demo()
-    db.session.commit()
+def test_main_pages_have_no_critical_or_serious_accessibility_violation(app, browser, live_server, axe_source, language, demo):
     pages = _pages(app.config["DEMO_PASSWORD"])
     found = []
     for email, paths in pages.items():

@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from mtb.accounts.models import User
 from mtb.cases.models import Case
 from mtb.extensions import db
-from mtb.seed import seed_demo
 
 LINK = re.compile(r'href="([^"#]+)"')
 SKIP = ("/logout", "/static/", "/calendar/")
@@ -46,12 +45,6 @@ class _FormControls(HTMLParser):
         return [c.get("name") or c.get("id") or "?" for c in self.controls
                 if not (c["_wrapped"] or c.get("aria-label") or c.get("aria-labelledby")
                         or (c.get("id") and c["id"] in self.label_targets))]
-
-
-@pytest.fixture
-def demo(app):
-    seed_demo()
-    db.session.commit()
 
 
 def test_seed_demo_command_refuses_a_database_with_data(app, demo):

@@ -14,7 +14,6 @@ from mtb.exports import profiles as P
 from mtb.exports.fhir import decision_bundle
 from mtb.extensions import db
 from mtb.meetings.models import MeetingStatus
-from mtb.seed import seed_demo
 from tests.decisions.helpers import targeted
 from tests.exports.helpers import check_bundle, resources_of
 
@@ -28,9 +27,7 @@ def _validated(team, started_meeting, recommendations, create_case=None):
     return decision
 
 
-def test_every_demo_decision_exports_a_bundle_that_validates(app):
-    seed_demo()
-    db.session.commit()
+def test_every_demo_decision_exports_a_bundle_that_validates(app, demo):
     decisions = list(db.session.scalars(sa.select(Decision)))
     assert decisions
     for decision in decisions:

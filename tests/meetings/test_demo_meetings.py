@@ -9,12 +9,9 @@ from mtb.extensions import db
 from mtb.meetings import queries
 from mtb.meetings.models import MeetingStatus
 from mtb.meetings.pool import pool_for
-from mtb.seed import seed_demo
 
 
-def test_demo_has_a_published_next_agenda_and_cases_proposed_for_the_following_meeting(app):
-    seed_demo()
-    db.session.commit()
+def test_demo_has_a_published_next_agenda_and_cases_proposed_for_the_following_meeting(app, demo):
     thoracic = boards.get_board("thoracic")
     now = utcnow()
     upcoming = queries.upcoming_meetings([thoracic.id], now)[thoracic.id]
