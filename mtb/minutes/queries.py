@@ -11,6 +11,8 @@ from sqlalchemy.orm import joinedload, lazyload, selectinload, undefer
 from mtb.accounts.models import User
 from mtb.audit import services as audit
 from mtb.cases.models import Case
+from mtb.cases.queries import parse_page_key
+from mtb.db import escape_like
 from mtb.decisions.models import Decision, DecisionStatus, Recommendation
 from mtb.errors import NotAllowed, NotFound
 from mtb.extensions import db
@@ -63,14 +65,19 @@ def get_letter_for_download(letter_id: int, user) -> DecisionLetter:
 @dataclass
 class PublishedPage:
     """One page of the decisions list: signed meetings with their minutes versions, letters
-    and the decisions in force, each meeting's decisions in agenda order."""
+    and the decisions in force, each meeting's decisions in agenda order. Paged by key
+    (``after``/``before`` a meeting), whole meetings up to about DECISIONS_PER_PAGE rows."""
 
-    pagination: object
+    meetings: list[Meeting]
     versions: dict[int, list[MinutesVersion]]
     letters: dict[int, list[LetterLine]]
     decisions: dict[int, list[Decision]]
     #: The letter of each decision shown, by decision id.
     letter_ids: dict[int, int]
+    #: Keys of the pages around this one (None at either end); ``first``: no newer page.
+    newer: str | None = None
+    older: str | None = None
+    first: bool = True
 
 
 @dataclass(frozen=True)
@@ -95,32 +102,74 @@ def _matching(query: str):
             .outerjoin(Recommendation, Recommendation.decision_id == Decision.id).where(sa.or_(*text)))
 
 
-#: Meetings per page of the decisions list, each with all its decisions (a page of 25
-#: meetings listed a thousand decisions and their letters; 40 a meeting is common).
-MEETINGS_PER_PAGE = 3
+#: Rows a page of the decisions list aims at: whole meetings are added until they are
+#: reached (a 40-case thoracic meeting alone fills a page; five paediatric meetings of
+#: eight cases share one), so a page costs the same whatever the boards' sizes.
+DECISIONS_PER_PAGE = 40
+#: ... and never more meetings than this on one page.
+MAX_MEETINGS_PER_PAGE = 8
 
 
-def published_page(user, board=None, page: int = 1, per_page: int = MEETINGS_PER_PAGE,
-                   query: str = "") -> PublishedPage:
+def meeting_key(meeting) -> str:
+    return f"{meeting.starts_at.isoformat()}~{meeting.id}"
+
+
+def _chosen(rows, budget: int) -> list:
+    """The first rows (meeting, decision count) whose decisions fit ``budget``; at least one."""
+    chosen, total = [], 0
+    for row in rows[:MAX_MEETINGS_PER_PAGE]:
+        if chosen and total + row.shown > budget:
+            break
+        chosen.append(row)
+        total += row.shown
+    return chosen
+
+
+def published_page(user, board=None, *, after: str | None = None, before: str | None = None,
+                   query: str = "", budget: int = DECISIONS_PER_PAGE) -> PublishedPage:
     """Signed meetings of the user's boards, newest first, with their minutes versions,
     letters and current decisions; with ``query``, only the meetings (and decisions) that
     match it. Decisions are the ones ``user`` may read (``Decision.can_view``)."""
     board_ids = user.board_ids()
     if board is not None:
         board_ids = board_ids & {board.id}
-    query = " ".join((query or "").split())[:100].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    searched = escape_like(" ".join((query or "").split())[:100])
     current = sa.and_(Decision.status == DecisionStatus.VALIDATED, Decision.published_at.is_not(None))
-    meetings = (
-        sa.select(Meeting)
+    in_force = sa.select(sa.func.count()).where(Decision.meeting_id == Meeting.id, current)
+    if searched:
+        in_force = in_force.where(Decision.id.in_(_matching(searched)))
+    candidates = (
+        sa.select(Meeting.id, Meeting.starts_at, in_force.scalar_subquery().label("shown"))
         .where(Meeting.board_id.in_(board_ids) if board_ids else sa.false(),
                sa.exists().where(MinutesVersion.meeting_id == Meeting.id))
-        .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
     )
-    if query:
-        meetings = meetings.where(sa.exists().where(Decision.meeting_id == Meeting.id, current,
-                                                    Decision.id.in_(_matching(query))))
-    pagination = db.paginate(meetings, page=page, per_page=per_page, error_out=False)
-    ids = [m.id for m in pagination.items]
+    if searched:
+        candidates = candidates.where(sa.exists().where(Decision.meeting_id == Meeting.id, current,
+                                                        Decision.id.in_(_matching(searched))))
+    position = sa.tuple_(Meeting.starts_at, Meeting.id)
+    window = MAX_MEETINGS_PER_PAGE + 1
+    older_than, newer_than = parse_page_key(after), parse_page_key(before)
+    if newer_than is not None:
+        rows = list(db.session.execute(candidates.where(position > newer_than)
+                                       .order_by(Meeting.starts_at, Meeting.id).limit(window)))
+        chosen = _chosen(rows, budget)
+        more_newer = len(chosen) < len(rows)
+        chosen.reverse()
+        more_older = True
+    else:
+        if older_than is not None:
+            candidates = candidates.where(position < older_than)
+        rows = list(db.session.execute(candidates.order_by(Meeting.starts_at.desc(), Meeting.id.desc())
+                                       .limit(window)))
+        chosen = _chosen(rows, budget)
+        more_older = len(chosen) < len(rows)
+        more_newer = older_than is not None
+    if not chosen and newer_than is not None:
+        return published_page(user, board, query=query, budget=budget)  # a key past the newest: the first page
+    by_id = {m.id: m for m in db.session.scalars(
+        sa.select(Meeting).where(Meeting.id.in_([row.id for row in chosen])).options(joinedload(Meeting.board)))}
+    shown_meetings = [by_id[row.id] for row in chosen]
+    ids = [m.id for m in shown_meetings]
     versions: dict[int, list[MinutesVersion]] = {i: [] for i in ids}
     letters: dict[int, list[LetterLine]] = {i: [] for i in ids}
     decisions: dict[int, list[Decision]] = {i: [] for i in ids}
@@ -150,12 +199,17 @@ def published_page(user, board=None, page: int = 1, per_page: int = MEETINGS_PER
                      lazyload(Decision.letter))
             .order_by(AgendaItem.position, Decision.id)
         )
-        if query:
-            shown = shown.where(Decision.id.in_(_matching(query)))
+        if searched:
+            shown = shown.where(Decision.id.in_(_matching(searched)))
         for decision in db.session.scalars(shown):
             if decision.can_view(user):
                 decisions[decision.meeting_id].append(decision)
-    return PublishedPage(pagination, versions, letters, decisions, letter_ids)
+    return PublishedPage(
+        shown_meetings, versions, letters, decisions, letter_ids,
+        newer=meeting_key(shown_meetings[0]) if shown_meetings and more_newer else None,
+        older=meeting_key(shown_meetings[-1]) if shown_meetings and more_older else None,
+        first=not more_newer,
+    )
 
 
 def letters_for_own_cases(user, exclude_board_ids: set[int], limit: int = 50) -> list[DecisionLetter]:

@@ -15,7 +15,6 @@ from mtb.audit import services as audit
 from mtb.boards import services as boards
 from mtb.decisions import queries as decisions
 from mtb.decisions.session import BeforeMeetingDay, day_label
-from mtb.http import page_number
 from mtb.idempotency import once
 from mtb.minutes import bp, queries, rendering, services
 
@@ -35,12 +34,13 @@ def index():
         if not (current_user.has_role(board.id) or current_user.is_admin):
             access.refuse(403, "Board", board.id, "view")
     search = (request.args.get("q") or "").strip()[:100]
-    listing = queries.published_page(current_user, board, page=page_number(), query=search)
+    listing = queries.published_page(current_user, board, after=request.args.get("after"),
+                                     before=request.args.get("before"), query=search)
     own_letters = queries.letters_for_own_cases(current_user, current_user.board_ids()) if board is None else []
     # The list shows case references, diagnoses and recommendations: a read of the board's records.
     audit.record("decisions.index", None, board_id=board.id if board else None,
-                 details={"meetings": [m.id for m in listing.pagination.items], "searched": bool(search)})
-    return render_template("minutes/index.html", page=listing.pagination, versions=listing.versions,
+                 details={"meetings": [m.id for m in listing.meetings], "searched": bool(search)})
+    return render_template("minutes/index.html", page=listing, versions=listing.versions,
                            letters=listing.letters, decisions_by_meeting=listing.decisions, own_letters=own_letters,
                            letter_ids=listing.letter_ids,
                            board=board, search=search)
