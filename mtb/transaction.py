@@ -27,6 +27,8 @@ def commits(response: Response) -> bool:
 def end(response: Response) -> Response:
     if not commits(response):
         roll_back()
+    else:
+        audit.write_deferred_events()
     db.session.commit()
     return response
 

@@ -43,7 +43,10 @@ def record(
         details=details,
     )
     event = AuditEvent(**values)
-    db.session.add(event)
+    if _written_at_commit():
+        g.setdefault("deferred_audit_events", []).append(event)
+    else:
+        db.session.add(event)
     if kept and has_request_context():
         g.setdefault("kept_audit_events", []).append(values)
     return event
@@ -54,8 +57,24 @@ def record_read(action: str, obj: Any = None, **kwargs) -> AuditEvent:
     return record(action, obj, kept=True, **kwargs)
 
 
-def restore_kept_events() -> None:
-    """After a rollback, add the request's kept events again (they commit with the request)."""
+def _written_at_commit() -> bool:
+    """A page that only reads adds its audit rows as its request commits, not as it starts:
+    on SQLite a transaction's first write takes the database's write lock until it ends,
+    and a page that wrote its audit row first would hold every other worker's writes for
+    the whole of its rendering (benchmarks/README.md)."""
+    return has_request_context() and request.method in ("GET", "HEAD")
+
+
+def write_deferred_events() -> None:
+    """Add the audit rows a reading page recorded (called as its request commits)."""
     if has_request_context():
+        db.session.add_all(g.pop("deferred_audit_events", []))
+
+
+def restore_kept_events() -> None:
+    """After a rollback, add the request's kept events again (they commit with the request);
+    the other events it recorded went with the rollback."""
+    if has_request_context():
+        g.pop("deferred_audit_events", None)
         for values in g.get("kept_audit_events", []):
             db.session.add(AuditEvent(**values))
