@@ -132,7 +132,10 @@ def test_the_presentation_follows_next_on_the_session_page_and_answers_the_keybo
     page.get_by_role("link", name="Next →").click()
     page.wait_for_url(f"**item={second.id}")
     screen.get_by_role("heading", name=second.case.reference).wait_for(timeout=9000)  # polled within seconds
+    # The keys are answered once the page's deferred script has run (a heading shows before it).
+    screen.wait_for_load_state("domcontentloaded")
     screen.keyboard.press("ArrowLeft")
     screen.get_by_role("heading", name=first.case.reference).wait_for()
+    screen.wait_for_load_state("domcontentloaded")
     screen.keyboard.press("Escape")
     screen.wait_for_url(f"**/meetings/{meeting.id}/session?item={first.id}")
