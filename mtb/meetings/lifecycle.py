@@ -22,7 +22,6 @@ from mtb.errors import InvalidInput, NotAllowed
 from mtb.extensions import db
 from mtb.meetings import notifications
 from mtb.meetings.cadence import generate_meetings
-from mtb.meetings.display import when_label
 from mtb.meetings.models import (
     MAX_CANCEL_REASON,
     MAX_MEETING_MINUTES,
@@ -124,12 +123,11 @@ def cancel_meeting(meeting: Meeting, user, reason: str | None, now: datetime | N
         raise InvalidInput("reason", _("Keep the reason under 300 characters."))
     if not meeting.is_open:
         raise InvalidInput(None, _("Only a scheduled or published meeting can be cancelled."))
-    when = when_label(meeting)
     attendees = notifications.attendees(meeting)
     for item in list(meeting.items):
         case = item.case
         return_to_pool(case, user, timeline.say("meeting_cancelled", meeting.board.timezone, when=meeting.starts_at))
-        notifications.case_back_in_pool(case, meeting, when, reason)
+        notifications.case_back_in_pool(case, meeting, reason)
         meeting.items.remove(item)
     meeting.status = MeetingStatus.CANCELLED
     meeting.cancelled_reason = reason
@@ -137,7 +135,7 @@ def cancel_meeting(meeting: Meeting, user, reason: str | None, now: datetime | N
     meeting.ical_sequence += 1
     bump_version(meeting)
     audit.record("meeting.cancel", meeting, user=user, details={"reason": reason})
-    notifications.meeting_cancelled(meeting, attendees, when, reason)
+    notifications.meeting_cancelled(meeting, attendees, reason)
     db.session.flush()
     return meeting
 

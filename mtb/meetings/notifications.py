@@ -2,7 +2,8 @@
 text templates in ``templates/meetings/emails/``.
 
 Messages are queued in the outbox in the caller's transaction (``notify``); a dedupe
-key keeps a message from being queued twice.
+key keeps a message from being queued twice. Each is written in its recipient's language
+(``in_language_of``): subjects, bodies and dates are composed per person.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from mtb.formatting import local_datetime
 from mtb.meetings.display import item_start_times, when_label
 from mtb.meetings.models import AgendaItem, Meeting
 from mtb.notifications.models import NotificationKind
-from mtb.notifications.services import absolute_url, notify
+from mtb.notifications.services import absolute_url, in_language_of, notify
 
 #: Everyone who sits on a board's meetings (clinicians come for their own cases).
 BOARD_ROLES = (Role.MEMBER, Role.CHAIR, Role.SECRETARY)
@@ -63,9 +64,6 @@ def agenda_published(meeting: Meeting, first: bool) -> int:
     """Tell the board's people and each case's submitter that the agenda is published
     (``first``) or changed; returns the number of e-mails queued."""
     board = meeting.board
-    when = when_label(meeting)
-    subject = (_("Agenda of the %(board)s meeting, %(when)s", board=board.name, when=when) if first
-               else _("Agenda changed: %(board)s meeting, %(when)s", board=board.name, when=when))
     kind = NotificationKind.AGENDA_PUBLISHED if first else NotificationKind.AGENDA_CHANGED
     members = board_members(meeting)
     own: dict[int, list[AgendaItem]] = {}
@@ -74,11 +72,16 @@ def agenda_published(meeting: Meeting, first: bool) -> int:
     recipients = dict(members)
     for items in own.values():
         recipients.setdefault(items[0].case.submitter_id, items[0].case.submitter)
-    context = dict(meeting=meeting, board=board, when=when, first=first, place=place_line(meeting),
-                   starts=item_start_times(meeting), url=absolute_url("meetings.view", meeting_id=meeting.id))
+    context = dict(meeting=meeting, board=board, first=first, starts=item_start_times(meeting),
+                   url=absolute_url("meetings.view", meeting_id=meeting.id))
     queued = 0
     for person in recipients.values():
-        body = _body("agenda", for_board=person.id in members, own_items=own.get(person.id, []), **context)
+        with in_language_of(person):
+            when = when_label(meeting)
+            subject = (_("Agenda of the %(board)s meeting, %(when)s", board=board.name, when=when) if first
+                       else _("Agenda changed: %(board)s meeting, %(when)s", board=board.name, when=when))
+            body = _body("agenda", for_board=person.id in members, own_items=own.get(person.id, []), when=when,
+                         place=place_line(meeting), **context)
         if notify(person, kind, subject, body,
                   dedupe_key=f"agenda:{meeting.id}:{meeting.agenda_publications}:user:{person.id}"):
             queued += 1
@@ -87,19 +90,21 @@ def agenda_published(meeting: Meeting, first: bool) -> int:
 
 def case_taken_off(case: Case, meeting: Meeting) -> None:
     """The submitter of a case taken off a published agenda."""
-    when = when_label(meeting)
-    notify(case.submitter, NotificationKind.CASE_RETURNED_TO_POOL,
-           _("%(ref)s: taken off the agenda of %(when)s", ref=case.reference, when=when),
-           _body("case_taken_off", case=case, board=meeting.board, when=when))
+    with in_language_of(case.submitter):
+        when = when_label(meeting)
+        subject = _("%(ref)s: taken off the agenda of %(when)s", ref=case.reference, when=when)
+        body = _body("case_taken_off", case=case, board=meeting.board, when=when)
+    notify(case.submitter, NotificationKind.CASE_RETURNED_TO_POOL, subject, body)
 
 
 def case_carried_over(case: Case, meeting: Meeting, target: Meeting) -> None:
     """The submitter of a case not discussed at ``meeting``, now on ``target``'s agenda."""
-    when = when_label(target)
-    notify(case.submitter, NotificationKind.CASE_CARRIED_OVER,
-           _("%(ref)s carried over to %(when)s", ref=case.reference, when=when),
-           _body("case_carried_over", case=case, board=meeting.board, old=when_label(meeting), when=when,
-                 url=absolute_url("meetings.view", meeting_id=target.id)),
+    with in_language_of(case.submitter):
+        when = when_label(target)
+        subject = _("%(ref)s carried over to %(when)s", ref=case.reference, when=when)
+        body = _body("case_carried_over", case=case, board=meeting.board, old=when_label(meeting), when=when,
+                     url=absolute_url("meetings.view", meeting_id=target.id))
+    notify(case.submitter, NotificationKind.CASE_CARRIED_OVER, subject, body,
            dedupe_key=f"carried:{meeting.id}:case:{case.id}")
 
 
@@ -108,31 +113,36 @@ def case_carried_over(case: Case, meeting: Meeting, target: Meeting) -> None:
 def meeting_moved(meeting: Meeting, before) -> None:
     """Everyone who comes to the meeting: its new date, length or place."""
     board = meeting.board
-    when = when_label(meeting)
-    subject = _("%(board)s meeting moved to %(when)s", board=board.name, when=when)
-    body = _body("meeting_moved", meeting=meeting, board=board, when=when,
-                 old=local_datetime(before, board.timezone), place=place_line(meeting),
-                 url=absolute_url("meetings.view", meeting_id=meeting.id))
     for person in attendees(meeting).values():
+        with in_language_of(person):
+            when = when_label(meeting)
+            subject = _("%(board)s meeting moved to %(when)s", board=board.name, when=when)
+            body = _body("meeting_moved", meeting=meeting, board=board, when=when,
+                         old=local_datetime(before, board.timezone), place=place_line(meeting),
+                         url=absolute_url("meetings.view", meeting_id=meeting.id))
         notify(person, NotificationKind.MEETING_MOVED, subject, body,
                dedupe_key=f"moved:{meeting.id}:{meeting.ical_sequence}:user:{person.id}")
 
 
-def case_back_in_pool(case: Case, meeting: Meeting, when: str, reason: str) -> None:
+def case_back_in_pool(case: Case, meeting: Meeting, reason: str) -> None:
     """The submitter of a case whose meeting is cancelled."""
-    notify(case.submitter, NotificationKind.CASE_RETURNED_TO_POOL,
-           _("%(ref)s: meeting cancelled, case back in the pool", ref=case.reference),
-           _body("case_back_in_pool", case=case, board=meeting.board, when=when, reason=reason, url=_case_url(case)),
+    with in_language_of(case.submitter):
+        subject = _("%(ref)s: meeting cancelled, case back in the pool", ref=case.reference)
+        body = _body("case_back_in_pool", case=case, board=meeting.board, when=when_label(meeting), reason=reason,
+                     url=_case_url(case))
+    notify(case.submitter, NotificationKind.CASE_RETURNED_TO_POOL, subject, body,
            dedupe_key=f"cancelled:{meeting.id}:case:{case.id}")
 
 
-def meeting_cancelled(meeting: Meeting, people: dict[int, User], when: str, reason: str) -> None:
+def meeting_cancelled(meeting: Meeting, people: dict[int, User], reason: str) -> None:
     """``people`` (taken before the cases left the agenda): the meeting will not take place."""
     board = meeting.board
-    subject = _("%(board)s meeting of %(when)s cancelled", board=board.name, when=when)
-    body = _body("meeting_cancelled", board=board, when=when, reason=reason,
-                 url=absolute_url("meetings.board_meetings", slug=board.slug))
     for person in people.values():
+        with in_language_of(person):
+            when = when_label(meeting)
+            subject = _("%(board)s meeting of %(when)s cancelled", board=board.name, when=when)
+            body = _body("meeting_cancelled", board=board, when=when, reason=reason,
+                         url=absolute_url("meetings.board_meetings", slug=board.slug))
         notify(person, NotificationKind.MEETING_CANCELLED, subject, body,
                dedupe_key=f"cancelled:{meeting.id}:user:{person.id}")
 
@@ -141,30 +151,33 @@ def meeting_cancelled(meeting: Meeting, people: dict[int, User], when: str, reas
 
 def cutoff_reminder(meeting: Meeting, cases: list[Case]) -> tuple[str, str, str]:
     """To a submitter with drafts for the board, before the meeting's cut-off."""
-    board = meeting.board
-    cutoff = local_datetime(meeting.cutoff_at, board.timezone)
-    subject = _("Cut-off %(cutoff)s: your drafts for %(board)s", cutoff=cutoff, board=board.name)
-    body = _body("cutoff_reminder", board=board, when=when_label(meeting), cutoff=cutoff, cases=cases)
-    return subject, body, f"cutoff:{meeting.id}:{meeting.cutoff_at:%Y%m%d%H%M}:user:{cases[0].submitter_id}"
+    with in_language_of(cases[0].submitter):
+        board = meeting.board
+        cutoff = local_datetime(meeting.cutoff_at, board.timezone)
+        subject = _("Cut-off %(cutoff)s: your drafts for %(board)s", cutoff=cutoff, board=board.name)
+        body = _body("cutoff_reminder", board=board, when=when_label(meeting), cutoff=cutoff, cases=cases)
+        return subject, body, f"cutoff:{meeting.id}:{meeting.cutoff_at:%Y%m%d%H%M}:user:{cases[0].submitter_id}"
 
 
 def agenda_to_build(meeting: Meeting, waiting: int, secretary: User) -> tuple[str, str, str]:
     """To a secretary, once the cut-off passed with cases proposed for the meeting."""
-    board = meeting.board
-    when = when_label(meeting)
-    subject = _("Agenda to build: %(board)s meeting, %(when)s", board=board.name, when=when)
-    body = _body("agenda_to_build", board=board, when=when, waiting=waiting,
-                 agenda_url=absolute_url("meetings.agenda", meeting_id=meeting.id))
-    return subject, body, f"agenda-to-build:{meeting.id}:{meeting.cutoff_at:%Y%m%d%H%M}:user:{secretary.id}"
+    with in_language_of(secretary):
+        board = meeting.board
+        when = when_label(meeting)
+        subject = _("Agenda to build: %(board)s meeting, %(when)s", board=board.name, when=when)
+        body = _body("agenda_to_build", board=board, when=when, waiting=waiting,
+                     agenda_url=absolute_url("meetings.agenda", meeting_id=meeting.id))
+        return subject, body, f"agenda-to-build:{meeting.id}:{meeting.cutoff_at:%Y%m%d%H%M}:user:{secretary.id}"
 
 
 def meeting_reminder(meeting: Meeting, person: User, waiting: int | None) -> tuple[str, str, str]:
     """To the board's people the day before; ``waiting`` (a secretary's copy of a meeting
     whose agenda is not published): how many proposed cases are still in the pool."""
-    board = meeting.board
-    when = when_label(meeting)
-    subject = _("Tomorrow: %(board)s meeting, %(when)s", board=board.name, when=when)
-    body = _body("meeting_reminder", meeting=meeting, board=board, when=when, place=place_line(meeting),
-                 waiting=waiting, url=absolute_url("meetings.view", meeting_id=meeting.id),
-                 agenda_url=absolute_url("meetings.agenda", meeting_id=meeting.id))
-    return subject, body, f"meeting-reminder:{meeting.id}:{meeting.starts_at:%Y%m%d%H%M}:user:{person.id}"
+    with in_language_of(person):
+        board = meeting.board
+        when = when_label(meeting)
+        subject = _("Tomorrow: %(board)s meeting, %(when)s", board=board.name, when=when)
+        body = _body("meeting_reminder", meeting=meeting, board=board, when=when, place=place_line(meeting),
+                     waiting=waiting, url=absolute_url("meetings.view", meeting_id=meeting.id),
+                     agenda_url=absolute_url("meetings.agenda", meeting_id=meeting.id))
+        return subject, body, f"meeting-reminder:{meeting.id}:{meeting.starts_at:%Y%m%d%H%M}:user:{person.id}"

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from mtb.decisions.models import Decision
 from mtb.formatting import local_datetime
 from mtb.notifications.models import NotificationKind
-from mtb.notifications.services import absolute_url, notify
+from mtb.notifications.services import absolute_url, in_language_of, notify
 
 
 def decision_published(decision: Decision) -> tuple[str, str]:
@@ -29,6 +29,7 @@ def decision_published(decision: Decision) -> tuple[str, str]:
 
 
 def notify_submitter(decision: Decision) -> None:
-    subject, body = decision_published(decision)
+    with in_language_of(decision.case.submitter):
+        subject, body = decision_published(decision)
     notify(decision.case.submitter, NotificationKind.DECISION_PUBLISHED, subject, body,
            dedupe_key=f"decision-published:{decision.id}")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from collections.abc import Iterator
+from contextlib import contextmanager
 import socket
 import ssl
 from dataclasses import dataclass
@@ -19,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from mtb.accounts.models import User
@@ -28,7 +31,7 @@ from mtb.errors import InvalidInput
 from mtb.extensions import db
 from mtb.notifications.models import NotificationKind, NotificationPreference, OutboxMessage, OutboxStatus
 
-__all__ = ["NotificationKind", "notify", "send_due_messages", "absolute_url"]
+__all__ = ["NotificationKind", "notify", "in_language_of", "send_due_messages", "absolute_url"]
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +99,17 @@ def set_preferences(user: User, enabled: set[str]) -> None:
 
 # --- Queueing --------------------------------------------------------------
 
+@contextmanager
+def in_language_of(user: User | None) -> Iterator[None]:
+    """Write an e-mail (its subject, body and dates) in the recipient's language, the one
+    chosen on their account, not in the language of whoever caused it."""
+    locale = getattr(user, "locale", None)
+    if locale not in current_app.config["LANGUAGES"]:
+        locale = current_app.config["BABEL_DEFAULT_LOCALE"]
+    with force_locale(locale):
+        yield
+
+
 def notify(
     user: User | None,
     kind: NotificationKind,
@@ -117,10 +131,11 @@ def notify(
         exists = db.session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key))
         if exists is not None:
             return None
-    footer = "\n\n-- \n" + _(
-        "MTB, molecular tumour board. Choose which e-mails you receive: %(url)s",
-        url=absolute_url("notifications.preferences"),
-    )
+    with in_language_of(user):
+        footer = "\n\n-- \n" + _(
+            "MTB, molecular tumour board. Choose which e-mails you receive: %(url)s",
+            url=absolute_url("notifications.preferences"),
+        )
     message = OutboxMessage(
         dedupe_key=dedupe_key,
         kind=kind.value,
