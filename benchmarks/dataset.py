@@ -994,6 +994,42 @@ class Generator:
         self.insert(conn, "audit_events", audit_rows)
         self.log(f"  timeline and audit trail in {time.perf_counter() - t0:.0f} s")
 
+    def trials(self, conn) -> None:
+        """The site's trial registry: about forty trials a board (most recruiting, some on
+        hold or closed), asking for the board's drivers, a diagnosis range, an age range."""
+        rng = self.rng
+        trial_rows, link_rows = [], []
+        ranges = {"thoracic": ["C34"], "dermatology": ["C43-C44"], "paediatric": []}
+        trial_id = itertools.count(1)
+        for number, board in enumerate(self.board_list, start=1):
+            slug = board["slug"]
+            drivers = [finding for _weight, finding, _therapy in vocab.DRIVERS[slug] if finding]
+            for i in range(TRIALS_PER_BOARD):
+                ident = next(trial_id)
+                picked = rng.sample(drivers, k=min(len(drivers), rng.choice((1, 1, 2, 3))))
+                alterations = [
+                    {"gene": f.get("gene_3p") or f["gene"], "kind": f["kind"],
+                     "change": (f.get("hgvs_p") or "") if f["kind"] == "variant" and rng.random() < 0.6 else ""}
+                    for f in picked
+                ]
+                status = self.weighted(((70, "recruiting"), (15, "on_hold"), (15, "closed")))[1]
+                trial_rows.append(dict(
+                    id=ident, registry_ids=f"NCT09{number}{i:05d}", primary_id=f"NCT09{number}{i:05d}",
+                    title=f"Trial {i + 1} for {', '.join(a['gene'] for a in alterations)}-altered tumours (bench)",
+                    acronym=f"{slug[:3].upper()}-{i + 1:02d}", phase=rng.choice(("1", "1/2", "2", "3")), status=status,
+                    investigator=" ".join(self.person_name()), contact="Research nurse, 04 72 00 00 00",
+                    alterations=alterations, molecular_logic="any",
+                    tmb_min=10 if rng.random() < 0.1 else None, requires_msi_high=False, requires_hrd=False,
+                    pdl1_tps_min=50 if slug == "thoracic" and rng.random() < 0.1 else None,
+                    icd10_ranges=ranges[slug], age_min=None if slug == "paediatric" else 18,
+                    age_max=21 if slug == "paediatric" else None, prior_lines_min=None,
+                    prior_lines_max=rng.choice((None, None, 1, 2)),
+                    created_at=self.now - 400 * D, updated_at=self.now - 30 * D,
+                ))
+                link_rows.append(dict(trial_id=ident, board_id=board["id"]))
+        self.insert(conn, "trials", trial_rows)
+        self.insert(conn, "trial_boards", link_rows)
+
     def person_name(self):
         first = self.rng.choice(vocab.FEMALE_FIRST + vocab.MALE_FIRST)
         return first, self.rng.choice(vocab.SURNAMES).title()
@@ -1339,7 +1375,9 @@ class Generator:
 
 
 #: Tables whose rows the generator numbers itself (so rows of other tables can point at them).
-EXPLICIT_IDS = ("users", "meetings", "cases", "molecular_reports", "biomarkers", "agenda_items", "decisions")
+EXPLICIT_IDS = ("users", "meetings", "cases", "molecular_reports", "biomarkers", "agenda_items", "decisions", "trials")
+#: The site's trial registry, per board.
+TRIALS_PER_BOARD = 40
 
 BIOMARKER_KEYS = (
     "case_id",
@@ -1421,6 +1459,7 @@ def generate(url: str, cases: int = 100_000, seed: int = 1, log=print) -> dict:
         gen.identities()
         with gen.db.engine.begin() as conn:
             gen.build_and_insert(conn)
+            gen.trials(conn)
         gen.documents()
         gen.finish(url)
         meta = gen.meta(url)

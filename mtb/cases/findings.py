@@ -331,6 +331,10 @@ class Biomarker(db.Model):
     not_detected: Mapped[list[str]] = mapped_column(sa.JSON, default=list, server_default=sa.text("'[]'"))
     #: Free description for "other", or a note on any finding.
     description: Mapped[str | None] = mapped_column(sa.String(500))
+    #: Where an imported row comes from: the VCF's file name, its SHA-256 and the record's line.
+    source_file: Mapped[str | None] = mapped_column(sa.String(255))
+    source_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    source_line: Mapped[int | None]
 
     case: Mapped[Case] = relationship(back_populates="biomarkers")
     report: Mapped[MolecularReport | None] = relationship(back_populates="biomarkers", lazy="joined")

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from mtb.cases import bp
 from mtb.cases.models import Case
-from mtb.cases.views import attachments, form, genes, lists, lookups, page  # noqa: F401  (registers the routes)
+from mtb.cases.views import attachments, form, genes, lists, lookups, page, vcf  # noqa: F401  (registers the routes)
 
 
 @bp.app_context_processor

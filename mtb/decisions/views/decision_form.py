@@ -4,12 +4,16 @@ saved version or from what was typed, with rows added or removed without losing 
 from __future__ import annotations
 
 from flask import request
+from flask_babel import gettext as _
 
 from mtb.decisions import bp
 from mtb.decisions.evidence import corresponding_text, evidence_of
 from mtb.decisions.forms import DecisionForm
-from mtb.decisions.models import Decision
+from mtb.decisions.models import Decision, RecommendationKind
+from mtb.http import db_int
 from mtb.meetings.models import AgendaItem
+from mtb.trials import queries as trial_queries
+from mtb.trials.matching import CaseFacts, match
 
 # The decision macros show the chosen level's nearest levels on the other scales.
 bp.add_app_template_global(corresponding_text, "corresponding_text")
@@ -47,8 +51,24 @@ def form_data(decision: Decision) -> dict:
     }
 
 
+def trial_recommendation(item: AgendaItem, trial_id: int) -> dict | None:
+    """A clinical-trial recommendation filled from a recruiting trial of the board's registry
+    (ids, title, phase, the local investigator; the criteria met as the rationale), or None."""
+    trial = trial_queries.board_trial(item.meeting.board_id, trial_id)
+    if trial is None:
+        return None
+    result = match(trial, CaseFacts.of(item.case))
+    rationale = "; ".join(c.text for c in result.matched)
+    if result.unknown:
+        rationale += " — " + _("to check: %(what)s", what="; ".join(c.text for c in result.unknown))
+    return {"kind": RecommendationKind.CLINICAL_TRIAL.value, "trial_id": trial.registry_ids,
+            "trial_title": trial.title[:300], "trial_phase": trial.phase or "",
+            "trial_site": (trial.investigator or "")[:200], "rationale": rationale}
+
+
 def rows_changed(form: DecisionForm, item: AgendaItem, correction: bool = False):
     """"Add recommendation" / "Remove" buttons: the same form back, one row more or less, nothing lost.
+    A matching trial's button ("Recommend this trial") fills a clinical-trial row from the registry.
 
     Returns (the new form, the row to focus), or (None, None) when the post was a save.
     """
@@ -56,6 +76,19 @@ def rows_changed(form: DecisionForm, item: AgendaItem, correction: bool = False)
         "row_version": form.row_version.data, "summary": form.summary.data,
         "correction_reason": form.correction_reason.data, "recommendations": form.recommendation_data(),
     }
+    proposed = request.form.get("propose_trial", type=db_int)
+    if proposed is not None:
+        row = trial_recommendation(item, proposed)
+        if row is not None:
+            rows = data["recommendations"]
+            blank = next((i for i, r in enumerate(rows) if not (r.get("kind") or "").strip()), None)
+            if blank is None:
+                rows.append(row)
+                blank = len(rows) - 1
+            else:
+                rows[blank] = row
+            return decision_form(item, data=data, correction=correction), blank
+        return decision_form(item, data=data, correction=correction), None
     if request.form.get("action") == "add":
         data["recommendations"].append({})
         return decision_form(item, data=data, correction=correction), len(data["recommendations"]) - 1

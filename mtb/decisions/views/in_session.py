@@ -15,14 +15,22 @@ from mtb.decisions import attendance as room
 from mtb.decisions import bp, live, queries, services
 from mtb.decisions.forms import ConflictForm, DeferForm, GuestForm, StartForm, options, specialty_choices
 from mtb.decisions.quorum import quorum_for
-from mtb.decisions.session import (EarlyStart, close_meeting, day_label, is_running, scheduled_label, start_meeting,
-                                   starts_early)
+from mtb.decisions.session import (
+    EarlyStart,
+    close_meeting,
+    day_label,
+    is_running,
+    scheduled_label,
+    start_meeting,
+    starts_early,
+)
 from mtb.decisions.validation import DecisionInvalid
 from mtb.decisions.views.decision_form import decision_form, rows_changed
 from mtb.errors import ConflictError, InvalidInput
 from mtb.http import db_int
 from mtb.idempotency import once
 from mtb.meetings.models import AgendaItem, Meeting
+from mtb.trials import queries as trial_queries
 
 #: The field the session page's script adds when it sends unsaved attendance along with another form.
 CARRIED = "attendance-carried"
@@ -80,6 +88,7 @@ def session_context(meeting: Meeting, item: AgendaItem | None = None) -> dict:
         "starts_early": meeting.is_open and starts_early(meeting),
         "day_has_come": meeting.day_has_come(),
         "meeting_day": day_label(meeting),
+        "trial_matches": trial_queries.matches_for_case(item.case) if item is not None else [],
     }
 
 

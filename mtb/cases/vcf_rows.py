@@ -1,0 +1,329 @@
+"""What a VCF's records say, as biomarker rows the case form would take: gene, transcript,
+HGVS c. and p. from VEP's ``CSQ`` or SnpEff's ``ANN`` annotation, VAF and depth of the
+tumour sample, filter status; copy-number changes (SVTYPE DEL/DUP/CNV, CN) and fusions
+(SVTYPE=BND mates) when the file has them.
+
+The annotation field names are the tools' published ones: VEP's CSQ header ends with
+``Format: Allele|Consequence|IMPACT|SYMBOL|...|HGVSc|HGVSp|...|CANONICAL|MANE_SELECT``;
+SnpEff's ANN with ``'Allele | Annotation | Annotation_Impact | Gene_Name | Gene_ID |
+Feature_Type | Feature_ID | Transcript_BioType | Rank | HGVS.c | HGVS.p | ...'``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from urllib.parse import unquote
+
+from flask_babel import gettext as _
+
+from mtb.cases.findings import BiomarkerKind
+from mtb.cases.vcf import VcfFile, VcfRecord, VcfRefused
+
+VEP, SNPEFF = "VEP", "SnpEff"
+#: SnpEff's ANN fields, in its published order (the header's description repeats them).
+SNPEFF_FIELDS = ("Allele", "Annotation", "Annotation_Impact", "Gene_Name", "Gene_ID", "Feature_Type", "Feature_ID",
+                 "Transcript_BioType", "Rank", "HGVS.c", "HGVS.p", "cDNA.pos / cDNA.length",
+                 "CDS.pos / CDS.length", "AA.pos / AA.length", "Distance", "ERRORS / WARNINGS / INFO")
+#: Impacts of changes a board discusses: protein-altering and splice (VEP's IMPACT, SnpEff's Annotation_Impact).
+RELEVANT_IMPACTS = ("HIGH", "MODERATE")
+_CNV_TYPES = {"DEL", "DUP", "CNV", "AMP", "GAIN", "LOSS", "DUP:TANDEM"}
+#: A copy number from which a gain is an amplification (the usual NGS panel threshold).
+AMPLIFICATION_CN = Decimal(5)
+
+
+@dataclass
+class ProposedRow:
+    """One finding the file proposes: the values as the case form would receive them
+    (``values``), and what the review page shows about where it comes from."""
+
+    key: str
+    line: int
+    kind: BiomarkerKind
+    values: dict
+    position: str
+    filters: list[str]
+    depth: int | None = None
+    vaf: Decimal | None = None
+    consequence: str | None = None
+    impact: str | None = None
+    #: Filled by the review: problems found by the case form's checks, by field.
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    warnings: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return not self.filters or self.filters == ["PASS"]
+
+    @property
+    def gene(self) -> str | None:
+        return self.values.get("gene")
+
+    @property
+    def relevant(self) -> bool:
+        """Protein-altering or splice (or a copy-number change or fusion: always relevant)."""
+        return self.kind is not BiomarkerKind.VARIANT or self.impact in RELEVANT_IMPACTS
+
+
+@dataclass
+class Proposal:
+    rows: list[ProposedRow]
+    annotation: str | None
+    #: Records left out: no gene annotation (intergenic, or an annotation for another allele).
+    unannotated: int = 0
+
+
+def annotation_fields(vcf: VcfFile) -> tuple[str | None, list[str]]:
+    """(VEP or SnpEff, the annotation's field names) from the header, or (None, [])."""
+    infos = {line.id: line for line in vcf.header.get_lines("INFO")}
+    if "CSQ" in infos:
+        description = infos["CSQ"].description or ""
+        if "Format:" in description:
+            return VEP, [f.strip() for f in description.split("Format:", 1)[1].strip().strip('"').split("|")]
+    if "ANN" in infos:
+        description = (infos["ANN"].description or "").strip()
+        quoted = re.search(r"'([^']+)'", description)
+        names = [f.strip() for f in quoted.group(1).split("|")] if quoted else list(SNPEFF_FIELDS)
+        return SNPEFF, names
+    return None, []
+
+
+def propose(vcf: VcfFile, sample: str | None = None) -> Proposal:
+    """The rows the file proposes, for ``sample`` (default: the tumour sample).
+
+    Raises VcfRefused when the file has no annotation to read genes from and no
+    structural records either."""
+    tool, names = annotation_fields(vcf)
+    has_sv = any(_svtype(r.record) for r in vcf.records)
+    if tool is None and not has_sv:
+        raise VcfRefused(_("This VCF has no annotations: MTB reads genes and HGVS descriptions from Ensembl VEP "
+                           "(INFO CSQ) or SnpEff (INFO ANN). Ask the laboratory for the annotated VCF."))
+    sample = sample if sample in vcf.samples else vcf.tumour_sample
+    somatic = vcf.normal_sample is not None
+    proposal = Proposal([], tool)
+    mates: set[str] = set()
+    for item in vcf.records:
+        svtype = _svtype(item.record)
+        if svtype == "BND":
+            row = _fusion(item, vcf, tool, names, mates)
+        elif svtype in _CNV_TYPES:
+            row = _cnv(item, sample, tool, names, svtype)
+        else:
+            row = _variant(item, sample, tool, names)
+        if row is None:
+            if svtype != "BND":
+                proposal.unannotated += 1
+            continue
+        if somatic and row.kind is not BiomarkerKind.FUSION:
+            row.values.setdefault("origin", "somatic")
+        proposal.rows.append(row)
+    return proposal
+
+
+# --- Sequence variants -------------------------------------------------------------
+
+def _variant(item: VcfRecord, sample: str | None, tool: str | None, names: list[str]) -> ProposedRow | None:
+    record = item.record
+    alts = [a.value for a in record.ALT]
+    entry = _best_entry(record, tool, names, alts)
+    if entry is None:
+        return None
+    gene = entry.get("SYMBOL") or entry.get("Gene_Name")
+    if not gene:
+        return None
+    values = {"kind": BiomarkerKind.VARIANT.value, "gene": gene}
+    if tool == VEP:
+        hgvs_c, hgvs_p = entry.get("HGVSc") or "", unquote(entry.get("HGVSp") or "")
+        mane = entry.get("MANE_SELECT") or entry.get("MANE") or ""
+        if mane.startswith("NM_") and ":" in hgvs_c:
+            values["transcript"], values["hgvs_c"] = mane, hgvs_c.split(":", 1)[1]
+        else:
+            values["hgvs_c"] = hgvs_c
+        values["hgvs_p"] = hgvs_p
+        values["exon"] = _location(entry.get("EXON"), entry.get("INTRON"))
+        consequence, impact = entry.get("Consequence"), entry.get("IMPACT")
+    else:
+        feature = entry.get("Feature_ID") or ""
+        values["transcript"] = feature if re.match(r"(NM_|ENST)", feature) else ""
+        values["hgvs_c"], values["hgvs_p"] = entry.get("HGVS.c") or "", unquote(entry.get("HGVS.p") or "")
+        consequence, impact = entry.get("Annotation"), entry.get("Annotation_Impact")
+        rank = entry.get("Rank") or ""
+        values["exon"] = _location(None, rank) if "intron" in (consequence or "") else _location(rank, None)
+    values = {k: v for k, v in values.items() if v}
+    vaf, depth = allele_fraction(record, sample)
+    if vaf is not None:
+        values["vaf"] = str(vaf)
+    return ProposedRow(key=f"{item.line}", line=item.line, kind=BiomarkerKind.VARIANT, values=values,
+                       position=f"{record.CHROM}:{record.POS} {record.REF}>{','.join(alts)}",
+                       filters=list(record.FILTER), depth=depth, vaf=vaf,
+                       consequence=(consequence or "").replace("&", ", ") or None, impact=impact)
+
+
+def entries(record, tool: str | None, names: list[str]) -> list[dict]:
+    """The record's annotation entries (one per transcript and allele) as dicts by field name."""
+    if tool is None:
+        return []
+    raw = record.INFO.get("CSQ" if tool == VEP else "ANN") or []
+    if isinstance(raw, str):
+        raw = raw.split(",")
+    found = []
+    for text in raw:
+        parts = str(text).split("|")
+        found.append({name: (parts[i].strip() if i < len(parts) else "") for i, name in enumerate(names)})
+    return found
+
+
+def _best_entry(record, tool: str | None, names: list[str], alts: list[str]) -> dict | None:
+    """The transcript the board reads: MANE Select, else VEP's canonical or picked one,
+    else the first protein-coding entry (SnpEff sorts the most severe first)."""
+    found = entries(record, tool, names)
+    if len(alts) > 1:  # several alleles: keep the first ALT's entries (VEP trims indel alleles; SNVs match)
+        mine = [e for e in found if e.get("Allele") == alts[0]]
+        found = mine or found
+    if not found:
+        return None
+    for test in (lambda e: e.get("MANE_SELECT"), lambda e: e.get("PICK") == "1",
+                 lambda e: e.get("CANONICAL") == "YES",
+                 lambda e: (e.get("BIOTYPE") or e.get("Transcript_BioType")) == "protein_coding"
+                 and (e.get("HGVSc") or e.get("HGVS.c"))):
+        chosen = [e for e in found if test(e)]
+        if chosen:
+            return chosen[0]
+    return found[0]
+
+
+def _location(exon: str | None, intron: str | None) -> str | None:
+    """VEP's EXON/INTRON and SnpEff's Rank ("15/18") as the form writes it: "exon 15"."""
+    for where, value in (("exon", exon), ("intron", intron)):
+        number = (value or "").split("/")[0].strip()
+        if number.isdigit() and int(number) > 0:
+            return f"{where} {int(number)}"
+        if re.fullmatch(r"\d+-\d+", number):
+            return f"{where} {number}"
+    return None
+
+
+def _number(value) -> Decimal | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if value is None or value == ".":
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+def allele_fraction(record, sample: str | None) -> tuple[Decimal | None, int | None]:
+    """(VAF in percent, depth) of the first ALT in ``sample``: its FORMAT AF, else AD over
+    the depth, else the record's INFO AF. Depth from FORMAT DP, else the sum of AD, else INFO DP."""
+    call = record.call_for_sample.get(sample) if sample and record.calls else None
+    data = call.data if call is not None else {}
+    depth = _number(data.get("DP"))
+    ad = data.get("AD")
+    ad = [a for a in ad if a is not None] if isinstance(ad, list) else []
+    if depth is None and len(ad) >= 2:
+        depth = Decimal(sum(ad))
+    if depth is None:
+        depth = _number(record.INFO.get("DP"))
+    fraction = _number(data.get("AF")) if "AF" in data else None
+    if fraction is None and len(ad) >= 2 and sum(ad) > 0:
+        fraction = Decimal(ad[1]) / Decimal(sum(ad))
+    if fraction is None:
+        fraction = _number(record.INFO.get("AF"))
+    vaf = None
+    if fraction is not None and 0 <= fraction <= 1:
+        vaf = (fraction * 100).quantize(Decimal("0.01"))
+    return vaf, int(depth) if depth is not None else None
+
+
+# --- Copy number and fusions -------------------------------------------------------
+
+def _svtype(record) -> str | None:
+    value = record.INFO.get("SVTYPE")
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if value:
+        return str(value).upper()
+    alts = [getattr(a, "value", "") or "" for a in record.ALT]
+    if any(a.startswith("<") for a in alts):
+        return alts[0].strip("<>").upper()
+    if any(getattr(a, "type", "") == "BND" for a in record.ALT):
+        return "BND"
+    return None
+
+
+def _gene_of(record, tool: str | None, names: list[str]) -> str | None:
+    for entry in entries(record, tool, names):
+        gene = entry.get("SYMBOL") or entry.get("Gene_Name")
+        if gene:
+            return gene
+    for key in ("GENE", "GENES", "Gene"):
+        value = record.INFO.get(key)
+        if isinstance(value, list):
+            value = value[0] if value else None
+        if value:
+            return str(value)
+    return None
+
+
+def _cnv(item: VcfRecord, sample: str | None, tool: str | None, names: list[str], svtype: str) -> ProposedRow | None:
+    record = item.record
+    gene = _gene_of(record, tool, names)
+    if not gene:
+        return None
+    call = record.call_for_sample.get(sample) if sample and record.calls else None
+    cn = _number(record.INFO.get("CN"))
+    if cn is None and call is not None:
+        cn = _number(call.data.get("CN"))
+    if svtype in ("DEL", "LOSS"):
+        change = "deletion" if cn is not None and cn == 0 else "loss"
+    elif svtype == "AMP" or (cn is not None and cn >= AMPLIFICATION_CN):
+        change = "amplification"
+    elif svtype == "CNV" and cn is not None and cn < 2:
+        change = "deletion" if cn == 0 else "loss"
+    else:
+        change = "gain"
+    values = {"kind": BiomarkerKind.CNV.value, "gene": gene.split("&")[0], "cnv_type": change,
+              "method": "dna_ngs"}
+    if cn is not None:
+        values["copy_number"] = f"{cn.normalize():f}"
+    log2 = _number(record.INFO.get("LOG2") or record.INFO.get("LOG2R"))
+    if log2 is not None:
+        values["log2_ratio"] = f"{log2.normalize():f}"
+    return ProposedRow(key=f"{item.line}", line=item.line, kind=BiomarkerKind.CNV, values=values,
+                       position=f"{record.CHROM}:{record.POS} <{svtype}>", filters=list(record.FILTER),
+                       consequence=svtype)
+
+
+def _fusion(item: VcfRecord, vcf: VcfFile, tool: str | None, names: list[str], seen: set[str]) -> ProposedRow | None:
+    """One row per pair of BND mates (the first mate's line); genes from SnpEff's
+    "GENE1&GENE2" gene_fusion annotation, else each mate's gene."""
+    record = item.record
+    own_id = record.ID[0] if record.ID else f"line{item.line}"
+    if own_id in seen:
+        return None
+    mate_ids = record.INFO.get("MATEID") or []
+    mate_ids = [mate_ids] if isinstance(mate_ids, str) else list(mate_ids)
+    seen.add(own_id)
+    seen.update(mate_ids)
+    five = three = None
+    for entry in entries(record, tool, names):
+        if "fusion" in (entry.get("Annotation") or "") and "&" in (entry.get("Gene_Name") or ""):
+            five, three = entry["Gene_Name"].split("&")[:2]
+            break
+    if five is None:
+        five = _gene_of(record, tool, names)
+        mate = next((r for r in vcf.records if r.record.ID and r.record.ID[0] in mate_ids), None)
+        three = _gene_of(mate.record, tool, names) if mate is not None else None
+    if not five and not three:
+        return None
+    values = {"kind": BiomarkerKind.FUSION.value, "gene": five or "", "gene_3p": three or ""}
+    if not five or not three:
+        values["partner_unknown"] = "y"
+    values = {k: v for k, v in values.items() if v}
+    return ProposedRow(key=f"{item.line}", line=item.line, kind=BiomarkerKind.FUSION, values=values,
+                       position=f"{record.CHROM}:{record.POS} BND", filters=list(record.FILTER),
+                       consequence="fusion")

@@ -1,0 +1,96 @@
+"""Importing variants from an attached VCF: the review of the proposed rows (filters, a
+tick per row, the problems the case form's checks find), then adding the ticked rows."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from mtb import access, transaction
+from mtb.audit import services as audit
+from mtb.cases import bp
+from mtb.cases.vcf import VcfRefused
+from mtb.cases.vcf_import import ImportFilters, RowsInvalid, import_rows, parse_genes, review
+from mtb.errors import ConflictError, InvalidInput, NotAllowed
+from mtb.http import db_int
+
+
+def _filters(args) -> tuple[ImportFilters, str | None]:
+    """The review's filters from the query or the posted form; defaults until the user sets them."""
+    problem = None
+    vaf_min = None
+    typed = (args.get("vaf_min") or "").strip().replace(",", ".").rstrip("%").strip()
+    if typed:
+        try:
+            vaf_min = Decimal(typed)
+            if not vaf_min.is_finite() or not 0 <= vaf_min <= 100:
+                raise InvalidOperation
+        except InvalidOperation:
+            vaf_min, problem = None, _("A VAF floor is a percentage between 0 and 100, e.g. 5.")
+    if not args.get("filtered"):
+        return ImportFilters(vaf_min=vaf_min, genes=parse_genes(args.get("genes"))), problem
+    return ImportFilters(pass_only=bool(args.get("pass_only")), relevant_only=bool(args.get("relevant_only")),
+                         vaf_min=vaf_min, genes=parse_genes(args.get("genes"))), problem
+
+
+def _render(case, attachment, args, *, status=200, refusal=None, invalid=(), ticked=None, error=None):
+    filters, vaf_problem = _filters(args)
+    sample = args.get("sample") or None
+    report_id = args.get("report", type=db_int)
+    found = None
+    if refusal is None:
+        try:
+            found = review(case, attachment, sample=sample, report_id=report_id, filters=filters)
+        except VcfRefused as refused:
+            refusal, status = refused.message, 422 if status == 200 else status
+    audit.record_read("case.vcf_review", case, board_id=case.board_id, details={
+        "case": case.reference, "file": attachment.filename,
+        "rows": len(found.proposal.rows) if found else 0})
+    if ticked is None and found is not None:
+        ticked = {r.key for r in found.shown if not r.errors and r.key not in found.already}
+    return render_template(
+        "cases/vcf_import.html", case=case, board=case.board, attachment=attachment, review=found,
+        refusal=refusal, filters=filters, vaf_problem=vaf_problem, args=args, invalid=set(invalid),
+        ticked=ticked or set(), error=error,
+    ), status
+
+
+@bp.route("/cases/<int:case_id>/attachments/<int:attachment_id>/variants", methods=["GET"])
+@login_required
+def import_variants(case_id: int, attachment_id: int):
+    case = access.case_or_404(case_id, need="manage")
+    attachment = access.attachment_or_404(case_id, attachment_id, need="manage", with_data=True)
+    if not case.can_edit(current_user):
+        flash(_("Biomarkers of this case can no longer be changed (it is %(status)s).", status=case.status.label),
+              "error")
+        return redirect(url_for("cases.view", case_id=case.id, _anchor="attachments"))
+    return _render(case, attachment, request.args)
+
+
+@bp.route("/cases/<int:case_id>/attachments/<int:attachment_id>/variants", methods=["POST"])
+@login_required
+def add_variants(case_id: int, attachment_id: int):
+    case = access.case_or_404(case_id, need="manage")
+    attachment = access.attachment_or_404(case_id, attachment_id, need="manage", with_data=True)
+    form = request.form
+    keys = form.getlist("row")
+    try:
+        added = import_rows(case, attachment, current_user, keys, sample=form.get("sample") or None,
+                            report_id=form.get("report", type=db_int), expected_version=form.get("version"))
+    except RowsInvalid as error:
+        transaction.roll_back()
+        return _render(case, attachment, form, status=422, invalid=error.keys, ticked=set(keys), error=error.message)
+    except (InvalidInput, ConflictError) as error:
+        transaction.roll_back()
+        message = getattr(error, "message", None) or str(error)
+        return _render(case, attachment, form, status=409 if isinstance(error, ConflictError) else 422,
+                       ticked=set(keys), error=message)
+    except NotAllowed as error:
+        transaction.roll_back()
+        flash(str(error), "error")
+        return redirect(url_for("cases.view", case_id=case.id))
+    flash(_("%(n)d finding(s) added from %(file)s.", n=len(added), file=attachment.filename), "success")
+    return redirect(url_for("cases.view", case_id=case.id, _anchor="h-biomarkers"))

@@ -1,0 +1,305 @@
+"""Which trials a case may fit: a pure function over a trial's criteria and a case's facts,
+saying for each criterion whether it is met, not met, or unknown (not tested, not given).
+
+Only recruiting trials are proposed: a closed trial never, and one on hold neither (it
+takes no patient now; the registry page still shows it). A trial is proposed when no
+criterion fails; its molecular criteria combine as the trial says (any one, or all), and
+each unknown is listed so the board sees what is left to check (a TMB never measured).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from mtb.cases.findings import BiomarkerKind, HrdStatus, MmrStatus, MsiStatus, Pdl1Category
+
+MET, FAILED, UNKNOWN = "met", "failed", "unknown"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One biomarker row, reduced to what the criteria read."""
+
+    kind: BiomarkerKind
+    gene: str | None = None
+    gene_3p: str | None = None
+    hgvs_p: str | None = None
+    hgvs_c: str | None = None
+    exon: str | None = None
+    cnv_type: str | None = None
+    tmb: Decimal | None = None
+    msi_status: MsiStatus | None = None
+    mmr_status: MmrStatus | None = None
+    pdl1_tps: Decimal | None = None
+    pdl1_category: Pdl1Category | None = None
+    hrd_status: HrdStatus | None = None
+    not_detected: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    icd10_code: str | None
+    birth_date: date | None
+    prior_lines: int | None
+    findings: tuple[Finding, ...] = ()
+    today: date | None = None
+
+    @classmethod
+    def of(cls, case, biomarkers=None, today: date | None = None) -> CaseFacts:
+        rows = case.biomarkers if biomarkers is None else biomarkers
+        return cls(case.icd10_code or None, case.patient_birth_date, case.prior_lines, tuple(
+            Finding(b.kind, b.gene, b.gene_3p, b.hgvs_p, b.hgvs_c, b.exon,
+                    b.cnv_type.value if b.cnv_type else None, b.tmb, b.msi_status, b.mmr_status, b.pdl1_tps,
+                    b.pdl1_category, b.hrd_status, tuple(b.not_detected or ()))
+            for b in rows), today)
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One criterion's verdict, worded for the board: "BRAF p.Val600Glu", "TMB ≥ 10 mut/Mb"."""
+
+    text: str
+    verdict: str
+    #: What the case has that decided it ("found: BRAF p.Val600Glu", "TMB 4 mut/Mb").
+    because: str | None = None
+
+
+@dataclass
+class MatchResult:
+    criteria: list[Criterion] = field(default_factory=list)
+    molecular_logic: str = "any"
+
+    @property
+    def matched(self) -> list[Criterion]:
+        return [c for c in self.criteria if c.verdict == MET]
+
+    @property
+    def failed(self) -> list[Criterion]:
+        return [c for c in self.criteria if c.verdict == FAILED]
+
+    @property
+    def unknown(self) -> list[Criterion]:
+        return [c for c in self.criteria if c.verdict == UNKNOWN]
+
+    @property
+    def is_match(self) -> bool:
+        """No criterion fails, something is met, and a trial with molecular criteria has one of
+        them met (a case never sequenced is not proposed every trial of its tumour type)."""
+        molecular_met = not self._molecular or any(c.verdict == MET for c in self._molecular)
+        return self._clinical_ok and self._molecular_verdict != FAILED and molecular_met and bool(self.matched)
+
+    _molecular: list[Criterion] = field(default_factory=list)
+    _clinical: list[Criterion] = field(default_factory=list)
+
+    @property
+    def _clinical_ok(self) -> bool:
+        return all(c.verdict != FAILED for c in self._clinical)
+
+    @property
+    def _molecular_verdict(self) -> str:
+        if not self._molecular:
+            return MET
+        verdicts = [c.verdict for c in self._molecular]
+        if self.molecular_logic == "all":
+            return FAILED if FAILED in verdicts else (UNKNOWN if UNKNOWN in verdicts else MET)
+        return MET if MET in verdicts else (UNKNOWN if UNKNOWN in verdicts else FAILED)
+
+
+def match(trial, facts: CaseFacts) -> MatchResult:
+    """Every criterion of ``trial`` (a Trial, or anything with its attributes) judged on ``facts``."""
+    logic = getattr(trial.molecular_logic, "value", trial.molecular_logic) or "any"
+    result = MatchResult(molecular_logic=logic)
+    for alteration in trial.alterations or ():
+        result._molecular.append(alteration_criterion(alteration, facts))
+    if trial.tmb_min is not None:
+        result._molecular.append(_tmb(Decimal(trial.tmb_min), facts))
+    if trial.requires_msi_high:
+        result._molecular.append(_msi(facts))
+    if trial.pdl1_tps_min is not None:
+        result._molecular.append(_pdl1(Decimal(trial.pdl1_tps_min), facts))
+    if trial.requires_hrd:
+        result._molecular.append(_hrd(facts))
+    if trial.icd10_ranges:
+        result._clinical.append(_diagnosis(trial.icd10_ranges, facts))
+    if trial.age_min is not None or trial.age_max is not None:
+        result._clinical.append(_age(trial.age_min, trial.age_max, facts))
+    if trial.prior_lines_min is not None or trial.prior_lines_max is not None:
+        result._clinical.append(_lines(trial.prior_lines_min, trial.prior_lines_max, facts))
+    result.criteria = result._molecular + result._clinical
+    return result
+
+
+def criteria_texts(trial) -> tuple[list[str], list[str]]:
+    """(molecular, clinical) criteria of a trial in the words the matches use, for listing."""
+    empty = CaseFacts(None, None, None, (), None)
+    result = match(trial, empty)
+    return [c.text for c in result._molecular], [c.text for c in result._clinical]
+
+
+# --- Molecular criteria ----------------------------------------------------------
+
+def alteration_text(alteration: dict) -> str:
+    gene, kind, change = alteration.get("gene", ""), alteration.get("kind") or "any", alteration.get("change") or ""
+    words = {"fusion": _("fusion"), "cnv": _("amplification") if change in ("", "amplification") else change,
+             "variant": change or _("mutation"), "any": change or _("alteration")}
+    if kind == "cnv":
+        return f"{gene} {words['cnv']}"
+    return f"{gene} {words.get(kind, change)}".strip()
+
+
+def _gene_matches(finding: Finding, gene: str) -> bool:
+    return gene.upper() in {(finding.gene or "").upper(), (finding.gene_3p or "").upper()}
+
+
+def _change_matches(finding: Finding, alteration: dict) -> bool:
+    change = (alteration.get("change") or "").strip()
+    kind = alteration.get("kind") or "any"
+    if kind == "fusion":
+        return finding.kind is BiomarkerKind.FUSION
+    if kind == "cnv":
+        if finding.kind is not BiomarkerKind.CNV:
+            return False
+        return not change or finding.cnv_type == change
+    if kind == "variant" and finding.kind is not BiomarkerKind.VARIANT:
+        return False
+    if kind == "any" and finding.kind not in (BiomarkerKind.VARIANT, BiomarkerKind.CNV, BiomarkerKind.FUSION):
+        return False
+    if not change:
+        return True
+    if change.lower().startswith("exon") or change.lower().startswith("intron"):
+        return (finding.exon or "").lower() == change.lower()
+    if change.startswith("c."):
+        return (finding.hgvs_c or "") == change
+    protein = (finding.hgvs_p or "").replace("(", "").replace(")", "")
+    # "p.Val600" matches every change at codon 600 (V600E, V600K); "p.Val600Glu" that change only.
+    return protein == change or (re.fullmatch(r"p\.[A-Z][a-z]{2}\d+", change) is not None
+                                 and re.match(re.escape(change) + r"(?!\d)", protein) is not None)
+
+
+def alteration_criterion(alteration: dict, facts: CaseFacts) -> Criterion:
+    text = alteration_text(alteration)
+    gene = (alteration.get("gene") or "").upper()
+    found = [f for f in facts.findings if _gene_matches(f, gene) and _change_matches(f, alteration)]
+    if found:
+        return Criterion(text, MET, _("found: %(what)s", what=_finding_words(found[0])))
+    tested = [f for f in facts.findings if f.kind is not BiomarkerKind.NEGATIVE and f.gene]
+    excluded = any(gene in (g.upper().split(" ")[0] for g in f.not_detected) for f in facts.findings)
+    if excluded:
+        return Criterion(text, FAILED, _("%(gene)s tested, not detected", gene=gene))
+    if not tested and not any(f.not_detected for f in facts.findings):
+        return Criterion(text, UNKNOWN, _("no sequencing result recorded"))
+    return Criterion(text, FAILED, _("not among the case's findings"))
+
+
+def _finding_words(finding: Finding) -> str:
+    if finding.kind is BiomarkerKind.FUSION:
+        return "::".join(g for g in (finding.gene, finding.gene_3p) if g) + " " + _("fusion")
+    if finding.kind is BiomarkerKind.CNV:
+        return f"{finding.gene} {finding.cnv_type or ''}".strip()
+    return " ".join(p for p in (finding.gene, finding.hgvs_p or finding.hgvs_c, finding.exon) if p)
+
+
+def _tmb(minimum: Decimal, facts: CaseFacts) -> Criterion:
+    text = _("TMB ≥ %(n)s mut/Mb", n=_num(minimum))
+    values = [f.tmb for f in facts.findings if f.tmb is not None]
+    if not values:
+        return Criterion(text, UNKNOWN, _("TMB not measured"))
+    value = max(values)
+    return Criterion(text, MET if value >= minimum else FAILED, _("TMB %(n)s mut/Mb", n=_num(value)))
+
+
+def _msi(facts: CaseFacts) -> Criterion:
+    text = _("MSI-H or dMMR")
+    statuses = [f.msi_status for f in facts.findings if f.msi_status] + [f.mmr_status for f in facts.findings
+                                                                          if f.mmr_status]
+    if MsiStatus.MSI_H in statuses or MmrStatus.DEFICIENT in statuses:
+        return Criterion(text, MET, _("MSI-H") if MsiStatus.MSI_H in statuses else _("dMMR"))
+    if statuses:
+        return Criterion(text, FAILED, ", ".join(str(s.label) for s in statuses))
+    return Criterion(text, UNKNOWN, _("MSI and MMR not tested"))
+
+
+def _pdl1(minimum: Decimal, facts: CaseFacts) -> Criterion:
+    text = _("PD-L1 TPS ≥ %(n)s %%", n=_num(minimum))
+    scores = [f.pdl1_tps for f in facts.findings if f.pdl1_tps is not None]
+    if scores:
+        value = max(scores)
+        return Criterion(text, MET if value >= minimum else FAILED, _("TPS %(n)s %%", n=_num(value)))
+    ranges = {Pdl1Category.BELOW_1: (Decimal(0), Decimal("0.99")), Pdl1Category.FROM_1_TO_49: (Decimal(1), Decimal(49)),
+              Pdl1Category.FROM_50: (Decimal(50), Decimal(100))}
+    categories = [f.pdl1_category for f in facts.findings if f.pdl1_category]
+    if categories:
+        low, high = ranges[categories[0]]
+        verdict = MET if low >= minimum else (FAILED if high < minimum else UNKNOWN)
+        return Criterion(text, verdict, str(categories[0].label))
+    return Criterion(text, UNKNOWN, _("PD-L1 not measured"))
+
+
+def _hrd(facts: CaseFacts) -> Criterion:
+    text = _("HRD positive")
+    statuses = [f.hrd_status for f in facts.findings if f.hrd_status]
+    if HrdStatus.POSITIVE in statuses:
+        return Criterion(text, MET, str(HrdStatus.POSITIVE.label))
+    if HrdStatus.NEGATIVE in statuses:
+        return Criterion(text, FAILED, str(HrdStatus.NEGATIVE.label))
+    return Criterion(text, UNKNOWN, _("HRD not tested"))
+
+
+# --- Clinical criteria -----------------------------------------------------------
+
+def icd10_in(code: str, spec: str) -> bool:
+    """"C34.1" is in "C34", in "C30-C39", in "C34.0-C34.9"; not in "C43-C44"."""
+    code = code.upper().replace(" ", "")
+    low, _dash, high = spec.upper().replace(" ", "").partition("-")
+    high = high or low
+    return low <= code[: len(low)] and code[: len(high)] <= high
+
+
+def _diagnosis(ranges: list[str], facts: CaseFacts) -> Criterion:
+    text = _("Diagnosis %(codes)s", codes=", ".join(ranges))
+    if not facts.icd10_code:
+        return Criterion(text, UNKNOWN, _("no ICD-10 code"))
+    inside = any(icd10_in(facts.icd10_code, spec) for spec in ranges)
+    return Criterion(text, MET if inside else FAILED, facts.icd10_code)
+
+
+def _age(low: int | None, high: int | None, facts: CaseFacts) -> Criterion:
+    if low is not None and high is not None:
+        text = _("Age %(low)d to %(high)d years", low=low, high=high)
+    elif low is not None:
+        text = _("Age ≥ %(low)d years", low=low)
+    else:
+        text = _("Age ≤ %(high)d years", high=high)
+    if facts.birth_date is None:
+        return Criterion(text, UNKNOWN, None)
+    today = facts.today or date.today()
+    age = today.year - facts.birth_date.year - ((today.month, today.day) < (facts.birth_date.month,
+                                                                             facts.birth_date.day))
+    inside = (low is None or age >= low) and (high is None or age <= high)
+    return Criterion(text, MET if inside else FAILED, _("%(n)d years", n=age))
+
+
+def _lines(low: int | None, high: int | None, facts: CaseFacts) -> Criterion:
+    if low is not None and high is not None:
+        text = _("%(low)d to %(high)d prior lines", low=low, high=high)
+    elif low is not None:
+        text = ngettext("At least %(num)d prior line", "At least %(num)d prior lines", low)
+    elif high == 0:
+        text = _("No prior line (first line)")
+    else:
+        text = ngettext("At most %(num)d prior line", "At most %(num)d prior lines", high)
+    if facts.prior_lines is None:
+        return Criterion(text, UNKNOWN, _("prior lines not given"))
+    inside = (low is None or facts.prior_lines >= low) and (high is None or facts.prior_lines <= high)
+    return Criterion(text, MET if inside else FAILED,
+                     ngettext("%(num)d prior line", "%(num)d prior lines", facts.prior_lines))
+
+
+def _num(value: Decimal) -> str:
+    return f"{value.normalize():f}"

@@ -1,0 +1,95 @@
+"""Reading the trial registry: the list a user may see, one trial, and the recruiting
+trials each case matches (one query for a board's trials, one for the cases' findings,
+however many cases a page lists)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from mtb.cases.models import Biomarker
+from mtb.db import utcnow
+from mtb.extensions import db
+from mtb.trials.matching import CaseFacts, MatchResult, match
+from mtb.trials.models import Trial, TrialStatus, trial_boards
+
+
+@dataclass
+class TrialMatch:
+    trial: Trial
+    result: MatchResult
+
+
+def list_trials(user, *, board_id: int | None = None, status: TrialStatus | None = None) -> list[Trial]:
+    query = sa.select(Trial).where(Trial.visible_to(user))
+    if board_id is not None:
+        query = query.where(Trial.id.in_(sa.select(trial_boards.c.trial_id).where(trial_boards.c.board_id == board_id)))
+    if status is not None:
+        query = query.where(Trial.status == status)
+    order = sa.case((Trial.status == TrialStatus.RECRUITING, 0), (Trial.status == TrialStatus.ON_HOLD, 1), else_=2)
+    return list(db.session.scalars(query.order_by(order, Trial.title)))
+
+
+def visible_trial(trial_id: int, user) -> Trial | None:
+    """A trial of one of the user's boards (any, for an admin), or None."""
+    return db.session.scalar(sa.select(Trial).where(Trial.id == trial_id, Trial.visible_to(user)))
+
+
+def recruiting_trials(board_ids) -> dict[int, list[Trial]]:
+    """The recruiting trials of these boards, by board id: one query."""
+    board_ids = set(board_ids)
+    if not board_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(trial_boards.c.board_id, Trial).join(Trial, Trial.id == trial_boards.c.trial_id)
+        .where(trial_boards.c.board_id.in_(board_ids), Trial.status == TrialStatus.RECRUITING)
+        .order_by(Trial.title)
+    ).all()
+    found: dict[int, list[Trial]] = defaultdict(list)
+    for board_id, trial in rows:
+        found[board_id].append(trial)
+    return found
+
+
+def matches_for_cases(cases) -> dict[int, list[TrialMatch]]:
+    """The recruiting trials each case matches, best first (most criteria met), by case id.
+
+    At most two queries whatever the number of cases: the boards' recruiting trials (with
+    their boards) and the rows of cases loaded without them (never one lazy load per case)."""
+    cases = list(cases)
+    if not cases:
+        return {}
+    by_board = recruiting_trials({c.board_id for c in cases})
+    if not any(by_board.values()):
+        return {c.id: [] for c in cases}
+    rows: dict[int, list[Biomarker]] = defaultdict(list)
+    # Cases loaded with their rows (the pool, the case page) are read as they are; the others in one query.
+    missing = [c.id for c in cases if "biomarkers" in sa.inspect(c).unloaded]
+    for case in cases:
+        if case.id not in missing:
+            rows[case.id] = list(case.biomarkers)
+    if missing:
+        for biomarker in db.session.scalars(sa.select(Biomarker).where(Biomarker.case_id.in_(missing))
+                                            .order_by(Biomarker.position)):
+            rows[biomarker.case_id].append(biomarker)
+    today = utcnow().date()
+    found: dict[int, list[TrialMatch]] = {}
+    for case in cases:
+        facts = CaseFacts.of(case, rows[case.id], today)
+        matches = [TrialMatch(t, r) for t in by_board.get(case.board_id, []) if (r := match(t, facts)).is_match]
+        matches.sort(key=lambda m: (-len(m.result.matched), len(m.result.unknown), m.trial.title))
+        found[case.id] = matches
+    return found
+
+
+def matches_for_case(case) -> list[TrialMatch]:
+    return matches_for_cases([case]).get(case.id, [])
+
+
+def board_trial(board_id: int, trial_id: int) -> Trial | None:
+    """A recruiting trial of the board (for a recommendation), or None."""
+    return db.session.scalar(
+        sa.select(Trial).join(trial_boards, trial_boards.c.trial_id == Trial.id)
+        .where(Trial.id == trial_id, trial_boards.c.board_id == board_id, Trial.status == TrialStatus.RECRUITING))

@@ -1,0 +1,124 @@
+"""Changing the trial registry: adding and editing trials, importing ClinicalTrials.gov
+study records. Services flush; the request commits."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from mtb.accounts.models import Role
+from mtb.audit import services as audit
+from mtb.db import utcnow
+from mtb.errors import NotAllowed
+from mtb.extensions import db
+from mtb.trials import ctgov
+from mtb.trials.models import Trial, TrialStatus
+from mtb.trials.validation import TrialInputError, check_trial
+
+#: The registry's own fields: an import updates these and keeps every local one
+#: (investigator, contact, boards, structured eligibility, local status).
+REGISTRY_FIELDS = ("title", "acronym", "phase", "conditions", "eligibility_text", "sponsor")
+
+
+def allowed_boards(user) -> set[int] | None:
+    """Boards the user may add trials to (None: all, an admin)."""
+    return None if user.is_admin else user.board_ids(Role.SECRETARY)
+
+
+def _apply(trial: Trial, values: dict) -> None:
+    for name, value in values.items():
+        setattr(trial, name, value)
+
+
+def _duplicate(primary_id: str, trial_id: int | None) -> None:
+    other = db.session.scalar(sa.select(Trial).where(Trial.primary_id == primary_id))
+    if other is not None and other.id != trial_id:
+        raise TrialInputError({"registry_ids": [_("%(id)s is already in the registry (%(title)s); edit that trial.",
+                                                  id=primary_id, title=other.title)]})
+
+
+def create_trial(user, values: dict, boards: list) -> Trial:
+    """Add a trial. Raises NotAllowed, TrialInputError."""
+    if not Trial.can_create(user):
+        raise NotAllowed(_("Only administrators and board secretaries keep the trial registry."))
+    checked = check_trial(values, boards, allowed_boards(user))
+    _duplicate(checked["primary_id"], None)
+    trial = Trial(updated_by_id=user.id)
+    _apply(trial, checked)
+    db.session.add(trial)
+    db.session.flush()
+    audit.record("trial.create", trial, user=user, details={"ids": trial.registry_ids, "status": trial.status.value})
+    return trial
+
+
+def update_trial(trial: Trial, user, values: dict, boards: list) -> Trial:
+    """Save an edited trial. A secretary keeps the boards they do not run as they were."""
+    if not trial.can_edit(user):
+        raise NotAllowed(_("Only administrators and the secretaries of the trial's boards can change it."))
+    allowed = allowed_boards(user)
+    if allowed is not None:
+        # Boards the secretary does not run stay as they were: they cannot add or remove them.
+        kept = [b for b in trial.boards if b.id not in allowed]
+        boards = kept + [b for b in boards if b.id in allowed and b not in kept]
+        allowed = allowed | {b.id for b in kept}
+    checked = check_trial(values, boards, allowed)
+    _duplicate(checked["primary_id"], trial.id)
+    before = trial.status
+    _apply(trial, checked)
+    trial.updated_by_id = user.id
+    trial.updated_at = utcnow()
+    db.session.flush()
+    audit.record("trial.update", trial, user=user, details={"ids": trial.registry_ids, "status": trial.status.value,
+                                                           "was": before.value})
+    return trial
+
+
+def import_studies(user, data: bytes, boards: list) -> tuple[list[Trial], list[Trial], list[str]]:
+    """Import ClinicalTrials.gov study records: (created, updated, problems per study).
+
+    A study already in the registry (same NCT id) gets the registry's title, phase,
+    conditions and eligibility text; its local fields stay as they were, and its local
+    status too unless the registry closed it. A new study joins ``boards``, with the
+    local status the registry's suggests (RECRUITING: recruiting; not yet recruiting,
+    suspended: on hold; anything else: closed). Raises InvalidInput (``file``), NotAllowed.
+    """
+    if not Trial.can_create(user):
+        raise NotAllowed(_("Only administrators and board secretaries keep the trial registry."))
+    created, updated, problems = [], [], []
+    for study in ctgov.studies_of(data):
+        values = ctgov.values_of(study)
+        nct = values["registry_ids"].split(",")[0].strip()
+        existing = db.session.scalar(sa.select(Trial).where(Trial.primary_id == nct)) if nct else None
+        try:
+            if existing is not None:
+                updated.append(_refresh(existing, user, values))
+            else:
+                values.pop("registry_status")
+                values["molecular_logic"] = "any"
+                trial = create_trial(user, values, boards)
+                trial.imported_at = utcnow()
+                created.append(trial)
+        except TrialInputError as error:
+            problems.append(f"{nct or '?'}: " + "; ".join(m for ms in error.errors.values() for m in ms))
+        except NotAllowed as error:
+            problems.append(f"{nct}: {error}")
+    return created, updated, problems
+
+
+def _refresh(trial: Trial, user, values: dict) -> Trial:
+    if not trial.can_edit(user):
+        raise NotAllowed(_("Only administrators and the secretaries of the trial's boards can change it."))
+    for name in REGISTRY_FIELDS:
+        if values.get(name):
+            setattr(trial, name, values[name][:500] if name != "eligibility_text" else values[name])
+    extra = [i.strip() for i in values["registry_ids"].split(",") if i.strip()]
+    known = [i.strip() for i in trial.registry_ids.split(",")]
+    trial.registry_ids = ", ".join(known + [i for i in extra if i not in known])[:200]
+    if values["status"] == TrialStatus.CLOSED.value:
+        trial.status = TrialStatus.CLOSED
+    trial.imported_at = trial.updated_at = utcnow()
+    trial.updated_by_id = user.id
+    db.session.flush()
+    audit.record("trial.import", trial, user=user, details={"ids": trial.registry_ids,
+                                                           "registry_status": values.get("registry_status")})
+    return trial

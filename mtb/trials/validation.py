@@ -1,0 +1,197 @@
+"""The rules of a trial in the registry: its registry ids (the formats recommendations
+accept, ``mtb.trials.registrations``), title, phase, status, boards, and the structured
+eligibility (alterations written one per line, thresholds, ICD-10 ranges, age, lines).
+
+Every problem is keyed by form field name and reported at once (``TrialInputError``).
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import gettext as _
+
+from mtb.cases.biomarker_validation import normalise_location
+from mtb.cases.gene_checks import check_gene
+from mtb.cases.hgvs import normalise_c, normalise_p
+from mtb.cases.problems import Problems
+from mtb.errors import InvalidInput
+from mtb.text import clean_text
+from mtb.trials.models import MolecularLogic, TrialStatus
+from mtb.trials.registrations import JOINER, LOCAL, TRIAL_PHASES, parse_ids
+
+
+class TrialInputError(InvalidInput):
+    """Every problem of a trial form, by field name."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        first, messages = next(iter(errors.items()))
+        super().__init__(first, messages[0])
+        self.errors = errors
+
+
+_CNV_WORDS = {"amplification": "amplification", "amplified": "amplification", "amp": "amplification",
+              "gain": "gain", "loss": "loss", "deletion": "deletion", "homozygous deletion": "deletion"}
+_ANY_WORDS = {"", "alteration", "altered", "any"}
+_VARIANT_WORDS = {"mutation", "mutated", "variant", "mut"}
+_ONE_LETTER = {"A": "Ala", "R": "Arg", "N": "Asn", "D": "Asp", "C": "Cys", "Q": "Gln", "E": "Glu", "G": "Gly",
+               "H": "His", "I": "Ile", "L": "Leu", "K": "Lys", "M": "Met", "F": "Phe", "P": "Pro", "S": "Ser",
+               "T": "Thr", "W": "Trp", "Y": "Tyr", "V": "Val"}
+_CODON = re.compile(r"(?:p\.)?([A-Z](?:[a-z]{2})?)(\d{1,5})")
+_ICD10_SPEC = re.compile(r"[A-Z]\d{2}(?:\.\d{1,2})?(?:-[A-Z]\d{2}(?:\.\d{1,2})?)?")
+
+
+def parse_alteration(line: str, name: str, problems: Problems) -> dict | None:
+    """"BRAF p.V600E", "BRAF V600", "ALK fusion", "MET amplification", "EGFR exon 20",
+    "KRAS mutation", "NTRK1" (any alteration) -> {"gene", "kind", "change"}."""
+    gene_text, _sep, rest = line.strip().partition(" ")
+    rest = rest.strip()
+    gene = check_gene(gene_text, name, problems, fusion_offer=False)
+    if gene is None:
+        return None
+    words = rest.lower()
+    if words in ("fusion", "rearrangement", "fusion or rearrangement"):
+        return {"gene": gene, "kind": "fusion", "change": ""}
+    if words in _CNV_WORDS:
+        return {"gene": gene, "kind": "cnv", "change": _CNV_WORDS[words]}
+    if words in _ANY_WORDS:
+        return {"gene": gene, "kind": "any", "change": ""}
+    if words in _VARIANT_WORDS:
+        return {"gene": gene, "kind": "variant", "change": ""}
+    if words.startswith(("exon", "intron")) or words.isdigit():
+        try:
+            return {"gene": gene, "kind": "variant", "change": normalise_location(rest)}
+        except InvalidInput as error:
+            problems.add(name, error.message)
+            return None
+    codon = _CODON.fullmatch(rest)
+    if codon and (len(codon[1]) == 3 or codon[1] in _ONE_LETTER):
+        residue = codon[1] if len(codon[1]) == 3 else _ONE_LETTER[codon[1]]
+        return {"gene": gene, "kind": "variant", "change": f"p.{residue}{int(codon[2])}"}
+    try:
+        change = normalise_c(rest).value if rest.startswith("c.") else normalise_p(rest).value
+    except InvalidInput as error:
+        problems.add(name, _("“%(line)s”: %(problem)s Write one alteration per line: a gene, then p.V600E, "
+                             "V600 (any change at the codon), exon 20, fusion, amplification or mutation.",
+                             line=line.strip(), problem=error.message))
+        return None
+    return {"gene": gene, "kind": "variant", "change": change}
+
+
+def _decimal(values: dict, name: str, low, high, message: str, problems: Problems) -> Decimal | None:
+    text = clean_text(values.get(name))
+    if text is None:
+        return None
+    try:
+        value = Decimal(text.replace(",", ".").replace("%", "").strip())
+    except InvalidOperation:
+        problems.add(name, message)
+        return None
+    if not value.is_finite() or not low <= value <= high:
+        problems.add(name, message)
+        return None
+    return value.quantize(Decimal("0.01"))
+
+
+def _integer(values: dict, name: str, low: int, high: int, message: str, problems: Problems) -> int | None:
+    text = clean_text(values.get(name))
+    if text is None:
+        return None
+    if not text.isascii() or not text.isdigit() or not low <= int(text) <= high:
+        problems.add(name, message)
+        return None
+    return int(text)
+
+
+def check_trial(values: dict, boards: list, allowed_board_ids: set[int] | None) -> dict:
+    """The trial's normalised values (``boards``: the Board objects chosen); raises
+    TrialInputError with every problem. ``allowed_board_ids``: the boards the user may
+    add trials to (None: every board, an admin)."""
+    problems = Problems()
+    out: dict = {}
+    registrations, id_problems = parse_ids(values.get("registry_ids"))
+    for message in id_problems:
+        problems.add("registry_ids", message)
+    registry = [r for r in registrations if r.registry != LOCAL]
+    if not id_problems and not registry:
+        problems.add("registry_ids", _("Give the trial's registry id: NCT04613596, an EU CT number "
+                                       "2023-503456-39-00, a EudraCT number 2015-001234-56 or an ID-RCB "
+                                       "2019-A01234-56 (the hospital's own code may follow)."))
+    out["registry_ids"] = JOINER.join(r.identifier for r in registrations)
+    out["primary_id"] = registry[0].identifier if registry else None
+    if len(out["registry_ids"]) > 200:
+        problems.add("registry_ids", _("At most %(n)d characters.", n=200))
+    for name, limit in (("title", 500), ("acronym", 60), ("sponsor", 200), ("investigator", 200),
+                        ("contact", 300), ("conditions", 500)):
+        out[name] = clean_text(values.get(name))
+        if out[name] is not None and len(out[name]) > limit:
+            problems.add(name, _("At most %(n)d characters.", n=limit))
+    out["eligibility_text"] = clean_text(values.get("eligibility_text"))
+    if out["title"] is None:
+        problems.add("title", _("Enter the trial's title."))
+    phase = clean_text(values.get("phase"))
+    if phase is not None and phase not in TRIAL_PHASES:
+        problems.add("phase", _("Choose the phase from the list."))
+    out["phase"] = phase
+    try:
+        out["status"] = TrialStatus(values.get("status") or "")
+    except ValueError:
+        problems.add("status", _("Choose recruiting, on hold or closed."))
+    try:
+        out["molecular_logic"] = MolecularLogic(values.get("molecular_logic") or MolecularLogic.ANY.value)
+    except ValueError:
+        problems.add("molecular_logic", _("Choose how the molecular criteria combine."))
+    if not boards:
+        problems.add("boards", _("Choose at least one board that may propose the trial."))
+    elif allowed_board_ids is not None and any(b.id not in allowed_board_ids for b in boards):
+        problems.add("boards", _("You can add trials only to the boards where you are a secretary."))
+    out["boards"] = list(boards)
+    alterations = []
+    for line in (values.get("alterations") or "").splitlines():
+        if line.strip():
+            found = parse_alteration(line, "alterations", problems)
+            if found is not None and found not in alterations:
+                alterations.append(found)
+    out["alterations"] = alterations
+    out["tmb_min"] = _decimal(values, "tmb_min", 0, 1000, _("TMB is 0 or more mutations per megabase, e.g. 10."),
+                              problems)
+    out["pdl1_tps_min"] = _decimal(values, "pdl1_tps_min", 0, 100, _("A TPS is between 0 and 100 %, e.g. 50."),
+                                   problems)
+    out["requires_msi_high"] = bool(values.get("requires_msi_high"))
+    out["requires_hrd"] = bool(values.get("requires_hrd"))
+    ranges = []
+    for token in re.split(r"[\s,;]+", (values.get("icd10_ranges") or "").upper()):
+        token = token.replace("–", "-")
+        if not token:
+            continue
+        if not _ICD10_SPEC.fullmatch(token):
+            problems.add("icd10_ranges", _("“%(code)s” is not an ICD-10 code or range; write e.g. C34, C43-C44 "
+                                           "or C71.0.", code=token))
+        elif token not in ranges:
+            ranges.append(token)
+    out["icd10_ranges"] = ranges
+    years = _("An age in whole years, 0 to 120.")
+    out["age_min"] = _integer(values, "age_min", 0, 120, years, problems)
+    out["age_max"] = _integer(values, "age_max", 0, 120, years, problems)
+    if out["age_min"] is not None and out["age_max"] is not None and out["age_min"] > out["age_max"]:
+        problems.add("age_max", _("The maximum age is below the minimum age."))
+    lines = _("A number of prior lines, 0 to 20.")
+    out["prior_lines_min"] = _integer(values, "prior_lines_min", 0, 20, lines, problems)
+    out["prior_lines_max"] = _integer(values, "prior_lines_max", 0, 20, lines, problems)
+    if out["prior_lines_min"] is not None and out["prior_lines_max"] is not None \
+            and out["prior_lines_min"] > out["prior_lines_max"]:
+        problems.add("prior_lines_max", _("The maximum is below the minimum."))
+    if problems.errors:
+        raise TrialInputError(problems.errors)
+    return out
+
+
+def alterations_text(alterations: list[dict]) -> str:
+    """The stored alterations as the form's textarea shows them, one per line."""
+    lines = []
+    for a in alterations or ():
+        change = a.get("change") or ""
+        word = {"fusion": "fusion", "cnv": change or "amplification", "any": "", "variant": change or "mutation"}
+        lines.append(f"{a['gene']} {word.get(a.get('kind') or 'any', change)}".strip())
+    return "\n".join(lines)

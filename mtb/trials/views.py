@@ -1,0 +1,147 @@
+"""The trial registry pages: the list (everyone with a role on a board), adding and
+editing a trial, importing ClinicalTrials.gov records (admins and board secretaries)."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from mtb import transaction
+from mtb.audit import services as audit
+from mtb.boards import services as boards
+from mtb.errors import InvalidInput, NotAllowed
+from mtb.trials import bp, queries, services
+from mtb.trials.forms import ImportForm, TrialForm
+from mtb.trials.matching import criteria_texts
+from mtb.trials.models import Trial, TrialStatus
+from mtb.trials.validation import TrialInputError, alterations_text
+
+
+def _refuse(status: int, trial_id: int | None, need: str) -> None:
+    """Audit the refusal (kept when the request rolls back), then answer ``status``, as mtb.access does."""
+    audit.record("access.refused", None, kept=True, details={"status": status, "object": "Trial", "id": trial_id,
+                                                             "need": need})
+    abort(status)
+
+
+def _editable_boards():
+    allowed = services.allowed_boards(current_user)
+    return [b for b in boards.list_boards() if allowed is None or b.id in allowed]
+
+
+def _chosen(form) -> list:
+    ids = {int(v) for v in (form.boards.data or []) if str(v).isdigit()}
+    return [b for b in boards.list_boards() if b.id in ids]
+
+
+@bp.route("/trials")
+@login_required
+def index():
+    if not current_user.board_ids() and not current_user.is_admin:
+        _refuse(403, None, "view")
+    board_slug = request.args.get("board") or ""
+    status = request.args.get("status") or ""
+    board = next((b for b in boards.boards_of(current_user) if b.slug == board_slug), None)
+    try:
+        wanted = TrialStatus(status) if status else None
+    except ValueError:
+        wanted = None
+    trials = queries.list_trials(current_user, board_id=board.id if board else None, status=wanted)
+    return render_template("trials/index.html", trial_list=trials, board=board, status=wanted,
+                           my_boards=boards.boards_of(current_user), can_create=Trial.can_create(current_user),
+                           statuses=list(TrialStatus), criteria_texts=criteria_texts)
+
+
+def _render_form(form, trial=None, status: int = 200):
+    return render_template("trials/form.html", form=form, trial=trial), status
+
+
+@bp.route("/trials/new", methods=["GET", "POST"])
+@login_required
+def create():
+    if not Trial.can_create(current_user):
+        _refuse(403, None, "create")
+    form = TrialForm(boards=_editable_boards())
+    if request.method == "GET":
+        form.status.data = TrialStatus.RECRUITING.value
+        return _render_form(form)
+    if not form.validate_on_submit():
+        return _render_form(form, status=400)
+    try:
+        trial = services.create_trial(current_user, form.values(), _chosen(form))
+    except TrialInputError as error:
+        transaction.roll_back()
+        form.attach_errors(error.errors)
+        return _render_form(form, status=422)
+    flash(_("Trial %(id)s added to the registry.", id=trial.primary_id), "success")
+    return redirect(url_for("trials.index", _anchor=f"trial-{trial.id}"))
+
+
+@bp.route("/trials/<int:trial_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(trial_id: int):
+    trial = queries.visible_trial(trial_id, current_user)
+    if trial is None:
+        _refuse(404, trial_id, "edit")
+    if not trial.can_edit(current_user):
+        _refuse(403, trial_id, "edit")
+    form = TrialForm(boards=boards.list_boards() if current_user.is_admin else
+                     sorted({*trial.boards, *_editable_boards()}, key=lambda b: b.name))
+    if request.method == "GET":
+        form.process(data={
+            "registry_ids": trial.registry_ids, "title": trial.title, "acronym": trial.acronym or "",
+            "phase": trial.phase or "", "status": trial.status.value, "boards": [str(b.id) for b in trial.boards],
+            "investigator": trial.investigator or "", "contact": trial.contact or "", "sponsor": trial.sponsor or "",
+            "conditions": trial.conditions or "", "alterations": alterations_text(trial.alterations),
+            "molecular_logic": trial.molecular_logic.value,
+            "tmb_min": "" if trial.tmb_min is None else f"{trial.tmb_min.normalize():f}",
+            "requires_msi_high": trial.requires_msi_high,
+            "pdl1_tps_min": "" if trial.pdl1_tps_min is None else f"{trial.pdl1_tps_min.normalize():f}",
+            "requires_hrd": trial.requires_hrd, "icd10_ranges": ", ".join(trial.icd10_ranges or []),
+            "age_min": "" if trial.age_min is None else str(trial.age_min),
+            "age_max": "" if trial.age_max is None else str(trial.age_max),
+            "prior_lines_min": "" if trial.prior_lines_min is None else str(trial.prior_lines_min),
+            "prior_lines_max": "" if trial.prior_lines_max is None else str(trial.prior_lines_max),
+            "eligibility_text": trial.eligibility_text or "",
+        })
+        return _render_form(form, trial)
+    if not form.validate_on_submit():
+        return _render_form(form, trial, status=400)
+    try:
+        services.update_trial(trial, current_user, form.values(), _chosen(form))
+    except TrialInputError as error:
+        transaction.roll_back()
+        form.attach_errors(error.errors)
+        return _render_form(form, trial, status=422)
+    flash(_("Trial %(id)s saved.", id=trial.primary_id), "success")
+    return redirect(url_for("trials.index", _anchor=f"trial-{trial.id}"))
+
+
+@bp.route("/trials/import", methods=["GET", "POST"])
+@login_required
+def import_studies():
+    if not Trial.can_create(current_user):
+        _refuse(403, None, "import")
+    form = ImportForm(boards=_editable_boards())
+    if request.method == "GET" or not form.validate_on_submit():
+        return render_template("trials/import.html", form=form), 200 if request.method == "GET" else 400
+    upload = form.file.data
+    data = upload.read() if upload else b""
+    try:
+        if not data:
+            raise InvalidInput("file", _("Choose the JSON file saved from ClinicalTrials.gov."))
+        created, updated, problems = services.import_studies(current_user, data, _chosen(form))
+    except (InvalidInput, NotAllowed) as error:
+        transaction.roll_back()
+        form.file.errors = [getattr(error, "message", str(error))]
+        return render_template("trials/import.html", form=form), 422
+    if problems and not (created or updated):
+        transaction.roll_back()
+        form.file.errors = problems
+        return render_template("trials/import.html", form=form), 422
+    flash(_("%(created)d trial(s) added, %(updated)d updated from the registry (local fields kept).",
+            created=len(created), updated=len(updated)), "success")
+    for problem in problems:
+        flash(problem, "error")
+    return redirect(url_for("trials.index"))

@@ -1,0 +1,171 @@
+"""Importing variants from an attached VCF: the review page proposes checked rows, the
+ticked ones are added with where they come from; bad files give a message and no rows."""
+
+import hashlib
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from mtb.cases import services
+from mtb.cases.findings import GenomeBuild, MolecularReport
+from mtb.cases.models import Biomarker, CaseEvent
+from mtb.cases.uploads import Upload
+from mtb.extensions import db
+from tests.fixtures.cases import MINIMAL_PDF
+
+DATA = Path(__file__).parent / "data" / "vcf"
+
+
+@pytest.fixture
+def case_with(create_case, make_user):
+    """case_with(file name, build=GRCh38) -> (case, attachment, clinician), the clinician signed in."""
+
+    def make(name: str, build: GenomeBuild | None = GenomeBuild.GRCH38, data: bytes | None = None,
+             status: str = "draft"):
+        clinician = make_user("clinician@example.org", {"thoracic": ["clinician"]}, name="Dr Claire Dubois")
+        case = create_case(submitter=clinician, status=status, biomarkers=() if status == "draft" else
+                           ({"kind": "tmb", "tmb": 12},))
+        case.reports.append(MolecularReport(position=0, assay="TSO500", lab="Biologie moléculaire",
+                                            genome_build=build))
+        data = data if data is not None else (DATA / name).read_bytes()
+        attachment, = services.add_attachments(case, clinician, [Upload(name, data)])
+        db.session.commit()
+        return case, attachment, clinician
+
+    return make
+
+
+def review_url(case, attachment, **query):
+    return f"/cases/{case.id}/attachments/{attachment.id}/variants", query
+
+
+def test_review_lists_the_pass_protein_altering_rows_with_their_checks(client, login, case_with):
+    case, attachment, clinician = case_with("vep_tumour_normal.vcf")
+    login(clinician)
+    page = client.get(f"/cases/{case.id}/attachments/{attachment.id}/variants")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200, html
+    for text in ("NM_004333.6:c.1799T&gt;A", "NM_005228.5:c.2573T&gt;G", "TP53", "41.60 %", "VEP", "GRCh38"):
+        assert text in html
+    assert "c.34G&gt;T" not in html  # KRAS is weak_evidence: hidden by "PASS records only"
+    assert "2 more rows are hidden by the filters above." in html
+    assert 'value="23"' in html  # the BRAF record's line is the row's key
+    # Loosening the filters shows the filtered KRAS call too.
+    loose = client.get(f"/cases/{case.id}/attachments/{attachment.id}/variants",
+                       query_string={"filtered": "1", "relevant_only": "y"})
+    assert "c.34G&gt;T" in loose.get_data(as_text=True)
+
+
+def test_ticked_rows_are_added_with_their_provenance(client, login, case_with):
+    case, attachment, clinician = case_with("vep_tumour_normal.vcf")
+    login(clinician)
+    response = client.post(f"/cases/{case.id}/attachments/{attachment.id}/variants",
+                           data={"row": ["23", "22"], "version": case.version, "filtered": "1"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    rows = db.session.scalars(sa.select(Biomarker).where(Biomarker.case_id == case.id)
+                              .order_by(Biomarker.position)).all()
+    assert [(b.gene, b.transcript, b.hgvs_c, b.hgvs_p, str(b.vaf)) for b in rows] == [
+        ("EGFR", "NM_005228.5", "c.2573T>G", "p.Leu858Arg", "39.1000"),
+        ("BRAF", "NM_004333.6", "c.1799T>A", "p.Val600Glu", "41.6000"),
+    ]
+    braf = rows[1]
+    assert braf.protein_reference == "ENSP00000493543.1"
+    assert (braf.source_file, braf.source_line) == ("vep_tumour_normal.vcf", 23)
+    assert braf.source_sha256 == hashlib.sha256((DATA / "vep_tumour_normal.vcf").read_bytes()).hexdigest()
+    assert braf.report is not None and braf.report.assay == "TSO500"
+    assert braf.origin.value == "somatic"
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "BRAF NM_004333.6:c.1799T&gt;A p.Val600Glu" in page
+    assert "Imported from vep_tumour_normal.vcf, line 23" in page
+    assert db.session.scalar(sa.select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == "edited"))
+
+
+def test_a_row_already_on_the_case_is_marked_and_not_ticked(client, login, case_with):
+    case, attachment, clinician = case_with("vep_tumour_normal.vcf")
+    login(clinician)
+    client.post(f"/cases/{case.id}/attachments/{attachment.id}/variants",
+                data={"row": ["23"], "version": case.version, "filtered": "1"})
+    html = client.get(f"/cases/{case.id}/attachments/{attachment.id}/variants").get_data(as_text=True)
+    assert "already on the case" in html
+    assert 'name="row" value="23" id="row-23" checked' not in html
+    assert 'name="row" value="22" id="row-22" checked' in html
+
+
+def test_nothing_ticked_is_said_and_nothing_added(client, login, case_with):
+    case, attachment, clinician = case_with("vep_tumour_normal.vcf")
+    login(clinician)
+    response = client.post(f"/cases/{case.id}/attachments/{attachment.id}/variants",
+                           data={"version": case.version, "filtered": "1"})
+    assert response.status_code == 422
+    assert "Tick at least one row to add." in response.get_data(as_text=True)
+    assert not db.session.scalars(sa.select(Biomarker).where(Biomarker.case_id == case.id)).all()
+
+
+def test_a_stale_review_is_a_conflict(client, login, case_with):
+    case, attachment, clinician = case_with("vep_tumour_normal.vcf")
+    login(clinician)
+    response = client.post(f"/cases/{case.id}/attachments/{attachment.id}/variants",
+                           data={"row": ["23"], "version": case.version - 1 or 99, "filtered": "1"})
+    assert response.status_code == 409
+    assert "review the rows again" in response.get_data(as_text=True)
+
+
+def test_another_genome_build_is_refused_with_no_rows(client, login, case_with):
+    case, attachment, clinician = case_with("snpeff_grch37.vcf", GenomeBuild.GRCH38)
+    login(clinician)
+    page = client.get(f"/cases/{case.id}/attachments/{attachment.id}/variants")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 422
+    assert "This VCF&#39;s records are on GRCh37, but the case&#39;s report is on GRCh38" in html
+    assert 'name="row"' not in html
+    response = client.post(f"/cases/{case.id}/attachments/{attachment.id}/variants",
+                           data={"row": ["21"], "version": case.version})
+    assert response.status_code == 422
+    assert not db.session.scalars(sa.select(Biomarker).where(Biomarker.case_id == case.id)).all()
+
+
+def test_snpeff_file_on_the_reports_build_proposes_the_fusion_and_amplification(client, login, case_with):
+    case, attachment, clinician = case_with("snpeff_grch37.vcf", GenomeBuild.GRCH37)
+    login(clinician)
+    html = client.get(f"/cases/{case.id}/attachments/{attachment.id}/variants").get_data(as_text=True)
+    assert "EML4::ALK" in html and "amplification" in html and "SnpEff" in html
+    response = client.post(f"/cases/{case.id}/attachments/{attachment.id}/variants",
+                           data={"row": ["23", "24"], "version": case.version, "filtered": "1"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    kinds = {b.kind.value: b for b in db.session.scalars(sa.select(Biomarker).where(Biomarker.case_id == case.id))}
+    assert kinds["cnv"].gene == "MET" and kinds["cnv"].cnv_type.value == "amplification"
+    assert (kinds["fusion"].gene, kinds["fusion"].gene_3p, kinds["fusion"].driver.value) == ("EML4", "ALK", "3p")
+
+
+def test_vcf_without_annotations_gets_a_clear_message(client, login, case_with):
+    case, attachment, clinician = case_with("no_annotation.vcf")
+    login(clinician)
+    page = client.get(f"/cases/{case.id}/attachments/{attachment.id}/variants")
+    assert page.status_code == 422
+    assert "This VCF has no annotations" in page.get_data(as_text=True)
+
+
+def test_malformed_line_is_named_and_the_good_records_kept(client, login, case_with):
+    case, attachment, clinician = case_with("vep_windows_malformed.vcf")
+    login(clinician)
+    html = client.get(f"/cases/{case.id}/attachments/{attachment.id}/variants").get_data(as_text=True)
+    assert "1 line could not be read and was left out:" in html and "line 23:" in html
+    assert "NM_004333.6:c.1799T&gt;A" in html
+
+
+def test_a_pdf_is_not_read_as_a_vcf(client, login, case_with):
+    case, attachment, clinician = case_with("report.pdf", data=MINIMAL_PDF)
+    login(clinician)
+    page = client.get(f"/cases/{case.id}/attachments/{attachment.id}/variants")
+    assert page.status_code == 422
+    assert "report.pdf is not a VCF" in page.get_data(as_text=True)
+
+
+def test_a_board_member_who_cannot_edit_the_case_cannot_import(client, login, case_with, make_user):
+    case, attachment, _clinician = case_with("vep_tumour_normal.vcf", status="submitted")
+    member = make_user("member@example.org", {"thoracic": ["member"]})
+    login(member)
+    assert client.get(f"/cases/{case.id}/attachments/{attachment.id}/variants").status_code == 403
+    assert client.post(f"/cases/{case.id}/attachments/{attachment.id}/variants",
+                       data={"row": ["23"], "version": case.version}).status_code == 403

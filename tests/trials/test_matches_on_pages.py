@@ -1,0 +1,97 @@
+"""The trials a case matches, where the board works: the case page, the agenda pool and
+the session page, where one click puts a trial into a clinical-trial recommendation."""
+
+import pytest
+import sqlalchemy as sa
+
+from mtb.decisions.models import Decision
+from mtb.extensions import db
+from mtb.meetings.models import MeetingStatus
+from tests.decisions.helpers import form_post
+
+KRAS = ({"kind": "variant", "gene": "KRAS", "hgvs_c": "c.34G>T", "hgvs_p": "p.Gly12Cys", "vaf": 41},)
+KRAS_TRIAL = dict(alterations=[{"gene": "KRAS", "kind": "variant", "change": "p.Gly12Cys"}], icd10_ranges=["C34"],
+                  prior_lines_min=1)
+
+
+@pytest.fixture
+def trials(create_trial):
+    return {
+        "open": create_trial(ids="NCT04613596, 2023-503456-39-00", title="KRAS G12C second line", acronym="KRYSTAL-7",
+                             phase="2", investigator="Pr Anne Caron", tmb_min=10, molecular_logic="any",
+                             **KRAS_TRIAL),
+        "closed": create_trial(ids="NCT02220894", status="closed", title="Closed KRAS trial", **KRAS_TRIAL),
+        "on_hold": create_trial(ids="2019-A01234-56", status="on_hold", title="Paused KRAS trial", **KRAS_TRIAL),
+        "other_board": create_trial(board="dermatology", ids="NCT09120003", title="Melanoma KRAS trial",
+                                    **KRAS_TRIAL),
+        "egfr": create_trial(ids="NCT09120002", title="EGFR exon 20 trial",
+                             alterations=[{"gene": "EGFR", "kind": "variant", "change": "exon 20"}]),
+    }
+
+
+def test_case_page_lists_the_recruiting_trials_it_matches_with_the_criteria(client, login, member, create_case,
+                                                                            trials):
+    case = create_case(biomarkers=KRAS)
+    login(member)
+    html = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Open trials this case may fit" in html
+    assert "KRYSTAL-7" in html and "KRAS p.Gly12Cys" in html and "Diagnosis C34" in html
+    assert "TMB ≥ 10 mut/Mb" in html and "TMB not measured" in html  # the unknown criterion, named
+    for hidden in ("Closed KRAS trial", "Paused KRAS trial", "Melanoma KRAS trial", "EGFR exon 20 trial"):
+        assert hidden not in html
+
+
+def test_pool_shows_each_cases_matches_in_constant_statements(client, login, secretary, create_case, create_meeting,
+                                                              trials, query_counter):
+    meeting = create_meeting()
+    create_case(biomarkers=KRAS)
+    login(secretary)
+    client.get(f"/meetings/{meeting.id}/agenda")
+    with query_counter() as few:
+        html = client.get(f"/meetings/{meeting.id}/agenda").get_data(as_text=True)
+    assert "KRYSTAL-7" in html and "Closed KRAS trial" not in html
+    for _ in range(4):
+        create_case(biomarkers=KRAS)
+    create_case(biomarkers=())
+    with query_counter() as many:
+        html = client.get(f"/meetings/{meeting.id}/agenda").get_data(as_text=True)
+    assert html.count("NCT04613596") == 5
+    assert len(many) == len(few)
+
+
+def test_a_click_on_the_session_page_fills_a_trial_recommendation(client, login, team, create_case, started_meeting,
+                                                                 trials):
+    case = create_case(biomarkers=KRAS, status="scheduled")
+    meeting = started_meeting(cases=[case], status=MeetingStatus.IN_SESSION)
+    item = meeting.items[0]
+    login(team["secretary"])
+    page = client.get(f"/meetings/{meeting.id}/session").get_data(as_text=True)
+    assert "Recruiting trials this case matches" in page and "Recommend this trial" in page
+    typed = form_post("Discussed: KRAS G12C after chemo-immunotherapy.", [{"kind": ""}],
+                      propose_trial=str(trials["open"].id))
+    response = client.post(f"/meetings/{meeting.id}/items/{item.id}/decision", data=typed)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Discussed: KRAS G12C after chemo-immunotherapy." in html  # nothing typed lost
+    assert 'value="NCT04613596, 2023-503456-39-00"' in html
+    assert 'value="KRAS G12C second line"' in html
+    assert '<option selected value="clinical_trial">' in html or 'value="clinical_trial" selected' in html
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Decision)) == 0  # not saved yet
+    # Saved as it stands, the recommendation carries the trial's ids.
+    saved = form_post("Discussed.", [{"kind": "clinical_trial", "trial_id": "NCT04613596, 2023-503456-39-00",
+                                      "trial_title": "KRAS G12C second line", "trial_phase": "2"}])
+    assert client.post(f"/meetings/{meeting.id}/items/{item.id}/decision", data=saved).status_code == 302
+    decision = db.session.scalar(sa.select(Decision))
+    assert decision.recommendations[0].trial_id == "NCT04613596, 2023-503456-39-00"
+
+
+def test_a_closed_or_other_boards_trial_cannot_be_put_in_by_its_id(client, login, team, create_case,
+                                                                  started_meeting, trials):
+    case = create_case(biomarkers=KRAS, status="scheduled")
+    meeting = started_meeting(cases=[case], status=MeetingStatus.IN_SESSION)
+    item = meeting.items[0]
+    login(team["secretary"])
+    for name in ("closed", "other_board"):
+        typed = form_post("Summary.", [{"kind": ""}], propose_trial=str(trials[name].id))
+        html = client.post(f"/meetings/{meeting.id}/items/{item.id}/decision", data=typed).get_data(as_text=True)
+        assert trials[name].primary_id not in html.split('id="recommendations"')[1]
