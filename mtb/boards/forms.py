@@ -51,6 +51,21 @@ class BoardSettingsForm(FlaskForm):
         description=_l("Decision letters always carry it: they go into the patient's record."),
     )
 
+    follow_up_months = StringField(
+        _l("Follow-up of recommendations (months after the decision)"),
+        description=_l("Months separated by commas, e.g. 3, 6, 12."), validators=[Optional(), Length(max=60)],
+    )
+    turnaround_target_days = IntegerField(
+        _l("Turnaround target (days from the molecular report to the discussion)"),
+        description=_l("Cases slower than this are highlighted on the outcomes dashboard."),
+        validators=[Optional(), NumberRange(1, 365)],
+    )
+    completeness_requirements = StringField(
+        _l("What a submission must carry"),
+        description=_l("Separated by commas: gene symbols (a result or \"not detected\"), or PD-L1, TMB, MSI, HRD, germline."),
+        validators=[Optional(), Length(max=2000)],
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         names = get_day_names("wide", locale=get_locale())

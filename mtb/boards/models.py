@@ -12,7 +12,15 @@ from mtb.db import TimestampMixin
 from mtb.extensions import db
 
 #: Settings only a site administrator changes (they shape the record, not the week).
-ADMIN_SETTINGS = ("name", "quorum_specialties", "identity_in_minutes")
+ADMIN_SETTINGS = ("name", "quorum_specialties", "identity_in_minutes", "follow_up_months",
+                  "turnaround_target_days", "completeness_requirements")
+#: When each recommendation is followed up, in months after the validated decision.
+DEFAULT_FOLLOW_UP_MONTHS = [3, 6, 12]
+#: Days from the molecular report to the board's discussion beyond which a case is flagged
+#: (a US community board took a median of 12 days).
+DEFAULT_TURNAROUND_TARGET_DAYS = 14
+#: Completeness requirements other than a gene: the finding of that kind must be reported.
+COMPLETENESS_ITEMS = ("PD-L1", "TMB", "MSI", "HRD", "germline")
 #: Upper bounds of a board's meeting and case lengths (minutes) and of its cut-off (hours).
 MAX_MINUTES = 600
 MAX_CUTOFF_HOURS = 24 * 14
@@ -44,6 +52,16 @@ class Board(TimestampMixin, db.Model):
     #: Whether the minutes show the patient's name, record number and birth date
     #: (decision letters always do: they go into the patient's record).
     identity_in_minutes: Mapped[bool] = mapped_column(default=False)
+    #: Months after the validated decision at which each recommendation is followed up.
+    follow_up_months: Mapped[list[int]] = mapped_column(
+        sa.JSON, default=lambda: list(DEFAULT_FOLLOW_UP_MONTHS), server_default=sa.text("'[3, 6, 12]'"))
+    #: Target days from the molecular report to the discussion; slower cases are highlighted.
+    turnaround_target_days: Mapped[int] = mapped_column(default=DEFAULT_TURNAROUND_TARGET_DAYS,
+                                                        server_default=sa.text("14"))
+    #: What a submission to this board must carry (mtb.cases.completeness): gene symbols
+    #: (a result or a "not detected"), or "PD-L1", "TMB", "MSI", "HRD", "germline".
+    completeness_requirements: Mapped[list[str]] = mapped_column(sa.JSON, default=list,
+                                                                 server_default=sa.text("'[]'"))
 
     def can_edit_settings(self, user, names: Iterable[str] = ()) -> bool:
         """Its secretaries set the board's week (cadence, lengths, place); administrators

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from mtb.audit import services as audit
 from mtb.boards.models import MAX_CUTOFF_HOURS, MAX_MINUTES, Board
-from mtb.boards.validation import validate_quorum, validate_rrule
+from mtb.boards.validation import validate_follow_up_months, validate_quorum, validate_requirements, validate_rrule
 from mtb.db import utcnow
 from mtb.errors import InvalidInput, NotAllowed, NotFound
 from mtb.extensions import db
@@ -90,6 +90,12 @@ def update_settings(board: Board, user, *, now: datetime | None = None, **values
             raise InvalidInput(field, _("Enter a number of minutes between 1 and 600."))
     if "cutoff_hours" in values and not (0 <= int(values["cutoff_hours"]) <= MAX_CUTOFF_HOURS):
         raise InvalidInput("cutoff_hours", _("Enter a number of hours between 0 and 336 (two weeks)."))
+    if "follow_up_months" in values:
+        values["follow_up_months"] = validate_follow_up_months(values["follow_up_months"])
+    if "turnaround_target_days" in values and not (1 <= int(values["turnaround_target_days"]) <= 365):
+        raise InvalidInput("turnaround_target_days", _("Enter a number of days between 1 and 365."))
+    if "completeness_requirements" in values:
+        values["completeness_requirements"] = validate_requirements(values["completeness_requirements"])
     changed = {}
     for key, value in values.items():
         if getattr(board, key) != value:

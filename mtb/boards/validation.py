@@ -8,6 +8,7 @@ from datetime import date, datetime
 from flask_babel import gettext as _
 
 from mtb.boards.cadence import build_rule, utc_to_local
+from mtb.boards.models import COMPLETENESS_ITEMS
 from mtb.db import utcnow
 from mtb.errors import InvalidInput
 from mtb.vocab import Specialty
@@ -126,3 +127,50 @@ def validate_quorum(entries: list[str]) -> list[str]:
         if options:
             cleaned.append("|".join(options))
     return cleaned
+
+
+#: Follow-up milestones a board may choose (months after the decision).
+MAX_FOLLOW_UP_MONTHS = 60
+_GENE = re.compile(r"^[A-Z][A-Z0-9-]{0,19}$")
+
+
+def validate_follow_up_months(value) -> list[int]:
+    """"3, 6, 12" (or a list) as sorted distinct months; raises InvalidInput."""
+    parts = value if isinstance(value, list) else re.split(r"[\s,;]+", str(value or "").strip())
+    months = set()
+    for part in parts:
+        text = str(part).strip()
+        if not text:
+            continue
+        if not (text.isascii() and text.isdigit()) or not (1 <= int(text) <= MAX_FOLLOW_UP_MONTHS):
+            raise InvalidInput("follow_up_months", _("Give months between 1 and 60 separated by commas, e.g. 3, 6, 12."))
+        months.add(int(text))
+    if not months:
+        raise InvalidInput("follow_up_months", _("Give at least one month, e.g. 3, 6, 12."))
+    if len(months) > 6:
+        raise InvalidInput("follow_up_months", _("Give at most six follow-up months."))
+    return sorted(months)
+
+
+def validate_requirements(value) -> list[str]:
+    """Requirements separated by commas or lines (or a list): gene symbols in capitals, or one
+    of ``COMPLETENESS_ITEMS`` (any case); raises InvalidInput naming the one it cannot read."""
+    lines = value if isinstance(value, list) else re.split(r"[,;\n]", str(value or ""))
+    known = {item.lower(): item for item in COMPLETENESS_ITEMS}
+    result: list[str] = []
+    for line in lines:
+        text = str(line).strip()
+        if not text:
+            continue
+        item = known.get(text.lower())
+        if item is None:
+            if not _GENE.match(text.upper()):
+                raise InvalidInput("completeness_requirements", _(
+                    "“%(item)s” is neither a gene symbol nor one of %(known)s.", item=text[:40],
+                    known=", ".join(COMPLETENESS_ITEMS)))
+            item = text.upper()
+        if item not in result:
+            result.append(item)
+    if len(result) > 40:
+        raise InvalidInput("completeness_requirements", _("Give at most 40 requirements."))
+    return result

@@ -27,6 +27,8 @@ def settings(slug: str):
     form = BoardSettingsForm(obj=board)
     if request.method == "GET":
         form.quorum_specialties.data = "\n".join(board.quorum_specialties or [])
+        form.follow_up_months.data = ", ".join(str(m) for m in board.follow_up_months or [])
+        form.completeness_requirements.data = ", ".join(board.completeness_requirements or [])
         weekly = weekly_parts(board.cadence_rrule)
         form.cadence_mode.data = "weekly" if weekly else "rule"
         if weekly:
@@ -43,6 +45,7 @@ def settings(slug: str):
         }
         if current_user.is_admin:
             values.update(name=form.name.data, identity_in_minutes=form.identity_in_minutes.data)
+            values.update(_posted_outcome_settings(form))
             if quorum is not None:
                 values["quorum_specialties"] = quorum
         try:
@@ -73,6 +76,19 @@ def _posted_rule(form: BoardSettingsForm) -> str:
             raise InvalidInput("cadence_time", _("Give the meeting time (HH:MM)."))
         return weekly_rule(form.cadence_weekday.data, form.cadence_time.data, form.cadence_every_weeks.data or 1)
     return form.cadence_rrule.data or ""
+
+
+def _posted_outcome_settings(form: BoardSettingsForm) -> dict:
+    """Follow-up months, turnaround target and completeness requirements, when the post has them
+    (an older form without them leaves them as they are)."""
+    values = {}
+    if "follow_up_months" in request.form:
+        values["follow_up_months"] = form.follow_up_months.data or ""
+    if "turnaround_target_days" in request.form and form.turnaround_target_days.data is not None:
+        values["turnaround_target_days"] = form.turnaround_target_days.data
+    if "completeness_requirements" in request.form:
+        values["completeness_requirements"] = form.completeness_requirements.data or ""
+    return values
 
 
 def _posted_quorum() -> list[str] | None:

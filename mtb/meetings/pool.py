@@ -4,7 +4,7 @@ each is proposed for (the first whose cut-off was still ahead when it arrived)."
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -15,6 +15,7 @@ from mtb.db import utcnow
 from mtb.extensions import db
 from mtb.meetings.models import OPEN_STATUSES, AgendaItem, Meeting
 from mtb.meetings.queries import open_items_on_upcoming, upcoming_meetings
+from mtb.trials.queries import TrialMatch, matches_for_cases
 
 
 def _on_open_agenda():
@@ -30,7 +31,8 @@ def pool(board_id: int) -> list[Case]:
     return list(db.session.scalars(
         sa.select(Case)
         .where(Case.board_id == board_id, Case.status.in_(POOL_STATUSES), ~_on_open_agenda().exists())
-        .options(selectinload(Case.biomarkers))
+        # The reports too: the agenda builder shows what each case lacks for its board.
+        .options(selectinload(Case.biomarkers), selectinload(Case.reports))
         .order_by(Case.urgency.desc(), Case.submitted_at, Case.id)
     ))
 
@@ -119,20 +121,24 @@ class PoolEntry:
     #: Proposed for the meeting being built, or for an earlier one (overdue).
     due: bool
     overdue: bool
+    #: The recruiting trials of the board the case matches (mtb.trials.matching).
+    trials: list[TrialMatch] = field(default_factory=list)
 
 
-def pool_for(meeting: Meeting, now: datetime | None = None) -> list[PoolEntry]:
+def pool_for(meeting: Meeting, now: datetime | None = None, *, trials: bool = True) -> list[PoolEntry]:
     """The board's pool as the agenda builder shows it: cases proposed for this meeting
-    or overdue (proposed for an earlier one) first, then the later ones by meeting."""
+    or overdue (proposed for an earlier one) first, then the later ones by meeting.
+    ``trials``: with the trials each case matches (one query for the whole pool)."""
     now = now or utcnow()
     cases = pool(meeting.board_id)
     proposals = proposed_meetings(cases, now)
+    matches = matches_for_cases(cases) if trials else {}
     entries = []
     for case in cases:
         proposed = proposals[case.id]
         overdue = proposed is not None and proposed.id != meeting.id and proposed.starts_at < meeting.starts_at
         due = proposed is not None and (proposed.id == meeting.id or overdue)
-        entries.append(PoolEntry(case, proposed, due, overdue))
+        entries.append(PoolEntry(case, proposed, due, overdue, matches.get(case.id, [])))
     far = datetime.max
     entries.sort(key=lambda e: (not e.due, e.proposed.starts_at if e.proposed else far,
                                 e.case.urgency is not Urgency.URGENT))
@@ -141,4 +147,4 @@ def pool_for(meeting: Meeting, now: datetime | None = None) -> list[PoolEntry]:
 
 def due_count(meeting: Meeting, now: datetime | None = None) -> int:
     """How many pool cases are proposed for this meeting, or overdue for it."""
-    return sum(1 for entry in pool_for(meeting, now) if entry.due)
+    return sum(1 for entry in pool_for(meeting, now, trials=False) if entry.due)

@@ -45,7 +45,7 @@ def register(app) -> None:
     @app.cli.command("run-job")
     @click.argument("name")
     def run_job_command(name):
-        """Run one scheduled job now (generate_meetings, reminders, outbox, carry_over, statistics)."""
+        """Run one scheduled job now (generate_meetings, reminders, outbox, carry_over, follow_ups, statistics)."""
         if name not in jobs():
             raise click.ClickException(f"Unknown job {name}. Known: {', '.join(jobs())}")
         ran = run_job(name)

@@ -1,5 +1,5 @@
 """Scheduled jobs: meeting generation, reminders, the outbox sender, carry-over of
-meetings never started, the query planner's statistics. Each run claims its time slot in the database (JobRun, unique
+meetings never started, follow-ups due, the query planner's statistics. Each run claims its time slot in the database (JobRun, unique
 per job and slot), so a second scheduler started by mistake does nothing twice.
 """
 
@@ -20,6 +20,7 @@ from mtb.db import utcnow
 from mtb.extensions import db
 from mtb.meetings import cadence, lifecycle, reminders
 from mtb.notifications import services as notifications
+from mtb.outcomes import notifications as outcomes_notifications
 from mtb.scheduling.models import JobRun
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,10 @@ def _carry_over(now: datetime):
     return len(lifecycle.close_stale_meetings(now))
 
 
+def _follow_ups(now: datetime):
+    return outcomes_notifications.remind_due(now)
+
+
 def _statistics(now: datetime):
     """SQLite plans its queries from the statistics ANALYZE gathers; without them it read a
     whole index of 100,000 rows where a date range would have served (benchmarks/README.md).
@@ -74,6 +79,7 @@ def jobs() -> dict[str, Job]:
         Job("reminders", _reminders, timedelta(minutes=10), "cut-off and meeting reminders"),
         Job("outbox", _outbox, outbox_every, "send queued e-mails"),
         Job("carry_over", _carry_over, timedelta(minutes=30), "close meetings never started, carry their cases over"),
+        Job("follow_ups", _follow_ups, timedelta(hours=24), "e-mail referring clinicians the follow-ups due"),
         Job("statistics", _statistics, timedelta(hours=24), "refresh the query planner's statistics (SQLite)"),
     )}
 

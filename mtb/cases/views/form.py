@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 
 from mtb import access, transaction
 from mtb.boards import services as boards
-from mtb.cases import bp, checks, services, validation
+from mtb.cases import bp, checks, completeness, services, validation
 from mtb.cases.forms import BiomarkerForm, CaseForm, ReportForm, received_uploads
 from mtb.cases.models import Case
 from mtb.cases.views import form_data
@@ -72,6 +72,13 @@ def edit(case_id: int):
         if response is not None:
             return response
     return _render_form(form, board=case.board, case=case)
+
+
+@bp.app_template_global("completeness_missing")
+def completeness_missing(case: Case) -> list[str]:
+    """What the case's board asks a submission to carry that the saved case lacks (for the
+    submit page and the agenda builder's pool)."""
+    return completeness.missing_for_case(case)
 
 
 # --- Posting the form ------------------------------------------------------------
@@ -179,4 +186,5 @@ def _render_form(form: CaseForm, *, board, case: Case | None):
         "cases/form.html", form=form, board=board, case=case, icd_description=icd_description,
         icd10_outside_neoplasms=checks.outside_neoplasms(form.icd10_code.data), kind_fields=KIND_FIELDS,
         template_row=template_row, template_report=ReportForm(prefix="reports-__prefix__-"),
+        completeness_lacking=completeness.missing_in_form(board, form),
     ), status

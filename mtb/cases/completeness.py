@@ -1,0 +1,84 @@
+"""Completeness of a submission against what its board asks for (``Board.completeness_requirements``).
+
+A gene is covered by any finding naming it (variant, copy-number change, either partner of a
+fusion, an "other" finding whose description starts with it) or by a "tested, not detected"
+entry starting with it ("MET exon 14" covers MET); PD-L1, TMB, MSI (or MMR by IHC) and HRD by
+a finding of that kind; "germline" by a germline report (blood or saliva) or a germline
+variant. The check informs and never blocks: a missing result may have a reason, written in
+the clinical question.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from mtb.cases.findings import Biomarker, BiomarkerKind, MolecularReport, SpecimenType, VariantOrigin
+
+#: Which finding kinds cover a non-gene requirement.
+_KIND_ITEMS = {
+    "PD-L1": (BiomarkerKind.PDL1,),
+    "TMB": (BiomarkerKind.TMB,),
+    "MSI": (BiomarkerKind.MSI, BiomarkerKind.MMR),
+    "HRD": (BiomarkerKind.HRD,),
+}
+_GERMLINE_SPECIMENS = (SpecimenType.BLOOD, SpecimenType.SALIVA)
+
+
+def _covered(biomarkers: Iterable[Biomarker], reports: Iterable[MolecularReport]) -> tuple[set[str], set[str]]:
+    """(genes named, requirement items covered) by the case's findings and reports."""
+    genes: set[str] = set()
+    items: set[str] = set()
+    for marker in biomarkers:
+        for gene in (marker.gene, marker.gene_3p):
+            if gene:
+                genes.add(gene.upper())
+        for entry in marker.not_detected or []:
+            genes.add(str(entry).strip().split(" ")[0].upper())
+        if marker.kind is BiomarkerKind.OTHER and marker.description:
+            genes.add(marker.description.strip().split(" ")[0].upper())
+        for item, kinds in _KIND_ITEMS.items():
+            if marker.kind in kinds:
+                items.add(item)
+        if marker.origin is VariantOrigin.GERMLINE:
+            items.add("germline")
+    if any(report.specimen_type in _GERMLINE_SPECIMENS for report in reports):
+        items.add("germline")
+    return genes, items
+
+
+def missing(requirements: Iterable[str], biomarkers: Iterable[Biomarker],
+            reports: Iterable[MolecularReport] = ()) -> list[str]:
+    """The requirements the findings do not cover, in the board's order."""
+    genes, items = _covered(list(biomarkers), list(reports))
+    return [req for req in requirements or [] if req not in items and req.upper() not in genes]
+
+
+def missing_for_case(case) -> list[str]:
+    """What the case's board asks for that the case does not carry yet."""
+    return missing(case.board.completeness_requirements or [], case.biomarkers, case.reports)
+
+
+class _Row:
+    """A biomarker or report row of the case form, read like the model (values as typed)."""
+
+    def __init__(self, form, names):
+        for name in names:
+            value = getattr(getattr(form, name, None), "data", None)
+            setattr(self, name, value or None)
+
+
+def missing_in_form(board, form) -> list[str]:
+    """The board's requirements the rows of a case form (as typed, saved or not) leave uncovered."""
+    markers, reports = [], []
+    for entry in getattr(form, "biomarkers", []):
+        row = _Row(entry.form, ("kind", "gene", "gene_3p", "origin", "description", "not_detected"))
+        row.kind = BiomarkerKind(row.kind) if row.kind in BiomarkerKind._value2member_map_ else None
+        row.origin = VariantOrigin(row.origin) if row.origin in VariantOrigin._value2member_map_ else None
+        row.not_detected = [part for part in str(row.not_detected or "").replace(";", ",").split(",") if part.strip()]
+        markers.append(row)
+    for entry in getattr(form, "reports", []):
+        row = _Row(entry.form, ("specimen_type",))
+        row.specimen_type = (SpecimenType(row.specimen_type) if row.specimen_type in SpecimenType._value2member_map_
+                             else None)
+        reports.append(row)
+    return missing(board.completeness_requirements or [], markers, reports)

@@ -1,0 +1,69 @@
+"""The follow-up reminder e-mail: to the referring clinician when a milestone is reached.
+
+Queued by the scheduler's daily job (``remind_due``), once per case and milestone (a dedupe
+key), even when two schedulers run it at the same moment. Named by the case's reference only:
+no patient identity in e-mails.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import render_template
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from mtb.accounts.models import User
+from mtb.boards.models import Board
+from mtb.db import utcnow
+from mtb.extensions import db
+from mtb.formatting import local_datetime
+from mtb.notifications.models import NotificationKind
+from mtb.notifications.services import absolute_url, notify
+from mtb.outcomes import queries
+
+log = logging.getLogger(__name__)
+
+#: Milestones reached within this many days are e-mailed (older ones are on the home page).
+WINDOW_DAYS = 30
+#: The closest kind a person can opt out of (about the board's decision on their case).
+KIND = NotificationKind.DECISION_PUBLISHED
+
+
+def follow_up_due(board, months: int, due_items) -> tuple[str, str, str]:
+    """To the referring clinician: one case's recommendations whose milestone is reached."""
+    first = due_items[0]
+    subject = _("Follow-up due: %(ref)s, %(months)d months after the board", ref=first.reference, months=months)
+    body = render_template(
+        "outcomes/emails/follow_up_due.txt", board=board, reference=first.reference, months=months,
+        lines=[item.what for item in due_items],
+        decided=local_datetime(first.validated_at, board.timezone, "d MMM yyyy"),
+        url=absolute_url("outcomes.record", recommendation_id=first.recommendation_id, months=months),
+    )
+    return subject, body, f"follow-up:{first.decision_id}:{months}"
+
+
+def remind_due(now: datetime | None = None) -> int:
+    """Scheduler job: one e-mail per case and milestone reached in the last ``WINDOW_DAYS``
+    days and not yet recorded, to the case's submitter. Returns how many were queued."""
+    now = now or utcnow()
+    boards = {board.id: board for board in db.session.scalars(sa.select(Board))}
+    grouped: dict[tuple[int, int], list] = {}
+    for item in queries.due_follow_ups(now, boards=boards.values(), since=queries.recent_window(now, WINDOW_DAYS),
+                                       limit=10_000):
+        grouped.setdefault((item.decision_id, item.months), []).append(item)
+    people = {user.id: user for user in db.session.scalars(
+        sa.select(User).where(User.id.in_({items[0].submitter_id for items in grouped.values()})))}
+    queued = 0
+    for (_decision_id, months), items in grouped.items():
+        subject, body, key = follow_up_due(boards[items[0].board_id], months, items)
+        try:
+            with db.session.begin_nested():
+                message = notify(people.get(items[0].submitter_id), KIND, subject, body, dedupe_key=key)
+                db.session.flush()
+        except IntegrityError:
+            continue  # another scheduler queued it at this very moment
+        queued += 1 if message else 0
+    return queued

@@ -1,0 +1,38 @@
+"""What the outcomes part shows on the home page (follow-ups due) and on the case page."""
+
+from __future__ import annotations
+
+from mtb.accounts.models import is_signed_in
+from mtb.db import utcnow
+from mtb.outcomes import queries
+from mtb.outcomes.models import may_record
+from mtb.panels import Panel, panel
+
+
+@panel("home", priority=12)
+def follow_ups_due(user) -> Panel | None:
+    """The referring clinician's follow-ups due; for a secretary, a link to each board's list."""
+    if not is_signed_in(user):
+        return None
+    mine, secretary_of = queries.follow_up_tasks(user, utcnow())
+    if not mine and not secretary_of:
+        return None
+    return Panel("outcomes/_home.html", {"mine": mine, "secretary_of": secretary_of, "limit": queries.PANEL_LIMIT})
+
+
+@panel("case", priority=35)
+def case_follow_up(case, user) -> Panel | None:
+    """Each followed recommendation of the case's validated decision, milestone by milestone."""
+    followed = queries.followed_on_case(case.id)
+    if not followed:
+        return None
+    today = utcnow().date()
+    rows = []
+    for recommendation, validated_at, follow_ups in followed:
+        current = {follow_up.milestone_months: follow_up for follow_up in follow_ups}
+        milestones = []
+        for months in case.board.follow_up_months or []:
+            due = queries.due_on(validated_at, months)
+            milestones.append((months, due, due <= today, current.get(months)))
+        rows.append((recommendation, milestones))
+    return Panel("outcomes/_case_panel.html", {"case": case, "rows": rows, "can_record": may_record(case, user)})

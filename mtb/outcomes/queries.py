@@ -1,0 +1,162 @@
+"""Reads of the follow-up part, with access checked in the query."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from dateutil.relativedelta import relativedelta
+from sqlalchemy.orm import contains_eager
+
+from mtb.accounts.models import Role, User
+from mtb.boards.models import Board
+from mtb.cases.models import Case
+from mtb.decisions.models import Decision, DecisionStatus, Recommendation, RecommendationKind
+from mtb.extensions import db
+from mtb.outcomes.models import FOLLOWED_KINDS, FollowUp
+
+#: The home page lists this many due follow-ups at most (the board's page lists them all).
+PANEL_LIMIT = 20
+#: The board's follow-up page lists this many at most.
+PAGE_LIMIT = 100
+#: A milestone reached longer ago than this and never recorded is no longer asked for (the
+#: dashboards count its recommendation as awaiting follow-up; the case page still offers it).
+DUE_WINDOW = relativedelta(months=12)
+
+
+def due_on(decided_at: datetime, months: int) -> date:
+    return (decided_at + relativedelta(months=months)).date()
+
+
+def recommendation_for(recommendation_id: int, user) -> Recommendation | None:
+    """A followed-up recommendation of a validated decision on a case the user sees, or None."""
+    return db.session.scalar(
+        sa.select(Recommendation)
+        .join(Decision, Recommendation.decision_id == Decision.id)
+        .join(Case, Decision.case_id == Case.id)
+        .where(Recommendation.id == recommendation_id, Case.visible_to(user),
+               Decision.status == DecisionStatus.VALIDATED, Recommendation.kind.in_(FOLLOWED_KINDS))
+        .options(contains_eager(Recommendation.decision).contains_eager(Decision.case))
+    )
+
+
+def versions(recommendation_id: int, months: int) -> list[FollowUp]:
+    """Every version of one milestone's follow-up, newest first."""
+    return list(db.session.scalars(
+        sa.select(FollowUp).where(FollowUp.recommendation_id == recommendation_id,
+                                  FollowUp.milestone_months == months)
+        .order_by(FollowUp.version.desc())
+    ))
+
+
+def followed_on_case(case_id: int) -> list[tuple[Recommendation, datetime, list[FollowUp]]]:
+    """The case's followed recommendations (those of its current validated decision), each with
+    its decision's validation time and its current follow-ups. One statement."""
+    rows = db.session.execute(
+        sa.select(Recommendation, Decision.validated_at, FollowUp)
+        .join(Decision, Recommendation.decision_id == Decision.id)
+        .outerjoin(FollowUp, sa.and_(FollowUp.recommendation_id == Recommendation.id, FollowUp.is_current.is_(True)))
+        .where(Decision.case_id == case_id, Decision.status == DecisionStatus.VALIDATED,
+               Recommendation.kind.in_(FOLLOWED_KINDS))
+        .order_by(Decision.validated_at, Recommendation.position, FollowUp.milestone_months)
+    ).all()
+    result: dict[int, tuple] = {}
+    for recommendation, validated_at, follow_up in rows:
+        entry = result.setdefault(recommendation.id, (recommendation, validated_at, []))
+        if follow_up is not None:
+            entry[2].append(follow_up)
+    return list(result.values())
+
+
+@dataclass(frozen=True)
+class DueFollowUp:
+    """A milestone reached and not recorded: plain values (lists of hundreds stay cheap)."""
+
+    recommendation_id: int
+    kind: RecommendationKind
+    drug: str | None
+    decision_id: int
+    validated_at: datetime
+    case_id: int
+    reference: str
+    board_id: int
+    submitter_id: int
+    submitter_name: str
+    months: int
+
+    @property
+    def due(self) -> date:
+        return due_on(self.validated_at, self.months)
+
+    @property
+    def what(self) -> str:
+        return self.kind.label + (f": {self.drug}" if self.drug else "")
+
+
+def _months_by_board(boards) -> dict[int, list[int]]:
+    by_months: dict[int, list[int]] = {}
+    for board in boards:
+        for m in board.follow_up_months or []:
+            by_months.setdefault(int(m), []).append(board.id)
+    return by_months
+
+
+def due_follow_ups(now: datetime, *, boards=None, submitter_id: int | None = None,
+                   since: datetime | None = None, limit: int = PAGE_LIMIT) -> list[DueFollowUp]:
+    """Milestones reached and not yet recorded, newest due first: of the cases of ``boards``
+    (default: every board), or of one submitter's there (``submitter_id``). ``since``: only
+    milestones reached after it (the daily e-mail job; by default ``DUE_WINDOW`` ago). One
+    query, a branch per follow-up month, bounded by the window on the indexed validation time."""
+    if boards is None:
+        boards = db.session.scalars(sa.select(Board)).all()
+    branches = []
+    for months, board_ids in sorted(_months_by_board(boards).items()):
+        recorded = (sa.select(FollowUp.id).where(FollowUp.recommendation_id == Recommendation.id,
+                                                 FollowUp.milestone_months == months, FollowUp.is_current.is_(True)))
+        reached = now - relativedelta(months=months)
+        branch = (
+            sa.select(Recommendation.id.label("recommendation_id"), Recommendation.kind, Recommendation.drug,
+                      Decision.id.label("decision_id"), Decision.validated_at, Case.id.label("case_id"),
+                      Case.reference, Case.board_id, Case.submitter_id, User.full_name.label("submitter_name"),
+                      sa.literal(months).label("months"))
+            .join(Decision, Recommendation.decision_id == Decision.id)
+            .join(Case, Decision.case_id == Case.id)
+            .join(User, Case.submitter_id == User.id)
+            .where(Decision.board_id.in_(board_ids), Decision.status == DecisionStatus.VALIDATED,
+                   Decision.validated_at <= reached,
+                   Decision.validated_at > (since or now - DUE_WINDOW) - relativedelta(months=months),
+                   Recommendation.kind.in_(FOLLOWED_KINDS), ~recorded.exists())
+        )
+        if submitter_id is not None:
+            branch = branch.where(Case.submitter_id == submitter_id)
+        # Each branch newest first and bounded: the planner walks the decisions' index backwards
+        # and stops, instead of joining a year of a board's recommendations.
+        branches.append(sa.select(branch.order_by(Decision.validated_at.desc(), Recommendation.id)
+                                  .limit(limit).subquery()))
+    if not branches:
+        return []
+    union = sa.union_all(*branches).subquery()
+    # The newest decisions first: their milestones are the most recently due.
+    rows = db.session.execute(sa.select(union).order_by(union.c.validated_at.desc(), union.c.recommendation_id)
+                              .limit(limit * len(branches))).all()
+    items = [DueFollowUp(row.recommendation_id, RecommendationKind(row.kind), row.drug, row.decision_id,
+                         row.validated_at, row.case_id, row.reference, row.board_id, row.submitter_id,
+                         row.submitter_name, int(row.months)) for row in rows]
+    items.sort(key=lambda item: (item.due, item.recommendation_id), reverse=True)
+    return items[:limit]
+
+
+def follow_up_tasks(user, now: datetime) -> tuple[list[DueFollowUp], list[Board]]:
+    """For the home page: the follow-ups due on the user's own cases, and the boards where
+    they are secretary (whose due follow-ups their board's page lists)."""
+    # The user's boards come with their roles (no statement); a case stays its submitter's.
+    clinician_of = [role.board for role in user.roles if role.role == Role.CLINICIAN]
+    mine = due_follow_ups(now, boards=clinician_of, submitter_id=user.id, limit=PANEL_LIMIT) if clinician_of else []
+    secretary_of = sorted({role.board for role in user.roles if role.role == Role.SECRETARY},
+                          key=lambda board: board.name)
+    return mine, secretary_of
+
+
+def recent_window(now: datetime, days: int = 30) -> datetime:
+    return now - timedelta(days=days)

@@ -1,0 +1,82 @@
+"""Each board says what a submission must carry; the form, the submit page and the
+agenda builder's pool list what is missing."""
+
+from __future__ import annotations
+
+import pytest
+
+from mtb.boards import services as boards_service
+from mtb.cases.completeness import missing
+from mtb.cases.findings import Biomarker, BiomarkerKind, MolecularReport, SpecimenType, VariantOrigin
+from mtb.extensions import db
+
+THORACIC = ["EGFR", "ALK", "ROS1", "BRAF", "KRAS", "MET", "RET", "NTRK", "PD-L1"]
+
+
+def _marker(kind, **fields):
+    return Biomarker(kind=BiomarkerKind(kind), **fields)
+
+
+def test_a_gene_is_covered_by_a_finding_a_fusion_partner_or_a_not_detected_entry():
+    markers = [
+        _marker("variant", gene="EGFR"),
+        _marker("fusion", gene="EML4", gene_3p="ALK"),
+        _marker("negative", not_detected=["ROS1", "BRAF", "KRAS", "MET exon 14", "RET"]),
+        _marker("pdl1"),
+    ]
+    assert missing(THORACIC, markers) == ["NTRK"]
+
+
+def test_nothing_reported_misses_everything_in_the_boards_order():
+    assert missing(THORACIC, []) == THORACIC
+
+
+def test_germline_is_covered_by_a_germline_report_or_variant():
+    assert missing(["germline"], []) == ["germline"]
+    assert missing(["germline"], [], [MolecularReport(specimen_type=SpecimenType.BLOOD)]) == []
+    assert missing(["germline"], [_marker("variant", gene="TP53", origin=VariantOrigin.GERMLINE)]) == []
+
+
+def test_msi_is_covered_by_mmr_immunohistochemistry():
+    assert missing(["MSI", "TMB"], [_marker("mmr")]) == ["TMB"]
+
+
+@pytest.fixture
+def thoracic_requirements(app):
+    board = boards_service.get_board("thoracic")
+    board.completeness_requirements = ["EGFR", "ALK", "PD-L1"]
+    db.session.commit()
+
+
+def test_the_submit_page_lists_what_is_missing(client, login, clinician, create_case, thoracic_requirements):
+    case = create_case(status="draft", submitter=clinician)
+    login(clinician)
+    html = client.get(f"/cases/{case.id}/submit").get_data(as_text=True)
+    assert "Missing: ALK, PD-L1" in html
+    # It informs and does not block.
+    assert "Submit the case" in html
+
+
+def test_the_case_form_lists_what_the_rows_typed_leave_missing(client, login, clinician, create_case,
+                                                               thoracic_requirements):
+    case = create_case(status="draft", submitter=clinician,
+                       biomarkers=[{"kind": "variant", "gene": "EGFR"}, {"kind": "pdl1", "pdl1_tps": 50}])
+    login(clinician)
+    html = client.get(f"/cases/{case.id}/edit").get_data(as_text=True)
+    assert "Missing: ALK" in html and "PD-L1," not in html.split("Missing:")[1][:40]
+    assert "Missing:" in client.get("/boards/thoracic/cases/new").get_data(as_text=True)
+
+
+def test_the_secretary_sees_what_is_missing_in_the_pool(client, login, team, create_case, create_meeting,
+                                                        thoracic_requirements):
+    create_case(status="submitted")
+    meeting = create_meeting()
+    login(team["secretary"])
+    html = client.get(f"/meetings/{meeting.id}/agenda").get_data(as_text=True)
+    assert "incomplete" in html and "Missing: ALK, PD-L1" in html
+
+
+def test_a_board_without_requirements_shows_nothing(client, login, clinician, create_case):
+    case = create_case(status="draft", submitter=clinician)
+    login(clinician)
+    assert "Missing:" not in client.get(f"/cases/{case.id}/submit").get_data(as_text=True)

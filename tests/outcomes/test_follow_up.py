@@ -1,0 +1,145 @@
+"""Recording a follow-up through its page: who may, what is refused next to its field,
+versions, the home page's task and the e-mail when due."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from mtb.audit.models import AuditEvent
+from mtb.db import utcnow
+from mtb.extensions import db
+from mtb.notifications.models import OutboxMessage
+from mtb.outcomes.models import FollowUp
+from mtb.scheduling.services import run_job
+from tests.outcomes.helpers import decide, meeting_on
+
+
+@pytest.fixture
+def decided(app, create_case, clinician):
+    """A thoracic case of the clinician, decided 100 days ago (its 3-month follow-up is due)."""
+    meeting = meeting_on("thoracic", (utcnow() - timedelta(days=100)).replace(microsecond=0))
+    decision = decide(create_case(status="scheduled", submitter=clinician), meeting)
+    db.session.commit()
+    return decision
+
+
+def _url(decision, months=3):
+    return f"/outcomes/recommendations/{decision.recommendations[0].id}/follow-up/{months}"
+
+
+def _day(decision, days: int) -> str:
+    return (decision.validated_at + timedelta(days=days)).date().isoformat()
+
+
+def test_the_referring_clinician_records_an_implemented_recommendation(client, login, clinician, decided):
+    login(clinician)
+    page = client.get(_url(decided))
+    assert page.status_code == 200 and "sotorasib" in page.get_data(as_text=True)
+    response = client.post(_url(decided), data={
+        "implemented": "yes", "drug": "sotorasib", "started_on": _day(decided, 10), "line": "2", "access": "off_label",
+        "best_response": "PR", "response_on": _day(decided, 70)})
+    assert response.status_code == 302
+    follow_up = db.session.scalar(sa.select(FollowUp))
+    assert follow_up.implemented and follow_up.best_response.value == "PR" and follow_up.version == 1
+    assert follow_up.recorded_by_id == clinician.id
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "follow_up.recorded"))
+    assert event.details["months"] == 3 and event.details["case"] == decided.case.reference
+    case_page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Follow-up of the recommendations" in case_page and "Partial response (PR)" in case_page
+
+
+def test_dates_out_of_order_are_refused_next_to_their_field(client, login, clinician, decided):
+    login(clinician)
+    response = client.post(_url(decided), data={
+        "implemented": "yes", "started_on": _day(decided, -3), "best_response": "SD", "response_on": _day(decided, -5)})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="started_on-error"' in html and "cannot start before the board&#39;s decision" in html
+    response = client.post(_url(decided), data={
+        "implemented": "yes", "started_on": _day(decided, 10), "best_response": "SD", "response_on": _day(decided, 5),
+        "stopped_on": _day(decided, 8), "stop_reason": "toxicity"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="response_on-error"' in html and 'id="stopped_on-error"' in html
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(FollowUp)) == 0
+
+
+def test_not_implemented_needs_a_coded_reason_and_words_for_other(client, login, clinician, decided):
+    login(clinician)
+    response = client.post(_url(decided), data={"implemented": "no"})
+    assert response.status_code == 422 and 'id="reason-error"' in response.get_data(as_text=True)
+    response = client.post(_url(decided), data={"implemented": "no", "reason": "other"})
+    assert response.status_code == 422 and 'id="reason_other-error"' in response.get_data(as_text=True)
+    response = client.post(_url(decided), data={"implemented": "no", "reason": "reimbursement_pending"})
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(FollowUp)).reason.value == "reimbursement_pending"
+
+
+def test_a_correction_is_a_new_version_with_a_reason_and_the_first_stays(client, login, clinician, decided):
+    login(clinician)
+    client.post(_url(decided), data={"implemented": "no", "reason": "reimbursement_pending"})
+    refused = client.post(_url(decided), data={"implemented": "yes", "started_on": _day(decided, 30)})
+    assert refused.status_code == 422 and 'id="change_reason-error"' in refused.get_data(as_text=True)
+    client.post(_url(decided), data={"implemented": "yes", "started_on": _day(decided, 30),
+                                     "change_reason": "Reimbursement granted"})
+    rows = db.session.scalars(sa.select(FollowUp).order_by(FollowUp.version)).all()
+    assert [(r.version, r.is_current, r.implemented) for r in rows] == [(1, False, False), (2, True, True)]
+    page = client.get(_url(decided)).get_data(as_text=True)
+    assert "Reimbursement granted" in page and "Reimbursement pending" in page
+
+
+def test_a_follow_up_cannot_be_entered_for_another_boards_case(client, login, make_user, decided):
+    other = make_user("derm@example.org", {"dermatology": ["clinician", "secretary"]})
+    login(other)
+    assert client.get(_url(decided)).status_code == 404
+    response = client.post(_url(decided), data={"implemented": "no", "reason": "death"})
+    assert response.status_code == 404
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(FollowUp)) == 0
+    refusal = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "access.refused")
+                                .order_by(AuditEvent.id.desc()))
+    assert refusal.details["object"] == "Recommendation" and refusal.user_id == other.id
+
+
+def test_a_member_reads_but_does_not_record(client, login, member, decided):
+    login(member)
+    assert client.get(_url(decided)).status_code == 403
+
+
+def test_the_secretary_records_for_an_absent_clinician(client, login, secretary, decided):
+    login(secretary)
+    assert client.post(_url(decided), data={"implemented": "no", "reason": "lost_to_follow_up"}).status_code == 302
+    listing = client.get("/outcomes/boards/thoracic/follow-ups")
+    assert listing.status_code == 200
+
+
+def test_a_milestone_the_board_does_not_follow_is_not_found(client, login, clinician, decided):
+    login(clinician)
+    assert client.get(_url(decided, months=4)).status_code == 404
+
+
+def test_the_clinicians_home_page_lists_the_follow_up_due_until_it_is_recorded(client, login, clinician, decided):
+    login(clinician)
+    home = client.get("/").get_data(as_text=True)
+    assert "Follow-ups to record" in home and decided.case.reference in home and "3-month follow-up" in home
+    client.post(_url(decided), data={"implemented": "no", "reason": "death"})
+    assert "3-month follow-up" not in client.get("/").get_data(as_text=True)
+
+
+def test_the_secretarys_list_shows_the_due_follow_up(client, login, secretary, decided):
+    login(secretary)
+    html = client.get("/outcomes/boards/thoracic/follow-ups").get_data(as_text=True)
+    assert decided.case.reference in html and "Dr Claire Dubois" in html
+
+
+def test_the_daily_job_e_mails_the_referring_clinician_once(app, decided):
+    assert run_job("follow_ups")
+    messages = db.session.scalars(sa.select(OutboxMessage)).all()
+    assert len(messages) == 1
+    assert messages[0].to_address == "clinician@example.org"
+    assert decided.case.reference in messages[0].subject and "Jeanne Martin" not in messages[0].body
+    assert "/follow-up/3" in messages[0].body
+    run_job("follow_ups", utcnow() + timedelta(days=1))
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 1

@@ -1,0 +1,137 @@
+"""The dashboards, the research export and the board's outcome settings, through their pages."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from mtb.audit.models import AuditEvent
+from mtb.boards import services as boards_service
+from mtb.db import utcnow
+from mtb.extensions import db
+from mtb.outcomes.export import safe
+from mtb.outcomes.models import NotImplementedReason, Response
+from tests.outcomes.helpers import decide, follow, meeting_on
+
+
+@pytest.fixture
+def history(app, create_case, clinician):
+    """Two thoracic decisions two months ago: one implemented, one declined."""
+    meeting = meeting_on("thoracic", (utcnow() - timedelta(days=60)).replace(microsecond=0))
+    first = decide(create_case(status="scheduled", submitter=clinician, patient_name="=HYPERLINK(\"x\")"), meeting)
+    second = decide(create_case(status="scheduled", submitter=clinician), meeting)
+    follow(first, 3, implemented=True, started=meeting.starts_at.date() + timedelta(days=5), response=Response.PR)
+    follow(second, 3, implemented=False, reason=NotImplementedReason.PATIENT_DECLINED)
+    db.session.commit()
+    return first, second
+
+
+def test_a_board_member_sees_the_boards_dashboard_with_its_rate(client, login, member, history):
+    login(member)
+    response = client.get("/outcomes")  # one board: straight to its dashboard
+    assert response.status_code == 302 and response.headers["Location"].endswith("/outcomes/boards/thoracic")
+    html = client.get("/outcomes/boards/thoracic").get_data(as_text=True)
+    assert "50.0 %" in html and "20.8 %" in html and "Patient declined" in html and "<svg" in html
+    assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "outcomes.board_dashboard"))
+
+
+def test_another_boards_dashboard_is_refused(client, login, make_user, history):
+    login(make_user("derm@example.org", {"dermatology": ["member"]}))
+    assert client.get("/outcomes/boards/thoracic").status_code == 403
+    assert client.get("/outcomes/boards/nowhere").status_code == 404
+
+
+def test_a_clinician_is_pointed_to_the_home_page(client, login, clinician, history):
+    login(clinician)
+    html = client.get("/outcomes").get_data(as_text=True)
+    assert "home page" in html
+
+
+def test_an_administrator_sees_the_site_and_each_board(client, login, admin, history):
+    login(admin)
+    html = client.get("/outcomes").get_data(as_text=True)
+    assert "all boards" in html and "Thoracic oncology" in html and "Dermatology (melanoma)" in html
+    assert "50.0 %" in html
+
+
+def test_a_bad_period_is_refused_next_to_its_field(client, login, member, history):
+    login(member)
+    html = client.get("/outcomes/boards/thoracic?from=2026-12-01&to=2026-01-01").get_data(as_text=True)
+    assert 'id="period-from-error"' in html
+    assert client.get("/outcomes/boards/thoracic?from=yesterday").status_code == 200
+
+
+def _export(client, **data):
+    today = utcnow().date()
+    form = {"start": (today - timedelta(days=365)).isoformat(), "end": today.isoformat()}
+    form.update(data)
+    return client.post("/outcomes/boards/thoracic/export", data=form)
+
+
+def test_the_export_has_coded_values_and_no_names_unless_asked(client, login, admin, history):
+    login(admin)
+    response = _export(client)
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert len(rows) == 2 and "patient_name" not in rows[0]
+    assert {row["implemented"] for row in rows} == {"1", "0"}
+    assert {row["not_implemented_reason"] for row in rows} == {"", "patient_declined"}
+    assert rows[0]["icd10"] == "C34.1"
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "outcomes.export"))
+    assert event.details["identity"] is False
+
+
+def test_identity_in_the_export_is_audited_and_formulas_are_neutralised(client, login, admin, history):
+    login(admin)
+    text = _export(client, identity="y").get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert "'=HYPERLINK(\"x\")" in {row["patient_name"] for row in rows}
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "outcomes.export"))
+    assert event.details["identity"] is True
+
+
+def test_only_an_administrator_exports(client, login, secretary, history):
+    login(secretary)
+    assert _export(client).status_code == 403
+
+
+def test_the_cohort_filter_keeps_consenting_patients(client, login, admin, history):
+    first, _second = history
+    first.case.research_consent = ["Immunotarget"]
+    db.session.commit()
+    login(admin)
+    rows = list(csv.DictReader(io.StringIO(_export(client, cohort="Immunotarget").get_data(as_text=True))))
+    assert [row["case_reference"] for row in rows] == [first.case.reference]
+
+
+def test_an_administrator_sets_follow_up_months_target_and_requirements(client, login, admin):
+    login(admin)
+    form = client.get("/boards/thoracic/settings")
+    assert "What a submission must carry" in form.get_data(as_text=True)
+    board = boards_service.get_board("thoracic")
+    data = {"name": board.name, "cadence_mode": "rule", "cadence_rrule": board.cadence_rrule,
+            "cadence_anchor": board.cadence_anchor.isoformat(), "meeting_length_minutes": "120",
+            "minutes_per_case": "10", "cutoff_hours": "48", "follow_up_months": "6, 3, 12, 24",
+            "turnaround_target_days": "10", "completeness_requirements": "egfr, ALK\npd-l1,"}
+    response = client.post("/boards/thoracic/settings", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    db.session.expire_all()
+    board = boards_service.get_board("thoracic")
+    assert board.follow_up_months == [3, 6, 12, 24] and board.turnaround_target_days == 10
+    assert board.completeness_requirements == ["EGFR", "ALK", "PD-L1"]
+    refused = client.post("/boards/thoracic/settings", data=dict(data, follow_up_months="three"))
+    assert refused.status_code == 200 and 'id="follow_up_months-error"' in refused.get_data(as_text=True)
+    refused = client.post("/boards/thoracic/settings", data=dict(data, completeness_requirements="EGFR mutation!"))
+    assert 'id="completeness_requirements-error"' in refused.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("value, cell", [
+    ("=1+1", "'=1+1"), ("+33 6 12", "'+33 6 12"), ("-cmd", "'-cmd"), ("@SUM(A1)", "'@SUM(A1)"),
+    ("-1.5", "-1.5"), ("EGFR", "EGFR"), (None, ""), (True, "1"),
+])
+def test_export_cells_a_spreadsheet_would_run_are_neutralised(value, cell):
+    assert safe(value) == cell
