@@ -47,6 +47,7 @@ from mtb.minutes import rendering
 from mtb.minutes import services as minutes_services
 from mtb.minutes.models import DecisionLetter
 from mtb.notifications.models import OutboxMessage
+from mtb.trials import services as trial_services
 from tests.decisions.helpers import targeted
 from tests.fixtures.cases import MINIMAL_PDF
 
@@ -170,6 +171,21 @@ TABLE: dict[str, tuple] = {
     "/meetings/<int:meeting_id>/minutes/sign":                (LOGIN, 403,   403,   404,   403,   403,   302,   404,   404),
     "/minutes/<int:version_id>.pdf":                          (LOGIN, 200,   200,   404,   200,   200,   200,   404,   404),
     "/letters/<int:letter_id>.pdf":                           (LOGIN, 200,   200,   404,   200,   200,   200,   404,   404),
+    # Variants from a VCF attachment (A's report file: the page answers that it is not a VCF)
+    "/cases/<int:case_id>/attachments/<int:attachment_id>/variants":
+                                                              (LOGIN, 422,   403,   404,   422,   403,   403,   404,   404),
+    # The trial registry (T: a thoracic trial)
+    "/trials":                                                (LOGIN, 200,   200,   200,   200,   200,   200,   200,   403),
+    "/trials/new":                                            (LOGIN, 403,   403,   403,   200,   403,   403,   200,   403),
+    "/trials/import":                                         (LOGIN, 403,   403,   403,   200,   403,   403,   200,   403),
+    "/trials/<int:trial_id>/edit":                            (LOGIN, 403,   403,   404,   200,   403,   403,   200,   404),
+    # Outcomes (V's recommendation, 3 months)
+    "/outcomes":                                              (LOGIN, 200,   200,   200,   302,   302,   302,   200,   200),
+    "/outcomes/boards/<slug>":                                (LOGIN, 403,   403,   403,   200,   200,   200,   200,   403),
+    "/outcomes/boards/<slug>/follow-ups":                     (LOGIN, 403,   403,   403,   200,   403,   403,   200,   403),
+    "/outcomes/boards/<slug>/export":                         (LOGIN, 403,   403,   403,   403,   403,   403,   200,   403),
+    "/outcomes/recommendations/<int:recommendation_id>/follow-up/<int:months>":
+                                                              (LOGIN, 200,   403,   404,   200,   403,   403,   404,   404),
 }
 # fmt: on
 
@@ -192,6 +208,7 @@ def url_for_rule(rule: str, w: World) -> str:
         "<int:meeting_id>": str(meeting), "<int:attendance_id>": str(w.guest), "<int:item_id>": str(item),
         "<int:recusal_id>": str(w.recusal), "<int:decision_id>": str(decision), "<int:version_id>": str(w.minutes),
         "<int:letter_id>": str(w.letter), "<int:account_id>": str(w.integration),
+        "<int:recommendation_id>": str(w.recommendation), "<int:months>": "3", "<int:trial_id>": str(w.trial),
     }
     url = rule
     for placeholder, value in values.items():
@@ -257,6 +274,8 @@ class World:
     recusal: int
     draft: int
     decision: int
+    recommendation: int
+    trial: int
     minutes: int
     letter: int
     message: int
@@ -303,11 +322,14 @@ def build_world(make_user, create_case, create_meeting, started_meeting) -> Worl
     decision = latest_decision(m3.items[0])
     assert decision.is_published
     integration, _token = export_services.create_account("Warehouse", [case_a.board], users["admin"])
+    trial = trial_services.create_trial(users["admin"], {"registry_ids": "NCT04613596", "title": "KRYSTAL-12",
+                                                         "status": "recruiting"}, [case_a.board])
     db.session.commit()
     return World(
         users=users, bystander=bystander.id, calendar_token=token, case_a=case_a.id, case_s=case_s.id,
         case_d=case_d.id, attachment=attachment.id, m1=m1.id, m2=m2.id, m3=m3.id, i1=i1.id, i2=i2.id, i3=i3.id,
         guest=guest.id, recusal=recusal.id, draft=draft.id, decision=decision.id, minutes=version.id,
+        recommendation=decision.recommendations[0].id, trial=trial.id,
         letter=db.session.scalar(sa.select(DecisionLetter.id)),
         message=db.session.scalar(sa.select(OutboxMessage.id).order_by(OutboxMessage.id)),
         integration=integration.id,

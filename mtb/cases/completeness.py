@@ -3,7 +3,8 @@
 A gene is covered by any finding naming it (variant, copy-number change, either partner of a
 fusion, an "other" finding whose description starts with it) or by a "tested, not detected"
 entry starting with it ("MET exon 14" covers MET); PD-L1, TMB, MSI (or MMR by IHC) and HRD by
-a finding of that kind; "germline" by a germline report (blood or saliva) or a germline
+a finding of that kind; "germline" by the patient's germline-testing consent status (any
+answer recorded, "not asked yet" included), a germline report (blood or saliva) or a germline
 variant. The check informs and never blocks: a missing result may have a reason, written in
 the clinical question.
 """
@@ -11,6 +12,8 @@ the clinical question.
 from __future__ import annotations
 
 from collections.abc import Iterable
+
+from flask_babel import lazy_gettext as _l
 
 from mtb.cases.findings import Biomarker, BiomarkerKind, MolecularReport, SpecimenType, VariantOrigin
 
@@ -22,6 +25,13 @@ _KIND_ITEMS = {
     "HRD": (BiomarkerKind.HRD,),
 }
 _GERMLINE_SPECIMENS = (SpecimenType.BLOOD, SpecimenType.SALIVA)
+#: How a requirement reads in a list of what is missing (genes and PD-L1... read as typed).
+_SHOWN = {"germline": _l("germline testing consent status")}
+
+
+def shown(items: Iterable[str]) -> list[str]:
+    """The requirements as a reader sees them."""
+    return [str(_SHOWN.get(item, item)) for item in items]
 
 
 def _covered(biomarkers: Iterable[Biomarker], reports: Iterable[MolecularReport]) -> tuple[set[str], set[str]]:
@@ -47,15 +57,19 @@ def _covered(biomarkers: Iterable[Biomarker], reports: Iterable[MolecularReport]
 
 
 def missing(requirements: Iterable[str], biomarkers: Iterable[Biomarker],
-            reports: Iterable[MolecularReport] = ()) -> list[str]:
-    """The requirements the findings do not cover, in the board's order."""
+            reports: Iterable[MolecularReport] = (), germline_consent=None) -> list[str]:
+    """The requirements the findings (and the germline consent status) do not cover, in the
+    board's order."""
     genes, items = _covered(list(biomarkers), list(reports))
+    if germline_consent:
+        items.add("germline")
     return [req for req in requirements or [] if req not in items and req.upper() not in genes]
 
 
 def missing_for_case(case) -> list[str]:
-    """What the case's board asks for that the case does not carry yet."""
-    return missing(case.board.completeness_requirements or [], case.biomarkers, case.reports)
+    """What the case's board asks for that the case does not carry yet, as a reader sees it."""
+    return shown(missing(case.board.completeness_requirements or [], case.biomarkers, case.reports,
+                         case.germline_consent))
 
 
 class _Row:
@@ -81,4 +95,5 @@ def missing_in_form(board, form) -> list[str]:
         row.specimen_type = (SpecimenType(row.specimen_type) if row.specimen_type in SpecimenType._value2member_map_
                              else None)
         reports.append(row)
-    return missing(board.completeness_requirements or [], markers, reports)
+    consent = getattr(getattr(form, "germline_consent", None), "data", None)
+    return shown(missing(board.completeness_requirements or [], markers, reports, consent or None))

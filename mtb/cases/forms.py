@@ -38,6 +38,7 @@ from mtb.cases.models import (
     CnvType,
     DetectionMethod,
     GenomeBuild,
+    GermlineConsent,
     HrdStatus,
     MmrStatus,
     MsiStatus,
@@ -245,6 +246,11 @@ class CaseForm(FlaskForm):
     )
     research_consent = MultiCheckboxField(
         _l("Research-cohort consent"), choices=options([(c, c) for c in RESEARCH_COHORTS]), validators=[Optional()],
+    )
+    germline_consent = SelectField(
+        _l("Consent to germline testing"),
+        choices=options([("", _l("— not recorded —"))] + [(c.value, c.label) for c in GermlineConsent]),
+        validators=[Optional()],
     )
     research_consent_other = StringField(_l("Other cohort"), description=_l("Name of another cohort the patient consented to"), validators=[Optional(), Length(max=60)])
 

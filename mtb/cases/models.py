@@ -74,6 +74,18 @@ class Urgency(Labelled):
     URGENT = "urgent"
 
 
+class GermlineConsent(Labelled):
+    """Whether the patient (or, for a child, the parents) agreed to germline testing: a
+    paediatric board asks for it before it discusses a predisposition."""
+
+    GIVEN = "given"
+    DECLINED = "declined"
+    #: Asked, the answer not given yet.
+    PENDING = "pending"
+    #: Not asked (yet): the board may recommend a genetics consultation first.
+    NOT_ASKED = "not_asked"
+
+
 LABELS.update({
     CaseStatus: {
         CaseStatus.DRAFT: _l("Draft"), CaseStatus.SUBMITTED: _l("Submitted"), CaseStatus.SCHEDULED: _l("Scheduled"),
@@ -82,6 +94,10 @@ LABELS.update({
     },
     Sex: {Sex.FEMALE: _l("Female"), Sex.MALE: _l("Male"), Sex.OTHER: _l("Other"), Sex.UNKNOWN: _l("Unknown")},
     Urgency: {Urgency.ROUTINE: _l("Routine"), Urgency.URGENT: _l("Urgent")},
+    GermlineConsent: {
+        GermlineConsent.GIVEN: _l("Given"), GermlineConsent.DECLINED: _l("Declined"),
+        GermlineConsent.PENDING: _l("Asked, answer pending"), GermlineConsent.NOT_ASKED: _l("Not asked yet"),
+    },
 })
 
 #: Timeline entries (CaseEvent.kind): statuses, and the verbs other parts add.
@@ -145,6 +161,8 @@ class Case(TimestampMixin, db.Model):
     urgency: Mapped[Urgency] = enum_column(Urgency, default=Urgency.ROUTINE)
     #: Research cohorts the patient consented to (MELBASE, Immunotarget, BIOCART...).
     research_consent: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    #: Consent to germline testing; None: not recorded.
+    germline_consent: Mapped[GermlineConsent | None] = enum_column(GermlineConsent, nullable=True)
     #: The clinician states there is no molecular report yet (the question may be which
     #: tests to order); lets a case without biomarker rows be submitted.
     no_molecular_report: Mapped[bool] = mapped_column(default=False, server_default=sa.false())

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 
 from mtb.cases import checks
 from mtb.cases.biomarker_validation import check_biomarker, check_links, check_report
-from mtb.cases.models import Case, Sex, Urgency
+from mtb.cases.models import Case, GermlineConsent, Sex, Urgency
 from mtb.cases.problems import CaseInputError, Problems, blank
 from mtb.cases.uploads import CheckedFile, Upload, check_upload
 from mtb.cases.vocab import CASE_FIELDS, MAX_LENGTHS, RESEARCH_COHORTS
@@ -113,6 +113,13 @@ def check_case_values(values: dict, problems: Problems) -> dict:
     unknown = [c for c in consent if c not in RESEARCH_COHORTS]
     other = clean_text(values.get("research_consent_other"))
     out["research_consent"] = [c for c in RESEARCH_COHORTS if c in consent] + unknown + ([other] if other and other not in consent else [])
+    germline = values.get("germline_consent")
+    out["germline_consent"] = None
+    if not blank(germline):
+        try:
+            out["germline_consent"] = GermlineConsent(germline)
+        except ValueError:
+            problems.add("germline_consent", _("Choose a germline consent status from the list."))
     out["no_molecular_report"] = bool(values.get("no_molecular_report"))
     return out
 

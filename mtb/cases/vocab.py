@@ -16,7 +16,7 @@ RESEARCH_COHORTS = ("MELBASE", "Immunotarget", "BIOCART")
 CASE_FIELDS = (
     "patient_record_number", "patient_name", "patient_sex", "patient_birth_date",
     "diagnosis", "icd10_code", "icdo3_morphology", "stage", "ecog", "prior_lines",
-    "prior_treatments", "clinical_question", "urgency", "research_consent", "no_molecular_report",
+    "prior_treatments", "clinical_question", "urgency", "research_consent", "germline_consent", "no_molecular_report",
 )
 
 #: The fields of one report (specimen and assay), as the form names them and the columns hold them.

@@ -27,6 +27,8 @@ class NotificationKind(enum.StrEnum):
     DECISION_PUBLISHED = "decision_published"
     #: Secretaries: the cut-off passed and cases proposed for the meeting wait in the pool.
     AGENDA_TO_BUILD = "agenda_to_build"
+    #: Referring clinicians: a recommendation's follow-up (3, 6, 12 months) is due.
+    FOLLOW_UP_DUE = "follow_up_due"
 
     @property
     def label(self) -> str:
@@ -44,6 +46,7 @@ KIND_LABELS = {
     NotificationKind.MEETING_REMINDER: _l("Reminder: a meeting of my boards, 24 hours before"),
     NotificationKind.DECISION_PUBLISHED: _l("The decision on my case is published"),
     NotificationKind.AGENDA_TO_BUILD: _l("Secretaries: a cut-off passed and proposed cases wait in the pool for the agenda"),
+    NotificationKind.FOLLOW_UP_DUE: _l("What became of the board's recommendation on my case is due (3, 6, 12 months)"),
 }
 
 

@@ -21,15 +21,14 @@ from mtb.db import utcnow
 from mtb.extensions import db
 from mtb.formatting import local_datetime
 from mtb.notifications.models import NotificationKind
-from mtb.notifications.services import absolute_url, notify
+from mtb.notifications.services import absolute_url, in_language_of, notify
 from mtb.outcomes import queries
 
 log = logging.getLogger(__name__)
 
 #: Milestones reached within this many days are e-mailed (older ones are on the home page).
 WINDOW_DAYS = 30
-#: The closest kind a person can opt out of (about the board's decision on their case).
-KIND = NotificationKind.DECISION_PUBLISHED
+KIND = NotificationKind.FOLLOW_UP_DUE
 
 
 def follow_up_due(board, months: int, due_items) -> tuple[str, str, str]:
@@ -58,10 +57,12 @@ def remind_due(now: datetime | None = None) -> int:
         sa.select(User).where(User.id.in_({items[0].submitter_id for items in grouped.values()})))}
     queued = 0
     for (_decision_id, months), items in grouped.items():
-        subject, body, key = follow_up_due(boards[items[0].board_id], months, items)
+        person = people.get(items[0].submitter_id)
+        with in_language_of(person):
+            subject, body, key = follow_up_due(boards[items[0].board_id], months, items)
         try:
             with db.session.begin_nested():
-                message = notify(people.get(items[0].submitter_id), KIND, subject, body, dedupe_key=key)
+                message = notify(person, KIND, subject, body, dedupe_key=key)
                 db.session.flush()
         except IntegrityError:
             continue  # another scheduler queued it at this very moment

@@ -6,8 +6,10 @@ from __future__ import annotations
 import pytest
 
 from mtb.boards import services as boards_service
-from mtb.cases.completeness import missing
+from mtb.boards.services import get_board
+from mtb.cases.completeness import missing, shown
 from mtb.cases.findings import Biomarker, BiomarkerKind, MolecularReport, SpecimenType, VariantOrigin
+from mtb.cases.models import GermlineConsent
 from mtb.extensions import db
 
 THORACIC = ["EGFR", "ALK", "ROS1", "BRAF", "KRAS", "MET", "RET", "NTRK", "PD-L1"]
@@ -80,3 +82,20 @@ def test_a_board_without_requirements_shows_nothing(client, login, clinician, cr
     case = create_case(status="draft", submitter=clinician)
     login(clinician)
     assert "Missing:" not in client.get(f"/cases/{case.id}/submit").get_data(as_text=True)
+
+
+def test_germline_is_covered_by_the_recorded_consent_status_and_shown_in_words(client, login, clinician, create_case,
+                                                                                   make_user):
+    assert missing(["germline"], [], germline_consent=GermlineConsent.NOT_ASKED) == []
+    assert shown(["EGFR", "germline"]) == ["EGFR", "germline testing consent status"]
+    paediatrician = make_user("paed@example.org", {"paediatric": ["clinician"]})
+    board = get_board("paediatric")
+    board.completeness_requirements = ["germline"]
+    case = create_case(submitter=paediatrician, board="paediatric", status="draft")
+    login(paediatrician)
+    page = client.get(f"/cases/{case.id}/edit").get_data(as_text=True)
+    assert "germline testing consent status" in page and 'name="germline_consent"' in page
+    case.germline_consent = GermlineConsent.PENDING
+    db.session.commit()
+    assert "germline testing consent status" not in client.get(f"/cases/{case.id}/edit").get_data(as_text=True)
+    assert "Asked, answer pending" in client.get(f"/cases/{case.id}").get_data(as_text=True)

@@ -35,6 +35,7 @@ def fill_from_case(form: CaseForm, case: Case) -> None:
     consent = case.research_consent or []
     form.research_consent.data = [c for c in consent if c in RESEARCH_COHORTS]
     form.research_consent_other.data = ", ".join(c for c in consent if c not in RESEARCH_COHORTS)
+    form.germline_consent.data = case.germline_consent.value if case.germline_consent else ""
     while len(form.reports.entries):
         form.reports.pop_entry()
     keys = {}

@@ -58,9 +58,12 @@ def _render(case, attachment, args, *, status=200, refusal=None, invalid=(), tic
     ), status
 
 
-@bp.route("/cases/<int:case_id>/attachments/<int:attachment_id>/variants", methods=["GET"])
+@bp.route("/cases/<int:case_id>/attachments/<int:attachment_id>/variants", methods=["GET", "POST"])
 @login_required
 def import_variants(case_id: int, attachment_id: int):
+    """The proposed rows (GET, with the filters as arguments); the ticked ones added (POST)."""
+    if request.method == "POST":
+        return add_variants(case_id, attachment_id)
     case = access.case_or_404(case_id, need="manage")
     attachment = access.attachment_or_404(case_id, attachment_id, need="manage", with_data=True)
     if not case.can_edit(current_user):
@@ -70,8 +73,6 @@ def import_variants(case_id: int, attachment_id: int):
     return _render(case, attachment, request.args)
 
 
-@bp.route("/cases/<int:case_id>/attachments/<int:attachment_id>/variants", methods=["POST"])
-@login_required
 def add_variants(case_id: int, attachment_id: int):
     case = access.case_or_404(case_id, need="manage")
     attachment = access.attachment_or_404(case_id, attachment_id, need="manage", with_data=True)
