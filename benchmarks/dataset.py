@@ -813,8 +813,10 @@ class Generator:
         # Agendas, attendance, decisions, the timeline.
         item_rows, decision_rows, recommendation_rows, attendance_rows, recusal_rows = [], [], [], [], []
         event_rows = []
-        next_item, next_decision = itertools.count(1), itertools.count(1)
+        next_item, next_decision, next_recommendation = itertools.count(1), itertools.count(1), itertools.count(1)
         self.decisions_by_meeting: dict[int, list[dict]] = {}
+        #: (decision id, case, board id, validated at, [(recommendation id, kind)]) in force.
+        self.followed: list[tuple] = []
         for m in self.meeting_list:
             if not m.items:
                 continue
@@ -927,8 +929,13 @@ class Generator:
                 self.decisions_by_meeting.setdefault(m.id, []).append(
                     dict(id=decision_id, case_id=case.id, published_at=published_at, version=1)
                 )
+                rec_ids = []
                 for position_rec, rec in enumerate(recs):
-                    recommendation_rows.append(dict(rec, decision_id=decision_id, position=position_rec))
+                    rec_ids.append((next(next_recommendation), rec["kind"]))
+                    recommendation_rows.append(dict(rec, id=rec_ids[-1][0], decision_id=decision_id,
+                                                    position=position_rec))
+                if state == "validated" and not corrected:
+                    self.followed.append((decision_id, case, m.board["id"], validated_at, rec_ids))
                 if corrected:
                     m.corrected = True
                     second = next(next_decision)
@@ -950,8 +957,12 @@ class Generator:
                         )
                     )
                     self.decisions_by_meeting[m.id].append(dict(id=second, case_id=case.id, published_at=at, version=2))
+                    rec_ids = []
                     for position_rec, rec in enumerate(recs):
-                        recommendation_rows.append(dict(rec, decision_id=second, position=position_rec))
+                        rec_ids.append((next(next_recommendation), rec["kind"]))
+                        recommendation_rows.append(dict(rec, id=rec_ids[-1][0], decision_id=second,
+                                                        position=position_rec))
+                    self.followed.append((second, case, m.board["id"], at, rec_ids))
         self.insert(conn, "agenda_items", item_rows)
         del item_rows
         self.insert(conn, "attendances", attendance_rows)
@@ -1029,6 +1040,43 @@ class Generator:
                 link_rows.append(dict(trial_id=ident, board_id=board["id"]))
         self.insert(conn, "trials", trial_rows)
         self.insert(conn, "trial_boards", link_rows)
+
+    def follow_ups(self, conn) -> None:
+        """What became of the recommendations: each milestone (3, 6, 12 months) reached is
+        recorded for most decisions, about a quarter of the therapies implemented, the
+        others with a coded reason, as published practice reports."""
+        rng = self.rng
+        rows = []
+        followed_kinds = {"targeted_therapy", "clinical_trial", "standard_of_care", "further_testing",
+                          "germline_counselling"}
+        reasons = ("patient_declined", "clinical_deterioration", "death", "progression_before_start",
+                   "reimbursement_refused", "reimbursement_pending", "no_trial_slot", "other_therapy_chosen",
+                   "lost_to_follow_up")
+        responses = ((10, "CR"), (30, "PR"), (30, "SD"), (25, "PD"), (5, "NE"))
+        for decision_id, case, board_id, validated_at, recommendations in self.followed:
+            for recommendation_id, kind in recommendations:
+                if kind not in followed_kinds:
+                    continue
+                implemented = rng.random() < 0.25
+                started = (validated_at + timedelta(days=rng.randint(7, 60))).date() if implemented else None
+                for months in FOLLOW_UP_MONTHS:
+                    due = validated_at + timedelta(days=round(30.44 * months))
+                    if due > self.now or rng.random() < 0.15:
+                        continue
+                    rows.append(dict(
+                        recommendation_id=recommendation_id, decision_id=decision_id, case_id=case.id,
+                        board_id=board_id, milestone_months=months, version=1, is_current=True,
+                        implemented=implemented, started_on=started, line=rng.randint(1, 3) if implemented else None,
+                        access=rng.choice(("approved", "off_label", "compassionate", "trial")) if implemented else None,
+                        best_response=self.weighted(responses)[1] if implemented else None,
+                        reason=None if implemented else rng.choice(reasons), serious_toxicity=False,
+                        recorded_by_id=case.submitter, recorded_at=min(self.now, due + timedelta(days=rng.randint(0, 30))),
+                    ))
+                    if len(rows) >= 50_000:
+                        self.insert(conn, "follow_ups", rows)
+                        rows = []
+        self.insert(conn, "follow_ups", rows)
+        del self.followed
 
     def person_name(self):
         first = self.rng.choice(vocab.FEMALE_FIRST + vocab.MALE_FIRST)
@@ -1375,7 +1423,10 @@ class Generator:
 
 
 #: Tables whose rows the generator numbers itself (so rows of other tables can point at them).
-EXPLICIT_IDS = ("users", "meetings", "cases", "molecular_reports", "biomarkers", "agenda_items", "decisions", "trials")
+EXPLICIT_IDS = ("users", "meetings", "cases", "molecular_reports", "biomarkers", "agenda_items", "decisions",
+                "recommendations", "trials")
+#: The milestones of a recommendation's follow-up (the boards' default).
+FOLLOW_UP_MONTHS = (3, 6, 12)
 #: The site's trial registry, per board.
 TRIALS_PER_BOARD = 40
 
@@ -1460,6 +1511,7 @@ def generate(url: str, cases: int = 100_000, seed: int = 1, log=print) -> dict:
         with gen.db.engine.begin() as conn:
             gen.build_and_insert(conn)
             gen.trials(conn)
+            gen.follow_ups(conn)
         gen.documents()
         gen.finish(url)
         meta = gen.meta(url)

@@ -59,5 +59,7 @@ def pages_for(meta: dict, page_size: int = 25) -> list[Page]:
         Page("agenda", "agenda builder, 40 items", f"/meetings/{meta['next_meeting_id']}/agenda"),
         Page("session", "session page, 40 items", f"/meetings/{meta['live_meeting_id']}/session"),
         Page("decisions", "decisions page", "/decisions"),
+        Page("outcomes", "outcomes dashboard (board, last 12 months)", f"/outcomes/boards/{board}"),
+        Page("trials", "trial registry", "/trials"),
         Page("minutes_pdf", "stored minutes PDF", f"/minutes/{meta['minutes_version_id']}.pdf", "application/pdf"),
     ]

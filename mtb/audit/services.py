@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from flask import g, has_request_context, request
 from flask_login import current_user
 
@@ -66,9 +67,12 @@ def _written_at_commit() -> bool:
 
 
 def write_deferred_events() -> None:
-    """Add the audit rows a reading page recorded (called as its request commits)."""
-    if has_request_context():
-        db.session.add_all(g.pop("deferred_audit_events", []))
+    """Write the audit rows a reading page recorded, in one statement (called as its
+    request commits)."""
+    events = g.pop("deferred_audit_events", []) if has_request_context() else []
+    if events:
+        columns = [c.key for c in AuditEvent.__table__.columns if c.key != "id"]
+        db.session.execute(sa.insert(AuditEvent), [{key: getattr(e, key) for key in columns} for e in events])
 
 
 def restore_kept_events() -> None:

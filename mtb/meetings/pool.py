@@ -43,12 +43,23 @@ def pool_entry_times(cases) -> dict[int, datetime]:
     cases = list(cases)
     if not cases:
         return {}
-    rows = db.session.execute(
-        sa.select(CaseEvent.case_id, sa.func.max(CaseEvent.at))
-        .where(CaseEvent.case_id.in_([c.id for c in cases]), CaseEvent.kind.in_([s.value for s in POOL_STATUSES]))
-        .group_by(CaseEvent.case_id)
-    )
-    found = dict(rows.all())
+    kinds = {s.value for s in POOL_STATUSES}
+    found: dict[int, datetime] = {}
+    unread = []
+    for case in cases:
+        state = sa.inspect(case, raiseerr=False)  # None for a row of columns
+        if state is not None and "events" in state.dict:  # the case page has its timeline loaded already
+            times = [event.at for event in case.events if event.kind in kinds]
+            if times:
+                found[case.id] = max(times)
+        else:
+            unread.append(case.id)
+    if unread:
+        found.update(db.session.execute(
+            sa.select(CaseEvent.case_id, sa.func.max(CaseEvent.at))
+            .where(CaseEvent.case_id.in_(unread), CaseEvent.kind.in_(kinds))
+            .group_by(CaseEvent.case_id)
+        ).all())
     return {c.id: found.get(c.id) or c.submitted_at or c.created_at or utcnow() for c in cases}
 
 

@@ -10,6 +10,7 @@ each unknown is listed so the board sees what is left to check (a TMB never meas
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -62,12 +63,23 @@ class CaseFacts:
 
 @dataclass(frozen=True)
 class Criterion:
-    """One criterion's verdict, worded for the board: "BRAF p.Val600Glu", "TMB ≥ 10 mut/Mb"."""
+    """One criterion's verdict, worded for the board: "BRAF p.Val600Glu", "TMB ≥ 10 mut/Mb".
 
-    text: str
+    The words are given as functions and written only when read: a pool of 60 cases meets
+    40 trials each, and only the few matches are shown."""
+
+    words: Callable[[], str]
     verdict: str
     #: What the case has that decided it ("found: BRAF p.Val600Glu", "TMB 4 mut/Mb").
-    because: str | None = None
+    reason: Callable[[], str | None] | None = None
+
+    @property
+    def text(self) -> str:
+        return self.words()
+
+    @property
+    def because(self) -> str | None:
+        return self.reason() if self.reason is not None else None
 
 
 @dataclass
@@ -135,6 +147,29 @@ def match(trial, facts: CaseFacts) -> MatchResult:
     return result
 
 
+def may_match(trial, facts: CaseFacts, genes: frozenset[str]) -> bool:
+    """False when ``match(trial, facts)`` cannot be a match, decided without wording any
+    criterion: a pool of 60 cases meets 40 trials each, and most pairs share no gene.
+    ``genes``: the upper-case genes the case's findings name (``finding_genes``)."""
+    if trial.icd10_ranges and facts.icd10_code and not any(icd10_in(facts.icd10_code, spec)
+                                                           for spec in trial.icd10_ranges):
+        return False
+    molecular = bool(trial.alterations) or trial.tmb_min is not None or trial.requires_msi_high \
+        or trial.pdl1_tps_min is not None or trial.requires_hrd
+    if not molecular:
+        return True
+    findings = facts.findings
+    return (any((a.get("gene") or "").upper() in genes for a in trial.alterations or ())
+            or (trial.tmb_min is not None and any(f.tmb is not None for f in findings))
+            or (trial.requires_msi_high and any(f.msi_status or f.mmr_status for f in findings))
+            or (trial.pdl1_tps_min is not None and any(f.pdl1_tps is not None or f.pdl1_category for f in findings))
+            or (trial.requires_hrd and any(f.hrd_status for f in findings)))
+
+
+def finding_genes(facts: CaseFacts) -> frozenset[str]:
+    return frozenset(g.upper() for f in facts.findings for g in (f.gene, f.gene_3p) if g)
+
+
 def criteria_texts(trial) -> tuple[list[str], list[str]]:
     """(molecular, clinical) criteria of a trial in the words the matches use, for listing."""
     empty = CaseFacts(None, None, None, (), None)
@@ -183,18 +218,18 @@ def _change_matches(finding: Finding, alteration: dict) -> bool:
 
 
 def alteration_criterion(alteration: dict, facts: CaseFacts) -> Criterion:
-    text = alteration_text(alteration)
+    text = lambda: alteration_text(alteration)
     gene = (alteration.get("gene") or "").upper()
     found = [f for f in facts.findings if _gene_matches(f, gene) and _change_matches(f, alteration)]
     if found:
-        return Criterion(text, MET, _("found: %(what)s", what=_finding_words(found[0])))
+        return Criterion(text, MET, lambda: _("found: %(what)s", what=_finding_words(found[0])))
     tested = [f for f in facts.findings if f.kind is not BiomarkerKind.NEGATIVE and f.gene]
     excluded = any(gene in (g.upper().split(" ")[0] for g in f.not_detected) for f in facts.findings)
     if excluded:
-        return Criterion(text, FAILED, _("%(gene)s tested, not detected", gene=gene))
+        return Criterion(text, FAILED, lambda: _("%(gene)s tested, not detected", gene=gene))
     if not tested and not any(f.not_detected for f in facts.findings):
-        return Criterion(text, UNKNOWN, _("no sequencing result recorded"))
-    return Criterion(text, FAILED, _("not among the case's findings"))
+        return Criterion(text, UNKNOWN, lambda: _("no sequencing result recorded"))
+    return Criterion(text, FAILED, lambda: _("not among the case's findings"))
 
 
 def _finding_words(finding: Finding) -> str:
@@ -206,49 +241,49 @@ def _finding_words(finding: Finding) -> str:
 
 
 def _tmb(minimum: Decimal, facts: CaseFacts) -> Criterion:
-    text = _("TMB ≥ %(n)s mut/Mb", n=_num(minimum))
+    text = lambda: _("TMB ≥ %(n)s mut/Mb", n=_num(minimum))
     values = [f.tmb for f in facts.findings if f.tmb is not None]
     if not values:
-        return Criterion(text, UNKNOWN, _("TMB not measured"))
+        return Criterion(text, UNKNOWN, lambda: _("TMB not measured"))
     value = max(values)
-    return Criterion(text, MET if value >= minimum else FAILED, _("TMB %(n)s mut/Mb", n=_num(value)))
+    return Criterion(text, MET if value >= minimum else FAILED, lambda: _("TMB %(n)s mut/Mb", n=_num(value)))
 
 
 def _msi(facts: CaseFacts) -> Criterion:
-    text = _("MSI-H or dMMR")
+    text = lambda: _("MSI-H or dMMR")
     statuses = [f.msi_status for f in facts.findings if f.msi_status] + [f.mmr_status for f in facts.findings
                                                                           if f.mmr_status]
     if MsiStatus.MSI_H in statuses or MmrStatus.DEFICIENT in statuses:
-        return Criterion(text, MET, _("MSI-H") if MsiStatus.MSI_H in statuses else _("dMMR"))
+        return Criterion(text, MET, lambda: _("MSI-H") if MsiStatus.MSI_H in statuses else _("dMMR"))
     if statuses:
-        return Criterion(text, FAILED, ", ".join(str(s.label) for s in statuses))
-    return Criterion(text, UNKNOWN, _("MSI and MMR not tested"))
+        return Criterion(text, FAILED, lambda: ", ".join(str(s.label) for s in statuses))
+    return Criterion(text, UNKNOWN, lambda: _("MSI and MMR not tested"))
 
 
 def _pdl1(minimum: Decimal, facts: CaseFacts) -> Criterion:
-    text = _("PD-L1 TPS ≥ %(n)s %%", n=_num(minimum))
+    text = lambda: _("PD-L1 TPS ≥ %(n)s %%", n=_num(minimum))
     scores = [f.pdl1_tps for f in facts.findings if f.pdl1_tps is not None]
     if scores:
         value = max(scores)
-        return Criterion(text, MET if value >= minimum else FAILED, _("TPS %(n)s %%", n=_num(value)))
+        return Criterion(text, MET if value >= minimum else FAILED, lambda: _("TPS %(n)s %%", n=_num(value)))
     ranges = {Pdl1Category.BELOW_1: (Decimal(0), Decimal("0.99")), Pdl1Category.FROM_1_TO_49: (Decimal(1), Decimal(49)),
               Pdl1Category.FROM_50: (Decimal(50), Decimal(100))}
     categories = [f.pdl1_category for f in facts.findings if f.pdl1_category]
     if categories:
         low, high = ranges[categories[0]]
         verdict = MET if low >= minimum else (FAILED if high < minimum else UNKNOWN)
-        return Criterion(text, verdict, str(categories[0].label))
-    return Criterion(text, UNKNOWN, _("PD-L1 not measured"))
+        return Criterion(text, verdict, lambda: str(categories[0].label))
+    return Criterion(text, UNKNOWN, lambda: _("PD-L1 not measured"))
 
 
 def _hrd(facts: CaseFacts) -> Criterion:
-    text = _("HRD positive")
+    text = lambda: _("HRD positive")
     statuses = [f.hrd_status for f in facts.findings if f.hrd_status]
     if HrdStatus.POSITIVE in statuses:
-        return Criterion(text, MET, str(HrdStatus.POSITIVE.label))
+        return Criterion(text, MET, lambda: str(HrdStatus.POSITIVE.label))
     if HrdStatus.NEGATIVE in statuses:
-        return Criterion(text, FAILED, str(HrdStatus.NEGATIVE.label))
-    return Criterion(text, UNKNOWN, _("HRD not tested"))
+        return Criterion(text, FAILED, lambda: str(HrdStatus.NEGATIVE.label))
+    return Criterion(text, UNKNOWN, lambda: _("HRD not tested"))
 
 
 # --- Clinical criteria -----------------------------------------------------------
@@ -262,43 +297,43 @@ def icd10_in(code: str, spec: str) -> bool:
 
 
 def _diagnosis(ranges: list[str], facts: CaseFacts) -> Criterion:
-    text = _("Diagnosis %(codes)s", codes=", ".join(ranges))
+    text = lambda: _("Diagnosis %(codes)s", codes=", ".join(ranges))
     if not facts.icd10_code:
-        return Criterion(text, UNKNOWN, _("no ICD-10 code"))
+        return Criterion(text, UNKNOWN, lambda: _("no ICD-10 code"))
     inside = any(icd10_in(facts.icd10_code, spec) for spec in ranges)
-    return Criterion(text, MET if inside else FAILED, facts.icd10_code)
+    return Criterion(text, MET if inside else FAILED, lambda: facts.icd10_code)
 
 
 def _age(low: int | None, high: int | None, facts: CaseFacts) -> Criterion:
     if low is not None and high is not None:
-        text = _("Age %(low)d to %(high)d years", low=low, high=high)
+        text = lambda: _("Age %(low)d to %(high)d years", low=low, high=high)
     elif low is not None:
-        text = _("Age ≥ %(low)d years", low=low)
+        text = lambda: _("Age ≥ %(low)d years", low=low)
     else:
-        text = _("Age ≤ %(high)d years", high=high)
+        text = lambda: _("Age ≤ %(high)d years", high=high)
     if facts.birth_date is None:
         return Criterion(text, UNKNOWN, None)
     today = facts.today or date.today()
     age = today.year - facts.birth_date.year - ((today.month, today.day) < (facts.birth_date.month,
                                                                              facts.birth_date.day))
     inside = (low is None or age >= low) and (high is None or age <= high)
-    return Criterion(text, MET if inside else FAILED, _("%(n)d years", n=age))
+    return Criterion(text, MET if inside else FAILED, lambda: _("%(n)d years", n=age))
 
 
 def _lines(low: int | None, high: int | None, facts: CaseFacts) -> Criterion:
     if low is not None and high is not None:
-        text = _("%(low)d to %(high)d prior lines", low=low, high=high)
+        text = lambda: _("%(low)d to %(high)d prior lines", low=low, high=high)
     elif low is not None:
-        text = ngettext("At least %(num)d prior line", "At least %(num)d prior lines", low)
+        text = lambda: ngettext("At least %(num)d prior line", "At least %(num)d prior lines", low)
     elif high == 0:
-        text = _("No prior line (first line)")
+        text = lambda: _("No prior line (first line)")
     else:
-        text = ngettext("At most %(num)d prior line", "At most %(num)d prior lines", high)
+        text = lambda: ngettext("At most %(num)d prior line", "At most %(num)d prior lines", high)
     if facts.prior_lines is None:
-        return Criterion(text, UNKNOWN, _("prior lines not given"))
+        return Criterion(text, UNKNOWN, lambda: _("prior lines not given"))
     inside = (low is None or facts.prior_lines >= low) and (high is None or facts.prior_lines <= high)
     return Criterion(text, MET if inside else FAILED,
-                     ngettext("%(num)d prior line", "%(num)d prior lines", facts.prior_lines))
+                     lambda: ngettext("%(num)d prior line", "%(num)d prior lines", facts.prior_lines))
 
 
 def _num(value: Decimal) -> str:

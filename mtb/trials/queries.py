@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from mtb.cases.models import Biomarker
 from mtb.db import utcnow
 from mtb.extensions import db
-from mtb.trials.matching import CaseFacts, MatchResult, match
+from mtb.trials.matching import CaseFacts, MatchResult, finding_genes, match, may_match
 from mtb.trials.models import Trial, TrialStatus, trial_boards
 
 
@@ -78,7 +78,9 @@ def matches_for_cases(cases) -> dict[int, list[TrialMatch]]:
     found: dict[int, list[TrialMatch]] = {}
     for case in cases:
         facts = CaseFacts.of(case, rows[case.id], today)
-        matches = [TrialMatch(t, r) for t in by_board.get(case.board_id, []) if (r := match(t, facts)).is_match]
+        genes = finding_genes(facts)
+        matches = [TrialMatch(t, r) for t in by_board.get(case.board_id, [])
+                   if may_match(t, facts, genes) and (r := match(t, facts)).is_match]
         matches.sort(key=lambda m: (-len(m.result.matched), len(m.result.unknown), m.trial.title))
         found[case.id] = matches
     return found
