@@ -164,10 +164,19 @@ class CaseTimes:
 
 
 def _local_day(zone: ZoneInfo):
-    """Naive UTC datetime → the day in ``zone`` (called thousands of times a page: the zone is built once)."""
+    """Naive UTC datetime → the day in ``zone``. Called tens of thousands of times a page: the
+    zone is built once and each UTC hour converted once (zones move by whole quarter hours at
+    most; every offset in use is a multiple of 15 minutes)."""
+    days: dict[datetime, date] = {}
 
     def day(value: datetime | None) -> date | None:
-        return value.replace(tzinfo=UTC).astimezone(zone).date() if value is not None else None
+        if value is None:
+            return None
+        quarter = value.replace(minute=value.minute - value.minute % 15, second=0, microsecond=0)
+        found = days.get(quarter)
+        if found is None:
+            found = days[quarter] = quarter.replace(tzinfo=UTC).astimezone(zone).date()
+        return found
 
     return day
 
