@@ -13,6 +13,7 @@ def case_trials(case: Case, user) -> Panel | None:
     Not on a draft's page: a draft is its author's working copy, not yet the board's."""
     if case.is_draft and not case.biomarkers:
         return None
-    if not queries.recruiting_trials({case.board_id}):
+    trials = queries.recruiting_trials({case.board_id})
+    if not trials:
         return None
-    return Panel("trials/_case_panel.html", {"case": case, "matches": queries.matches_for_case(case)})
+    return Panel("trials/_case_panel.html", {"case": case, "matches": queries.matches_for_case(case, trials)})

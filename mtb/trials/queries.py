@@ -8,6 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm import lazyload
 
 from mtb.cases.models import Biomarker
 from mtb.db import utcnow
@@ -45,6 +46,8 @@ def recruiting_trials(board_ids) -> dict[int, list[Trial]]:
     rows = db.session.execute(
         sa.select(trial_boards.c.board_id, Trial).join(Trial, Trial.id == trial_boards.c.trial_id)
         .where(trial_boards.c.board_id.in_(board_ids), Trial.status == TrialStatus.RECRUITING)
+        # Matching reads the criteria, not the trial's list of boards (a statement of its own).
+        .options(lazyload(Trial.boards))
         .order_by(Trial.title)
     ).all()
     found: dict[int, list[Trial]] = defaultdict(list)
@@ -53,7 +56,7 @@ def recruiting_trials(board_ids) -> dict[int, list[Trial]]:
     return found
 
 
-def matches_for_cases(cases) -> dict[int, list[TrialMatch]]:
+def matches_for_cases(cases, by_board: dict[int, list[Trial]] | None = None) -> dict[int, list[TrialMatch]]:
     """The recruiting trials each case matches, best first (most criteria met), by case id.
 
     At most two queries whatever the number of cases: the boards' recruiting trials (with
@@ -61,7 +64,8 @@ def matches_for_cases(cases) -> dict[int, list[TrialMatch]]:
     cases = list(cases)
     if not cases:
         return {}
-    by_board = recruiting_trials({c.board_id for c in cases})
+    if by_board is None:
+        by_board = recruiting_trials({c.board_id for c in cases})
     if not any(by_board.values()):
         return {c.id: [] for c in cases}
     rows: dict[int, list[Biomarker]] = defaultdict(list)
@@ -86,8 +90,9 @@ def matches_for_cases(cases) -> dict[int, list[TrialMatch]]:
     return found
 
 
-def matches_for_case(case) -> list[TrialMatch]:
-    return matches_for_cases([case]).get(case.id, [])
+def matches_for_case(case, by_board: dict[int, list[Trial]] | None = None) -> list[TrialMatch]:
+    """``by_board``: the board's recruiting trials when the caller has read them already."""
+    return matches_for_cases([case], by_board).get(case.id, [])
 
 
 def board_trial(board_id: int, trial_id: int) -> Trial | None:
