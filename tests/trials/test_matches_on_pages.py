@@ -95,3 +95,18 @@ def test_a_closed_or_other_boards_trial_cannot_be_put_in_by_its_id(client, login
         typed = form_post("Summary.", [{"kind": ""}], propose_trial=str(trials[name].id))
         html = client.post(f"/meetings/{meeting.id}/items/{item.id}/decision", data=typed).get_data(as_text=True)
         assert trials[name].primary_id not in html.split('id="recommendations"')[1]
+
+
+def test_a_pool_row_lists_the_best_three_trials_and_counts_the_others(client, login, secretary, create_case,
+                                                                        create_meeting, create_trial):
+    for n in range(5):
+        create_trial(title=f"KRAS basket {n}", acronym=f"BASKET-{n}", **KRAS_TRIAL)
+    meeting = create_meeting()
+    case = create_case(biomarkers=KRAS)
+    login(secretary)
+    html = client.get(f"/meetings/{meeting.id}/agenda").get_data(as_text=True)
+    assert sum(f"BASKET-{n}" in html for n in range(5)) == 3
+    assert "and 2 more trials: see the case page" in html
+    login(secretary)
+    case_page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert all(f"BASKET-{n}" in case_page for n in range(5))
