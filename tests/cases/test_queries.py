@@ -64,3 +64,20 @@ def test_case_page_issues_the_same_statements_for_2_and_20_biomarkers_and_files(
     many = statements_for(client, f"/cases/{large.id}", query_counter)
     assert len(many) == len(few)
     assert not any("attachments.data" in s for s in few + many), "a page loaded attachment bytes"
+
+
+@pytest.mark.parametrize("common_from", [1, 1000])
+def test_a_gene_search_finds_the_same_cases_whether_the_gene_is_common_or_rare(client, member, login, create_case,
+                                                                                monkeypatch, common_from):
+    """A common finding is checked case by case as the list is walked, a rare one read from
+    its index (mtb.cases.queries._carrying): both answer the same."""
+    from mtb.cases import queries
+
+    monkeypatch.setattr(queries, "COMMON_FINDING", common_from)
+    carriers = [create_case(biomarkers=MARKERS).reference for _ in range(3)]
+    other = create_case(biomarkers=[{"kind": "variant", "gene": "KRAS", "hgvs_p": "p.Gly12Cys", "vaf": 20}]).reference
+    login(member)
+    html = client.get("/boards/thoracic/cases?q=EGFR").get_data(as_text=True)
+    assert all(ref in html for ref in carriers) and other not in html
+    html = client.get("/boards/thoracic/cases?q=L858R").get_data(as_text=True)
+    assert all(ref in html for ref in carriers) and other not in html
