@@ -11,7 +11,6 @@ What the records mean (annotations, VAF, copy number, fusions) is ``vcf_rows``'s
 
 from __future__ import annotations
 
-import gzip
 import io
 import re
 import warnings
@@ -26,6 +25,11 @@ from mtb.errors import InvalidInput
 
 #: At most this many records are read (a panel's VCF holds hundreds; an exome's is not for a board form).
 MAX_RECORDS = 20000
+#: A (decompressed) file larger than this is refused: a panel's VCF is a few MB; this keeps a zip bomb out of memory.
+MAX_TEXT_BYTES = 100 * 1024 * 1024
+#: The unreadable lines listed on the review page; the others are only counted.
+MAX_BAD_LINES = 50
+_CHUNK = 1024 * 1024
 
 _BUILD_WORDS = (
     (GenomeBuild.GRCH38, re.compile(r"GRCh38|hg38|\bb38\b|GCA_000001405\.15|GCF_000001405\.(?:2[6-9]|3\d|4\d)", re.IGNORECASE)),
@@ -63,17 +67,26 @@ class VcfFile:
     normal_sample: str | None = None
     #: The header lines' values, by key (##reference=..., ##source=...).
     meta: dict[str, str] = field(default_factory=dict)
+    #: How many lines could not be read in all (only the first MAX_BAD_LINES are kept in bad_lines).
+    bad_count: int = 0
+
+    def add_bad_line(self, line: int, problem: str) -> None:
+        self.bad_count += 1
+        if len(self.bad_lines) < MAX_BAD_LINES:
+            self.bad_lines.append((line, problem))
+
+    @property
+    def bad_not_listed(self) -> int:
+        return self.bad_count - len(self.bad_lines)
 
 
 def decode(data: bytes) -> str:
     """The file as text: gunzipped (bgzip is gzip), UTF-8 (or Latin-1), Windows and old
     Mac line endings made Unix ones. Raises VcfRefused for what is not a VCF."""
     if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error):
-            raise VcfRefused(_("The file is compressed but cannot be decompressed: it is damaged or not a gzip "
-                               "VCF.")) from None
+        data = _gunzip(data)
+    if len(data) > MAX_TEXT_BYTES:
+        raise _too_large()
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -85,6 +98,37 @@ def decode(data: bytes) -> str:
         raise VcfRefused(_("This is not a VCF file: a VCF starts with the line “##fileformat=VCFv4.2” (or 4.1, "
                            "4.3). Attach the VCF the laboratory's pipeline wrote."))
     return text
+
+
+def _too_large() -> VcfRefused:
+    return VcfRefused(_("The VCF holds more than %(n)d MB of text once decompressed: too large to review on a case. "
+                        "Ask the laboratory for the filtered (panel) VCF.", n=MAX_TEXT_BYTES // (1024 * 1024)))
+
+
+def _gunzip(data: bytes) -> bytes:
+    """gzip or bgzip (several gzip members one after the other), decompressed in chunks and
+    refused as soon as the text passes MAX_TEXT_BYTES."""
+    out = bytearray()
+    rest = data
+    try:
+        while rest:
+            inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            pending = rest
+            while not inflater.eof:
+                chunk = inflater.decompress(pending, _CHUNK)
+                out += chunk
+                if len(out) > MAX_TEXT_BYTES:
+                    raise _too_large()
+                pending = inflater.unconsumed_tail
+                if not chunk and not pending:
+                    raise EOFError  # cut short
+            rest = inflater.unused_data
+            if rest and rest[:2] != b"\x1f\x8b":
+                break  # trailing padding after the last member
+    except (EOFError, zlib.error):
+        raise VcfRefused(_("The file is compressed but cannot be decompressed: it is damaged or not a gzip "
+                           "VCF.")) from None
+    return bytes(out)
 
 
 def read_vcf(data: bytes) -> VcfFile:
@@ -108,13 +152,12 @@ def read_vcf(data: bytes) -> VcfFile:
             if not line.strip():
                 continue
             if len(found.records) >= MAX_RECORDS:
-                found.bad_lines.append((index + 1, _("Not read: the import stops after %(n)d records.",
-                                                     n=MAX_RECORDS)))
+                found.add_bad_line(index + 1, _("Not read: the import stops after %(n)d records.", n=MAX_RECORDS))
                 break
             try:
                 record = parser.parse_line(line)
             except Exception as error:  # noqa: BLE001  (a malformed line is listed, never a 500)
-                found.bad_lines.append((index + 1, _short(error)))
+                found.add_bad_line(index + 1, _short(error))
                 continue
             if record is not None:
                 found.records.append(VcfRecord(index + 1, record))

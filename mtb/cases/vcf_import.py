@@ -17,6 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from mtb.audit import services as audit
 from mtb.cases.biomarker_validation import check_biomarker
+from mtb.cases.forms import CaseForm
 from mtb.cases.lifecycle import add_event
 from mtb.cases.models import Attachment, Biomarker, Case, MolecularReport
 from mtb.cases.problems import Problems
@@ -27,6 +28,8 @@ from mtb.errors import ConflictError, InvalidInput, NotAllowed
 from mtb.extensions import db
 
 VCF_TYPES = ("vcf", "vcf.gz")
+#: The rows the case form can show and save (its biomarkers FieldList's max_entries): an import stays within it.
+MAX_BIOMARKERS = CaseForm.biomarkers.kwargs["max_entries"]
 
 
 @dataclass
@@ -108,7 +111,10 @@ def review(case: Case, attachment: Attachment, *, sample: str | None = None, rep
         prefix = f"row-{row.key}"
         out = check_biomarker(dict(row.values), prefix, problems)
         row.errors = {k.removeprefix(prefix + "-"): v for k, v in problems.errors.items()}
-        row.warnings = {k.removeprefix(prefix + "-"): v for k, v in problems.warnings.items()}
+        warnings = {k.removeprefix(prefix + "-"): list(v) for k, v in problems.warnings.items()}
+        for key, messages in row.warnings.items():  # what the file itself says (possibly germline)
+            warnings.setdefault(key, []).extend(m for m in messages if m not in warnings.get(key, []))
+        row.warnings = warnings
         if out is not None and _signature(out["kind"].value, out.get("gene"), out.get("hgvs_c"), out.get("hgvs_p"),
                                           out.get("gene_3p")) in existing:
             result.already.add(row.key)
@@ -151,6 +157,10 @@ def import_rows(case: Case, attachment: Attachment, user, keys: list[str], *, sa
     invalid = [row.key for row in chosen if row.errors]
     if invalid:
         raise RowsInvalid(invalid)
+    if len(case.biomarkers) + len(chosen) > MAX_BIOMARKERS:
+        raise InvalidInput("rows", _("A case holds at most %(max)d biomarker rows; it has %(has)d and %(n)d are "
+                                     "ticked. Untick some rows (keep what the board will discuss).",
+                                     max=MAX_BIOMARKERS, has=len(case.biomarkers), n=len(chosen)))
     added = []
     position = len(case.biomarkers)
     with db.session.no_autoflush:

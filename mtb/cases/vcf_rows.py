@@ -31,6 +31,8 @@ RELEVANT_IMPACTS = ("HIGH", "MODERATE")
 _CNV_TYPES = {"DEL", "DUP", "CNV", "AMP", "GAIN", "LOSS", "DUP:TANDEM"}
 #: A copy number from which a gain is an amplification (the usual NGS panel threshold).
 AMPLIFICATION_CN = Decimal(5)
+#: The normal sample's VAF (percent) under which a call is somatic, and from which it may be germline.
+SOMATIC_NORMAL_VAF, GERMLINE_NORMAL_VAF = Decimal(2), Decimal(10)
 
 
 @dataclass
@@ -100,32 +102,77 @@ def propose(vcf: VcfFile, sample: str | None = None) -> Proposal:
         raise VcfRefused(_("This VCF has no annotations: MTB reads genes and HGVS descriptions from Ensembl VEP "
                            "(INFO CSQ) or SnpEff (INFO ANN). Ask the laboratory for the annotated VCF."))
     sample = sample if sample in vcf.samples else vcf.tumour_sample
-    somatic = vcf.normal_sample is not None
+    normal = vcf.normal_sample if vcf.normal_sample != sample else None
     proposal = Proposal([], tool)
     mates: set[str] = set()
     for item in vcf.records:
-        svtype = _svtype(item.record)
-        if svtype == "BND":
-            row = _fusion(item, vcf, tool, names, mates)
-        elif svtype in _CNV_TYPES:
-            row = _cnv(item, sample, tool, names, svtype)
-        else:
-            row = _variant(item, sample, tool, names)
+        try:
+            svtype = _svtype(item.record)
+            if svtype == "BND":
+                row = _fusion(item, vcf, tool, names, mates)
+            elif svtype in _CNV_TYPES:
+                row = _cnv(item, sample, tool, names, svtype)
+            else:
+                row = _variant(item, sample, tool, names)
+            if row is not None and normal is not None and row.kind is BiomarkerKind.VARIANT:
+                _origin(row, item.record, normal)
+        except NotImportable as reason:
+            vcf.add_bad_line(item.line, str(reason))
+            continue
+        except Exception as error:  # noqa: BLE001  (an odd value in one record is listed, never a 500)
+            vcf.add_bad_line(item.line, _("its values cannot be read (%(problem)s)",
+                                          problem=(str(error) or error.__class__.__name__)[:200]))
+            continue
         if row is None:
             if svtype != "BND":
                 proposal.unannotated += 1
             continue
-        if somatic and row.kind is not BiomarkerKind.FUSION:
-            row.values.setdefault("origin", "somatic")
         proposal.rows.append(row)
     return proposal
+
+
+class NotImportable(Exception):
+    """A record MTB cannot turn into a row; the message (shown with its line) says why."""
+
+
+def _origin(row: ProposedRow, record, normal: str) -> None:
+    """Somatic when the normal sample has (almost) none of the allele; a visible warning
+    when it has a germline-like share of it; blank in between or when it says nothing."""
+    vaf, alt_reads = _normal_fraction(record, normal)
+    if alt_reads == 0 or (vaf is not None and vaf < SOMATIC_NORMAL_VAF):
+        row.values.setdefault("origin", "somatic")
+    elif vaf is not None and vaf >= GERMLINE_NORMAL_VAF:
+        row.warnings.setdefault("origin", []).append(
+            _("Present in the normal sample (VAF %(vaf)s %%): possibly germline.", vaf=vaf))
+
+
+def _normal_fraction(record, normal: str) -> tuple[Decimal | None, int | None]:
+    """(VAF in percent, alt reads) of the first ALT in the normal sample's own columns."""
+    call = record.call_for_sample.get(normal) if record.calls else None
+    data = call.data if call is not None else {}
+    ad = _depths(data.get("AD"))
+    alt_reads = ad[1] if len(ad) >= 2 else None
+    fraction = _number(data.get("AF")) if "AF" in data else None
+    if fraction is None and len(ad) >= 2 and sum(ad) > 0:
+        fraction = Decimal(ad[1]) / Decimal(sum(ad))
+    if fraction is None or not 0 <= fraction <= 1:
+        return None, alt_reads
+    return (fraction * 100).quantize(Decimal("0.01")), alt_reads
+
+
+def _depths(ad) -> list[int]:
+    """FORMAT AD as read counts: integers only (anything else: none)."""
+    if not isinstance(ad, list):
+        return []
+    ad = [a for a in ad if a is not None]
+    return ad if all(isinstance(a, int) and not isinstance(a, bool) and a >= 0 for a in ad) else []
 
 
 # --- Sequence variants -------------------------------------------------------------
 
 def _variant(item: VcfRecord, sample: str | None, tool: str | None, names: list[str]) -> ProposedRow | None:
     record = item.record
-    alts = [a.value for a in record.ALT]
+    alts = [_alt_text(a) for a in record.ALT]
     entry = _best_entry(record, tool, names, alts)
     if entry is None:
         return None
@@ -167,6 +214,8 @@ def entries(record, tool: str | None, names: list[str]) -> list[dict]:
     raw = record.INFO.get("CSQ" if tool == VEP else "ANN") or []
     if isinstance(raw, str):
         raw = raw.split(",")
+    if not isinstance(raw, list):  # a value-less flag (vcfpy gives True): no annotation
+        return []
     found = []
     for text in raw:
         parts = str(text).split("|")
@@ -178,9 +227,12 @@ def _best_entry(record, tool: str | None, names: list[str], alts: list[str]) -> 
     """The transcript the board reads: MANE Select, else VEP's canonical or picked one,
     else the first protein-coding entry (SnpEff sorts the most severe first)."""
     found = entries(record, tool, names)
-    if len(alts) > 1:  # several alleles: keep the first ALT's entries (VEP trims indel alleles; SNVs match)
-        mine = [e for e in found if e.get("Allele") == alts[0]]
-        found = mine or found
+    if len(alts) > 1 and found:  # several alleles: only the first ALT's entries (its VAF is the one read)
+        first = {alts[0], _vep_allele(record.REF, alts)}
+        found = [e for e in found if e.get("Allele") in first]
+        if not found:
+            raise NotImportable(_("several alternative alleles and no annotation for the first one: not importable; "
+                                  "add it by hand if needed"))
     if not found:
         return None
     for test in (lambda e: e.get("MANE_SELECT"), lambda e: e.get("PICK") == "1",
@@ -204,6 +256,26 @@ def _location(exon: str | None, intron: str | None) -> str | None:
     return None
 
 
+def _alt_text(alt) -> str:
+    """An ALT as the file writes it (a breakend or symbolic allele has no plain ``value``)."""
+    value = getattr(alt, "value", None)
+    if isinstance(value, str):
+        return value
+    try:
+        return str(alt.serialize())
+    except Exception:  # noqa: BLE001
+        return str(alt)
+
+
+def _vep_allele(ref: str, alts: list[str]) -> str:
+    """The first ALT as VEP writes it in CSQ's Allele: the base all alleles share first is
+    stripped when the record holds an indel, an empty allele is "-"."""
+    alleles = [ref, *alts]
+    if len({a[:1] for a in alleles}) == 1 and len({len(a) for a in alleles}) > 1:
+        return alts[0][1:] or "-"
+    return alts[0]
+
+
 def _number(value) -> Decimal | None:
     if isinstance(value, list):
         value = value[0] if value else None
@@ -222,8 +294,7 @@ def allele_fraction(record, sample: str | None) -> tuple[Decimal | None, int | N
     call = record.call_for_sample.get(sample) if sample and record.calls else None
     data = call.data if call is not None else {}
     depth = _number(data.get("DP"))
-    ad = data.get("AD")
-    ad = [a for a in ad if a is not None] if isinstance(ad, list) else []
+    ad = _depths(data.get("AD"))
     if depth is None and len(ad) >= 2:
         depth = Decimal(sum(ad))
     if depth is None:
@@ -306,7 +377,8 @@ def _fusion(item: VcfRecord, vcf: VcfFile, tool: str | None, names: list[str], s
     if own_id in seen:
         return None
     mate_ids = record.INFO.get("MATEID") or []
-    mate_ids = [mate_ids] if isinstance(mate_ids, str) else list(mate_ids)
+    mate_ids = [mate_ids] if isinstance(mate_ids, str) else mate_ids if isinstance(mate_ids, list) else []
+    mate_ids = [str(m) for m in mate_ids if m]
     seen.add(own_id)
     seen.update(mate_ids)
     five = three = None

@@ -19,12 +19,20 @@ from mtb.errors import InvalidInput
 from mtb.trials.models import TrialStatus
 from mtb.trials.registrations import EUCT, EUDRACT, IDRCB, registry_of
 
-#: overallStatus -> the local status a new trial starts with.
+#: overallStatus -> the local status a new trial starts with. Any other value (missing,
+#: UNKNOWN, a value the API adds later) says nothing: an existing trial keeps its status,
+#: a new one starts on hold until a secretary checks it.
 STATUSES = {
     "RECRUITING": TrialStatus.RECRUITING, "ENROLLING_BY_INVITATION": TrialStatus.RECRUITING,
     "NOT_YET_RECRUITING": TrialStatus.ON_HOLD, "SUSPENDED": TrialStatus.ON_HOLD,
     "TEMPORARILY_NOT_AVAILABLE": TrialStatus.ON_HOLD,
+    "ACTIVE_NOT_RECRUITING": TrialStatus.CLOSED, "COMPLETED": TrialStatus.CLOSED,
+    "TERMINATED": TrialStatus.CLOSED, "WITHDRAWN": TrialStatus.CLOSED, "NO_LONGER_AVAILABLE": TrialStatus.CLOSED,
+    "APPROVED_FOR_MARKETING": TrialStatus.CLOSED, "WITHHELD": TrialStatus.CLOSED,
 }
+#: The trial's column lengths (mtb.trials.models.Trial): longer registry values are cut.
+LIMITS = {"registry_ids": 200, "title": 500, "acronym": 60, "sponsor": 200, "contact": 300, "conditions": 500,
+          "registry_status": 60}
 _PHASES = {"EARLY_PHASE1": "1", "PHASE1": "1", "PHASE2": "2", "PHASE3": "3", "PHASE4": "4"}
 _AGE = re.compile(r"(\d+)\s*(Year|Month|Week|Day)s?", re.IGNORECASE)
 MAX_BYTES = 5 * 1024 * 1024
@@ -36,7 +44,7 @@ def studies_of(data: bytes) -> list[dict]:
         raise InvalidInput("file", _("The file is larger than 5 MB; save one study or a short search page."))
     try:
         parsed = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise InvalidInput("file", _("This is not a JSON file. Save the study from ClinicalTrials.gov as JSON "
                                      "(API v2, e.g. https://clinicaltrials.gov/api/v2/studies/NCT04613596).")) from None
     studies = parsed.get("studies") if isinstance(parsed, dict) and "studies" in parsed else [parsed]
@@ -49,13 +57,29 @@ def studies_of(data: bytes) -> list[dict]:
     return found
 
 
+def _dict(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value) -> list:
+    """A registry list: a single object or string stands for a list of one; anything else is empty."""
+    if isinstance(value, list):
+        return value
+    return [value] if isinstance(value, (dict, str)) else []
+
+
+def _text(value) -> str:
+    """A registry string, stripped; a number, list or object where a string belongs reads as nothing."""
+    return value.strip() if isinstance(value, str) else ""
+
+
 def _module(study: dict, name: str) -> dict:
     value = study["protocolSection"].get(name)
     return value if isinstance(value, dict) else {}
 
 
 def _years(text) -> int | None:
-    match = _AGE.match(str(text or ""))
+    match = _AGE.match(_text(text))
     if not match:
         return None
     number, unit = int(match[1]), match[2].lower()
@@ -67,34 +91,41 @@ def values_of(study: dict) -> dict:
     """The registry's fields of one study as the trial form's values (the local fields,
     investigator, boards and structured eligibility, are not in a registry record)."""
     ident = _module(study, "identificationModule")
-    ids = [str(ident.get("nctId") or "").strip()]
-    for secondary in ident.get("secondaryIdInfos") or ():
-        token = str((secondary or {}).get("id") or "").strip()
+    ids = [_text(ident.get("nctId"))]
+    for secondary in _list(ident.get("secondaryIdInfos")):
+        token = _text(secondary) or _text(_dict(secondary).get("id"))
         if registry_of(token) in (EUCT, EUDRACT, IDRCB) and token not in ids:
             ids.append(token)
-    status = _module(study, "statusModule").get("overallStatus") or ""
-    phases = [_PHASES[p] for p in (_module(study, "designModule").get("phases") or ()) if p in _PHASES]
+    status = _text(_module(study, "statusModule").get("overallStatus")).upper()
+    phases = [_PHASES[p] for p in _list(_module(study, "designModule").get("phases")) if isinstance(p, str)
+              and p in _PHASES]
     phase = "/".join(sorted(set(phases))) if phases else ""
     eligibility = _module(study, "eligibilityModule")
-    contacts = _module(study, "contactsLocationsModule").get("centralContacts") or []
-    contact = ""
-    if contacts and isinstance(contacts[0], dict):
-        c = contacts[0]
-        contact = " · ".join(str(c[k]) for k in ("name", "phone", "email") if c.get(k))
-    sponsor = (_module(study, "sponsorCollaboratorsModule").get("leadSponsor") or {}).get("name") or ""
-    return {
+    contacts = [c for c in _list(_module(study, "contactsLocationsModule").get("centralContacts"))
+                if isinstance(c, dict)]
+    contact = " · ".join(_text(contacts[0].get(k)) for k in ("name", "phone", "email")
+                         if _text(contacts[0].get(k))) if contacts else ""
+    lead = _module(study, "sponsorCollaboratorsModule").get("leadSponsor")
+    sponsor = _text(lead) or _text(_dict(lead).get("name"))
+    conditions = [_text(c) for c in _list(_module(study, "conditionsModule").get("conditions")) if _text(c)]
+    known = STATUSES.get(status)
+    values = {
         "registry_ids": ", ".join(i for i in ids if i),
-        "title": ident.get("briefTitle") or ident.get("officialTitle") or "",
-        "acronym": ident.get("acronym") or "",
+        "title": _text(ident.get("briefTitle")) or _text(ident.get("officialTitle")),
+        "acronym": _text(ident.get("acronym")),
         "phase": phase if phase in ("1", "1/2", "2", "2/3", "3", "4") else "",
-        "status": STATUSES.get(status, TrialStatus.CLOSED).value,
+        # "" when the registry's status says nothing (missing, UNKNOWN, not a string).
+        "status": known.value if known is not None else "",
         "registry_status": status,
-        "conditions": "; ".join(_module(study, "conditionsModule").get("conditions") or [])[:500],
-        "eligibility_text": eligibility.get("eligibilityCriteria") or "",
+        "conditions": "; ".join(conditions),
+        "eligibility_text": _text(eligibility.get("eligibilityCriteria")),
         "age_min": str(_years(eligibility.get("minimumAge"))) if _years(eligibility.get("minimumAge")) is not None
         else "",
         "age_max": str(_years(eligibility.get("maximumAge"))) if _years(eligibility.get("maximumAge")) is not None
         else "",
-        "sponsor": sponsor[:200],
-        "contact": contact[:300],
+        "sponsor": sponsor,
+        "contact": contact,
     }
+    for name, limit in LIMITS.items():
+        values[name] = values[name][:limit].strip()
+    return values

@@ -80,7 +80,9 @@ def import_studies(user, data: bytes, boards: list) -> tuple[list[Trial], list[T
     conditions and eligibility text; its local fields stay as they were, and its local
     status too unless the registry closed it. A new study joins ``boards``, with the
     local status the registry's suggests (RECRUITING: recruiting; not yet recruiting,
-    suspended: on hold; anything else: closed). Raises InvalidInput (``file``), NotAllowed.
+    suspended: on hold; completed, terminated, active not recruiting...: closed; a missing
+    or unknown status: on hold, and an existing trial keeps its own). Raises InvalidInput
+    (``file``), NotAllowed.
     """
     if not Trial.can_create(user):
         raise NotAllowed(_("Only administrators and board secretaries keep the trial registry."))
@@ -94,6 +96,7 @@ def import_studies(user, data: bytes, boards: list) -> tuple[list[Trial], list[T
                 updated.append(_refresh(existing, user, values))
             else:
                 values.pop("registry_status")
+                values["status"] = values["status"] or TrialStatus.ON_HOLD.value  # to be checked by a secretary
                 values["molecular_logic"] = "any"
                 trial = create_trial(user, values, boards)
                 trial.imported_at = utcnow()
@@ -110,7 +113,7 @@ def _refresh(trial: Trial, user, values: dict) -> Trial:
         raise NotAllowed(_("Only administrators and the secretaries of the trial's boards can change it."))
     for name in REGISTRY_FIELDS:
         if values.get(name):
-            setattr(trial, name, values[name][:500] if name != "eligibility_text" else values[name])
+            setattr(trial, name, values[name][:ctgov.LIMITS[name]] if name in ctgov.LIMITS else values[name])
     extra = [i.strip() for i in values["registry_ids"].split(",") if i.strip()]
     known = [i.strip() for i in trial.registry_ids.split(",")]
     trial.registry_ids = ", ".join(known + [i for i in extra if i not in known])[:200]

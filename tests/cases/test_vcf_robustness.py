@@ -1,0 +1,140 @@
+"""Files that must not break the import: a gzip that expands beyond reason, odd values
+in records (value-less flags, non-integer depths, breakends), multi-allelic records; and
+what the import keeps honest: the case form's row limit, germline-looking calls."""
+
+import gzip
+from decimal import Decimal
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from mtb.cases import vcf as vcf_module
+from mtb.cases import vcf_import, vcf_rows
+from mtb.cases.models import Biomarker
+from mtb.cases.vcf import read_vcf
+from mtb.cases.vcf_rows import propose
+from mtb.extensions import db
+from tests.cases import test_vcf_import
+
+DATA = Path(__file__).parent / "data" / "vcf"
+HEADER = (DATA / "vep_tumour_normal.vcf").read_text().split("#CHROM")[0]
+case_with = test_vcf_import.case_with  # the fixture: a case with the file attached
+COLUMNS = "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tTUMOR\tNORMAL\n"
+
+
+def csq(allele, gene, hgvs_c, hgvs_p):
+    return (f"{allele}|missense_variant|MODERATE|{gene}||Transcript|ENST1|protein_coding|2/5||ENST1:{hgvs_c}|"
+            f"ENSP1:{hgvs_p}|||||||||||||YES||")
+
+
+def test_a_gzip_that_expands_beyond_the_limit_is_refused_with_a_message(client, login, case_with, monkeypatch):
+    monkeypatch.setattr(vcf_module, "MAX_TEXT_BYTES", 200_000)
+    bomb = gzip.compress(HEADER.encode() + COLUMNS.encode() + b"#" * 5_000_000)
+    assert len(bomb) < 20_000
+    case, attachment, clinician = case_with("bomb.vcf.gz", data=bomb)
+    login(clinician)
+    page = client.get(f"/cases/{case.id}/attachments/{attachment.id}/variants")
+    assert page.status_code == 422
+    assert "once decompressed: too large to review" in page.get_data(as_text=True)
+
+
+def test_a_gzip_within_the_limit_and_a_cut_short_one(app):
+    good = (DATA / "vep_tumour_normal.vcf.gz").read_bytes()
+    assert len(read_vcf(good).records) == 6
+    try:
+        read_vcf(good[: len(good) // 2])
+    except vcf_module.VcfRefused as refused:
+        assert "cannot be decompressed" in refused.message
+    else:
+        raise AssertionError("a truncated gzip was read")
+
+
+def test_only_the_first_bad_lines_are_listed_and_the_rest_counted(client, login, case_with, monkeypatch):
+    text = (DATA / "vep_tumour_normal.vcf").read_text() + "garbage\n" * 60
+    case, attachment, clinician = case_with("many_bad.vcf", data=text.encode())
+    login(clinician)
+    html = client.get(f"/cases/{case.id}/attachments/{attachment.id}/variants").get_data(as_text=True)
+    assert "60 lines could not be read and were left out:" in html
+    assert html.count("<li>line ") == 50
+    assert "and 10 more lines, not listed." in html
+    assert "NM_004333.6:c.1799T&gt;A" in html
+
+
+def test_odd_values_do_not_break_the_review_and_good_records_are_proposed(client, login, case_with):
+    # A value-less CSQ flag, a value-less MATEID, a breakend ALT on an INV record, letters in AD.
+    case, attachment, clinician = case_with("vep_odd_values.vcf")
+    login(clinician)
+    page = client.get(f"/cases/{case.id}/attachments/{attachment.id}/variants",
+                      query_string={"filtered": "1"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200, html[:3000]
+    for text in ("NM_004333.6:c.1799T&gt;A", "c.818G&gt;A", "c.2573T&gt;G"):
+        assert text in html
+
+
+def test_an_unexpected_error_in_one_record_lists_its_line_and_keeps_the_others(app, monkeypatch):
+    original = vcf_rows._variant
+
+    def fragile(item, *args):
+        if item.record.POS == 140753336:
+            raise TypeError("unexpected value")
+        return original(item, *args)
+
+    monkeypatch.setattr(vcf_rows, "_variant", fragile)
+    vcf = read_vcf((DATA / "vep_tumour_normal.vcf").read_bytes())
+    proposal = propose(vcf)
+    assert [line for line, _problem in vcf.bad_lines] == [23]
+    assert "unexpected value" in vcf.bad_lines[0][1]
+    assert "BRAF" not in {r.gene for r in proposal.rows} and "TP53" in {r.gene for r in proposal.rows}
+
+
+def test_an_import_beyond_the_case_forms_rows_is_refused_and_adds_nothing(client, login, case_with, monkeypatch):
+    assert vcf_import.MAX_BIOMARKERS == 60  # the case form's limit
+    monkeypatch.setattr(vcf_import, "MAX_BIOMARKERS", 1)
+    case, attachment, clinician = case_with("vep_tumour_normal.vcf")
+    login(clinician)
+    response = client.post(f"/cases/{case.id}/attachments/{attachment.id}/variants",
+                           data={"row": ["23", "22"], "version": case.version, "filtered": "1"})
+    assert response.status_code == 422
+    assert "A case holds at most 1 biomarker rows" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Biomarker)
+                             .where(Biomarker.case_id == case.id)) == 0
+
+
+def test_a_call_present_in_the_normal_sample_is_not_made_somatic_and_is_flagged(client, login, case_with):
+    vcf = read_vcf((DATA / "vep_tumour_normal.vcf").read_bytes())
+    rows = {r.values.get("hgvs_c"): r for r in propose(vcf).rows}
+    synonymous = next(r for c, r in rows.items() if c and c.endswith("c.2361G>A"))  # normal AD 75,77
+    assert "origin" not in synonymous.values
+    assert "possibly germline" in synonymous.warnings["origin"][0]
+    assert rows["c.1799T>A"].values["origin"] == "somatic"  # normal AD 0
+    case, attachment, clinician = case_with("vep_tumour_normal.vcf")
+    login(clinician)
+    html = client.get(f"/cases/{case.id}/attachments/{attachment.id}/variants",
+                      query_string={"filtered": "1"}).get_data(as_text=True)
+    assert "Present in the normal sample (VAF 50.70 %): possibly germline." in html
+
+
+def test_a_normal_vaf_between_2_and_10_percent_leaves_the_origin_blank(app):
+    line = ("chr17\t7673802\t.\tC\tT\t.\tPASS\tCSQ=" + csq("T", "TP53", "c.818G>A", "p.Arg273His")
+            + "\tGT:AD\t0/1:118,212\t0/0:95,5\n")
+    proposal = propose(read_vcf((HEADER + COLUMNS + line).encode()))
+    assert proposal.rows[0].gene == "TP53"
+    assert "origin" not in proposal.rows[0].values and not proposal.rows[0].warnings
+
+
+def test_multi_allelic_records_pair_the_first_allele_with_its_own_annotation(app):
+    lines = (
+        # A deletion and an insertion: VEP strips the shared first base ("-" and "TT").
+        "chr12\t25245350\t.\tAT\tA,ATT\t.\tPASS\tCSQ=" + csq("TT", "KRAS", "c.35dup", "p.Gly13fs") + ","
+        + csq("-", "KRAS", "c.35del", "p.Gly12fs") + "\tGT:AD\t0/1:50,20,5\t0/0:40,0,0\n"
+        # No annotation for the first ALT: not importable, the second's is not used.
+        "chr17\t7673802\t.\tC\tG,T\t.\tPASS\tCSQ=" + csq("T", "TP53", "c.818G>A", "p.Arg273His")
+        + "\tGT:AD\t0/1:50,20,30\t0/0:40,0,0\n"
+    )
+    vcf = read_vcf((HEADER + COLUMNS + lines).encode())
+    proposal = propose(vcf)
+    rows = [(r.gene, r.values["hgvs_c"], r.vaf) for r in proposal.rows]
+    assert rows == [("KRAS", "ENST1:c.35del", Decimal("26.67"))]
+    assert [line for line, _problem in vcf.bad_lines] == [21]
+    assert "no annotation for the first one" in vcf.bad_lines[0][1]
