@@ -13,6 +13,8 @@ from mtb.outcomes import cache, stats
 
 #: The longest period a dashboard covers (its statements stay bounded by it).
 MAX_PERIOD = relativedelta(years=5)
+#: The years a period may name (beyond them date arithmetic overflows).
+FIRST_YEAR, LAST_YEAR = 1900, 2100
 
 
 @dataclass(frozen=True)
@@ -35,10 +37,14 @@ def parse_period(first: str | None, last: str | None, today: date) -> Period:
         last_day = date.fromisoformat(last) if last else today
     except ValueError:
         raise InvalidInput("to", _("Give the end of the period as a date.")) from None
+    if not FIRST_YEAR <= last_day.year <= LAST_YEAR:
+        raise InvalidInput("to", _("Give a date between %(first)d and %(last)d.", first=FIRST_YEAR, last=LAST_YEAR))
     try:
         first_day = date.fromisoformat(first) if first else last_day - relativedelta(years=1) + timedelta(days=1)
     except ValueError:
         raise InvalidInput("from", _("Give the start of the period as a date.")) from None
+    if not FIRST_YEAR <= first_day.year <= LAST_YEAR:
+        raise InvalidInput("from", _("Give a date between %(first)d and %(last)d.", first=FIRST_YEAR, last=LAST_YEAR))
     if first_day > last_day:
         raise InvalidInput("from", _("The period starts after it ends."))
     if first_day < last_day - MAX_PERIOD:

@@ -2,8 +2,10 @@
 
 One row per recommendation of a current validated decision and current follow-up milestone
 (a recommendation without a follow-up yet has one row with the follow-up columns empty).
-The patient's identity is added only when the exporting administrator asks for it; the
-request and that choice are in the audit trail.
+Only the patients who consented to the chosen research cohort are exported. The patient's
+identity (and the free-text columns, which may name the patient) are added only when the
+exporting administrator asks for it; the request, that choice and the number of rows are in
+the audit trail.
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ COLUMNS = (
     "stopped_on", "stop_reason", "serious_toxicity", "not_implemented_reason", "reason_other",
 )
 IDENTITY = ("patient_record_number", "patient_name", "patient_sex", "patient_birth_date")
+#: Words typed by the clinician (they may name the patient): exported only with the identity.
+FREE_TEXT = ("stop_reason", "reason_other")
+_KEPT = [i for i, name in enumerate(COLUMNS) if name not in FREE_TEXT]
 #: A cell starting with one of these is read as a formula by spreadsheets.
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 _BATCH = 500
@@ -61,22 +66,44 @@ def _line(values) -> str:
     return buffer.getvalue()
 
 
-def rows(board, start, end, *, identity: bool = False, cohort: str | None = None) -> Iterator[str]:
-    """The CSV, line by line (streamed in batches: a board's years of cases never sit in memory)."""
-    yield _line(COLUMNS + (IDENTITY if identity else ()))
+def consented(consent: list | None, cohort: str) -> bool:
+    """Whether a case's research consent names ``cohort`` (in upper or lower case)."""
+    wanted = cohort.casefold()
+    return any(str(name).casefold() == wanted for name in consent or [])
+
+
+def _query(board, start, end):
     current = aliased(FollowUp)
-    query = (
+    return (
         sa.select(Case, Decision, Recommendation, current)
         .join(Decision, Decision.case_id == Case.id)
         .join(Recommendation, Recommendation.decision_id == Decision.id)
         .outerjoin(current, sa.and_(current.recommendation_id == Recommendation.id, current.is_current.is_(True)))
         .where(Decision.board_id == board.id, Decision.status == DecisionStatus.VALIDATED,
                Decision.validated_at >= start, Decision.validated_at < end)
-        .order_by(Decision.validated_at, Case.id, Recommendation.position, current.milestone_months)
-        .execution_options(yield_per=_BATCH)
-    )
+    ), current
+
+
+def count(board, start, end, *, cohort: str) -> int:
+    """How many rows ``rows`` writes (for the audit trail): one statement, a line per case."""
+    query, _current = _query(board, start, end)
+    per_case = query.with_only_columns(Case.id.label("case_id"), sa.func.count().label("number")).group_by(
+        Case.id).subquery()
+    # The consent (JSON, which PostgreSQL cannot group by) is read beside each case's count.
+    counted = sa.select(Case.research_consent, per_case.c.number).join(per_case, per_case.c.case_id == Case.id)
+    return sum(number for consent, number in db.session.execute(counted) if consented(consent, cohort))
+
+
+def rows(board, start, end, *, cohort: str, identity: bool = False) -> Iterator[str]:
+    """The CSV, line by line (streamed in batches: a board's years of cases never sit in memory).
+    Only the patients who consented to ``cohort``; the free-text columns only with the identity."""
+    header = COLUMNS if identity else tuple(COLUMNS[i] for i in _KEPT)
+    yield _line(header + (IDENTITY if identity else ()))
+    query, current = _query(board, start, end)
+    query = (query.order_by(Decision.validated_at, Case.id, Recommendation.position, current.milestone_months)
+             .execution_options(yield_per=_BATCH))
     for case, decision, recommendation, follow_up in db.session.execute(query):
-        if cohort and cohort not in (case.research_consent or []):
+        if not consented(case.research_consent, cohort):
             continue
         values = [
             case.reference, board.slug, case.icd10_code, case.icdo3_morphology, case.stage, case.ecog,
@@ -94,4 +121,6 @@ def rows(board, start, end, *, identity: bool = False, cohort: str | None = None
                        follow_up.reason, follow_up.reason_other]
         if identity:
             values += [case.patient_record_number, case.patient_name, case.patient_sex, case.patient_birth_date]
+        else:
+            values = [values[i] for i in _KEPT]
         yield _line(values)

@@ -6,8 +6,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Optional
+from wtforms.validators import InputRequired, Length, Optional
 
+from mtb.cases.vocab import RESEARCH_COHORTS
 from mtb.outcomes.models import NotImplementedReason, Response, TreatmentAccess
 
 #: The empty first option of every select.
@@ -66,7 +67,9 @@ class FollowUpForm(FlaskForm):
 class ExportForm(FlaskForm):
     start = DateField(_l("Decisions from"), validators=[Optional()])
     end = DateField(_l("Decisions up to"), validators=[Optional()])
-    cohort = StringField(_l("Only patients who consented to the cohort"), validators=[Optional(), Length(max=60)],
-                         description=_l("e.g. MELBASE, Immunotarget; empty: every case."))
-    identity = BooleanField(_l("Include the patient's identity (record number, name, sex, birth date)"),
+    cohort = SelectField(_l("Research cohort"), choices=[SelectChoice("", CHOOSE)] + [
+                             SelectChoice(name, name) for name in RESEARCH_COHORTS],
+                         validators=[InputRequired(message=_l("Choose the research cohort to export."))],
+                         description=_l("Only the patients who consented to it are exported."))
+    identity = BooleanField(_l("Include the patient's identity (record number, name, sex, birth date) and the free-text answers"),
                             description=_l("Only for a cohort whose protocol allows it; your choice is in the audit trail."))

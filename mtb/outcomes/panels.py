@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mtb.accounts.models import is_signed_in
+from mtb.audit import services as audit
 from mtb.db import utcnow
 from mtb.outcomes import queries
 from mtb.outcomes.models import may_record
@@ -35,4 +36,7 @@ def case_follow_up(case, user) -> Panel | None:
             due = queries.due_on(validated_at, months)
             milestones.append((months, due, due <= today, current.get(months)))
         rows.append((recommendation, milestones))
+    # The follow-ups shown are patient data: one read for the panel.
+    audit.record_read("case.follow_up_view", case, board_id=case.board_id, user=user, details={
+        "case": case.reference, "recommendations": [recommendation.id for recommendation, _rows in rows]})
     return Panel("outcomes/_case_panel.html", {"case": case, "rows": rows, "can_record": may_record(case, user)})

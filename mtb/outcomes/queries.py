@@ -30,13 +30,14 @@ def due_on(decided_at: datetime, months: int) -> date:
 
 
 def recommendation_for(recommendation_id: int, user) -> Recommendation | None:
-    """A followed-up recommendation of a validated decision on a case the user sees, or None."""
+    """A followed-up recommendation of a validated, published decision on a case the user sees, or None."""
     return db.session.scalar(
         sa.select(Recommendation)
         .join(Decision, Recommendation.decision_id == Decision.id)
         .join(Case, Decision.case_id == Case.id)
         .where(Recommendation.id == recommendation_id, Case.visible_to(user),
-               Decision.status == DecisionStatus.VALIDATED, Recommendation.kind.in_(FOLLOWED_KINDS))
+               Decision.status == DecisionStatus.VALIDATED, Decision.published_at.is_not(None),
+               Recommendation.kind.in_(FOLLOWED_KINDS))
         .options(contains_eager(Recommendation.decision).contains_eager(Decision.case))
     )
 
@@ -58,7 +59,7 @@ def followed_on_case(case_id: int) -> list[tuple[Recommendation, datetime, list[
         .join(Decision, Recommendation.decision_id == Decision.id)
         .outerjoin(FollowUp, sa.and_(FollowUp.recommendation_id == Recommendation.id, FollowUp.is_current.is_(True)))
         .where(Decision.case_id == case_id, Decision.status == DecisionStatus.VALIDATED,
-               Recommendation.kind.in_(FOLLOWED_KINDS))
+               Decision.published_at.is_not(None), Recommendation.kind.in_(FOLLOWED_KINDS))
         .order_by(Decision.validated_at, Recommendation.position, FollowUp.milestone_months)
     ).all()
     result: dict[int, tuple] = {}
@@ -124,7 +125,7 @@ def due_follow_ups(now: datetime, *, boards=None, submitter_id: int | None = Non
             .join(Case, Decision.case_id == Case.id)
             .join(User, Case.submitter_id == User.id)
             .where(Decision.board_id.in_(board_ids), Decision.status == DecisionStatus.VALIDATED,
-                   Decision.validated_at <= reached,
+                   Decision.published_at.is_not(None), Decision.validated_at <= reached,
                    Decision.validated_at > (since or now - DUE_WINDOW) - relativedelta(months=months),
                    Recommendation.kind.in_(FOLLOWED_KINDS), ~recorded.exists())
         )

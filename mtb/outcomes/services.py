@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from mtb.audit import services as audit
 from mtb.db import utcnow
 from mtb.decisions.models import Recommendation
-from mtb.errors import InvalidInput, NotAllowed
+from mtb.errors import ConflictError, InvalidInput, NotAllowed
 from mtb.extensions import db
 from mtb.formatting import to_local
 from mtb.outcomes.models import FollowUp, may_record
@@ -62,7 +62,12 @@ def record_follow_up(recommendation: Recommendation, months: int, user, values: 
         change_reason=change_reason if current else None, recorded_by_id=user.id, recorded_at=now, **clean,
     )
     db.session.add(follow_up)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError:
+        # SQLite does not lock the row: a double submit's second save collides with the first.
+        raise ConflictError(_("This follow-up was saved by another submission at the same time. "
+                              "Check what is recorded now and submit again if it needs correcting.")) from None
     audit.record("follow_up.recorded", follow_up, board_id=case.board_id, user=user, details={
         "case": case.reference, "recommendation": recommendation.id, "months": months, "version": follow_up.version,
         "implemented": follow_up.implemented, "reason": follow_up.reason.value if follow_up.reason else None,

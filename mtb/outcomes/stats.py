@@ -182,8 +182,8 @@ def _local_day(zone: ZoneInfo):
 
 
 def case_times(board_ids, start: datetime, end: datetime, tz: str) -> list[CaseTimes]:
-    """Each case decided in the period (its first decision, validated then): the day of each
-    step, in the board's zone. One statement."""
+    """Each case decided in the period (its earliest first decision validated then, once even when
+    discussed at several meetings): the day of each step, in the board's zone. One statement."""
     report = (sa.select(sa.func.min(MolecularReport.reported_on)).where(MolecularReport.case_id == Case.id)
               .correlate(Case).scalar_subquery())
     started = (sa.select(sa.func.min(FollowUp.started_on))
@@ -199,8 +199,13 @@ def case_times(board_ids, start: datetime, end: datetime, tz: str) -> list[CaseT
         .where(Decision.board_id.in_(list(board_ids)), Decision.version == 1, Decision.validated_at.is_not(None)),
         Decision.validated_at, start, end).order_by(Decision.validated_at, Case.id)
     result = []
+    seen: set[int] = set()
     day = _local_day(ZoneInfo(tz))
     for row in db.session.execute(query):
+        # A case discussed at two meetings has a first decision at each: only the earliest counts.
+        if row.id in seen:
+            continue
+        seen.add(row.id)
         times = {
             "report": row.report, "submitted": day(row.submitted_at), "agenda": day(row.added_at),
             "discussed": day(row.started_at or row.starts_at), "validated": day(row.validated_at),

@@ -13,7 +13,7 @@ from mtb.access import refuse
 from mtb.audit import services as audit
 from mtb.boards import services as boards
 from mtb.db import utcnow
-from mtb.errors import InvalidInput, NotAllowed, NotFound
+from mtb.errors import ConflictError, InvalidInput, NotAllowed, NotFound
 from mtb.formatting import to_local
 from mtb.outcomes import bp, dashboard, export, queries, services
 from mtb.outcomes.forms import ExportForm, FollowUpForm
@@ -116,6 +116,11 @@ def record(recommendation_id: int, months: int):
             target = getattr(form, error.field, None) or form.implemented
             target.errors = list(target.errors) + [error.message]
             status = 422
+        except ConflictError as error:
+            transaction.roll_back()
+            form.implemented.errors = list(form.implemented.errors) + [str(error)]
+            history = queries.versions(recommendation.id, months)
+            status = 409
         except NotAllowed:
             refuse(403, "Recommendation", recommendation_id, "follow_up")
         else:
@@ -147,13 +152,14 @@ def export_csv(slug: str):
         period = dashboard.parse_period(form.start.data and form.start.data.isoformat(),
                                         form.end.data and form.end.data.isoformat(), _today())
     except InvalidInput as error:
-        form.start.errors = list(form.start.errors) + [error.message]
+        target = form.end if error.field == "to" else form.start
+        target.errors = list(target.errors) + [error.message]
         return render_template("outcomes/export.html", board=board, form=form), 422
-    cohort = (form.cohort.data or "").strip() or None
+    cohort, identity = form.cohort.data, bool(form.identity.data)
     audit.record("outcomes.export", board, details={
-        "from": period.first.isoformat(), "to": period.last.isoformat(), "identity": bool(form.identity.data),
-        "cohort": cohort})
-    lines = export.rows(board, period.start, period.end, identity=bool(form.identity.data), cohort=cohort)
+        "from": period.first.isoformat(), "to": period.last.isoformat(), "identity": identity, "cohort": cohort,
+        "rows": export.count(board, period.start, period.end, cohort=cohort)})
+    lines = export.rows(board, period.start, period.end, cohort=cohort, identity=identity)
     name = f"mtb-{board.slug}-outcomes-{period.first.isoformat()}-{period.last.isoformat()}.csv"
     # The request's transaction (with the export's audit row) commits before the body streams.
     return Response(stream_with_context(lines), mimetype="text/csv", headers={

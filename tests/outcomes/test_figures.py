@@ -114,3 +114,14 @@ def test_another_boards_cases_do_not_count(known_board):
     board = boards_service.get_board("dermatology")
     figures = dashboard.figures([board], dashboard.Period(date(2026, 1, 1), date(2026, 12, 31)), board.timezone)
     assert figures["decided"] == 0 and figures["implementation"].followed == 0
+
+
+def test_a_case_discussed_again_counts_once_from_its_first_decision(known_board):
+    again = meeting_on("thoracic", datetime(2026, 7, 20, 12, 0))
+    decide(known_board[0].case, again)  # its report was 5 days before the first meeting, 54 before this one
+    db.session.commit()
+    figures = _figures()
+    assert figures["decided"] == 5
+    whole = {figure.key: figure.spread for figure in figures["steps"]}[("report", "discussed")]
+    assert (whole.n, whole.median, whole.q1, whole.q3) == (5, 15, 10, 20)
+    assert [days for _case, days, _target in figures["slow"]] == [25, 20, 15]

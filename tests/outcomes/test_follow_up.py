@@ -12,7 +12,7 @@ from mtb.audit.models import AuditEvent
 from mtb.db import utcnow
 from mtb.extensions import db
 from mtb.notifications.models import OutboxMessage
-from mtb.outcomes.models import FollowUp
+from mtb.outcomes.models import FollowUp, NotImplementedReason
 from mtb.scheduling.services import run_job
 from tests.outcomes.helpers import decide, meeting_on
 
@@ -49,6 +49,8 @@ def test_the_referring_clinician_records_an_implemented_recommendation(client, l
     assert event.details["months"] == 3 and event.details["case"] == decided.case.reference
     case_page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Follow-up of the recommendations" in case_page and "Partial response (PR)" in case_page
+    read = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "case.follow_up_view"))
+    assert read.user_id == clinician.id and read.details["recommendations"] == [decided.recommendations[0].id]
 
 
 def test_dates_out_of_order_are_refused_next_to_their_field(client, login, clinician, decided):
@@ -143,3 +145,31 @@ def test_the_daily_job_e_mails_the_referring_clinician_once(app, decided):
     assert "/follow-up/3" in messages[0].body
     run_job("follow_ups", utcnow() + timedelta(days=1))
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 1
+
+
+def test_an_unpublished_decision_is_not_followed_up(client, login, clinician, decided):
+    """Validated but not yet published: the clinician may not see its recommendations."""
+    decided.published_at = None
+    db.session.commit()
+    login(clinician)
+    case_page = client.get(f"/cases/{decided.case_id}")
+    assert case_page.status_code == 200
+    assert "Follow-up of the recommendations" not in case_page.get_data(as_text=True)
+    assert client.get(_url(decided)).status_code == 404
+    assert "3-month follow-up" not in client.get("/").get_data(as_text=True)
+    assert run_job("follow_ups")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_a_save_colliding_with_a_simultaneous_one_is_a_conflict_not_an_error(client, login, clinician, decided):
+    """On SQLite nothing locks the row: the other submission's version 1 lands first."""
+    recommendation = decided.recommendations[0]
+    db.session.add(FollowUp(recommendation_id=recommendation.id, decision_id=decided.id, case_id=decided.case_id,
+                            board_id=decided.board_id, milestone_months=3, version=1, is_current=False,
+                            implemented=False, reason=NotImplementedReason.DEATH))
+    db.session.commit()
+    login(clinician)
+    response = client.post(_url(decided), data={"implemented": "no", "reason": "lost_to_follow_up"})
+    assert response.status_code == 409
+    assert "saved by another submission at the same time" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(FollowUp)) == 1

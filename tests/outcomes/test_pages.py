@@ -20,10 +20,11 @@ from tests.outcomes.helpers import decide, follow, meeting_on
 
 @pytest.fixture
 def history(app, create_case, clinician):
-    """Two thoracic decisions two months ago: one implemented, one declined."""
+    """Two thoracic decisions two months ago (patients in the BIOCART cohort): one implemented, one declined."""
     meeting = meeting_on("thoracic", (utcnow() - timedelta(days=60)).replace(microsecond=0))
-    first = decide(create_case(status="scheduled", submitter=clinician, patient_name="=HYPERLINK(\"x\")"), meeting)
-    second = decide(create_case(status="scheduled", submitter=clinician), meeting)
+    first = decide(create_case(status="scheduled", submitter=clinician, patient_name="=HYPERLINK(\"x\")",
+                               research_consent=["BIOCART"]), meeting)
+    second = decide(create_case(status="scheduled", submitter=clinician, research_consent=["BIOCART"]), meeting)
     follow(first, 3, implemented=True, started=meeting.starts_at.date() + timedelta(days=5), response=Response.PR)
     follow(second, 3, implemented=False, reason=NotImplementedReason.PATIENT_DECLINED)
     db.session.commit()
@@ -65,9 +66,18 @@ def test_a_bad_period_is_refused_next_to_its_field(client, login, member, histor
     assert client.get("/outcomes/boards/thoracic?from=yesterday").status_code == 200
 
 
+@pytest.mark.parametrize("query, field", [
+    ("to=9999-12-31", "to"), ("from=0001-01-01&to=0003-01-01", "to"), ("from=0001-01-01&to=2000-01-01", "from")])
+def test_a_period_outside_1900_2100_is_refused_next_to_its_field(client, login, member, history, query, field):
+    login(member)
+    response = client.get(f"/outcomes/boards/thoracic?{query}")
+    assert response.status_code == 200
+    assert f'id="period-{field}-error"' in response.get_data(as_text=True)
+
+
 def _export(client, **data):
     today = utcnow().date()
-    form = {"start": (today - timedelta(days=365)).isoformat(), "end": today.isoformat()}
+    form = {"start": (today - timedelta(days=365)).isoformat(), "end": today.isoformat(), "cohort": "BIOCART"}
     form.update(data)
     return client.post("/outcomes/boards/thoracic/export", data=form)
 
@@ -82,7 +92,7 @@ def test_the_export_has_coded_values_and_no_names_unless_asked(client, login, ad
     assert {row["not_implemented_reason"] for row in rows} == {"", "patient_declined"}
     assert rows[0]["icd10"] == "C34.1"
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "outcomes.export"))
-    assert event.details["identity"] is False
+    assert event.details["identity"] is False and event.details["rows"] == 2 and event.details["cohort"] == "BIOCART"
 
 
 def test_identity_in_the_export_is_audited_and_formulas_are_neutralised(client, login, admin, history):
@@ -100,12 +110,40 @@ def test_only_an_administrator_exports(client, login, secretary, history):
 
 
 def test_the_cohort_filter_keeps_consenting_patients(client, login, admin, history):
-    first, _second = history
-    first.case.research_consent = ["Immunotarget"]
+    first, second = history
+    first.case.research_consent = ["immunotarget"]  # the cohort is matched in any case
     db.session.commit()
     login(admin)
     rows = list(csv.DictReader(io.StringIO(_export(client, cohort="Immunotarget").get_data(as_text=True))))
     assert [row["case_reference"] for row in rows] == [first.case.reference]
+    assert second.case.reference not in {row["case_reference"] for row in rows}
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "outcomes.export"))
+    assert event.details["cohort"] == "Immunotarget" and event.details["rows"] == 1
+
+
+def test_an_export_without_a_cohort_is_refused_next_to_the_field(client, login, admin, history):
+    login(admin)
+    response = _export(client, cohort="")
+    assert response.status_code == 422 and response.mimetype == "text/html"
+    html = response.get_data(as_text=True)
+    assert 'id="cohort-error"' in html and "Choose the research cohort to export." in html
+    assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "outcomes.export")) is None
+
+
+def test_free_text_answers_are_exported_only_with_the_identity(client, login, admin, history):
+    login(admin)
+    rows = list(csv.DictReader(io.StringIO(_export(client).get_data(as_text=True))))
+    assert "reason_other" not in rows[0] and "stop_reason" not in rows[0] and "drug" in rows[0]
+    rows = list(csv.DictReader(io.StringIO(_export(client, identity="y").get_data(as_text=True))))
+    assert "reason_other" in rows[0] and "stop_reason" in rows[0]
+
+
+@pytest.mark.parametrize("period", [{"end": "9999-12-31"}, {"start": "0001-01-01", "end": "0003-01-01"}])
+def test_an_export_period_outside_1900_2100_is_refused_next_to_its_field(client, login, admin, history, period):
+    login(admin)
+    response = _export(client, **period)
+    assert response.status_code == 422
+    assert "Give a date between 1900 and 2100." in response.get_data(as_text=True)
 
 
 def test_an_administrator_sets_follow_up_months_target_and_requirements(client, login, admin):
