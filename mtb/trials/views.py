@@ -3,12 +3,12 @@ editing a trial, importing ClinicalTrials.gov records (admins and board secretar
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from mtb import transaction
-from mtb.audit import services as audit
+from mtb.access import refuse
 from mtb.boards import services as boards
 from mtb.errors import InvalidInput, NotAllowed
 from mtb.trials import bp, queries, services
@@ -16,13 +16,6 @@ from mtb.trials.forms import ImportForm, TrialForm
 from mtb.trials.matching import criteria_texts
 from mtb.trials.models import Trial, TrialStatus
 from mtb.trials.validation import TrialInputError, alterations_text
-
-
-def _refuse(status: int, trial_id: int | None, need: str) -> None:
-    """Audit the refusal (kept when the request rolls back), then answer ``status``, as mtb.access does."""
-    audit.record("access.refused", None, kept=True, details={"status": status, "object": "Trial", "id": trial_id,
-                                                             "need": need})
-    abort(status)
 
 
 def _editable_boards():
@@ -39,7 +32,7 @@ def _chosen(form) -> list:
 @login_required
 def index():
     if not current_user.board_ids() and not current_user.is_admin:
-        _refuse(403, None, "view")
+        refuse(403, "Trial", None, "view")
     board_slug = request.args.get("board") or ""
     status = request.args.get("status") or ""
     board = next((b for b in boards.boards_of(current_user) if b.slug == board_slug), None)
@@ -61,7 +54,7 @@ def _render_form(form, trial=None, status: int = 200):
 @login_required
 def create():
     if not Trial.can_create(current_user):
-        _refuse(403, None, "create")
+        refuse(403, "Trial", None, "create")
     form = TrialForm(boards=_editable_boards())
     if request.method == "GET":
         form.status.data = TrialStatus.RECRUITING.value
@@ -83,9 +76,9 @@ def create():
 def edit(trial_id: int):
     trial = queries.visible_trial(trial_id, current_user)
     if trial is None:
-        _refuse(404, trial_id, "edit")
+        refuse(404, "Trial", trial_id, "edit")
     if not trial.can_edit(current_user):
-        _refuse(403, trial_id, "edit")
+        refuse(403, "Trial", trial_id, "edit")
     form = TrialForm(boards=boards.list_boards() if current_user.is_admin else
                      sorted({*trial.boards, *_editable_boards()}, key=lambda b: b.name))
     if request.method == "GET":
@@ -122,7 +115,7 @@ def edit(trial_id: int):
 @login_required
 def import_studies():
     if not Trial.can_create(current_user):
-        _refuse(403, None, "import")
+        refuse(403, "Trial", None, "import")
     form = ImportForm(boards=_editable_boards())
     if request.method == "GET" or not form.validate_on_submit():
         return render_template("trials/import.html", form=form), 200 if request.method == "GET" else 400
