@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -86,6 +87,17 @@ class Criterion:
 class MatchResult:
     criteria: list[Criterion] = field(default_factory=list)
     molecular_logic: str = "any"
+    #: ``brief()`` by language: a result is kept between views (``mtb.trials.queries``).
+    _brief: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False, compare=False)
+
+    def brief(self) -> tuple[str, str]:
+        """(criteria met, criteria unknown), each worded and joined by commas, in the
+        request's language: the one line a list of matches shows."""
+        language = str(get_locale())
+        if language not in self._brief:
+            self._brief[language] = (", ".join(c.text for c in self.matched),
+                                     ", ".join(c.text for c in self.unknown))
+        return self._brief[language]
 
     @property
     def matched(self) -> list[Criterion]:
@@ -147,6 +159,15 @@ def match(trial, facts: CaseFacts) -> MatchResult:
     return result
 
 
+def criteria_key(trial) -> tuple:
+    """Everything ``match`` reads of a trial, hashable: trials with equal keys match alike."""
+    logic = getattr(trial.molecular_logic, "value", trial.molecular_logic) or "any"
+    alterations = tuple(tuple(sorted((str(k), str(v)) for k, v in a.items())) for a in trial.alterations or ())
+    return (logic, alterations, trial.tmb_min, bool(trial.requires_msi_high), trial.pdl1_tps_min,
+            bool(trial.requires_hrd), tuple(trial.icd10_ranges or ()), trial.age_min, trial.age_max,
+            trial.prior_lines_min, trial.prior_lines_max)
+
+
 def may_match(trial, facts: CaseFacts, genes: frozenset[str]) -> bool:
     """False when ``match(trial, facts)`` cannot be a match, decided without wording any
     criterion: a pool of 60 cases meets 40 trials each, and most pairs share no gene.
@@ -171,21 +192,38 @@ def finding_genes(facts: CaseFacts) -> frozenset[str]:
 
 
 def criteria_texts(trial) -> tuple[list[str], list[str]]:
-    """(molecular, clinical) criteria of a trial in the words the matches use, for listing."""
-    empty = CaseFacts(None, None, None, (), None)
-    result = match(trial, empty)
-    return [c.text for c in result._molecular], [c.text for c in result._clinical]
+    """(molecular, clinical) criteria of a trial in the words the matches use, for listing.
+
+    Kept by criteria and language: the registry words every trial on every view."""
+    key = (criteria_key(trial), str(get_locale()))
+    texts = _worded_criteria.get(key)
+    if texts is None:
+        result = match(trial, CaseFacts(None, None, None, (), None))
+        texts = ([c.text for c in result._molecular], [c.text for c in result._clinical])
+        if len(_worded_criteria) > 4096:
+            _worded_criteria.clear()
+        _worded_criteria[key] = texts
+    return texts
+
+
+_worded_criteria: dict[tuple, tuple[list[str], list[str]]] = {}
 
 
 # --- Molecular criteria ----------------------------------------------------------
 
 def alteration_text(alteration: dict) -> str:
     gene, kind, change = alteration.get("gene", ""), alteration.get("kind") or "any", alteration.get("change") or ""
-    words = {"fusion": _("fusion"), "cnv": _("amplification") if change in ("", "amplification") else change,
-             "variant": change or _("mutation"), "any": change or _("alteration")}
     if kind == "cnv":
-        return f"{gene} {words['cnv']}"
-    return f"{gene} {words.get(kind, change)}".strip()
+        return f"{gene} {_('amplification') if change in ('', 'amplification') else change}"
+    if kind == "fusion":
+        words = _("fusion")
+    elif kind == "variant":
+        words = change or _("mutation")
+    elif kind == "any":
+        words = change or _("alteration")
+    else:
+        words = change
+    return f"{gene} {words}".strip()
 
 
 def _gene_matches(finding: Finding, gene: str) -> bool:

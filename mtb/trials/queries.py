@@ -13,7 +13,7 @@ from sqlalchemy.orm import lazyload
 from mtb.cases.models import Biomarker
 from mtb.db import utcnow
 from mtb.extensions import db
-from mtb.trials.matching import CaseFacts, MatchResult, finding_genes, match, may_match
+from mtb.trials.matching import CaseFacts, MatchResult, criteria_key, finding_genes, match, may_match
 from mtb.trials.models import Trial, TrialStatus, trial_boards
 
 
@@ -80,14 +80,46 @@ def matches_for_cases(cases, by_board: dict[int, list[Trial]] | None = None) -> 
             rows[biomarker.case_id].append(biomarker)
     today = utcnow().date()
     found: dict[int, list[TrialMatch]] = {}
+    registries = {board_id: (_registry_token(trials), trials) for board_id, trials in by_board.items()}
     for case in cases:
+        token, trials = registries.get(case.board_id, (None, []))
         facts = CaseFacts.of(case, rows[case.id], today)
-        genes = finding_genes(facts)
-        matches = [TrialMatch(t, r) for t in by_board.get(case.board_id, [])
-                   if may_match(t, facts, genes) and (r := match(t, facts)).is_match]
-        matches.sort(key=lambda m: (-len(m.result.matched), len(m.result.unknown), m.trial.title))
-        found[case.id] = matches
+        found[case.id] = [TrialMatch(trials[i], result) for i, result in _judged(facts, token, trials)]
     return found
+
+
+# Matching is a pure function of a case's facts (today's date included: ages change) and
+# of the board's recruiting trials' criteria, and the same pool is judged on every view of
+# the agenda builder: each process keeps the verdicts, keyed on both, so a view judges only
+# what changed. A trial or case edited gets a new key; nothing has to be forgotten by hand.
+_MEMO_LIMIT = 20_000
+_verdicts: dict[tuple[CaseFacts, int], list[tuple[int, MatchResult]]] = {}
+_registries: dict[tuple, int] = {}
+
+
+def _registry_token(trials: list[Trial]) -> int:
+    """A small number standing for these trials' criteria, in this order."""
+    key = tuple((t.title, criteria_key(t)) for t in trials)
+    if len(_registries) > _MEMO_LIMIT:
+        _registries.clear()
+        _verdicts.clear()
+    return _registries.setdefault(key, len(_registries) + 1)
+
+
+def _judged(facts: CaseFacts, token: int | None, trials: list[Trial]) -> list[tuple[int, MatchResult]]:
+    """(position in ``trials``, result) of the trials the case matches, best first."""
+    if token is None or not trials:
+        return []
+    kept = _verdicts.get((facts, token))
+    if kept is not None:
+        return kept
+    genes = finding_genes(facts)
+    judged = [(i, r) for i, t in enumerate(trials) if may_match(t, facts, genes) and (r := match(t, facts)).is_match]
+    judged.sort(key=lambda m: (-len(m[1].matched), len(m[1].unknown), trials[m[0]].title))
+    if len(_verdicts) > _MEMO_LIMIT:
+        _verdicts.clear()
+    _verdicts[(facts, token)] = judged
+    return judged
 
 
 def matches_for_case(case, by_board: dict[int, list[Trial]] | None = None) -> list[TrialMatch]:

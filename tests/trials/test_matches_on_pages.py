@@ -110,3 +110,23 @@ def test_a_pool_row_lists_the_best_three_trials_and_counts_the_others(client, lo
     login(secretary)
     case_page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert all(f"BASKET-{n}" in case_page for n in range(5))
+
+
+def test_kept_verdicts_follow_a_trial_edit_and_a_case_edit(client, login, member, create_case, trials):
+    """Each process keeps the pool's verdicts between views (mtb.trials.queries): an edited
+    trial or case is judged again, never shown as it was."""
+    case = create_case(biomarkers=KRAS)
+    login(member)
+    assert "KRYSTAL-7" in client.get(f"/cases/{case.id}").get_data(as_text=True)
+    trial = db.session.get(type(trials["open"]), trials["open"].id)
+    trial.alterations = [{"gene": "KRAS", "kind": "variant", "change": "p.Gly12Asp"}]
+    db.session.commit()
+    assert "KRYSTAL-7" not in client.get(f"/cases/{case.id}").get_data(as_text=True)
+    for biomarker in case.biomarkers:
+        biomarker.hgvs_p = "p.Gly12Asp"
+    db.session.commit()
+    html = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "KRYSTAL-7" in html and "KRAS p.Gly12Asp" in html
+    trial.title = "Renamed KRAS trial"  # the order of matches follows titles: still shown
+    db.session.commit()
+    assert "KRYSTAL-7" in client.get(f"/cases/{case.id}").get_data(as_text=True)
