@@ -242,7 +242,7 @@ def seed() -> None:
         if slug == "thoracic":
             attendance.add_guest(meeting, secretary, "Camille Rousseau", "Clinical research nurse")
         for item, case, (_fields, _biomarkers, summary, recs) in zip(meeting.items, created, cases):
-            if slug == "thoracic" and item.position == 0:
+            if slug == "thoracic" and item.position == 1:
                 attendance.declare_conflict(item, secretary, _user("geneticist@example.org").id,
                                             "Co-investigator of the proposed trial")
             raw = []

@@ -10,6 +10,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from mtb.cases import completeness
 from mtb.cases.models import POOL_STATUSES, Case, CaseEvent, Urgency
 from mtb.db import utcnow
 from mtb.extensions import db
@@ -134,22 +135,26 @@ class PoolEntry:
     overdue: bool
     #: The recruiting trials of the board the case matches (mtb.trials.matching).
     trials: list[TrialMatch] = field(default_factory=list)
+    #: What the board asks a submission to carry that the case lacks (mtb.cases.completeness).
+    missing: list[str] = field(default_factory=list)
 
 
-def pool_for(meeting: Meeting, now: datetime | None = None, *, trials: bool = True) -> list[PoolEntry]:
+def pool_for(meeting: Meeting, now: datetime | None = None, *, details: bool = True) -> list[PoolEntry]:
     """The board's pool as the agenda builder shows it: cases proposed for this meeting
     or overdue (proposed for an earlier one) first, then the later ones by meeting.
-    ``trials``: with the trials each case matches (one query for the whole pool)."""
+    ``details``: with the trials each case matches (one query for the whole pool) and what
+    each case lacks for its board, as the builder shows them."""
     now = now or utcnow()
     cases = pool(meeting.board_id)
     proposals = proposed_meetings(cases, now)
-    matches = matches_for_cases(cases) if trials else {}
+    matches = matches_for_cases(cases) if details else {}
     entries = []
     for case in cases:
         proposed = proposals[case.id]
         overdue = proposed is not None and proposed.id != meeting.id and proposed.starts_at < meeting.starts_at
         due = proposed is not None and (proposed.id == meeting.id or overdue)
-        entries.append(PoolEntry(case, proposed, due, overdue, matches.get(case.id, [])))
+        entries.append(PoolEntry(case, proposed, due, overdue, matches.get(case.id, []),
+                                 completeness.missing_for_case(case) if details else []))
     far = datetime.max
     entries.sort(key=lambda e: (not e.due, e.proposed.starts_at if e.proposed else far,
                                 e.case.urgency is not Urgency.URGENT))
@@ -158,4 +163,4 @@ def pool_for(meeting: Meeting, now: datetime | None = None, *, trials: bool = Tr
 
 def due_count(meeting: Meeting, now: datetime | None = None) -> int:
     """How many pool cases are proposed for this meeting, or overdue for it."""
-    return sum(1 for entry in pool_for(meeting, now, trials=False) if entry.due)
+    return sum(1 for entry in pool_for(meeting, now, details=False) if entry.due)

@@ -218,7 +218,7 @@ def add_all_proposed(meeting: Meeting, user, version, *, now: datetime | None = 
     pool's order."""
     now = now or utcnow()
     expected = check_editable(meeting, user, version, now)
-    due = [entry.case for entry in pool_for(meeting, now) if entry.due]
+    due = [entry.case for entry in pool_for(meeting, now, details=False) if entry.due]
     if not due:
         raise InvalidInput(None, _("No case in the pool is proposed for this meeting."))
     entered = pool_entry_times(due)

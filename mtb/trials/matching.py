@@ -19,9 +19,11 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from mtb.cases.findings import BiomarkerKind, HrdStatus, MmrStatus, MsiStatus, Pdl1Category
+from mtb.cases.findings import BiomarkerKind, Classification, HrdStatus, MmrStatus, MsiStatus, Pdl1Category
 
 MET, FAILED, UNKNOWN = "met", "failed", "unknown"
+#: Classifications that never satisfy an alteration criterion.
+BENIGN = frozenset({Classification.TIER_IV, Classification.CLASS_1, Classification.CLASS_2})
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class Finding:
     pdl1_category: Pdl1Category | None = None
     hrd_status: HrdStatus | None = None
     not_detected: tuple[str, ...] = ()
+    classification: Classification | None = None
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,7 @@ class CaseFacts:
         return cls(case.icd10_code or None, case.patient_birth_date, case.prior_lines, tuple(
             Finding(b.kind, b.gene, b.gene_3p, b.hgvs_p, b.hgvs_c, b.exon,
                     b.cnv_type.value if b.cnv_type else None, b.tmb, b.msi_status, b.mmr_status, b.pdl1_tps,
-                    b.pdl1_category, b.hrd_status, tuple(b.not_detected or ()))
+                    b.pdl1_category, b.hrd_status, tuple(b.not_detected or ()), b.classification)
             for b in rows), today)
 
 
@@ -259,8 +262,13 @@ def alteration_criterion(alteration: dict, facts: CaseFacts) -> Criterion:
     text = lambda: alteration_text(alteration)
     gene = (alteration.get("gene") or "").upper()
     found = [f for f in facts.findings if _gene_matches(f, gene) and _change_matches(f, alteration)]
+    actionable = [f for f in found if f.classification not in BENIGN]
+    if actionable:
+        return Criterion(text, MET, lambda: _("found: %(what)s", what=_finding_words(actionable[0])))
     if found:
-        return Criterion(text, MET, lambda: _("found: %(what)s", what=_finding_words(found[0])))
+        # A benign or likely benign variant (Tier IV, Class 1-2) is no alteration a trial asks for.
+        return Criterion(text, FAILED, lambda: _("%(what)s, classified %(grade)s", what=_finding_words(found[0]),
+                                                 grade=found[0].classification.short))
     tested = [f for f in facts.findings if f.kind is not BiomarkerKind.NEGATIVE and f.gene]
     excluded = any(gene in (g.upper().split(" ")[0] for g in f.not_detected) for f in facts.findings)
     if excluded:

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from mtb.cases.findings import BiomarkerKind, MmrStatus, MsiStatus, Pdl1Category
+from mtb.cases.findings import BiomarkerKind, Classification, MmrStatus, MsiStatus, Pdl1Category
 from mtb.trials.matching import FAILED, MET, UNKNOWN, CaseFacts, Finding, finding_genes, icd10_in, match, may_match
 
 TODAY = date(2026, 12, 1)
@@ -127,3 +127,18 @@ def test_age_is_counted_on_the_day(app):
 ])
 def test_icd10_ranges(code, spec, inside):
     assert icd10_in(code, spec) is inside
+
+
+@pytest.mark.parametrize("grade", [Classification.TIER_IV, Classification.CLASS_1, Classification.CLASS_2])
+def test_a_benign_variant_does_not_meet_an_alteration_criterion(app, grade):
+    """A TP53 polymorphism classified benign is no "TP53 mutation" a trial asks for."""
+    tp53 = trial(alterations=[{"gene": "TP53", "kind": "variant", "change": ""}])
+    benign = facts(Finding(BiomarkerKind.VARIANT, gene="TP53", hgvs_p="p.Pro72Arg", classification=grade))
+    result = match(tp53, benign)
+    assert not result.is_match
+    assert "classified" in result.failed[0].because
+    pathogenic = facts(Finding(BiomarkerKind.VARIANT, gene="TP53", hgvs_p="p.Arg273His",
+                               classification=Classification.TIER_II))
+    assert match(tp53, pathogenic).is_match
+    unclassified = facts(Finding(BiomarkerKind.VARIANT, gene="TP53", hgvs_p="p.Arg273His"))
+    assert match(tp53, unclassified).is_match

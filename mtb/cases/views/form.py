@@ -77,7 +77,7 @@ def edit(case_id: int):
 @bp.app_template_global("completeness_missing")
 def completeness_missing(case: Case) -> list[str]:
     """What the case's board asks a submission to carry that the saved case lacks (for the
-    submit page and the agenda builder's pool)."""
+    submit page; the agenda builder's pool entries carry their own)."""
     return completeness.missing_for_case(case)
 
 
