@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from mtb.audit import services as audit
 from mtb.db import utcnow
-from mtb.decisions.models import Recommendation
+from mtb.decisions.models import Decision, Recommendation
 from mtb.errors import ConflictError, InvalidInput, NotAllowed
 from mtb.extensions import db
 from mtb.formatting import to_local
@@ -38,7 +38,11 @@ def record_follow_up(recommendation: Recommendation, months: int, user, values: 
         raise InvalidInput("milestone", _("This board does not follow recommendations at %(months)d months.",
                                           months=months))
     now = now or utcnow()
-    decided_on = to_local(decision.validated_at, case.board.timezone).date()
+    # The board decided when the first version was validated: a correction's later date
+    # would refuse a treatment started in between.
+    first = db.session.scalar(sa.select(sa.func.min(Decision.validated_at))
+                              .where(Decision.agenda_item_id == decision.agenda_item_id)) or decision.validated_at
+    decided_on = to_local(first, case.board.timezone).date()
     clean = check_follow_up(values, decided_on=decided_on, today=to_local(now, case.board.timezone).date())
     # Two saves of the same milestone at once (a double click) queue on the recommendation's
     # row: the second sees the first's version instead of colliding with it.
@@ -73,3 +77,52 @@ def record_follow_up(recommendation: Recommendation, months: int, user, values: 
         "implemented": follow_up.implemented, "reason": follow_up.reason.value if follow_up.reason else None,
     })
     return follow_up
+
+
+def carry_over(decision: Decision, previous: Decision | None, user) -> list[FollowUp]:
+    """A validated correction takes over the follow-ups recorded on the version it supersedes.
+
+    Each current follow-up goes to the correction's recommendation for the same thing (same
+    kind and the same drug, trial or test, in any case); one whose recommendation the
+    correction changed or dropped stays with the superseded version, to be recorded again.
+    Copies, not moves: what was recorded on the earlier version stays as it was."""
+    if previous is None or previous.id == decision.id:
+        return []
+    recorded = list(db.session.scalars(
+        sa.select(FollowUp).where(FollowUp.decision_id == previous.id, FollowUp.is_current.is_(True))
+        .order_by(FollowUp.recommendation_id, FollowUp.milestone_months)))
+    if not recorded:
+        return []
+    targets = {old.id: _counterpart(old, decision.recommendations) for old in previous.recommendations}
+    taken = {(f.recommendation_id, f.milestone_months) for f in db.session.scalars(
+        sa.select(FollowUp).where(FollowUp.decision_id == decision.id, FollowUp.is_current.is_(True)))}
+    carried = []
+    for entry in recorded:
+        target = targets.get(entry.recommendation_id)
+        if target is None or (target.id, entry.milestone_months) in taken:
+            continue
+        copy = FollowUp(recommendation_id=target.id, decision_id=decision.id, case_id=entry.case_id,
+                        board_id=entry.board_id, milestone_months=entry.milestone_months, version=1, is_current=True,
+                        change_reason=_("Carried over from decision version %(n)d", n=previous.version),
+                        recorded_by_id=entry.recorded_by_id, recorded_at=entry.recorded_at,
+                        **{name: getattr(entry, name) for name in COMPARED})
+        db.session.add(copy)
+        carried.append(copy)
+    if carried:
+        db.session.flush()
+        audit.record("follow_up.carried_over", decision, board_id=decision.board_id, user=user, details={
+            "case": decision.case.reference, "from_version": previous.version, "to_version": decision.version,
+            "follow_ups": len(carried)})
+    return carried
+
+
+def _subject(recommendation: Recommendation) -> str:
+    words = recommendation.drug or recommendation.trial_id or recommendation.test_name or ""
+    return " ".join(words.lower().split())
+
+
+def _counterpart(old: Recommendation, candidates) -> Recommendation | None:
+    """The recommendation of the same kind for the same drug, trial or test (both without
+    one: a genetics referral), the one at the same position first."""
+    same = [r for r in candidates if r.kind == old.kind and _subject(r) == _subject(old)]
+    return next((r for r in same if r.position == old.position), same[0] if same else None)

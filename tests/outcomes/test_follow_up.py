@@ -173,3 +173,41 @@ def test_a_save_colliding_with_a_simultaneous_one_is_a_conflict_not_an_error(cli
     assert response.status_code == 409
     assert "saved by another submission at the same time" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(FollowUp)) == 1
+
+
+def test_a_corrected_decision_keeps_the_follow_ups_recorded_on_the_version_it_replaces(client, login, clinician,
+                                                                                        chair, decided):
+    from mtb import signals
+    from mtb.decisions.models import Decision, DecisionStatus, Recommendation, RecommendationKind
+
+    login(clinician)
+    assert client.post(_url(decided), data={"implemented": "yes", "drug": "sotorasib", "started_on": _day(decided, 10),
+                                            "best_response": "PR", "response_on": _day(decided, 70)}).status_code == 302
+    # The chair corrects the decision: same drug, another rationale, and a genetics referral added.
+    corrected = Decision(agenda_item_id=decided.agenda_item_id, meeting_id=decided.meeting_id, case_id=decided.case_id,
+                         board_id=decided.board_id, version=2, status=DecisionStatus.VALIDATED, summary="Corrected.",
+                         correction_reason="Typo in the rationale.", quorum_met=True,
+                         validated_at=decided.validated_at + timedelta(days=40),
+                         published_at=decided.validated_at + timedelta(days=40))
+    corrected.recommendations = [
+        Recommendation(kind=RecommendationKind.GERMLINE_COUNSELLING, position=0),
+        Recommendation(kind=RecommendationKind.TARGETED_THERAPY, position=1, drug="Sotorasib "),
+    ]
+    db.session.add(corrected)
+    decided.status = DecisionStatus.SUPERSEDED
+    db.session.flush()
+    signals.decision_validated.send(corrected, user=chair, previous=decided, publish=False)
+    db.session.commit()
+    carried = db.session.scalar(sa.select(FollowUp).where(FollowUp.decision_id == corrected.id))
+    assert carried.recommendation_id == corrected.recommendations[1].id
+    assert carried.implemented and carried.best_response.value == "PR" and carried.is_current
+    assert "version 1" in carried.change_reason
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "follow_up.carried_over"))
+    assert event.details["follow_ups"] == 1
+    # The case page shows the follow-up on the corrected recommendation, and a later save
+    # measures dates from the first validation (the treatment started before the correction).
+    assert "Partial response (PR)" in client.get(f"/cases/{decided.case_id}").get_data(as_text=True)
+    response = client.post(f"/outcomes/recommendations/{corrected.recommendations[1].id}/follow-up/3", data={
+        "implemented": "yes", "drug": "sotorasib", "started_on": _day(decided, 10), "best_response": "SD",
+        "response_on": _day(decided, 70), "change_reason": "Response re-read."})
+    assert response.status_code == 302
