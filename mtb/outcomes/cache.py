@@ -15,6 +15,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 import sqlalchemy as sa
+from flask_babel import get_locale
 
 from mtb.decisions.models import Decision
 from mtb.extensions import db
@@ -42,8 +43,9 @@ def get_or_compute(kind, boards, period, tz: str, compute: Callable):
     """``compute()``'s answer for these boards and period, reused while nothing it reads moved.
     ``kind``: what is computed (with the settings it depends on, e.g. the boards' targets)."""
     board_ids = sorted(board.id for board in boards)
+    # The figures hold words (reasons, responses, steps) in the reader's language.
     key = (kind, db.engine.url.render_as_string(hide_password=True), tuple(board_ids), period.first, period.last, tz,
-           _version(board_ids))
+           str(get_locale()), _version(board_ids))
     now = time.monotonic()
     with _lock:
         entry = _entries.get(key)

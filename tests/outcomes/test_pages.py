@@ -40,6 +40,17 @@ def test_a_board_member_sees_the_boards_dashboard_with_its_rate(client, login, m
     assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "outcomes.board_dashboard"))
 
 
+def test_kept_figures_are_worded_in_each_readers_language(client, login, member, history):
+    """The dashboard's figures are kept a few minutes per process: a French reader after an
+    English one reads the reasons in French."""
+    login(member)
+    assert "Patient declined" in client.get("/outcomes/boards/thoracic").get_data(as_text=True)
+    member.locale = "fr"
+    db.session.commit()
+    html = client.get("/outcomes/boards/thoracic").get_data(as_text=True)
+    assert "Refus du patient" in html and "Patient declined" not in html
+
+
 def test_another_boards_dashboard_is_refused(client, login, make_user, history):
     login(make_user("derm@example.org", {"dermatology": ["member"]}))
     assert client.get("/outcomes/boards/thoracic").status_code == 403
