@@ -93,7 +93,7 @@ def carry_over(decision: Decision, previous: Decision | None, user) -> list[Foll
         .order_by(FollowUp.recommendation_id, FollowUp.milestone_months)))
     if not recorded:
         return []
-    targets = {old.id: _counterpart(old, decision.recommendations) for old in previous.recommendations}
+    targets = _counterparts(previous.recommendations, decision.recommendations)
     taken = {(f.recommendation_id, f.milestone_months) for f in db.session.scalars(
         sa.select(FollowUp).where(FollowUp.decision_id == decision.id, FollowUp.is_current.is_(True)))}
     carried = []
@@ -121,8 +121,15 @@ def _subject(recommendation: Recommendation) -> str:
     return " ".join(words.lower().split())
 
 
-def _counterpart(old: Recommendation, candidates) -> Recommendation | None:
-    """The recommendation of the same kind for the same drug, trial or test (both without
-    one: a genetics referral), the one at the same position first."""
-    same = [r for r in candidates if r.kind == old.kind and _subject(r) == _subject(old)]
-    return next((r for r in same if r.position == old.position), same[0] if same else None)
+def _counterparts(old_ones, new_ones) -> dict[int, Recommendation]:
+    """Each earlier recommendation's counterpart in the correction, one to one: same kind and
+    the same drug, trial or test (both without one: a genetics referral), the one at the same
+    position first. Two alike ("standard of care" twice) pair in order."""
+    free = list(new_ones)
+    pairs = {}
+    for old in sorted(old_ones, key=lambda r: r.position):
+        same = [r for r in free if r.kind == old.kind and _subject(r) == _subject(old)]
+        if same:
+            pairs[old.id] = next((r for r in same if r.position == old.position), same[0])
+            free.remove(pairs[old.id])
+    return pairs

@@ -14,7 +14,7 @@ from mtb.extensions import db
 from mtb.notifications.models import OutboxMessage
 from mtb.outcomes.models import FollowUp, NotImplementedReason
 from mtb.scheduling.services import run_job
-from tests.outcomes.helpers import decide, meeting_on
+from tests.outcomes.helpers import decide, follow, meeting_on
 
 
 @pytest.fixture
@@ -211,3 +211,32 @@ def test_a_corrected_decision_keeps_the_follow_ups_recorded_on_the_version_it_re
         "implemented": "yes", "drug": "sotorasib", "started_on": _day(decided, 10), "best_response": "SD",
         "response_on": _day(decided, 70), "change_reason": "Response re-read."})
     assert response.status_code == 302
+
+
+def test_two_alike_recommendations_carry_over_one_to_one(app, create_case, clinician, chair):
+    """Two "standard of care" recommendations, each followed up: a correction that adds a
+    targeted therapy before them takes each follow-up over once (no duplicate version)."""
+    from mtb import signals
+    from mtb.decisions.models import Decision, DecisionStatus, Recommendation, RecommendationKind
+
+
+    meeting = meeting_on("thoracic", (utcnow() - timedelta(days=100)).replace(microsecond=0))
+    soc = RecommendationKind.STANDARD_OF_CARE
+    first = decide(create_case(status="scheduled", submitter=clinician), meeting, kinds=(soc, soc))
+    follow(first, 3, implemented=True, index=0)
+    follow(first, 3, implemented=False, reason=NotImplementedReason.PATIENT_DECLINED, index=1)
+    corrected = Decision(agenda_item_id=first.agenda_item_id, meeting_id=first.meeting_id, case_id=first.case_id,
+                         board_id=first.board_id, version=2, status=DecisionStatus.VALIDATED, summary="Corrected.",
+                         correction_reason="A targeted therapy first.", quorum_met=True,
+                         validated_at=first.validated_at + timedelta(days=5))
+    corrected.recommendations = [Recommendation(kind=RecommendationKind.TARGETED_THERAPY, position=0, drug="osimertinib"),
+                                 Recommendation(kind=soc, position=1), Recommendation(kind=soc, position=2)]
+    db.session.add(corrected)
+    first.status = DecisionStatus.SUPERSEDED
+    db.session.flush()
+    signals.decision_validated.send(corrected, user=chair, previous=first, publish=False)
+    db.session.commit()
+    carried = db.session.scalars(sa.select(FollowUp).where(FollowUp.decision_id == corrected.id)
+                                 .order_by(FollowUp.recommendation_id)).all()
+    assert [f.recommendation_id for f in carried] == [corrected.recommendations[1].id, corrected.recommendations[2].id]
+    assert [f.implemented for f in carried] == [True, False]
