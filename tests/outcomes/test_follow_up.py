@@ -219,7 +219,6 @@ def test_two_alike_recommendations_carry_over_one_to_one(app, create_case, clini
     from mtb import signals
     from mtb.decisions.models import Decision, DecisionStatus, Recommendation, RecommendationKind
 
-
     meeting = meeting_on("thoracic", (utcnow() - timedelta(days=100)).replace(microsecond=0))
     soc = RecommendationKind.STANDARD_OF_CARE
     first = decide(create_case(status="scheduled", submitter=clinician), meeting, kinds=(soc, soc))
