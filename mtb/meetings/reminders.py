@@ -9,18 +9,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy.exc import IntegrityError
 
 from mtb.accounts.models import Role
 from mtb.accounts.queries import board_people
 from mtb.db import utcnow
-from mtb.extensions import db
 from mtb.meetings import notifications
 from mtb.meetings.models import Meeting
 from mtb.meetings.pool import due_count
 from mtb.meetings.queries import drafts_by_submitter, open_meetings_between
 from mtb.notifications.models import NotificationKind
-from mtb.notifications.services import notify
+from mtb.notifications.services import notify_once
 
 #: The job looks at the open meetings of the coming days.
 LOOKAHEAD = timedelta(days=4)
@@ -51,7 +49,7 @@ def remind_drafts(meeting: Meeting) -> int:
     queued = 0
     for cases in drafts_by_submitter(meeting.board_id).values():
         subject, body, key = notifications.cutoff_reminder(meeting, cases)
-        queued += _remind(cases[0].submitter, NotificationKind.CUTOFF_REMINDER, subject, body, key)
+        queued += int(notify_once(cases[0].submitter, NotificationKind.CUTOFF_REMINDER, subject, body, key))
     return queued
 
 
@@ -62,7 +60,7 @@ def remind_agenda_to_build(meeting: Meeting, waiting: int) -> int:
     queued = 0
     for secretary in board_people(meeting.board_id, Role.SECRETARY):
         subject, body, key = notifications.agenda_to_build(meeting, waiting, secretary)
-        queued += _remind(secretary, NotificationKind.AGENDA_TO_BUILD, subject, body, key)
+        queued += int(notify_once(secretary, NotificationKind.AGENDA_TO_BUILD, subject, body, key))
     return queued
 
 
@@ -77,16 +75,5 @@ def remind_meeting(meeting: Meeting, now: datetime, waiting: int | None = None) 
     for person in board_people(meeting.board_id, *notifications.BOARD_ROLES):
         still_to_do = waiting if person.id in secretaries and not meeting.has_published_agenda else None
         subject, body, key = notifications.meeting_reminder(meeting, person, still_to_do)
-        queued += _remind(person, NotificationKind.MEETING_REMINDER, subject, body, key)
+        queued += int(notify_once(person, NotificationKind.MEETING_REMINDER, subject, body, key))
     return queued
-
-
-def _remind(user, kind: NotificationKind, subject: str, body: str, key: str) -> int:
-    try:
-        with db.session.begin_nested():
-            message = notify(user, kind, subject, body, dedupe_key=key)
-            db.session.flush()
-    except IntegrityError:
-        # Another scheduler queued the same reminder at this very moment.
-        return 0
-    return 1 if message else 0

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 
 from mtb.accounts.models import User
 from mtb.audit import services as audit
@@ -149,6 +150,19 @@ def notify(
     )
     db.session.add(message)
     return message
+
+
+def notify_once(user: User | None, kind: NotificationKind, subject: str, body: str, dedupe_key: str) -> bool:
+    """``notify`` for scheduled jobs: True when queued. Two schedulers queuing the same
+    message at the same moment collide on the dedupe key: the second keeps its transaction
+    and queues nothing."""
+    try:
+        with db.session.begin_nested():
+            message = notify(user, kind, subject, body, dedupe_key=dedupe_key)
+            db.session.flush()
+    except IntegrityError:
+        return False
+    return message is not None
 
 
 # --- Sending ---------------------------------------------------------------

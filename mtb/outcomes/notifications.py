@@ -13,7 +13,6 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask import render_template
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
 from mtb.accounts.models import User
 from mtb.boards.models import Board
@@ -21,7 +20,7 @@ from mtb.db import utcnow
 from mtb.extensions import db
 from mtb.formatting import local_datetime
 from mtb.notifications.models import NotificationKind
-from mtb.notifications.services import absolute_url, in_language_of, notify
+from mtb.notifications.services import absolute_url, in_language_of, notify_once
 from mtb.outcomes import queries
 
 log = logging.getLogger(__name__)
@@ -60,11 +59,5 @@ def remind_due(now: datetime | None = None) -> int:
         person = people.get(items[0].submitter_id)
         with in_language_of(person):
             subject, body, key = follow_up_due(boards[items[0].board_id], months, items)
-        try:
-            with db.session.begin_nested():
-                message = notify(person, KIND, subject, body, dedupe_key=key)
-                db.session.flush()
-        except IntegrityError:
-            continue  # another scheduler queued it at this very moment
-        queued += 1 if message else 0
+        queued += int(notify_once(person, KIND, subject, body, key))
     return queued
