@@ -80,11 +80,12 @@ def matches_for_cases(cases, by_board: dict[int, list[Trial]] | None = None) -> 
             rows[biomarker.case_id].append(biomarker)
     today = utcnow().date()
     found: dict[int, list[TrialMatch]] = {}
-    registries = {board_id: (_registry_token(trials), trials) for board_id, trials in by_board.items()}
+    registries = {board_id: _Registry(trials) for board_id, trials in by_board.items()}
+    trial_by_id = {t.id: t for trials in by_board.values() for t in trials}
     for case in cases:
-        token, trials = registries.get(case.board_id, (None, []))
         facts = CaseFacts.of(case, rows[case.id], today)
-        found[case.id] = [TrialMatch(trials[i], result) for i, result in _judged(facts, token, trials)]
+        judged = _judged(facts, registries.get(case.board_id), by_board.get(case.board_id, []))
+        found[case.id] = [TrialMatch(trial_by_id[i], result) for i, result in judged]
     return found
 
 
@@ -93,33 +94,37 @@ def matches_for_cases(cases, by_board: dict[int, list[Trial]] | None = None) -> 
 # the agenda builder: each process keeps the verdicts, keyed on both, so a view judges only
 # what changed. A trial or case edited gets a new key; nothing has to be forgotten by hand.
 _MEMO_LIMIT = 20_000
-_verdicts: dict[tuple[CaseFacts, int], list[tuple[int, MatchResult]]] = {}
-_registries: dict[tuple, int] = {}
+_verdicts: dict[tuple[CaseFacts, _Registry], list[tuple[int, MatchResult]]] = {}
 
 
-def _registry_token(trials: list[Trial]) -> int:
-    """A small number standing for these trials' criteria, in this order."""
-    key = tuple((t.title, criteria_key(t)) for t in trials)
-    if len(_registries) > _MEMO_LIMIT:
-        _registries.clear()
-        _verdicts.clear()
-    return _registries.setdefault(key, len(_registries) + 1)
+class _Registry(tuple):
+    """A board's recruiting trials as matching reads them (id, title for the order, criteria),
+    hashed once: it keys the verdicts of every case of a page."""
+
+    def __new__(cls, trials):
+        registry = super().__new__(cls, ((t.id, t.title, criteria_key(t)) for t in trials))
+        registry.hashed = tuple.__hash__(registry)
+        return registry
+
+    def __hash__(self):
+        return self.hashed
 
 
-def _judged(facts: CaseFacts, token: int | None, trials: list[Trial]) -> list[tuple[int, MatchResult]]:
-    """(position in ``trials``, result) of the trials the case matches, best first."""
-    if token is None or not trials:
+def _judged(facts: CaseFacts, registry: _Registry | None, trials: list[Trial]) -> list[tuple[int, MatchResult]]:
+    """(trial id, result) of the trials the case matches, best first."""
+    if not registry:
         return []
-    kept = _verdicts.get((facts, token))
+    kept = _verdicts.get((facts, registry))
     if kept is not None:
         return kept
     genes = finding_genes(facts)
-    judged = [(i, r) for i, t in enumerate(trials) if may_match(t, facts, genes) and (r := match(t, facts)).is_match]
-    judged.sort(key=lambda m: (-len(m[1].matched), len(m[1].unknown), trials[m[0]].title))
-    if len(_verdicts) > _MEMO_LIMIT:
+    judged = [(t, r) for t in trials if may_match(t, facts, genes) and (r := match(t, facts)).is_match]
+    judged.sort(key=lambda m: (-len(m[1].matched), len(m[1].unknown), m[0].title))
+    verdicts = [(t.id, r) for t, r in judged]
+    if len(_verdicts) >= _MEMO_LIMIT:
         _verdicts.clear()
-    _verdicts[(facts, token)] = judged
-    return judged
+    _verdicts[(facts, registry)] = verdicts
+    return verdicts
 
 
 def matches_for_case(case, by_board: dict[int, list[Trial]] | None = None) -> list[TrialMatch]:
