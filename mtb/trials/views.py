@@ -24,8 +24,9 @@ def _editable_boards():
 
 
 def _chosen(form) -> list:
-    ids = {int(v) for v in (form.boards.data or []) if str(v).isdigit()}
-    return [b for b in boards.list_boards() if b.id in ids]
+    # Compared as text: a posted value is any string ("²" passes isdigit, not int).
+    ids = {str(v) for v in (form.boards.data or [])}
+    return [b for b in boards.list_boards() if str(b.id) in ids]
 
 
 @bp.route("/trials")

@@ -3,6 +3,7 @@ eligibility typed as a molecular biologist writes it, ClinicalTrials.gov records
 
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from mtb.extensions import db
@@ -78,6 +79,13 @@ def test_secretary_cannot_add_a_trial_to_another_board(client, login, secretary,
     login(secretary)
     melanoma = boards["dermatology"]
     response = client.post("/trials/new", data=new_trial(boards=[str(melanoma.id)]))
+    assert response.status_code == 422
+
+
+@pytest.mark.parametrize("value", ["²", "-1", "99999999999999999999", "x"])
+def test_a_board_value_that_is_no_board_is_refused_not_a_500(client, login, secretary, value):
+    login(secretary)
+    response = client.post("/trials/new", data=new_trial(boards=[value]))
     assert response.status_code == 422
 
 
