@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from flask_babel import lazy_gettext as _l
 
 from mtb.cases.findings import Biomarker, BiomarkerKind, MolecularReport, SpecimenType, VariantOrigin
+from mtb.cases.gene_checks import panel_items
 
 #: Which finding kinds cover a non-gene requirement.
 _KIND_ITEMS = {
@@ -88,7 +89,7 @@ def missing_in_form(board, form) -> list[str]:
         row = _Row(entry.form, ("kind", "gene", "gene_3p", "origin", "description", "not_detected"))
         row.kind = BiomarkerKind(row.kind) if row.kind in BiomarkerKind._value2member_map_ else None
         row.origin = VariantOrigin(row.origin) if row.origin in VariantOrigin._value2member_map_ else None
-        row.not_detected = [part for part in str(row.not_detected or "").replace(";", ",").split(",") if part.strip()]
+        row.not_detected = panel_items(str(row.not_detected or ""))
         markers.append(row)
     for entry in getattr(form, "reports", []):
         row = _Row(entry.form, ("specimen_type",))

@@ -82,10 +82,15 @@ def obvious_driver(five: str | None, three: str | None) -> str | None:
 _ITEM = re.compile(r"([A-Za-z0-9][A-Za-z0-9-]*)\s*(.*)")
 
 
+def panel_items(text: str | None) -> list[str]:
+    """A "tested, not detected" list as typed: items separated by commas, semicolons or lines."""
+    return [part.strip() for part in re.split(r"[,;\n]+", text or "") if part.strip()]
+
+
 def check_negative_panel(text: str | None, name: str, problems: Problems) -> list[str]:
     """"EGFR, ALK, ROS1, MET exon 14, NTRK fusions" -> the items, each starting with an
     approved symbol (or a family such as NTRK), what follows kept as typed."""
-    items = [part.strip() for part in re.split(r"[,;\n]+", text or "") if part.strip()]
+    items = panel_items(text)
     if not items:
         problems.add(name, _("List the genes or alterations tested and not detected, e.g. EGFR, ALK, ROS1, BRAF, "
                              "KRAS, MET exon 14, RET, NTRK."))

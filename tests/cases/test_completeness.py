@@ -99,3 +99,17 @@ def test_germline_is_covered_by_the_recorded_consent_status_and_shown_in_words(c
     db.session.commit()
     assert "germline testing consent status" not in client.get(f"/cases/{case.id}/edit").get_data(as_text=True)
     assert "Asked, answer pending" in client.get(f"/cases/{case.id}").get_data(as_text=True)
+
+
+def test_a_not_detected_list_typed_one_per_line_covers_its_genes_on_the_form():
+    """The form's rows are read as the case's own checks read them: commas, semicolons or lines."""
+    from types import SimpleNamespace
+
+    from mtb.cases.completeness import missing_in_form
+
+    def row(**values):
+        return SimpleNamespace(form=SimpleNamespace(**{k: SimpleNamespace(data=v) for k, v in values.items()}))
+
+    form = SimpleNamespace(biomarkers=[row(kind="negative", not_detected="EGFR\nALK; ROS1\r\nBRAF, KRAS")], reports=[])
+    board = SimpleNamespace(completeness_requirements=["EGFR", "ALK", "ROS1", "BRAF", "KRAS", "MET"])
+    assert missing_in_form(board, form) == ["MET"]

@@ -74,13 +74,6 @@ def edit(case_id: int):
     return _render_form(form, board=case.board, case=case)
 
 
-@bp.app_template_global("completeness_missing")
-def completeness_missing(case: Case) -> list[str]:
-    """What the case's board asks a submission to carry that the saved case lacks (for the
-    submit page; the agenda builder's pool entries carry their own)."""
-    return completeness.missing_for_case(case)
-
-
 # --- Posting the form ------------------------------------------------------------
 
 def _handle_post(form: CaseForm, *, board, case: Case | None):

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from mtb import access, panels, transaction
-from mtb.cases import bp, checks, services, validation
+from mtb.cases import bp, checks, completeness, services, validation
 from mtb.cases.forms import AttachmentForm, ConfirmForm, WithdrawForm
 from mtb.cases.models import Case
 from mtb.db import utcnow
@@ -59,7 +59,8 @@ def submit(case_id: int):
         else:
             flash(_("Case %(ref)s submitted to %(board)s.", ref=case.reference, board=case.board.name), "success")
             return redirect(url_for("cases.view", case_id=case.id))
-    return render_template("cases/confirm_submit.html", case=case, board=case.board, form=form, missing=missing)
+    return render_template("cases/confirm_submit.html", case=case, board=case.board, form=form, missing=missing,
+                           completeness_lacking=completeness.missing_for_case(case))
 
 
 @bp.route("/cases/<int:case_id>/withdraw", methods=["GET", "POST"])
