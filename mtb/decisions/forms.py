@@ -21,7 +21,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from mtb.decisions.evidence import MODIFIER_LABELS, level_groups
 from mtb.decisions.models import ACCESS_ROUTE_LABELS, KIND_FIELDS, RECOMMENDATION_LABELS
-from mtb.decisions.trials import TRIAL_PHASES
+from mtb.trials.registrations import TRIAL_PHASES
 from mtb.vocab import ONCOKB_LEVELS, SPECIALTY_LABELS
 
 #: The kind that uses each kind-specific field (the page's script hides the others).

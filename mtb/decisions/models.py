@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from mtb.accounts.models import Role, is_signed_in
 from mtb.db import enum_column, utcnow
 from mtb.decisions.evidence import ESCAT, Evidence
-from mtb.decisions.trials import TRIAL_PHASES, Registration, split_stored
+from mtb.trials.registrations import TRIAL_PHASES, Registration, split_stored
 from mtb.extensions import db
 from mtb.vocab import Specialty
 
@@ -281,10 +281,10 @@ class Recommendation(db.Model):
     oncokb_level: Mapped[str | None] = mapped_column(sa.String(4))
     access_route: Mapped[AccessRoute | None] = enum_column(AccessRoute, nullable=True)
     #: Every registry id of the trial (NCT, EU CT, EudraCT, ID-RCB) or the hospital's local
-    #: code, joined by ", " (mtb.decisions.trials); read as ``trial_registrations``.
+    #: code, joined by ", " (mtb.trials.registrations); read as ``trial_registrations``.
     trial_id: Mapped[str | None] = mapped_column(sa.String(200))
     trial_title: Mapped[str | None] = mapped_column(sa.String(300))
-    #: mtb.decisions.trials.TRIAL_PHASES: "1", "1/2", "2", "2/3", "3", "4".
+    #: mtb.trials.registrations.TRIAL_PHASES: "1", "1/2", "2", "2/3", "3", "4".
     trial_phase: Mapped[str | None] = mapped_column(sa.String(8))
     trial_site: Mapped[str | None] = mapped_column(sa.String(200))
     test_name: Mapped[str | None] = mapped_column(sa.String(200))

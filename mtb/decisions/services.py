@@ -27,7 +27,7 @@ from mtb.cases import timeline
 from mtb.cases.lifecycle import change_status
 from mtb.cases.models import Case, CaseStatus
 from mtb.db import utcnow
-from mtb.decisions.models import Decision, DecisionStatus, Recommendation
+from mtb.decisions.models import Decision, DecisionStatus, Recommendation, RecommendationKind
 from mtb.decisions.queries import current_validated, drafts_of, latest_decision
 from mtb.decisions.quorum import take_item_quorum
 from mtb.decisions.session import is_running, require_meeting_day, require_run
@@ -36,6 +36,8 @@ from mtb.errors import ConflictError, NotAllowed
 from mtb.extensions import db
 from mtb.meetings.models import AgendaItem, ItemOutcome
 from mtb.text import clean_text
+from mtb.trials import queries as trial_queries
+from mtb.trials.matching import CaseFacts, match
 
 #: The longest note kept with a deferral (it goes into the case's timeline).
 DEFER_NOTE_MAX = 300
@@ -266,3 +268,20 @@ def undo_deferral(item: AgendaItem, user) -> None:
     change_status(item.case, CaseStatus.SCHEDULED, user, details=timeline.say("deferral_undone"))
     audit.record("meeting.item_undeferred", item.case, user=user, details={"meeting_id": meeting.id})
     db.session.flush()
+
+
+def trial_recommendation(item: AgendaItem, trial_id: int) -> dict | None:
+    """A clinical-trial recommendation's values filled from a recruiting trial of the board's
+    registry (ids, title, phase, the local investigator; the criteria met as the rationale),
+    judged on the same day as the lists (UTC); None when it is no recruiting trial of the board."""
+    trial = trial_queries.board_trial(item.meeting.board_id, trial_id)
+    if trial is None:
+        return None
+    result = match(trial, CaseFacts.of(item.case, today=utcnow().date()))
+    rationale = "; ".join(c.text for c in result.matched)
+    if result.unknown:
+        rationale += " — " + _("to check: %(what)s", what="; ".join(c.text for c in result.unknown))
+    columns = Recommendation.__table__.c
+    return {"kind": RecommendationKind.CLINICAL_TRIAL.value, "trial_id": trial.registry_ids,
+            "trial_title": trial.title[:columns.trial_title.type.length], "trial_phase": trial.phase or "",
+            "trial_site": (trial.investigator or "")[:columns.trial_site.type.length], "rationale": rationale}

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from mtb.cases.models import Case
 from mtb.decisions.evidence import ESCAT, NCT, ONCOKB, SCHEMES, parse_value
 from mtb.decisions.models import RECOMMENDATION_FIELDS, AccessRoute, RecommendationKind
-from mtb.decisions.trials import JOINER, TRIAL_PHASES, parse_ids
+from mtb.trials.registrations import JOINER, TRIAL_PHASES, parse_ids
 from mtb.errors import InvalidInput
 from mtb.text import clean_text
 from mtb.vocab import ONCOKB_LEVELS

@@ -21,7 +21,7 @@ from mtb.decisions.evidence import (
     crosswalk_sources,
 )
 from mtb.decisions.queries import latest_decision
-from mtb.decisions.trials import parse_ids
+from mtb.trials.registrations import parse_ids
 from mtb.decisions.validation import DecisionInvalid
 from mtb.meetings.models import MeetingStatus
 from tests.decisions.helpers import form_post, targeted

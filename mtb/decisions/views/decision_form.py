@@ -4,16 +4,13 @@ saved version or from what was typed, with rows added or removed without losing 
 from __future__ import annotations
 
 from flask import request
-from flask_babel import gettext as _
 
-from mtb.decisions import bp
+from mtb.decisions import bp, services
 from mtb.decisions.evidence import corresponding_text, evidence_of
 from mtb.decisions.forms import DecisionForm
-from mtb.decisions.models import Decision, RecommendationKind
+from mtb.decisions.models import Decision
 from mtb.http import db_int
 from mtb.meetings.models import AgendaItem
-from mtb.trials import queries as trial_queries
-from mtb.trials.matching import CaseFacts, match
 
 # The decision macros show the chosen level's nearest levels on the other scales.
 bp.add_app_template_global(corresponding_text, "corresponding_text")
@@ -51,21 +48,6 @@ def form_data(decision: Decision) -> dict:
     }
 
 
-def trial_recommendation(item: AgendaItem, trial_id: int) -> dict | None:
-    """A clinical-trial recommendation filled from a recruiting trial of the board's registry
-    (ids, title, phase, the local investigator; the criteria met as the rationale), or None."""
-    trial = trial_queries.board_trial(item.meeting.board_id, trial_id)
-    if trial is None:
-        return None
-    result = match(trial, CaseFacts.of(item.case))
-    rationale = "; ".join(c.text for c in result.matched)
-    if result.unknown:
-        rationale += " — " + _("to check: %(what)s", what="; ".join(c.text for c in result.unknown))
-    return {"kind": RecommendationKind.CLINICAL_TRIAL.value, "trial_id": trial.registry_ids,
-            "trial_title": trial.title[:300], "trial_phase": trial.phase or "",
-            "trial_site": (trial.investigator or "")[:200], "rationale": rationale}
-
-
 def rows_changed(form: DecisionForm, item: AgendaItem, correction: bool = False):
     """"Add recommendation" / "Remove" buttons: the same form back, one row more or less, nothing lost.
     A matching trial's button ("Recommend this trial") fills a clinical-trial row from the registry.
@@ -78,7 +60,7 @@ def rows_changed(form: DecisionForm, item: AgendaItem, correction: bool = False)
     }
     proposed = request.form.get("propose_trial", type=db_int)
     if proposed is not None:
-        row = trial_recommendation(item, proposed)
+        row = services.trial_recommendation(item, proposed)
         if row is not None:
             rows = data["recommendations"]
             blank = next((i for i, r in enumerate(rows) if not (r.get("kind") or "").strip()), None)
