@@ -27,8 +27,7 @@ def commits(response: Response) -> bool:
 def end(response: Response) -> Response:
     if not commits(response):
         roll_back()
-    else:
-        audit.write_deferred_events()
+    audit.write_deferred_events()
     db.session.commit()
     return response
 
@@ -54,3 +53,4 @@ def init_app(app) -> None:
     # Registered first, so it runs after every other after_request hook (Flask runs them
     # in reverse): the response is final when the transaction ends.
     app.after_request(end)
+    app.before_request(audit.write_at_commit)

@@ -43,3 +43,24 @@ def test_a_clinician_sees_who_opened_their_case(client, login, clinician, member
     body = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "Who opened this case" in body
     assert member.full_name in body
+
+
+def test_an_event_recorded_outside_a_page_is_written_with_its_transaction(app):
+    """Only a page that commits through the request's end defers its rows: the demo seed and
+    the services called in a bare request context write theirs with their own commit."""
+    from mtb.audit import services as audit
+
+    with app.test_request_context("/"):
+        audit.record("demo.seeded", details={"what": "a bare GET context"})
+        db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
+                             .where(AuditEvent.action == "demo.seeded")) == 1
+
+
+def test_a_refused_reading_page_keeps_its_read_audit(client, login, make_user, create_case):
+    """A 403 on a case of another board: the refusal is in the trail, written at the end."""
+    case = create_case(status="submitted")
+    login(make_user("derm@example.org", {"dermatology": ["member"]}))
+    assert client.get(f"/cases/{case.id}").status_code in (403, 404)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
+                             .where(AuditEvent.object_id == case.id)) >= 1

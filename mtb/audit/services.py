@@ -63,7 +63,14 @@ def _written_at_commit() -> bool:
     on SQLite a transaction's first write takes the database's write lock until it ends,
     and a page that wrote its audit row first would hold every other worker's writes for
     the whole of its rendering (benchmarks/README.md)."""
-    return has_request_context() and request.method in ("GET", "HEAD")
+    return has_request_context() and g.get("audit_at_commit", False)
+
+
+def write_at_commit() -> None:
+    """Called as a reading request starts (``mtb.transaction``): only a request whose end
+    commits through ``transaction.end`` may defer its rows. A bare request context (the
+    demo seed, a service test) has no such end: its rows go into the session at once."""
+    g.audit_at_commit = request.method in ("GET", "HEAD")
 
 
 def write_deferred_events() -> None:
@@ -81,4 +88,8 @@ def restore_kept_events() -> None:
     if has_request_context():
         g.pop("deferred_audit_events", None)
         for values in g.get("kept_audit_events", []):
-            db.session.add(AuditEvent(**values))
+            event = AuditEvent(**values)
+            if _written_at_commit():  # still a reading page: no write lock while it renders
+                g.setdefault("deferred_audit_events", []).append(event)
+            else:
+                db.session.add(event)
