@@ -4,19 +4,11 @@ from __future__ import annotations
 
 import re
 
-import pytest
 import sqlalchemy as sa
 
 from mtb.boards.services import get_board
 from mtb.extensions import db
 from mtb.outcomes.models import FollowUp
-from mtb.seed import seed_demo
-
-
-@pytest.fixture
-def demo(app):
-    seed_demo()
-    db.session.commit()
 
 
 def _login(client, app, email):
