@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
-from flask import current_app
-from flask_babel import format_date, format_datetime
+from flask import current_app, g
+from flask_babel import Domain, format_date, format_datetime, get_locale
 
 
 def to_local(value: datetime, tz: str | None = None) -> datetime:
@@ -52,42 +52,32 @@ def url_if(endpoint: str, **values) -> str | None:
         return None
 
 
-def _remember_translations(domain) -> None:
-    """Flask-Babel looks the catalogue up again (context, locale, its name as a string)
-    for every one of the hundreds of strings a page translates: keep it for the request,
-    for as long as the request's locale object is the same (``force_locale`` swaps it)."""
-    from flask import g
-    from flask_babel import get_locale
+class RequestDomain(Domain):
+    """Flask-Babel's domain, keeping the catalogue for the request: Flask-Babel looks it up
+    again (context, locale, its name as a string) for every one of the hundreds of strings
+    a page translates. Kept as long as the request's locale object is the same
+    (``force_locale`` swaps it, for e-mails in their recipient's language)."""
 
-    if getattr(domain, "mtb_remembers", False):
-        return  # a second app in the same process (tests) shares the Babel object
-    looked_up = domain.get_translations
-
-    def get_translations():
+    def get_translations(self):
         if not g:
-            return looked_up()
-        kept = g.get("_mtb_translations")
+            return super().get_translations()
         context = g.get("_flask_babel")
         locale = getattr(context, "babel_locale", None) if context is not None else None
+        kept = g.get("_mtb_translations")
         if kept is not None and locale is not None and kept[0] is locale:
             return kept[1]
-        translations = looked_up()
+        translations = super().get_translations()
         g._mtb_translations = (get_locale(), translations)
         return translations
 
-    domain.get_translations = get_translations
-    domain.mtb_remembers = True
-
 
 def init_app(app) -> None:
-    from flask_babel import get_locale
     from flask_login import current_user
 
     from mtb.boards import services as boards
     from mtb.extensions import babel
 
-    with app.app_context():
-        _remember_translations(babel.domain_instance)
+    babel.domain_instance = RequestDomain(domain=app.config.get("BABEL_DOMAIN", "messages"))
 
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(
