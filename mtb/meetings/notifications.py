@@ -18,7 +18,7 @@ from mtb.formatting import local_datetime
 from mtb.meetings.display import item_start_times, when_label
 from mtb.meetings.models import AgendaItem, Meeting
 from mtb.notifications.models import NotificationKind
-from mtb.notifications.services import absolute_url, in_language_of, notify
+from mtb.notifications.services import absolute_url, in_language_of, notify, worded_once
 
 #: Everyone who sits on a board's meetings (clinicians come for their own cases).
 BOARD_ROLES = (Role.MEMBER, Role.CHAIR, Role.SECRETARY)
@@ -113,13 +113,17 @@ def case_carried_over(case: Case, meeting: Meeting, target: Meeting) -> None:
 def meeting_moved(meeting: Meeting, before) -> None:
     """Everyone who comes to the meeting: its new date, length or place."""
     board = meeting.board
+
+    def compose() -> tuple[str, str]:
+        when = when_label(meeting)
+        return (_("%(board)s meeting moved to %(when)s", board=board.name, when=when),
+                _body("meeting_moved", meeting=meeting, board=board, when=when,
+                      old=local_datetime(before, board.timezone), place=place_line(meeting),
+                      url=absolute_url("meetings.view", meeting_id=meeting.id)))
+
+    worded = worded_once(compose)
     for person in attendees(meeting).values():
-        with in_language_of(person):
-            when = when_label(meeting)
-            subject = _("%(board)s meeting moved to %(when)s", board=board.name, when=when)
-            body = _body("meeting_moved", meeting=meeting, board=board, when=when,
-                         old=local_datetime(before, board.timezone), place=place_line(meeting),
-                         url=absolute_url("meetings.view", meeting_id=meeting.id))
+        subject, body = worded(person)
         notify(person, NotificationKind.MEETING_MOVED, subject, body,
                dedupe_key=f"moved:{meeting.id}:{meeting.ical_sequence}:user:{person.id}")
 
@@ -137,12 +141,16 @@ def case_back_in_pool(case: Case, meeting: Meeting, reason: str) -> None:
 def meeting_cancelled(meeting: Meeting, people: dict[int, User], reason: str) -> None:
     """``people`` (taken before the cases left the agenda): the meeting will not take place."""
     board = meeting.board
+
+    def compose() -> tuple[str, str]:
+        when = when_label(meeting)
+        return (_("%(board)s meeting of %(when)s cancelled", board=board.name, when=when),
+                _body("meeting_cancelled", board=board, when=when, reason=reason,
+                      url=absolute_url("meetings.board_meetings", slug=board.slug)))
+
+    worded = worded_once(compose)
     for person in people.values():
-        with in_language_of(person):
-            when = when_label(meeting)
-            subject = _("%(board)s meeting of %(when)s cancelled", board=board.name, when=when)
-            body = _body("meeting_cancelled", board=board, when=when, reason=reason,
-                         url=absolute_url("meetings.board_meetings", slug=board.slug))
+        subject, body = worded(person)
         notify(person, NotificationKind.MEETING_CANCELLED, subject, body,
                dedupe_key=f"cancelled:{meeting.id}:user:{person.id}")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 import socket
 import ssl
@@ -104,11 +104,31 @@ def set_preferences(user: User, enabled: set[str]) -> None:
 def in_language_of(user: User | None) -> Iterator[None]:
     """Write an e-mail (its subject, body and dates) in the recipient's language, the one
     chosen on their account, not in the language of whoever caused it."""
+    with force_locale(language_of(user)):
+        yield
+
+
+def language_of(user: User | None) -> str:
+    """The language MTB writes to ``user`` in: their account's, else the site's default."""
     locale = getattr(user, "locale", None)
     if locale not in current_app.config["LANGUAGES"]:
         locale = current_app.config["BABEL_DEFAULT_LOCALE"]
-    with force_locale(locale):
-        yield
+    return locale
+
+
+def worded_once(compose: Callable[[], tuple[str, str]]) -> Callable[[User | None], tuple[str, str]]:
+    """``compose()`` (a subject and body the same for every recipient but for the language)
+    written once per language, for a message to a whole board of hundreds."""
+    written: dict[str, tuple[str, str]] = {}
+
+    def in_language_for(user: User | None) -> tuple[str, str]:
+        language = language_of(user)
+        if language not in written:
+            with force_locale(language):
+                written[language] = compose()
+        return written[language]
+
+    return in_language_for
 
 
 def notify(
