@@ -4,6 +4,7 @@ number it cannot hold (PostgreSQL integers stop at 2**31 - 1)."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from flask import request
 from werkzeug.routing import IntegerConverter
@@ -66,3 +67,21 @@ def init_app(app) -> None:
 
 def _has_nul(values) -> bool:
     return any("\x00" in name or any("\x00" in value for value in items) for name, items in values.lists())
+
+
+# --- Keys of a list paged by key ------------------------------------------------
+
+def page_key(when: datetime, ident: int) -> str:
+    """Where a list's page starts or ends: ``2026-11-30T10:00:00~42`` (the sort time and id)."""
+    return f"{when.isoformat()}~{ident}"
+
+
+def parse_page_key(key: str | None) -> tuple[datetime, int] | None:
+    """``2026-11-30T10:00:00~42`` → (datetime, 42); None for anything else."""
+    if not key or "~" not in key or len(key) > 60:
+        return None
+    when, _, ident = key.partition("~")
+    try:
+        return datetime.fromisoformat(when).replace(tzinfo=None), db_int(ident)
+    except (TypeError, ValueError, OverflowError):
+        return None

@@ -19,7 +19,7 @@ from mtb.cases.genes import GeneStatus, check_symbol
 from mtb.cases.hgvs_grammar import ONE_LETTER
 from mtb.cases.models import Biomarker, Case, CaseStatus
 from mtb.extensions import db
-from mtb.http import db_int
+from mtb.http import page_key, parse_page_key
 
 
 def visible_cases(user) -> sa.Select:
@@ -85,21 +85,6 @@ class CasePage:
     first: bool
 
 
-def page_key(case: Case) -> str:
-    return f"{case.listed_at.isoformat()}~{case.id}"
-
-
-def parse_page_key(key: str | None) -> tuple[datetime, int] | None:
-    """``2026-11-30T10:00:00~42`` → (datetime, 42); None for anything else."""
-    if not key or "~" not in key or len(key) > 60:
-        return None
-    when, _, ident = key.partition("~")
-    try:
-        return datetime.fromisoformat(when).replace(tzinfo=None), db_int(ident)
-    except (TypeError, ValueError, OverflowError):
-        return None
-
-
 def list_cases(user, filters: CaseFilters, *, after: str | None = None, before: str | None = None,
                page: int = 1, board: Board | None = None, mine: bool = False) -> CasePage:
     """One page of cases with their biomarkers: the first, the one after or before a key,
@@ -128,8 +113,8 @@ def list_cases(user, filters: CaseFilters, *, after: str | None = None, before: 
         query.with_only_columns(Case.id).limit(cap + 1).subquery()))
     return CasePage(
         items=rows, total=min(total, cap), capped=total > cap,
-        newer=page_key(rows[0]) if rows and more_newer else None,
-        older=page_key(rows[-1]) if rows and more_older else None,
+        newer=page_key(rows[0].listed_at, rows[0].id) if rows and more_newer else None,
+        older=page_key(rows[-1].listed_at, rows[-1].id) if rows and more_older else None,
         first=not more_newer,
     )
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload, lazyload, selectinload, undefer
 from mtb.accounts.models import User
 from mtb.audit import services as audit
 from mtb.cases.models import Case
-from mtb.cases.queries import parse_page_key
+from mtb.http import page_key, parse_page_key
 from mtb.db import escape_like
 from mtb.decisions.models import Decision, DecisionStatus, Recommendation
 from mtb.errors import NotAllowed, NotFound
@@ -110,10 +110,6 @@ DECISIONS_PER_PAGE = 40
 MAX_MEETINGS_PER_PAGE = 8
 
 
-def meeting_key(meeting) -> str:
-    return f"{meeting.starts_at.isoformat()}~{meeting.id}"
-
-
 def _chosen(rows, budget: int) -> list:
     """The first rows (meeting, decision count) whose decisions fit ``budget``; at least one."""
     chosen, total = [], 0
@@ -206,8 +202,8 @@ def published_page(user, board=None, *, after: str | None = None, before: str | 
                 decisions[decision.meeting_id].append(decision)
     return PublishedPage(
         shown_meetings, versions, letters, decisions, letter_ids,
-        newer=meeting_key(shown_meetings[0]) if shown_meetings and more_newer else None,
-        older=meeting_key(shown_meetings[-1]) if shown_meetings and more_older else None,
+        newer=page_key(shown_meetings[0].starts_at, shown_meetings[0].id) if shown_meetings and more_newer else None,
+        older=page_key(shown_meetings[-1].starts_at, shown_meetings[-1].id) if shown_meetings and more_older else None,
         first=not more_newer,
     )
 

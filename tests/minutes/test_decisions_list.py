@@ -12,7 +12,7 @@ from mtb.boards import services as boards_service
 from mtb.db import utcnow
 from mtb.extensions import db
 from mtb.meetings.models import Meeting
-from mtb.minutes import queries
+from mtb.http import page_key
 from tests.test_query_budget import _bulk_cases, _signed_meeting
 
 
@@ -44,7 +44,7 @@ def test_small_meetings_share_a_page_and_the_pages_walk_every_meeting_once(clien
         url = links.get("next")
     assert pages == [newest_first[0:4], newest_first[4:8], newest_first[8:10]]
     # Back from the last page: the page before it, then the first, which offers no newer one.
-    html = client.get("/decisions?after=" + queries.meeting_key(db.session.get(Meeting, newest_first[7]))).get_data(
+    html = client.get("/decisions?after=" + page_key(db.session.get(Meeting, newest_first[7]).starts_at, newest_first[7])).get_data(
         as_text=True)
     shown, links = _meetings_and_links(html)
     assert shown == newest_first[8:10] and "prev" in links and "next" not in links
@@ -58,9 +58,11 @@ def test_a_large_meeting_fills_a_page_alone_and_a_stale_key_shows_the_first_page
     newest_first = _signed_meetings(clinician, team["chair"], [45, 30, 12])
     login(team["member"])
     shown, links = _meetings_and_links(client.get("/decisions").get_data(as_text=True))
-    assert shown == newest_first[:1]
-    shown, _links = _meetings_and_links(client.get(links["next"]).get_data(as_text=True))
-    assert shown == newest_first[1:2]  # 30 and the next 12 would pass forty: one meeting
+    assert shown == newest_first[:1]  # 12 and the next 30 would pass forty: one meeting
+    shown, links = _meetings_and_links(client.get(links["next"]).get_data(as_text=True))
+    assert shown == newest_first[1:2]  # 30 and the next 45 too
+    shown, links = _meetings_and_links(client.get(links["next"]).get_data(as_text=True))
+    assert shown == newest_first[2:3] and "next" not in links  # 45 decisions: over forty, alone
     for junk in ("before=2999-01-01T00:00:00~1", "after=not-a-key", "before=" + "9" * 80):
         response = client.get("/decisions?" + junk)
         assert response.status_code == 200
