@@ -52,7 +52,7 @@ from mtb.cases.models import (
 )
 from mtb.cases.problems import HUNDREDTHS
 from mtb.cases.uploads import ACCEPT_ATTRIBUTE, Upload, sent_filename
-from mtb.cases.vocab import MAX_REPORTS, MMR_PROTEINS, RESEARCH_COHORTS
+from mtb.cases.vocab import MAX_BIOMARKERS, MAX_REPORTS, MMR_PROTEINS, RESEARCH_COHORTS
 from mtb.db import utcnow
 
 #: The urgency choices say what urgent means for the case (the badge says only "Urgent").
@@ -256,7 +256,7 @@ class CaseForm(FlaskForm):
 
     no_molecular_report = BooleanField(_l("No molecular report yet (ask the board which tests to order)"))
     reports = FieldList(FormField(ReportForm), min_entries=0, max_entries=MAX_REPORTS)
-    biomarkers = FieldList(FormField(BiomarkerForm), min_entries=0, max_entries=60)
+    biomarkers = FieldList(FormField(BiomarkerForm), min_entries=0, max_entries=MAX_BIOMARKERS)
 
     report_files = MultipleFileField(
         _l("Reports and data files"), render_kw={"accept": ACCEPT_ATTRIBUTE},

@@ -21,7 +21,7 @@ from mtb.cases.queries import CaseFilters
 from mtb.cases.references import next_reference
 from mtb.cases.uploads import CheckedFile, Upload
 from mtb.cases.validation import CaseInputError, CheckedForm, check_form, check_uploads, missing_to_submit
-from mtb.cases.vocab import CASE_FIELDS
+from mtb.cases.vocab import CASE_FIELDS, IMPORTED_FIELDS
 from mtb.db import utcnow
 from mtb.errors import ConflictError, NotAllowed
 from mtb.extensions import db
@@ -70,6 +70,9 @@ def _apply(case: Case, checked: CheckedForm) -> None:
     kept: list[Biomarker] = []
     for position, (row, out) in enumerate(checked.rows):
         biomarker = _existing(existing, row.get("biomarker_id")) or Biomarker()
+        if biomarker.source_file is not None and _changes_imported_values(biomarker, out):
+            # The row no longer says what the file's record says: it stops naming the file.
+            biomarker.source_file = biomarker.source_sha256 = biomarker.source_line = None
         for name, value in out.items():
             if name != "report":
                 setattr(biomarker, name, value)
@@ -77,6 +80,16 @@ def _apply(case: Case, checked: CheckedForm) -> None:
         biomarker.position = position
         kept.append(biomarker)
     case.biomarkers = kept
+
+
+def _changes_imported_values(biomarker: Biomarker, out: dict) -> bool:
+    """Whether the checked row changes a value a VCF import read from the file."""
+    return any(_differ(getattr(biomarker, name), out.get(name)) for name in IMPORTED_FIELDS)
+
+
+def _differ(stored, typed) -> bool:
+    # Blank text and None are the same to the form; numbers compare by value (41.6000 is 41.6).
+    return (stored if stored != "" else None) != (typed if typed != "" else None)
 
 
 def _existing(rows: dict, raw_id) -> object | None:

@@ -69,6 +69,8 @@ class VcfFile:
     meta: dict[str, str] = field(default_factory=dict)
     #: How many lines could not be read in all (only the first MAX_BAD_LINES are kept in bad_lines).
     bad_count: int = 0
+    #: Record lines left unread because the file holds more than MAX_RECORDS.
+    unread: int = 0
 
     def add_bad_line(self, line: int, problem: str) -> None:
         self.bad_count += 1
@@ -145,6 +147,8 @@ def read_vcf(data: bytes) -> VcfFile:
             reader = vcfpy.Reader.from_stream(io.StringIO(header_text))
         except Exception as error:  # noqa: BLE001  (vcfpy raises several kinds; all mean a broken header)
             raise VcfRefused(_("The VCF header cannot be read (%(problem)s).", problem=_short(error))) from None
+        # vcfpy has no public call to parse one line: its private record parser is used
+        # (pyproject.toml pins vcfpy's minor version for it).
         parser = reader.parser._record_parser
         found = VcfFile(header=reader.header, records=[], samples=list(reader.header.samples.names))
         for index in range(header_end + 1, len(lines)):
@@ -152,7 +156,7 @@ def read_vcf(data: bytes) -> VcfFile:
             if not line.strip():
                 continue
             if len(found.records) >= MAX_RECORDS:
-                found.add_bad_line(index + 1, _("Not read: the import stops after %(n)d records.", n=MAX_RECORDS))
+                found.unread = sum(1 for rest in lines[index:] if rest.strip())
                 break
             try:
                 record = parser.parse_line(line)

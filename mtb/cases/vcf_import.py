@@ -17,19 +17,17 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from mtb.audit import services as audit
 from mtb.cases.biomarker_validation import check_biomarker
-from mtb.cases.forms import CaseForm
 from mtb.cases.lifecycle import add_event
 from mtb.cases.models import Attachment, Biomarker, Case, MolecularReport
 from mtb.cases.problems import Problems
 from mtb.cases.vcf import VcfFile, VcfRefused, read_vcf
 from mtb.cases.vcf_rows import Proposal, ProposedRow, propose
+from mtb.cases.vocab import MAX_BIOMARKERS
 from mtb.db import utcnow
 from mtb.errors import ConflictError, InvalidInput, NotAllowed
 from mtb.extensions import db
 
 VCF_TYPES = ("vcf", "vcf.gz")
-#: The rows the case form can show and save (its biomarkers FieldList's max_entries): an import stays within it.
-MAX_BIOMARKERS = CaseForm.biomarkers.kwargs["max_entries"]
 
 
 @dataclass
@@ -61,6 +59,10 @@ def parse_genes(text: str | None) -> tuple[str, ...]:
 
 @dataclass
 class Review:
+    """The rows a file proposes for a case. Only the rows the page shows (``show``) or the
+    import adds (``check``) go through the case form's checks: each check looks gene symbols
+    up in the database, and a file proposes thousands of rows the filters hide."""
+
     attachment: Attachment
     vcf: VcfFile
     proposal: Proposal
@@ -70,10 +72,42 @@ class Review:
     hidden: int = 0
     #: Keys of rows already on the case (same gene and change): unticked by default.
     already: set[str] = field(default_factory=set)
+    #: The (kind, gene, change, 3' gene) of the rows on the case when the review was made.
+    existing: set[tuple] = field(default_factory=set)
 
     @property
     def bad_lines(self) -> list[tuple[int, str]]:
         return self.vcf.bad_lines
+
+    @property
+    def ticked_by_default(self) -> set[str]:
+        """The shown rows the case form's checks accept and the case does not have yet."""
+        return {r.key for r in self.shown if not r.errors and r.key not in self.already}
+
+    def show(self, filters: ImportFilters) -> None:
+        """Keep the rows ``filters`` let through in ``shown`` (the others are counted) and check them."""
+        self.shown = [row for row in self.proposal.rows if filters.keeps(row)]
+        self.hidden = len(self.proposal.rows) - len(self.shown)
+        self.check(self.shown)
+
+    def check(self, rows: list[ProposedRow]) -> None:
+        """Run the case form's checks on ``rows`` (once each): their errors and warnings,
+        the values an import stores, whether the case already has them."""
+        for row in rows:
+            if row.checked:
+                continue
+            problems = Problems()
+            prefix = f"row-{row.key}"
+            out = check_biomarker(dict(row.values), prefix, problems)
+            row.checked, row.checked_values = True, out
+            row.errors = {k.removeprefix(prefix + "-"): v for k, v in problems.errors.items()}
+            warnings = {k.removeprefix(prefix + "-"): list(v) for k, v in problems.warnings.items()}
+            for key, messages in row.warnings.items():  # what the file itself says (possibly germline)
+                warnings.setdefault(key, []).extend(m for m in messages if m not in warnings.get(key, []))
+            row.warnings = warnings
+            if out is not None and _signature(out["kind"].value, out.get("gene"), out.get("hgvs_c"),
+                                              out.get("hgvs_p"), out.get("gene_3p")) in self.existing:
+                self.already.add(row.key)
 
 
 def _report_for(case: Case, report_id: int | None) -> MolecularReport | None:
@@ -85,11 +119,18 @@ def _report_for(case: Case, report_id: int | None) -> MolecularReport | None:
 
 def review(case: Case, attachment: Attachment, *, sample: str | None = None, report_id: int | None = None,
            filters: ImportFilters | None = None) -> Review:
-    """Read the attachment and propose its rows, each checked like a typed row.
+    """Read the attachment and propose its rows; the rows ``filters`` keep are shown,
+    each checked like a typed row.
 
     Raises VcfRefused (a clear message, no rows) for a file that is not a VCF, a VCF
     without annotations, or one on another genome build than the case's report."""
-    filters = filters or ImportFilters()
+    found = _read(case, attachment, sample, report_id)
+    found.show(filters or ImportFilters())
+    return found
+
+
+def _read(case: Case, attachment: Attachment, sample: str | None, report_id: int | None) -> Review:
+    """The file's proposed rows, none checked yet. Raises VcfRefused (see ``review``)."""
     if attachment.file_type not in VCF_TYPES:
         raise VcfRefused(_("%(name)s is not a VCF: variants are imported from a .vcf or .vcf.gz file.",
                            name=attachment.filename))
@@ -105,24 +146,8 @@ def review(case: Case, attachment: Attachment, *, sample: str | None = None, rep
         raise VcfRefused(_("No variant with a gene annotation was found in this VCF (%(n)d records read).",
                            n=len(vcf.records)))
     existing = {_signature(b.kind.value, b.gene, b.hgvs_c, b.hgvs_p, b.gene_3p) for b in case.biomarkers}
-    result = Review(attachment, vcf, proposal, report, sample if sample in vcf.samples else vcf.tumour_sample)
-    for row in proposal.rows:
-        problems = Problems()
-        prefix = f"row-{row.key}"
-        out = check_biomarker(dict(row.values), prefix, problems)
-        row.errors = {k.removeprefix(prefix + "-"): v for k, v in problems.errors.items()}
-        warnings = {k.removeprefix(prefix + "-"): list(v) for k, v in problems.warnings.items()}
-        for key, messages in row.warnings.items():  # what the file itself says (possibly germline)
-            warnings.setdefault(key, []).extend(m for m in messages if m not in warnings.get(key, []))
-        row.warnings = warnings
-        if out is not None and _signature(out["kind"].value, out.get("gene"), out.get("hgvs_c"), out.get("hgvs_p"),
-                                          out.get("gene_3p")) in existing:
-            result.already.add(row.key)
-        if filters.keeps(row):
-            result.shown.append(row)
-        else:
-            result.hidden += 1
-    return result
+    return Review(attachment, vcf, proposal, report, sample if sample in vcf.samples else vcf.tumour_sample,
+                  existing=existing)
 
 
 def _signature(kind, gene, hgvs_c, hgvs_p, gene_3p) -> tuple:
@@ -130,33 +155,42 @@ def _signature(kind, gene, hgvs_c, hgvs_p, gene_3p) -> tuple:
 
 
 class RowsInvalid(InvalidInput):
-    """Ticked rows break the case form's rules; ``keys`` names them (the review shows why)."""
+    """Ticked rows break the case form's rules; ``keys`` names them (the review shows why).
+    ``review`` is the file as read, the ticked rows checked: the page shows it again
+    without reading the file twice."""
 
-    def __init__(self, keys: list[str]):
+    def __init__(self, keys: list[str], review: Review):
         super().__init__("rows", _("Some ticked rows do not pass the checks of the case form; untick them or add "
                                    "them by hand from the case form."))
         self.keys = keys
+        self.review = review
 
 
 def import_rows(case: Case, attachment: Attachment, user, keys: list[str], *, sample: str | None = None,
-                report_id: int | None = None, expected_version: int | str | None = None) -> list[Biomarker]:
+                report_id: int | None = None, expected_version: int | str | None) -> list[Biomarker]:
     """Add the ticked rows to the case, after the same checks as typed rows.
 
-    Raises NotAllowed, ConflictError (the case changed since the review was shown),
-    VcfRefused, InvalidInput (nothing ticked), RowsInvalid."""
+    ``expected_version`` is the case's version the review was shown on; without it the
+    rows are refused like a stale review (a replayed request would add them twice).
+    Raises NotAllowed, ConflictError (the case changed since the review was shown, or
+    the version is missing), VcfRefused, InvalidInput (nothing ticked), RowsInvalid."""
     if not case.can_edit(user):
         raise NotAllowed(_("Only the case's submitter, or once it is submitted a secretary of the board, can add "
                            "biomarkers, and only while the case is not yet on a meeting."))
-    if expected_version is not None and str(expected_version) != str(case.version):
+    if expected_version is None or not str(expected_version).strip():
+        raise ConflictError(_("The request does not say which version of the case the rows were reviewed on, so "
+                              "nothing was added; review the rows again."))
+    if str(expected_version).strip() != str(case.version):
         raise ConflictError(_("Someone saved this case since the review was shown; review the rows again."))
-    found = review(case, attachment, sample=sample, report_id=report_id, filters=ImportFilters(False, False))
+    found = _read(case, attachment, sample, report_id)
     wanted = set(keys)
     chosen = [row for row in found.proposal.rows if row.key in wanted]  # in the file's order
     if not chosen:
         raise InvalidInput("rows", _("Tick at least one row to add."))
-    invalid = [row.key for row in chosen if row.errors]
+    found.check(chosen)
+    invalid = [row.key for row in chosen if row.errors or row.checked_values is None]
     if invalid:
-        raise RowsInvalid(invalid)
+        raise RowsInvalid(invalid, found)
     if len(case.biomarkers) + len(chosen) > MAX_BIOMARKERS:
         raise InvalidInput("rows", _("A case holds at most %(max)d biomarker rows; it has %(has)d and %(n)d are "
                                      "ticked. Untick some rows (keep what the board will discuss).",
@@ -165,7 +199,7 @@ def import_rows(case: Case, attachment: Attachment, user, keys: list[str], *, sa
     position = len(case.biomarkers)
     with db.session.no_autoflush:
         for row in chosen:
-            out = check_biomarker(dict(row.values), f"row-{row.key}", Problems())
+            out = dict(row.checked_values)
             out.pop("report", None)
             biomarker = Biomarker(position=position, report=found.report, source_file=attachment.filename,
                                   source_sha256=attachment.sha256, source_line=row.line, **out)

@@ -53,6 +53,10 @@ class ProposedRow:
     #: Filled by the review: problems found by the case form's checks, by field.
     errors: dict[str, list[str]] = field(default_factory=dict)
     warnings: dict[str, list[str]] = field(default_factory=dict)
+    #: Filled by the review: whether the case form's checks ran, and the values they gave
+    #: (what the import stores), so a row is checked once per request.
+    checked: bool = False
+    checked_values: dict | None = None
 
     @property
     def passed(self) -> bool:
@@ -105,11 +109,16 @@ def propose(vcf: VcfFile, sample: str | None = None) -> Proposal:
     normal = vcf.normal_sample if vcf.normal_sample != sample else None
     proposal = Proposal([], tool)
     mates: set[str] = set()
+    # A fusion's mate is found by its ID: one look-up table, not a scan of the file per pair.
+    by_id: dict[str, VcfRecord] = {}
+    for item in vcf.records:
+        if item.record.ID:
+            by_id.setdefault(item.record.ID[0], item)  # an ID written twice: the first record, as a scan finds
     for item in vcf.records:
         try:
             svtype = _svtype(item.record)
             if svtype == "BND":
-                row = _fusion(item, vcf, tool, names, mates)
+                row = _fusion(item, by_id, tool, names, mates)
             elif svtype in _CNV_TYPES:
                 row = _cnv(item, sample, tool, names, svtype)
             else:
@@ -151,13 +160,22 @@ def _normal_fraction(record, normal: str) -> tuple[Decimal | None, int | None]:
     call = record.call_for_sample.get(normal) if record.calls else None
     data = call.data if call is not None else {}
     ad = _depths(data.get("AD"))
-    alt_reads = ad[1] if len(ad) >= 2 else None
+    return _percent(_sample_fraction(data, ad)), ad[1] if len(ad) >= 2 else None
+
+
+def _sample_fraction(data: dict, ad: list[int]) -> Decimal | None:
+    """The first ALT's fraction (0-1, unchecked) in one sample's columns: FORMAT AF, else AD's alt share."""
     fraction = _number(data.get("AF")) if "AF" in data else None
     if fraction is None and len(ad) >= 2 and sum(ad) > 0:
         fraction = Decimal(ad[1]) / Decimal(sum(ad))
+    return fraction
+
+
+def _percent(fraction: Decimal | None) -> Decimal | None:
+    """A fraction as a percentage to 0.01; None for none or one outside 0-1."""
     if fraction is None or not 0 <= fraction <= 1:
-        return None, alt_reads
-    return (fraction * 100).quantize(Decimal("0.01")), alt_reads
+        return None
+    return (fraction * 100).quantize(Decimal("0.01"))
 
 
 def _depths(ad) -> list[int]:
@@ -299,15 +317,10 @@ def allele_fraction(record, sample: str | None) -> tuple[Decimal | None, int | N
         depth = Decimal(sum(ad))
     if depth is None:
         depth = _number(record.INFO.get("DP"))
-    fraction = _number(data.get("AF")) if "AF" in data else None
-    if fraction is None and len(ad) >= 2 and sum(ad) > 0:
-        fraction = Decimal(ad[1]) / Decimal(sum(ad))
+    fraction = _sample_fraction(data, ad)
     if fraction is None:
         fraction = _number(record.INFO.get("AF"))
-    vaf = None
-    if fraction is not None and 0 <= fraction <= 1:
-        vaf = (fraction * 100).quantize(Decimal("0.01"))
-    return vaf, int(depth) if depth is not None else None
+    return _percent(fraction), int(depth) if depth is not None else None
 
 
 # --- Copy number and fusions -------------------------------------------------------
@@ -369,7 +382,8 @@ def _cnv(item: VcfRecord, sample: str | None, tool: str | None, names: list[str]
                        consequence=svtype)
 
 
-def _fusion(item: VcfRecord, vcf: VcfFile, tool: str | None, names: list[str], seen: set[str]) -> ProposedRow | None:
+def _fusion(item: VcfRecord, by_id: dict[str, VcfRecord], tool: str | None, names: list[str],
+            seen: set[str]) -> ProposedRow | None:
     """One row per pair of BND mates (the first mate's line); genes from SnpEff's
     "GENE1&GENE2" gene_fusion annotation, else each mate's gene."""
     record = item.record
@@ -388,7 +402,7 @@ def _fusion(item: VcfRecord, vcf: VcfFile, tool: str | None, names: list[str], s
             break
     if five is None:
         five = _gene_of(record, tool, names)
-        mate = next((r for r in vcf.records if r.record.ID and r.record.ID[0] in mate_ids), None)
+        mate = min((by_id[m] for m in mate_ids if m in by_id), key=lambda r: r.line, default=None)
         three = _gene_of(mate.record, tool, names) if mate is not None else None
     if not five and not three:
         return None

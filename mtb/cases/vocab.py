@@ -91,6 +91,17 @@ MAX_LENGTHS = {
 #: At most this many reports per case (a form, not a laboratory system).
 MAX_REPORTS = 10
 
+#: At most this many biomarker rows per case: the case form shows and saves no more, and a VCF import stays within it.
+MAX_BIOMARKERS = 60
+
+#: The biomarker columns a VCF import reads from the file's record: when a save changes one
+#: of them, the row no longer says what the file says, so it loses its "imported from" line.
+#: (Classification, origin, driver and the note are the board's reading, not the file's.)
+IMPORTED_FIELDS = (
+    "kind", "gene", "gene_3p", "partner_unknown", "transcript", "hgvs_c", "hgvs_p", "protein_reference", "hgvs_g",
+    "exon", "vaf", "cnv_type", "copy_number", "log2_ratio", "breakpoint_5p", "breakpoint_3p",
+)
+
 #: Mismatch repair proteins stained by IHC, in the order reports list them.
 MMR_PROTEINS = ("MLH1", "PMS2", "MSH2", "MSH6")
 

@@ -4,36 +4,14 @@ ticked ones are added with where they come from; bad files give a message and no
 import hashlib
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 
-from mtb.cases import services
-from mtb.cases.findings import GenomeBuild, MolecularReport
+from mtb.cases.findings import GenomeBuild
 from mtb.cases.models import Biomarker, CaseEvent
-from mtb.cases.uploads import Upload
 from mtb.extensions import db
 from tests.fixtures.cases import MINIMAL_PDF
 
 DATA = Path(__file__).parent / "data" / "vcf"
-
-
-@pytest.fixture
-def case_with(create_case, make_user):
-    """case_with(file name, build=GRCh38) -> (case, attachment, clinician), the clinician signed in."""
-
-    def make(name: str, build: GenomeBuild | None = GenomeBuild.GRCH38, data: bytes | None = None,
-             status: str = "draft"):
-        clinician = make_user("clinician@example.org", {"thoracic": ["clinician"]}, name="Dr Claire Dubois")
-        case = create_case(submitter=clinician, status=status, biomarkers=() if status == "draft" else
-                           ({"kind": "tmb", "tmb": 12},))
-        case.reports.append(MolecularReport(position=0, assay="TSO500", lab="Biologie moléculaire",
-                                            genome_build=build))
-        data = data if data is not None else (DATA / name).read_bytes()
-        attachment, = services.add_attachments(case, clinician, [Upload(name, data)])
-        db.session.commit()
-        return case, attachment, clinician
-
-    return make
 
 
 def review_url(case, attachment, **query):
@@ -55,6 +33,19 @@ def test_review_lists_the_pass_protein_altering_rows_with_their_checks(client, l
     loose = client.get(f"/cases/{case.id}/attachments/{attachment.id}/variants",
                        query_string={"filtered": "1", "relevant_only": "y"})
     assert "c.34G&gt;T" in loose.get_data(as_text=True)
+
+
+def test_a_vaf_floor_is_read_as_people_type_it_and_nonsense_is_said(client, login, case_with):
+    case, attachment, clinician = case_with("vep_tumour_normal.vcf")
+    login(clinician)
+    url = f"/cases/{case.id}/attachments/{attachment.id}/variants"
+    html = client.get(url, query_string={"vaf_min": " 40,5 %"}).get_data(as_text=True)
+    assert "c.1799T&gt;A" in html and "c.2573T&gt;G" not in html  # BRAF 41.6 % kept, EGFR 39.1 % hidden
+    for typed in ("abc", "NaN", "150"):
+        page = client.get(url, query_string={"vaf_min": typed})
+        assert page.status_code == 200
+        html = page.get_data(as_text=True)
+        assert "A VAF floor is a percentage between 0 and 100, e.g. 5." in html and "c.2573T&gt;G" in html
 
 
 def test_ticked_rows_are_added_with_their_provenance(client, login, case_with):
@@ -109,6 +100,17 @@ def test_a_stale_review_is_a_conflict(client, login, case_with):
                            data={"row": ["23"], "version": case.version - 1 or 99, "filtered": "1"})
     assert response.status_code == 409
     assert "review the rows again" in response.get_data(as_text=True)
+
+
+def test_a_post_without_the_reviewed_version_is_refused_like_a_stale_review(client, login, case_with):
+    case, attachment, clinician = case_with("vep_tumour_normal.vcf")
+    login(clinician)
+    for version in (None, ""):
+        data = {"row": ["23"], "filtered": "1"} | ({} if version is None else {"version": version})
+        response = client.post(f"/cases/{case.id}/attachments/{attachment.id}/variants", data=data)
+        assert response.status_code == 409
+        assert "does not say which version of the case the rows were reviewed on" in response.get_data(as_text=True)
+    assert not db.session.scalars(sa.select(Biomarker).where(Biomarker.case_id == case.id)).all()
 
 
 def test_another_genome_build_is_refused_with_no_rows(client, login, case_with):

@@ -14,11 +14,9 @@ from mtb.cases.models import Biomarker
 from mtb.cases.vcf import read_vcf
 from mtb.cases.vcf_rows import propose
 from mtb.extensions import db
-from tests.cases import test_vcf_import
 
 DATA = Path(__file__).parent / "data" / "vcf"
 HEADER = (DATA / "vep_tumour_normal.vcf").read_text().split("#CHROM")[0]
-case_with = test_vcf_import.case_with  # the fixture: a case with the file attached
 COLUMNS = "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tTUMOR\tNORMAL\n"
 
 
@@ -138,3 +136,29 @@ def test_multi_allelic_records_pair_the_first_allele_with_its_own_annotation(app
     assert rows == [("KRAS", "ENST1:c.35del", Decimal("26.67"))]
     assert [line for line, _problem in vcf.bad_lines] == [21]
     assert "no annotation for the first one" in vcf.bad_lines[0][1]
+
+
+def test_a_file_past_the_record_limit_says_how_many_records_were_left_unread(client, login, case_with, monkeypatch):
+    monkeypatch.setattr(vcf_module, "MAX_RECORDS", 2)
+    vcf = read_vcf((DATA / "vep_tumour_normal.vcf").read_bytes())
+    assert (len(vcf.records), vcf.unread, vcf.bad_count) == (2, 4, 0)
+    case, attachment, clinician = case_with("vep_tumour_normal.vcf")
+    login(clinician)
+    html = client.get(f"/cases/{case.id}/attachments/{attachment.id}/variants",
+                      query_string={"filtered": "1"}).get_data(as_text=True)
+    assert "Only the first 2 records were read: 4 more records were left unread." in html
+    assert "could not be read" not in html
+
+
+def test_fusion_mates_are_paired_by_their_ids_wherever_they_are_in_the_file(app):
+    lines = (
+        "chr2\t29446394\tbnd_b\tA\tA]chr2:42522656]\t.\tPASS\tSVTYPE=BND;MATEID=bnd_a;CSQ="
+        + csq("A]chr2:42522656]", "ALK", "", "") + "\tGT\t0/1\t0/0\n"
+        "chr17\t7673802\t.\tC\tT\t.\tPASS\tCSQ=" + csq("T", "TP53", "c.818G>A", "p.Arg273His")
+        + "\tGT:AD\t0/1:118,212\t0/0:95,0\n"
+        "chr2\t42522656\tbnd_a\tG\tG]chr2:29446394]\t.\tPASS\tSVTYPE=BND;MATEID=bnd_b;CSQ="
+        + csq("G]chr2:29446394]", "EML4", "", "") + "\tGT\t0/1\t0/0\n"
+    )
+    proposal = propose(read_vcf((HEADER + COLUMNS + lines).encode()))
+    fusions = [(r.values.get("gene"), r.values.get("gene_3p")) for r in proposal.rows if r.kind.value == "fusion"]
+    assert fusions == [("ALK", "EML4")]  # one row per pair, on the first mate's line, genes from each mate

@@ -3,7 +3,7 @@ tick per row, the problems the case form's checks find), then adding the ticked 
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import InvalidOperation
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from mtb import access, transaction
 from mtb.audit import services as audit
 from mtb.cases import bp
+from mtb.cases.problems import to_decimal
 from mtb.cases.vcf import VcfRefused
 from mtb.cases.vcf_import import ImportFilters, RowsInvalid, import_rows, parse_genes, review
 from mtb.errors import ConflictError, InvalidInput, NotAllowed
@@ -21,36 +22,34 @@ from mtb.http import db_int
 def _filters(args) -> tuple[ImportFilters, str | None]:
     """The review's filters from the query or the posted form; defaults until the user sets them."""
     problem = None
-    vaf_min = None
-    typed = (args.get("vaf_min") or "").strip().replace(",", ".").rstrip("%").strip()
-    if typed:
-        try:
-            vaf_min = Decimal(typed)
-            if not vaf_min.is_finite() or not 0 <= vaf_min <= 100:
-                raise InvalidOperation
-        except InvalidOperation:
-            vaf_min, problem = None, _("A VAF floor is a percentage between 0 and 100, e.g. 5.")
+    try:
+        vaf_min = to_decimal((args.get("vaf_min") or "").strip().rstrip("%"))
+        if vaf_min is not None and not 0 <= vaf_min <= 100:
+            raise InvalidOperation
+    except InvalidOperation:
+        vaf_min, problem = None, _("A VAF floor is a percentage between 0 and 100, e.g. 5.")
     if not args.get("filtered"):
         return ImportFilters(vaf_min=vaf_min, genes=parse_genes(args.get("genes"))), problem
     return ImportFilters(pass_only=bool(args.get("pass_only")), relevant_only=bool(args.get("relevant_only")),
                          vaf_min=vaf_min, genes=parse_genes(args.get("genes"))), problem
 
 
-def _render(case, attachment, args, *, status=200, refusal=None, invalid=(), ticked=None, error=None):
+def _render(case, attachment, args, *, status=200, refusal=None, invalid=(), ticked=None, error=None, found=None):
+    """The review page; ``found`` is a review already read (the POST's), shown under the page's filters."""
     filters, vaf_problem = _filters(args)
-    sample = args.get("sample") or None
-    report_id = args.get("report", type=db_int)
-    found = None
-    if refusal is None:
+    if found is not None:
+        found.show(filters)
+    elif refusal is None:
         try:
-            found = review(case, attachment, sample=sample, report_id=report_id, filters=filters)
+            found = review(case, attachment, sample=args.get("sample") or None,
+                           report_id=args.get("report", type=db_int), filters=filters)
         except VcfRefused as refused:
             refusal, status = refused.message, 422 if status == 200 else status
     audit.record_read("case.vcf_review", case, board_id=case.board_id, details={
         "case": case.reference, "file": attachment.filename,
         "rows": len(found.proposal.rows) if found else 0})
     if ticked is None and found is not None:
-        ticked = {r.key for r in found.shown if not r.errors and r.key not in found.already}
+        ticked = found.ticked_by_default
     return render_template(
         "cases/vcf_import.html", case=case, board=case.board, attachment=attachment, review=found,
         refusal=refusal, filters=filters, vaf_problem=vaf_problem, args=args, invalid=set(invalid),
@@ -83,7 +82,8 @@ def add_variants(case_id: int, attachment_id: int):
                             report_id=form.get("report", type=db_int), expected_version=form.get("version"))
     except RowsInvalid as error:
         transaction.roll_back()
-        return _render(case, attachment, form, status=422, invalid=error.keys, ticked=set(keys), error=error.message)
+        return _render(case, attachment, form, status=422, invalid=error.keys, ticked=set(keys), error=error.message,
+                       found=error.review)
     except (InvalidInput, ConflictError) as error:
         transaction.roll_back()
         message = getattr(error, "message", None) or str(error)
