@@ -23,6 +23,10 @@ PAGE_LIMIT = 100
 #: A milestone reached longer ago than this and never recorded is no longer asked for (the
 #: dashboards count its recommendation as awaiting follow-up; the case page still offers it).
 DUE_WINDOW = relativedelta(months=12)
+#: Months end on different days (31 August + 6 months is 28 February, 3 days short, plus the
+#: hours of the day): the query reaches this many days further, then each
+#: milestone's own day (``due_on``) decides.
+MONTH_END_MARGIN_DAYS = 4
 
 
 def due_on(decided_at: datetime, months: int) -> date:
@@ -115,7 +119,9 @@ def due_follow_ups(now: datetime, *, boards=None, submitter_id: int | None = Non
     for months, board_ids in sorted(_months_by_board(boards).items()):
         recorded = (sa.select(FollowUp.id).where(FollowUp.recommendation_id == Recommendation.id,
                                                  FollowUp.milestone_months == months, FollowUp.is_current.is_(True)))
-        reached = now - relativedelta(months=months)
+        # A few days' margin: "six months after 31 August" is due on 28 February (``due_on``),
+        # when "now minus six months" is still 28 August; the exact day is checked below.
+        reached = now - relativedelta(months=months) + timedelta(days=MONTH_END_MARGIN_DAYS)
         branch = (
             sa.select(Recommendation.id.label("recommendation_id"), Recommendation.kind, Recommendation.drug,
                       Decision.id.label("decision_id"), Decision.validated_at, Case.id.label("case_id"),
@@ -144,6 +150,7 @@ def due_follow_ups(now: datetime, *, boards=None, submitter_id: int | None = Non
     items = [DueFollowUp(row.recommendation_id, RecommendationKind(row.kind), row.drug, row.decision_id,
                          row.validated_at, row.case_id, row.reference, row.board_id, row.submitter_id,
                          row.submitter_name, int(row.months)) for row in rows]
+    items = [item for item in items if item.due <= now.date()]
     items.sort(key=lambda item: (item.due, item.recommendation_id), reverse=True)
     return items[:limit]
 

@@ -239,3 +239,26 @@ def test_two_alike_recommendations_carry_over_one_to_one(app, create_case, clini
                                  .order_by(FollowUp.recommendation_id)).all()
     assert [f.recommendation_id for f in carried] == [corrected.recommendations[1].id, corrected.recommendations[2].id]
     assert [f.implemented for f in carried] == [True, False]
+
+
+def test_a_milestone_at_a_month_end_is_listed_on_the_day_it_falls_due(app, create_case, clinician):
+    """Six months after 31 August is 28 February (a shorter month): listed that day, not
+    three days later, and not the day before."""
+    from datetime import datetime
+
+    from mtb.boards.services import get_board
+    from mtb.outcomes import queries
+
+    meeting = meeting_on("thoracic", datetime(2025, 8, 31, 9, 0))
+    decision = decide(create_case(status="scheduled", submitter=clinician), meeting,
+                      validated=datetime(2025, 8, 31, 12, 0))
+    db.session.commit()
+    boards = [get_board("thoracic")]
+
+    def listed(now):
+        return [(i.recommendation_id, i.months) for i in queries.due_follow_ups(now, boards=boards)]
+
+    assert (decision.recommendations[0].id, 6) not in listed(datetime(2026, 2, 27, 23, 0))
+    assert (decision.recommendations[0].id, 6) in listed(datetime(2026, 2, 28, 8, 0))
+    assert all(i.due == queries.due_on(i.validated_at, i.months)
+               for i in queries.due_follow_ups(datetime(2026, 2, 28, 8, 0), boards=boards))
