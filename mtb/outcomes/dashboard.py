@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 from flask_babel import gettext as _
@@ -22,13 +23,15 @@ class Period:
     first: date
     last: date
 
-    @property
-    def start(self) -> datetime:
-        return datetime.combine(self.first, time.min)
+    def bounds(self, tz: str) -> tuple[datetime, datetime]:
+        """The period's first and last days from midnight to midnight in the board's zone,
+        as the naive UTC times the database holds: [start, end)."""
+        zone = ZoneInfo(tz)
 
-    @property
-    def end(self) -> datetime:
-        return datetime.combine(self.last + timedelta(days=1), time.min)
+        def utc_midnight(day: date) -> datetime:
+            return datetime.combine(day, time.min, zone).astimezone(timezone.utc).replace(tzinfo=None)
+
+        return utc_midnight(self.first), utc_midnight(self.last + timedelta(days=1))
 
 
 def parse_period(first: str | None, last: str | None, today: date) -> Period:
@@ -63,11 +66,12 @@ class _Rows:
 
 
 def _fetch(board_ids: list[int], period: Period, tz: str) -> _Rows:
+    start, end = period.bounds(tz)
     return _Rows(
-        recommended=stats.recommended_counts(board_ids, period.start, period.end),
-        follow_ups=stats.follow_up_rows(board_ids, period.start, period.end),
-        cases=stats.case_times(board_ids, period.start, period.end, tz),
-        meetings=stats.meeting_rows(board_ids, period.start, period.end),
+        recommended=stats.recommended_counts(board_ids, start, end),
+        follow_ups=stats.follow_up_rows(board_ids, start, end),
+        cases=stats.case_times(board_ids, start, end, tz),
+        meetings=stats.meeting_rows(board_ids, start, end),
     )
 
 

@@ -158,8 +158,8 @@ def export_csv(slug: str):
     cohort, identity = form.cohort.data, bool(form.identity.data)
     audit.record("outcomes.export", board, details={
         "from": period.first.isoformat(), "to": period.last.isoformat(), "identity": identity, "cohort": cohort,
-        "rows": export.count(board, period.start, period.end, cohort=cohort)})
-    lines = export.rows(board, period.start, period.end, cohort=cohort, identity=identity)
+        "rows": export.count(board, *period.bounds(board.timezone), cohort=cohort)})
+    lines = export.rows(board, *period.bounds(board.timezone), cohort=cohort, identity=identity)
     name = f"mtb-{board.slug}-outcomes-{period.first.isoformat()}-{period.last.isoformat()}.csv"
     # The request's transaction (with the export's audit row) commits before the body streams.
     return Response(stream_with_context(lines), mimetype="text/csv", headers={

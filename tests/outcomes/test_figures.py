@@ -125,3 +125,14 @@ def test_a_case_discussed_again_counts_once_from_its_first_decision(known_board)
     whole = {figure.key: figure.spread for figure in figures["steps"]}[("report", "discussed")]
     assert (whole.n, whole.median, whole.q1, whole.q3) == (5, 15, 10, 20)
     assert [days for _case, days, _target in figures["slow"]] == [25, 20, 15]
+
+
+def test_a_period_runs_from_midnight_to_midnight_in_the_boards_zone(app, create_case, clinician):
+    """Validated at 23:30 UTC on 31 December is 00:30 on 1 January in Paris: that year's."""
+    board = boards_service.get_board("thoracic")
+    assert board.timezone == "Europe/Paris"
+    meeting = meeting_on("thoracic", datetime(2026, 12, 31, 21, 0))
+    decide(create_case(status="scheduled", submitter=clinician), meeting, validated=datetime(2026, 12, 31, 23, 30))
+    db.session.commit()
+    assert _figures(date(2026, 1, 1), date(2026, 12, 31))["decided"] == 0
+    assert _figures(date(2027, 1, 1), date(2027, 12, 31))["decided"] == 1
