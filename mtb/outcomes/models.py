@@ -46,6 +46,11 @@ def may_record(case, user) -> bool:
     return case.submitter_id == user.id or user.is_secretary(case.board_id)
 
 
+def may_list_due(board_id: int, user) -> bool:
+    """A board's list of follow-ups due: its secretaries, and administrators."""
+    return is_signed_in(user) and (user.is_admin or user.is_secretary(board_id))
+
+
 def may_see_dashboard(board_id: int, user) -> bool:
     """A board's dashboard: its members, chairs and secretaries, and administrators."""
     if not is_signed_in(user):

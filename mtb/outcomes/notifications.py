@@ -8,7 +8,7 @@ no patient identity in e-mails.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import render_template
@@ -49,7 +49,7 @@ def remind_due(now: datetime | None = None) -> int:
     now = now or utcnow()
     boards = {board.id: board for board in db.session.scalars(sa.select(Board))}
     grouped: dict[tuple[int, int], list] = {}
-    for item in queries.due_follow_ups(now, boards=boards.values(), since=queries.recent_window(now, WINDOW_DAYS),
+    for item in queries.due_follow_ups(now, boards=boards.values(), since=now - timedelta(days=WINDOW_DAYS),
                                        limit=10_000):
         grouped.setdefault((item.decision_id, item.months), []).append(item)
     people = {user.id: user for user in db.session.scalars(

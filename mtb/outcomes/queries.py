@@ -107,14 +107,12 @@ def _months_by_board(boards) -> dict[int, list[int]]:
     return by_months
 
 
-def due_follow_ups(now: datetime, *, boards=None, submitter_id: int | None = None,
+def due_follow_ups(now: datetime, *, boards, submitter_id: int | None = None,
                    since: datetime | None = None, limit: int = PAGE_LIMIT) -> list[DueFollowUp]:
-    """Milestones reached and not yet recorded, newest due first: of the cases of ``boards``
-    (default: every board), or of one submitter's there (``submitter_id``). ``since``: only
-    milestones reached after it (the daily e-mail job; by default ``DUE_WINDOW`` ago). One
-    query, a branch per follow-up month, bounded by the window on the indexed validation time."""
-    if boards is None:
-        boards = db.session.scalars(sa.select(Board)).all()
+    """Milestones reached and not yet recorded, newest due first: of the cases of ``boards``,
+    or of one submitter's there (``submitter_id``). ``since``: only milestones reached after
+    it (the daily e-mail job; by default ``DUE_WINDOW`` ago). One query, a branch per
+    follow-up month, bounded by the window on the indexed validation time."""
     branches = []
     for months, board_ids in sorted(_months_by_board(boards).items()):
         recorded = (sa.select(FollowUp.id).where(FollowUp.recommendation_id == Recommendation.id,
@@ -165,6 +163,3 @@ def follow_up_tasks(user, now: datetime) -> tuple[list[DueFollowUp], list[Board]
                           key=lambda board: board.name)
     return mine, secretary_of
 
-
-def recent_window(now: datetime, days: int = 30) -> datetime:
-    return now - timedelta(days=days)

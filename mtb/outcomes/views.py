@@ -17,7 +17,7 @@ from mtb.errors import ConflictError, InvalidInput, NotAllowed, NotFound
 from mtb.formatting import to_local
 from mtb.outcomes import bp, dashboard, export, queries, services
 from mtb.outcomes.forms import ExportForm, FollowUpForm
-from mtb.outcomes.models import may_record, may_see_dashboard
+from mtb.outcomes.models import may_list_due, may_record, may_see_dashboard
 from mtb.outcomes.validation import FollowUpInputError
 
 
@@ -76,7 +76,7 @@ def board(slug: str):
 def follow_ups(slug: str):
     """The board's follow-ups due and not recorded (secretaries and administrators)."""
     board = _board(slug)
-    if not (current_user.is_admin or current_user.is_secretary(board.id)):
+    if not may_list_due(board.id, current_user):
         refuse(403, "Board", board.id, "follow_ups")
     due = queries.due_follow_ups(utcnow(), boards=[board])
     audit.record_read("outcomes.follow_ups_due", board, details={"count": len(due)})
