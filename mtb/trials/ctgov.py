@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 
 from mtb.errors import InvalidInput
 from mtb.trials.models import TrialStatus
-from mtb.trials.registrations import EUCT, EUDRACT, IDRCB, registry_of
+from mtb.trials.registrations import EUCT, EUDRACT, IDRCB, TRIAL_PHASES, registry_of
 
 #: overallStatus -> the local status a new trial starts with. Any other value (missing,
 #: UNKNOWN, a value the API adds later) says nothing: an existing trial keeps its status,
@@ -87,6 +87,11 @@ def _years(text) -> int | None:
     return number // divisor
 
 
+def _years_text(text) -> str:
+    years = _years(text)
+    return "" if years is None else str(years)
+
+
 def values_of(study: dict) -> dict:
     """The registry's fields of one study as the trial form's values (the local fields,
     investigator, boards and structured eligibility, are not in a registry record)."""
@@ -113,16 +118,14 @@ def values_of(study: dict) -> dict:
         "registry_ids": ", ".join(i for i in ids if i),
         "title": _text(ident.get("briefTitle")) or _text(ident.get("officialTitle")),
         "acronym": _text(ident.get("acronym")),
-        "phase": phase if phase in ("1", "1/2", "2", "2/3", "3", "4") else "",
+        "phase": phase if phase in TRIAL_PHASES else "",
         # "" when the registry's status says nothing (missing, UNKNOWN, not a string).
         "status": known.value if known is not None else "",
         "registry_status": status,
         "conditions": "; ".join(conditions),
         "eligibility_text": _text(eligibility.get("eligibilityCriteria")),
-        "age_min": str(_years(eligibility.get("minimumAge"))) if _years(eligibility.get("minimumAge")) is not None
-        else "",
-        "age_max": str(_years(eligibility.get("maximumAge"))) if _years(eligibility.get("maximumAge")) is not None
-        else "",
+        "age_min": _years_text(eligibility.get("minimumAge")),
+        "age_max": _years_text(eligibility.get("maximumAge")),
         "sponsor": sponsor,
         "contact": contact,
     }

@@ -13,6 +13,7 @@ from mtb.errors import NotAllowed
 from mtb.extensions import db
 from mtb.trials import ctgov
 from mtb.trials.models import Trial, TrialStatus
+from mtb.trials.registrations import JOINER
 from mtb.trials.validation import TrialInputError, check_trial
 
 #: The registry's own fields: an import updates these and keeps every local one
@@ -116,7 +117,12 @@ def _refresh(trial: Trial, user, values: dict) -> Trial:
             setattr(trial, name, values[name][:ctgov.LIMITS[name]] if name in ctgov.LIMITS else values[name])
     extra = [i.strip() for i in values["registry_ids"].split(",") if i.strip()]
     known = [i.strip() for i in trial.registry_ids.split(",")]
-    trial.registry_ids = ", ".join(known + [i for i in extra if i not in known])[:200]
+    # Whole ids only: a cut one would read back as another (a local code).
+    ids, limit = known, Trial.__table__.c.registry_ids.type.length
+    for identifier in (i for i in extra if i not in known):
+        if len(JOINER.join(ids + [identifier])) <= limit:
+            ids = ids + [identifier]
+    trial.registry_ids = JOINER.join(ids)
     if values["status"] == TrialStatus.CLOSED.value:
         trial.status = TrialStatus.CLOSED
     trial.imported_at = trial.updated_at = utcnow()

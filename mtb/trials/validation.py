@@ -15,7 +15,8 @@ from flask_babel import gettext as _
 from mtb.cases.biomarker_validation import normalise_location
 from mtb.cases.gene_checks import check_gene
 from mtb.cases.hgvs import normalise_c, normalise_p
-from mtb.cases.problems import Problems
+from mtb.cases.hgvs_grammar import ONE_LETTER
+from mtb.cases.problems import Problems, to_decimal
 from mtb.errors import InvalidInput
 from mtb.text import clean_text
 from mtb.trials.models import MolecularLogic, TrialStatus
@@ -35,9 +36,6 @@ _CNV_WORDS = {"amplification": "amplification", "amplified": "amplification", "a
               "gain": "gain", "loss": "loss", "deletion": "deletion", "homozygous deletion": "deletion"}
 _ANY_WORDS = {"", "alteration", "altered", "any"}
 _VARIANT_WORDS = {"mutation", "mutated", "variant", "mut"}
-_ONE_LETTER = {"A": "Ala", "R": "Arg", "N": "Asn", "D": "Asp", "C": "Cys", "Q": "Gln", "E": "Glu", "G": "Gly",
-               "H": "His", "I": "Ile", "L": "Leu", "K": "Lys", "M": "Met", "F": "Phe", "P": "Pro", "S": "Ser",
-               "T": "Thr", "W": "Trp", "Y": "Tyr", "V": "Val"}
 _CODON = re.compile(r"(?:p\.)?([A-Z](?:[a-z]{2})?)(\d{1,5})")
 _ICD10_SPEC = re.compile(r"[A-Z]\d{2}(?:\.\d{1,2})?(?:-[A-Z]\d{2}(?:\.\d{1,2})?)?")
 
@@ -66,8 +64,8 @@ def parse_alteration(line: str, name: str, problems: Problems) -> dict | None:
             problems.add(name, error.message)
             return None
     codon = _CODON.fullmatch(rest)
-    if codon and (len(codon[1]) == 3 or codon[1] in _ONE_LETTER):
-        residue = codon[1] if len(codon[1]) == 3 else _ONE_LETTER[codon[1]]
+    if codon and (len(codon[1]) == 3 or codon[1] in ONE_LETTER):
+        residue = codon[1] if len(codon[1]) == 3 else ONE_LETTER[codon[1]]
         return {"gene": gene, "kind": "variant", "change": f"p.{residue}{int(codon[2])}"}
     try:
         change = normalise_c(rest).value if rest.startswith("c.") else normalise_p(rest).value
@@ -84,14 +82,13 @@ def _decimal(values: dict, name: str, low, high, message: str, problems: Problem
     if text is None:
         return None
     try:
-        value = Decimal(text.replace(",", ".").replace("%", "").strip())
+        value = to_decimal(text.replace("%", ""))
     except InvalidOperation:
+        value = None
+    if value is None or not low <= value <= high:
         problems.add(name, message)
         return None
-    if not value.is_finite() or not low <= value <= high:
-        problems.add(name, message)
-        return None
-    return value.quantize(Decimal("0.01"))
+    return value
 
 
 def _integer(values: dict, name: str, low: int, high: int, message: str, problems: Problems) -> int | None:
