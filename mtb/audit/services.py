@@ -23,7 +23,7 @@ def record(
     user=None,
     details: dict | None = None,
     kept: bool = False,
-) -> AuditEvent:
+) -> None:
     """Add an audit event to the current transaction (it commits with the change).
 
     ``obj`` is any model with an ``id``; its class name becomes object_type and its
@@ -43,19 +43,21 @@ def record(
         ip_address=request.remote_addr if has_request_context() else None,
         details=details,
     )
-    event = AuditEvent(**values)
-    if _written_at_commit():
-        g.setdefault("deferred_audit_events", []).append(event)
-    else:
-        db.session.add(event)
+    _add(values)
     if kept and has_request_context():
         g.setdefault("kept_audit_events", []).append(values)
-    return event
 
 
-def record_read(action: str, obj: Any = None, **kwargs) -> AuditEvent:
+def _add(values: dict) -> None:
+    if _written_at_commit():
+        g.setdefault("deferred_audit_events", []).append(values)
+    else:
+        db.session.add(AuditEvent(**values))
+
+
+def record_read(action: str, obj: Any = None, **kwargs) -> None:
     """Record that patient data was shown: kept even when the page refuses the request."""
-    return record(action, obj, kept=True, **kwargs)
+    record(action, obj, kept=True, **kwargs)
 
 
 def _written_at_commit() -> bool:
@@ -76,10 +78,9 @@ def write_at_commit() -> None:
 def write_deferred_events() -> None:
     """Write the audit rows a reading page recorded, in one statement (called as its
     request commits)."""
-    events = g.pop("deferred_audit_events", []) if has_request_context() else []
-    if events:
-        columns = [c.key for c in AuditEvent.__table__.columns if c.key != "id"]
-        db.session.execute(sa.insert(AuditEvent), [{key: getattr(e, key) for key in columns} for e in events])
+    rows = g.pop("deferred_audit_events", []) if has_request_context() else []
+    if rows:
+        db.session.execute(sa.insert(AuditEvent), rows)
 
 
 def restore_kept_events() -> None:
@@ -88,8 +89,4 @@ def restore_kept_events() -> None:
     if has_request_context():
         g.pop("deferred_audit_events", None)
         for values in g.get("kept_audit_events", []):
-            event = AuditEvent(**values)
-            if _written_at_commit():  # still a reading page: no write lock while it renders
-                g.setdefault("deferred_audit_events", []).append(event)
-            else:
-                db.session.add(event)
+            _add(values)  # a reading page defers them again: no write lock while it renders
