@@ -12,6 +12,7 @@ from mtb.boards import bp, services
 from mtb.boards.cadence import describe_rule, weekly_parts, weekly_rule
 from mtb.boards.forms import BoardSettingsForm
 from mtb.errors import InvalidInput
+from mtb.form_errors import show_error
 from mtb.vocab import SPECIALTY_LABELS
 
 #: Empty quorum groups offered below the board's own, to add a required presence.
@@ -54,10 +55,7 @@ def settings(slug: str):
         except InvalidInput as error:
             # The form is shown again (200) with the message: nothing of this save may stay.
             transaction.roll_back()
-            target = getattr(form, error.field, None) if error.field else None
-            if error.field == "quorum_specialties" or target is None:
-                target = form.quorum_specialties
-            target.errors = list(target.errors) + [error.message]
+            show_error(form, error.field, error.message, "quorum_specialties")
         else:
             flash(_("Settings of %(board)s saved.", board=board.name), "success")
             return redirect(url_for("boards.settings", slug=board.slug))

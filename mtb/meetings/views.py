@@ -16,6 +16,7 @@ from mtb.boards.cadence import describe_rule, utc_to_local
 from mtb.boards.models import Board
 from mtb.db import utcnow
 from mtb.errors import ConflictError, InvalidInput
+from mtb.form_errors import show_error
 from mtb.meetings import bp, builder, calendar, display, lifecycle, queries, services
 from mtb.meetings.forms import CancelMeetingForm, MeetingForm
 from mtb.meetings.models import MAX_ITEM_MINUTES, PRESENTER_ROLES, Meeting
@@ -303,7 +304,4 @@ def publish_agenda(meeting_id: int):
 
 
 def _field_error(form, error: InvalidInput) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is None:
-        field = form.date if hasattr(form, "date") else form.reason
-    field.errors = list(field.errors) + [error.message]
+    show_error(form, error.field, error.message, "date" if hasattr(form, "date") else "reason")

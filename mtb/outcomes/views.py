@@ -14,6 +14,7 @@ from mtb.audit import services as audit
 from mtb.boards import services as boards
 from mtb.db import utcnow
 from mtb.errors import ConflictError, InvalidInput, NotAllowed, NotFound
+from mtb.form_errors import show_error
 from mtb.formatting import to_local
 from mtb.outcomes import bp, dashboard, export, queries, services
 from mtb.outcomes.forms import ExportForm, FollowUpForm
@@ -109,16 +110,15 @@ def record(recommendation_id: int, months: int):
         except FollowUpInputError as error:
             transaction.roll_back()
             for field, message in error.problems.items():
-                getattr(form, field).errors = list(getattr(form, field).errors) + [message]
+                show_error(form, field, message, "implemented")
             status = 422
         except InvalidInput as error:
             transaction.roll_back()
-            target = getattr(form, error.field, None) or form.implemented
-            target.errors = list(target.errors) + [error.message]
+            show_error(form, error.field, error.message, "implemented")
             status = 422
         except ConflictError as error:
             transaction.roll_back()
-            form.implemented.errors = list(form.implemented.errors) + [str(error)]
+            show_error(form, None, str(error), "implemented")
             history = queries.versions(recommendation.id, months)
             status = 409
         except NotAllowed:
@@ -152,8 +152,7 @@ def export_csv(slug: str):
         period = dashboard.parse_period(form.start.data and form.start.data.isoformat(),
                                         form.end.data and form.end.data.isoformat(), _today())
     except InvalidInput as error:
-        target = form.end if error.field == "to" else form.start
-        target.errors = list(target.errors) + [error.message]
+        show_error(form, "end" if error.field == "to" else "start", error.message, "start")
         return render_template("outcomes/export.html", board=board, form=form), 422
     cohort, identity = form.cohort.data, bool(form.identity.data)
     audit.record("outcomes.export", board, details={

@@ -27,6 +27,7 @@ from mtb.decisions.session import (
 from mtb.decisions.validation import DecisionInvalid
 from mtb.decisions.views.decision_form import decision_form, rows_changed
 from mtb.errors import ConflictError, InvalidInput
+from mtb.form_errors import show_error
 from mtb.http import db_int
 from mtb.idempotency import once
 from mtb.meetings.models import AgendaItem, Meeting
@@ -48,10 +49,7 @@ def _posted_item_id() -> int | None:
 
 def _field_error(form, error: InvalidInput, default: str) -> None:
     """Put a service's InvalidInput next to its field in ``form`` (``default`` when the field is not in it)."""
-    target = getattr(form, error.field or default, None)
-    if target is None or not hasattr(target, "errors"):
-        target = getattr(form, default)
-    target.errors = list(target.errors) + [error.message]
+    show_error(form, error.field or default, error.message, default)
 
 
 def session_context(meeting: Meeting, item: AgendaItem | None = None) -> dict:
