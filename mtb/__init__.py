@@ -12,6 +12,7 @@ from flask import Flask, has_request_context, request
 from flask_login import current_user
 
 from mtb.config import Config, database_url, keep_private, secret_key
+from mtb.db import read_json
 from mtb.extensions import babel, csrf, db, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -37,7 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config, app.instance_path)
     keep_private(Path(app.instance_path), app.config["SQLALCHEMY_DATABASE_URI"])
     # hide_parameters: an error logged from SQL must not carry the patient data it was saving.
-    engine_options = {"pool_pre_ping": True, "hide_parameters": True}
+    engine_options = {"pool_pre_ping": True, "hide_parameters": True, "json_deserializer": read_json}
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         # JIT compiles a search or list query for tens of milliseconds to save less:
         # MTB's queries are short and indexed (benchmarks/README.md).

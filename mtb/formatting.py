@@ -59,16 +59,31 @@ class RequestDomain(Domain):
     (``force_locale`` swaps it, for e-mails in their recipient's language)."""
 
     def get_translations(self):
-        if not g:
+        # One context lookup: each use of the ``g`` proxy costs as much as the catalogue's.
+        try:
+            kept_here = g._get_current_object().__dict__
+        except RuntimeError:  # no app context
             return super().get_translations()
-        context = g.get("_flask_babel")
-        locale = getattr(context, "babel_locale", None) if context is not None else None
-        kept = g.get("_mtb_translations")
+        context = kept_here.get("_flask_babel")
+        locale = getattr(context, "babel_locale", None)
+        kept = kept_here.get("_mtb_translations")
         if kept is not None and locale is not None and kept[0] is locale:
             return kept[1]
         translations = super().get_translations()
-        g._mtb_translations = (get_locale(), translations)
+        kept_here["_mtb_translations"] = (get_locale(), translations)
         return translations
+
+
+def _install_template_gettext(app, domain: RequestDomain) -> None:
+    """Templates' ``_``/``ngettext`` ask the request's domain directly (Flask-Babel's go
+    through its context and domain lookups first, once per string)."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: domain.get_translations().ugettext(s),
+        ngettext=lambda s, p, n: domain.get_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: domain.get_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: domain.get_translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
 
 
 def init_app(app) -> None:
@@ -78,6 +93,7 @@ def init_app(app) -> None:
     from mtb.extensions import babel
 
     babel.domain_instance = RequestDomain(domain=app.config.get("BABEL_DOMAIN", "messages"))
+    _install_template_gettext(app, babel.domain_instance)
 
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(
