@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
+from babel import dates
 from flask import current_app, g
-from flask_babel import Domain, format_date, format_datetime, get_locale
+from flask_babel import Domain, format_date, get_locale
 
 
 def to_local(value: datetime, tz: str | None = None) -> datetime:
@@ -20,9 +21,9 @@ def to_local(value: datetime, tz: str | None = None) -> datetime:
 def local_datetime(value: datetime | None, tz: str | None = None, fmt: str = "EEE d MMM yyyy, HH:mm") -> str:
     if value is None:
         return ""
-    local = to_local(value, tz)
-    # Babel formats in its own configured zone; hand it the wall time we computed.
-    return format_datetime(local.replace(tzinfo=None), fmt, rebase=False)
+    # Babel itself (Flask-Babel's wrapper asks the locale and the zone again on every call,
+    # dozens a page); an aware time is printed in its own zone.
+    return dates.format_datetime(to_local(value, tz), fmt, locale=get_locale())
 
 
 def local_date(value: date | datetime | None, fmt: str = "d MMM yyyy") -> str:
