@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 from babel import dates
 from flask import current_app, g
 from flask_babel import Domain, format_date, get_locale
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 
 
 def to_local(value: datetime, tz: str | None = None) -> datetime:
@@ -76,15 +78,38 @@ class RequestDomain(Domain):
 
 
 def _install_template_gettext(app, domain: RequestDomain) -> None:
-    """Templates' ``_``/``ngettext`` ask the request's domain directly (Flask-Babel's go
-    through its context and domain lookups first, once per string)."""
-    app.jinja_env.install_gettext_callables(
-        gettext=lambda s: domain.get_translations().ugettext(s),
-        ngettext=lambda s, p, n: domain.get_translations().ungettext(s, p, n),
-        pgettext=lambda c, s: domain.get_translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: domain.get_translations().unpgettext(c, s, p, n),
-        newstyle=True,
-    )
+    """Templates' ``_``, ``gettext``, ``ngettext``, ``pgettext`` and ``npgettext``: Jinja's
+    "newstyle" gettext (the translation is markup, its variables are escaped and always
+    %-formatted) in one call that asks the request's domain directly. Jinja's own goes
+    through three context calls and Flask-Babel's lookups, ~12 µs a string where a
+    page translates hundreds."""
+
+    def finish(eval_ctx, text: str, variables: dict) -> str:
+        if eval_ctx.autoescape:
+            text = Markup(text)
+        # Formatted even without variables ("%%" is a percent sign), unless nothing would change.
+        return text % variables if variables or "%" in text else text
+
+    @pass_eval_context
+    def gettext(eval_ctx, string: str, **variables) -> str:
+        return finish(eval_ctx, domain.get_translations().ugettext(string), variables)
+
+    @pass_eval_context
+    def ngettext(eval_ctx, singular: str, plural: str, num: int, **variables) -> str:
+        variables.setdefault("num", num)
+        return finish(eval_ctx, domain.get_translations().ungettext(singular, plural, num), variables)
+
+    @pass_eval_context
+    def pgettext(eval_ctx, context: str, string: str, **variables) -> str:
+        return finish(eval_ctx, domain.get_translations().upgettext(context, string), variables)
+
+    @pass_eval_context
+    def npgettext(eval_ctx, context: str, singular: str, plural: str, num: int, **variables) -> str:
+        variables.setdefault("num", num)
+        return finish(eval_ctx, domain.get_translations().unpgettext(context, singular, plural, num), variables)
+
+    app.jinja_env.newstyle_gettext = True  # {% trans %} blocks leave the formatting to these
+    app.jinja_env.globals.update(_=gettext, gettext=gettext, ngettext=ngettext, pgettext=pgettext, npgettext=npgettext)
 
 
 def init_app(app) -> None:

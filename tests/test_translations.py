@@ -23,3 +23,28 @@ def test_every_message_in_the_code_is_translated_to_french(tmp_path):
     missing = sorted(w for w in wanted if w not in french or not all(
         french[w].string if isinstance(french[w].string, tuple) else [french[w].string]))
     assert not missing, f"run `make translations` and translate: {missing[:10]}"
+
+
+def test_templates_translate_escape_and_format_as_jinja_newstyle_gettext():
+    from flask_babel import force_locale
+
+    from mtb import create_app
+
+    app = create_app({"DATABASE_URL": "sqlite://", "SECRET_KEY": "test", "SMTP_URL": ""})
+    page = app.jinja_env.from_string(
+        "{{ _('Move %(ref)s up', ref=ref) }}|{{ pgettext('agenda', 'Remove') }}|{{ _('Remove') }}"
+        "|{{ ngettext('%(num)d case', '%(num)d cases', 2) }}|{{ _('A VAF of %(vaf)s %% is low: is it a percentage, "
+        "not a fraction? (A fraction of 0.35 is 35 %%.)', vaf='<5') }}"
+    )
+    text = app.jinja_env.from_string("{% autoescape false %}{{ _('Move %(ref)s up', ref=ref) }}{% endautoescape %}")
+    with app.test_request_context("/"):
+        with force_locale("fr"):
+            html = page.render(ref="<b>THO</b>")
+            plain = text.render(ref="A&B")
+        english = page.render(ref="X")
+    move, remove_item, remove, cases, vaf = html.split("|")
+    assert move == "Monter &lt;b&gt;THO&lt;/b&gt;"  # the variable escaped, the sentence French
+    assert (remove_item, remove, cases) == ("Retirer", "Supprimer", "2 dossiers")
+    assert "&lt;5 %" in vaf and "%%" not in vaf  # "%%" is a percent sign
+    assert plain == "Monter A&B"  # a text e-mail is not HTML-escaped
+    assert english.startswith("Move X up|Remove|Remove|2 cases|")
