@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy.orm import joinedload
 from wtforms.widgets import TextInput
 
 from mtb import transaction
@@ -40,7 +41,8 @@ def load_user(user_id: str) -> User | None:
 
 
 def _signed_in_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    # With the roles in the same statement: nearly every page asks them (navigation, access).
+    user = db.session.get(User, int(user_id), options=[joinedload(User.roles)]) if user_id.isdigit() else None
     if user is None or not user.active:
         return None
     reason = sessions.ended_reason(user)
