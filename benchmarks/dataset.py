@@ -921,6 +921,7 @@ class Generator:
                         updated_at=validated_at or created,
                         validated_by_id=m.chair if state == "validated" else None,
                         validated_at=validated_at,
+                        decided_at=validated_at,
                         published_at=published_at,
                         superseded_at=(published_at + 5 * D) if corrected else None,
                         row_version=2 if state == "validated" else 1,
@@ -951,6 +952,7 @@ class Generator:
                             updated_at=at,
                             validated_by_id=m.chair,
                             validated_at=at,
+                            decided_at=validated_at,  # a correction keeps the day the board decided
                             published_at=at,
                             superseded_at=None,
                             row_version=2,
@@ -962,7 +964,7 @@ class Generator:
                         rec_ids.append((next(next_recommendation), rec["kind"]))
                         recommendation_rows.append(dict(rec, id=rec_ids[-1][0], decision_id=second,
                                                         position=position_rec))
-                    self.followed.append((second, case, m.board["id"], at, rec_ids))
+                    self.followed.append((second, case, m.board["id"], validated_at, rec_ids))
         self.insert(conn, "agenda_items", item_rows)
         del item_rows
         self.insert(conn, "attendances", attendance_rows)

@@ -195,6 +195,10 @@ class Decision(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     validated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
     validated_at: Mapped[datetime | None]
+    #: When the board decided: the first validation of a decision on this agenda item. A
+    #: correction keeps it (kept by the mapper events below), so follow-up milestones,
+    #: reminders and the dashboards' periods count from the day the patient's care was decided.
+    decided_at: Mapped[datetime | None]
     #: When the submitter and the board could first read it: the minutes were signed
     #: (version 1), or the correction was validated on a signed meeting.
     published_at: Mapped[datetime | None] = mapped_column(index=True)
@@ -253,6 +257,19 @@ class Decision(db.Model):
 
     def __repr__(self) -> str:
         return f"<Decision item={self.agenda_item_id} v{self.version} {self.status}>"
+
+
+@sa.event.listens_for(Decision, "before_insert")
+@sa.event.listens_for(Decision, "before_update")
+def _keep_decided_at(mapper, connection, decision: Decision) -> None:
+    if decision.decided_at is not None or decision.validated_at is None:
+        return
+    earlier = None
+    if (decision.version or 1) > 1:  # a correction: the line's first validation
+        earlier = connection.scalar(
+            sa.select(sa.func.min(Decision.validated_at))
+            .where(Decision.agenda_item_id == decision.agenda_item_id, Decision.version < decision.version))
+    decision.decided_at = min(earlier, decision.validated_at) if earlier is not None else decision.validated_at
 
 
 class Recommendation(db.Model):

@@ -163,7 +163,7 @@ def _follow(board: Board, decision: Decision, recommendation: Recommendation, dr
     started = (decision.published_at + timedelta(days=rng.randint(5, 40))).date() if implemented else None
     response = _weighted(rng, RESPONSES) if implemented and therapy else None
     for months in board.follow_up_months or []:
-        due = decision.validated_at + relativedelta(months=months)
+        due = decision.decided_at + relativedelta(months=months)
         if due > now or rng.random() < 0.14:
             continue
         fields = {"implemented": implemented, "reason": reason}

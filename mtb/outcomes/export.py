@@ -80,7 +80,7 @@ def _query(board, start, end):
         .join(Recommendation, Recommendation.decision_id == Decision.id)
         .outerjoin(current, sa.and_(current.recommendation_id == Recommendation.id, current.is_current.is_(True)))
         .where(Decision.board_id == board.id, Decision.status == DecisionStatus.VALIDATED,
-               Decision.validated_at >= start, Decision.validated_at < end)
+               Decision.decided_at >= start, Decision.decided_at < end)
     ), current
 
 
@@ -100,7 +100,7 @@ def rows(board, start, end, *, cohort: str, identity: bool = False) -> Iterator[
     header = COLUMNS if identity else tuple(COLUMNS[i] for i in _KEPT)
     yield _line(header + (IDENTITY if identity else ()))
     query, current = _query(board, start, end)
-    query = (query.order_by(Decision.validated_at, Case.id, Recommendation.position, current.milestone_months)
+    query = (query.order_by(Decision.decided_at, Case.id, Recommendation.position, current.milestone_months)
              .execution_options(yield_per=_BATCH))
     for case, decision, recommendation, follow_up in db.session.execute(query):
         if not consented(case.research_consent, cohort):
@@ -108,7 +108,7 @@ def rows(board, start, end, *, cohort: str, identity: bool = False) -> Iterator[
         values = [
             case.reference, board.slug, case.icd10_code, case.icdo3_morphology, case.stage, case.ecog,
             case.prior_lines, ";".join(case.research_consent or []), case.submitted_at and case.submitted_at.date(),
-            decision.version, decision.validated_at.date(), decision.published_at and decision.published_at.date(),
+            decision.version, decision.decided_at.date(), decision.published_at and decision.published_at.date(),
             recommendation.id, recommendation.kind, recommendation.drug, recommendation.evidence_scheme,
             recommendation.evidence_level, recommendation.access_route, recommendation.trial_id,
         ]

@@ -25,9 +25,11 @@ if TYPE_CHECKING:
     from mtb.cases.models import Case
     from mtb.decisions.models import Recommendation
 
-#: The dashboards and the follow-ups due read a board's decisions validated in a period
-#: (declared here, on the decisions table, because this part is the one that asks).
-DECISIONS_BY_BOARD_AND_DAY = sa.Index("ix_decisions_board_validated", Decision.board_id, Decision.validated_at)
+#: The dashboards and the follow-ups due read a board's decisions taken in a period, and
+#: the dashboards' cache key the newest validation (declared here, on the decisions table,
+#: because this part is the one that asks).
+DECISIONS_BY_BOARD_AND_DAY = sa.Index("ix_decisions_board_decided", Decision.board_id, Decision.decided_at)
+DECISIONS_BY_BOARD_AND_VALIDATION = sa.Index("ix_decisions_board_validated", Decision.board_id, Decision.validated_at)
 
 #: Recommendations that are followed up (the others ask nothing of the patient's care).
 FOLLOWED_KINDS = (RecommendationKind.TARGETED_THERAPY, RecommendationKind.CLINICAL_TRIAL,

@@ -30,17 +30,19 @@ WINDOW_DAYS = 30
 KIND = NotificationKind.FOLLOW_UP_DUE
 
 
-def follow_up_due(board, months: int, due_items) -> tuple[str, str, str]:
-    """To the referring clinician: one case's recommendations whose milestone is reached."""
+def follow_up_due(board, months: int, due_items, first_version_id: int | None = None) -> tuple[str, str, str]:
+    """To the referring clinician: one case's recommendations whose milestone is reached.
+    Keyed on the decision's first version (``first_version_id``, default the decision's own):
+    a correction validated later does not send the same milestone's reminder again."""
     first = due_items[0]
     subject = _("Follow-up due: %(ref)s, %(months)d months after the board", ref=first.reference, months=months)
     body = render_template(
         "outcomes/emails/follow_up_due.txt", board=board, reference=first.reference, months=months,
         lines=[item.what for item in due_items],
-        decided=local_datetime(first.validated_at, board.timezone, "d MMM yyyy"),
+        decided=local_datetime(first.decided_at, board.timezone, "d MMM yyyy"),
         url=absolute_url("outcomes.record", recommendation_id=first.recommendation_id, months=months),
     )
-    return subject, body, f"follow-up:{first.decision_id}:{months}"
+    return subject, body, f"follow-up:{first_version_id or first.decision_id}:{months}"
 
 
 def remind_due(now: datetime | None = None) -> int:
@@ -52,12 +54,13 @@ def remind_due(now: datetime | None = None) -> int:
     for item in queries.due_follow_ups(now, boards=boards.values(), since=now - timedelta(days=WINDOW_DAYS),
                                        limit=10_000):
         grouped.setdefault((item.decision_id, item.months), []).append(item)
+    first_versions = queries.first_versions({items[0].decision_id for items in grouped.values() if items[0].version > 1})
     people = {user.id: user for user in db.session.scalars(
         sa.select(User).where(User.id.in_({items[0].submitter_id for items in grouped.values()})))}
     queued = 0
-    for (_decision_id, months), items in grouped.items():
+    for (decision_id, months), items in grouped.items():
         person = people.get(items[0].submitter_id)
         with in_language_of(person):
-            subject, body, key = follow_up_due(boards[items[0].board_id], months, items)
+            subject, body, key = follow_up_due(boards[items[0].board_id], months, items, first_versions.get(decision_id))
         queued += int(notify_once(person, KIND, subject, body, key))
     return queued

@@ -29,11 +29,11 @@ def case_follow_up(case, user) -> Panel | None:
         return None
     today = utcnow().date()
     rows = []
-    for recommendation, validated_at, follow_ups in followed:
+    for recommendation, decided_at, follow_ups in followed:
         current = {follow_up.milestone_months: follow_up for follow_up in follow_ups}
         milestones = []
         for months in case.board.follow_up_months or []:
-            due = queries.due_on(validated_at, months)
+            due = queries.due_on(decided_at, months)
             milestones.append((months, due, due <= today, current.get(months)))
         rows.append((recommendation, milestones))
     # The follow-ups shown are patient data: one read for the panel.

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import aliased, contains_eager
 
 from mtb.accounts.models import Role, User
 from mtb.boards.models import Board
@@ -57,18 +57,18 @@ def versions(recommendation_id: int, months: int) -> list[FollowUp]:
 
 def followed_on_case(case_id: int) -> list[tuple[Recommendation, datetime, list[FollowUp]]]:
     """The case's followed recommendations (those of its current validated decision), each with
-    its decision's validation time and its current follow-ups. One statement."""
+    when the board decided (``Decision.decided_at``) and its current follow-ups. One statement."""
     rows = db.session.execute(
-        sa.select(Recommendation, Decision.validated_at, FollowUp)
+        sa.select(Recommendation, Decision.decided_at, FollowUp)
         .join(Decision, Recommendation.decision_id == Decision.id)
         .outerjoin(FollowUp, sa.and_(FollowUp.recommendation_id == Recommendation.id, FollowUp.is_current.is_(True)))
         .where(Decision.case_id == case_id, Decision.status == DecisionStatus.VALIDATED,
                Decision.published_at.is_not(None), Recommendation.kind.in_(FOLLOWED_KINDS))
-        .order_by(Decision.validated_at, Recommendation.position, FollowUp.milestone_months)
+        .order_by(Decision.decided_at, Recommendation.position, FollowUp.milestone_months)
     ).all()
     result: dict[int, tuple] = {}
-    for recommendation, validated_at, follow_up in rows:
-        entry = result.setdefault(recommendation.id, (recommendation, validated_at, []))
+    for recommendation, decided_at, follow_up in rows:
+        entry = result.setdefault(recommendation.id, (recommendation, decided_at, []))
         if follow_up is not None:
             entry[2].append(follow_up)
     return list(result.values())
@@ -82,7 +82,10 @@ class DueFollowUp:
     kind: RecommendationKind
     drug: str | None
     decision_id: int
-    validated_at: datetime
+    #: The first validation of the decision (a correction keeps it): milestones count from it.
+    decided_at: datetime
+    #: The decision's version (above 1: a correction).
+    version: int
     case_id: int
     reference: str
     board_id: int
@@ -92,11 +95,23 @@ class DueFollowUp:
 
     @property
     def due(self) -> date:
-        return due_on(self.validated_at, self.months)
+        return due_on(self.decided_at, self.months)
 
     @property
     def what(self) -> str:
         return self.kind.label + (f": {self.drug}" if self.drug else "")
+
+
+def first_versions(decision_ids) -> dict[int, int]:
+    """The first version of each of these decisions (the one taken in session), by decision id."""
+    ids = list(decision_ids)
+    if not ids:
+        return {}
+    first = aliased(Decision)
+    return dict(db.session.execute(
+        sa.select(Decision.id, sa.func.min(first.id)).join(first, first.agenda_item_id == Decision.agenda_item_id)
+        .where(Decision.id.in_(ids)).group_by(Decision.id)
+    ).all())
 
 
 def _months_by_board(boards) -> dict[int, list[int]]:
@@ -112,7 +127,7 @@ def due_follow_ups(now: datetime, *, boards, submitter_id: int | None = None,
     """Milestones reached and not yet recorded, newest due first: of the cases of ``boards``,
     or of one submitter's there (``submitter_id``). ``since``: only milestones reached after
     it (the daily e-mail job; by default ``DUE_WINDOW`` ago). One query, a branch per
-    follow-up month, bounded by the window on the indexed validation time."""
+    follow-up month, bounded by the window on the indexed decision time."""
     branches = []
     for months, board_ids in sorted(_months_by_board(boards).items()):
         recorded = (sa.select(FollowUp.id).where(FollowUp.recommendation_id == Recommendation.id,
@@ -122,31 +137,32 @@ def due_follow_ups(now: datetime, *, boards, submitter_id: int | None = None,
         reached = now - relativedelta(months=months) + timedelta(days=MONTH_END_MARGIN_DAYS)
         branch = (
             sa.select(Recommendation.id.label("recommendation_id"), Recommendation.kind, Recommendation.drug,
-                      Decision.id.label("decision_id"), Decision.validated_at, Case.id.label("case_id"),
+                      Decision.id.label("decision_id"), Decision.decided_at, Decision.version,
+                      Case.id.label("case_id"),
                       Case.reference, Case.board_id, Case.submitter_id, User.full_name.label("submitter_name"),
                       sa.literal(months).label("months"))
             .join(Decision, Recommendation.decision_id == Decision.id)
             .join(Case, Decision.case_id == Case.id)
             .join(User, Case.submitter_id == User.id)
             .where(Decision.board_id.in_(board_ids), Decision.status == DecisionStatus.VALIDATED,
-                   Decision.published_at.is_not(None), Decision.validated_at <= reached,
-                   Decision.validated_at > (since or now - DUE_WINDOW) - relativedelta(months=months),
+                   Decision.published_at.is_not(None), Decision.decided_at <= reached,
+                   Decision.decided_at > (since or now - DUE_WINDOW) - relativedelta(months=months),
                    Recommendation.kind.in_(FOLLOWED_KINDS), ~recorded.exists())
         )
         if submitter_id is not None:
             branch = branch.where(Case.submitter_id == submitter_id)
         # Each branch newest first and bounded: the planner walks the decisions' index backwards
         # and stops, instead of joining a year of a board's recommendations.
-        branches.append(sa.select(branch.order_by(Decision.validated_at.desc(), Recommendation.id)
+        branches.append(sa.select(branch.order_by(Decision.decided_at.desc(), Recommendation.id)
                                   .limit(limit).subquery()))
     if not branches:
         return []
     union = sa.union_all(*branches).subquery()
     # The newest decisions first: their milestones are the most recently due.
-    rows = db.session.execute(sa.select(union).order_by(union.c.validated_at.desc(), union.c.recommendation_id)
+    rows = db.session.execute(sa.select(union).order_by(union.c.decided_at.desc(), union.c.recommendation_id)
                               .limit(limit * len(branches))).all()
     items = [DueFollowUp(row.recommendation_id, RecommendationKind(row.kind), row.drug, row.decision_id,
-                         row.validated_at, row.case_id, row.reference, row.board_id, row.submitter_id,
+                         row.decided_at, row.version, row.case_id, row.reference, row.board_id, row.submitter_id,
                          row.submitter_name, int(row.months)) for row in rows]
     items = [item for item in items if item.due <= now.date()]
     items.sort(key=lambda item: (item.due, item.recommendation_id), reverse=True)

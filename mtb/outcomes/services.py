@@ -40,9 +40,7 @@ def record_follow_up(recommendation: Recommendation, months: int, user, values: 
     now = now or utcnow()
     # The board decided when the first version was validated: a correction's later date
     # would refuse a treatment started in between.
-    first = db.session.scalar(sa.select(sa.func.min(Decision.validated_at))
-                              .where(Decision.agenda_item_id == decision.agenda_item_id)) or decision.validated_at
-    decided_on = to_local(first, case.board.timezone).date()
+    decided_on = to_local(decision.decided_at, case.board.timezone).date()
     clean = check_follow_up(values, decided_on=decided_on, today=to_local(now, case.board.timezone).date())
     # Two saves of the same milestone at once (a double click) queue on the recommendation's
     # row: the second sees the first's version instead of colliding with it.

@@ -99,13 +99,14 @@ def _period(query, column, start: datetime, end: datetime):
 
 
 def recommended_counts(board_ids, start: datetime, end: datetime) -> dict[int, int]:
-    """Therapy recommendations of the current decisions validated in the period, by board."""
+    """Therapy recommendations of the current decisions taken in the period (``decided_at``: a
+    correction stays in its decision's period), by board."""
     query = _period(
         sa.select(Decision.board_id, sa.func.count(Recommendation.id))
         .join(Decision, Recommendation.decision_id == Decision.id)
         .where(Decision.board_id.in_(list(board_ids)), Decision.status == DecisionStatus.VALIDATED,
                Recommendation.kind.in_(THERAPY_KINDS))
-        .group_by(Decision.board_id), Decision.validated_at, start, end)
+        .group_by(Decision.board_id), Decision.decided_at, start, end)
     return {board_id: count for board_id, count in db.session.execute(query)}
 
 
@@ -118,7 +119,7 @@ def follow_up_rows(board_ids, start: datetime, end: datetime) -> list:
         .join(Recommendation, FollowUp.recommendation_id == Recommendation.id)
         .where(Decision.board_id.in_(list(board_ids)), FollowUp.is_current.is_(True),
                Decision.status == DecisionStatus.VALIDATED, Recommendation.kind.in_(THERAPY_KINDS)),
-        Decision.validated_at, start, end)).all()
+        Decision.decided_at, start, end)).all()
 
 
 def implementation(recommended: int, rows) -> Implementation:

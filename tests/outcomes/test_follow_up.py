@@ -260,5 +260,37 @@ def test_a_milestone_at_a_month_end_is_listed_on_the_day_it_falls_due(app, creat
 
     assert (decision.recommendations[0].id, 6) not in listed(datetime(2026, 2, 27, 23, 0))
     assert (decision.recommendations[0].id, 6) in listed(datetime(2026, 2, 28, 8, 0))
-    assert all(i.due == queries.due_on(i.validated_at, i.months)
+    assert all(i.due == queries.due_on(i.decided_at, i.months)
                for i in queries.due_follow_ups(datetime(2026, 2, 28, 8, 0), boards=boards))
+
+
+def test_a_correction_keeps_the_day_the_board_decided(app, clinician, chair, decided):
+    """A correction validated 40 days after the decision: its milestones stay due 3 months
+    after the decision (not after the correction), the reminder already sent is not sent
+    again, and the dashboards count it in the period the board decided."""
+    from mtb import signals
+    from mtb.boards.services import get_board
+    from mtb.decisions.models import Decision, DecisionStatus, Recommendation, RecommendationKind
+    from mtb.outcomes import queries, stats
+
+    assert run_job("follow_ups")  # the 3-month reminder of the decision
+    corrected_at = decided.validated_at + timedelta(days=40)
+    corrected = Decision(agenda_item_id=decided.agenda_item_id, meeting_id=decided.meeting_id, case_id=decided.case_id,
+                         board_id=decided.board_id, version=2, status=DecisionStatus.VALIDATED, summary="Corrected.",
+                         correction_reason="Dose corrected.", quorum_met=True, validated_at=corrected_at,
+                         published_at=corrected_at)
+    corrected.recommendations = [Recommendation(kind=RecommendationKind.TARGETED_THERAPY, position=0, drug="sotorasib")]
+    db.session.add(corrected)
+    decided.status = DecisionStatus.SUPERSEDED
+    db.session.flush()
+    signals.decision_validated.send(corrected, user=chair, previous=decided, publish=False)
+    db.session.commit()
+
+    assert corrected.decided_at == decided.validated_at
+    due = [i for i in queries.due_follow_ups(utcnow(), boards=[get_board("thoracic")]) if i.decision_id == corrected.id]
+    assert [(i.months, i.due) for i in due] == [(3, queries.due_on(decided.validated_at, 3))]
+    run_job("follow_ups", utcnow() + timedelta(days=1))
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 1
+    decided_day = decided.validated_at.replace(hour=0, minute=0, second=0)
+    counts = stats.recommended_counts([decided.board_id], decided_day, decided_day + timedelta(days=1))
+    assert counts == {decided.board_id: 1}
