@@ -34,7 +34,15 @@ from mtb.cases.findings import (
 )
 from mtb.cases.gene_checks import check_gene, check_negative_panel, obvious_driver
 from mtb.cases.problems import Problems, blank, to_decimal
-from mtb.cases.vocab import BIOMARKER_FIELDS, DERIVED_FIELDS, MAX_LENGTHS, MMR_PROTEINS, REPORT_FIELDS, fields_of
+from mtb.cases.vocab import (
+    BIOMARKER_FIELDS,
+    DERIVED_FIELDS,
+    MAX_LENGTHS,
+    MMR_PROTEINS,
+    REPORT_FIELDS,
+    fields_of,
+    fusion_order,
+)
 from mtb.db import utcnow
 from mtb.errors import InvalidInput
 from mtb.text import clean_text
@@ -253,6 +261,12 @@ def _fusion(r: _Row, out: dict) -> None:
                                    "rearranged, e.g. ALK."))
     elif unknown and not typed_five and not typed_three:
         r.add("gene", _("Enter the gene found rearranged, e.g. ALK, in the partner field where the report puts it."))
+    if five and three and not unknown:
+        usual_five, usual_three, settled = fusion_order(five, three)
+        if settled and usual_five != five:  # typed the other way round? (reciprocal transcripts exist)
+            r.problems.warn(r.name("gene"), _(
+                "%(five)s is usually the 5′ partner and %(three)s the 3′: is this %(five)s::%(three)s? Check the "
+                "order against the report.", five=usual_five, three=usual_three))
     chosen = r.choice("driver", FusionDriver, _("Choose which partner drives the fusion."))
     automatic = obvious_driver(five, three)
     if unknown:

@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 
 from mtb.cases.findings import BiomarkerKind
 from mtb.cases.vcf import VcfFile, VcfRecord, VcfRefused
+from mtb.cases.vocab import fusion_order
 
 VEP, SNPEFF = "VEP", "SnpEff"
 #: SnpEff's ANN fields, in its published order (the header's description repeats them).
@@ -406,10 +407,17 @@ def _fusion(item: VcfRecord, by_id: dict[str, VcfRecord], tool: str | None, name
         three = _gene_of(mate.record, tool, names) if mate is not None else None
     if not five and not three:
         return None
+    five, three, settled = fusion_order(five, three)
     values = {"kind": BiomarkerKind.FUSION.value, "gene": five or "", "gene_3p": three or ""}
     if not five or not three:
         values["partner_unknown"] = "y"
     values = {k: v for k, v in values.items() if v}
-    return ProposedRow(key=f"{item.line}", line=item.line, kind=BiomarkerKind.FUSION, values=values,
-                       position=f"{record.CHROM}:{record.POS} BND", filters=list(record.FILTER),
-                       consequence="fusion")
+    row = ProposedRow(key=f"{item.line}", line=item.line, kind=BiomarkerKind.FUSION, values=values,
+                      position=f"{record.CHROM}:{record.POS} BND", filters=list(record.FILTER),
+                      consequence="fusion")
+    if not settled:
+        row.warnings.setdefault("gene", []).append(_(
+            "The file does not say which partner is 5′: %(five)s::%(three)s follows the order of its lines. "
+            "Check it against the report.", five=five, three=three))
+    return row
+

@@ -114,6 +114,40 @@ FUSION_DRIVERS = frozenset({
     "MAML2", "MYB", "PRKACA", "RSPO2", "RSPO3",
 })
 
+#: Which end of a fusion transcript a gene usually is, for a file that pairs two breakends
+#: without saying which partner comes first (a VCF's BND mates are in genome order: ALK's
+#: breakend, on 2p23, comes before EML4's, yet the fusion is EML4::ALK). A kinase or
+#: transcription factor keeps its 3' part; its promoter partner gives the 5' part.
+USUAL_3P_PARTNERS = frozenset({
+    "ALK", "ROS1", "RET", "NTRK1", "NTRK2", "NTRK3", "BRAF", "RAF1", "NRG1", "MET", "ABL1", "JAK2", "PDGFRA",
+    "PDGFRB", "PDGFB", "NUTM1", "MAML2", "PRKACA", "RSPO2", "RSPO3", "ERG", "ETV1", "ETV4", "ETV5", "FLI1",
+    "FOXO1", "STAT6", "SSX1", "SSX2", "SSX4", "DDIT3", "ATF1", "CREB1", "WT1", "NFIB", "DUX4", "CCNB3", "TACC3",
+    "BICC1", "NR4A3", "RUNX1", "MECOM", "KMT2A", "RARA", "MYC", "NOTCH1", "NOTCH2",
+})
+USUAL_5P_PARTNERS = frozenset({
+    "EML4", "KIF5B", "CD74", "CCDC6", "NCOA4", "TPM3", "TPR", "SLC34A2", "EZR", "SDC4", "LMNA", "KIAA1549",
+    "ETV6", "TMPRSS2", "SLC45A3", "BCR", "EWSR1", "FUS", "SS18", "PAX3", "PAX7", "NAB2", "FIP1L1", "PCM1",
+    "DNAJB1", "CRTC1", "BRD4", "BRD3", "MYB", "CIC", "COL1A1", "ESR1", "FGFR1", "FGFR2", "FGFR3", "EGFR",
+    "PML", "NPM1", "TRIM24", "AGK", "PPFIBP1", "SQSTM1", "STRN", "HIP1", "QKI", "VCL",
+})
+
+
+def fusion_order(first: str | None, second: str | None) -> tuple[str | None, str | None, bool]:
+    """(5' gene, 3' gene, settled) of two fusion partners given in some order.
+
+    A VCF's breakends are in genome order, and annotators list a pair's genes in the order
+    of its lines: neither says which gene's promoter drives the fusion. The genes' usual
+    ends decide (EML4 is 5', ALK 3'); when they do not (two unlisted genes, or two of one
+    end), the file's order is kept and ``settled`` is False, for the reviewer to check."""
+    if not first or not second:
+        return first, second, True  # one partner: nothing to order
+    score = ((first in USUAL_5P_PARTNERS) + (second in USUAL_3P_PARTNERS)
+             - (first in USUAL_3P_PARTNERS) - (second in USUAL_5P_PARTNERS))
+    if score < 0:
+        return second, first, True
+    return first, second, score > 0
+
+
 #: Gene families a negative panel may name as a whole ("NTRK: not detected").
 GENE_FAMILIES = {
     "NTRK": ("NTRK1", "NTRK2", "NTRK3"), "RAS": ("KRAS", "NRAS", "HRAS"), "FGFR": ("FGFR1", "FGFR2", "FGFR3", "FGFR4"),

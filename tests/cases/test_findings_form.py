@@ -192,6 +192,17 @@ def test_the_fusion_label_names_the_driver_whichever_side_it_is_on(client, clini
         FusionDriver.THREE_PRIME, "exon 13", "exon 20", DetectionMethod.RNA_NGS)
 
 
+def test_partners_typed_the_other_way_round_warn_but_save(client, clinician, login):
+    login(clinician)
+    response = post(client, {"patient_name": ""}, fusion(0, gene="ALK", gene_3p="EML4"))
+    assert "is this EML4::ALK?" in next_to(response.get_data(as_text=True), "biomarkers-0-gene", "warning")
+    # A reciprocal transcript is reported too: the warning refuses nothing.
+    assert post(client, fusion(0, gene="ALK", gene_3p="EML4", driver="5p")).status_code == 302
+    right_way = post(client, {"patient_name": ""}, fusion(0, gene="EML4", gene_3p="ALK")).get_data(as_text=True)
+    assert 'id="biomarkers-0-gene"' in right_way
+    assert "usually the 5′" not in next_to(right_way, "biomarkers-0-gene", "warning")
+
+
 def test_the_user_picks_the_driver_when_it_is_not_obvious(client, clinician, login):
     login(clinician)
     response = post(client, fusion(0, gene="TMPRSS2", gene_3p="ERG"))

@@ -161,4 +161,25 @@ def test_fusion_mates_are_paired_by_their_ids_wherever_they_are_in_the_file(app)
     )
     proposal = propose(read_vcf((HEADER + COLUMNS + lines).encode()))
     fusions = [(r.values.get("gene"), r.values.get("gene_3p")) for r in proposal.rows if r.kind.value == "fusion"]
-    assert fusions == [("ALK", "EML4")]  # one row per pair, on the first mate's line, genes from each mate
+    # One row per pair, on the first mate's line, genes from each mate: ALK's breakend comes
+    # first in the genome, but the fusion is EML4::ALK.
+    assert fusions == [("EML4", "ALK")]
+
+
+def test_a_fusion_is_oriented_by_its_partners_and_an_unknown_pair_is_flagged(app):
+    from mtb.cases.vocab import fusion_order as oriented
+
+    assert oriented("NTRK3", "ETV6") == ("ETV6", "NTRK3", True)
+    assert oriented("KIAA1549", "BRAF") == ("KIAA1549", "BRAF", True)
+    assert oriented("ALK", "NOVEL1") == ("NOVEL1", "ALK", True)  # a new partner of a known driver
+    assert oriented("GENEA", "GENEB") == ("GENEA", "GENEB", False)  # nothing says: the file's order, checked
+    assert oriented("ALK", None) == ("ALK", None, True)
+    lines = (
+        "chr1\t1000\tbnd_x\tA\tA]chr3:5000]\t.\tPASS\tSVTYPE=BND;MATEID=bnd_y;CSQ="
+        + csq("A]chr3:5000]", "CLTC", "", "") + "\tGT\t0/1\t0/0\n"
+        "chr3\t5000\tbnd_y\tG\tG]chr1:1000]\t.\tPASS\tSVTYPE=BND;MATEID=bnd_x;CSQ="
+        + csq("G]chr1:1000]", "VPS18", "", "") + "\tGT\t0/1\t0/0\n"
+    )
+    fusion = next(r for r in propose(read_vcf((HEADER + COLUMNS + lines).encode())).rows if r.kind.value == "fusion")
+    assert (fusion.values["gene"], fusion.values["gene_3p"]) == ("CLTC", "VPS18")
+    assert any("does not say which partner is 5" in m for m in fusion.warnings["gene"])
