@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Response, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -52,7 +52,8 @@ def index():
         return render_template("outcomes/index.html", boards=visible, site=None)
     period, error = _period()
     audit.record_read("outcomes.site_dashboard", details={"from": period.first.isoformat(), "to": period.last.isoformat()})
-    site, per_board = dashboard.site(visible, period, visible[0].timezone if visible else "Europe/Paris")
+    # The site's days are the hospital's (the boards' default zone), whichever board comes first.
+    site, per_board = dashboard.site(visible, period, current_app.config["BOARD_TIMEZONE"])
     return render_template("outcomes/index.html", boards=visible, site=site, per_board=per_board, period=period,
                            period_error=error)
 
