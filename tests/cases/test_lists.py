@@ -18,6 +18,26 @@ def test_board_list_shows_the_meeting_a_pool_case_is_proposed_for(client, login,
     assert "(proposed)" in body
 
 
+def test_the_list_shows_each_cases_key_findings_as_the_case_page_labels_them(client, login, clinician, create_case):
+    import re
+    from decimal import Decimal
+
+    create_case(biomarkers=[
+        {"kind": "negative", "not_detected": ["EGFR", "ALK"]},
+        {"kind": "fusion", "gene": "EML4", "gene_3p": "ALK", "driver": "3p"},
+        {"kind": "tmb", "tmb": Decimal("14.20")},
+        {"kind": "pdl1", "pdl1_tps": Decimal("80")},
+        {"kind": "variant", "gene": "KRAS", "hgvs_p": "p.Gly12Cys"},
+    ])
+    login(clinician)
+    for url in ("/boards/thoracic/cases", "/cases/mine"):
+        body = client.get(url).get_data(as_text=True)
+        tags = re.findall(r'<span class="tag">([^<]*)</span>', body)
+        # The negative panel is left out; the first three findings in report order, the rest counted.
+        assert tags == ["ALK fusion EML4::ALK", "TMB 14.2 mut/Mb", "PD-L1 TPS 80 %"], url
+        assert "+1 more" in body
+
+
 def test_reading_a_case_list_is_audited_with_the_cases_shown(client, login, clinician, create_case):
     import sqlalchemy as sa
 
