@@ -213,11 +213,12 @@ def _matches(term: SearchTerm):
     if _REFERENCE.fullmatch(term.text):
         return Case.reference == term.text.upper()
     connection = db.session.connection()
-    own_words = search.containing(connection, [term.text], findings=False)
     if term.genes:
-        return sa.or_(_carrying(sa.or_(Biomarker.gene.in_(term.genes), Biomarker.gene_3p.in_(term.genes))), own_words)
+        return sa.or_(_carrying(sa.or_(Biomarker.gene.in_(term.genes), Biomarker.gene_3p.in_(term.genes))),
+                      search.containing(connection, [term.text], findings=False))
     if term.protein_changes:
-        return sa.or_(_carrying(Biomarker.hgvs_p.in_(term.protein_changes)), own_words)
+        return sa.or_(_carrying(Biomarker.hgvs_p.in_(term.protein_changes)),
+                      search.containing(connection, [term.text], findings=False))
     texts = [term.text] + ([term.protein] if term.protein else [])
     return search.containing(connection, texts)
 
