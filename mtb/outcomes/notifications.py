@@ -54,13 +54,15 @@ def remind_due(now: datetime | None = None) -> int:
     for item in queries.due_follow_ups(now, boards=boards.values(), since=now - timedelta(days=WINDOW_DAYS),
                                        limit=10_000):
         grouped.setdefault((item.decision_id, item.months), []).append(item)
-    first_versions = queries.first_versions({items[0].decision_id for items in grouped.values() if items[0].version > 1})
+    corrected = {items[0].decision_id for items in grouped.values() if items[0].version > 1}
+    first_versions = queries.first_versions(corrected)
     people = {user.id: user for user in db.session.scalars(
         sa.select(User).where(User.id.in_({items[0].submitter_id for items in grouped.values()})))}
     queued = 0
     for (decision_id, months), items in grouped.items():
         person = people.get(items[0].submitter_id)
         with in_language_of(person):
-            subject, body, key = follow_up_due(boards[items[0].board_id], months, items, first_versions.get(decision_id))
+            subject, body, key = follow_up_due(boards[items[0].board_id], months, items,
+                                               first_versions.get(decision_id))
         queued += int(notify_once(person, KIND, subject, body, key))
     return queued
