@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from types import SimpleNamespace
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +17,7 @@ from mtb import signals
 from mtb.boards.models import Board
 from mtb.cases import search
 from mtb.cases.biomarker_labels import biomarker_label
-from mtb.cases.findings import BiomarkerKind
+from mtb.cases.findings import BiomarkerKind, MolecularReport
 from mtb.cases.genes import GeneStatus, check_symbol
 from mtb.cases.hgvs_grammar import ONE_LETTER
 from mtb.cases.models import Biomarker, Case, CaseStatus
@@ -137,6 +138,42 @@ def finding_labels(case_ids: list[int]) -> dict[int, list[str]]:
     for row in rows:
         labels.setdefault(row.case_id, []).append(biomarker_label(row))
     return labels
+
+
+class FindingRow:
+    """A finding read as a row, for the functions that print a Biomarker (``finding_text``,
+    ``biomarker_label``): its columns, and its report's assay (what a TMB names)."""
+
+    __slots__ = ("_row", "report")
+
+    def __init__(self, row):
+        self._row = row
+        self.report = SimpleNamespace(assay=row.report_assay) if row.report_id is not None else None
+
+    def __getattr__(self, name: str):
+        return getattr(self._row, name)
+
+    @property
+    def is_negative(self) -> bool:
+        return self._row.kind is BiomarkerKind.NEGATIVE
+
+
+def finding_rows(case_ids) -> dict[int, list[FindingRow]]:
+    """Each case's findings in report order, as rows: a page printing forty cases' findings
+    needs none of their objects."""
+    ids = list(case_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(*Biomarker.__table__.c, MolecularReport.assay.label("report_assay"))
+        .outerjoin(MolecularReport, MolecularReport.id == Biomarker.report_id)
+        .where(Biomarker.case_id.in_(ids))
+        .order_by(Biomarker.case_id, Biomarker.position)
+    )
+    found: dict[int, list[FindingRow]] = {}
+    for row in rows:
+        found.setdefault(row.case_id, []).append(FindingRow(row))
+    return found
 
 
 @dataclass(frozen=True)

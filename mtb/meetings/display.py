@@ -6,7 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from mtb.cases.biomarker_labels import finding_text
 from mtb.cases.models import Case
+from mtb.cases.queries import finding_rows
 from mtb.formatting import local_datetime
 from mtb.meetings.models import Meeting
 
@@ -71,7 +73,17 @@ def biomarker_summary(case: Case, limit: int = 3) -> str:
     """A short, patient-free line of the case's key findings for agenda rows, each printed
     as everywhere else (``Biomarker.full_label``); a negative panel comes after the findings.
     Findings are separated by semicolons: their own words may hold commas ("Not detected: EGFR, ALK")."""
-    ordered = sorted(case.biomarkers, key=lambda b: (b.is_negative, b.position))
-    labels = [b.full_label for b in ordered[:limit]]
+    return summary_of(case.biomarkers, limit)
+
+
+def summary_of(findings, limit: int = 3) -> str:
+    """``biomarker_summary`` of findings given as objects or as rows (``cases.queries.FindingRow``)."""
+    ordered = sorted(findings, key=lambda b: (b.is_negative, b.position))
+    labels = [finding_text(b) for b in ordered[:limit]]
     more = len(ordered) - limit
     return "; ".join(labels) + (f" (+{more})" if more > 0 else "")
+
+
+def summaries(case_ids) -> dict[int, str]:
+    """``biomarker_summary`` of many cases, read as rows (an agenda's forty cases)."""
+    return {case_id: summary_of(rows) for case_id, rows in finding_rows(case_ids).items()}

@@ -26,11 +26,12 @@ HOME_RECENT = timedelta(hours=6)
 
 
 def load_agenda(meeting_id: int) -> Meeting:
-    """The meeting with its items, their cases (and biomarkers) and presenters in a few statements."""
+    """The meeting with its items and their cases in a few statements (their findings are
+    printed from rows: ``display.summaries``)."""
     meeting = db.session.scalar(
         sa.select(Meeting)
         .where(Meeting.id == meeting_id)
-        .options(selectinload(Meeting.items).selectinload(AgendaItem.case).selectinload(Case.biomarkers))
+        .options(selectinload(Meeting.items).selectinload(AgendaItem.case))
     )
     if meeting is None:
         raise NotFound(meeting_id)

@@ -494,3 +494,25 @@ def test_agenda_rows_print_findings_as_every_page_does_with_the_negative_panel_l
     assert biomarker_summary(case) == ("BRAF NM_004333.6:c.1799T>A p.Val600Glu; ROS1 rearrangement, partner unknown; "
                                        "Not detected: EGFR, ALK")
     assert biomarker_summary(case, limit=1) == "BRAF NM_004333.6:c.1799T>A p.Val600Glu (+2)"
+
+
+def test_agenda_rows_read_from_rows_print_what_the_objects_print(create_case):
+    """The agenda pages print their forty cases' findings from rows (``display.summaries``):
+    the same line as from the objects, a TMB with its report's panel included."""
+    from decimal import Decimal
+
+    from mtb.cases.findings import Biomarker, MolecularReport
+    from mtb.meetings.display import biomarker_summary, summaries
+
+    case = create_case(biomarkers=[
+        {"kind": "negative", "not_detected": ["EGFR", "ALK"]},
+        {"kind": "cnv", "gene": "MET", "cnv_type": "amplification", "copy_number": Decimal("9")},
+    ])
+    report = MolecularReport(position=0, assay="TSO500")
+    case.reports.append(report)
+    case.biomarkers.append(Biomarker(position=2, kind="tmb", tmb=Decimal("14.20"), report=report))
+    other = create_case(biomarkers=[{"kind": "variant", "gene": "KRAS", "hgvs_p": "p.Gly12Cys"}])
+    db.session.commit()
+    db.session.expire_all()
+    assert "TMB 14.2 mut/Mb (TSO500)" in biomarker_summary(case)
+    assert summaries([case.id, other.id]) == {case.id: biomarker_summary(case), other.id: biomarker_summary(other)}
