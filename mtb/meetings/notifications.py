@@ -8,13 +8,16 @@ key keeps a message from being queued twice. Each is written in its recipient's 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import current_app, render_template
 from flask_babel import gettext as _
 
 from mtb.accounts.models import Role, User
 from mtb.accounts.queries import board_people
 from mtb.cases.models import Case
-from mtb.formatting import local_datetime
+from mtb.db import utcnow
+from mtb.formatting import local_datetime, to_local
 from mtb.meetings.display import item_start_times, when_label
 from mtb.meetings.models import AgendaItem, Meeting
 from mtb.notifications.models import NotificationKind
@@ -178,13 +181,20 @@ def agenda_to_build(meeting: Meeting, waiting: int, secretary: User) -> tuple[st
         return subject, body, f"agenda-to-build:{meeting.id}:{meeting.cutoff_at:%Y%m%d%H%M}:user:{secretary.id}"
 
 
-def meeting_reminder(meeting: Meeting, person: User, waiting: int | None) -> tuple[str, str, str]:
+def meeting_reminder(meeting: Meeting, person: User, waiting: int | None,
+                     now: datetime | None = None) -> tuple[str, str, str]:
     """To the board's people the day before; ``waiting`` (a secretary's copy of a meeting
-    whose agenda is not published): how many proposed cases are still in the pool."""
+    whose agenda is not published): how many proposed cases are still in the pool.
+    A meeting planned, or a scheduler started, less than a day ahead is reminded the same
+    day: the subject then says "Today", in the board's calendar."""
     with in_language_of(person):
         board = meeting.board
         when = when_label(meeting)
-        subject = _("Tomorrow: %(board)s meeting, %(when)s", board=board.name, when=when)
+        today = to_local(now or utcnow(), board.timezone).date()
+        if to_local(meeting.starts_at, board.timezone).date() <= today:
+            subject = _("Today: %(board)s meeting, %(when)s", board=board.name, when=when)
+        else:
+            subject = _("Tomorrow: %(board)s meeting, %(when)s", board=board.name, when=when)
         body = _body("meeting_reminder", meeting=meeting, board=board, when=when, place=place_line(meeting),
                      waiting=waiting, url=absolute_url("meetings.view", meeting_id=meeting.id),
                      agenda_url=absolute_url("meetings.agenda", meeting_id=meeting.id))

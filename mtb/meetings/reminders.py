@@ -74,6 +74,6 @@ def remind_meeting(meeting: Meeting, now: datetime, waiting: int | None = None) 
     queued = 0
     for person in board_people(meeting.board_id, *notifications.BOARD_ROLES):
         still_to_do = waiting if person.id in secretaries and not meeting.has_published_agenda else None
-        subject, body, key = notifications.meeting_reminder(meeting, person, still_to_do)
+        subject, body, key = notifications.meeting_reminder(meeting, person, still_to_do, now)
         queued += int(notify_once(person, NotificationKind.MEETING_REMINDER, subject, body, key))
     return queued

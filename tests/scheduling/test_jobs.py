@@ -80,6 +80,20 @@ def test_cutoff_and_meeting_reminders_go_out_exactly_once(boards, create_case, m
     assert "The agenda is not yet published." in sent[0].body and "cases on the agenda" not in sent[0].body
 
 
+def test_a_meeting_reminded_on_its_own_day_says_today(boards, member):
+    """The subject says "Tomorrow" the day before, "Today" when the job first sees the meeting
+    on its day (a meeting added at short notice, a scheduler started that morning)."""
+    meeting = cadence.generate_meetings(boards["thoracic"], NOW)[1]  # Tuesday 9 March, 14:00 Paris
+    db.session.commit()
+    run_job("reminders", now=datetime(2027, 3, 9, 8, 0))  # 09:00 in Paris, the same day
+    [sent] = reminders(NotificationKind.MEETING_REMINDER)
+    assert "Today: Thoracic oncology meeting" in sent.subject and "Tomorrow" not in sent.subject
+    from mtb.meetings.notifications import meeting_reminder
+
+    subject, _body, _key = meeting_reminder(meeting, member, None, datetime(2027, 3, 8, 15, 0))
+    assert subject.startswith("Tomorrow:")
+
+
 def test_secretaries_are_reminded_to_build_the_agenda_from_the_proposed_cases(boards, create_case, member, secretary):
     thoracic = boards["thoracic"]
     meeting = cadence.generate_meetings(thoracic, NOW)[1]  # Tuesday 9 March, cut-off Sunday 7 March 13:00Z
