@@ -125,19 +125,9 @@ def list_cases(user, filters: CaseFilters, *, after: str | None = None, before: 
 
 def finding_labels(case_ids: list[int]) -> dict[int, list[str]]:
     """Each case's findings as a list shows them: short labels ("EGFR p.Leu858Arg"), negative
-    panels left out, in report order. Read as rows, not objects: a page's hundred findings
-    cost a tenth of their objects (``biomarker_label`` reads only columns)."""
-    if not case_ids:
-        return {}
-    rows = db.session.execute(
-        sa.select(*Biomarker.__table__.c)
-        .where(Biomarker.case_id.in_(case_ids), Biomarker.kind != BiomarkerKind.NEGATIVE)
-        .order_by(Biomarker.case_id, Biomarker.position)
-    )
-    labels: dict[int, list[str]] = {}
-    for row in rows:
-        labels.setdefault(row.case_id, []).append(biomarker_label(row))
-    return labels
+    panels left out, in report order, from rows (``finding_rows``)."""
+    return {case_id: [biomarker_label(row) for row in rows if not row.is_negative]
+            for case_id, rows in finding_rows(case_ids).items()}
 
 
 class FindingRow:
@@ -250,12 +240,10 @@ def _matches(term: SearchTerm):
     if _REFERENCE.fullmatch(term.text):
         return Case.reference == term.text.upper()
     connection = db.session.connection()
-    if term.genes:
-        return sa.or_(_carrying(sa.or_(Biomarker.gene.in_(term.genes), Biomarker.gene_3p.in_(term.genes))),
-                      search.containing(connection, [term.text], findings=False))
-    if term.protein_changes:
-        return sa.or_(_carrying(Biomarker.hgvs_p.in_(term.protein_changes)),
-                      search.containing(connection, [term.text], findings=False))
+    if term.genes or term.protein_changes:
+        finding = (sa.or_(Biomarker.gene.in_(term.genes), Biomarker.gene_3p.in_(term.genes)) if term.genes
+                   else Biomarker.hgvs_p.in_(term.protein_changes))
+        return sa.or_(_carrying(finding), search.containing(connection, [term.text], findings=False))
     texts = [term.text] + ([term.protein] if term.protein else [])
     return search.containing(connection, texts)
 
