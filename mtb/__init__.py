@@ -38,8 +38,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config, app.instance_path)
     keep_private(Path(app.instance_path), app.config["SQLALCHEMY_DATABASE_URI"])
     # hide_parameters: an error logged from SQL must not carry the patient data it was saving.
-    engine_options = {"pool_pre_ping": True, "hide_parameters": True, "json_deserializer": read_json}
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+    # pool_pre_ping: a server restart drops pooled connections; a SQLite file cannot.
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    engine_options = {"pool_pre_ping": not uri.startswith("sqlite"), "hide_parameters": True,
+                      "json_deserializer": read_json}
+    if uri.startswith("postgresql"):
         # JIT compiles a search or list query for tens of milliseconds to save less:
         # MTB's queries are short and indexed (benchmarks/README.md).
         engine_options["connect_args"] = {"options": "-c jit=off"}

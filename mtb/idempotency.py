@@ -20,7 +20,6 @@ from functools import wraps
 
 import sqlalchemy as sa
 from flask import abort, flash, make_response, redirect, request
-from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.orm import Mapped, mapped_column
@@ -28,6 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from mtb import transaction
 from mtb.db import utcnow
 from mtb.extensions import db
+from mtb.i18n import gettext as _
 
 FIELD = "submission_key"
 _KEY = re.compile(r"^[0-9a-f]{32}$")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 
-from flask_babel import lazy_gettext as _l
+from mtb.i18n import lazy_gettext as _l
 
 
 class Specialty(enum.StrEnum):

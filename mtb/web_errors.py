@@ -73,7 +73,7 @@ def _page(status: int, title: str, message: str):
 
 
 def init_app(app) -> None:
-    from flask_babel import gettext as _
+    from mtb.i18n import gettext as _
 
     app.log_exception = _log_exception
 

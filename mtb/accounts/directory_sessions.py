@@ -19,7 +19,6 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app, session
-from flask_babel import gettext as _
 
 from mtb import transaction
 from mtb.accounts import directory, oidc, sessions
@@ -28,6 +27,7 @@ from mtb.accounts.models import LDAP, OIDC, DirectorySession, User
 from mtb.audit import services as audit
 from mtb.db import utcnow
 from mtb.extensions import db
+from mtb.i18n import gettext as _
 
 log = logging.getLogger(__name__)
 

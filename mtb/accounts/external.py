@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import logging
 import re
-from urllib.parse import urlsplit
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
-from flask_babel import gettext as _
 
 from mtb.accounts import services
 from mtb.accounts.models import LOCAL, Role, User
@@ -26,6 +25,7 @@ from mtb.audit import services as audit
 from mtb.boards.models import Board
 from mtb.db import utcnow
 from mtb.extensions import db
+from mtb.i18n import gettext as _
 from mtb.vocab import SPECIALTY_LABELS, Specialty
 
 log = logging.getLogger(__name__)

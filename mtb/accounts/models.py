@@ -7,12 +7,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mtb.db import TimestampMixin, enum_column, utcnow
 from mtb.extensions import db
+from mtb.i18n import lazy_gettext as _l
 from mtb.vocab import Specialty
 
 if TYPE_CHECKING:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from mtb.accounts import sessions, throttle
 from mtb.accounts.models import BoardRole, Role, User
@@ -14,6 +13,7 @@ from mtb.audit import services as audit
 from mtb.boards.models import Board
 from mtb.errors import InvalidInput
 from mtb.extensions import db
+from mtb.i18n import gettext as _
 from mtb.vocab import Specialty
 
 MIN_PASSWORD_LENGTH = 12

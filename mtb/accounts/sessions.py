@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app, session
-from flask_babel import gettext as _
 
 from mtb.accounts.models import User
 from mtb.db import utcnow
+from mtb.i18n import gettext as _
 
 #: Refresh "last used" at most this often: the cookie is not rewritten on every request.
 TOUCH_EVERY = timedelta(seconds=60)

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
-from flask_babel import ngettext
-
 from mtb.accounts import directory, external, throttle
 from mtb.accounts.external import Identity
 from mtb.accounts.models import LDAP, User
@@ -16,6 +13,8 @@ from mtb.accounts.services import get_user_by_email, normalise_email
 from mtb.audit import services as audit
 from mtb.db import utcnow
 from mtb.extensions import db
+from mtb.i18n import gettext as _
+from mtb.i18n import ngettext
 
 
 @dataclass

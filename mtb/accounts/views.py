@@ -5,7 +5,6 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.orm import joinedload
 from wtforms.widgets import TextInput
@@ -19,6 +18,7 @@ from mtb.accounts.models import OIDC, ROLE_LABELS, Role, User
 from mtb.boards import services as boards
 from mtb.errors import InvalidInput
 from mtb.extensions import db, login_manager
+from mtb.i18n import gettext as _
 
 
 @bp.record_once

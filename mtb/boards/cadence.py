@@ -13,10 +13,11 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import get_day_names
 from dateutil.rrule import rrule, rrulestr
-from flask_babel import get_locale, ngettext
-from flask_babel import gettext as _
+from flask_babel import get_locale
 
 from mtb.boards.models import Board
+from mtb.i18n import gettext as _
+from mtb.i18n import ngettext
 
 log = logging.getLogger(__name__)
 

@@ -1,13 +1,22 @@
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from babel.dates import get_day_names
 from flask_babel import get_locale
-from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField, TimeField
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
 
 from mtb.boards.cadence import MAX_EVERY_WEEKS, WEEKDAYS
 from mtb.boards.models import MAX_CUTOFF_HOURS, MAX_MINUTES
+from mtb.i18n import lazy_gettext as _l
 
 
 class BoardSettingsForm(FlaskForm):

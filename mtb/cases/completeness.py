@@ -13,10 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask_babel import lazy_gettext as _l
-
 from mtb.cases.findings import Biomarker, BiomarkerKind, MolecularReport, SpecimenType, VariantOrigin
 from mtb.cases.gene_checks import panel_items
+from mtb.i18n import lazy_gettext as _l
 
 #: Which finding kinds cover a non-gene requirement.
 _KIND_ITEMS = {

@@ -15,11 +15,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from flask_babel import gettext as _
-
 from mtb.cases.genes import GeneStatus, check_symbol
 from mtb.cases.hgvs import Normalised, normalise_c, normalise_g, normalise_p, normalise_transcript
 from mtb.errors import InvalidInput
+from mtb.i18n import gettext as _
 from mtb.text import clean_text
 
 #: The fields of a variant row read here, as the form names them.

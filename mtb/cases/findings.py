@@ -13,12 +13,12 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mtb.cases.labelled import LABELS, Labelled
 from mtb.db import enum_column
 from mtb.extensions import db
+from mtb.i18n import lazy_gettext as _l
 
 if TYPE_CHECKING:
     from mtb.cases.models import Case

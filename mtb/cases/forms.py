@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import (
@@ -54,6 +53,7 @@ from mtb.cases.problems import HUNDREDTHS
 from mtb.cases.uploads import ACCEPT_ATTRIBUTE, Upload, sent_filename
 from mtb.cases.vocab import MAX_BIOMARKERS, MAX_REPORTS, MMR_PROTEINS, RESEARCH_COHORTS
 from mtb.db import utcnow
+from mtb.i18n import lazy_gettext as _l
 
 #: The urgency choices say what urgent means for the case (the badge says only "Urgent").
 URGENCY_CHOICES = (

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import re
 
-from flask_babel import gettext as _
-
 from mtb.cases.genes import GeneStatus, check_symbol, table_date
 from mtb.cases.problems import Problems
 from mtb.cases.vocab import CLINICAL_NAMES, FUSION_DRIVERS, GENE_FAMILIES
+from mtb.i18n import gettext as _
 
 
 def fusion_partners(typed: str) -> tuple[str, str] | None:

@@ -23,12 +23,12 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
-from flask_babel import gettext as _
 
 from mtb.audit import services as audit
 from mtb.cases.models import GeneSymbol
 from mtb.errors import InvalidInput
 from mtb.extensions import db
+from mtb.i18n import gettext as _
 
 SHIPPED_TABLE = Path(__file__).resolve().parent.parent / "data" / "hgnc_symbols.tsv"
 #: Kept for callers that name the shipped file.

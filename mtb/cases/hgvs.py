@@ -27,10 +27,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
-
 from mtb.cases.hgvs_grammar import NoParse, dna_body, protein_body, refuse
 from mtb.errors import InvalidInput
+from mtb.i18n import gettext as _
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,8 @@ from __future__ import annotations
 import re
 from typing import Callable, NamedTuple
 
-from flask_babel import gettext as _
-
 from mtb.errors import InvalidInput
+from mtb.i18n import gettext as _
 
 
 class NoParse(Exception):

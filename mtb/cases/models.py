@@ -6,11 +6,10 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from mtb.accounts.models import Role, is_signed_in
+from mtb.cases import timeline
 from mtb.cases.findings import (  # noqa: F401  (the part's models, importable from here)
     Biomarker,
     BiomarkerKind,
@@ -29,10 +28,11 @@ from mtb.cases.findings import (  # noqa: F401  (the part's models, importable f
     SpecimenType,
     VariantOrigin,
 )
-from mtb.cases import timeline
 from mtb.cases.labelled import LABELS, Labelled
 from mtb.db import TimestampMixin, enum_column, utcnow
 from mtb.extensions import db
+from mtb.i18n import gettext as _
+from mtb.i18n import lazy_gettext as _l
 
 if TYPE_CHECKING:
     from mtb.accounts.models import User

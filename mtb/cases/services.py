@@ -9,7 +9,6 @@ Other parts hear of a submission or a withdrawal through ``mtb.signals``.
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
 from mtb import signals
@@ -25,6 +24,7 @@ from mtb.cases.vocab import CASE_FIELDS, IMPORTED_FIELDS
 from mtb.db import utcnow
 from mtb.errors import ConflictError, NotAllowed
 from mtb.extensions import db
+from mtb.i18n import gettext as _
 from mtb.text import clean_text
 
 # --- Reads worth recording ----------------------------------------------------

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
-
 from mtb.formatting import local_datetime
+from mtb.i18n import lazy_gettext as _l
 
 #: code → sentence; placeholders are datetimes stored in the details.
 SENTENCES = {

@@ -13,10 +13,10 @@ import zlib
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from flask_babel import gettext as _
 from werkzeug.utils import secure_filename
 
 from mtb.errors import InvalidInput
+from mtb.i18n import gettext as _
 
 #: file_type -> (content type, extensions a name of that type may end with)
 FILE_TYPES: dict[str, tuple[str, tuple[str, ...]]] = {

@@ -14,7 +14,6 @@ from datetime import date
 from typing import Any
 
 from flask import current_app
-from flask_babel import gettext as _
 
 from mtb.cases import checks
 from mtb.cases.biomarker_validation import check_biomarker, check_links, check_report
@@ -24,6 +23,7 @@ from mtb.cases.uploads import CheckedFile, Upload, check_upload
 from mtb.cases.vocab import CASE_FIELDS, MAX_LENGTHS, RESEARCH_COHORTS
 from mtb.db import utcnow
 from mtb.errors import InvalidInput
+from mtb.i18n import gettext as _
 from mtb.text import clean_text
 
 __all__ = ["CaseInputError", "CheckedForm", "Problems", "check_biomarker", "check_case_form", "check_form",

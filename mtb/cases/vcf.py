@@ -18,10 +18,10 @@ import zlib
 from dataclasses import dataclass, field
 
 import vcfpy
-from flask_babel import gettext as _
 
 from mtb.cases.findings import GenomeBuild
 from mtb.errors import InvalidInput
+from mtb.i18n import gettext as _
 
 #: At most this many records are read (a panel's VCF holds hundreds; an exome's is not for a board form).
 MAX_RECORDS = 20000

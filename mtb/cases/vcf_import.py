@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
 from mtb.audit import services as audit
@@ -26,6 +25,7 @@ from mtb.cases.vocab import MAX_BIOMARKERS
 from mtb.db import utcnow
 from mtb.errors import ConflictError, InvalidInput, NotAllowed
 from mtb.extensions import db
+from mtb.i18n import gettext as _
 
 VCF_TYPES = ("vcf", "vcf.gz")
 

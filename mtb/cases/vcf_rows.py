@@ -16,11 +16,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from urllib.parse import unquote
 
-from flask_babel import gettext as _
-
 from mtb.cases.findings import BiomarkerKind
 from mtb.cases.vcf import VcfFile, VcfRecord, VcfRefused
 from mtb.cases.vocab import fusion_order
+from mtb.i18n import gettext as _
 
 VEP, SNPEFF = "VEP", "SnpEff"
 #: SnpEff's ANN fields, in its published order (the header's description repeats them).

@@ -5,7 +5,6 @@ quorum with it."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from mtb.accounts.models import Role
 from mtb.accounts.queries import board_people
@@ -16,6 +15,7 @@ from mtb.decisions.quorum import refresh_draft_quorum
 from mtb.decisions.session import is_running, require_run
 from mtb.errors import InvalidInput, NotAllowed, NotFound
 from mtb.extensions import db
+from mtb.i18n import gettext as _
 from mtb.meetings.models import AgendaItem, Meeting
 from mtb.text import clean_text
 from mtb.vocab import Specialty

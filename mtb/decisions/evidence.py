@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from flask_babel import lazy_gettext as _l
+from mtb.i18n import lazy_gettext as _l
 
 CROSSWALK_FILE = Path(__file__).resolve().parent.parent / "data" / "evidence_crosswalk.csv"
 

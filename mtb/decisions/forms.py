@@ -3,7 +3,6 @@ these forms only carry what was typed (so nothing is lost when the page comes ba
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -21,6 +20,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from mtb.decisions.evidence import MODIFIER_LABELS, level_groups
 from mtb.decisions.models import ACCESS_ROUTE_LABELS, KIND_FIELDS, RECOMMENDATION_LABELS
+from mtb.i18n import lazy_gettext as _l
 from mtb.trials.registrations import TRIAL_PHASES
 from mtb.vocab import ONCOKB_LEVELS, SPECIALTY_LABELS
 

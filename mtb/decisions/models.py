@@ -13,14 +13,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mtb.accounts.models import Role, is_signed_in
 from mtb.db import enum_column, utcnow
 from mtb.decisions.evidence import ESCAT, Evidence
-from mtb.trials.registrations import TRIAL_PHASES, Registration, split_stored
 from mtb.extensions import db
+from mtb.i18n import lazy_gettext as _l
+from mtb.trials.registrations import TRIAL_PHASES, Registration, split_stored
 from mtb.vocab import Specialty
 
 if TYPE_CHECKING:

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask_babel import gettext as _
-
 from mtb.decisions import queries
 from mtb.decisions.models import Attendance, Decision
 from mtb.extensions import db
+from mtb.i18n import gettext as _
 from mtb.meetings.models import AgendaItem, Meeting
 from mtb.vocab import SPECIALTY_LABELS, Specialty
 

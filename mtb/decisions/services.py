@@ -15,12 +15,10 @@ closing the session in ``session``. Functions here flush; the caller commits.
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from mtb import signals
-from mtb.transaction import lock_row
 from mtb.accounts.models import is_signed_in
 from mtb.audit import services as audit
 from mtb.cases import timeline
@@ -34,8 +32,10 @@ from mtb.decisions.session import is_running, require_meeting_day, require_run
 from mtb.decisions.validation import check_decision
 from mtb.errors import ConflictError, NotAllowed
 from mtb.extensions import db
+from mtb.i18n import gettext as _
 from mtb.meetings.models import AgendaItem, ItemOutcome
 from mtb.text import clean_text
+from mtb.transaction import lock_row
 from mtb.trials import queries as trial_queries
 from mtb.trials.matching import CaseFacts, match
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask_babel import gettext as _
-
 from mtb.audit import services as audit
 from mtb.db import utcnow
 from mtb.decisions import queries
@@ -18,8 +16,9 @@ from mtb.decisions.quorum import refresh_draft_quorum
 from mtb.errors import InvalidInput, NotAllowed
 from mtb.extensions import db
 from mtb.formatting import local_datetime
-from mtb.meetings.models import Meeting, MeetingStatus
+from mtb.i18n import gettext as _
 from mtb.meetings.lifecycle import carry_over_undiscussed
+from mtb.meetings.models import Meeting, MeetingStatus
 
 #: Starting a meeting earlier than this before its scheduled start asks for a confirmation.
 EARLY_START_MARGIN = timedelta(hours=2)

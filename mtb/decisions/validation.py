@@ -3,14 +3,13 @@ reason and each recommendation, with every problem reported next to its field.""
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-
 from mtb.cases.models import Case
 from mtb.decisions.evidence import ESCAT, NCT, ONCOKB, SCHEMES, parse_value
 from mtb.decisions.models import RECOMMENDATION_FIELDS, AccessRoute, RecommendationKind
-from mtb.trials.registrations import JOINER, TRIAL_PHASES, parse_ids
 from mtb.errors import InvalidInput
+from mtb.i18n import gettext as _
 from mtb.text import clean_text
+from mtb.trials.registrations import JOINER, TRIAL_PHASES, parse_ids
 from mtb.vocab import ONCOKB_LEVELS
 
 SUMMARY_MAX = 20000

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, StringField
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from mtb.i18n import lazy_gettext as _l
 
 
 class IntegrationAccountForm(FlaskForm):

@@ -11,7 +11,6 @@ import hashlib
 import secrets
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from mtb.audit import services as audit
 from mtb.boards.models import Board
@@ -20,6 +19,7 @@ from mtb.decisions.models import Decision, DecisionStatus
 from mtb.errors import InvalidInput
 from mtb.exports.models import IntegrationAccount, integration_account_boards
 from mtb.extensions import db
+from mtb.i18n import gettext as _
 from mtb.text import clean_text
 
 TOKEN_PREFIX = "mtb_"

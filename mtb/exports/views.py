@@ -12,7 +12,6 @@ import json
 
 import sqlalchemy as sa
 from flask import Response, abort, flash, jsonify, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from mtb import access, transaction
@@ -24,6 +23,7 @@ from mtb.exports.fhir import decision_bundle
 from mtb.exports.forms import IntegrationAccountForm
 from mtb.exports.models import IntegrationAccount
 from mtb.extensions import db
+from mtb.i18n import gettext as _
 from mtb.idempotency import once
 
 FHIR_JSON = "application/fhir+json"

@@ -13,10 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import gettext as _
-
 from mtb.db import utcnow
 from mtb.errors import InvalidInput
+from mtb.i18n import gettext as _
 from mtb.meetings import services
 from mtb.meetings.models import Meeting
 

@@ -10,13 +10,13 @@ from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from icalendar import Calendar, Event, vUri
 
 from mtb.accounts.models import User
 from mtb.db import utcnow
 from mtb.extensions import db
+from mtb.i18n import gettext as _
+from mtb.i18n import ngettext
 from mtb.meetings.models import Meeting
 from mtb.meetings.queries import item_counts
 from mtb.notifications.services import absolute_url

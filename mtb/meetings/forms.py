@@ -1,8 +1,8 @@
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, StringField, TextAreaField, TimeField
 from wtforms.validators import URL, InputRequired, Length, NumberRange, Optional
 
+from mtb.i18n import lazy_gettext as _l
 from mtb.meetings.models import MAX_CANCEL_REASON, MAX_MEETING_MINUTES, MIN_MEETING_MINUTES
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from mtb.audit import services as audit
 from mtb.boards.cadence import local_to_utc, wall_time_exists
@@ -20,6 +19,7 @@ from mtb.cases.models import CaseStatus
 from mtb.db import utcnow
 from mtb.errors import InvalidInput, NotAllowed
 from mtb.extensions import db
+from mtb.i18n import gettext as _
 from mtb.meetings import notifications
 from mtb.meetings.cadence import generate_meetings
 from mtb.meetings.models import (

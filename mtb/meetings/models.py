@@ -7,14 +7,14 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mtb.accounts.models import Role, is_signed_in
 from mtb.db import TimestampMixin, enum_column, utcnow
 from mtb.extensions import db
 from mtb.formatting import to_local
+from mtb.i18n import gettext as _
+from mtb.i18n import lazy_gettext as _l
 
 if TYPE_CHECKING:
     from mtb.accounts.models import User

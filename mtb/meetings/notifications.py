@@ -11,13 +11,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app, render_template
-from flask_babel import gettext as _
 
 from mtb.accounts.models import Role, User
 from mtb.accounts.queries import board_people
 from mtb.cases.models import Case
 from mtb.db import utcnow
 from mtb.formatting import local_datetime, to_local
+from mtb.i18n import gettext as _
 from mtb.meetings.display import item_start_times, when_label
 from mtb.meetings.models import AgendaItem, Meeting
 from mtb.notifications.models import NotificationKind

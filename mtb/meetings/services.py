@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from sqlalchemy.orm.attributes import set_committed_value
 
 from mtb.accounts.models import User
@@ -24,11 +23,19 @@ from mtb.db import utcnow
 from mtb.errors import ConflictError, InvalidInput, NotAllowed, NotFound
 from mtb.extensions import db
 from mtb.http import db_int
+from mtb.i18n import gettext as _
 from mtb.meetings import notifications
 from mtb.meetings.cadence import generate_meetings
 from mtb.meetings.display import item_start_times, pending_changes, when_label
-from mtb.meetings.models import (MAX_ITEM_MINUTES, OPEN_STATUSES, PRESENTER_ROLES, AgendaItem, ItemOutcome, Meeting,
-                                 MeetingStatus)
+from mtb.meetings.models import (
+    MAX_ITEM_MINUTES,
+    OPEN_STATUSES,
+    PRESENTER_ROLES,
+    AgendaItem,
+    ItemOutcome,
+    Meeting,
+    MeetingStatus,
+)
 from mtb.meetings.pool import pool_entry_times, pool_for, proposed_meetings
 from mtb.meetings.queries import open_item_for
 

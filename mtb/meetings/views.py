@@ -4,7 +4,6 @@ moving, cancelling and adding meetings, and calendar files."""
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from mtb import panels, transaction
@@ -17,6 +16,7 @@ from mtb.boards.models import Board
 from mtb.db import utcnow
 from mtb.errors import ConflictError, InvalidInput
 from mtb.form_errors import show_error
+from mtb.i18n import gettext as _
 from mtb.meetings import bp, builder, calendar, display, lifecycle, queries, services
 from mtb.meetings.forms import CancelMeetingForm, MeetingForm
 from mtb.meetings.models import MAX_ITEM_MINUTES, PRESENTER_ROLES, Meeting

@@ -10,7 +10,6 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from mtb.cases.biomarker_labels import KIND_LABELS as BIOMARKER_KIND_LABELS
@@ -21,6 +20,7 @@ from mtb.decisions.models import Decision, RecommendationKind
 from mtb.decisions.quorum import quorum_for
 from mtb.extensions import db
 from mtb.formatting import local_date, local_datetime, to_local
+from mtb.i18n import gettext as _
 from mtb.meetings.models import AgendaItem, Meeting
 from mtb.text import age_on
 

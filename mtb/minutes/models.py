@@ -10,11 +10,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from mtb.db import utcnow
 from mtb.extensions import db
+from mtb.i18n import gettext as _
 
 if TYPE_CHECKING:
     from mtb.accounts.models import User

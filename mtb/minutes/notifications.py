@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-
 from mtb.decisions.models import Decision
 from mtb.formatting import local_datetime
+from mtb.i18n import gettext as _
 from mtb.notifications.models import NotificationKind
 from mtb.notifications.services import absolute_url, in_language_of, notify
 

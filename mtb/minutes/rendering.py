@@ -17,13 +17,13 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from markupsafe import Markup
 
 from mtb.db import utcnow
 from mtb.decisions import queries as decisions
 from mtb.decisions.models import Decision, DecisionStatus
 from mtb.extensions import db
+from mtb.i18n import gettext as _
 from mtb.meetings.models import Meeting
 from mtb.minutes.context import dt, letter_context, minutes_context
 from mtb.minutes.models import DecisionLetter, MinutesVersion

@@ -21,8 +21,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import gettext as _
-
 from mtb.accounts.models import is_signed_in
 from mtb.audit import services as audit
 from mtb.decisions import queries as decisions
@@ -31,6 +29,7 @@ from mtb.decisions.services import validate
 from mtb.decisions.session import require_meeting_day
 from mtb.errors import NotAllowed
 from mtb.extensions import db
+from mtb.i18n import gettext as _
 from mtb.meetings.models import ItemOutcome, Meeting, MeetingStatus
 from mtb.minutes import signing
 from mtb.minutes.models import DecisionLetter, MinutesVersion

@@ -7,7 +7,6 @@ import base64
 import binascii
 
 from flask import Response, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from mtb import access, transaction
@@ -15,9 +14,9 @@ from mtb.audit import services as audit
 from mtb.boards import services as boards
 from mtb.decisions import queries as decisions
 from mtb.decisions.session import BeforeMeetingDay, day_label
+from mtb.i18n import gettext as _
 from mtb.idempotency import once
 from mtb.minutes import bp, queries, rendering, services
-
 
 # Print stylesheets quote text with it (the running headers of the PDFs).
 bp.app_template_filter("css_string")(rendering.css_string)

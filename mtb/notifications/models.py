@@ -6,11 +6,11 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mtb.db import enum_column, utcnow
 from mtb.extensions import db
+from mtb.i18n import lazy_gettext as _l
 
 
 class NotificationKind(enum.StrEnum):

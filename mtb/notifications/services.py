@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 import socket
 import ssl
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -22,7 +22,6 @@ from urllib.parse import unquote, urlsplit
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from mtb.accounts.models import User
@@ -30,6 +29,7 @@ from mtb.audit import services as audit
 from mtb.db import utcnow
 from mtb.errors import InvalidInput
 from mtb.extensions import db
+from mtb.i18n import gettext as _
 from mtb.notifications.models import NotificationKind, NotificationPreference, OutboxMessage, OutboxStatus
 
 __all__ = ["NotificationKind", "notify", "in_language_of", "send_due_messages", "absolute_url"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from mtb import transaction
@@ -12,6 +11,7 @@ from mtb.accounts import services as accounts
 from mtb.errors import InvalidInput
 from mtb.extensions import db
 from mtb.http import page_number
+from mtb.i18n import gettext as _
 from mtb.notifications import bp, queries, services
 from mtb.notifications.models import NotificationKind, OutboxMessage, OutboxStatus
 

@@ -7,9 +7,9 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
-from flask_babel import gettext as _
 
 from mtb.errors import InvalidInput
+from mtb.i18n import gettext as _
 from mtb.outcomes import cache, stats
 
 #: The longest period a dashboard covers (its statements stay bounded by it).

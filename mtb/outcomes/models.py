@@ -11,7 +11,6 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mtb.accounts.models import Role, is_signed_in
@@ -19,6 +18,7 @@ from mtb.cases.labelled import LABELS, Labelled
 from mtb.db import enum_column, utcnow
 from mtb.decisions.models import Decision, RecommendationKind
 from mtb.extensions import db
+from mtb.i18n import lazy_gettext as _l
 
 if TYPE_CHECKING:
     from mtb.accounts.models import User

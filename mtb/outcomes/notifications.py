@@ -12,13 +12,13 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import render_template
-from flask_babel import gettext as _
 
 from mtb.accounts.models import User
 from mtb.boards.models import Board
 from mtb.db import utcnow
 from mtb.extensions import db
 from mtb.formatting import local_datetime
+from mtb.i18n import gettext as _
 from mtb.notifications.models import NotificationKind
 from mtb.notifications.services import absolute_url, in_language_of, notify_once
 from mtb.outcomes import queries

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from mtb.audit import services as audit
 from mtb.db import utcnow
@@ -13,6 +12,7 @@ from mtb.decisions.models import Decision, Recommendation
 from mtb.errors import ConflictError, InvalidInput, NotAllowed
 from mtb.extensions import db
 from mtb.formatting import to_local
+from mtb.i18n import gettext as _
 from mtb.outcomes.models import FollowUp, may_record
 from mtb.outcomes.validation import check_follow_up
 from mtb.transaction import lock_row

@@ -14,12 +14,12 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 
 from mtb.cases.findings import MolecularReport
 from mtb.cases.models import Case
 from mtb.decisions.models import Decision, DecisionStatus, Recommendation
 from mtb.extensions import db
+from mtb.i18n import lazy_gettext as _l
 from mtb.meetings.models import AgendaItem, ItemOutcome, Meeting, MeetingStatus
 from mtb.outcomes.models import THERAPY_KINDS, FollowUp, NotImplementedReason, Response
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import gettext as _
-
 from mtb.errors import InvalidInput
+from mtb.i18n import gettext as _
 from mtb.outcomes.models import NotImplementedReason, Response, TreatmentAccess
 
 #: Lines of therapy a follow-up can name.

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask import Response, current_app, flash, redirect, render_template, request, stream_with_context, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from mtb import transaction
@@ -16,6 +15,7 @@ from mtb.db import utcnow
 from mtb.errors import ConflictError, InvalidInput, NotAllowed, NotFound
 from mtb.form_errors import show_error
 from mtb.formatting import to_local
+from mtb.i18n import gettext as _
 from mtb.outcomes import bp, dashboard, export, queries, services
 from mtb.outcomes.forms import ExportForm, FollowUpForm
 from mtb.outcomes.models import may_list_due, may_record, may_see_dashboard

@@ -13,9 +13,8 @@ from __future__ import annotations
 import json
 import re
 
-from flask_babel import gettext as _
-
 from mtb.errors import InvalidInput
+from mtb.i18n import gettext as _
 from mtb.trials.models import TrialStatus
 from mtb.trials.registrations import EUCT, EUDRACT, IDRCB, TRIAL_PHASES, registry_of
 

@@ -9,6 +9,7 @@ each unknown is listed so the board sees what is left to check (a TMB never meas
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,10 +17,10 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import get_locale
-from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from mtb.cases.findings import BiomarkerKind, Classification, HrdStatus, MmrStatus, MsiStatus, Pdl1Category
+from mtb.i18n import gettext as _
+from mtb.i18n import ngettext
 
 MET, FAILED, UNKNOWN = "met", "failed", "unknown"
 #: Classifications that never satisfy an alteration criterion.
@@ -165,7 +166,8 @@ def match(trial, facts: CaseFacts) -> MatchResult:
 def criteria_key(trial) -> tuple:
     """Everything ``match`` reads of a trial, hashable: trials with equal keys match alike."""
     logic = getattr(trial.molecular_logic, "value", trial.molecular_logic) or "any"
-    alterations = tuple(tuple(sorted((str(k), str(v)) for k, v in a.items())) for a in trial.alterations or ())
+    # As JSON (C-encoded): the registry keys its 120 trials on every view.
+    alterations = json.dumps(trial.alterations or [], sort_keys=True, default=str)
     return (logic, alterations, trial.tmb_min, bool(trial.requires_msi_high), trial.pdl1_tps_min,
             bool(trial.requires_hrd), tuple(trial.icd10_ranges or ()), trial.age_min, trial.age_max,
             trial.prior_lines_min, trial.prior_lines_max)

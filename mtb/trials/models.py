@@ -9,13 +9,13 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mtb.accounts.models import Role, is_signed_in
 from mtb.cases.labelled import LABELS, Labelled
 from mtb.db import TimestampMixin, enum_column
 from mtb.extensions import db
+from mtb.i18n import lazy_gettext as _l
 from mtb.trials.registrations import TRIAL_PHASES, Registration, split_stored
 
 if TYPE_CHECKING:

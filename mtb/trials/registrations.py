@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from mtb.i18n import gettext as _
+from mtb.i18n import lazy_gettext as _l
 
 NCT, EUCT, EUDRACT, IDRCB, LOCAL = "nct", "euct", "eudract", "idrcb", "local"
 

@@ -4,13 +4,13 @@ study records. Services flush; the request commits."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from mtb.accounts.models import Role
 from mtb.audit import services as audit
 from mtb.db import utcnow
 from mtb.errors import NotAllowed
 from mtb.extensions import db
+from mtb.i18n import gettext as _
 from mtb.trials import ctgov
 from mtb.trials.models import Trial, TrialStatus
 from mtb.trials.registrations import JOINER

@@ -10,14 +10,13 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from flask_babel import gettext as _
-
 from mtb.cases.biomarker_validation import normalise_location
 from mtb.cases.gene_checks import check_gene
 from mtb.cases.hgvs import normalise_c, normalise_p
 from mtb.cases.hgvs_grammar import ONE_LETTER
 from mtb.cases.problems import Problems, to_decimal
 from mtb.errors import InvalidInput
+from mtb.i18n import gettext as _
 from mtb.text import clean_text
 from mtb.trials.models import MolecularLogic, TrialStatus
 from mtb.trials.registrations import JOINER, LOCAL, TRIAL_PHASES, parse_ids

@@ -4,13 +4,13 @@ editing a trial, importing ClinicalTrials.gov records (admins and board secretar
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from mtb import transaction
 from mtb.access import refuse
 from mtb.boards import services as boards
 from mtb.errors import InvalidInput, NotAllowed
+from mtb.i18n import gettext as _
 from mtb.trials import bp, queries, services
 from mtb.trials.forms import ImportForm, TrialForm
 from mtb.trials.matching import criteria_texts

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from mtb import access, transaction
@@ -12,6 +11,7 @@ from mtb.cases.forms import AttachmentForm, ConfirmForm, received_uploads
 from mtb.cases.uploads import content_disposition
 from mtb.cases.views.page import render_case
 from mtb.errors import NotAllowed
+from mtb.i18n import gettext as _
 
 
 @bp.route("/cases/<int:case_id>/attachments", methods=["POST"])

@@ -9,7 +9,6 @@ everything typed, with every problem at once next to its field.
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from mtb import access, transaction
@@ -21,6 +20,7 @@ from mtb.cases.views import form_data
 from mtb.cases.vocab import KIND_FIELDS
 from mtb.errors import ConflictError, InvalidInput
 from mtb.extensions import db
+from mtb.i18n import gettext as _
 from mtb.idempotency import once
 
 

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask_babel import gettext as _
-
 from mtb.cases import checks
 from mtb.cases.biomarker_labels import number, report_label
 from mtb.cases.forms import CaseForm
 from mtb.cases.models import BiomarkerKind, Case
 from mtb.cases.problems import CaseInputError
 from mtb.cases.vocab import BIOMARKER_FIELDS, CASE_FIELDS, REPORT_FIELDS, RESEARCH_COHORTS
+from mtb.i18n import gettext as _
 
 
 def _shown(value):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from mtb import transaction
@@ -11,6 +10,7 @@ from mtb.access import admin_required
 from mtb.cases import bp, genes
 from mtb.cases.forms import GeneSymbolForm
 from mtb.errors import InvalidInput
+from mtb.i18n import gettext as _
 
 
 @bp.route("/admin/genes", methods=["GET", "POST"])

@@ -5,7 +5,6 @@ from the same checks a save runs, so the hint shows exactly what a save stores."
 from __future__ import annotations
 
 from flask import jsonify, request
-from flask_babel import gettext as _
 from flask_login import login_required
 
 from mtb.cases import bp, checks
@@ -13,6 +12,7 @@ from mtb.cases.descriptions import DESCRIPTION_FIELDS, check_descriptions, live_
 from mtb.cases.gene_checks import check_gene
 from mtb.cases.problems import Problems
 from mtb.errors import InvalidInput
+from mtb.i18n import gettext as _
 
 #: Longest value read from the query string (longer text is refused by the checks anyway).
 _MAX = 600

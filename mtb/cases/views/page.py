@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from mtb import access, panels, transaction
@@ -11,6 +10,7 @@ from mtb.cases import bp, checks, completeness, services, validation
 from mtb.cases.forms import AttachmentForm, ConfirmForm, WithdrawForm
 from mtb.cases.models import Case
 from mtb.db import utcnow
+from mtb.i18n import gettext as _
 from mtb.idempotency import once
 from mtb.text import age_on
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from decimal import InvalidOperation
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from mtb import access, transaction
@@ -17,6 +16,7 @@ from mtb.cases.vcf import VcfRefused
 from mtb.cases.vcf_import import ImportFilters, RowsInvalid, import_rows, parse_genes, review
 from mtb.errors import ConflictError, InvalidInput, NotAllowed
 from mtb.http import db_int
+from mtb.i18n import gettext as _
 
 
 def _filters(args) -> tuple[ImportFilters, str | None]:

@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from mtb import access, transaction
 from mtb.decisions import attendance as room
 from mtb.decisions import bp, queries
 from mtb.errors import InvalidInput
+from mtb.i18n import gettext as _
 
 
 def _back(meeting_id: int):

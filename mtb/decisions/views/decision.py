@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from mtb import access, transaction
@@ -13,6 +12,7 @@ from mtb.decisions.validation import DecisionInvalid
 from mtb.decisions.views.decision_form import decision_form, form_data, rows_changed
 from mtb.decisions.views.in_session import carried_attendance, flash_carried_attendance, save_carried_attendance
 from mtb.errors import ConflictError, InvalidInput, NotAllowed
+from mtb.i18n import gettext as _
 from mtb.idempotency import once
 
 

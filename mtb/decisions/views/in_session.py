@@ -6,7 +6,6 @@ Only the board's secretaries and chairs reach it (``meeting_or_404(need="run")``
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from mtb import access, transaction
@@ -29,6 +28,7 @@ from mtb.decisions.views.decision_form import decision_form, rows_changed
 from mtb.errors import ConflictError, InvalidInput
 from mtb.form_errors import show_error
 from mtb.http import db_int
+from mtb.i18n import gettext as _
 from mtb.idempotency import once
 from mtb.meetings.models import AgendaItem, Meeting
 from mtb.trials import queries as trial_queries

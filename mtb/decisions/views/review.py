@@ -4,8 +4,6 @@ full, each draft validated on its own or all of them at once."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from mtb import access, transaction
@@ -13,6 +11,8 @@ from mtb.audit import services as audit
 from mtb.decisions import bp, queries, services
 from mtb.decisions.session import BeforeMeetingDay, day_label
 from mtb.errors import NotAllowed
+from mtb.i18n import gettext as _
+from mtb.i18n import ngettext
 from mtb.idempotency import once
 
 
