@@ -18,6 +18,7 @@ from mtb.cases.labelled import LABELS, Labelled
 from mtb.db import enum_column, utcnow
 from mtb.decisions.models import Decision, RecommendationKind
 from mtb.extensions import db
+from mtb.i18n import gettext as _
 from mtb.i18n import lazy_gettext as _l
 
 if TYPE_CHECKING:
@@ -161,6 +162,9 @@ class FollowUp(db.Model):
     note: Mapped[str | None] = mapped_column(sa.Text)
     #: Why a later version changed the entry (required from version 2 on).
     change_reason: Mapped[str | None] = mapped_column(sa.String(300))
+    #: A copy a correction took over: the decision version it was recorded on. Its reason
+    #: is worded when shown (``change_reason_text``), in the reader's language.
+    carried_from_version: Mapped[int | None]
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -168,6 +172,12 @@ class FollowUp(db.Model):
     decision: Mapped[Decision] = relationship()
     case: Mapped[Case] = relationship()
     recorded_by: Mapped[User | None] = relationship(lazy="joined")
+
+    @property
+    def change_reason_text(self) -> str | None:
+        if self.carried_from_version is not None:
+            return _("Carried over from decision version %(n)d", n=self.carried_from_version)
+        return self.change_reason
 
     @property
     def status_label(self) -> str:

@@ -101,7 +101,7 @@ def carry_over(decision: Decision, previous: Decision | None, user) -> list[Foll
             continue
         copy = FollowUp(recommendation_id=target.id, decision_id=decision.id, case_id=entry.case_id,
                         board_id=entry.board_id, milestone_months=entry.milestone_months, version=1, is_current=True,
-                        change_reason=_("Carried over from decision version %(n)d", n=previous.version),
+                        carried_from_version=previous.version,
                         recorded_by_id=entry.recorded_by_id, recorded_at=entry.recorded_at,
                         **{name: getattr(entry, name) for name in COMPARED})
         db.session.add(copy)

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from mtb.audit.models import AuditEvent
 from mtb.db import utcnow
@@ -196,12 +197,16 @@ def test_a_corrected_decision_keeps_the_follow_ups_recorded_on_the_version_it_re
     db.session.add(corrected)
     decided.status = DecisionStatus.SUPERSEDED
     db.session.flush()
-    signals.decision_validated.send(corrected, user=chair, previous=decided, publish=False)
+    with force_locale("fr"):  # the chair works in French
+        signals.decision_validated.send(corrected, user=chair, previous=decided, publish=False)
     db.session.commit()
     carried = db.session.scalar(sa.select(FollowUp).where(FollowUp.decision_id == corrected.id))
     assert carried.recommendation_id == corrected.recommendations[1].id
     assert carried.implemented and carried.best_response.value == "PR" and carried.is_current
-    assert "version 1" in carried.change_reason
+    # Why it changed is worded for whoever reads the versions, not stored in the chair's language.
+    assert carried.carried_from_version == 1 and carried.change_reason is None
+    versions = client.get(f"/outcomes/recommendations/{corrected.recommendations[1].id}/follow-up/3")
+    assert "Carried over from decision version 1" in versions.get_data(as_text=True)
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "follow_up.carried_over"))
     assert event.details["follow_ups"] == 1
     # The case page shows the follow-up on the corrected recommendation, and a later save
