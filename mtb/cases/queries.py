@@ -264,7 +264,8 @@ def _carrying(finding) -> sa.ColumnElement[bool]:
     carriers = db.session.scalar(sa.select(sa.func.count()).select_from(
         sa.select(Biomarker.id).where(finding).limit(COMMON_FINDING).subquery()))
     if carriers >= COMMON_FINDING:
-        probe = sa.select(Biomarker.id).where(Biomarker.case_id == Case.id, finding)
+        # case_id, not id: the probe is then answered from an index led by case_id.
+        probe = sa.select(Biomarker.case_id).where(Biomarker.case_id == Case.id, finding)
         if db.session.get_bind().dialect.name == "postgresql":
             # PostgreSQL would turn the EXISTS into a hash of every carrier (10,000 rows read
             # for a page of 25: it plans for the whole list, not for the LIMIT); an OFFSET
