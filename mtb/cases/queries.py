@@ -244,9 +244,9 @@ def _matches(term: SearchTerm):
         return Case.reference == term.text.upper()
     connection = db.session.connection()
     if term.genes or term.protein_changes:
-        finding = (sa.or_(Biomarker.gene.in_(term.genes), Biomarker.gene_3p.in_(term.genes)) if term.genes
-                   else Biomarker.hgvs_p.in_(term.protein_changes))
-        return sa.or_(_carrying(finding), search.containing(connection, [term.text], findings=False))
+        exact = ([(Biomarker.gene, term.genes), (Biomarker.gene_3p, term.genes)] if term.genes
+                 else [(Biomarker.hgvs_p, term.protein_changes)])
+        return sa.or_(_carrying(exact), search.containing(connection, [term.text], findings=False))
     texts = [term.text] + ([term.protein] if term.protein else [])
     return search.containing(connection, texts)
 
@@ -255,14 +255,19 @@ def _matches(term: SearchTerm):
 COMMON_FINDING = 2000
 
 
-def _carrying(finding) -> sa.ColumnElement[bool]:
-    """Cases with a biomarker matching ``finding`` (an indexed column's exact value).
+def _carrying(exact: list[tuple[Any, tuple[str, ...]]]) -> sa.ColumnElement[bool]:
+    """Cases with a biomarker whose column holds one of the values, for any (column,
+    values) pair of ``exact`` (indexed columns).
 
     A rare finding is read from its index (the few cases, then sorted); a common one is
     checked case by case as the list is walked newest first, which stops after a page,
-    where reading ten thousand carriers to keep 25 would not. One index count decides."""
-    carriers = db.session.scalar(sa.select(sa.func.count()).select_from(
-        sa.select(Biomarker.id).where(finding).limit(COMMON_FINDING).subquery()))
+    where reading ten thousand carriers to keep 25 would not. Counting each column's
+    index alone decides (an index-only read; an OR of two columns would read the rows)."""
+    finding = sa.or_(*(column.in_(values) for column, values in exact))
+    carriers = db.session.scalar(sa.select(sum(
+        sa.select(sa.func.count()).select_from(
+            sa.select(column).where(column.in_(values)).limit(COMMON_FINDING).subquery()).scalar_subquery()
+        for column, values in exact)))
     if carriers >= COMMON_FINDING:
         # case_id, not id: the probe is then answered from an index led by case_id.
         probe = sa.select(Biomarker.case_id).where(Biomarker.case_id == Case.id, finding)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from markupsafe import Markup, escape
+
 from mtb.cases.biomarker_labels import finding_text
 from mtb.cases.models import Case
 from mtb.cases.queries import finding_rows
@@ -87,3 +89,9 @@ def summary_of(findings, limit: int = 3) -> str:
 def summaries(case_ids) -> dict[int, str]:
     """``biomarker_summary`` of many cases, read as rows (an agenda's forty cases)."""
     return {case_id: summary_of(rows) for case_id, rows in finding_rows(case_ids).items()}
+
+
+def option_tags(choices: dict[int, str]) -> Markup:
+    """``<option>`` tags of (id, name) pairs, joined at once: the template's loop took a
+    millisecond for a board's 600 presenters."""
+    return Markup("".join(f'<option value="{int(value)}">{escape(label)}</option>' for value, label in choices.items()))
