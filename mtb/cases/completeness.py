@@ -66,10 +66,11 @@ def missing(requirements: Iterable[str], biomarkers: Iterable[Biomarker],
     return [req for req in requirements or [] if req not in items and req.upper() not in genes]
 
 
-def missing_for_case(case) -> list[str]:
-    """What the case's board asks for that the case does not carry yet, as a reader sees it."""
-    return shown(missing(case.board.completeness_requirements or [], case.biomarkers, case.reports,
-                         case.germline_consent))
+def missing_for_case(case, findings=None) -> list[str]:
+    """What the case's board asks for that the case does not carry yet, as a reader sees it.
+    ``findings``: its biomarkers when read already (as objects or rows)."""
+    return shown(missing(case.board.completeness_requirements or [],
+                         case.biomarkers if findings is None else findings, case.reports, case.germline_consent))
 
 
 class _Row:

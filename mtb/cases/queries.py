@@ -131,21 +131,18 @@ def finding_labels(case_ids: list[int]) -> dict[int, list[str]]:
 
 
 class FindingRow:
-    """A finding read as a row, for the functions that print a Biomarker (``finding_text``,
-    ``biomarker_label``): its columns, and its report's assay (what a TMB names)."""
+    """A finding read as a row, for the functions that print or match a Biomarker
+    (``finding_text``, ``biomarker_label``, trial matching, completeness): its columns as
+    plain attributes (read a dozen times each, where a delegating lookup cost a
+    microsecond a read), and its report's assay (what a TMB names)."""
 
-    __slots__ = ("_row", "report")
-
-    def __init__(self, row):
-        self._row = row
-        self.report = SimpleNamespace(assay=row.report_assay) if row.report_id is not None else None
-
-    def __getattr__(self, name: str):
-        return getattr(self._row, name)
+    def __init__(self, values):
+        self.__dict__.update(values)
+        self.report = SimpleNamespace(assay=self.report_assay) if self.report_id is not None else None
 
     @property
     def is_negative(self) -> bool:
-        return self._row.kind is BiomarkerKind.NEGATIVE
+        return self.kind is BiomarkerKind.NEGATIVE
 
 
 def finding_rows(case_ids) -> dict[int, list[FindingRow]]:
@@ -163,9 +160,11 @@ def finding_rows(case_ids) -> dict[int, list[FindingRow]]:
         .where(Biomarker.case_id.in_(ids))
         .order_by(Biomarker.case_id, Biomarker.position)
     )
+    names = list(rows.keys())
     found: dict[int, list[FindingRow]] = {}
     for row in rows:
-        found.setdefault(row.case_id, []).append(FindingRow(row))
+        finding = FindingRow(zip(names, row))
+        found.setdefault(finding.case_id, []).append(finding)
     return found
 
 

@@ -12,8 +12,10 @@ from sqlalchemy.orm import selectinload
 
 from mtb.cases import completeness
 from mtb.cases.models import POOL_STATUSES, Case, CaseEvent, Urgency
+from mtb.cases.queries import finding_rows
 from mtb.db import utcnow
 from mtb.extensions import db
+from mtb.meetings.display import summary_of
 from mtb.meetings.models import OPEN_STATUSES, AgendaItem, Meeting
 from mtb.meetings.queries import open_items_on_upcoming, upcoming_meetings
 from mtb.trials.queries import TrialMatch, matches_for_cases
@@ -27,15 +29,17 @@ def _on_open_agenda():
     )
 
 
-def pool(board_id: int) -> list[Case]:
-    """The board's cases waiting for a meeting: submitted or deferred, on no open agenda."""
-    return list(db.session.scalars(
+def pool(board_id: int, *, with_reports: bool = False) -> list[Case]:
+    """The board's cases waiting for a meeting: submitted or deferred, on no open agenda.
+    ``with_reports``: their lab reports too (what each case lacks for its board)."""
+    query = (
         sa.select(Case)
         .where(Case.board_id == board_id, Case.status.in_(POOL_STATUSES), ~_on_open_agenda().exists())
-        # The reports too: the agenda builder shows what each case lacks for its board.
-        .options(selectinload(Case.biomarkers), selectinload(Case.reports))
         .order_by(Case.urgency.desc(), Case.submitted_at, Case.id)
-    ))
+    )
+    if with_reports:
+        query = query.options(selectinload(Case.reports))
+    return list(db.session.scalars(query))
 
 
 def pool_entry_times(cases) -> dict[int, datetime]:
@@ -137,24 +141,31 @@ class PoolEntry:
     trials: list[TrialMatch] = field(default_factory=list)
     #: What the board asks a submission to carry that the case lacks (mtb.cases.completeness).
     missing: list[str] = field(default_factory=list)
+    #: The case's key findings in one line (``display.summary_of``).
+    summary: str = ""
 
 
 def pool_for(meeting: Meeting, now: datetime | None = None, *, details: bool = True) -> list[PoolEntry]:
     """The board's pool as the agenda builder shows it: cases proposed for this meeting
     or overdue (proposed for an earlier one) first, then the later ones by meeting.
-    ``details``: with the trials each case matches (one query for the whole pool) and what
-    each case lacks for its board, as the builder shows them."""
+    ``details``: with each case's findings in a line, the trials it matches and what it
+    lacks for its board, as the builder shows them (its findings read once, as rows)."""
     now = now or utcnow()
-    cases = pool(meeting.board_id)
+    cases = pool(meeting.board_id, with_reports=details)
     proposals = proposed_meetings(cases, now)
-    matches = matches_for_cases(cases) if details else {}
+    findings = finding_rows(case.id for case in cases) if details else {}
+    matches = matches_for_cases(cases, findings=findings) if details else {}
     entries = []
     for case in cases:
         proposed = proposals[case.id]
         overdue = proposed is not None and proposed.id != meeting.id and proposed.starts_at < meeting.starts_at
         due = proposed is not None and (proposed.id == meeting.id or overdue)
-        entries.append(PoolEntry(case, proposed, due, overdue, matches.get(case.id, []),
-                                 completeness.missing_for_case(case) if details else []))
+        entry = PoolEntry(case, proposed, due, overdue, matches.get(case.id, []))
+        if details:
+            rows = findings.get(case.id, [])
+            entry.missing = completeness.missing_for_case(case, rows)
+            entry.summary = summary_of(rows)
+        entries.append(entry)
     far = datetime.max
     entries.sort(key=lambda e: (not e.due, e.proposed.starts_at if e.proposed else far,
                                 e.case.urgency is not Urgency.URGENT))

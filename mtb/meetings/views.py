@@ -166,7 +166,7 @@ def _agenda_page(meeting_id: int, *, status: int = 200, error: InvalidInput | No
         changed=display.change_marks(meeting) if meeting.has_published_agenda else set(),
         presenters=board_people_names(meeting.board_id, *PRESENTER_ROLES), option_tags=display.option_tags,
         timing=display.timing(meeting),
-        starts=display.item_start_times(meeting), summary=display.biomarker_summary,
+        starts=display.item_start_times(meeting),
         summaries=display.summaries(item.case_id for item in meeting.items),
         error=error, conflict=conflict, item_error=item_error or {}, now=now, max_item_minutes=MAX_ITEM_MINUTES,
         typed=typed or {}, canonical_url=url_for("meetings.agenda", meeting_id=meeting.id),

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from flask_babel import get_locale
 
@@ -27,9 +28,9 @@ MET, FAILED, UNKNOWN = "met", "failed", "unknown"
 BENIGN = frozenset({Classification.TIER_IV, Classification.CLASS_1, Classification.CLASS_2})
 
 
-@dataclass(frozen=True)
-class Finding:
-    """One biomarker row, reduced to what the criteria read."""
+class Finding(NamedTuple):
+    """One biomarker row, reduced to what the criteria read. A tuple: the pool's findings
+    key the kept verdicts (``mtb.trials.queries``), built, hashed and compared on every view."""
 
     kind: BiomarkerKind
     gene: str | None = None
@@ -48,8 +49,7 @@ class Finding:
     classification: Classification | None = None
 
 
-@dataclass(frozen=True)
-class CaseFacts:
+class CaseFacts(NamedTuple):
     icd10_code: str | None
     birth_date: date | None
     prior_lines: int | None

@@ -56,11 +56,13 @@ def recruiting_trials(board_ids) -> dict[int, list[Trial]]:
     return found
 
 
-def matches_for_cases(cases, by_board: dict[int, list[Trial]] | None = None) -> dict[int, list[TrialMatch]]:
+def matches_for_cases(cases, by_board: dict[int, list[Trial]] | None = None,
+                      findings: dict[int, list] | None = None) -> dict[int, list[TrialMatch]]:
     """The recruiting trials each case matches, best first (most criteria met), by case id.
 
     At most two queries whatever the number of cases: the boards' recruiting trials (with
-    their boards) and the rows of cases loaded without them (never one lazy load per case)."""
+    their boards) and the rows of cases loaded without them (never one lazy load per case).
+    ``findings``: every case's biomarkers by case id, when the caller has read them (rows)."""
     cases = list(cases)
     if not cases:
         return {}
@@ -69,10 +71,12 @@ def matches_for_cases(cases, by_board: dict[int, list[Trial]] | None = None) -> 
     if not any(by_board.values()):
         return {c.id: [] for c in cases}
     rows: dict[int, list[Biomarker]] = defaultdict(list)
-    # Cases loaded with their rows (the pool, the case page) are read as they are; the others in one query.
-    missing = [c.id for c in cases if "biomarkers" in sa.inspect(c).unloaded]
+    if findings is not None:
+        rows.update(findings)
+    # Cases loaded with their rows (the case page) are read as they are; the others in one query.
+    missing = [] if findings is not None else [c.id for c in cases if "biomarkers" in sa.inspect(c).unloaded]
     for case in cases:
-        if case.id not in missing:
+        if findings is None and case.id not in missing:
             rows[case.id] = list(case.biomarkers)
     if missing:
         for biomarker in db.session.scalars(sa.select(Biomarker).where(Biomarker.case_id.in_(missing))
