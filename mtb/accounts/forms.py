@@ -1,10 +1,11 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from mtb.i18n import lazy_gettext as _l
 from mtb.vocab import SPECIALTY_LABELS
+from mtb.widgets import SelectField
 
 
 def specialty_choices():

@@ -6,7 +6,6 @@ from wtforms import (
     DateField,
     IntegerField,
     RadioField,
-    SelectField,
     StringField,
     TextAreaField,
     TimeField,
@@ -17,6 +16,7 @@ from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
 from mtb.boards.cadence import MAX_EVERY_WEEKS, WEEKDAYS
 from mtb.boards.models import MAX_CUTOFF_HOURS, MAX_MINUTES
 from mtb.i18n import lazy_gettext as _l
+from mtb.widgets import SelectField
 
 
 class BoardSettingsForm(FlaskForm):

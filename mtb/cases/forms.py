@@ -21,7 +21,6 @@ from wtforms import (
     HiddenField,
     IntegerField,
     RadioField,
-    SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
@@ -54,6 +53,7 @@ from mtb.cases.uploads import ACCEPT_ATTRIBUTE, Upload, sent_filename
 from mtb.cases.vocab import MAX_BIOMARKERS, MAX_REPORTS, MMR_PROTEINS, RESEARCH_COHORTS
 from mtb.db import utcnow
 from mtb.i18n import lazy_gettext as _l
+from mtb.widgets import SelectField
 
 #: The urgency choices say what urgent means for the case (the badge says only "Urgent").
 URGENCY_CHOICES = (

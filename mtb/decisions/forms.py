@@ -10,7 +10,6 @@ from wtforms import (
     Form,
     FormField,
     HiddenField,
-    SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
@@ -23,6 +22,7 @@ from mtb.decisions.models import ACCESS_ROUTE_LABELS, KIND_FIELDS, RECOMMENDATIO
 from mtb.i18n import lazy_gettext as _l
 from mtb.trials.registrations import TRIAL_PHASES
 from mtb.vocab import ONCOKB_LEVELS, SPECIALTY_LABELS
+from mtb.widgets import SelectField
 
 #: The kind that uses each kind-specific field (the page's script hides the others).
 FIELD_KINDS = {name: kind.value for kind, names in KIND_FIELDS.items() for name in names}

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from mtb.cases.vocab import RESEARCH_COHORTS
 from mtb.i18n import lazy_gettext as _l
 from mtb.outcomes.models import NotImplementedReason, Response, TreatmentAccess
+from mtb.widgets import SelectField
 
 #: The empty first option of every select.
 CHOOSE = _l("— choose —")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from mtb.i18n import lazy_gettext as _l
 from mtb.trials.models import MolecularLogic, TrialStatus
 from mtb.trials.registrations import TRIAL_PHASES
+from mtb.widgets import SelectField
 
 
 def _options(pairs) -> list[SelectChoice]:

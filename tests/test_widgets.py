@@ -1,0 +1,41 @@
+"""The quick select writes the same HTML as WTForms' own, whatever the values and labels."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+from wtforms import Form
+from wtforms import SelectField as WTFormsSelectField
+from wtforms.fields.choices import SelectChoice as C
+
+from mtb.widgets import SelectField
+
+texts = st.text(max_size=12)
+
+
+def _pair(choices, data):
+    class Ours(Form):
+        f = SelectField(choices=choices, validate_choice=False)
+
+    class Theirs(Form):
+        f = WTFormsSelectField(choices=choices, validate_choice=False)
+
+    return str(Ours(data={"f": data}).f()), str(Theirs(data={"f": data}).f())
+
+
+@given(st.lists(st.tuples(texts, texts), max_size=5), st.one_of(st.none(), texts))
+def test_options_are_written_as_wtforms_writes_them(pairs, data):
+    choices = [C(value, label) for value, label in pairs]
+    ours, theirs = _pair(choices, data if data is not None or not pairs else pairs[0][0])
+    assert ours == theirs
+
+
+def test_groups_selection_markup_and_options_with_attributes():
+    tier = 'ESCAT "tier" I'
+    groups = [C("I-A", "I-A <targeted>", optgroup=tier), C("I-B", "I-B & more", optgroup=tier), C("x", "", optgroup="Other")]
+    ours, theirs = _pair(groups, "I-B")
+    assert ours == theirs and '<option selected value="I-B">I-B &amp; more</option>' in ours
+    with_attributes = [C("a", "A", render_kw={"disabled": True}), C("b", "B")]
+    assert _pair(with_attributes, "b")[0] == _pair(with_attributes, "b")[1]
+    booleans = [C(True, "Yes"), C(False, "No")]
+    assert _pair(booleans, True)[0] == _pair(booleans, True)[1]
