@@ -84,10 +84,19 @@ class Implementation:
     reasons: dict = field(default_factory=dict)
     responses: dict = field(default_factory=dict)
     serious_toxicity: int = 0
+    #: The same counted by patient (case): followed when any of its therapy recommendations
+    #: is, implemented when any is. Published rates (the dashboard's benchmark) count patients.
+    patients_followed: int = 0
+    patients_implemented: int = 0
+    patient_interval: tuple[float, float] | None = None
 
     @property
     def rate(self) -> float | None:
         return self.implemented / self.followed if self.followed else None
+
+    @property
+    def patient_rate(self) -> float | None:
+        return self.patients_implemented / self.patients_followed if self.patients_followed else None
 
     @property
     def awaiting(self) -> int:
@@ -113,8 +122,8 @@ def recommended_counts(board_ids, start: datetime, end: datetime) -> dict[int, i
 def follow_up_rows(board_ids, start: datetime, end: datetime) -> list:
     """The current follow-ups of those recommendations (one row per milestone recorded)."""
     return db.session.execute(_period(
-        sa.select(FollowUp.board_id, FollowUp.recommendation_id, FollowUp.milestone_months, FollowUp.implemented,
-                  FollowUp.reason, FollowUp.best_response, FollowUp.serious_toxicity)
+        sa.select(FollowUp.board_id, FollowUp.case_id, FollowUp.recommendation_id, FollowUp.milestone_months,
+                  FollowUp.implemented, FollowUp.reason, FollowUp.best_response, FollowUp.serious_toxicity)
         .join(Decision, FollowUp.decision_id == Decision.id)
         .join(Recommendation, FollowUp.recommendation_id == Recommendation.id)
         .where(Decision.board_id.in_(list(board_ids)), FollowUp.is_current.is_(True),
@@ -132,9 +141,11 @@ def implementation(recommended: int, rows) -> Implementation:
         by_recommendation.setdefault(row.recommendation_id, []).append(row)
     reasons = {reason: 0 for reason in NotImplementedReason}
     responses = {response: 0 for response in RESPONSE_ORDER}
+    patients: dict[int, bool] = {}
     for entries in by_recommendation.values():
         entries.sort(key=lambda row: row.milestone_months)
         done = [row for row in entries if row.implemented]
+        patients[entries[0].case_id] = patients.get(entries[0].case_id, False) or bool(done)
         if done:
             result.implemented += 1
             best = [row.best_response for row in done if row.best_response is not None]
@@ -145,6 +156,8 @@ def implementation(recommended: int, rows) -> Implementation:
             reasons[entries[-1].reason] += 1
     result.followed = len(by_recommendation)
     result.interval = wilson(result.implemented, result.followed)
+    result.patients_followed, result.patients_implemented = len(patients), sum(patients.values())
+    result.patient_interval = wilson(result.patients_implemented, result.patients_followed)
     result.reasons = {reason: count for reason, count in reasons.items() if count}
     result.responses = responses
     return result

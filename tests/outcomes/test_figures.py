@@ -136,3 +136,25 @@ def test_a_period_runs_from_midnight_to_midnight_in_the_boards_zone(app, create_
     db.session.commit()
     assert _figures(date(2026, 1, 1), date(2026, 12, 31))["decided"] == 0
     assert _figures(date(2027, 1, 1), date(2027, 12, 31))["decided"] == 1
+
+
+def test_a_patient_counts_once_as_treated_when_any_recommended_therapy_was_received(app, create_case, client, login,
+                                                                                      secretary):
+    """Published implementation rates count patients: a patient with two therapy
+    recommendations, one received, counts as one treated patient (and as one of two
+    recommendations implemented)."""
+    meeting = meeting_on("thoracic", datetime(2026, 6, 1, 12, 0))
+    therapies = (RecommendationKind.TARGETED_THERAPY, RecommendationKind.CLINICAL_TRIAL)
+    two = decide(create_case(status="scheduled"), meeting, kinds=therapies)
+    one = decide(create_case(status="scheduled"), meeting)
+    follow(two, 3, implemented=True, started=date(2026, 6, 20), index=0)
+    follow(two, 3, implemented=False, reason=NotImplementedReason.PATIENT_DECLINED, index=1)
+    follow(one, 3, implemented=False, reason=NotImplementedReason.PATIENT_DECLINED)
+    db.session.commit()
+    impl = _figures()["implementation"]
+    assert (impl.implemented, impl.followed) == (1, 3)
+    assert (impl.patients_implemented, impl.patients_followed, impl.patient_rate) == (1, 2, 0.5)
+    login(secretary)
+    html = client.get("/outcomes/boards/thoracic?from=2026-01-01&to=2026-12-31").get_data(as_text=True)
+    patients_row = html[html.index("data-patient-rate"):].split("</tr>")[0]
+    assert "50.0 %" in patients_row and "Published benchmark: 20.8 % of patients." in html
