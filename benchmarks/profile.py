@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import io
 import json
 import os
@@ -60,6 +61,11 @@ def main(argv=None) -> int:
 
     url, meta = _dataset(args.db, args.cases, args.seed)
     app = make_app(url, WTF_CSRF_ENABLED=False)
+    # The collector set as the workers set it (wsgi.py): with Python's defaults, a full
+    # collection of the app's objects lands in a request every few pages.
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 10)
     from mtb.extensions import db
 
     client = app.test_client()

@@ -139,7 +139,7 @@ def test_a_period_runs_from_midnight_to_midnight_in_the_boards_zone(app, create_
 
 
 def test_a_patient_counts_once_as_treated_when_any_recommended_therapy_was_received(app, create_case, client, login,
-                                                                                      secretary):
+                                                                                      secretary, admin):
     """Published implementation rates count patients: a patient with two therapy
     recommendations, one received, counts as one treated patient (and as one of two
     recommendations implemented)."""
@@ -158,3 +158,7 @@ def test_a_patient_counts_once_as_treated_when_any_recommended_therapy_was_recei
     html = client.get("/outcomes/boards/thoracic?from=2026-01-01&to=2026-12-31").get_data(as_text=True)
     patients_row = html[html.index("data-patient-rate"):].split("</tr>")[0]
     assert "50.0 %" in patients_row and "Published benchmark: 20.8 % of patients." in html
+    client.post("/logout")
+    login(admin)  # the site's dashboard, a line per board
+    site = client.get("/outcomes?from=2026-01-01&to=2026-12-31").get_data(as_text=True)
+    assert "patients: 50.0 % (1/2)" in site
