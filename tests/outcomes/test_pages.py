@@ -60,7 +60,7 @@ def test_another_boards_dashboard_is_refused(client, login, make_user, history):
 def test_a_clinician_is_pointed_to_the_home_page(client, login, clinician, history):
     login(clinician)
     html = client.get("/outcomes").get_data(as_text=True)
-    assert "home page" in html
+    assert "Your follow-ups to record are on your home page." in html
 
 
 def test_an_administrator_sees_the_site_and_each_board(client, login, admin, history):
