@@ -5,21 +5,34 @@ from __future__ import annotations
 from markupsafe import Markup, escape
 from wtforms import SelectField as _SelectField
 from wtforms.widgets import Select
+from wtforms.widgets.core import clean_key
+
+
+def _attributes(values: dict) -> str:
+    """WTForms' ``html_params`` (sorted names, ``True`` bare, ``False`` left out, values
+    escaped), joined as plain text: WTForms formats each attribute through ``Markup.format``."""
+    parts = []
+    for name, value in sorted(values.items()):
+        if value is True:
+            parts.append(clean_key(name))
+        elif value is not False:
+            parts.append(f'{clean_key(name)}="{escape(value)}"')
+    return " ".join(parts)
 
 
 class QuickSelect(Select):
-    """WTForms' ``<select>``, each plain option written at once. WTForms formats every
-    attribute through ``Markup.format`` (several µs an option), and a decision form or a
-    case's findings render hundreds of options. The HTML is the same, attributes in
-    WTForms' (sorted) order; an option with attributes of its own goes through WTForms."""
+    """WTForms' ``<select>``, each option written at once. WTForms formats every attribute
+    through ``Markup.format`` (several µs an option), and a decision form or a case's
+    findings render hundreds of options. The HTML is the same, attributes in WTForms'
+    (sorted) order."""
 
     @classmethod
     def render_option(cls, choice, **kwargs):
-        if choice.render_kw or kwargs:
-            return super().render_option(choice, **kwargs)
         value = str(choice.value) if isinstance(choice.value, bool) else choice.value
-        selected = "selected " if choice.selected else ""
-        return Markup(f'<option {selected}value="{escape(value)}">{escape(choice.label or choice.value)}</option>')
+        options = {"value": value, **(choice.render_kw or {}), **kwargs}
+        if choice.selected:
+            options["selected"] = True
+        return Markup(f"<option {_attributes(options)}>{escape(choice.label or choice.value)}</option>")
 
 
 class SelectField(_SelectField):

@@ -23,9 +23,13 @@ def _pair(choices, data):
     return str(Ours(data={"f": data}).f()), str(Theirs(data={"f": data}).f())
 
 
-@given(st.lists(st.tuples(texts, texts), max_size=5), st.one_of(st.none(), texts))
+attributes = st.dictionaries(st.sampled_from(["data_crosswalk", "data-crosswalk", "class_", "disabled", "title"]),
+                             st.one_of(texts, st.booleans()), max_size=3)
+
+
+@given(st.lists(st.tuples(texts, texts, attributes), max_size=5), st.one_of(st.none(), texts))
 def test_options_are_written_as_wtforms_writes_them(pairs, data):
-    choices = [C(value, label) for value, label in pairs]
+    choices = [C(value, label, render_kw=extra) for value, label, extra in pairs]
     ours, theirs = _pair(choices, data if data is not None or not pairs else pairs[0][0])
     assert ours == theirs
 
