@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from markupsafe import Markup, escape
 
 from mtb.cases.biomarker_labels import finding_text
-from mtb.cases.models import Case
 from mtb.cases.queries import finding_rows
 from mtb.formatting import local_datetime
 from mtb.meetings.models import Meeting
@@ -71,15 +70,11 @@ def change_marks(meeting: Meeting) -> set[int]:
     return marked | pending_changes(meeting)
 
 
-def biomarker_summary(case: Case, limit: int = 3) -> str:
-    """A short, patient-free line of the case's key findings for agenda rows, each printed
-    as everywhere else (``Biomarker.full_label``); a negative panel comes after the findings.
-    Findings are separated by semicolons: their own words may hold commas ("Not detected: EGFR, ALK")."""
-    return summary_of(case.biomarkers, limit)
-
-
 def summary_of(findings, limit: int = 3) -> str:
-    """``biomarker_summary`` of findings given as objects or as rows (``cases.queries.FindingRow``)."""
+    """A short, patient-free line of a case's key findings for agenda rows, each printed as
+    everywhere else (``finding_text``); a negative panel comes after the findings. Findings
+    are separated by semicolons: their own words may hold commas ("Not detected: EGFR,
+    ALK"). ``findings``: objects or rows (``cases.queries.FindingRow``)."""
     ordered = sorted(findings, key=lambda b: (b.is_negative, b.position))
     labels = [finding_text(b) for b in ordered[:limit]]
     more = len(ordered) - limit
@@ -87,7 +82,7 @@ def summary_of(findings, limit: int = 3) -> str:
 
 
 def summaries(case_ids) -> dict[int, str]:
-    """``biomarker_summary`` of many cases, read as rows (an agenda's forty cases)."""
+    """``summary_of`` many cases, read as rows (an agenda's forty cases)."""
     return {case_id: summary_of(rows) for case_id, rows in finding_rows(case_ids).items()}
 
 

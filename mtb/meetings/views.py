@@ -160,13 +160,13 @@ def _agenda_page(meeting_id: int, *, status: int = 200, error: InvalidInput | No
     pool = pool_for(meeting, now)
     # The page shows the pool's cases: the read is kept even on a 409 or 422 answer.
     audit.record_read("meeting.agenda_builder", meeting, details={"cases": len(meeting.items), "pool": len(pool)})
+    presenters = board_people_names(meeting.board_id, *PRESENTER_ROLES)
     html = render_template(
         "meetings/agenda.html", board=meeting.board, meeting=meeting, pool=pool,
         due_count=sum(1 for entry in pool if entry.due), locked=meeting.locked_reason(now),
         changed=display.change_marks(meeting) if meeting.has_published_agenda else set(),
-        presenters=board_people_names(meeting.board_id, *PRESENTER_ROLES), option_tags=display.option_tags,
-        timing=display.timing(meeting),
-        starts=display.item_start_times(meeting),
+        presenters=presenters, presenter_options=display.option_tags(presenters),
+        timing=display.timing(meeting), starts=display.item_start_times(meeting),
         summaries=display.summaries(item.case_id for item in meeting.items),
         error=error, conflict=conflict, item_error=item_error or {}, now=now, max_item_minutes=MAX_ITEM_MINUTES,
         typed=typed or {}, canonical_url=url_for("meetings.agenda", meeting_id=meeting.id),

@@ -56,6 +56,17 @@ def recruiting_trials(board_ids) -> dict[int, list[Trial]]:
     return found
 
 
+def _findings_of(cases) -> dict[int, list[Biomarker]]:
+    """Each case's biomarkers: as loaded (the case page), the others' in one query."""
+    missing = [c.id for c in cases if "biomarkers" in sa.inspect(c).unloaded]
+    found = {c.id: list(c.biomarkers) for c in cases if c.id not in missing}
+    if missing:
+        for biomarker in db.session.scalars(sa.select(Biomarker).where(Biomarker.case_id.in_(missing))
+                                            .order_by(Biomarker.position)):
+            found.setdefault(biomarker.case_id, []).append(biomarker)
+    return found
+
+
 def matches_for_cases(cases, by_board: dict[int, list[Trial]] | None = None,
                       findings: dict[int, list] | None = None) -> dict[int, list[TrialMatch]]:
     """The recruiting trials each case matches, best first (most criteria met), by case id.
@@ -70,18 +81,7 @@ def matches_for_cases(cases, by_board: dict[int, list[Trial]] | None = None,
         by_board = recruiting_trials({c.board_id for c in cases})
     if not any(by_board.values()):
         return {c.id: [] for c in cases}
-    rows: dict[int, list[Biomarker]] = defaultdict(list)
-    if findings is not None:
-        rows.update(findings)
-    # Cases loaded with their rows (the case page) are read as they are; the others in one query.
-    missing = [] if findings is not None else [c.id for c in cases if "biomarkers" in sa.inspect(c).unloaded]
-    for case in cases:
-        if findings is None and case.id not in missing:
-            rows[case.id] = list(case.biomarkers)
-    if missing:
-        for biomarker in db.session.scalars(sa.select(Biomarker).where(Biomarker.case_id.in_(missing))
-                                            .order_by(Biomarker.position)):
-            rows[biomarker.case_id].append(biomarker)
+    rows = defaultdict(list, findings if findings is not None else _findings_of(cases))
     today = utcnow().date()
     found: dict[int, list[TrialMatch]] = {}
     registries = {board_id: _Registry(trials) for board_id, trials in by_board.items()}

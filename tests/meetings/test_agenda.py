@@ -484,16 +484,16 @@ def test_only_the_boards_secretaries_change_an_agenda_even_through_the_services(
 
 
 def test_agenda_rows_print_findings_as_every_page_does_with_the_negative_panel_last(create_case):
-    from mtb.meetings.display import biomarker_summary
+    from mtb.meetings.display import summary_of
 
     case = create_case(biomarkers=[
         {"kind": "negative", "not_detected": ["EGFR", "ALK"]},
         {"kind": "variant", "gene": "BRAF", "transcript": "NM_004333.6", "hgvs_c": "c.1799T>A", "hgvs_p": "p.Val600Glu"},
         {"kind": "fusion", "gene_3p": "ROS1", "partner_unknown": True},
     ])
-    assert biomarker_summary(case) == ("BRAF NM_004333.6:c.1799T>A p.Val600Glu; ROS1 rearrangement, partner unknown; "
+    assert summary_of(case.biomarkers) == ("BRAF NM_004333.6:c.1799T>A p.Val600Glu; ROS1 rearrangement, partner unknown; "
                                        "Not detected: EGFR, ALK")
-    assert biomarker_summary(case, limit=1) == "BRAF NM_004333.6:c.1799T>A p.Val600Glu (+2)"
+    assert summary_of(case.biomarkers, limit=1) == "BRAF NM_004333.6:c.1799T>A p.Val600Glu (+2)"
 
 
 def test_agenda_rows_read_from_rows_print_what_the_objects_print(create_case):
@@ -502,7 +502,7 @@ def test_agenda_rows_read_from_rows_print_what_the_objects_print(create_case):
     from decimal import Decimal
 
     from mtb.cases.findings import Biomarker, MolecularReport
-    from mtb.meetings.display import biomarker_summary, summaries
+    from mtb.meetings.display import summaries, summary_of
 
     case = create_case(biomarkers=[
         {"kind": "negative", "not_detected": ["EGFR", "ALK"]},
@@ -514,5 +514,5 @@ def test_agenda_rows_read_from_rows_print_what_the_objects_print(create_case):
     other = create_case(biomarkers=[{"kind": "variant", "gene": "KRAS", "hgvs_p": "p.Gly12Cys"}])
     db.session.commit()
     db.session.expire_all()
-    assert "TMB 14.2 mut/Mb (TSO500)" in biomarker_summary(case)
-    assert summaries([case.id, other.id]) == {case.id: biomarker_summary(case), other.id: biomarker_summary(other)}
+    assert "TMB 14.2 mut/Mb (TSO500)" in summary_of(case.biomarkers)
+    assert summaries([case.id, other.id]) == {case.id: summary_of(case.biomarkers), other.id: summary_of(other.biomarkers)}
