@@ -12,8 +12,6 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
-from mtb import create_app
-
 VERSIONS = Path(__file__).resolve().parents[2] / "migrations" / "versions"
 
 
@@ -51,22 +49,18 @@ def _legacy_rows(conn) -> None:
                                               "reported_on"), row)))
 
 
-def test_migrations_move_report_fields_to_reports_and_split_stored_references(tmp_path):
-    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/old.sqlite3", "SECRET_KEY": "x", "TESTING": True})
-    with app.app_context():
-        upgrade(revision="g1cases03")
-        engine = sa.create_engine(f"sqlite:///{tmp_path}/old.sqlite3")
-        with engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # no board nor user: only the rows at stake
-            _legacy_rows(conn)
-            conn.commit()
-        upgrade(revision="g3cases05")
-        with engine.connect() as conn:
-            reports = conn.execute(sa.text("SELECT id, assay, lab, reported_on, specimen_type, sample_site, note "
-                                           "FROM molecular_reports ORDER BY position")).all()
-            biomarkers = {r.id: r for r in conn.execute(sa.text(
-                "SELECT id, report_id, transcript, hgvs_c, hgvs_p, protein_reference, vaf FROM biomarkers"))}
-        engine.dispose()
+def test_migrations_move_report_fields_to_reports_and_split_stored_references(scratch_database):
+    upgrade(revision="g1cases03")
+    with scratch_database.connect() as conn:
+        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # no board nor user: only the rows at stake
+        _legacy_rows(conn)
+        conn.commit()
+    upgrade(revision="g3cases05")
+    with scratch_database.connect() as conn:
+        reports = conn.execute(sa.text("SELECT id, assay, lab, reported_on, specimen_type, sample_site, note "
+                                       "FROM molecular_reports ORDER BY position")).all()
+        biomarkers = {r.id: r for r in conn.execute(sa.text(
+            "SELECT id, report_id, transcript, hgvs_c, hgvs_p, protein_reference, vaf FROM biomarkers"))}
     assert [(r.assay, r.specimen_type, r.sample_site) for r in reports] == [
         ("Oncomine", "ffpe_tissue", "metastasis"), ("Guardant360", "plasma_ctdna", None)]
     assert reports[0].note == "Specimen: FFPE liver metastasis biopsy" and reports[0].lab == "CHU"

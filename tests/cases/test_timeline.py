@@ -8,9 +8,9 @@ import html
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_migrate import downgrade, upgrade
 
-from mtb import create_app
 from mtb.cases.models import CaseEvent
 from mtb.extensions import db
 
@@ -53,26 +53,22 @@ def test_a_typed_note_is_shown_as_typed(client, login, clinician, create_case):
     assert "Started treatment elsewhere" in _timeline(client, case)
 
 
-def test_the_migration_turns_stored_fixed_sentences_into_codes(tmp_path):
-    url = f"sqlite:///{tmp_path}/old.sqlite3"
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "x", "TESTING": True})
-    with app.app_context():
-        upgrade(revision="h0merge03")
-        engine = sa.create_engine(url)
-        with engine.begin() as conn:
-            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            for i, note in enumerate(["Deferral undone", "Report annulé", "Agenda of Mon 7 Dec 2026, 14:00",
-                                      "Started treatment elsewhere"], start=1):
-                conn.execute(sa.text("INSERT INTO case_events (id, case_id, at, kind, note) "
-                                     "VALUES (:i, 1, '2026-12-01', 'scheduled', :note)"), {"i": i, "note": note})
-        upgrade(revision="h1cases06")
-        with app.test_request_context():
-            events = {e.id: e for e in db.session.scalars(sa.select(CaseEvent))}
-            assert events[1].details == {"say": "deferral_undone"} and events[1].note is None
-            assert events[2].note_text == "Deferral undone"
-            assert events[3].details is None and events[3].note_text == "Agenda of Mon 7 Dec 2026, 14:00"
-            assert events[4].note_text == "Started treatment elsewhere"
-        db.session.remove()
-        with engine.begin() as conn:
-            conn.exec_driver_sql("DELETE FROM case_events")  # they name no case: the copy would refuse them
-        downgrade(revision="h0merge03")
+def test_the_migration_turns_stored_fixed_sentences_into_codes(scratch_database):
+    upgrade(revision="h0merge03")
+    with scratch_database.begin() as conn:
+        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        for i, note in enumerate(["Deferral undone", "Report annulé", "Agenda of Mon 7 Dec 2026, 14:00",
+                                  "Started treatment elsewhere"], start=1):
+            conn.execute(sa.text("INSERT INTO case_events (id, case_id, at, kind, note) "
+                                 "VALUES (:i, 1, '2026-12-01', 'scheduled', :note)"), {"i": i, "note": note})
+    upgrade(revision="h1cases06")
+    with current_app.test_request_context():  # the scratch database's app
+        events = {e.id: e for e in db.session.scalars(sa.select(CaseEvent))}
+        assert events[1].details == {"say": "deferral_undone"} and events[1].note is None
+        assert events[2].note_text == "Deferral undone"
+        assert events[3].details is None and events[3].note_text == "Agenda of Mon 7 Dec 2026, 14:00"
+        assert events[4].note_text == "Started treatment elsewhere"
+    db.session.remove()
+    with scratch_database.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM case_events")  # they name no case: the copy would refuse them
+    downgrade(revision="h0merge03")
