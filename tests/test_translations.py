@@ -1,5 +1,6 @@
 """The boards work in French and English: every message the code shows has a French text."""
 
+from datetime import UTC
 from pathlib import Path
 
 from babel.messages.frontend import CommandLineInterface
@@ -48,3 +49,28 @@ def test_templates_translate_escape_and_format_as_jinja_newstyle_gettext():
     assert "&lt;5 %" in vaf and "%%" not in vaf  # "%%" is a percent sign
     assert plain == "Monter A&B"  # a text e-mail is not HTML-escaped
     assert english.startswith("Move X up|Remove|Remove|2 cases|")
+
+
+def test_kept_date_words_follow_the_language_and_the_zone_of_each_call():
+    """Printed times are kept (``formatting._formatted``): the same instant must still read
+    in the reader's language and the board's zone, whichever was printed first."""
+    from datetime import datetime, timedelta, timezone
+
+    from flask_babel import force_locale
+
+    from mtb import create_app
+    from mtb.formatting import local_datetime
+
+    app = create_app({"DATABASE_URL": "sqlite://", "SECRET_KEY": "test", "SMTP_URL": ""})
+    naive_utc = datetime(2026, 3, 2, 13, 30)
+    aware_elsewhere = naive_utc.replace(tzinfo=UTC).astimezone(timezone(timedelta(hours=-5)))
+    with app.test_request_context("/"):
+        english = local_datetime(naive_utc, "Europe/Paris")
+        with force_locale("fr"):
+            french = local_datetime(naive_utc, "Europe/Paris")
+        assert english == "Mon 2 Mar 2026, 14:30"
+        assert french == "lun. 2 mars 2026, 14:30"
+        assert local_datetime(naive_utc, "America/New_York") == "Mon 2 Mar 2026, 08:30"
+        # The same instant given with another offset prints in the zone asked for.
+        assert local_datetime(aware_elsewhere, "Europe/Paris") == english
+        assert local_datetime(naive_utc, "Europe/Paris", "d MMM") == "2 Mar"
