@@ -172,7 +172,7 @@ class Case(TimestampMixin, db.Model):
     submitted_at: Mapped[datetime | None]
     withdrawn_at: Mapped[datetime | None]
 
-    board: Mapped[Board] = relationship(lazy="joined")
+    board: Mapped[Board] = relationship()
     submitter: Mapped[User] = relationship(lazy="joined")
     biomarkers: Mapped[list[Biomarker]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="Biomarker.position"

@@ -131,7 +131,7 @@ class Meeting(TimestampMixin, db.Model):
     #: view and the presentation follow it. An item id of this meeting, or None.
     current_item_id: Mapped[int | None]
 
-    board: Mapped[Board] = relationship(lazy="joined")
+    board: Mapped[Board] = relationship()
     items: Mapped[list[AgendaItem]] = relationship(
         back_populates="meeting", cascade="all, delete-orphan", order_by="AgendaItem.position",
         foreign_keys="AgendaItem.meeting_id",
