@@ -7,10 +7,11 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import dates
-from flask import current_app, g
+from flask import current_app, g, url_for
 from flask_babel import Domain, format_date, get_locale
 from jinja2 import pass_eval_context
 from markupsafe import Markup
+from werkzeug.routing import BuildError
 
 
 def to_local(value: datetime, tz: str | None = None) -> datetime:
@@ -54,9 +55,6 @@ def filesize(num: int | None) -> str:
 
 def url_if(endpoint: str, **values) -> str | None:
     """url_for that answers None when the endpoint does not exist (optional links)."""
-    from flask import url_for
-    from werkzeug.routing import BuildError
-
     try:
         return url_for(endpoint, **values)
     except BuildError:
