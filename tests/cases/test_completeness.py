@@ -39,6 +39,18 @@ def test_germline_is_covered_by_a_germline_report_or_variant():
     assert missing(["germline"], [_marker("variant", gene="TP53", origin=VariantOrigin.GERMLINE)]) == []
 
 
+def test_every_requirement_a_board_may_choose_can_be_met():
+    """The settings page offers ``COMPLETENESS_ITEMS`` besides gene symbols; the check must
+    know what covers each, or a case would stay "incomplete" whatever was reported."""
+    from mtb.boards.models import COMPLETENESS_ITEMS
+
+    one_of_each = [_marker(kind.value) for kind in BiomarkerKind] + [
+        _marker("variant", gene="BRCA2", origin=VariantOrigin.GERMLINE)]
+    for item in COMPLETENESS_ITEMS:
+        assert missing([item], []) == [item]
+        assert any(missing([item], [marker]) == [] for marker in one_of_each), item
+
+
 def test_msi_is_covered_by_mmr_immunohistochemistry():
     assert missing(["MSI", "TMB"], [_marker("mmr")]) == ["TMB"]
 
