@@ -172,6 +172,9 @@ class Case(TimestampMixin, db.Model):
     submitted_at: Mapped[datetime | None]
     withdrawn_at: Mapped[datetime | None]
 
+    #: Not joined into every row: the signed-in user's roles load their boards, which the
+    #: session then hands to each row without a statement (a join parsed the board's
+    #: JSON settings again per row).
     board: Mapped[Board] = relationship()
     submitter: Mapped[User] = relationship(lazy="joined")
     biomarkers: Mapped[list[Biomarker]] = relationship(

@@ -131,6 +131,9 @@ class Meeting(TimestampMixin, db.Model):
     #: view and the presentation follow it. An item id of this meeting, or None.
     current_item_id: Mapped[int | None]
 
+    #: Not joined into every row: the signed-in user's roles load their boards, which the
+    #: session then hands to each row without a statement (a join parsed the board's
+    #: JSON settings again per row).
     board: Mapped[Board] = relationship()
     items: Mapped[list[AgendaItem]] = relationship(
         back_populates="meeting", cascade="all, delete-orphan", order_by="AgendaItem.position",
