@@ -9,6 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 from flask import g, has_request_context, request
 from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from mtb.audit.models import AuditEvent
 from mtb.db import utcnow
@@ -90,3 +92,12 @@ def restore_kept_events() -> None:
         g.pop("deferred_audit_events", None)
         for values in g.get("kept_audit_events", []):
             _add(values)  # a reading page defers them again: no write lock while it renders
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_committed_kept_events(session: Session) -> None:
+    """Kept events the request's session has committed stand whatever the page then answers
+    (a sign-in commits its counts and events itself, then answers 429): a rollback after
+    them must not add them again."""
+    if has_request_context() and session is db.session():
+        g.pop("kept_audit_events", None)
