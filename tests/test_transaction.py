@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from flask import request
 from flask.testing import FlaskClient
 
 from mtb import create_app, transaction
+from mtb.accounts.models import User
 from mtb.audit import services as audit
 from mtb.audit.models import AuditEvent
 from mtb.extensions import db
-from mtb.accounts.models import User
 from tests.fixtures.app import app_config
 from tests.fixtures.people import PASSWORD
 
@@ -34,6 +35,13 @@ def probe_client(database_url):
         db.session.flush()
         return "answered", status
 
+    @probe.route("/probe-commit/<int:status>", methods=["GET", "POST"])
+    def commit_then_answer(status: int):
+        """As a sign-in or a directory re-check: commit mid-request, then answer."""
+        audit.record_read(f"probe.{request.method}.{status}")
+        db.session.commit()
+        return "answered", status
+
     probe.test_client_class = FlaskClient
     yield probe.test_client()
     with probe.app_context():
@@ -50,6 +58,14 @@ def test_a_refused_request_is_rolled_back_but_its_read_audit_is_kept(probe_clien
     actions = _actions()
     assert "probe.change.422" not in actions
     assert "probe.read.422" in actions
+
+
+def test_an_event_committed_mid_request_is_written_once_whatever_the_answer(probe_client):
+    for method in ("GET", "POST"):  # a GET defers its events to the end, a POST adds them at once
+        for status in (200, 429):
+            assert probe_client.open(f"/probe-commit/{status}", method=method).status_code == status
+    events = list(db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.action.like("probe.%"))))
+    assert sorted(events) == ["probe.GET.200", "probe.GET.429", "probe.POST.200", "probe.POST.429"]
 
 
 def test_a_change_the_request_never_commits_is_gone_for_the_next_request(client, login, clinician, monkeypatch):

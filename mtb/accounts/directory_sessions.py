@@ -74,6 +74,10 @@ def recheck(user: User, now: datetime | None = None) -> str | None:
     db.session.refresh(row)
     if (now - row.checked_at).total_seconds() >= every:
         verdict = _ask(user, row, now)
+        # What the directory answered stands whatever the page then answers (a 404 would
+        # roll it back): the provider has already replaced a used refresh token, and
+        # sessions it ended must stay ended.
+        db.session.commit()
         if verdict is not None:
             return verdict
     session[SESSION_KEY] = {**info, "checked": row.checked_at.timestamp()}

@@ -98,6 +98,8 @@ def restore_kept_events() -> None:
 def _forget_committed_kept_events(session: Session) -> None:
     """Kept events the request's session has committed stand whatever the page then answers
     (a sign-in commits its counts and events itself, then answers 429): a rollback after
-    them must not add them again."""
-    if has_request_context() and session is db.session():
-        g.pop("kept_audit_events", None)
+    them must not add them again. A reading page's deferred events are not written yet:
+    they stay kept."""
+    if has_request_context() and session is db.session() and g.get("kept_audit_events"):
+        unwritten = {id(values) for values in g.get("deferred_audit_events", [])}
+        g.kept_audit_events = [values for values in g.kept_audit_events if id(values) in unwritten]

@@ -226,3 +226,25 @@ def test_another_person_of_the_same_directory_with_the_e_mail_is_refused(client,
     assert response.status_code == 403
     assert "Another account already uses the e-mail address fanny.noel@hospital.test" in response.get_data(as_text=True)
     assert _events("login.directory_conflict")
+
+
+def test_a_page_refused_after_a_recheck_keeps_what_the_provider_answered(app, client, oidc_provider, monkeypatch):
+    """The re-check on a page that answers 404: the provider has replaced the refresh token
+    it was given, so the new one must be kept, or the next re-check signs the person out."""
+    assert _sign_in(client, oidc_provider).status_code == 302
+    monkeypatch.setitem(app.config, "DIRECTORY_RECHECK_MINUTES", 0)
+    assert client.get("/cases/999999").status_code == 404
+    assert client.get("/").status_code == 200
+    assert _events("session.directory_ended") == []
+
+
+def test_sessions_the_directory_ended_on_a_refused_page_stay_ended(app, client, oidc_provider, monkeypatch):
+    assert _sign_in(client, oidc_provider).status_code == 302
+    other = app.test_client()
+    assert _sign_in(other, oidc_provider).status_code == 302
+    monkeypatch.setitem(app.config, "DIRECTORY_RECHECK_MINUTES", 0)
+    oidc_provider.people["fnoel"].enabled = False
+    assert client.get("/no-such-page").status_code == 404
+    assert [e.details for e in _events("session.directory_ended")] == [{"via": "oidc", "reason": "invalid_grant"}]
+    monkeypatch.setitem(app.config, "DIRECTORY_RECHECK_MINUTES", 5)
+    assert other.get("/").status_code == 302  # the account's other sessions ended with it
