@@ -15,11 +15,13 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from mtb.decisions.evidence import MODIFIER_LABELS, level_groups
 from mtb.decisions.models import ACCESS_ROUTE_LABELS, KIND_FIELDS, RECOMMENDATION_LABELS
 from mtb.i18n import lazy_gettext as _l
+from mtb.meetings.models import DEFER_NOTE_MAX
 from mtb.trials.registrations import TRIAL_PHASES
 from mtb.vocab import ONCOKB_LEVELS, SPECIALTY_LABELS
 from mtb.widgets import SelectField
@@ -158,7 +160,8 @@ class ConflictForm(FlaskForm):
 
 
 class DeferForm(FlaskForm):
-    note = StringField(_l("Why (optional)"), description=_l("e.g. out of time, waiting for the biopsy result."))
+    note = StringField(_l("Why (optional)"), description=_l("e.g. out of time, waiting for the biopsy result."),
+                       validators=[Length(max=DEFER_NOTE_MAX, message=_l("At most 300 characters."))])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, prefix="defer", **kwargs)

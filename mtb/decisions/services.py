@@ -30,17 +30,16 @@ from mtb.decisions.queries import current_validated, drafts_of, latest_decision
 from mtb.decisions.quorum import take_item_quorum
 from mtb.decisions.session import is_running, require_meeting_day, require_run
 from mtb.decisions.validation import check_decision
-from mtb.errors import ConflictError, NotAllowed
+from mtb.errors import ConflictError, InvalidInput, NotAllowed
 from mtb.extensions import db
+from mtb.formatting import local_datetime
 from mtb.i18n import gettext as _
-from mtb.meetings.models import AgendaItem, ItemOutcome
+from mtb.meetings.models import DEFER_NOTE_MAX, AgendaItem, ItemOutcome
+from mtb.meetings.queries import open_item_for
 from mtb.text import clean_text
 from mtb.transaction import lock_row
 from mtb.trials import queries as trial_queries
 from mtb.trials.matching import CaseFacts, match
-
-#: The longest note kept with a deferral (it goes into the case's timeline).
-DEFER_NOTE_MAX = 300
 
 
 class AlreadyValidated(NotAllowed):
@@ -247,7 +246,9 @@ def defer_item(item: AgendaItem, user, note: str | None = None) -> None:
     if latest_decision(item) is not None:
         raise NotAllowed(_("A decision is recorded on this case. To send it back to a later meeting, "
                            "recommend \"Re-discuss at a later meeting\" instead."))
-    note = (clean_text(note) or "")[:DEFER_NOTE_MAX] or None
+    note = clean_text(note) or None
+    if note is not None and len(note) > DEFER_NOTE_MAX:
+        raise InvalidInput("note", _("At most 300 characters."))  # never cut what was typed
     item.outcome = ItemOutcome.DEFERRED
     item.deferral_note = note
     if item.case.status is not CaseStatus.DEFERRED:
@@ -259,10 +260,22 @@ def defer_item(item: AgendaItem, user, note: str | None = None) -> None:
 
 
 def undo_deferral(item: AgendaItem, user) -> None:
+    """Bring a case deferred in this session back to it; refused (ConflictError) once the
+    case has left the pool meanwhile (put on a later agenda, withdrawn): it would then be
+    waiting at two meetings, or discussed after its withdrawal."""
     meeting = item.meeting
     require_run(meeting, user)
     if not meeting.is_in_session or not item.is_deferred:
         raise NotAllowed(_("Only a case deferred in this session can be brought back."))
+    elsewhere = open_item_for(item.case)
+    if elsewhere is not None:
+        raise ConflictError(_(
+            "%(ref)s is on the agenda of the meeting of %(when)s now. To discuss it here, take it off "
+            "that agenda first.", ref=item.case.reference,
+            when=local_datetime(elsewhere.meeting.starts_at, meeting.board.timezone, "d MMM yyyy")))
+    if item.case.status is not CaseStatus.DEFERRED:
+        raise ConflictError(_("%(ref)s has left the pool (now: %(status)s): it cannot be brought back to this meeting.",
+                              ref=item.case.reference, status=item.case.status.label))
     item.outcome = ItemOutcome.PENDING
     item.deferral_note = None
     change_status(item.case, CaseStatus.SCHEDULED, user, details=timeline.say("deferral_undone"))

@@ -85,6 +85,8 @@ def apply(meeting: Meeting, user, version, rows: dict, action: Action, *, order:
     """
     now = now or utcnow()
     services.check_editable(meeting, user, version, now)
+    if action.verb == "remove":  # the row taken off is not saved first (its minutes may be half typed)
+        rows = {item_id: row for item_id, row in rows.items() if str(item_id) != action.target.strip()}
     changed = _save_rows(meeting, user, rows, now)
     current = meeting.agenda_version
     verb, target = action.verb, action.target

@@ -48,6 +48,8 @@ _STATUS_LABELS = {
 
 #: Meetings whose agenda can still receive cases.
 OPEN_STATUSES = (MeetingStatus.SCHEDULED, MeetingStatus.PUBLISHED)
+#: The longest note on why a case was deferred (printed in the minutes).
+DEFER_NOTE_MAX = 300
 #: Meetings whose session began: they have a decisions and minutes page.
 HELD_STATUSES = (MeetingStatus.IN_SESSION, MeetingStatus.CLOSED, MeetingStatus.SIGNED)
 
@@ -275,7 +277,7 @@ class AgendaItem(db.Model):
     published_minutes: Mapped[int | None]
     published_presenter_id: Mapped[int | None]
     #: Why the board deferred the case (typed by the secretary in session; in the minutes).
-    deferral_note: Mapped[str | None] = mapped_column(sa.String(300))
+    deferral_note: Mapped[str | None] = mapped_column(sa.String(DEFER_NOTE_MAX))
     #: Carried over from an earlier meeting where it was not discussed.
     carried_over_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("meetings.id", ondelete="SET NULL"), index=True)
     added_at: Mapped[datetime] = mapped_column(default=utcnow)

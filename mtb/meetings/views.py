@@ -180,26 +180,34 @@ def agenda(meeting_id: int):
     return _agenda_page(meeting_or_404(meeting_id, need="manage").id)
 
 
+def _typed_rows() -> dict:
+    """The rows' minutes and presenters as posted, keyed as the builder's fields are."""
+    form = request.form
+    item_id = form.get("item_id")
+    if item_id:  # one row's own form (the builder's page posts them all)
+        return {key: value for key, value in ((f"minutes-{item_id}", form.get("minutes")),
+                                              (f"presenter-{item_id}", form.get("presenter_id"))) if value is not None}
+    return {key: value for key, value in form.items() if key.startswith(("minutes-", "presenter-"))}
+
+
 def _agenda_change(meeting_id: int, change, success: str | None, anchor: str = "agenda"):
     """Run one agenda change; conflicts and bad input re-show the current agenda with a message."""
     meeting = meeting_or_404(meeting_id, need="manage")
     try:
         change(meeting)
     except ConflictError as error:
+        # Someone else changed the agenda meanwhile: their version is shown, with the rows
+        # as this user typed them (not saved: they save again once they have looked).
         transaction.roll_back()
-        return _agenda_page(meeting_id, status=409, conflict=str(error))
+        return _agenda_page(meeting_id, status=409, conflict=str(error), typed=_typed_rows())
     except InvalidInput as error:
         transaction.roll_back()
-        item_error, typed = {}, {}
+        item_error = {}
         item_id = getattr(error, "item_id", None) or request.form.get("item_id")
         if item_id:
             item_error = {"item_id": str(item_id), "field": error.field, "message": error.message}
-        if request.form.get("item_id"):  # one row's own form (the builder's page posts them all)
-            typed = {f"minutes-{item_id}": request.form.get("minutes"), f"presenter-{item_id}": request.form.get("presenter_id")}
-        else:
-            typed = {key: value for key, value in request.form.items() if key.startswith(("minutes-", "presenter-"))}
         return _agenda_page(meeting_id, status=422, error=None if item_error else error, item_error=item_error,
-                            typed=typed)
+                            typed=_typed_rows())
     if callable(success):
         success = success()
     if success:

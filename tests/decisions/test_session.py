@@ -284,6 +284,48 @@ def test_a_deferred_case_cannot_get_a_decision_and_a_decided_case_cannot_be_defe
     assert second.outcome is ItemOutcome.PENDING and second.case.status is CaseStatus.SCHEDULED
 
 
+def test_a_deferral_is_not_undone_once_the_case_has_left_the_pool(client, login, team, started_meeting, create_meeting):
+    """Deferred in session, the case is back in the pool at once: the secretary may put it on
+    next week's agenda, or its submitter withdraw it. Undoing the deferral then would leave it
+    waiting at two meetings, or discuss a withdrawn case."""
+    from mtb.cases.lifecycle import change_status
+    from mtb.meetings import services as agenda
+
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION, n_cases=3)
+    first, second, third = meeting.items
+    services.defer_item(second, team["secretary"])
+    services.defer_item(third, team["secretary"])
+    later = create_meeting(starts_in=timedelta(days=7))
+    agenda.add_case(later, second.case_id, team["secretary"], later.agenda_version)
+    change_status(third.case, CaseStatus.WITHDRAWN, team["secretary"])
+    db.session.commit()
+    login(team["secretary"])
+    page = client.post(f"/meetings/{meeting.id}/items/{second.id}/undefer", follow_redirects=True)
+    text = unescape(page.get_data(as_text=True))
+    assert page.status_code == 200
+    assert f"{second.case.reference} is on the agenda of the meeting of" in text and "take it off that agenda first" in text
+    page = client.post(f"/meetings/{meeting.id}/items/{third.id}/undefer", follow_redirects=True)
+    assert f"{third.case.reference} has left the pool (now: Withdrawn)" in unescape(page.get_data(as_text=True))
+    db.session.expire_all()
+    assert second.outcome is ItemOutcome.DEFERRED and third.outcome is ItemOutcome.DEFERRED
+    waiting = db.session.scalars(sa.select(AgendaItem.meeting_id).where(
+        AgendaItem.case_id == second.case_id, AgendaItem.outcome == ItemOutcome.PENDING)).all()
+    assert waiting == [later.id]
+
+
+def test_a_deferral_note_too_long_comes_back_with_its_text(client, login, team, started_meeting):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
+    first, second = meeting.items
+    login(team["secretary"])
+    note = "Waiting for the biopsy result of the second lesion. " * 7
+    page = client.post(f"/meetings/{meeting.id}/items/{second.id}/defer", data={"defer-note": note})
+    html = unescape(page.get_data(as_text=True))
+    assert page.status_code == 422
+    assert "At most 300 characters." in html and note.strip() in html
+    db.session.expire_all()
+    assert second.outcome is ItemOutcome.PENDING and second.deferral_note is None
+
+
 def test_session_page_shows_case_summary_beside_the_form_in_agenda_order(client, login, team, started_meeting):
     meeting = started_meeting(status=MeetingStatus.IN_SESSION)
     first, second = meeting.items

@@ -57,6 +57,37 @@ def test_a_refused_row_shows_every_typed_value_again_and_saves_nothing(client, l
     assert set(_minutes(meeting)) == {a.id, b.id, c.id} and _minutes(meeting)[a.id] == 10
 
 
+def test_a_row_half_typed_can_still_be_taken_off_the_agenda(client, login, secretary, create_meeting, create_case):
+    meeting, (a, b, c) = _agenda(create_meeting, create_case, secretary)
+    first, second, third = meeting.items
+    login(secretary)
+    response = client.post(f"/meetings/{meeting.id}/agenda/edit", data={
+        "version": meeting.agenda_version, "act": f"remove:{second.id}",
+        f"minutes-{first.id}": "15", f"minutes-{second.id}": "abc", f"minutes-{third.id}": "10",
+    })
+    assert response.status_code == 302
+    assert _minutes(meeting) == {a.id: 15, c.id: 10}
+
+
+def test_a_colleagues_change_meanwhile_shows_theirs_and_keeps_what_was_typed(
+        client, login, secretary, create_meeting, create_case):
+    meeting, (a, b, c) = _agenda(create_meeting, create_case, secretary)
+    first, second, third = meeting.items
+    seen = meeting.agenda_version
+    services.update_item(meeting, first.id, secretary, seen, minutes=15, presenter_id=None)  # another tab, another secretary
+    db.session.commit()
+    login(secretary)
+    response = client.post(f"/meetings/{meeting.id}/agenda/edit", data={
+        "version": seen, "act": "save",
+        f"minutes-{first.id}": "10", f"minutes-{second.id}": "37", f"minutes-{third.id}": "10",
+    })
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert f'name="minutes-{second.id}" min="1" max="240" value="37"' in html  # typed, not lost
+    assert "data-unsaved-initial" in html  # and marked as not saved yet
+    assert _minutes(meeting) == {a.id: 15, b.id: 10, c.id: 10}  # nothing of the refused form saved
+
+
 def test_adding_a_pool_case_keeps_typed_minutes(client, login, secretary, create_meeting, create_case):
     meeting, (a, b) = _agenda(create_meeting, create_case, secretary, n=2)
     waiting = create_case()

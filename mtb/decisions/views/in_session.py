@@ -398,6 +398,11 @@ def defer(meeting_id: int, item_id: int):
 def undefer(meeting_id: int, item_id: int):
     meeting = access.meeting_or_404(meeting_id, need="run")
     item = queries.get_item(meeting, item_id)
-    services.undo_deferral(item, current_user)
+    try:
+        services.undo_deferral(item, current_user)
+    except ConflictError as error:
+        transaction.roll_back()
+        flash(str(error), "warning")
+        return redirect(_session_url(meeting, item))
     flash(_("Deferral of %(ref)s undone.", ref=item.case.reference), "success")
     return redirect(_session_url(meeting, item))
