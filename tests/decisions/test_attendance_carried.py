@@ -121,3 +121,19 @@ def test_a_refused_decision_leaves_the_session_address_in_the_bar_and_reload_doe
     page.reload()
     page.get_by_role("heading", name="Decision").wait_for()
     assert posts == []
+
+
+def test_the_attendance_form_refused_comes_back_with_its_ticks(client, login, team, started_meeting, make_user):
+    """A colleague whose role on the board ended after the page was opened: the whole table
+    comes back as ticked, with the message, and nothing is saved."""
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
+    stranger = make_user("former.member@example.org", {"paediatric": ["member"]})
+    login(team["secretary"])
+    response = client.post(f"/meetings/{meeting.id}/attendance", data={
+        "present": [str(team["chair"].id), str(stranger.id)], "item": str(meeting.items[1].id)})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Only members of the board can be recorded as present." in html
+    assert f'id="present-{team["chair"].id}" checked' in html and "data-unsaved-initial" in html
+    assert "Case 2 of 2" in html  # the case the page showed
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 0

@@ -233,11 +233,10 @@ def attendance(meeting_id: int):
     present = _posted_attendance()
     try:
         room.record_attendance(meeting, current_user, present)
-    except InvalidInput as error:
-        transaction.roll_back()
-        flash(error.message, "error")
-    else:
-        flash(_("Attendance saved."), "success")
+    except InvalidInput as error:  # the page comes back with the ticks, as with the other forms
+        item_id = _posted_item_id()
+        return _attendance_refused(meeting, queries.get_item(meeting, item_id) if item_id else None, present, error)
+    flash(_("Attendance saved."), "success")
     return redirect(_session_url(meeting, item_id=_posted_item_id()) + "#attendance")
 
 
