@@ -5,6 +5,7 @@ from __future__ import annotations
 from mtb.accounts.models import is_signed_in
 from mtb.audit import services as audit
 from mtb.db import utcnow
+from mtb.formatting import to_local
 from mtb.outcomes import queries
 from mtb.outcomes.models import may_record
 from mtb.panels import Panel, panel
@@ -27,13 +28,13 @@ def case_follow_up(case, user) -> Panel | None:
     followed = queries.followed_on_case(case.id)
     if not followed:
         return None
-    today = utcnow().date()
+    today = to_local(utcnow(), case.board.timezone).date()
     rows = []
     for recommendation, decided_at, follow_ups in followed:
         current = {follow_up.milestone_months: follow_up for follow_up in follow_ups}
         milestones = []
         for months in case.board.follow_up_months or []:
-            due = queries.due_on(decided_at, months)
+            due = queries.due_on(decided_at, months, case.board.timezone)
             milestones.append((months, due, due <= today, current.get(months)))
         rows.append((recommendation, milestones))
     # The follow-ups shown are patient data: one read for the panel.

@@ -14,6 +14,7 @@ from mtb.boards.models import Board
 from mtb.cases.models import Case
 from mtb.decisions.models import Decision, DecisionStatus, Recommendation, RecommendationKind
 from mtb.extensions import db
+from mtb.formatting import to_local
 from mtb.outcomes.models import FOLLOWED_KINDS, FollowUp
 
 #: The home page lists this many due follow-ups at most (the board's page lists them all).
@@ -29,8 +30,10 @@ DUE_WINDOW = relativedelta(months=12)
 MONTH_END_MARGIN_DAYS = 4
 
 
-def due_on(decided_at: datetime, months: int) -> date:
-    return (decided_at + relativedelta(months=months)).date()
+def due_on(decided_at: datetime, months: int, tz: str) -> date:
+    """The day a milestone is reached: ``months`` after the board's own day of the decision
+    (decided at 00:30 in Paris on 1 February is 31 January in UTC, due on 1 May)."""
+    return to_local(decided_at, tz).date() + relativedelta(months=months)
 
 
 def recommendation_for(recommendation_id: int, user) -> Recommendation | None:
@@ -92,10 +95,12 @@ class DueFollowUp:
     submitter_id: int
     submitter_name: str
     months: int
+    #: The board's time zone: its days count.
+    timezone: str
 
     @property
     def due(self) -> date:
-        return due_on(self.decided_at, self.months)
+        return due_on(self.decided_at, self.months, self.timezone)
 
     @property
     def what(self) -> str:
@@ -161,10 +166,11 @@ def due_follow_ups(now: datetime, *, boards, submitter_id: int | None = None,
     # The newest decisions first: their milestones are the most recently due.
     rows = db.session.execute(sa.select(union).order_by(union.c.decided_at.desc(), union.c.recommendation_id)
                               .limit(limit * len(branches))).all()
+    zones = {board.id: board.timezone for board in boards}
     items = [DueFollowUp(row.recommendation_id, RecommendationKind(row.kind), row.drug, row.decision_id,
                          row.decided_at, row.version, row.case_id, row.reference, row.board_id, row.submitter_id,
-                         row.submitter_name, int(row.months)) for row in rows]
-    items = [item for item in items if item.due <= now.date()]
+                         row.submitter_name, int(row.months), zones[row.board_id]) for row in rows]
+    items = [item for item in items if item.due <= to_local(now, item.timezone).date()]
     items.sort(key=lambda item: (item.due, item.recommendation_id), reverse=True)
     return items[:limit]
 

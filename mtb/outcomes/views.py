@@ -132,7 +132,7 @@ def record(recommendation_id: int, months: int):
     audit.record_read("follow_up.view", case, board_id=case.board_id,
                       details={"case": case.reference, "recommendation": recommendation.id, "months": months})
     return render_template("outcomes/record.html", form=form, recommendation=recommendation, case=case, months=months,
-                           history=history, due=queries.due_on(recommendation.decision.decided_at, months)), status
+                           history=history, due=queries.due_on(recommendation.decision.decided_at, months, case.board.timezone)), status
 
 
 @bp.route("/outcomes/boards/<slug>/export", methods=["GET", "POST"])

@@ -263,10 +263,32 @@ def test_a_milestone_at_a_month_end_is_listed_on_the_day_it_falls_due(app, creat
     def listed(now):
         return [(i.recommendation_id, i.months) for i in queries.due_follow_ups(now, boards=boards)]
 
-    assert (decision.recommendations[0].id, 6) not in listed(datetime(2026, 2, 27, 23, 0))
+    assert (decision.recommendations[0].id, 6) not in listed(datetime(2026, 2, 27, 22, 0))  # 23:00 in Paris
     assert (decision.recommendations[0].id, 6) in listed(datetime(2026, 2, 28, 8, 0))
-    assert all(i.due == queries.due_on(i.decided_at, i.months)
+    assert all(i.due == queries.due_on(i.decided_at, i.months, "Europe/Paris")
                for i in queries.due_follow_ups(datetime(2026, 2, 28, 8, 0), boards=boards))
+
+
+def test_milestones_count_from_the_boards_day_of_the_decision(app, create_case, clinician):
+    """Validated at 00:30 in Paris on 1 February (31 January in UTC): due on 1 May, Paris
+    time, as the reminder's "decided 1 Feb" says; not on 30 April."""
+    from datetime import date, datetime
+
+    from mtb.boards.services import get_board
+    from mtb.outcomes import queries
+
+    meeting = meeting_on("thoracic", datetime(2026, 1, 31, 17, 0))
+    decision = decide(create_case(status="scheduled", submitter=clinician), meeting,
+                      validated=datetime(2026, 1, 31, 23, 30))
+    db.session.commit()
+    boards = [get_board("thoracic")]
+
+    def listed(now):
+        return {(i.recommendation_id, i.months): i.due for i in queries.due_follow_ups(now, boards=boards)}
+
+    key = (decision.recommendations[0].id, 3)
+    assert key not in listed(datetime(2026, 4, 30, 21, 0))  # 23:00 on 30 April in Paris
+    assert listed(datetime(2026, 4, 30, 22, 30))[key] == date(2026, 5, 1)  # 00:30 on 1 May in Paris
 
 
 def test_a_correction_keeps_the_day_the_board_decided(app, clinician, chair, decided):
@@ -293,7 +315,7 @@ def test_a_correction_keeps_the_day_the_board_decided(app, clinician, chair, dec
 
     assert corrected.decided_at == decided.validated_at
     due = [i for i in queries.due_follow_ups(utcnow(), boards=[get_board("thoracic")]) if i.decision_id == corrected.id]
-    assert [(i.months, i.due) for i in due] == [(3, queries.due_on(decided.validated_at, 3))]
+    assert [(i.months, i.due) for i in due] == [(3, queries.due_on(decided.validated_at, 3, "Europe/Paris"))]
     run_job("follow_ups", utcnow() + timedelta(days=1))
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 1
     decided_day = decided.validated_at.replace(hour=0, minute=0, second=0)
