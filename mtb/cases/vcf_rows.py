@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from urllib.parse import unquote
 
+from mtb.cases.biomarker_validation import VAF_QUANTUM
 from mtb.cases.findings import BiomarkerKind
 from mtb.cases.vcf import VcfFile, VcfRecord, VcfRefused
 from mtb.cases.vocab import fusion_order
@@ -78,6 +79,9 @@ class Proposal:
     annotation: str | None
     #: Records left out: no gene annotation (intergenic, or an annotation for another allele).
     unannotated: int = 0
+    #: (line, the alleles after the first) of multi-allelic records: only the first ALT's
+    #: row is proposed (its VAF is the one read), the others are named for adding by hand.
+    other_alleles: list[tuple[int, str]] = field(default_factory=list)
 
 
 def annotation_fields(vcf: VcfFile) -> tuple[str | None, list[str]]:
@@ -137,6 +141,9 @@ def propose(vcf: VcfFile, sample: str | None = None) -> Proposal:
                 proposal.unannotated += 1
             continue
         proposal.rows.append(row)
+        alts = [_alt_text(alt) for alt in item.record.ALT]
+        if row.kind is BiomarkerKind.VARIANT and len(alts) > 1:
+            proposal.other_alleles.append((item.line, ", ".join(f"{item.record.REF}>{alt}" for alt in alts[1:])))
     return proposal
 
 
@@ -172,10 +179,13 @@ def _sample_fraction(data: dict, ad: list[int]) -> Decimal | None:
 
 
 def _percent(fraction: Decimal | None) -> Decimal | None:
-    """A fraction as a percentage to 0.01; None for none or one outside 0-1."""
+    """A fraction as a percentage: to 0.01 from 1 % up, below it to the form's 0.0001 % (a
+    ctDNA VAF of 0.046 % stays 0.046, not 0.05, and 0.004 % is not 0); None for none or one
+    outside 0-1."""
     if fraction is None or not 0 <= fraction <= 1:
         return None
-    return (fraction * 100).quantize(Decimal("0.01"))
+    percent = fraction * 100
+    return percent.quantize(Decimal("0.01") if percent >= 1 else VAF_QUANTUM)
 
 
 def _depths(ad) -> list[int]:

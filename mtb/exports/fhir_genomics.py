@@ -25,6 +25,7 @@ HGVS = "http://varnomen.hgvs.org"
 SO = "http://sequenceontology.org"
 UCUM = "http://unitsofmeasure.org"
 REFSEQ = "http://www.ncbi.nlm.nih.gov/refseq"
+ENSEMBL = "http://www.ensembl.org"
 TBD_CODES = "http://hl7.org/fhir/uv/genomics-reporting/CodeSystem/tbd-codes-cs"
 
 CATEGORIES = [
@@ -51,13 +52,18 @@ def _number(value: Decimal | float) -> float:
     return float(value)
 
 
+def _sequence_system(accession: str) -> str:
+    """Where a reference sequence's id comes from: Ensembl (ENST00000275493.7) or RefSeq."""
+    return ENSEMBL if accession.upper().startswith("ENS") else REFSEQ
+
+
 def _variant_components(b: Biomarker) -> list[dict]:
     components = []
     if b.gene:
         components.append(_component("48018-6", "Gene studied [ID]", {"valueCodeableConcept": {"text": b.gene}}))
     if b.transcript:
         components.append(_component("51958-7", "Transcript reference sequence [ID]",
-                                     {"valueCodeableConcept": _concept(REFSEQ, b.transcript)}))
+                                     {"valueCodeableConcept": _concept(_sequence_system(b.transcript), b.transcript)}))
     if b.hgvs_c:
         code = f"{b.transcript}:{b.hgvs_c}" if b.transcript else b.hgvs_c
         components.append(_component("48004-6", "DNA change (c.HGVS)", {"valueCodeableConcept": _concept(HGVS, code)}))

@@ -122,3 +122,19 @@ def test_services_refuse_text_longer_than_its_column():
     with pytest.raises(validation.CaseInputError) as raised:
         validation.check_case_form(values, rows, complete=False)
     assert set(raised.value.errors) == {"stage", "biomarkers-0-description"}
+
+
+@pytest.mark.parametrize("typed", ["G719X", "p.G719X", "p.(Gly719X)", "R213x"])
+def test_an_x_read_as_a_stop_codon_is_said_so_next_to_the_field(app, typed):
+    """Old reports write a stop as X (R213X), others "any residue" (EGFR G719X): the stop
+    stays the reading, with a warning that asks for the residue found when it is meant."""
+    from mtb.cases.descriptions import check_descriptions
+
+    with app.test_request_context():
+        found = check_descriptions({"hgvs_p": typed}, "EGFR")
+    assert found.values["hgvs_p"].rstrip(")").endswith("Ter")
+    (warning,) = found.warnings["hgvs_p"]
+    assert "read as a stop codon" in warning and "give the one found" in warning
+    with app.test_request_context():
+        assert "hgvs_p" not in check_descriptions({"hgvs_p": "p.G719S"}, "EGFR").warnings
+        assert "hgvs_p" not in check_descriptions({"hgvs_p": "p.R213*"}, "TP53").warnings

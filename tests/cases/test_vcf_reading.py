@@ -105,3 +105,31 @@ def test_vcf_without_annotations_is_refused(app):
 def test_a_file_that_is_not_a_vcf_is_refused(app, data):
     with pytest.raises(VcfRefused):
         read_vcf(data)
+
+
+def _one_record(line):
+    head = (DATA / "vep_tumour_normal.vcf").read_text().split("#CHROM")[0]
+    head += "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tTUMOR\tNORMAL\n"
+    return propose(read_vcf((head + line + "\n").encode()))
+
+
+_KRAS_CSQ = ("{a}|missense_variant|MODERATE|KRAS|ENSG|Transcript|ENST00000256078.10|protein_coding|2/6||"
+             "ENST00000256078.10:{c}|ENSP00000256078.5:{p}|||||||||-1||HGNC|HGNC:6407|YES|NM_033360.4|")
+
+
+def test_a_ctdna_vaf_keeps_the_precision_the_form_keeps(app):
+    """AF 0.00046 is 0.046 %, not 0.05 %; 0.00004 is 0.004 %, not 0 (which reads "not detected")."""
+    for af, expected in (("0.00046", "0.0460"), ("0.00004", "0.0040"), ("0.3775", "37.75")):
+        proposal = _one_record("chr12\t25245350\t.\tC\tA\t.\tPASS\tCSQ=" + _KRAS_CSQ.format(
+            a="A", c="c.35G>T", p="p.Gly12Val") + f"\tGT:AD:AF:DP\t0/1:9995,5:{af}:10000\t0/0:164,0:0:164")
+        (row,) = proposal.rows
+        assert row.values["vaf"] == expected
+
+
+def test_the_other_alleles_of_a_multiallelic_record_are_named_not_dropped(app):
+    proposal = _one_record("chr12\t25245351\t.\tC\tA,T\t.\tPASS\tCSQ=" + ",".join((
+        _KRAS_CSQ.format(a="A", c="c.34G>T", p="p.Gly12Cys"), _KRAS_CSQ.format(a="T", c="c.34G>A", p="p.Gly12Ser")))
+        + "\tGT:AD:AF:DP\t0/1/2:50,10,40:0.1,0.4:100\t0/0:164,0,0:0,0:164")
+    (row,) = proposal.rows
+    assert row.values["hgvs_p"].endswith("p.Gly12Cys") and row.values["vaf"] == "10.00"
+    assert [(alleles) for _line, alleles in proposal.other_alleles] == ["C>T"]

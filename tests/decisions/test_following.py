@@ -107,6 +107,21 @@ def test_the_live_view_hides_a_draft_from_a_clinician_of_the_board(client, login
     assert "Draft text of the board." not in html
 
 
+def test_the_room_screens_print_a_findings_numbers_as_the_case_page_does(client, login, team, started_meeting, create_case):
+    """A ctDNA VAF of 0.04 % was rounded to "0.0 %" on the screens the board reads from."""
+    from decimal import Decimal
+
+    case = create_case(status="scheduled", biomarkers=[
+        {"kind": "variant", "gene": "EGFR", "hgvs_c": "c.2369C>T", "hgvs_p": "p.Thr790Met", "vaf": Decimal("0.04")},
+        {"kind": "cnv", "gene": "MET", "cnv_type": "amplification", "copy_number": Decimal("12.50")}])
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION, cases=[case])
+    login(team["secretary"])
+    for screen in ("present", "live"):
+        html = client.get(f"/meetings/{meeting.id}/{screen}").get_data(as_text=True)
+        assert '<td class="num">0.04 %</td>' in html and '<td class="num">12.5</td>' in html, screen
+        assert "0.0 %" not in html
+
+
 def test_the_presentation_shows_the_case_in_large_type_and_its_arrows_move_the_session(client, login, team, started_meeting):
     meeting = started_meeting(status=MeetingStatus.IN_SESSION)
     first, second = meeting.items

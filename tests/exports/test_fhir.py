@@ -86,3 +86,18 @@ def test_an_m_level_with_modifiers_is_exported_as_given(team, started_meeting):
 def test_the_same_decision_exports_the_same_bundle(team, started_meeting):
     decision = _validated(team, started_meeting, lambda case: [targeted(case)])
     assert json.dumps(decision_bundle(decision)) == json.dumps(decision_bundle(decision))
+
+
+def test_an_ensembl_transcript_is_exported_as_ensembl_not_refseq(app):
+    from mtb.cases.models import Biomarker, BiomarkerKind
+    from mtb.exports.fhir_genomics import ENSEMBL, REFSEQ, biomarker_observation
+
+    def system_of(transcript):
+        b = Biomarker(id=1, case_id=1, kind=BiomarkerKind.VARIANT, gene="EGFR", transcript=transcript,
+                      hgvs_c="c.2573T>G")
+        (component,) = [c for c in biomarker_observation(b, lambda *a, **k: "x")["component"]
+                        if c["code"]["coding"][0]["code"] == "51958-7"]
+        return component["valueCodeableConcept"]["coding"][0]["system"]
+
+    assert system_of("ENST00000275493.7") == ENSEMBL
+    assert system_of("NM_005228.5") == REFSEQ
