@@ -192,6 +192,24 @@ def test_the_fusion_label_names_the_driver_whichever_side_it_is_on(client, clini
         FusionDriver.THREE_PRIME, "exon 13", "exon 20", DetectionMethod.RNA_NGS)
 
 
+def test_swapping_the_partners_on_the_edit_form_moves_the_driver_the_app_chose(client, clinician, login):
+    """Typed TACC3::FGFR3, warned "is this FGFR3::TACC3?", swapped on the edit form: the driver
+    the app chose (FGFR3) follows its gene; one the user chose stays as chosen."""
+    from tests.cases.test_vcf_provenance import edit_form_as_shown
+
+    login(clinician)
+    assert post(client, fusion(0, gene="TACC3", gene_3p="FGFR3"), fusion(1, gene="NAB2", gene_3p="STAT6",
+                                                                           driver="3p")).status_code == 302
+    case = only_case()
+    assert [b.label for b in case.biomarkers] == ["FGFR3 fusion TACC3::FGFR3", "STAT6 fusion NAB2::STAT6"]
+    form = edit_form_as_shown(client, case)
+    assert form["biomarkers-0-driver"] == [""] and form["biomarkers-1-driver"] == ["3p"]
+    form["biomarkers-0-gene"], form["biomarkers-0-gene_3p"] = ["FGFR3"], ["TACC3"]
+    form["action"] = ["draft"]
+    assert client.post(f"/cases/{case.id}/edit", data=form).status_code == 302
+    assert [b.label for b in only_case().biomarkers] == ["FGFR3 fusion FGFR3::TACC3", "STAT6 fusion NAB2::STAT6"]
+
+
 def test_partners_typed_the_other_way_round_warn_but_save(client, clinician, login):
     login(clinician)
     response = post(client, {"patient_name": ""}, fusion(0, gene="ALK", gene_3p="EML4"))

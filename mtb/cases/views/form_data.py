@@ -10,6 +10,7 @@ from decimal import Decimal
 from mtb.cases import checks
 from mtb.cases.biomarker_labels import number, report_label
 from mtb.cases.forms import CaseForm
+from mtb.cases.gene_checks import obvious_driver
 from mtb.cases.models import BiomarkerKind, Case
 from mtb.cases.problems import CaseInputError
 from mtb.cases.vocab import BIOMARKER_FIELDS, CASE_FIELDS, REPORT_FIELDS, RESEARCH_COHORTS
@@ -53,6 +54,10 @@ def fill_from_case(form: CaseForm, case: Case) -> None:
             if name != "report":
                 sub[name].data = _shown(getattr(biomarker, name))
         sub.report.data = keys.get(biomarker.report_id, "")
+        if biomarker.driver is not None and biomarker.driver.value == obvious_driver(biomarker.gene, biomarker.gene_3p):
+            # The app chose it ("known driver"): left to choose again, so that swapping the
+            # partners (after the order warning) moves the driver with the gene.
+            sub.driver.data = ""
         sub.not_detected.data = ", ".join(biomarker.not_detected or [])
         sub.mmr_lost.data = list(biomarker.mmr_lost or [])
         if biomarker.protein_reference and biomarker.hgvs_p:
