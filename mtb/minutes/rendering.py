@@ -115,6 +115,17 @@ def signature_request(signer, reason: str, board_name: str) -> SignatureRequest:
                             contact=str(config.get("HOSPITAL_CONTACT") or ""))
 
 
+def corrected_context(signed: dict, fresh: dict, reference: str) -> dict:
+    """The minutes a correction re-signs: the signed version as it stands (the cases as the
+    board discussed them, attendance, quorum), with only the corrected case's decision
+    taken anew, and the new signature. Cases sent back to the pool may have been edited
+    since; a correction of another case must not reprint them."""
+    decisions = {item["reference"]: item["decision"] for item in fresh["items"]}
+    items = [{**item, "decision": decisions.get(reference)} if item["reference"] == reference else item
+             for item in signed["items"]]
+    return {**signed, "items": items, "signature": fresh["signature"], "hospital": fresh["hospital"]}
+
+
 def create_minutes_version(meeting: Meeting, signer, signed_at: datetime, reason: str,
                            correction_of: Decision | None = None) -> MinutesVersion:
     """Render and store the next minutes version; the previous current one is superseded.
@@ -122,10 +133,13 @@ def create_minutes_version(meeting: Meeting, signer, signed_at: datetime, reason
     correction made it."""
     with force_locale(document_locale()):
         context = minutes_context(meeting, signer, signed_at)
-    content_json = canonical_json(context)
     previous = list(db.session.scalars(
         sa.select(MinutesVersion).where(MinutesVersion.meeting_id == meeting.id).order_by(MinutesVersion.number)
     ))
+    signed = next((old for old in reversed(previous) if old.superseded_at is None), None)
+    if correction_of is not None and signed is not None:
+        context = corrected_context(json.loads(signed.content_json), context, correction_of.case.reference)
+    content_json = canonical_json(context)
     created_at = signed_at.replace(microsecond=0)
     for old in previous:
         if old.superseded_at is None:

@@ -194,6 +194,41 @@ def test_a_correction_after_signing_makes_new_minutes_and_letter_and_keeps_the_o
     assert client.get(f"/letters/{old_letter.id}.pdf").status_code == 200
 
 
+def test_a_correction_reprints_the_other_cases_as_signed_not_as_edited_since(
+        team, started_meeting, create_case, clinician, monkeypatch):
+    """Case B, sent back to be discussed again, goes back to its submitter, who edits it;
+    then case A's decision is corrected. The new minutes change A's decision only: B reads as
+    the board discussed it, with the signed attendance."""
+    from mtb.decisions.queries import current_validated
+    from mtb.minutes import rendering
+
+    monkeypatch.setattr(rendering, "html_to_pdf", lambda html, signature=None: b"%PDF-1.7 stand-in")
+    a = create_case(status="scheduled")
+    b = create_case(status="scheduled", diagnosis="Lung adenocarcinoma")
+    meeting = started_meeting(cases=[a, b], status=MeetingStatus.IN_SESSION)
+    item_a, item_b = meeting.items
+    record_attendance(meeting, team["secretary"], {u.id: None for u in (team["chair"], team["member"], team["biologist"])})
+    decisions.save_draft(item_a, team["secretary"], "EGFR.", [targeted(a, 0)])
+    decisions.save_draft(item_b, team["secretary"], "A rebiopsy first.", [{"kind": "rediscuss"}])
+    close_meeting(meeting, team["secretary"])
+    services.sign(meeting, team["chair"], notify=False)
+    db.session.commit()
+    assert b.can_edit(clinician)
+    b.diagnosis = "Small-cell lung cancer (transformed)"
+    db.session.commit()
+    corrected = decisions.correct(current_validated(item_a.id), team["secretary"], "EGFR, corrected.",
+                                  [targeted(a, 0, drug="Afatinib")], "Wrong drug")
+    decisions.validate(corrected, team["chair"])
+    db.session.commit()
+    old, new = (json.loads(v.content_json) for v in reversed(minutes_versions(meeting)))
+    assert new["items"][1] == old["items"][1] and new["items"][1]["diagnosis"] == "Lung adenocarcinoma"
+    assert new["attendance"] == old["attendance"] and new["quorum"] == old["quorum"]
+    assert new["items"][0]["decision"]["correction_reason"] == "Wrong drug"
+    assert "Afatinib" in json.dumps(new["items"][0]["decision"]) and "Afatinib" not in json.dumps(old["items"][0])
+    assert {k: v for k, v in new["items"][0].items() if k != "decision"} == {
+        k: v for k, v in old["items"][0].items() if k != "decision"}
+
+
 def test_fetcher_serves_only_static_files(app):
     fetcher = pdf.StaticOnlyFetcher(app.static_folder)
     response = fetcher.fetch(pdf.STATIC_PREFIX + "css/pdf.css")
