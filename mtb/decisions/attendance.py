@@ -99,11 +99,21 @@ def remove_guest(meeting: Meeting, user, attendance_id: int) -> None:
     db.session.flush()
 
 
+def _require_undecided(item: AgendaItem) -> None:
+    """A validated decision was taken with its quorum, which the minutes and the letter
+    print: a recusal changed after it would contradict them."""
+    if queries.current_validated(item.id) is not None:
+        raise InvalidInput("member_id", _(
+            "The decision on %(ref)s is validated with the members counted then: conflicts of interest are "
+            "declared before the decision is validated.", ref=item.case.reference))
+
+
 def declare_conflict(item: AgendaItem, user, member_id: int, note: str | None) -> Recusal:
     """Record that a present member has a conflict of interest on this case: recused on it."""
     meeting = item.meeting
     require_run(meeting, user)
     _require_attendance_open(meeting)
+    _require_undecided(item)
     present_ids = {a.user_id for a in queries.attendances(meeting) if a.user_id is not None}
     if member_id not in present_ids:
         raise InvalidInput("member_id", _("Choose a member recorded as present."))
@@ -131,6 +141,7 @@ def withdraw_conflict(item: AgendaItem, user, recusal_id: int) -> None:
     recusal = db.session.get(Recusal, recusal_id)
     if recusal is None or recusal.agenda_item_id != item.id:
         raise NotFound(recusal_id)
+    _require_undecided(item)
     audit.record("meeting.conflict_withdrawn", item.case, user=user,
                  details={"meeting_id": meeting.id, "member_id": recusal.user_id})
     db.session.delete(recusal)
@@ -160,6 +171,7 @@ def declare_own_conflict(item: AgendaItem, user, note: str | None) -> Recusal:
     if not may_declare_own(meeting, user):
         raise NotAllowed(_("Members of the board declare their conflicts of interest while the agenda is "
                            "published, until the meeting closes."))
+    _require_undecided(item)
     note = clean_text(note)
     if note and len(note) > NOTE_MAX:
         raise InvalidInput("note", _("At most 300 characters."))
@@ -186,6 +198,7 @@ def withdraw_own_conflict(item: AgendaItem, user) -> None:
     recusal = db.session.scalar(sa.select(Recusal).where(Recusal.agenda_item_id == item.id, Recusal.user_id == user.id))
     if recusal is None or not recusal.is_self_declared:
         raise NotFound(item.id)
+    _require_undecided(item)
     audit.record("meeting.conflict_withdrawn", item.case, user=user,
                  details={"meeting_id": meeting.id, "member_id": user.id, "by_member": True})
     db.session.delete(recusal)

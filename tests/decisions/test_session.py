@@ -471,6 +471,30 @@ def test_a_conflict_without_a_member_is_explained_next_to_the_field_and_the_note
     _assert_unique_ids(html)
 
 
+def test_a_conflict_on_a_case_already_decided_is_refused_beside_the_field(client, login, team, started_meeting):
+    """The decision was validated with the members counted then; the minutes and the letter
+    print that quorum. A recusal added (or withdrawn) afterwards would contradict them."""
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
+    item = meeting.items[0]
+    record_attendance(meeting, team["secretary"], {team["chair"].id: None, team["member"].id: None})
+    decision = services.save_draft(item, team["secretary"], "EGFR.", [targeted(item.case)])
+    services.validate(decision, team["chair"])
+    db.session.commit()
+    login(team["secretary"])
+    response = client.post(f"/meetings/{meeting.id}/items/{item.id}/conflicts",
+                           data={"conflict-member_id": str(team["member"].id), "conflict-note": "Investigator"})
+    html = unescape(response.get_data(as_text=True))
+    assert response.status_code == 422
+    assert "is validated with the members counted then" in html and 'id="conflict-member_id-error"' in html
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Recusal)) == 0
+    client.post("/logout")
+    login(team["member"])
+    page = client.post(f"/meetings/{meeting.id}/items/{item.id}/my-conflict", data={"note": "Investigator"},
+                       follow_redirects=True)
+    assert "is validated with the members counted then" in unescape(page.get_data(as_text=True))
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Recusal)) == 0
+
+
 def test_a_guest_without_a_role_is_explained_next_to_the_field_and_the_name_is_kept(client, login, team, started_meeting):
     meeting = started_meeting(status=MeetingStatus.IN_SESSION)
     login(team["secretary"])

@@ -38,6 +38,11 @@ def declare_own_conflict(meeting_id: int, item_id: int):
 def withdraw_own_conflict(meeting_id: int, item_id: int):
     meeting = access.meeting_or_404(meeting_id)
     item = queries.get_item(meeting, item_id)
-    room.withdraw_own_conflict(item, current_user)
-    flash(_("Your declaration on %(ref)s is withdrawn.", ref=item.case.reference), "success")
+    try:
+        room.withdraw_own_conflict(item, current_user)
+    except InvalidInput as error:
+        transaction.roll_back()
+        flash(error.message, "error")
+    else:
+        flash(_("Your declaration on %(ref)s is withdrawn.", ref=item.case.reference), "success")
     return _back(meeting.id)
