@@ -21,6 +21,7 @@ from mtb.cases.models import Case
 from mtb.decisions.models import Decision, DecisionStatus, Recommendation
 from mtb.extensions import db
 from mtb.outcomes.models import FollowUp
+from mtb.outcomes.stats import local_day
 
 COLUMNS = (
     "case_reference", "board", "icd10", "icdo3_morphology", "stage", "ecog", "prior_lines", "research_consent",
@@ -100,6 +101,7 @@ def rows(board, start, end, *, cohort: str, identity: bool = False) -> Iterator[
     header = COLUMNS if identity else tuple(COLUMNS[i] for i in _KEPT)
     yield _line(header + (IDENTITY if identity else ()))
     query, current = _query(board, start, end)
+    day = local_day(board.timezone)  # the board's days, as the dashboards count them
     query = (query.order_by(Decision.decided_at, Case.id, Recommendation.position, current.milestone_months)
              .execution_options(yield_per=_BATCH))
     for case, decision, recommendation, follow_up in db.session.execute(query):
@@ -107,8 +109,8 @@ def rows(board, start, end, *, cohort: str, identity: bool = False) -> Iterator[
             continue
         values = [
             case.reference, board.slug, case.icd10_code, case.icdo3_morphology, case.stage, case.ecog,
-            case.prior_lines, ";".join(case.research_consent or []), case.submitted_at and case.submitted_at.date(),
-            decision.version, decision.decided_at.date(), decision.published_at and decision.published_at.date(),
+            case.prior_lines, ";".join(case.research_consent or []), day(case.submitted_at),
+            decision.version, day(decision.decided_at), day(decision.published_at),
             recommendation.id, recommendation.kind, recommendation.drug, recommendation.evidence_scheme,
             recommendation.evidence_level, recommendation.access_route, recommendation.trial_id,
         ]

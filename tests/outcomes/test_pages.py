@@ -106,6 +106,17 @@ def test_the_export_has_coded_values_and_no_names_unless_asked(client, login, ad
     assert event.details["identity"] is False and event.details["rows"] == 2 and event.details["cohort"] == "BIOCART"
 
 
+def test_the_export_dates_are_the_boards_days(client, login, admin, history):
+    """Decided at 23:30 UTC is the next day in Paris: the export says the day the dashboards count."""
+    first, _second = history
+    decided = first.decided_at.replace(hour=23, minute=30)
+    first.validated_at = first.decided_at = decided
+    db.session.commit()
+    login(admin)
+    rows = list(csv.DictReader(io.StringIO(_export(client).get_data(as_text=True))))
+    assert (decided.date() + timedelta(days=1)).isoformat() in {row["decided_on"] for row in rows}
+
+
 def test_identity_in_the_export_is_audited_and_formulas_are_neutralised(client, login, admin, history):
     login(admin)
     text = _export(client, identity="y").get_data(as_text=True)
