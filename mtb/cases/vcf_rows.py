@@ -141,9 +141,9 @@ def propose(vcf: VcfFile, sample: str | None = None) -> Proposal:
                 proposal.unannotated += 1
             continue
         proposal.rows.append(row)
-        alts = [_alt_text(alt) for alt in item.record.ALT]
-        if row.kind is BiomarkerKind.VARIANT and len(alts) > 1:
-            proposal.other_alleles.append((item.line, ", ".join(f"{item.record.REF}>{alt}" for alt in alts[1:])))
+        if row.kind is BiomarkerKind.VARIANT and len(item.record.ALT) > 1:
+            others = ", ".join(f"{item.record.REF}>{_alt_text(alt)}" for alt in item.record.ALT[1:])
+            proposal.other_alleles.append((item.line, others))
     return proposal
 
 

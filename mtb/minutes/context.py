@@ -187,6 +187,17 @@ def minutes_context(meeting: Meeting, signer, signed_at: datetime) -> dict:
     }
 
 
+def corrected_context(signed: dict, fresh: dict, reference: str) -> dict:
+    """The minutes a correction re-signs: the signed version as it stands (the cases as the
+    board discussed them, attendance, quorum), with only the corrected case's decision
+    taken anew, and the new signature. Cases sent back to the pool may have been edited
+    since; a correction of another case must not reprint them."""
+    decisions = {item["reference"]: item["decision"] for item in fresh["items"]}
+    items = [{**item, "decision": decisions.get(reference)} if item["reference"] == reference else item
+             for item in signed["items"]]
+    return {**signed, "items": items, "signature": fresh["signature"], "hospital": fresh["hospital"]}
+
+
 def _signature(signer, at: datetime | None, tz: str) -> dict:
     """Who signs, in which role, when: the signature block under the signature field."""
     return {"name": signer.full_name if signer else "", "role": _("chair of the board"), "at": dt(at, tz)}

@@ -25,7 +25,7 @@ from mtb.decisions.models import Decision, DecisionStatus
 from mtb.extensions import db
 from mtb.i18n import gettext as _
 from mtb.meetings.models import Meeting
-from mtb.minutes.context import dt, letter_context, minutes_context
+from mtb.minutes.context import corrected_context, dt, letter_context, minutes_context
 from mtb.minutes.models import DecisionLetter, MinutesVersion
 from mtb.minutes.pdf import STATIC_PREFIX, canonical_json, html_to_pdf, sha256_hex, w3c_date
 from mtb.minutes.signing import SignatureRequest
@@ -113,17 +113,6 @@ def signature_request(signer, reason: str, board_name: str) -> SignatureRequest:
     name = getattr(signer, "full_name", "") or ""
     return SignatureRequest(name=name, reason=reason, location=str(config.get("HOSPITAL_NAME") or board_name),
                             contact=str(config.get("HOSPITAL_CONTACT") or ""))
-
-
-def corrected_context(signed: dict, fresh: dict, reference: str) -> dict:
-    """The minutes a correction re-signs: the signed version as it stands (the cases as the
-    board discussed them, attendance, quorum), with only the corrected case's decision
-    taken anew, and the new signature. Cases sent back to the pool may have been edited
-    since; a correction of another case must not reprint them."""
-    decisions = {item["reference"]: item["decision"] for item in fresh["items"]}
-    items = [{**item, "decision": decisions.get(reference)} if item["reference"] == reference else item
-             for item in signed["items"]]
-    return {**signed, "items": items, "signature": fresh["signature"], "hospital": fresh["hospital"]}
 
 
 def create_minutes_version(meeting: Meeting, signer, signed_at: datetime, reason: str,

@@ -177,11 +177,11 @@ class CaseTimes:
         return (b - a).days
 
 
-def local_day(zone: ZoneInfo | str):
-    """Naive UTC datetime → the day in ``zone``. Called tens of thousands of times a page: the
-    zone is built once and each UTC hour converted once (zones move by whole quarter hours at
-    most; every offset in use is a multiple of 15 minutes)."""
-    zone = ZoneInfo(zone) if isinstance(zone, str) else zone
+def local_day(tz: str):
+    """Naive UTC datetime → the day in the zone ``tz``. Called tens of thousands of times a
+    page: the zone is built once and each UTC quarter hour converted once (zones move by
+    whole quarter hours at most; every offset in use is a multiple of 15 minutes)."""
+    zone = ZoneInfo(tz)
     days: dict[datetime, date] = {}
 
     def day(value: datetime | None) -> date | None:
@@ -215,7 +215,7 @@ def case_times(board_ids, start: datetime, end: datetime, tz: str) -> list[CaseT
         Decision.validated_at, start, end).order_by(Decision.validated_at, Case.id)
     result = []
     seen: set[int] = set()
-    day = local_day(ZoneInfo(tz))
+    day = local_day(tz)
     for row in db.session.execute(query):
         # A case discussed at two meetings has a first decision at each: only the earliest counts.
         if row.id in seen:

@@ -18,6 +18,7 @@ def case_creation():
     """The top bar offers "My cases" only to people who can create cases."""
     return {"can_create_cases": lambda: Case.can_create(current_user)}
 
+
 #: A finding's number as the case page prints it (0.04 stays 0.04, 12.50 is 12.5): the
 #: session's screens rounded a ctDNA VAF of 0.04 % to 0.0.
 bp.app_template_filter("finding_number")(number)
