@@ -5,7 +5,8 @@ response this hook commits it, or rolls it back when the response refuses the re
 (a 4xx/5xx: a form shown again with errors, a conflict, a refusal). Read-audit and
 security events recorded during a refused request are written again after the
 rollback, so a refused page that showed patient data, or a failed login, stays in
-the trail.
+the trail. A page that changed nothing commits its read-audit rows without waiting for
+the disk's flush (``mtb.db.commit_reads_without_disk_wait``); every change waits for it.
 
 CLI commands and scheduled jobs own their transactions and commit themselves.
 """
@@ -16,6 +17,7 @@ import sqlalchemy as sa
 from flask import Response
 
 from mtb.audit import services as audit
+from mtb.db import commit_reads_without_disk_wait
 from mtb.extensions import db
 
 
@@ -27,6 +29,8 @@ def commits(response: Response) -> bool:
 def end(response: Response) -> Response:
     if not commits(response):
         roll_back()
+    if audit.has_deferred_events():
+        commit_reads_without_disk_wait(db.session)
     audit.write_deferred_events()
     db.session.commit()
     return response

@@ -90,3 +90,54 @@ def test_refused_access_to_a_case_is_audited_without_patient_data(client, login,
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "access.refused"))
     assert event.user_id == outsider.id
     assert event.details == {"status": 404, "object": "Case", "id": case.id, "need": "view"}
+
+
+@pytest.fixture
+def durability_client(database_url):
+    """A second app on the test database whose pages read or change, and the durability each
+    commit was made with ("synced": it returned once the rows were on the disk)."""
+    probe = create_app(app_config(database_url))
+
+    @probe.get("/probe-view")
+    def view():
+        audit.record_read("probe.view")
+        return "shown"
+
+    @probe.route("/probe-change", methods=["GET", "POST"])
+    def change():
+        db.session.add(AuditEvent(action=f"probe.change.{request.method}"))
+        audit.record_read("probe.view.with.change")
+        db.session.flush()
+        return "changed"
+
+    commits: list[str] = []
+
+    def at_commit(conn):
+        raw = conn.connection.driver_connection
+        if conn.dialect.name == "sqlite":
+            synced = raw.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+        else:
+            synced = raw.execute("SHOW synchronous_commit").fetchone()[0] == "on"
+        commits.append("synced" if synced else "not synced")
+
+    with probe.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "commit", at_commit)
+    probe.test_client_class = FlaskClient
+    yield probe.test_client(), commits
+    sa.event.remove(engine, "commit", at_commit)
+    engine.dispose()
+
+
+def test_a_page_view_commits_its_audit_rows_without_waiting_for_the_disk_and_every_change_waits(durability_client):
+    client, commits = durability_client
+    assert client.get("/probe-view").status_code == 200
+    assert commits == ["not synced"]
+    assert "probe.view" in _actions()  # committed all the same: another connection reads it
+
+    commits.clear()
+    client.post("/probe-change")
+    client.get("/probe-change")  # a change made by a GET waits as well
+    client.get("/probe-view")  # and the connection it used was reset for the next view
+    assert commits == ["synced", "synced", "not synced"]
+    assert {"probe.change.POST", "probe.change.GET", "probe.view.with.change"} <= _actions()

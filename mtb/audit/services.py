@@ -77,6 +77,11 @@ def write_at_commit() -> None:
     g.audit_at_commit = request.method in ("GET", "HEAD")
 
 
+def has_deferred_events() -> bool:
+    """A reading page recorded what it showed, to be written as its request commits."""
+    return has_request_context() and bool(g.get("deferred_audit_events"))
+
+
 def write_deferred_events() -> None:
     """Write the audit rows a reading page recorded, in one statement (called as its
     request commits)."""
