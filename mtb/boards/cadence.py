@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import get_day_names
@@ -43,6 +44,14 @@ def local_to_utc(local: datetime, tz: str) -> datetime:
 def utc_to_local(value: datetime, tz: str) -> datetime:
     """Naive UTC to naive wall time in ``tz``."""
     return value.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(tz)).replace(tzinfo=None)
+
+
+@lru_cache(maxsize=4096)
+def hours_before_on_clock(value: datetime, hours: int, tz: str) -> datetime:
+    """Naive UTC ``hours`` before ``value`` as the zone's clocks read them: 48 h before a
+    Thursday 14:00 is Tuesday 14:00, also when the clocks change in between (elapsed hours
+    would say 13:00 or 15:00). Kept: the pool compares every waiting case with it."""
+    return local_to_utc(utc_to_local(value, tz) - timedelta(hours=hours), tz)
 
 
 def wall_time_exists(local: datetime, tz: str) -> bool:

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mtb.accounts.models import Role, is_signed_in
+from mtb.boards.cadence import hours_before_on_clock
 from mtb.db import TimestampMixin, enum_column, utcnow
 from mtb.extensions import db
 from mtb.formatting import to_local
@@ -148,7 +149,8 @@ class Meeting(TimestampMixin, db.Model):
 
     @property
     def cutoff_at(self) -> datetime:
-        return self.starts_at - timedelta(hours=self.cutoff_hours)
+        """``cutoff_hours`` before the start on the board's clock (naive UTC)."""
+        return hours_before_on_clock(self.starts_at, self.cutoff_hours, self.board.timezone)
 
     @property
     def status_label(self) -> str:

@@ -516,3 +516,17 @@ def test_agenda_rows_read_from_rows_print_what_the_objects_print(create_case):
     db.session.expire_all()
     assert "TMB 14.2 mut/Mb (TSO500)" in summary_of(case.biomarkers)
     assert summaries([case.id, other.id]) == {case.id: summary_of(case.biomarkers), other.id: summary_of(other.biomarkers)}
+
+
+def test_the_cutoff_keeps_its_clock_time_when_the_clocks_change_before_the_meeting(create_meeting, create_case, client,
+                                                                                  login, secretary):
+    # Paris moves to summer time on Sunday 28 March 2027: 120 h before Thursday 1 April,
+    # 14:00, is Saturday 27 March at 14:00 on the board's clock (13:00 UTC), not at 13:00.
+    meeting = create_meeting("thoracic", starts_at=datetime(2027, 4, 1, 12, 0), cutoff_hours=120)
+    assert meeting.cutoff_at == datetime(2027, 3, 27, 13, 0)
+    in_time = entered(create_case(), datetime(2027, 3, 27, 12, 30))  # 13:30 in Paris: before the cut-off
+    assert proposed_meetings([in_time], now=datetime(2027, 3, 20))[in_time.id] is meeting
+
+    login(secretary)
+    html = client.get(f"/meetings/{meeting.id}/agenda").get_data(as_text=True)
+    assert "Cut-off Sat 27 Mar 2027, 14:00" in html
