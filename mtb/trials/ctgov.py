@@ -33,7 +33,8 @@ STATUSES = {
 LIMITS = {"registry_ids": 200, "title": 500, "acronym": 60, "sponsor": 200, "contact": 300, "conditions": 500,
           "registry_status": 60}
 _PHASES = {"EARLY_PHASE1": "1", "PHASE1": "1", "PHASE2": "2", "PHASE3": "3", "PHASE4": "4"}
-_AGE = re.compile(r"(\d+)\s*(Year|Month|Week|Day)s?", re.IGNORECASE)
+#: At most 4 digits: a longer number is no age (and int() refuses more than 4,300 digits).
+_AGE = re.compile(r"(\d{1,4})\s*(Year|Month|Week|Day)s?", re.IGNORECASE)
 MAX_BYTES = 5 * 1024 * 1024
 
 
@@ -43,6 +44,11 @@ def studies_of(data: bytes) -> list[dict]:
         raise InvalidInput("file", _("The file is larger than 5 MB; save one study or a short search page."))
     try:
         parsed = json.loads(data.decode("utf-8-sig"))
+        # JSON may escape a lone surrogate ("\\ud800"): valid JSON, but no text a database can store.
+        json.dumps(parsed, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput("file", _("The file holds text that is not valid Unicode (an unpaired surrogate "
+                                     "escape); save the study again from ClinicalTrials.gov.")) from None
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise InvalidInput("file", _("This is not a JSON file. Save the study from ClinicalTrials.gov as JSON "
                                      "(API v2, e.g. https://clinicaltrials.gov/api/v2/studies/NCT04613596).")) from None

@@ -38,6 +38,23 @@ def visible_trial(trial_id: int, user) -> Trial | None:
     return db.session.scalar(sa.select(Trial).where(Trial.id == trial_id, Trial.visible_to(user)))
 
 
+def trials_holding(identifiers: list[str]) -> list[Trial]:
+    """The trials holding any of these registry ids among all of theirs (not only the
+    first), the holder of the first identifier first."""
+    if not identifiers:
+        return []
+    # registry_ids is a joined list: LIKE finds the candidates, the split ids decide
+    # (NCT0912000 is inside NCT09120005). Exact, so a case-blind LIKE (SQLite) is harmless.
+    found = list(db.session.scalars(
+        sa.select(Trial).where(sa.or_(*(Trial.registry_ids.contains(i, autoescape=True) for i in identifiers)))
+        .order_by(Trial.id)))
+    held = {t.id: {r.identifier for r in t.registrations} for t in found}
+    ordered: list[Trial] = []
+    for identifier in identifiers:
+        ordered += [t for t in found if identifier in held[t.id] and t not in ordered]
+    return ordered
+
+
 def recruiting_trials(board_ids) -> dict[int, list[Trial]]:
     """The recruiting trials of these boards, by board id: one query."""
     board_ids = set(board_ids)

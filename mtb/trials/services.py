@@ -3,17 +3,15 @@ study records. Services flush; the request commits."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
 from mtb.accounts.models import Role
 from mtb.audit import services as audit
 from mtb.db import utcnow
-from mtb.errors import NotAllowed
+from mtb.errors import InvalidInput, NotAllowed
 from mtb.extensions import db
 from mtb.i18n import gettext as _
-from mtb.trials import ctgov
+from mtb.trials import ctgov, queries
 from mtb.trials.models import Trial, TrialStatus
-from mtb.trials.registrations import JOINER
+from mtb.trials.registrations import JOINER, LOCAL, parse_ids
 from mtb.trials.validation import TrialInputError, check_trial
 
 #: The registry's own fields: an import updates these and keeps every local one
@@ -31,11 +29,28 @@ def _apply(trial: Trial, values: dict) -> None:
         setattr(trial, name, value)
 
 
-def _duplicate(primary_id: str, trial_id: int | None) -> None:
-    other = db.session.scalar(sa.select(Trial).where(Trial.primary_id == primary_id))
-    if other is not None and other.id != trial_id:
-        raise TrialInputError({"registry_ids": [_("%(id)s is already in the registry (%(title)s); edit that trial.",
-                                                  id=primary_id, title=other.title)]})
+def _registry_ids(text: str) -> list[str]:
+    """The registry ids (not the local codes) of a typed or stored list, normalised."""
+    return [r.identifier for r in parse_ids(text)[0] if r.registry != LOCAL]
+
+
+def _duplicate(registry_ids: str, trial_id: int | None, user) -> None:
+    """Refuses ids another trial holds, wherever they stand in its list: one study, one trial."""
+    ids = _registry_ids(registry_ids)
+    messages = []
+    for other in queries.trials_holding(ids):
+        if other.id == trial_id:
+            continue
+        held = next(i for i in ids if i in {r.identifier for r in other.registrations})
+        if queries.visible_trial(other.id, user) is not None:
+            messages.append(_("%(id)s is already in the registry (%(title)s); edit that trial.",
+                              id=held, title=other.title))
+        else:
+            # The user cannot open that trial (a 404): neither its title nor "edit it".
+            messages.append(_("%(id)s is already held by a trial of another board; ask an administrator "
+                              "to add your board to it.", id=held))
+    if messages:
+        raise TrialInputError({"registry_ids": messages})
 
 
 def create_trial(user, values: dict, boards: list) -> Trial:
@@ -43,7 +58,7 @@ def create_trial(user, values: dict, boards: list) -> Trial:
     if not Trial.can_create(user):
         raise NotAllowed(_("Only administrators and board secretaries keep the trial registry."))
     checked = check_trial(values, boards, allowed_boards(user))
-    _duplicate(checked["primary_id"], None)
+    _duplicate(checked["registry_ids"], None, user)
     trial = Trial(updated_by_id=user.id)
     _apply(trial, checked)
     db.session.add(trial)
@@ -63,7 +78,7 @@ def update_trial(trial: Trial, user, values: dict, boards: list) -> Trial:
         boards = kept + [b for b in boards if b.id in allowed and b not in kept]
         allowed = allowed | {b.id for b in kept}
     checked = check_trial(values, boards, allowed)
-    _duplicate(checked["primary_id"], trial.id)
+    _duplicate(checked["registry_ids"], trial.id, user)
     before = trial.status
     _apply(trial, checked)
     trial.updated_by_id = user.id
@@ -83,7 +98,7 @@ def import_studies(user, data: bytes, boards: list) -> tuple[list[Trial], list[T
     local status the registry's suggests (RECRUITING: recruiting; not yet recruiting,
     suspended: on hold; completed, terminated, active not recruiting...: closed; a missing
     or unknown status: on hold, and an existing trial keeps its own). Raises InvalidInput
-    (``file``), NotAllowed.
+    (``file``; ``boards`` when a new study cannot join the boards ticked), NotAllowed.
     """
     if not Trial.can_create(user):
         raise NotAllowed(_("Only administrators and board secretaries keep the trial registry."))
@@ -91,7 +106,9 @@ def import_studies(user, data: bytes, boards: list) -> tuple[list[Trial], list[T
     for study in ctgov.studies_of(data):
         values = ctgov.values_of(study)
         nct = values["registry_ids"].split(",")[0].strip()
-        existing = db.session.scalar(sa.select(Trial).where(Trial.primary_id == nct)) if nct else None
+        # Any of the study's ids finds it: a trial added by its EudraCT number holds the NCT id second.
+        holders = queries.trials_holding(_registry_ids(values["registry_ids"]))
+        existing = holders[0] if holders else None
         try:
             if existing is not None:
                 updated.append(_refresh(existing, user, values))
@@ -103,6 +120,9 @@ def import_studies(user, data: bytes, boards: list) -> tuple[list[Trial], list[T
                 trial.imported_at = utcnow()
                 created.append(trial)
         except TrialInputError as error:
+            if "boards" in error.errors:
+                # The boards ticked are the whole import's: said once, next to them.
+                raise InvalidInput("boards", error.errors["boards"][0]) from None
             problems.append(f"{nct or '?'}: " + "; ".join(m for ms in error.errors.values() for m in ms))
         except NotAllowed as error:
             problems.append(f"{nct}: {error}")
@@ -117,9 +137,12 @@ def _refresh(trial: Trial, user, values: dict) -> Trial:
             setattr(trial, name, values[name][:ctgov.LIMITS[name]] if name in ctgov.LIMITS else values[name])
     extra = [i.strip() for i in values["registry_ids"].split(",") if i.strip()]
     known = [i.strip() for i in trial.registry_ids.split(",")]
+    # An id another trial holds stays with it: the registry keeps one trial per id.
+    taken = {r.identifier for other in queries.trials_holding(extra) if other.id != trial.id
+             for r in other.registrations}
     # Whole ids only: a cut one would read back as another (a local code).
     ids, limit = known, Trial.__table__.c.registry_ids.type.length
-    for identifier in (i for i in extra if i not in known):
+    for identifier in (i for i in extra if i not in known and i not in taken):
         if len(JOINER.join(ids + [identifier])) <= limit:
             ids = ids + [identifier]
     trial.registry_ids = JOINER.join(ids)

@@ -18,6 +18,7 @@ from mtb.cases.problems import Problems, to_decimal
 from mtb.errors import InvalidInput
 from mtb.i18n import gettext as _
 from mtb.text import clean_text
+from mtb.trials.matching import icd10_in
 from mtb.trials.models import MolecularLogic, TrialStatus
 from mtb.trials.registrations import JOINER, LOCAL, TRIAL_PHASES, parse_ids
 
@@ -94,7 +95,8 @@ def _integer(values: dict, name: str, low: int, high: int, message: str, problem
     text = clean_text(values.get(name))
     if text is None:
         return None
-    if not text.isascii() or not text.isdigit() or not low <= int(text) <= high:
+    # Length first: int() refuses more than 4,300 digits, and no range here needs more than a few.
+    if not text.isascii() or not text.isdigit() or len(text) > 6 or not low <= int(text) <= high:
         problems.add(name, message)
         return None
     return int(text)
@@ -161,9 +163,14 @@ def check_trial(values: dict, boards: list, allowed_board_ids: set[int] | None) 
         token = token.replace("–", "-")
         if not token:
             continue
+        low, _dash, high = token.partition("-")
         if not _ICD10_SPEC.fullmatch(token):
             problems.add("icd10_ranges", _("“%(code)s” is not an ICD-10 code or range; write e.g. C34, C43-C44 "
                                            "or C71.0.", code=token))
+        elif not icd10_in(low, token):
+            # A range that does not hold its own first code would match no case (C44-C43).
+            problems.add("icd10_ranges", _("“%(range)s” is reversed: write the lower code first, e.g. "
+                                           "%(fixed)s.", range=token, fixed=f"{high}-{low}"))
         elif token not in ranges:
             ranges.append(token)
     out["icd10_ranges"] = ranges

@@ -128,7 +128,9 @@ def import_studies():
         created, updated, problems = services.import_studies(current_user, data, _chosen(form))
     except (InvalidInput, NotAllowed) as error:
         transaction.roll_back()
-        form.file.errors = [getattr(error, "message", str(error))]
+        # The boards ticked, or the file: the message goes next to the one at fault.
+        target = form.boards if getattr(error, "field", None) == "boards" else form.file
+        target.errors = [getattr(error, "message", str(error))]
         return render_template("trials/import.html", form=form), 422
     if problems and not (created or updated):
         transaction.roll_back()

@@ -160,3 +160,98 @@ def test_a_file_that_is_not_a_study_record_is_refused(client, login, admin, boar
                                content_type="multipart/form-data")
         assert response.status_code == 422
         assert 'id="file-error"' in response.get_data(as_text=True)
+
+
+def test_an_id_another_trial_holds_second_is_refused_next_to_the_field(client, login, secretary, boards,
+                                                                       create_trial):
+    create_trial(ids="2016-000133-40, NCT04613596", title="Sotorasib basket")
+    login(secretary)
+    response = client.post("/trials/new", data=new_trial(registry_ids="NCT04613596",
+                                                          boards=[str(boards["thoracic"].id)]))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="registry_ids-error"' in html and "NCT04613596 is already in the registry (Sotorasib basket)" in html
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Trial)) == 1
+
+
+def test_a_secretary_is_not_told_the_title_of_another_boards_trial(client, login, secretary, boards, create_trial):
+    hidden = create_trial(board="dermatology", ids="NCT04613596", title="Secret melanoma basket")
+    login(secretary)
+    assert client.get(f"/trials/{hidden.id}/edit").status_code == 404
+    response = client.post("/trials/new", data=new_trial(boards=[str(boards["thoracic"].id)]))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Secret melanoma basket" not in html
+    assert "NCT04613596 is already held by a trial of another board; ask an administrator" in html
+
+
+@pytest.mark.parametrize("name", ["age_min", "age_max", "prior_lines_min", "prior_lines_max"])
+def test_a_number_of_thousands_of_digits_is_refused_next_to_the_field(client, login, secretary, boards, name):
+    login(secretary)
+    response = client.post("/trials/new", data=new_trial(boards=[str(boards["thoracic"].id)], **{name: "1" * 5000}))
+    assert response.status_code == 422
+    assert f'id="{name}-error"' in response.get_data(as_text=True)
+
+
+def test_a_reversed_icd10_range_is_refused_next_to_the_field(client, login, secretary, boards):
+    login(secretary)
+    for reversed_range, fixed in (("C44-C43", "C43-C44"), ("C34.9-C34.0", "C34.0-C34.9")):
+        response = client.post("/trials/new", data=new_trial(boards=[str(boards["thoracic"].id)],
+                                                              icd10_ranges=reversed_range))
+        html = response.get_data(as_text=True)
+        assert response.status_code == 422
+        assert 'id="icd10_ranges-error"' in html and f"write the lower code first, e.g. {fixed}" in html
+    # A range from a subcategory to the end of its category holds codes: it stays.
+    response = client.post("/trials/new", data=new_trial(boards=[str(boards["thoracic"].id)], icd10_ranges="C34.1-C34"))
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+
+
+def test_import_updates_the_trial_that_holds_the_nct_id_second(client, login, admin, boards, create_trial):
+    # Added by its EudraCT number first, like the demo's PAED-MATCH.
+    trial = create_trial(ids="2021-000123-45, NCT09990001", status="recruiting")
+    login(admin)
+    with open(DATA / "NCT09990001.json", "rb") as f:  # ACTIVE_NOT_RECRUITING
+        response = client.post("/trials/import", data={"file": (f, "NCT09990001.json"),
+                                                       "boards": [str(boards["thoracic"].id)]},
+                               content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Trial)) == 1
+    db.session.refresh(trial)
+    assert trial.status is TrialStatus.CLOSED and trial.registry_ids == "2021-000123-45, NCT09990001"
+
+
+def test_import_finds_a_trial_by_its_eudract_number_and_never_gives_one_id_to_two_trials(client, login, admin,
+                                                                                          boards, create_trial):
+    by_eudract = create_trial(ids="2021-000123-45")
+    login(admin)
+
+    def import_record():
+        with open(DATA / "NCT09990001.json", "rb") as f:
+            return client.post("/trials/import", data={"file": (f, "NCT09990001.json"),
+                                                        "boards": [str(boards["thoracic"].id)]},
+                               content_type="multipart/form-data")
+
+    assert import_record().status_code == 302
+    db.session.refresh(by_eudract)
+    assert by_eudract.registry_ids == "2021-000123-45, NCT09990001"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Trial)) == 1
+    # Two trials each holding one of the study's ids: the NCT id's holder is updated, and
+    # the EudraCT number stays with the trial that holds it.
+    by_eudract.registry_ids = by_eudract.primary_id = "2021-000123-45"
+    by_nct = create_trial(ids="NCT09990001")
+    assert import_record().status_code == 302
+    db.session.refresh(by_nct)
+    assert by_nct.registry_ids == "NCT09990001" and by_nct.imported_at is not None
+    db.session.refresh(by_eudract)
+    assert by_eudract.registry_ids == "2021-000123-45"
+
+
+def test_import_without_a_board_says_so_next_to_the_boards(client, login, secretary):
+    login(secretary)
+    with open(DATA / "NCT09990001.json", "rb") as f:
+        response = client.post("/trials/import", data={"file": (f, "NCT09990001.json")},
+                               content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="boards-error"' in html and 'id="file-error"' not in html
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Trial)) == 0

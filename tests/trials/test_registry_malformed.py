@@ -88,3 +88,23 @@ def test_a_missing_status_does_not_close_an_existing_trial(client, login, admin,
     post(client, boards, json.dumps(study).encode())
     db.session.refresh(trial)
     assert trial.status is TrialStatus.CLOSED
+
+
+def test_a_lone_surrogate_refuses_the_file_next_to_the_field(client, login, admin, boards):
+    login(admin)
+    study = copy.deepcopy(RECORD)
+    study["protocolSection"]["identificationModule"]["briefTitle"] = "Sotorasib \ud800 in KRAS G12C"
+    response = post(client, boards, json.dumps(study).encode())  # json.dumps writes the escape "\ud800"
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="file-error"' in html and "not valid Unicode" in html
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Trial)) == 0
+
+
+def test_an_absurd_age_reads_as_no_age(client, login, admin, boards):
+    login(admin)
+    content = record(eligibilityModule={"minimumAge": "9" * 5000 + " Years", "maximumAge": "17 Years"})
+    response = post(client, boards, content)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    trial = db.session.scalar(sa.select(Trial))
+    assert trial.age_min is None and trial.age_max == 17
