@@ -21,11 +21,25 @@ def test_administrators_export_the_filtered_trail_as_csv(client, login, admin, c
     response = client.get(f"/admin/audit.csv?text={case.reference}")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
-    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    # utf-8-sig: the export starts with a byte-order mark (for Excel), not part of the header.
+    rows = list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
     about_the_case = [row for row in rows if row["action"] != "audit.export"]
     assert about_the_case and {row["object"] for row in about_the_case} == {case.reference}
     assert "case.view" in {row["action"] for row in rows}
     assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "audit.export")) is not None
+
+
+def test_the_audit_export_opens_in_excel_with_its_accents(app, client, login, admin):
+    """Excel reads a CSV without a byte-order mark as Windows-1252: "Chloé" shows as "ChloÃ©"."""
+    from mtb.audit import services as audit
+
+    with app.test_request_context("/"):
+        audit.record("user.update", details={"full_name": "Chloé Lefèvre"})
+        db.session.commit()
+    login(admin)
+    body = client.get("/admin/audit.csv").get_data()
+    assert body.startswith(b"\xef\xbb\xbfat_utc,")
+    assert "Chloé Lefèvre".encode() in body
 
 
 def test_the_export_is_for_administrators_only(client, login, clinician):

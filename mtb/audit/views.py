@@ -44,6 +44,8 @@ def export():
     def rows():
         buffer = io.StringIO()
         writer = csv.writer(buffer)
+        # The UTF-8 byte-order mark: without it Excel reads the file as Windows-1252 ("ChloÃ©").
+        buffer.write("\ufeff")
         writer.writerow(["at_utc", "user_email", "action", "object_type", "object_id", "object", "board", "ip_address", "details"])
         yield _drain(buffer)
         for batch in db.session.scalars(query).partitions():

@@ -44,7 +44,8 @@ def ref(kind: str, key, *, bare: bool = False) -> str:
     return value if bare else f"urn:uuid:{value}"
 
 
-def _instant(moment: datetime | None) -> str | None:
+def instant(moment: datetime | None) -> str | None:
+    """A FHIR instant: to the second, with its UTC offset (``2026-12-01T18:56:56+00:00``)."""
     if moment is None:
         return None
     if moment.tzinfo is None:  # stored in UTC
@@ -202,7 +203,7 @@ def care_plan(decision: Decision, activities: list[str], notes: list[str], creat
 def decision_bundle(decision: Decision) -> dict:
     """The FHIR R4 Bundle (type ``collection``) of one validated decision, as JSON-ready data."""
     case = decision.case
-    authored = _instant(decision.validated_at or decision.created_at)
+    authored = instant(decision.validated_at or decision.created_at)
     resources: list[dict] = [patient(case), organization(case.board), condition(case)]
     resources += [biomarker_observation(b, ref) for b in case.biomarkers]
     activities: list[str] = []
@@ -228,6 +229,6 @@ def decision_bundle(decision: Decision) -> dict:
     return {
         "resourceType": "Bundle", "id": ref("Bundle", decision.id, bare=True), "type": "collection",
         "identifier": {"system": P.MTB_DECISION, "value": f"{decision.id}-v{decision.version}"},
-        "timestamp": authored or _instant(decision.updated_at),
+        "timestamp": authored or instant(decision.updated_at),
         "entry": [{"fullUrl": f"urn:uuid:{resource['id']}", "resource": resource} for resource in resources],
     }

@@ -11,6 +11,7 @@ import hashlib
 import secrets
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from mtb.audit import services as audit
 from mtb.boards.models import Board
@@ -24,6 +25,9 @@ from mtb.text import clean_text
 
 TOKEN_PREFIX = "mtb_"
 NAME_MAX = 120
+#: Decisions per page of the API listing, unless the caller asks for fewer or more (up to MAX).
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 500
 
 
 def token_hash(token: str) -> str:
@@ -87,12 +91,38 @@ def board_of(account: IntegrationAccount, slug: str) -> Board | None:
     return db.session.scalar(sa.select(Board).where(Board.slug == slug, Board.id.in_(_readable_boards(account))))
 
 
-def validated_decisions(account: IntegrationAccount, board: Board) -> list[Decision]:
-    """The board's current validated decisions, newest first (the account's boards only)."""
-    return list(db.session.scalars(sa.select(Decision).where(
+def listed_decision(account: IntegrationAccount, board: Board, decision_id: int) -> Decision | None:
+    """A decision of ``board`` the listing may have shown (validated, even if corrected since),
+    or None: where the next page starts."""
+    return db.session.scalar(sa.select(Decision).where(
+        Decision.id == decision_id, Decision.board_id == board.id, Decision.validated_at.is_not(None),
+        Decision.board_id.in_(_readable_boards(account))))
+
+
+def validated_decisions(account: IntegrationAccount, board: Board, *, limit: int | None = None,
+                        after: Decision | None = None) -> list[Decision]:
+    """The board's current validated decisions, newest first (the account's boards only), with
+    their cases; at most ``limit``, those listed after ``after`` (the last of the page before)."""
+    query = sa.select(Decision).where(
         Decision.board_id == board.id, Decision.status == DecisionStatus.VALIDATED,
         Decision.board_id.in_(_readable_boards(account)),
-    ).order_by(Decision.validated_at.desc(), Decision.id.desc())))
+    )
+    if after is not None:
+        # Keyset paging in the listing's order: a page costs the same however deep it is.
+        query = query.where(sa.or_(
+            Decision.validated_at < after.validated_at,
+            sa.and_(Decision.validated_at == after.validated_at, Decision.id < after.id)))
+    # The cases in one more statement, not one per decision.
+    query = query.options(selectinload(Decision.case)).order_by(Decision.validated_at.desc(), Decision.id.desc())
+    return list(db.session.scalars(query.limit(limit)))
+
+
+def decisions_page(account: IntegrationAccount, board: Board, limit: int,
+                   after: Decision | None = None) -> tuple[list[Decision], Decision | None]:
+    """One page of ``validated_decisions`` and the decision the next page starts after (None
+    on the last page)."""
+    rows = validated_decisions(account, board, limit=limit + 1, after=after)
+    return rows[:limit], (rows[limit - 1] if len(rows) > limit else None)
 
 
 def accounts() -> list[IntegrationAccount]:

@@ -19,10 +19,11 @@ from mtb.audit import services as audit
 from mtb.boards.models import Board
 from mtb.errors import InvalidInput
 from mtb.exports import bp, services
-from mtb.exports.fhir import decision_bundle
+from mtb.exports.fhir import decision_bundle, instant
 from mtb.exports.forms import IntegrationAccountForm
 from mtb.exports.models import IntegrationAccount
 from mtb.extensions import db
+from mtb.http import db_int
 from mtb.i18n import gettext as _
 from mtb.idempotency import once
 
@@ -97,6 +98,14 @@ def api_decision(decision_id: int):
 
 @bp.route("/api/fhir/boards/<slug>/decisions")
 def api_board_decisions(slug: str):
+    """The board's current validated decisions, newest first, a page at a time.
+
+    ``limit``: decisions per page (100 unless given; more than 500 gives 500). ``after``: the
+    id of the last decision of the page before. The answer's ``next`` (and its ``Link: <...>;
+    rel="next"`` header) is the URL of the following page, null on the last one. A decision
+    corrected meanwhile comes back in its new version on the first page. A ``limit`` or
+    ``after`` that is not a decision of the listing gets 400.
+    """
     account = _api_account()
     if account is None:
         return _api_error(401, "A valid bearer token is required (Authorization: Bearer <token>).")
@@ -105,13 +114,32 @@ def api_board_decisions(slug: str):
         audit.record("api.refused", None, kept=True, details={"status": 404, "object": "Board", "slug": slug[:40],
                                                               "integration_id": account.id})
         return _api_error(404, "No board with this name among the boards this token reads.")
-    rows = services.validated_decisions(account, board)
+    try:
+        limit = min(_int_arg("limit", services.DEFAULT_PAGE_SIZE), services.MAX_PAGE_SIZE)
+        after_id = _int_arg("after")
+    except ValueError:
+        return _api_error(400, "limit and after must be positive whole numbers.")
+    after = services.listed_decision(account, board, after_id) if after_id is not None else None
+    if after_id is not None and after is None:
+        return _api_error(400, "after must be the id of a decision of this board's listing.")
+    rows, last = services.decisions_page(account, board, limit, after)
     _api_read("api.board_decisions", account, board, board_id=board.id, count=len(rows))
-    return jsonify({"board": board.slug, "decisions": [{
+    following = (url_for("exports.api_board_decisions", slug=board.slug, limit=limit, after=last.id, _external=True)
+                 if last is not None else None)
+    response = jsonify({"board": board.slug, "decisions": [{
         "id": d.id, "case": d.case.reference, "version": d.version,
-        "validated_at": d.validated_at.isoformat() if d.validated_at else None,
+        "validated_at": instant(d.validated_at),
         "fhir": url_for("exports.api_decision", decision_id=d.id, _external=True),
-    } for d in rows]})
+    } for d in rows], "next": following})
+    if following:
+        response.headers["Link"] = f'<{following}>; rel="next"'
+    return response
+
+
+def _int_arg(name: str, default: int | None = None) -> int | None:
+    """A positive whole number from the query string, ``default`` when absent; ValueError otherwise."""
+    value = request.args.get(name)
+    return default if value is None else db_int(value)
 
 
 # --- Administration ------------------------------------------------------------------

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-
 from mtb.accounts.models import Role
 from mtb.accounts.queries import board_people
+from mtb.boards.models import MAX_CUTOFF_HOURS
 from mtb.db import utcnow
 from mtb.meetings import notifications
 from mtb.meetings.models import Meeting
@@ -20,10 +20,11 @@ from mtb.meetings.queries import drafts_by_submitter, open_meetings_between
 from mtb.notifications.models import NotificationKind
 from mtb.notifications.services import notify_once
 
-#: The job looks at the open meetings of the coming days.
-LOOKAHEAD = timedelta(days=4)
 #: Submitters with drafts are reminded from this long before a meeting's cut-off.
 CUTOFF_NOTICE = timedelta(hours=48)
+#: The job looks at the open meetings whose cut-off may fall within CUTOFF_NOTICE: a
+#: board's cut-off can be up to two weeks before the meeting, its drafts reminder 48 h more.
+LOOKAHEAD = timedelta(hours=MAX_CUTOFF_HOURS) + CUTOFF_NOTICE
 #: The board is reminded of a meeting from this long before it starts.
 MEETING_NOTICE = timedelta(hours=24)
 

@@ -14,9 +14,9 @@ import ssl
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import format_datetime, make_msgid
 from urllib.parse import unquote, urlsplit
 
 import sqlalchemy as sa
@@ -224,6 +224,9 @@ def _build_email(message: OutboxMessage) -> EmailMessage:
     email["From"] = current_app.config["MAIL_FROM"]
     email["To"] = message.to_address
     email["Subject"] = message.subject
+    # RFC 5322 requires a Date; relays add none to mail submitted over the network. The
+    # moment of sending, in UTC ("+0000").
+    email["Date"] = format_datetime(utcnow().replace(tzinfo=UTC))
     host = urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
     email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}", domain=host)
     email.set_content(message.body)
@@ -253,7 +256,8 @@ def deliver(message: OutboxMessage) -> None:
 
 
 def _claim(message_id: int, now: datetime) -> bool:
-    """Take one message for sending; only one sender's UPDATE can match."""
+    """Take one message for sending; only one sender's UPDATE can match. ``now`` is the
+    moment of the claim (not of the batch's start): the hold lasts CLAIM_SECONDS from it."""
     due = sa.or_(
         sa.and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now),
         sa.and_(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.claimed_until < now),
@@ -274,10 +278,11 @@ def backoff(attempts: int) -> timedelta:
 
 
 def send_due_messages(now: datetime | None = None, limit: int = 100) -> SendReport:
-    """Send what is due. Each message is its own transaction: claimed (committed) before
-    the SMTP call, marked sent or rescheduled (committed) after, so a message is never
-    sent by two senders and never lost when sending fails."""
-    now = now or utcnow()
+    """Send what is due at ``now`` (default: the clock). Each message is its own transaction:
+    claimed (committed) before the SMTP call, marked sent or rescheduled (committed) after,
+    so a message is never sent by two senders and never lost when sending fails."""
+    started = utcnow()
+    now = now or started
     max_attempts = int(current_app.config.get("OUTBOX_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
     report = SendReport()
     ids = list(db.session.scalars(
@@ -291,7 +296,9 @@ def send_due_messages(now: datetime | None = None, limit: int = 100) -> SendRepo
     ))
     db.session.commit()
     for message_id in ids:
-        if not _claim(message_id, now):
+        # Each send may take seconds: a claim made late in a slow batch, held from the batch's
+        # start, would expire while its message is still being sent and a second sender take it.
+        if not _claim(message_id, now + (utcnow() - started)):
             continue
         message = db.session.get(OutboxMessage, message_id)
         try:

@@ -37,6 +37,8 @@ _KEPT = [i for i, name in enumerate(COLUMNS) if name not in FREE_TEXT]
 #: A cell starting with one of these is read as a formula by spreadsheets.
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 _BATCH = 500
+#: The UTF-8 byte-order mark: without it Excel reads the file as Windows-1252 ("ChloÃ©").
+BOM = "\ufeff"
 
 
 def safe(value) -> str:
@@ -97,9 +99,10 @@ def count(board, start, end, *, cohort: str) -> int:
 
 def rows(board, start, end, *, cohort: str, identity: bool = False) -> Iterator[str]:
     """The CSV, line by line (streamed in batches: a board's years of cases never sit in memory).
-    Only the patients who consented to ``cohort``; the free-text columns only with the identity."""
+    Only the patients who consented to ``cohort``; the free-text columns only with the identity.
+    The first line starts with the byte-order mark (``BOM``)."""
     header = COLUMNS if identity else tuple(COLUMNS[i] for i in _KEPT)
-    yield _line(header + (IDENTITY if identity else ()))
+    yield BOM + _line(header + (IDENTITY if identity else ()))
     query, current = _query(board, start, end)
     day = local_day(board.timezone)  # the board's days, as the dashboards count them
     query = (query.order_by(Decision.decided_at, Case.id, Recommendation.position, current.milestone_months)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -135,3 +136,75 @@ def test_decision_page_offers_the_fhir_bundle_of_a_validated_decision_and_the_do
     assert "decision.fhir_export" in _actions()
     assert "fhir.json" not in client.get(f"/decisions/{draft.id}").get_data(as_text=True)
     assert client.get(f"/decisions/{draft.id}/fhir.json").status_code == 409
+
+
+def _validated(team, started_meeting, n: int) -> list:
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION, n_cases=n)
+    validated = []
+    for item in meeting.items:
+        decision = decisions.save_draft(item, team["secretary"], "Osimertinib.", [targeted(item.case)])
+        decisions.validate(decision, team["chair"])
+        validated.append(decision)
+    db.session.commit()
+    return validated
+
+
+def test_the_listing_gives_validated_at_as_an_instant_with_its_offset(client, team, started_meeting):
+    """Stored as naive UTC; the FHIR bundle says +00:00, the listing must too, or a warehouse
+    reads 14:05 UTC as 14:05 in Paris (an hour or two off)."""
+    [decision] = _validated(team, started_meeting, 1)
+    _account, token = services.create_account("Warehouse", [_board("thoracic")], None)
+    db.session.commit()
+    [listed] = _get(client, "/api/fhir/boards/thoracic/decisions", token).get_json()["decisions"]
+    stamp = datetime.fromisoformat(listed["validated_at"])
+    assert stamp.utcoffset() == timedelta(0)
+    assert stamp == decision.validated_at.replace(microsecond=0, tzinfo=UTC)
+
+
+def test_the_board_listing_costs_the_same_statements_for_3_or_12_decisions(client, team, started_meeting,
+                                                                            query_counter):
+    _account, token = services.create_account("Warehouse", [_board("thoracic")], None)
+    db.session.commit()
+    counts = []
+    for n in (3, 9):
+        _validated(team, started_meeting, n)
+        with query_counter() as statements:
+            listing = _get(client, "/api/fhir/boards/thoracic/decisions", token).get_json()
+        counts.append((len(listing["decisions"]), len(statements)))
+    (few, few_statements), (many, many_statements) = counts
+    assert (few, many) == (3, 12)
+    assert many_statements == few_statements, counts
+
+
+def test_the_board_listing_comes_in_pages_each_linking_to_the_next(client, team, started_meeting):
+    newest_first = [d.id for d in sorted(_validated(team, started_meeting, 5),
+                                         key=lambda d: (d.validated_at, d.id), reverse=True)]
+    _account, token = services.create_account("Warehouse", [_board("thoracic")], None)
+    db.session.commit()
+    url, seen = "/api/fhir/boards/thoracic/decisions?limit=2", []
+    while url:
+        response = _get(client, url, token)
+        assert response.status_code == 200
+        listing = response.get_json()
+        seen.append([d["id"] for d in listing["decisions"]])
+        url = listing["next"]
+        assert (url is None) == ("Link" not in response.headers)
+        if url:
+            assert response.headers["Link"] == f'<{url}>; rel="next"' and f"after={seen[-1][-1]}" in url
+    assert seen == [newest_first[:2], newest_first[2:4], newest_first[4:]]
+    # Without a limit, one page of up to DEFAULT_PAGE_SIZE decisions, as before paging.
+    whole = _get(client, "/api/fhir/boards/thoracic/decisions", token).get_json()
+    assert [d["id"] for d in whole["decisions"]] == newest_first and whole["next"] is None
+
+
+def test_a_bad_limit_or_cursor_is_a_400_in_json(client, team, started_meeting):
+    _validated(team, started_meeting, 1)
+    _account, token = services.create_account("Warehouse", [_board("thoracic")], None)
+    _other, paediatric_token = services.create_account("Paediatric warehouse", [_board("paediatric")], None)
+    db.session.commit()
+    for query in ("limit=0", "limit=x", "limit=-3", "after=x", "after=999999", "after=99999999999"):
+        response = _get(client, f"/api/fhir/boards/thoracic/decisions?{query}", token)
+        assert response.status_code == 400 and response.get_json()["error"], query
+    # Beyond the largest page, the largest page.
+    big = _get(client, f"/api/fhir/boards/thoracic/decisions?limit={services.MAX_PAGE_SIZE + 1}", token)
+    assert big.status_code == 200 and len(big.get_json()["decisions"]) == 1

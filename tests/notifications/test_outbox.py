@@ -1,6 +1,8 @@
 """E-mails: queued with the change, sent through SMTP, retried, never twice, never with patient identity."""
 
-from datetime import timedelta
+from collections import Counter
+from datetime import UTC, timedelta
+from email.utils import parsedate_to_datetime
 
 import pytest
 import sqlalchemy as sa
@@ -52,6 +54,19 @@ def test_published_agenda_arrives_by_smtp_without_patient_identity(smtp_server, 
     assert services.send_due_messages().sent == 0  # never twice
 
 
+def test_every_sent_email_carries_its_date_and_a_message_id(smtp_server, member):
+    """RFC 5322 §3.6: Date is required. Relays do not add it for mail submitted over the
+    network (Postfix: only for local clients), and spam filters score its absence."""
+    services.notify(member, NotificationKind.MEETING_MOVED, "Moved", "The meeting moved.")
+    db.session.commit()
+    before = utcnow().replace(microsecond=0, tzinfo=UTC)
+    assert services.send_due_messages().sent == 1
+    [received] = smtp_server
+    sent_at = parsedate_to_datetime(received["Date"])
+    assert sent_at.utcoffset() == timedelta(0) and before <= sent_at <= utcnow().replace(tzinfo=UTC)
+    assert received["Message-ID"].endswith("@mtb.test>")
+
+
 def test_failed_send_is_retried_with_backoff_then_marked_failed(app, member):
     app.config["SMTP_URL"] = f"smtp://127.0.0.1:{free_port()}"  # nobody listens there
     try:
@@ -82,6 +97,30 @@ def test_a_message_is_claimed_by_one_sender_only(member):
     assert services._claim(message.id, now) is False
     # A sender that died leaves the claim; it expires and another takes over.
     assert services._claim(message.id, now + timedelta(seconds=services.CLAIM_SECONDS + 1)) is True
+
+
+def test_a_message_claimed_late_in_a_slow_batch_is_not_sent_twice(monkeypatch, member):
+    """62 messages through a relay taking 5 s each (a new TLS connection per message): the
+    last is claimed 305 s after the batch began. Its claim must still hold while it is being
+    sent; a second sender (`flask run-job outbox`, a second scheduler) must not take it."""
+    for n in range(62):
+        services.notify(member, NotificationKind.MEETING_MOVED, f"m{n:02d}", "The meeting moved.")
+    db.session.commit()
+    clock = [utcnow()]
+    monkeypatch.setattr(services, "utcnow", lambda: clock[0])
+    delivered = []
+    second_sender = []
+
+    def slow_smtp(message):
+        delivered.append(message.subject)
+        clock[0] += timedelta(seconds=5)
+        if message.subject == "[MTB] m61" and not second_sender:
+            second_sender.append(services.send_due_messages())  # 5 s into this message's delivery
+
+    monkeypatch.setattr(services, "deliver", slow_smtp)
+    assert services.send_due_messages().sent == 62
+    assert second_sender[0].sent == 0
+    assert [subject for subject, n in Counter(delivered).items() if n > 1] == []
 
 
 def test_smtp_urls_are_understood():

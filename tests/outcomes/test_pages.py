@@ -93,11 +93,16 @@ def _export(client, **data):
     return client.post("/outcomes/boards/thoracic/export", data=form)
 
 
+def _csv_rows(response) -> list[dict]:
+    # utf-8-sig: the export starts with a byte-order mark (for Excel), not part of the header.
+    return list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+
+
 def test_the_export_has_coded_values_and_no_names_unless_asked(client, login, admin, history):
     login(admin)
     response = _export(client)
     assert response.status_code == 200 and response.mimetype == "text/csv"
-    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    rows = _csv_rows(response)
     assert len(rows) == 2 and "patient_name" not in rows[0]
     assert {row["implemented"] for row in rows} == {"1", "0"}
     assert {row["not_implemented_reason"] for row in rows} == {"", "patient_declined"}
@@ -113,17 +118,27 @@ def test_the_export_dates_are_the_boards_days(client, login, admin, history):
     first.validated_at = first.decided_at = decided
     db.session.commit()
     login(admin)
-    rows = list(csv.DictReader(io.StringIO(_export(client).get_data(as_text=True))))
+    rows = _csv_rows(_export(client))
     assert (decided.date() + timedelta(days=1)).isoformat() in {row["decided_on"] for row in rows}
 
 
 def test_identity_in_the_export_is_audited_and_formulas_are_neutralised(client, login, admin, history):
     login(admin)
-    text = _export(client, identity="y").get_data(as_text=True)
-    rows = list(csv.DictReader(io.StringIO(text)))
+    rows = _csv_rows(_export(client, identity="y"))
     assert "'=HYPERLINK(\"x\")" in {row["patient_name"] for row in rows}
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "outcomes.export"))
     assert event.details["identity"] is True
+
+
+def test_the_export_opens_in_excel_with_its_accents(client, login, admin, history):
+    """Excel reads a CSV without a byte-order mark as Windows-1252: "Chloé Lefèvre" shows as
+    "ChloÃ© LefÃ¨vre". The export starts with the UTF-8 one."""
+    _first, second = history
+    second.case.patient_name = "Chloé Lefèvre"
+    db.session.commit()
+    login(admin)
+    body = _export(client, identity="y").get_data()
+    assert body.startswith(b"\xef\xbb\xbfcase_reference,") and "Chloé Lefèvre".encode() in body
 
 
 def test_only_an_administrator_exports(client, login, secretary, history):
@@ -136,7 +151,7 @@ def test_the_cohort_filter_keeps_consenting_patients(client, login, admin, histo
     first.case.research_consent = ["immunotarget"]  # the cohort is matched in any case
     db.session.commit()
     login(admin)
-    rows = list(csv.DictReader(io.StringIO(_export(client, cohort="Immunotarget").get_data(as_text=True))))
+    rows = _csv_rows(_export(client, cohort="Immunotarget"))
     assert [row["case_reference"] for row in rows] == [first.case.reference]
     assert second.case.reference not in {row["case_reference"] for row in rows}
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "outcomes.export"))
@@ -154,9 +169,9 @@ def test_an_export_without_a_cohort_is_refused_next_to_the_field(client, login, 
 
 def test_free_text_answers_are_exported_only_with_the_identity(client, login, admin, history):
     login(admin)
-    rows = list(csv.DictReader(io.StringIO(_export(client).get_data(as_text=True))))
+    rows = _csv_rows(_export(client))
     assert "reason_other" not in rows[0] and "stop_reason" not in rows[0] and "drug" in rows[0]
-    rows = list(csv.DictReader(io.StringIO(_export(client, identity="y").get_data(as_text=True))))
+    rows = _csv_rows(_export(client, identity="y"))
     assert "reason_other" in rows[0] and "stop_reason" in rows[0]
 
 

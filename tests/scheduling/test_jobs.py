@@ -10,6 +10,7 @@ from mtb.extensions import db
 from mtb.meetings import cadence
 from mtb.meetings import services as meetings
 from mtb.meetings.models import Meeting, MeetingStatus
+from mtb.meetings.reminders import send_reminders
 from mtb.notifications.models import NotificationKind, OutboxMessage, OutboxStatus
 from mtb.scheduling.models import JobRun
 from mtb.scheduling.services import jobs, run_job, slot_for
@@ -199,3 +200,45 @@ def test_the_statistics_job_gives_sqlite_the_planners_statistics(create_case):
     if db.engine.dialect.name == "sqlite":
         tables = {row[0] for row in db.session.execute(sa.text("SELECT tbl FROM sqlite_stat1"))}
         assert {"cases", "biomarkers"} <= tables
+
+
+def test_paediatric_drafts_are_reminded_48_hours_before_their_cutoff(make_user, create_case, create_meeting):
+    """The paediatric board's cut-off is 72 h before the meeting: its drafts reminder is due
+    120 h before, beyond the meetings of the next four days."""
+    clinician = make_user("ped@example.org", {"paediatric": ["clinician"]})
+    create_case(board="paediatric", submitter=clinician, status="draft")
+    meeting = create_meeting("paediatric", starts_at=datetime(2027, 3, 11, 12, 0))  # Thu 13:00 Paris
+    assert meeting.cutoff_hours == 72
+    send_reminders(meeting.cutoff_at - timedelta(hours=47))
+    db.session.commit()
+    [sent] = reminders(NotificationKind.CUTOFF_REMINDER)
+    assert sent.to_address == clinician.email
+
+
+@pytest.mark.parametrize("cutoff_hours", [120, 336])
+def test_a_board_with_a_long_cutoff_is_reminded_of_drafts_and_agenda_on_time_and_once(
+        make_user, create_case, create_meeting, cutoff_hours):
+    """Boards may set a cut-off up to two weeks: the drafts reminder still comes 48 h before
+    it, and the secretaries' "agenda to build" as soon as it passed, each once."""
+    clinician = make_user("ped@example.org", {"paediatric": ["clinician"]})
+    secretary = make_user("ped-secretary@example.org", {"paediatric": ["secretary"]})
+    meeting = create_meeting("paediatric", starts_at=datetime(2027, 3, 25, 12, 0), cutoff_hours=cutoff_hours)
+    create_case(board="paediatric", submitter=clinician, status="draft")
+    proposed = create_case(board="paediatric", submitter=clinician)
+    proposed.submitted_at = meeting.cutoff_at - timedelta(days=3)
+    for event in proposed.events:
+        event.at = proposed.submitted_at
+    db.session.commit()
+    send_reminders(meeting.cutoff_at - timedelta(hours=49))
+    assert reminders(NotificationKind.CUTOFF_REMINDER) == []
+    send_reminders(meeting.cutoff_at - timedelta(hours=47))
+    assert [m.to_address for m in reminders(NotificationKind.CUTOFF_REMINDER)] == [clinician.email]
+    send_reminders(meeting.cutoff_at + timedelta(minutes=10))
+    assert [m.to_address for m in reminders(NotificationKind.AGENDA_TO_BUILD)] == [secretary.email]
+    t = meeting.cutoff_at - timedelta(hours=46)
+    while t < meeting.starts_at:  # the job, hourly up to the meeting
+        send_reminders(t)
+        t += timedelta(hours=1)
+    db.session.commit()
+    assert len(reminders(NotificationKind.CUTOFF_REMINDER)) == 1
+    assert len(reminders(NotificationKind.AGENDA_TO_BUILD)) == 1
