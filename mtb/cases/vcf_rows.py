@@ -51,6 +51,8 @@ class ProposedRow:
     vaf: Decimal | None = None
     consequence: str | None = None
     impact: str | None = None
+    #: Which ALT of its record the row is (0: the first).
+    allele: int = 0
     #: Filled by the review: problems found by the case form's checks, by field.
     errors: dict[str, list[str]] = field(default_factory=dict)
     warnings: dict[str, list[str]] = field(default_factory=dict)
@@ -79,8 +81,8 @@ class Proposal:
     annotation: str | None
     #: Records left out: no gene annotation (intergenic, or an annotation for another allele).
     unannotated: int = 0
-    #: (line, the alleles after the first) of multi-allelic records: only the first ALT's
-    #: row is proposed (its VAF is the one read), the others are named for adding by hand.
+    #: (line, alleles) of multi-allelic records whose other alleles have no annotation of
+    #: their own: no row is proposed for those, they are named for adding by hand.
     other_alleles: list[tuple[int, str]] = field(default_factory=list)
 
 
@@ -122,13 +124,18 @@ def propose(vcf: VcfFile, sample: str | None = None) -> Proposal:
         try:
             svtype = _svtype(item.record)
             if svtype == "BND":
-                row = _fusion(item, by_id, tool, names, mates)
+                rows = [_fusion(item, by_id, tool, names, mates)]
             elif svtype in _CNV_TYPES:
-                row = _cnv(item, sample, tool, names, svtype)
+                rows = [_cnv(item, sample, tool, names, svtype)]
             else:
-                row = _variant(item, sample, tool, names)
-            if row is not None and normal is not None and row.kind is BiomarkerKind.VARIANT:
-                _origin(row, item.record, normal)
+                rows, unannotated = _variants(item, sample, tool, names)
+                if unannotated:
+                    proposal.other_alleles.append((item.line, unannotated))
+            rows = [row for row in rows if row is not None]
+            if normal is not None:
+                for row in rows:
+                    if row.kind is BiomarkerKind.VARIANT:
+                        _origin(row, item.record, normal)
         except NotImportable as reason:
             vcf.add_bad_line(item.line, str(reason))
             continue
@@ -136,14 +143,11 @@ def propose(vcf: VcfFile, sample: str | None = None) -> Proposal:
             vcf.add_bad_line(item.line, _("its values cannot be read (%(problem)s)",
                                           problem=(str(error) or error.__class__.__name__)[:200]))
             continue
-        if row is None:
+        if not rows:
             if svtype != "BND":
                 proposal.unannotated += 1
             continue
-        proposal.rows.append(row)
-        if row.kind is BiomarkerKind.VARIANT and len(item.record.ALT) > 1:
-            others = ", ".join(f"{item.record.REF}>{_alt_text(alt)}" for alt in item.record.ALT[1:])
-            proposal.other_alleles.append((item.line, others))
+        proposal.rows.extend(rows)
     return proposal
 
 
@@ -154,7 +158,7 @@ class NotImportable(Exception):
 def _origin(row: ProposedRow, record, normal: str) -> None:
     """Somatic when the normal sample has (almost) none of the allele; a visible warning
     when it has a germline-like share of it; blank in between or when it says nothing."""
-    vaf, alt_reads = _normal_fraction(record, normal)
+    vaf, alt_reads = _normal_fraction(record, normal, row.allele)
     if alt_reads == 0 or (vaf is not None and vaf < SOMATIC_NORMAL_VAF):
         row.values.setdefault("origin", "somatic")
     elif vaf is not None and vaf >= GERMLINE_NORMAL_VAF:
@@ -162,19 +166,20 @@ def _origin(row: ProposedRow, record, normal: str) -> None:
             _("Present in the normal sample (VAF %(vaf)s %%): possibly germline.", vaf=vaf))
 
 
-def _normal_fraction(record, normal: str) -> tuple[Decimal | None, int | None]:
-    """(VAF in percent, alt reads) of the first ALT in the normal sample's own columns."""
+def _normal_fraction(record, normal: str, allele: int = 0) -> tuple[Decimal | None, int | None]:
+    """(VAF in percent, alt reads) of an ALT (its index) in the normal sample's own columns."""
     call = record.call_for_sample.get(normal) if record.calls else None
     data = call.data if call is not None else {}
     ad = _depths(data.get("AD"))
-    return _percent(_sample_fraction(data, ad)), ad[1] if len(ad) >= 2 else None
+    return _percent(_sample_fraction(data, ad, allele)), ad[allele + 1] if len(ad) > allele + 1 else None
 
 
-def _sample_fraction(data: dict, ad: list[int]) -> Decimal | None:
-    """The first ALT's fraction (0-1, unchecked) in one sample's columns: FORMAT AF, else AD's alt share."""
-    fraction = _number(data.get("AF")) if "AF" in data else None
-    if fraction is None and len(ad) >= 2 and sum(ad) > 0:
-        fraction = Decimal(ad[1]) / Decimal(sum(ad))
+def _sample_fraction(data: dict, ad: list[int], allele: int = 0) -> Decimal | None:
+    """An ALT's fraction (0-1, unchecked) in one sample's columns: FORMAT AF (one value per
+    ALT), else AD's share for it (AD counts the REF first)."""
+    fraction = _number(data.get("AF"), allele) if "AF" in data else None
+    if fraction is None and len(ad) > allele + 1 and sum(ad) > 0:
+        fraction = Decimal(ad[allele + 1]) / Decimal(sum(ad))
     return fraction
 
 
@@ -198,10 +203,41 @@ def _depths(ad) -> list[int]:
 
 # --- Sequence variants -------------------------------------------------------------
 
-def _variant(item: VcfRecord, sample: str | None, tool: str | None, names: list[str]) -> ProposedRow | None:
+#: ALTs that are no finding of their own: an overlapping deletion ("*"), a gVCF's
+#: "any other allele" (<NON_REF>, <*>).
+_NOT_FINDINGS = {"*", "<NON_REF>", "<*>"}
+
+
+def _variants(item: VcfRecord, sample: str | None, tool: str | None,
+              names: list[str]) -> tuple[list[ProposedRow], str]:
+    """A row for each alternative allele (a multi-allelic record holds two findings at one
+    place, KRAS G12C and G12D, each with its own annotation and VAF), and the alleles of
+    such a record that have no annotation of their own (named for adding by hand).
+
+    Raises NotImportable when a multi-allelic record annotates none of its alleles."""
     record = item.record
     alts = [_alt_text(a) for a in record.ALT]
-    entry = _best_entry(record, tool, names, alts)
+    found = entries(record, tool, names)
+    rows, unannotated = [], []
+    for allele, alt in enumerate(alts):
+        if alt in _NOT_FINDINGS:
+            continue
+        row = _variant(item, sample, tool, found, alts, allele)
+        if row is not None:
+            rows.append(row)
+        elif len(alts) > 1:
+            unannotated.append(f"{record.REF}>{alt}")
+    if len(alts) > 1 and found and not rows:
+        raise NotImportable(_("several alternative alleles and no annotation for any of them: not importable; "
+                              "add them by hand if needed"))
+    return rows, ", ".join(unannotated) if rows else ""
+
+
+def _variant(item: VcfRecord, sample: str | None, tool: str | None, found: list[dict], alts: list[str],
+             allele: int) -> ProposedRow | None:
+    """The row of one ALT (its index ``allele``), None if no annotation names its gene."""
+    record = item.record
+    entry = _best_entry(found, record.REF, alts, allele)
     if entry is None:
         return None
     gene = entry.get("SYMBOL") or entry.get("Gene_Name")
@@ -226,13 +262,15 @@ def _variant(item: VcfRecord, sample: str | None, tool: str | None, names: list[
         rank = entry.get("Rank") or ""
         values["exon"] = _location(None, rank) if "intron" in (consequence or "") else _location(rank, None)
     values = {k: v for k, v in values.items() if v}
-    vaf, depth = allele_fraction(record, sample)
+    vaf, depth = allele_fraction(record, sample, allele)
     if vaf is not None:
         values["vaf"] = str(vaf)
-    return ProposedRow(key=f"{item.line}", line=item.line, kind=BiomarkerKind.VARIANT, values=values,
-                       position=f"{record.CHROM}:{record.POS} {record.REF}>{','.join(alts)}",
+    # The first ALT's key is the line alone, as for every other record.
+    return ProposedRow(key=f"{item.line}" if allele == 0 else f"{item.line}-{allele + 1}", line=item.line,
+                       kind=BiomarkerKind.VARIANT, values=values,
+                       position=f"{record.CHROM}:{record.POS} {record.REF}>{alts[allele]}",
                        filters=list(record.FILTER), depth=depth, vaf=vaf,
-                       consequence=(consequence or "").replace("&", ", ") or None, impact=impact)
+                       consequence=(consequence or "").replace("&", ", ") or None, impact=impact, allele=allele)
 
 
 def entries(record, tool: str | None, names: list[str]) -> list[dict]:
@@ -251,16 +289,12 @@ def entries(record, tool: str | None, names: list[str]) -> list[dict]:
     return found
 
 
-def _best_entry(record, tool: str | None, names: list[str], alts: list[str]) -> dict | None:
-    """The transcript the board reads: MANE Select, else VEP's canonical or picked one,
-    else the first protein-coding entry (SnpEff sorts the most severe first)."""
-    found = entries(record, tool, names)
-    if len(alts) > 1 and found:  # several alleles: only the first ALT's entries (its VAF is the one read)
-        first = {alts[0], _vep_allele(record.REF, alts)}
-        found = [e for e in found if e.get("Allele") in first]
-        if not found:
-            raise NotImportable(_("several alternative alleles and no annotation for the first one: not importable; "
-                                  "add it by hand if needed"))
+def _best_entry(found: list[dict], ref: str, alts: list[str], allele: int) -> dict | None:
+    """The transcript the board reads for one ALT: MANE Select, else VEP's canonical or
+    picked one, else the first protein-coding entry (SnpEff sorts the most severe first)."""
+    if len(alts) > 1:  # several alleles: this ALT's entries only (VEP's --allele_number names it by number)
+        written = {alts[allele], _vep_allele(ref, alts, allele)}
+        found = [e for e in found if e.get("Allele") in written or e.get("ALLELE_NUM") == str(allele + 1)]
     if not found:
         return None
     for test in (lambda e: e.get("MANE_SELECT"), lambda e: e.get("PICK") == "1",
@@ -295,18 +329,19 @@ def _alt_text(alt) -> str:
         return str(alt)
 
 
-def _vep_allele(ref: str, alts: list[str]) -> str:
-    """The first ALT as VEP writes it in CSQ's Allele: the base all alleles share first is
+def _vep_allele(ref: str, alts: list[str], allele: int = 0) -> str:
+    """An ALT as VEP writes it in CSQ's Allele: the base all alleles share first is
     stripped when the record holds an indel, an empty allele is "-"."""
     alleles = [ref, *alts]
     if len({a[:1] for a in alleles}) == 1 and len({len(a) for a in alleles}) > 1:
-        return alts[0][1:] or "-"
-    return alts[0]
+        return alts[allele][1:] or "-"
+    return alts[allele]
 
 
-def _number(value) -> Decimal | None:
+def _number(value, index: int = 0) -> Decimal | None:
+    """A number of the file (a list's ``index``-th: one value per ALT); None for none or "."."""
     if isinstance(value, list):
-        value = value[0] if value else None
+        value = value[index] if len(value) > index else None
     if value is None or value == ".":
         return None
     try:
@@ -316,9 +351,9 @@ def _number(value) -> Decimal | None:
     return number if number.is_finite() else None
 
 
-def allele_fraction(record, sample: str | None) -> tuple[Decimal | None, int | None]:
-    """(VAF in percent, depth) of the first ALT in ``sample``: its FORMAT AF, else AD over
-    the depth, else the record's INFO AF. Depth from FORMAT DP, else the sum of AD, else INFO DP."""
+def allele_fraction(record, sample: str | None, allele: int = 0) -> tuple[Decimal | None, int | None]:
+    """(VAF in percent, depth) of an ALT (its index) in ``sample``: its FORMAT AF, else AD
+    over the depth, else the record's INFO AF. Depth from FORMAT DP, else the sum of AD, else INFO DP."""
     call = record.call_for_sample.get(sample) if sample and record.calls else None
     data = call.data if call is not None else {}
     depth = _number(data.get("DP"))
@@ -327,9 +362,9 @@ def allele_fraction(record, sample: str | None) -> tuple[Decimal | None, int | N
         depth = Decimal(sum(ad))
     if depth is None:
         depth = _number(record.INFO.get("DP"))
-    fraction = _sample_fraction(data, ad)
+    fraction = _sample_fraction(data, ad, allele)
     if fraction is None:
-        fraction = _number(record.INFO.get("AF"))
+        fraction = _number(record.INFO.get("AF"), allele)
     return _percent(fraction), int(depth) if depth is not None else None
 
 

@@ -171,3 +171,25 @@ def test_a_board_member_who_cannot_edit_the_case_cannot_import(client, login, ca
     assert client.get(f"/cases/{case.id}/attachments/{attachment.id}/variants").status_code == 403
     assert client.post(f"/cases/{case.id}/attachments/{attachment.id}/variants",
                        data={"row": ["23"], "version": case.version}).status_code == 403
+
+
+def test_both_alleles_of_a_multiallelic_record_are_proposed_and_added_with_their_own_vaf(client, login, case_with):
+    head = (DATA / "vep_tumour_normal.vcf").read_text().split("#CHROM")[0]
+    csq = ("{a}|missense_variant|MODERATE|KRAS|ENSG00000133703|Transcript|ENST00000256078.10|protein_coding|2/6||"
+           "ENST00000256078.10:{c}|ENSP00000256078.5:{p}|||||||||-1||HGNC|HGNC:6407|YES|NM_033360.4|")
+    data = (head + "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tTUMOR\tNORMAL\n"
+            + "chr12\t25245351\t.\tC\tA,T\t.\tPASS\tCSQ=" + csq.format(a="A", c="c.34G>T", p="p.Gly12Cys") + ","
+            + csq.format(a="T", c="c.34G>A", p="p.Gly12Ser") + "\tGT:AD:AF:DP\t0/1/2:50,10,40:0.1,0.4:100"
+            + "\t0/0:164,0,0:0,0:164\n").encode()
+    case, attachment, clinician = case_with("multiallelic.vcf", data=data)
+    login(clinician)
+    url = f"/cases/{case.id}/attachments/{attachment.id}/variants"
+    html = client.get(url).get_data(as_text=True)
+    assert "p.Gly12Cys" in html and "p.Gly12Ser" in html and "10.00 %" in html and "40.00 %" in html
+    line = data.decode().count("\n")
+    response = client.post(url, data={"row": [str(line), f"{line}-2"], "version": case.version})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    stored = db.session.scalars(sa.select(Biomarker).where(Biomarker.case_id == case.id)
+                                .order_by(Biomarker.position)).all()
+    assert [(b.hgvs_p, str(b.vaf), b.source_line) for b in stored] == [
+        ("p.Gly12Cys", "10.0000", line), ("p.Gly12Ser", "40.0000", line)]

@@ -126,10 +126,25 @@ def test_a_ctdna_vaf_keeps_the_precision_the_form_keeps(app):
         assert row.values["vaf"] == expected
 
 
-def test_the_other_alleles_of_a_multiallelic_record_are_named_not_dropped(app):
+def test_each_allele_of_a_multiallelic_record_is_a_row_with_its_own_change_and_vaf(app):
+    """KRAS G12C and G12S at one position: two findings, each with its own annotation, its
+    VAF (FORMAT AF has one value per ALT) and its origin in the normal sample."""
     proposal = _one_record("chr12\t25245351\t.\tC\tA,T\t.\tPASS\tCSQ=" + ",".join((
         _KRAS_CSQ.format(a="A", c="c.34G>T", p="p.Gly12Cys"), _KRAS_CSQ.format(a="T", c="c.34G>A", p="p.Gly12Ser")))
-        + "\tGT:AD:AF:DP\t0/1/2:50,10,40:0.1,0.4:100\t0/0:164,0,0:0,0:164")
+        + "\tGT:AD:AF:DP\t0/1/2:50,10,40:0.1,0.4:100\t0/2:120,0,40:0,0.25:160")
+    first, second = proposal.rows
+    assert first.values["hgvs_p"].endswith("p.Gly12Cys") and first.values["vaf"] == "10.00"
+    assert second.values["hgvs_p"].endswith("p.Gly12Ser") and second.values["vaf"] == "40.00"
+    assert (first.position, second.position) == ("chr12:25245351 C>A", "chr12:25245351 C>T")
+    assert first.key != second.key and first.line == second.line
+    assert first.values.get("origin") == "somatic" and "origin" not in second.values
+    assert "possibly germline" in second.warnings["origin"][0]
+    assert proposal.other_alleles == []
+
+
+def test_an_allele_without_annotation_of_its_own_is_named_not_proposed(app):
+    proposal = _one_record("chr12\t25245351\t.\tC\tA,T,*\t.\tPASS\tCSQ=" + _KRAS_CSQ.format(
+        a="A", c="c.34G>T", p="p.Gly12Cys") + "\tGT:AD:AF:DP\t0/1:50,10,40,0:0.1,0.4,0:100\t0/0:164,0,0,0:0,0,0:164")
     (row,) = proposal.rows
     assert row.values["hgvs_p"].endswith("p.Gly12Cys") and row.values["vaf"] == "10.00"
-    assert [(alleles) for _line, alleles in proposal.other_alleles] == ["C>T"]
+    assert [alleles for _line, alleles in proposal.other_alleles] == ["C>T"]  # "*" (a deletion upstream) is no finding

@@ -121,21 +121,26 @@ def test_a_normal_vaf_between_2_and_10_percent_leaves_the_origin_blank(app):
     assert "origin" not in proposal.rows[0].values and not proposal.rows[0].warnings
 
 
-def test_multi_allelic_records_pair_the_first_allele_with_its_own_annotation(app):
+def test_multi_allelic_records_pair_each_allele_with_its_own_annotation(app):
     lines = (
         # A deletion and an insertion: VEP strips the shared first base ("-" and "TT").
         "chr12\t25245350\t.\tAT\tA,ATT\t.\tPASS\tCSQ=" + csq("TT", "KRAS", "c.35dup", "p.Gly13fs") + ","
         + csq("-", "KRAS", "c.35del", "p.Gly12fs") + "\tGT:AD\t0/1:50,20,5\t0/0:40,0,0\n"
-        # No annotation for the first ALT: not importable, the second's is not used.
+        # No annotation for the first ALT: the second is proposed, the first named.
         "chr17\t7673802\t.\tC\tG,T\t.\tPASS\tCSQ=" + csq("T", "TP53", "c.818G>A", "p.Arg273His")
+        + "\tGT:AD\t0/1:50,20,30\t0/0:40,0,0\n"
+        # An annotation for none of its alleles: not importable.
+        "chr17\t7673803\t.\tG\tA,C\t.\tPASS\tCSQ=" + csq("T", "TP53", "c.817C>T", "p.Arg273Cys")
         + "\tGT:AD\t0/1:50,20,30\t0/0:40,0,0\n"
     )
     vcf = read_vcf((HEADER + COLUMNS + lines).encode())
     proposal = propose(vcf)
     rows = [(r.gene, r.values["hgvs_c"], r.vaf) for r in proposal.rows]
-    assert rows == [("KRAS", "ENST1:c.35del", Decimal("26.67"))]
-    assert [line for line, _problem in vcf.bad_lines] == [21]
-    assert "no annotation for the first one" in vcf.bad_lines[0][1]
+    assert rows == [("KRAS", "ENST1:c.35del", Decimal("26.67")), ("KRAS", "ENST1:c.35dup", Decimal("6.67")),
+                    ("TP53", "ENST1:c.818G>A", Decimal("30.00"))]
+    assert [alleles for _line, alleles in proposal.other_alleles] == ["C>G"]
+    assert [line for line, _problem in vcf.bad_lines] == [22]
+    assert "no annotation for any of them" in vcf.bad_lines[0][1]
 
 
 def test_a_file_past_the_record_limit_says_how_many_records_were_left_unread(client, login, case_with, monkeypatch):
