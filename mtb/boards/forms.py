@@ -11,7 +11,7 @@ from wtforms import (
     TimeField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
+from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from mtb.boards.cadence import MAX_EVERY_WEEKS, WEEKDAYS
 from mtb.boards.models import MAX_CUTOFF_HOURS, MAX_MINUTES
@@ -46,7 +46,9 @@ class BoardSettingsForm(FlaskForm):
     meeting_length_minutes = IntegerField(_l("Meeting length (minutes)"), validators=[DataRequired(), NumberRange(1, MAX_MINUTES)])
     minutes_per_case = IntegerField(_l("Minutes per case"), validators=[DataRequired(), NumberRange(1, MAX_MINUTES)])
     cutoff_hours = IntegerField(
-        _l("Submission cut-off (hours before the meeting)"), validators=[DataRequired(), NumberRange(0, MAX_CUTOFF_HOURS)]
+        _l("Submission cut-off (hours before the meeting)"),
+        # InputRequired: 0 (cases taken until the meeting starts) is a value, which DataRequired refuses.
+        validators=[InputRequired(), NumberRange(0, MAX_CUTOFF_HOURS)]
     )
     location = StringField(_l("Location"), validators=[Optional(), Length(max=200)])
     video_link = StringField(_l("Video link"), validators=[Optional(), URL(message=_l("Enter a full link starting with https://")), Length(max=500)])

@@ -71,11 +71,12 @@ def boards_of(user) -> list[Board]:
     return sorted(boards.values(), key=lambda board: (board.name, board.id))
 
 
-def update_settings(board: Board, user, *, now: datetime | None = None, **values) -> Board:
+def update_settings(board: Board, user, *, now: datetime | None = None, **values) -> dict[str, int]:
     """Apply edited settings; raises InvalidInput(field, message), or NotAllowed when
     ``user`` may not change them (``user=None``: the system, e.g. a CLI command).
 
-    Future meetings then follow the new settings (``board_settings_changed``).
+    Future meetings then follow the new settings (``board_settings_changed``): returns what
+    happened to them, counted by kind (updated, cancelled, flagged, restored, created, kept).
     """
     if user is not None and not board.can_edit_settings(user, values):
         raise NotAllowed(_("You do not have access to this page. If you think you should, ask a board secretary "
@@ -106,5 +107,8 @@ def update_settings(board: Board, user, *, now: datetime | None = None, **values
     db.session.flush()
     # Sent after every save, as the settings page always did: the board's coming meetings
     # are brought in line even when a save changed nothing.
-    board_settings_changed.send(board, user=user, now=now or utcnow(), changed=sorted(changed))
-    return board
+    summary: dict[str, int] = {}
+    for _receiver, counts in board_settings_changed.send(board, user=user, now=now or utcnow(), changed=sorted(changed)):
+        for kind, n in (counts or {}).items():
+            summary[kind] = summary.get(kind, 0) + n
+    return summary

@@ -151,23 +151,40 @@ def validate_follow_up_months(value) -> list[int]:
     return sorted(months)
 
 
+def _bare(text: str) -> str:
+    """Letters and digits only, in lower case: "PD-L1", "PDL1" and "pd l1" are one item."""
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
 def validate_requirements(value) -> list[str]:
-    """Requirements separated by commas or lines (or a list): gene symbols in capitals, or one
-    of ``COMPLETENESS_ITEMS`` (any case); raises InvalidInput naming the one it cannot read."""
+    """Requirements separated by commas or lines (or a list): approved gene symbols, or one
+    of ``COMPLETENESS_ITEMS`` however written (PDL1, pd-l1); raises InvalidInput naming the
+    one it cannot read. Only what a case can carry is kept: the case form takes approved
+    symbols only, so an alias is saved as the gene it stands for (HER2 -> ERBB2) and an
+    unknown word is refused (it would be "missing" from every case for ever)."""
+    from mtb.cases.genes import GeneStatus, check_symbol  # the cases part imports boards
+
     lines = value if isinstance(value, list) else re.split(r"[,;\n]", str(value or ""))
-    known = {item.lower(): item for item in COMPLETENESS_ITEMS}
+    known = {_bare(item): item for item in COMPLETENESS_ITEMS} | {"msih": "MSI"}
     result: list[str] = []
     for line in lines:
         text = str(line).strip()
         if not text:
             continue
-        item = known.get(text.lower())
+        item = known.get(_bare(text))
         if item is None:
-            if not _GENE.match(text.upper()):
+            check = check_symbol(text) if _GENE.match(text.upper()) else None
+            if check is not None and (check.status is GeneStatus.APPROVED
+                                      or (check.status is GeneStatus.ALIAS and len(check.approved) == 1)):
+                item = check.approved[0]
+            elif check is not None and check.status is GeneStatus.ALIAS:
                 raise InvalidInput("completeness_requirements", _(
-                    "“%(item)s” is neither a gene symbol nor one of %(known)s.", item=text[:40],
+                    "“%(item)s” stands for several genes (%(genes)s): write the one the board asks for.",
+                    item=text[:40], genes=", ".join(check.approved)))
+            else:
+                raise InvalidInput("completeness_requirements", _(
+                    "“%(item)s” is neither an approved gene symbol nor one of %(known)s.", item=text[:40],
                     known=", ".join(COMPLETENESS_ITEMS)))
-            item = text.upper()
         if item not in result:
             result.append(item)
     if len(result) > 40:

@@ -13,6 +13,7 @@ from mtb.boards.forms import BoardSettingsForm
 from mtb.errors import InvalidInput
 from mtb.form_errors import show_error
 from mtb.i18n import gettext as _
+from mtb.i18n import ngettext
 from mtb.vocab import SPECIALTY_LABELS
 
 #: Empty quorum groups offered below the board's own, to add a required presence.
@@ -26,10 +27,14 @@ def settings(slug: str):
     if not board.can_edit_settings(current_user):
         refuse(403, "Board", board.id, "settings")
     form = BoardSettingsForm(obj=board)
+    # The board's lists as the fields write them: on a first view, and for the fields a
+    # refused post did not carry (a secretary's browser sends no administrator's field).
+    for name, text in (("quorum_specialties", "\n".join(board.quorum_specialties or [])),
+                       ("follow_up_months", ", ".join(str(m) for m in board.follow_up_months or [])),
+                       ("completeness_requirements", ", ".join(board.completeness_requirements or []))):
+        if request.method == "GET" or name not in request.form:
+            form[name].data = text
     if request.method == "GET":
-        form.quorum_specialties.data = "\n".join(board.quorum_specialties or [])
-        form.follow_up_months.data = ", ".join(str(m) for m in board.follow_up_months or [])
-        form.completeness_requirements.data = ", ".join(board.completeness_requirements or [])
         weekly = weekly_parts(board.cadence_rrule)
         form.cadence_mode.data = "weekly" if weekly else "rule"
         if weekly:
@@ -51,13 +56,14 @@ def settings(slug: str):
                 values["quorum_specialties"] = quorum
         try:
             values["cadence_rrule"] = _posted_rule(form)
-            services.update_settings(board, current_user, **values)
+            meetings = services.update_settings(board, current_user, **values)
         except InvalidInput as error:
             # The form is shown again (200) with the message: nothing of this save may stay.
             transaction.roll_back()
             show_error(form, error.field, error.message, "quorum_specialties")
         else:
             flash(_("Settings of %(board)s saved.", board=board.name), "success")
+            _say_what_meetings_did(meetings)
             return redirect(url_for("boards.settings", slug=board.slug))
     groups = quorum if quorum is not None else list(board.quorum_specialties or [])
     return render_template(
@@ -65,6 +71,34 @@ def settings(slug: str):
         quorum_groups=[set(group.split("|")) for group in groups] + [set()] * EXTRA_QUORUM_ROWS,
         rule_in_words=describe_rule(board.cadence_rrule), weekly=weekly_parts(board.cadence_rrule) is not None,
     )
+
+
+def _say_what_meetings_did(counts: dict[str, int]) -> None:
+    """A save can cancel, move or add coming meetings: the secretary is told how many, and
+    which ones stayed as their published agenda announced them."""
+    said = [text for n, text in (
+        (counts.get("cancelled", 0), ngettext("%(num)d coming meeting left the cadence and was cancelled (it had no case).",
+                                              "%(num)d coming meetings left the cadence and were cancelled (they had no case).",
+                                              counts.get("cancelled", 0))),
+        (counts.get("flagged", 0), ngettext("%(num)d meeting with cases is no longer in the cadence: it is marked "
+                                            "“check date” in the meetings list; move or cancel it.",
+                                            "%(num)d meetings with cases are no longer in the cadence: they are marked "
+                                            "“check date” in the meetings list; move or cancel them.",
+                                            counts.get("flagged", 0))),
+        (counts.get("updated", 0), ngettext("%(num)d coming meeting now follows the new length, place or cut-off.",
+                                            "%(num)d coming meetings now follow the new length, place or cut-off.",
+                                            counts.get("updated", 0))),
+        (counts.get("created", 0) + counts.get("restored", 0),
+         ngettext("%(num)d meeting added to follow the cadence.", "%(num)d meetings added to follow the cadence.",
+                  counts.get("created", 0) + counts.get("restored", 0))),
+    ) if n]
+    if said:
+        flash(" ".join(said), "info")
+    if counts.get("kept"):
+        flash(ngettext("%(num)d meeting with a published agenda was left as announced: move it by hand if it "
+                       "must follow the new settings.",
+                       "%(num)d meetings with a published agenda were left as announced: move them by hand if "
+                       "they must follow the new settings.", counts["kept"]), "warning")
 
 
 def _posted_rule(form: BoardSettingsForm) -> str:

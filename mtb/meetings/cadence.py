@@ -71,11 +71,13 @@ def apply_board_settings(board: Board, now: datetime | None = None) -> dict[str,
     unpublished agenda follow the board's cadence, length and place.
 
     A meeting whose occurrence left the cadence is cancelled when empty, or kept and
-    flagged ``needs_review`` when cases are on it; new occurrences are created.
+    flagged ``needs_review`` when cases are on it; new occurrences are created. A meeting
+    whose agenda is published is left as members were told (counted in ``kept``: the
+    secretary moves it by hand if it must follow).
     """
     now = now or utcnow()
     wanted = set(board_occurrences(board, now, now + timedelta(weeks=HORIZON_WEEKS)))
-    summary = {"updated": 0, "cancelled": 0, "flagged": 0, "restored": 0, "created": 0}
+    summary = {"updated": 0, "cancelled": 0, "flagged": 0, "restored": 0, "created": 0, "kept": 0}
     future = db.session.scalars(
         sa.select(Meeting).options(selectinload(Meeting.items))
         .where(Meeting.board_id == board.id, Meeting.occurrence_at.is_not(None), Meeting.starts_at > now)
@@ -89,7 +91,11 @@ def apply_board_settings(board: Board, now: datetime | None = None) -> dict[str,
                 meeting.ical_sequence += 1
                 summary["restored"] += 1
             continue
-        if not meeting.is_scheduled or meeting.agenda_publications:
+        if not meeting.is_scheduled:
+            continue
+        if meeting.agenda_publications:
+            if meeting.occurrence_at not in wanted or _differs_from_board(meeting, board):
+                summary["kept"] += 1
             continue
         in_cadence = meeting.occurrence_at in wanted
         if not in_cadence and not meeting.items:
@@ -113,11 +119,19 @@ def apply_board_settings(board: Board, now: datetime | None = None) -> dict[str,
     return summary
 
 
+def _differs_from_board(meeting: Meeting, board: Board) -> bool:
+    return any(getattr(meeting, attr) != value for attr, value in _board_values(board))
+
+
+def _board_values(board: Board) -> tuple:
+    return (("duration_minutes", board.meeting_length_minutes), ("location", board.location),
+            ("video_link", board.video_link), ("cutoff_hours", board.cutoff_hours))
+
+
 def _follow_board(meeting: Meeting, board: Board) -> bool:
     """Copy the board's length, place and cut-off onto the meeting; True if any differed."""
     changed = False
-    for attr, value in (("duration_minutes", board.meeting_length_minutes), ("location", board.location),
-                        ("video_link", board.video_link), ("cutoff_hours", board.cutoff_hours)):
+    for attr, value in _board_values(board):
         if getattr(meeting, attr) != value:
             setattr(meeting, attr, value)
             changed = True

@@ -19,9 +19,10 @@ def remove_withdrawn_case(case, **kwargs) -> None:
 
 
 @board_settings_changed.connect
-def follow_board_settings(board, **kwargs) -> None:
-    """The board's coming meetings follow its new cadence, length and place."""
-    cadence.apply_board_settings(board, kwargs.get("now"))
+def follow_board_settings(board, **kwargs) -> dict[str, int]:
+    """The board's coming meetings follow its new cadence, length and place: what happened
+    to them (``cadence.apply_board_settings``), for the settings page to say."""
+    return cadence.apply_board_settings(board, kwargs.get("now"))
 
 
 @upcoming_meetings_wanted.connect

@@ -172,3 +172,75 @@ def test_the_settings_service_refuses_what_the_page_refuses(boards, secretary, m
         services.update_settings(board, secretary, name="Renamed by a secretary")
     services.update_settings(board, secretary, cutoff_hours=12)
     assert board.cutoff_hours == 12 and board.name == "Thoracic oncology"
+
+
+def test_completeness_requirements_are_saved_as_a_case_can_carry_them(client, admin, login, boards):
+    """The case form takes approved symbols only: an alias is saved as its gene (HER2 is
+    ERBB2), PDL1 is the PD-L1 item, and a word no case can carry is refused beside the field."""
+    board = boards["thoracic"]
+    login(admin)
+    data = _settings(board, follow_up_months="3, 6, 12", turnaround_target_days="14")
+    response = client.post("/boards/thoracic/settings", data=data | {"completeness_requirements": "HER2, PDL1, msi-h, egfr"})
+    assert response.status_code == 302
+    db.session.refresh(board)
+    assert board.completeness_requirements == ["ERBB2", "PD-L1", "MSI", "EGFR"]
+
+    response = client.post("/boards/thoracic/settings", data=data | {"completeness_requirements": "EGFR, NOTAGENE1"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "“NOTAGENE1” is neither an approved gene symbol" in html
+    assert 'value="EGFR, NOTAGENE1"' in html or "EGFR, NOTAGENE1</" in html  # kept as typed
+    db.session.refresh(board)
+    assert board.completeness_requirements == ["ERBB2", "PD-L1", "MSI", "EGFR"]
+
+
+def test_a_cut_off_of_zero_hours_takes_cases_until_the_meeting_starts(client, secretary, login, boards):
+    board = boards["thoracic"]
+    login(secretary)
+    assert client.post("/boards/thoracic/settings", data=_settings(board, cutoff_hours="0")).status_code == 302
+    db.session.refresh(board)
+    assert board.cutoff_hours == 0
+
+
+def test_a_save_says_which_coming_meetings_it_cancelled_and_which_it_left_as_published(client, secretary, login,
+                                                                                      boards):
+    from mtb.meetings import cadence
+    from mtb.meetings.models import MeetingStatus
+
+    board = boards["thoracic"]
+    cadence.generate_meetings(board)
+    meetings = sorted(board_meetings := [m for m in _meetings(board) if m.status is MeetingStatus.SCHEDULED],
+                      key=lambda m: m.starts_at)
+    published = meetings[0]
+    published.agenda_publications = 1
+    db.session.commit()
+    login(secretary)
+    response = client.post("/boards/thoracic/settings", follow_redirects=True,
+                           data=_settings(board, cadence_rrule="FREQ=WEEKLY;BYDAY=WE;BYHOUR=14;BYMINUTE=0"))
+    html = response.get_data(as_text=True)
+    cancelled = len(board_meetings) - 1
+    assert f"{cancelled} coming meetings left the cadence and were cancelled" in html
+    assert "meetings added to follow the cadence" in html
+    assert "1 meeting with a published agenda was left as announced" in html
+    db.session.refresh(published)
+    assert published.status is MeetingStatus.SCHEDULED
+
+
+def _meetings(board):
+    import sqlalchemy as sa
+
+    from mtb.meetings.models import Meeting
+    return db.session.scalars(sa.select(Meeting).where(Meeting.board_id == board.id)).all()
+
+
+def test_a_refused_save_by_a_secretary_shows_the_administrators_fields_as_text(client, secretary, login, boards):
+    board = boards["thoracic"]
+    board.completeness_requirements = ["EGFR", "ALK"]
+    board.follow_up_months = [3, 6, 12]
+    db.session.commit()
+    login(secretary)
+    data = {k: v for k, v in _settings(board, cadence_rrule="FREQ=WEEKLY;BYDAY=XX;BYHOUR=14;BYMINUTE=0").items()
+            if k not in ("name", "quorum_specialties")}
+    html = client.post("/boards/thoracic/settings", data=data).get_data(as_text=True)
+    assert "BYDAY takes days" in html
+    assert 'value="3, 6, 12"' in html and "EGFR, ALK" in html
+    assert "[&#39;EGFR&#39;" not in html and "[3, 6, 12]" not in html
