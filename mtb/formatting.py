@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from babel import dates
-from flask import current_app, g, url_for
+from babel import dates, numbers
+from flask import current_app, g, has_request_context, url_for
 from flask_babel import Domain, format_date, get_locale
 from jinja2 import pass_eval_context
 from markupsafe import Markup
@@ -43,12 +43,45 @@ def local_date(value: date | datetime | None, fmt: str = "d MMM yyyy") -> str:
     return format_date(value, fmt)
 
 
+@lru_cache(maxsize=64)
+def _decimal_sign(locale) -> str:
+    return numbers.get_decimal_symbol(locale) if locale is not None else "."
+
+
+def local_decimal(text: str) -> str:
+    """A number written with a point ("12.5") as the reader writes it ("12,5" in French)."""
+    if "." not in text or not has_request_context():
+        return text
+    sign = _decimal_sign(get_locale())
+    return text if sign == "." else text.replace(".", sign)
+
+
+def decimal(value: float | None, digits: int = 1) -> str:
+    """``value`` to ``digits`` decimals in the reader's writing (a Jinja filter)."""
+    return "" if value is None else local_decimal(f"{value:.{digits}f}")
+
+
+def short_decimal(value: float | None, digits: int = 1) -> str:
+    """Rounded to ``digits`` decimals, without trailing zeros: 12.0 -> "12", 12.25 -> "12.2"
+    ("12,2" in French)."""
+    return "" if value is None else local_decimal(f"{round(value, digits):g}")
+
+
+def whole_number(value: int | None) -> str:
+    """12345 -> "12,345" (English), "12 345" (French)."""
+    return "" if value is None else numbers.format_decimal(value, locale=get_locale() or "en")
+
+
 def filesize(num: int | None) -> str:
     if num is None:
         return ""
-    for unit in ("B", "KB", "MB", "GB"):
-        if num < 1024 or unit == "GB":
-            return f"{num:.0f} {unit}" if unit == "B" else f"{num:.1f} {unit}"
+    from mtb.i18n import gettext as _
+
+    # "Ko", "Mo" in French; English words outside a request (logs, jobs).
+    units = (_("B"), _("KB"), _("MB"), _("GB")) if has_request_context() else ("B", "KB", "MB", "GB")
+    for index, unit in enumerate(units):
+        if num < 1024 or index == len(units) - 1:
+            return f"{num:.0f} {unit}" if index == 0 else f"{decimal(num)} {unit}"
         num /= 1024
     return str(num)
 
@@ -138,5 +171,8 @@ def init_app(app) -> None:
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["local_date"] = local_date
     app.jinja_env.filters["filesize"] = filesize
+    app.jinja_env.filters["decimal"] = decimal
+    app.jinja_env.filters["short_decimal"] = short_decimal
+    app.jinja_env.filters["whole_number"] = whole_number
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -74,3 +74,30 @@ def test_kept_date_words_follow_the_language_and_the_zone_of_each_call():
         # The same instant given with another offset prints in the zone asked for.
         assert local_datetime(aware_elsewhere, "Europe/Paris") == english
         assert local_datetime(naive_utc, "Europe/Paris", "d MMM") == "2 Mar"
+
+
+def test_numbers_read_as_each_language_writes_them(client, login, clinician, create_case):
+    """A French reader sees "VAF 12,5 %" and "Ko"; the English one "VAF 12.5 %" and "KB";
+    HGVS positions are never touched."""
+    from decimal import Decimal
+
+    from mtb.extensions import db
+
+    case = create_case(submitter=clinician, biomarkers=[
+        {"kind": "variant", "gene": "EGFR", "hgvs_c": "c.2573T>G", "hgvs_p": "p.Leu858Arg", "vaf": Decimal("12.5")},
+        {"kind": "tmb", "tmb": Decimal("10.25")}])
+    login(clinician)
+    html = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "VAF 12.5 %" in html and "TMB 10.25 mut/Mb" in html
+    clinician.locale = "fr"
+    db.session.commit()
+    html = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "VAF 12,5 %" in html and "TMB 10,25 mut/Mb" in html and "c.2573T&gt;G" in html
+    with client.application.test_request_context(headers={"Accept-Language": "fr"}):
+        from flask_babel import force_locale
+
+        from mtb.formatting import filesize
+        with force_locale("fr"):
+            assert filesize(13824) == "13,5 Ko"
+        with force_locale("en"):
+            assert filesize(13824) == "13.5 KB"

@@ -16,7 +16,7 @@ from flask import has_request_context
 
 from mtb.cases.findings import BiomarkerKind, FusionDriver, MmrStatus, SpecimenType
 from mtb.cases.genes import chromosome_of
-from mtb.formatting import local_date
+from mtb.formatting import local_date, local_decimal
 from mtb.i18n import gettext
 
 #: The kinds' labels by kind (the minutes part reads them so; ``BiomarkerKind.label`` is the source).
@@ -31,13 +31,18 @@ def _(message: str, **variables) -> str:
 
 
 def number(value: Decimal | float | int | None) -> str:
-    """12.50 -> "12.5", 80.00 -> "80", 0.0040 -> "0.004"."""
+    """12.50 -> "12.5", 80.00 -> "80", 0.0040 -> "0.004" (as a form reads it back)."""
     if value is None:
         return ""
     text = f"{Decimal(str(value)):f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text
+
+
+def shown(value: Decimal | float | int | None) -> str:
+    """``number`` as the reader writes decimals: "12.5" in English, "12,5" in French."""
+    return local_decimal(number(value))
 
 
 def _words(value) -> str:
@@ -61,11 +66,11 @@ def _cnv_name(b, with_values: bool) -> str:
     what = _words(b.cnv_type) or _("copy-number change")
     values = []
     if b.copy_number is not None:
-        values.append(_("%(n)s copies", n=number(b.copy_number)))
+        values.append(_("%(n)s copies", n=shown(b.copy_number)))
     if with_values and b.cn_ratio is not None:
-        values.append(_("%(ratio)s ratio %(value)s", ratio=_ratio_name(b), value=number(b.cn_ratio)))
+        values.append(_("%(ratio)s ratio %(value)s", ratio=_ratio_name(b), value=shown(b.cn_ratio)))
     if with_values and b.log2_ratio is not None:
-        values.append(_("log2 ratio %(value)s", value=number(b.log2_ratio)))
+        values.append(_("log2 ratio %(value)s", value=shown(b.log2_ratio)))
     return f"{b.gene or '?'} {what}" + (f" ({', '.join(values)})" if values else "")
 
 
@@ -78,13 +83,13 @@ def _ratio_name(b) -> str:
 def _pdl1_name(b) -> str:
     parts = []
     if b.pdl1_tps is not None:
-        parts.append(f"TPS {number(b.pdl1_tps)} %")
+        parts.append(f"TPS {shown(b.pdl1_tps)} %")
     elif b.pdl1_category is not None:
         parts.append(f"TPS {_words(b.pdl1_category)}")
     if b.pdl1_cps is not None:
-        parts.append(f"CPS {number(b.pdl1_cps)}")
+        parts.append(f"CPS {shown(b.pdl1_cps)}")
     if b.pdl1_ic is not None:
-        parts.append(f"IC {number(b.pdl1_ic)} %")
+        parts.append(f"IC {shown(b.pdl1_ic)} %")
     text = "PD-L1 " + ", ".join(parts) if parts else "PD-L1"
     return text + (f" ({b.pdl1_clone.value})" if b.pdl1_clone else "")
 
@@ -107,8 +112,8 @@ def _tmb_name(b) -> str:
         return _("TMB")
     panel = b.report.assay if b.report is not None and b.report.assay else None
     if panel:
-        return _("TMB %(value)s mut/Mb (%(panel)s)", value=number(b.tmb), panel=panel)
-    return _("TMB %(value)s mut/Mb", value=number(b.tmb))
+        return _("TMB %(value)s mut/Mb (%(panel)s)", value=shown(b.tmb), panel=panel)
+    return _("TMB %(value)s mut/Mb", value=shown(b.tmb))
 
 
 def biomarker_label(b) -> str:
@@ -122,7 +127,7 @@ def biomarker_label(b) -> str:
     if kind is BiomarkerKind.FUSION:
         return _fusion_name(b)
     if kind is BiomarkerKind.TMB:
-        return _("TMB %(value)s mut/Mb", value=number(b.tmb)) if b.tmb is not None else _("TMB")
+        return _("TMB %(value)s mut/Mb", value=shown(b.tmb)) if b.tmb is not None else _("TMB")
     if kind is BiomarkerKind.MSI:
         return b.msi_status.value if b.msi_status else _("MSI status")
     if kind is BiomarkerKind.MMR:
@@ -131,7 +136,7 @@ def biomarker_label(b) -> str:
         return _pdl1_name(b)
     if kind is BiomarkerKind.HRD:
         status = _words(b.hrd_status)
-        score = _(" (score %(score)s)", score=number(b.hrd_score)) if b.hrd_score is not None else ""
+        score = _(" (score %(score)s)", score=shown(b.hrd_score)) if b.hrd_score is not None else ""
         return f"HRD {status}{score}".strip()
     if kind is BiomarkerKind.NEGATIVE:
         return _negative_name(b)
@@ -183,7 +188,7 @@ def finding_details(b) -> list[str]:
     if b.classification is not None:
         details.append(b.classification.short)
     if b.vaf is not None:
-        details.append(_("VAF %(v)s %%", v=number(b.vaf)))
+        details.append(_("VAF %(v)s %%", v=shown(b.vaf)))
     return details
 
 
@@ -234,7 +239,7 @@ def report_details(report) -> list[str]:
     if report.collected_on:
         details.append(_("collected %(day)s", day=local_date(report.collected_on)))
     if report.tumour_content is not None:
-        details.append(_("tumour cells %(n)s %%", n=number(report.tumour_content)))
+        details.append(_("tumour cells %(n)s %%", n=shown(report.tumour_content)))
     if report.assay:
         details.append(report.assay)
     if report.lab:

@@ -34,6 +34,11 @@ class NotificationKind(enum.StrEnum):
     def label(self) -> str:
         return str(KIND_LABELS[self])
 
+    @property
+    def short_label(self) -> str:
+        """The kind in a few words, for the outbox's column (the label is the preference's sentence)."""
+        return str(SHORT_KIND_LABELS[self])
+
 
 KIND_LABELS = {
     NotificationKind.AGENDA_PUBLISHED: _l("An agenda of my boards is published"),
@@ -50,6 +55,21 @@ KIND_LABELS = {
 }
 
 
+SHORT_KIND_LABELS = {
+    NotificationKind.AGENDA_PUBLISHED: _l("Agenda published"),
+    NotificationKind.AGENDA_CHANGED: _l("Agenda changed"),
+    NotificationKind.MEETING_CANCELLED: _l("Meeting cancelled"),
+    NotificationKind.MEETING_MOVED: _l("Meeting moved"),
+    NotificationKind.CASE_CARRIED_OVER: _l("Case carried over"),
+    NotificationKind.CASE_RETURNED_TO_POOL: _l("Case back in the pool"),
+    NotificationKind.CUTOFF_REMINDER: _l("Cut-off reminder"),
+    NotificationKind.MEETING_REMINDER: _l("Meeting reminder"),
+    NotificationKind.DECISION_PUBLISHED: _l("Decision published"),
+    NotificationKind.AGENDA_TO_BUILD: _l("Agenda to build"),
+    NotificationKind.FOLLOW_UP_DUE: _l("Follow-up due"),
+}
+
+
 class OutboxStatus(enum.StrEnum):
     PENDING = "pending"
     #: Taken by a sender; if the sender dies, the claim expires and another retries.
@@ -59,9 +79,21 @@ class OutboxStatus(enum.StrEnum):
     FAILED = "failed"
 
     @property
+    def label(self) -> str:
+        return str(_STATUS_LABELS[self])
+
+    @property
     def badge(self) -> str:
         """The badge style the outbox page shows the status in."""
         return {"failed": "bad", "sent": "ok", "sending": "warn"}.get(self.value, "submitted")
+
+
+_STATUS_LABELS = {
+    OutboxStatus.PENDING: _l("waiting"),
+    OutboxStatus.SENDING: _l("sending"),
+    OutboxStatus.SENT: _l("sent"),
+    OutboxStatus.FAILED: _l("failed"),
+}
 
 
 class OutboxMessage(db.Model):
@@ -84,6 +116,14 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+
+    @property
+    def kind_label(self) -> str:
+        """The kind in the reader's language (a kind this version does not know, as stored)."""
+        try:
+            return NotificationKind(self.kind).short_label
+        except ValueError:
+            return self.kind.replace("_", " ")
 
 
 class NotificationPreference(db.Model):

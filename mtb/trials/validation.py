@@ -169,8 +169,9 @@ def check_trial(values: dict, boards: list, allowed_board_ids: set[int] | None) 
                                            "or C71.0.", code=token))
         elif not icd10_in(low, token):
             # A range that does not hold its own first code would match no case (C44-C43).
+            fixed = f"{high}-{low}"
             problems.add("icd10_ranges", _("“%(range)s” is reversed: write the lower code first, e.g. "
-                                           "%(fixed)s.", range=token, fixed=f"{high}-{low}"))
+                                           "%(fixed)s.", range=token, fixed=fixed))
         elif token not in ranges:
             ranges.append(token)
     out["icd10_ranges"] = ranges

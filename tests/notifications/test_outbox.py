@@ -156,3 +156,17 @@ def test_outbox_page_is_for_admins_and_retries_failed_messages(client, login, ad
     assert client.post(f"/admin/outbox/{message.id}/retry").status_code == 302
     db.session.refresh(message)
     assert message.status is OutboxStatus.PENDING
+
+
+def test_the_outbox_names_kinds_and_statuses_in_the_readers_language(client, login, admin, member):
+    message = services.notify(member, NotificationKind.CASE_CARRIED_OVER, "s", "b")
+    message.status = OutboxStatus.FAILED
+    db.session.commit()
+    login(admin)
+    html = client.get("/admin/outbox").get_data(as_text=True)
+    assert "Case carried over" in html and ">failed</span>" in html
+    admin.locale = "fr"
+    db.session.commit()
+    html = client.get("/admin/outbox").get_data(as_text=True)
+    assert "case carried over" not in html.lower() and ">failed<" not in html and ">pending<" not in html
+    assert "Cas reporté" in html and "échec" in html
