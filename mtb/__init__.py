@@ -52,7 +52,11 @@ def create_app(config: dict | None = None) -> Flask:
     # Uploads are spooled to temporary files by Werkzeug, so a large request is not held in memory.
     app.config["MAX_CONTENT_LENGTH"] = max(int(app.config["MAX_REQUEST_BYTES"]), int(app.config["MAX_UPLOAD_BYTES"]))
     # Werkzeug also caps in-memory form fields; uploads travel as files, so keep it generous.
-    app.config.setdefault("MAX_FORM_MEMORY_SIZE", 2 * 1024 * 1024)
+    # (Flask sets both defaults itself, so a setdefault here would change nothing.)
+    app.config["MAX_FORM_MEMORY_SIZE"] = max(int(app.config.get("MAX_FORM_MEMORY_SIZE") or 0), 2 * 1024 * 1024)
+    # Werkzeug refuses a multipart post of more than 1,000 fields (a 413): a case form with
+    # its 60 findings of some forty fields each, its reports and files, sends about 3,000.
+    app.config["MAX_FORM_PARTS"] = max(int(app.config.get("MAX_FORM_PARTS") or 0), 10_000)
     app.config["SESSION_COOKIE_SECURE"] = app.config.get("SESSION_COOKIE_SECURE", False)
 
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))

@@ -12,9 +12,12 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import sqlalchemy as sa
+
 from mtb.cases.biomarker_labels import number
 from mtb.cases.descriptions import check_descriptions
 from mtb.cases.findings import (
+    Biomarker,
     BiomarkerKind,
     Classification,
     CnvType,
@@ -23,6 +26,7 @@ from mtb.cases.findings import (
     GenomeBuild,
     HrdStatus,
     MmrStatus,
+    MolecularReport,
     MsiStatus,
     Pdl1Category,
     Pdl1Clone,
@@ -31,11 +35,13 @@ from mtb.cases.findings import (
     VariantOrigin,
 )
 from mtb.cases.gene_checks import check_gene, check_negative_panel, obvious_driver
-from mtb.cases.problems import Problems, blank, to_decimal
+from mtb.cases.problems import Problems, blank, exact_decimal
 from mtb.cases.vocab import (
     BIOMARKER_FIELDS,
     DERIVED_FIELDS,
+    MAX_BIOMARKERS,
     MAX_LENGTHS,
+    MAX_REPORTS,
     MMR_PROTEINS,
     REPORT_FIELDS,
     fields_of,
@@ -63,10 +69,12 @@ def normalise_location(text: str) -> str:
 
 
 class _Row:
-    """One row (or report) being checked: its typed values, its field names, its problems."""
+    """One row (or report) being checked: its typed values, its field names, its problems,
+    and the table its values are stored in (whose columns say how long and how precise)."""
 
-    def __init__(self, typed: dict, prefix: str, problems: Problems, applies: set[str]):
+    def __init__(self, typed: dict, prefix: str, problems: Problems, applies: set[str], table: sa.Table):
         self.typed, self.prefix, self.problems, self.applies = typed, prefix, problems, applies
+        self.columns = table.columns
 
     def name(self, f: str) -> str:
         return f"{self.prefix}-{f}"
@@ -84,17 +92,48 @@ class _Row:
             self.add(f, _("At most %(n)d characters.", n=limit))
         return value
 
-    def number(self, f: str, low, high, message: str, quantum: Decimal = Decimal("0.01")) -> Decimal | None:
+    def number(self, f: str, low, high, message: str, underflow: str | None = None) -> Decimal | None:
+        """The number as typed, with no more decimals than its column keeps: the database
+        would round the rest away (a TMB of 9.995 would be 10.00, above the TMB-high
+        cut-off), so more are refused. ``underflow``: said instead for a number that is
+        not 0 but would be (a VAF of 0.00001 %)."""
         if f not in self.applies:
             return None
         try:
-            value = to_decimal(self.typed.get(f), quantum)
+            value = exact_decimal(self.typed.get(f))
         except (InvalidOperation, ValueError):
             self.add(f, _("Enter a number, e.g. 32 or 12.5 (not NaN or Infinity)."))
             return None
-        if value is not None and not (low <= value <= high):
+        if value is None:
+            return None
+        if not (low <= value <= high):
             self.add(f, message)
-        return value
+            return value
+        places = self.columns[f].type.scale
+        kept = value.quantize(Decimal(1).scaleb(-places))  # in range: small enough to quantize
+        if kept != value:
+            if underflow and kept == 0:
+                self.add(f, underflow)
+            else:
+                self.add(f, _("At most %(n)d decimals are kept: enter the value with %(n)d decimals or fewer (it "
+                              "is not rounded for you).", n=places))
+            return None
+        return kept
+
+    def fit_columns(self, out: dict, typed_in: dict[str, str] | None = None) -> None:
+        """Every text fits its column as stored (PostgreSQL refuses a longer one, SQLite keeps
+        it): a longer one is refused beside the field it was typed in; ``typed_in`` names
+        that field for a value split off another (a transcript typed before the c. change)."""
+        for column in self.columns:
+            value, length = out.get(column.name), getattr(column.type, "length", None)
+            if not isinstance(value, str) or isinstance(column.type, sa.Enum) or length is None or len(value) <= length:
+                continue
+            f = (typed_in or {}).get(column.name, column.name)
+            if not self.has_error(f):
+                self.add(f, _("At most %(n)d characters.", n=length) if f == column.name else _(
+                    "The reference before the change has more than %(n)d characters; check it against the report.",
+                    n=length))
+            out[column.name] = None
 
     def choice(self, f: str, enum_cls, message: str, required: bool = False):
         value = self.typed.get(f) if f in self.applies else None
@@ -137,12 +176,17 @@ class _Row:
 
 # --- Reports -----------------------------------------------------------------------
 
+def _blank_report(typed: dict) -> bool:
+    """A report card nobody typed in: dropped, not an error."""
+    return all(blank(typed.get(f)) for f in REPORT_FIELDS)
+
+
 def check_report(row: dict, prefix: str, problems: Problems) -> dict | None:
     """Normalise one report (specimen and assay); None for a report left blank."""
     typed = {f: row.get(f) for f in REPORT_FIELDS}
-    if all(blank(v) for v in typed.values()):
+    if _blank_report(typed):
         return None
-    r = _Row(typed, prefix, problems, set(REPORT_FIELDS))
+    r = _Row(typed, prefix, problems, set(REPORT_FIELDS), MolecularReport.__table__)
     out: dict[str, Any] = {f: r.text(f) for f in ("assay", "lab", "sample_id", "site", "note")}
     out["reported_on"], out["collected_on"] = r.day("reported_on"), r.day("collected_on")
     if out["reported_on"] and out["collected_on"] and out["collected_on"] > out["reported_on"]:
@@ -155,18 +199,24 @@ def check_report(row: dict, prefix: str, problems: Problems) -> dict | None:
     if out["tumour_content"] is not None and specimen is not None and not specimen.is_tumour:
         r.add("tumour_content", _("Tumour cell content is estimated on a tumour specimen, not on %(specimen)s; "
                                   "leave it blank here.", specimen=specimen.label))
+    r.fit_columns(out)
     return out
 
 
 # --- Biomarkers --------------------------------------------------------------------
 
+def _blank_row(typed: dict) -> bool:
+    """A row nobody typed in (the report it starts with is no typing): dropped, not an error."""
+    return all(blank(typed.get(f)) for f in BIOMARKER_FIELDS if f not in ("report", "partner_unknown"))
+
+
 def check_biomarker(row: dict, prefix: str, problems: Problems) -> dict | None:
     """Normalise one biomarker row; None for a row left blank. ``row["report"]`` is kept
     as typed: ``check_links`` resolves it against the form's reports."""
     typed = {f: row.get(f) for f in BIOMARKER_FIELDS}
-    if all(blank(v) for f, v in typed.items() if f not in ("report", "partner_unknown")):
+    if _blank_row(typed):
         return None
-    r = _Row(typed, prefix, problems, set())
+    r = _Row(typed, prefix, problems, set(), Biomarker.__table__)
     try:
         kind = BiomarkerKind(typed["kind"])
     except ValueError:
@@ -179,6 +229,9 @@ def check_biomarker(row: dict, prefix: str, problems: Problems) -> dict | None:
     r.applies.add("description")
     out["description"] = r.text("description")
     _KIND_CHECKS.get(kind, _other)(r, out)
+    # References split off a change are stored in their own columns: refused beside the change.
+    r.fit_columns(out, {"protein_reference": "hgvs_p",
+                        "transcript": "hgvs_c" if blank(typed.get("transcript")) else "transcript"})
     return out
 
 
@@ -220,12 +273,10 @@ def _variant(r: _Row, out: dict) -> None:
         r.add("hgvs_p", _("Give the protein change (p.), the coding change (c.), or both."))
     out["exon"] = r.location("exon")
     _origin(r, out)
-    out["vaf"] = vaf = r.number("vaf", 0, 100, _("A VAF is between 0 and 100 %."), VAF_QUANTUM)
-    typed_vaf = r.typed.get("vaf")
+    out["vaf"] = vaf = r.number("vaf", 0, 100, _("A VAF is between 0 and 100 %."), underflow=_(
+        "A VAF smaller than 0.0001 percent cannot be stored; check the report, e.g. 0.004 for 0.004 %."))
     if vaf is not None and not r.has_error("vaf"):
-        if vaf == 0 and to_decimal(typed_vaf, Decimal("1e-12")) != 0:
-            r.add("vaf", _("A VAF smaller than 0.0001 percent cannot be stored; check the report, e.g. 0.004 for 0.004 %."))
-        elif vaf == 0:
+        if vaf == 0:
             r.add("vaf", _("A VAF of 0 % means not detected: record the gene as “Tested, not detected”, or give the "
                            "VAF of the report, e.g. 0.4."))
         elif vaf <= 1:
@@ -361,3 +412,18 @@ def check_links(reports: dict[str, dict], rows: list[tuple[str, dict]], problems
             problems.warn(f"{prefix}-hgvs_g", _("A genomic position depends on the genome build: give the report's "
                                                 "build (GRCh37 or GRCh38), or the chromosome's accession, e.g. "
                                                 "NC_000007.14:g.140753336A>T."))
+
+
+def check_counts(reports: list[dict], rows: list[dict], problems: Problems) -> None:
+    """A case holds at most MAX_REPORTS reports and MAX_BIOMARKERS findings (blank ones
+    aside): more are refused as a whole, with every row shown again, never dropped."""
+    n_reports = sum(not _blank_report(report) for report in reports)
+    n_rows = sum(not _blank_row(row) for row in rows)
+    if n_reports > MAX_REPORTS:
+        problems.add("reports", _("A case holds at most %(max)d reports and this form has %(n)d: remove %(extra)d "
+                                  "(nothing was saved yet).", max=MAX_REPORTS, n=n_reports,
+                                  extra=n_reports - MAX_REPORTS))
+    if n_rows > MAX_BIOMARKERS:
+        problems.add("biomarkers", _("A case holds at most %(max)d findings and this form has %(n)d: remove "
+                                     "%(extra)d (nothing was saved yet).", max=MAX_BIOMARKERS, n=n_rows,
+                                     extra=n_rows - MAX_BIOMARKERS))

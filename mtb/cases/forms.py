@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
+from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import (
     BooleanField,
     DateField,
@@ -26,6 +27,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
+from wtforms.utils import unset_value
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -77,18 +79,18 @@ def _not_in_future(form, field):
 class FiniteDecimalField(DecimalField):
     """A decimal number as people write it (a decimal comma too: 0,5): "NaN", "sNaN" and
     "Infinity", which Python's Decimal accepts, are refused next to the field (they cannot
-    be compared or stored). The value is rounded like its column (hundredths unless
-    ``quantum`` says otherwise), so a tiny "1e-999999" is 0 rather than a number the
-    database cannot read, unless the field says ``underflow``: then a value that is not 0
-    but rounds to 0 is refused with that message (a VAF of 0.00001 % is not 0). Whatever
-    was typed is shown again."""
+    be compared or stored). The value is kept as typed, never rounded: the checks refuse a
+    number with more decimals than its column keeps (a TMB of 9.995 rounded to 10.00 would
+    cross the TMB-high cut-off). When the field says ``underflow``, a value that is not 0
+    but rounds to 0 at ``quantum`` is refused with that message (a VAF of 0.00001 % is
+    not 0). Whatever was typed is shown again."""
 
     problem = None
 
     def __init__(self, *args, quantum: Decimal = HUNDREDTHS, underflow: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.quantum = quantum
-        #: Said when a number that is not 0 rounds to 0 (else it is stored as 0).
+        #: Said when a number that is not 0 rounds to 0 at ``quantum``.
         self.underflow = underflow
 
     def process_formdata(self, valuelist):
@@ -111,11 +113,9 @@ class FiniteDecimalField(DecimalField):
         try:
             rounded = self.data.quantize(self.quantum)
         except InvalidOperation:
-            # Too large to round to hundredths: keep it as typed, the field's range check refuses it.
-            return
+            return  # too large to round: the field's range check refuses it
         if self.underflow and rounded == 0 and self.data != 0:
             self.problem = self.underflow
-        self.data = rounded
 
     def pre_validate(self, form):
         if self.problem is not None:
@@ -216,6 +216,50 @@ class BiomarkerForm(Form):
         return _blank_form(self, "biomarker_id", "report")
 
 
+class PostedList(FieldList):
+    """A list of cards (reports, biomarker rows) that keeps every card posted and knows
+    each by the name the browser posted it under.
+
+    WTForms renumbers posted entries 0..N-1: once a card is removed in the page, the
+    browser posts reports-0, -2, -3 and gets back -0, -1, -2. A row names its report, and
+    a row's button its row, by the posted name, so ``posted`` maps those names to the
+    entries. FieldList would also drop the cards past ``max_entries`` without a word: here
+    every card posted is kept and shown again, the checks refuse more than ``limit`` with a
+    message, and the add buttons and the script stop at the limit."""
+
+    def __init__(self, unbound_field, *, limit: int, **kwargs):
+        # A page never holds more than the limit; four times it is not typing, and reading
+        # such a post would only cost time: refused as too large (413), like too many parts.
+        super().__init__(unbound_field, min_entries=0, max_entries=4 * limit, **kwargs)
+        self.limit = limit
+        #: Posted name ("reports-3") -> entry; None when nothing was posted.
+        self.posted: dict[str, FormField] | None = None
+
+    def _extract_indices(self, prefix, formdata):
+        # ASCII digits only: "reports-²-assay" passes str.isdigit() but not int() (a 500).
+        offset = len(prefix) + 1
+        for key in formdata:
+            if key.startswith(prefix):
+                index = key[offset:].split(self._field_separator, 1)[0]
+                if index.isascii() and index.isdigit():
+                    yield int(index)
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        self.posted = None
+        indices = sorted(set(self._extract_indices(self.name, formdata))) if formdata else []
+        if len(indices) > self.max_entries:
+            raise RequestEntityTooLarge()
+        super().process(formdata, data, extra_filters)
+        if formdata:
+            # The entries come in the order of their posted indices (renumbering keeps it).
+            self.posted = {f"{self.name}{self._separator}{index}": entry
+                           for index, entry in zip(indices, self.entries, strict=True)}
+
+    @property
+    def at_limit(self) -> bool:
+        return len(self.entries) >= self.limit
+
+
 class CaseForm(FlaskForm):
     #: The case version the form was loaded with (optimistic locking).
     version = HiddenField()
@@ -255,13 +299,23 @@ class CaseForm(FlaskForm):
     research_consent_other = StringField(_l("Other cohort"), description=_l("Name of another cohort the patient consented to"), validators=[Optional(), Length(max=60)])
 
     no_molecular_report = BooleanField(_l("No molecular report yet (ask the board which tests to order)"))
-    reports = FieldList(FormField(ReportForm), min_entries=0, max_entries=MAX_REPORTS)
-    biomarkers = FieldList(FormField(BiomarkerForm), min_entries=0, max_entries=MAX_BIOMARKERS)
+    reports = PostedList(FormField(ReportForm), limit=MAX_REPORTS)
+    biomarkers = PostedList(FormField(BiomarkerForm), limit=MAX_BIOMARKERS)
 
     report_files = MultipleFileField(
         _l("Reports and data files"), render_kw={"accept": ACCEPT_ATTRIBUTE},
         description=_l("PDF, VCF (.vcf, .vcf.gz), CSV/TSV, PNG or JPEG; you can choose several."),
     )
+
+    def process(self, formdata=None, obj=None, data=None, extra_filters=None, **kwargs):
+        super().process(formdata, obj, data=data, extra_filters=extra_filters, **kwargs)
+        if self.reports.posted is not None:
+            # Each row names its report as the browser posted it ("reports-3"); the reports are
+            # renumbered, so follow each to its entry's name now. A report not posted (removed)
+            # is no report, rather than whichever report took its number.
+            renamed = {posted: entry.name for posted, entry in self.reports.posted.items()}
+            for entry in self.biomarkers.entries:
+                entry.form.report.data = renamed.get(entry.form.report.data or "", "")
 
 
 class AttachmentForm(FlaskForm):

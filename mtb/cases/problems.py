@@ -68,12 +68,21 @@ def blank(value) -> bool:
 def to_decimal(value, quantum: Decimal = HUNDREDTHS) -> Decimal | None:
     """A finite number rounded like its column, or None when blank; InvalidOperation for
     anything else (text, NaN, Infinity: callers other than the form, like the CLI, may pass them)."""
+    number = exact_decimal(value)
+    if number is None:
+        return None
+    try:
+        return number.quantize(quantum)  # like the columns: "1e-999999" is 0
+    except InvalidOperation:
+        return number  # far too large: the range check says so
+
+
+def exact_decimal(value) -> Decimal | None:
+    """A finite number exactly as typed (never rounded), or None when blank;
+    InvalidOperation for anything else (text, NaN, Infinity)."""
     if blank(value):
         return None
     number = value if isinstance(value, Decimal) else Decimal(str(value).strip().replace(",", "."))
     if not number.is_finite():
         raise InvalidOperation(str(value))
-    try:
-        return number.quantize(quantum)  # like the columns: "1e-999999" is 0
-    except InvalidOperation:
-        return number  # far too large: the range check says so
+    return number

@@ -16,7 +16,7 @@ from typing import Any
 from flask import current_app
 
 from mtb.cases import checks
-from mtb.cases.biomarker_validation import check_biomarker, check_links, check_report
+from mtb.cases.biomarker_validation import check_biomarker, check_counts, check_links, check_report
 from mtb.cases.models import Case, GermlineConsent, Sex, Urgency
 from mtb.cases.problems import CaseInputError, Problems, blank
 from mtb.cases.uploads import CheckedFile, Upload, check_upload
@@ -179,6 +179,7 @@ def _check_all(values: dict, rows: list[dict], reports: list[dict], problems: Pr
             checked.rows.append((row, out))
             prefixed.append((prefix, out))
     check_links({key: out for key, (_typed, out) in checked.reports.items()}, prefixed, problems)
+    check_counts(reports, rows, problems)
     return checked
 
 

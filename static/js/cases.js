@@ -25,6 +25,14 @@
     });
   }
 
+  /* At the limit an add button adds nothing and says why (the note beside it). */
+  function atLimit(list, selector, note) {
+    var max = parseInt(list.getAttribute("data-max") || "0", 10);
+    var full = max > 0 && list.querySelectorAll(selector).length >= max;
+    if (note) { note.hidden = !full; }
+    return full;
+  }
+
   function fieldOf(card, name) {
     return card.querySelector("[name$='-" + name + "']");
   }
@@ -76,6 +84,7 @@
         card.remove();
         renumber(list, ".report-card");
         refreshReportSelects(form);
+        atLimit(list, ".report-card", form.querySelector("#reports-limit[data-limit-note]"));
         var target = next ? next.querySelector("input, select") : form.querySelector("[data-add-report]");
         if (target) { target.focus(); }
       });
@@ -94,8 +103,8 @@
     list.querySelectorAll(".report-card").forEach(function (card) { setUpReportCard(card, form); });
     add.addEventListener("click", function (event) {
       event.preventDefault();
-      var max = parseInt(list.getAttribute("data-max") || "10", 10);
-      if (list.querySelectorAll(".report-card").length >= max) { return; }
+      var note = form.querySelector("#reports-limit[data-limit-note]");
+      if (atLimit(list, ".report-card", note)) { return; }
       var index = parseInt(list.getAttribute("data-next-index") || "0", 10);
       list.setAttribute("data-next-index", String(index + 1));
       var holder = document.createElement("div");
@@ -105,6 +114,7 @@
       setUpReportCard(card, form);
       renumber(list, ".report-card");
       refreshReportSelects(form);
+      atLimit(list, ".report-card", note);
       var first = card.querySelector("input:not([type=hidden]), select");
       if (first) { first.focus(); }
     });
@@ -210,6 +220,7 @@
         var next = card.nextElementSibling || card.previousElementSibling;
         card.remove();
         renumber(list, ".bm-card");
+        atLimit(list, ".bm-card", document.querySelector("#biomarkers-limit[data-limit-note]"));
         var focusTarget = next ? next.querySelector("select") : document.querySelector("[data-add-row]");
         if (focusTarget) { focusTarget.focus(); }
       });
@@ -244,6 +255,7 @@
     list.querySelectorAll(".bm-card").forEach(function (card) { setUpCard(card, list); });
     add.addEventListener("click", function (event) {
       event.preventDefault();
+      if (atLimit(list, ".bm-card", form.querySelector("#biomarkers-limit[data-limit-note]"))) { return; }
       var index = parseInt(list.getAttribute("data-next-index") || "0", 10);
       list.setAttribute("data-next-index", String(index + 1));
       var html = template.innerHTML.split("__prefix__").join(String(index));
@@ -256,6 +268,7 @@
       if (report && report.options.length > 1) { report.selectedIndex = 1; }  /* the first report */
       setUpCard(card, list);
       renumber(list, ".bm-card");
+      atLimit(list, ".bm-card", form.querySelector("#biomarkers-limit[data-limit-note]"));
       var select = card.querySelector("select");
       if (select) { select.focus(); }
     });

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from mtb.cases.models import Case
+from mtb.cases.models import Biomarker, Case
 from mtb.extensions import db
 from tests.fixtures.cases import MINIMAL_PDF, PNG
 
@@ -155,3 +155,45 @@ def test_pasted_references_are_split_and_normalised_on_the_case_page_and_in_the_
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.body())).pages).split())
     assert "BRAF NM_004333.6:c.1799T>A p.Val600Glu" in text and "protein NP_004324.2" in text
     assert "somatic · Tier I" in text and "tumour cells 40 %" in text
+
+
+def test_findings_keep_their_reports_when_a_report_is_removed_in_the_page(page, browser_login, make_user):
+    """The script removes report 2 of 3: the browser posts reports-0 and -2, and each finding
+    is saved with the report it names, not the one renumbered into the gap."""
+    make_user("clinician@example.org", {"dermatology": ["clinician"]}, name="Dr Claire Dubois")
+    browser_login(page, "clinician@example.org")
+    page.goto("/boards/dermatology/cases/new")
+    fill_case(page)
+    for _n in range(2):
+        page.get_by_role("button", name="Add report").click()
+    reports = page.locator(".report-card")
+    for n, assay in enumerate(("Oncomine Focus", "FISH ALK", "TSO500")):
+        reports.nth(n).get_by_label("Assay / panel").fill(assay)
+    cards = page.locator(".bm-card")
+    cards.nth(0).get_by_label("From report").select_option("reports-0")
+    cards.nth(1).get_by_label("From report").select_option("reports-2")
+    reports.nth(1).get_by_role("button", name="Remove report").click()
+    expect(page.locator(".report-card")).to_have_count(2)
+    expect(cards.nth(1).get_by_label("From report")).to_have_value("reports-2")
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.locator(".flash-success")).to_contain_text("Draft")
+    found = {b.gene or b.kind.value: b.report.assay for b in db.session.scalars(sa.select(Biomarker))}
+    assert found == {"BRAF": "Oncomine Focus", "tmb": "TSO500"}
+
+
+def test_add_report_at_the_limit_says_why_nothing_is_added(page, browser_login, make_user):
+    make_user("clinician@example.org", {"dermatology": ["clinician"]}, name="Dr Claire Dubois")
+    browser_login(page, "clinician@example.org")
+    page.goto("/boards/dermatology/cases/new")
+    note = page.locator("#reports-limit")
+    expect(note).to_be_hidden()
+    add = page.get_by_role("button", name="Add report")
+    for _n in range(9):
+        add.click()
+    expect(page.locator(".report-card")).to_have_count(10)
+    expect(note).to_have_text("A case holds at most 10 reports: remove one to add another.")
+    add.click()
+    expect(page.locator(".report-card")).to_have_count(10)
+    expect(note).to_be_visible()
+    page.locator(".report-card").first.get_by_role("button", name="Remove report").click()
+    expect(note).to_be_hidden()

@@ -50,6 +50,22 @@ def test_bad_upload_on_the_case_page_is_refused_with_a_message(client, clinician
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attachment)) == 0
 
 
+def test_a_too_long_file_description_is_said_next_to_it_and_kept(client, clinician, login, create_case, files):
+    case = create_case(submitter=clinician)
+    login(clinician)
+    description = "NGS report, tissue block B-26-01234 A3, " * 6  # 246 characters: the field takes 200
+    response = client.post(f"/cases/{case.id}/attachments", content_type="multipart/form-data", data={
+        "files": [upload(files["pdf"], "ngs.pdf")], "description": description})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    error = re.search(r'<p class="error" id="description-error">(.*?)</p>', html, re.S)
+    assert error and "200 characters" in error.group(1)
+    assert f'value="{description}"' in html  # what was typed is shown again
+    assert "choose the file again" not in html  # the file is not blamed
+    assert "choose ngs.pdf again" in html  # browsers cannot keep a chosen file
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attachment)) == 0
+
+
 def test_member_cannot_attach_files(client, member, login, create_case, files):
     case = create_case()
     login(member)

@@ -8,12 +8,24 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from markupsafe import escape
 
 from mtb.cases.models import (
-    Case, Classification, DetectionMethod, FusionDriver, MmrStatus, MolecularReport, Pdl1Category, Pdl1Clone,
-    SampleSite, SpecimenType, VariantOrigin,
+    Biomarker,
+    Case,
+    Classification,
+    DetectionMethod,
+    FusionDriver,
+    MmrStatus,
+    MolecularReport,
+    Pdl1Category,
+    Pdl1Clone,
+    SampleSite,
+    SpecimenType,
+    VariantOrigin,
 )
 from mtb.extensions import db
+from tests.cases.test_vcf_provenance import _CaseForm
 from tests.fixtures.cases import case_form
 
 NEW = "/boards/thoracic/cases/new"
@@ -406,3 +418,217 @@ def test_without_the_script_reports_are_added_and_removed_by_posting_the_form(cl
     assert 'name="reports-0-assay"' not in html  # the report is gone, the row keeps no report
     assert not re.search(r'<option selected value="reports-0">', html)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
+
+
+# --- Rows and reports as the browser posts them -------------------------------------------
+# A card removed in the page leaves a gap in the posted numbers (reports-0, -2, -3), and so
+# does one removed without the script (the page keeps the other cards' names).
+
+def as_shown(html: str) -> dict[str, list[str]]:
+    """The case form of the page, as a browser without the script posts it."""
+    form = _CaseForm()
+    form.feed(html)
+    return form.data
+
+
+def stored_findings() -> dict[str, str | None]:
+    """Each finding (by gene, else kind) and the assay of its report."""
+    return {b.gene or b.kind.value: b.report and b.report.assay
+            for b in db.session.scalars(sa.select(Biomarker).order_by(Biomarker.position))}
+
+
+def variants(*genes_and_changes) -> dict:
+    rows = {}
+    for n, (gene, change) in enumerate(genes_and_changes):
+        rows |= row(n, kind="variant", gene=gene, hgvs_c=change, hgvs_p="", vaf="")
+    return rows
+
+
+def test_each_finding_keeps_its_report_when_an_earlier_report_was_removed_in_the_page(client, clinician, login):
+    login(clinician)  # report 2 of 4 removed by the script: the browser posts reports-0, -2, -3
+    response = post(client, {"reports-0-assay": "Oncomine Focus", "reports-2-assay": "TSO500",
+                             "reports-3-assay": "Guardant360", "reports-3-specimen_type": "plasma_ctdna"},
+                    row(0, report="reports-0"), row(1, kind="tmb", tmb="14", report="reports-2"),
+                    row(2, kind="variant", gene="KRAS", hgvs_c="c.34G>T", report="reports-3"))
+    assert response.status_code == 302
+    assert stored_findings() == {"EGFR": "Oncomine Focus", "tmb": "TSO500", "KRAS": "Guardant360"}
+
+
+def test_a_finding_whose_report_was_removed_takes_no_other_report(client, clinician, login):
+    login(clinician)  # the row still names reports-1, removed: not the report renumbered into its place
+    response = post(client, {"reports-0-assay": "Oncomine Focus", "reports-2-assay": "TSO500"},
+                    row(0, report="reports-1"))
+    assert response.status_code == 302
+    assert stored_findings() == {"EGFR": None}
+
+
+def test_each_finding_keeps_its_report_when_a_report_is_removed_without_script(client, clinician, login):
+    login(clinician)
+    reports = {"reports-0-assay": "Oncomine Focus", "reports-1-assay": "FISH ALK", "reports-2-assay": "TSO500",
+               "reports-3-assay": "Guardant360"}
+    html = post(client, reports, row(0, report="reports-0"), row(1, kind="tmb", tmb="14", report="reports-2"),
+                row(2, kind="variant", gene="KRAS", hgvs_c="c.34G>T", report="reports-3"),
+                row(3, kind="variant", gene="ALK", hgvs_c="c.3522C>A", report="reports-1"),
+                {"remove_row": "reports-1"}).get_data(as_text=True)
+    shown = as_shown(html)
+    assert "FISH ALK" not in html and shown["reports-2-assay"] == ["TSO500"]
+    response = client.post(NEW, data=shown | {"action": "draft"})
+    assert response.status_code == 302
+    assert stored_findings() == {"EGFR": "Oncomine Focus", "tmb": "TSO500", "KRAS": "Guardant360", "ALK": None}
+
+
+def test_remove_finding_without_script_removes_the_row_clicked(client, clinician, login):
+    login(clinician)
+    rows = variants(("EGFR", "c.2573T>G"), ("KRAS", "c.34G>T"), ("TP53", "c.818G>A"), ("STK11", "c.109C>T"))
+    html = post(client, rows, {"remove_row": "biomarkers-1"}).get_data(as_text=True)
+    tp53_card = html[html.index('data-row="biomarkers-2"'):]
+    assert tp53_card.index('value="TP53"') < tp53_card.index('data-row="biomarkers-3"')
+    # The page as shown (rows 0, 2, 3) posted with the TP53 card's "Remove finding".
+    html = client.post(NEW, data=as_shown(html) | {"remove_row": "biomarkers-2"}).get_data(as_text=True)
+    assert [g for g in ("EGFR", "KRAS", "TP53", "STK11") if f'value="{g}"' in html] == ["EGFR", "STK11"]
+    # Any gaps (TP53 removed by the script): the row posted as biomarkers-3 is the one removed.
+    gaps = {k: v for k, v in rows.items() if not k.startswith("biomarkers-2-")}
+    html = post(client, gaps, {"remove_row": "biomarkers-3"}).get_data(as_text=True)
+    assert [g for g in ("EGFR", "KRAS", "TP53", "STK11") if f'value="{g}"' in html] == ["EGFR", "KRAS"]
+
+
+def test_use_symbol_and_split_fusion_without_script_change_the_row_clicked(client, clinician, login):
+    login(clinician)  # rows posted as 0, 2 and 5
+    rows = variants(("EGFR", "c.2573T>G"), ("KRAS", "c.34G>T"), ("HER2", "c.2264_2278del"))
+    rows = {k.replace("biomarkers-2-", "biomarkers-5-").replace("biomarkers-1-", "biomarkers-2-"): v
+            for k, v in rows.items()}
+    html = post(client, rows, {"use_symbol": "biomarkers-5-gene=ERBB2"}).get_data(as_text=True)
+    shown = as_shown(html)
+    assert [shown[f"biomarkers-{n}-gene"] for n in range(3)] == [["EGFR"], ["KRAS"], ["ERBB2"]]
+    rows["biomarkers-2-gene"] = "EML4::ALK"
+    html = post(client, rows, {"split_fusion": "biomarkers-2-gene=EML4::ALK"}).get_data(as_text=True)
+    shown = as_shown(html)
+    assert (shown["biomarkers-1-kind"], shown["biomarkers-1-gene"], shown["biomarkers-1-gene_3p"]) == (
+        ["fusion"], ["EML4"], ["ALK"])
+    assert shown["biomarkers-2-gene"] == ["HER2"] and shown["biomarkers-0-kind"] == ["variant"]
+
+
+# --- How many rows and reports ------------------------------------------------------------
+
+def other_rows(n: int) -> dict:
+    data = {"biomarkers-0-gene": None, "biomarkers-0-hgvs_c": None, "biomarkers-0-hgvs_p": None,
+            "biomarkers-0-vaf": None}
+    for i in range(n):
+        data |= row(i, kind="other", description=f"finding {i + 1}")
+    return data
+
+
+def limit_note(html: str, name: str) -> re.Match | None:
+    return re.search(rf'<p class="hint" id="{name}-limit" role="status" data-limit-note( hidden)?>(.*?)</p>', html)
+
+
+def test_a_61st_finding_is_refused_with_every_row_shown_again(client, clinician, login):
+    login(clinician)
+    data = case_form(action="draft", **{k: v for k, v in other_rows(61).items()})
+    response = client.post(NEW, data=data)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    beside_the_button = re.search(r'<p class="error" id="biomarkers-limit"[^>]*>(.*?)</p>', html)
+    assert beside_the_button.group(1) == ("A case holds at most 60 findings and this form has 61: remove 1 "
+                                          "(nothing was saved yet).")
+    assert 'href="#biomarkers-limit"' in html  # and in the list of problems at the top
+    assert html.count('class="bm-card"') == 61 + 1  # and the template row
+    assert 'value="finding 61"' in html
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
+    assert client.post(NEW, data=case_form(action="draft", **other_rows(60))).status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Biomarker)) == 60
+
+
+def test_add_biomarker_row_at_the_limit_says_so_instead_of_failing(client, clinician, login):
+    login(clinician)  # 60 rows (a VCF import may fill them), then "+ Add biomarker row" without script
+    response = client.post(NEW, data=case_form(**other_rows(60), add_row="1"))
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert html.count('class="bm-card"') == 60 + 1
+    note = limit_note(html, "biomarkers")
+    assert note and not note.group(1) and note.group(2) == "A case holds at most 60 findings: remove one to add another."
+    below = limit_note(client.post(NEW, data=case_form(**other_rows(3), add_row="1")).get_data(as_text=True),
+                       "biomarkers")
+    assert below and below.group(1)  # hidden below the limit (the script shows it when a press adds nothing)
+
+
+def test_add_report_at_the_limit_says_so_and_an_11th_report_is_refused(client, clinician, login):
+    login(clinician)
+    reports = {f"reports-{n}-assay": f"Panel {n + 1}" for n in range(10)}
+    response = post(client, reports, {"add_report": "1"})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert html.count('class="report-card"') == 10 + 1  # and the template card
+    note = limit_note(html, "reports")
+    assert note and not note.group(1) and note.group(2) == "A case holds at most 10 reports: remove one to add another."
+    response = post(client, reports, {"reports-10-assay": "Panel 11"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "A case holds at most 10 reports and this form has 11: remove 1 (nothing was saved yet)." in html
+    assert 'value="Panel 11"' in html
+
+
+# --- What a column keeps ------------------------------------------------------------------
+
+@pytest.mark.parametrize("typed, field", [
+    ({"transcript": "NM_" + "0" * 45 + "4333.6"}, "transcript"),  # 54 characters: the column keeps 40
+    ({"hgvs_c": "NM_" + "0" * 45 + "4333.6:c.2573T>G"}, "hgvs_c"),  # the transcript typed before the change
+    ({"hgvs_p": "NP_" + "0" * 45 + "4324.2:p.L858R"}, "hgvs_p"),  # the protein reference before it
+])
+def test_a_reference_longer_than_its_column_is_refused_next_to_the_field(client, clinician, login, typed, field):
+    login(clinician)
+    response = post(client, row(0, **typed))
+    assert response.status_code == 422  # not a 500 on PostgreSQL, nor kept whole on SQLite
+    message = next_to(response.get_data(as_text=True), f"biomarkers-0-{field}")
+    assert "40 characters" in message
+    assert str(escape(typed[field])) in response.get_data(as_text=True)  # shown again as typed
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
+
+
+@pytest.mark.parametrize("typed, field, kept", [
+    (row(1, kind="tmb", tmb="9.995"), "biomarkers-1-tmb", 2),  # 10.00 would be above the TMB-high cut-off
+    (row(1, kind="cnv", gene="CDKN2A", cnv_type="loss", log2_ratio="-0.415"), "biomarkers-1-log2_ratio", 2),
+    (row(0, vaf="12.34567"), "biomarkers-0-vaf", 4),
+    (row(1, kind="pdl1", pdl1_tps="49.995"), "biomarkers-1-pdl1_tps", 2),  # 50.00 would be "high"
+    ({"reports-0-tumour_content": "19,995"}, "reports-0-tumour_content", 2),
+])
+def test_a_number_with_more_decimals_than_kept_is_refused_not_rounded(client, clinician, login, typed, field, kept):
+    login(clinician)
+    response = post(client, typed)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert f"At most {kept} decimals are kept" in next_to(html, field)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
+
+
+def test_a_number_with_trailing_zeros_is_kept(client, clinician, login):
+    login(clinician)
+    assert post(client, row(0, vaf="12.340000"), row(1, kind="tmb", tmb="9.990")).status_code == 302
+    assert [(b.vaf, b.tmb) for b in only_case().biomarkers] == [(Decimal("12.34"), None), (None, Decimal("9.99"))]
+
+
+def test_a_browser_post_of_sixty_full_findings_and_a_file_is_taken(client, clinician, login):
+    """A browser posts every field of every card, files alongside (multipart): sixty full
+    findings are some 3,000 fields, past Werkzeug's default of 1,000 (a 413 "too large")."""
+    from mtb.cases.forms import BiomarkerForm
+    from tests.fixtures.cases import MINIMAL_PDF, upload
+
+    login(clinician)
+    # Each card as a browser sends it: every text field (blank), every list at its first choice.
+    blank = {}
+    for name, field in BiomarkerForm(meta={"csrf": False})._fields.items():
+        if field.type in ("SelectField", "RadioField"):
+            blank[name] = str(next(iter(field.iter_choices()))[0]) if field.choices else ""
+        elif field.type not in ("BooleanField", "SelectMultipleField", "FormField", "FieldList"):
+            # A space, read as blank: Werkzeug's test client writes an empty part in a way its
+            # own parser can misread at a buffer's edge (pallets/werkzeug#3285); browsers don't.
+            blank[name] = " "
+    data = case_form(action="draft")
+    for i in range(60):
+        data |= {f"biomarkers-{i}-{name}": value for name, value in blank.items()}
+        data |= row(i, kind="other", description=f"finding {i + 1}")
+    data["attachments"] = [upload(MINIMAL_PDF, "report.pdf")]
+    assert len(data) > 1000
+    response = client.post(NEW, data=data, content_type="multipart/form-data")
+    assert response.status_code == 302, response.status_code
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Biomarker)) == 60

@@ -30,9 +30,20 @@ def upload(case_id: int):
             form.files.errors = list(error.errors.get("files", [])) or [_("The files could not be attached.")]
             return render_case(case, attachment_form=form, status=422)
         flash(_("%(n)d file(s) attached.", n=len(attachments)), "success")
+    elif any(name != "csrf_token" for name in form.errors):
+        # A field's own problem (a description too long) stands beside it, with what was typed.
+        form.files.errors, form.files_to_choose_again = _files_shown_again(form)
+        return render_case(case, attachment_form=form, status=422)
     else:
         flash(_("The upload could not be read; choose the file again."), "error")
     return redirect(url_for("cases.view", case_id=case.id, _anchor="attachments"))
+
+
+def _files_shown_again(form: AttachmentForm) -> tuple[list[str], list[str]]:
+    """Browsers cannot refill a file input: check the chosen files now (a bad one is said
+    at once, beside the field) and name the good ones, to be chosen again."""
+    checked, problems = validation.sort_uploads(received_uploads(form.files))
+    return list(form.files.errors or []) + problems, [f.filename for f in checked]
 
 
 @bp.route("/cases/<int:case_id>/attachments/<int:attachment_id>")

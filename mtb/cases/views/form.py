@@ -45,7 +45,7 @@ def new(slug: str):
         access.refuse(403, "Board", board.id, "create_case")
     form = CaseForm()
     if request.method == "GET":
-        form.reports.append_entry()
+        form_data.new_report(form)
         form_data.new_row(form)
     else:
         response = _handle_post(form, board=board, case=None)
@@ -83,7 +83,7 @@ def _handle_post(form: CaseForm, *, board, case: Case | None):
     """
     buttons = {
         "add_row": lambda value: form_data.new_row(form),
-        "add_report": lambda value: form.reports.append_entry(),
+        "add_report": lambda value: form_data.new_report(form),
         "remove_row": lambda value: form_data.remove_entry(form, value),
         "use_symbol": lambda value: form_data.use_symbol(form, value),
         "split_fusion": lambda value: form_data.split_fusion(form, value),

@@ -70,10 +70,19 @@ def fill_from_case(form: CaseForm, case: Case) -> None:
 
 
 def new_row(form: CaseForm) -> None:
-    """A fresh row, from the first report (the one most rows come from)."""
+    """A fresh row, from the first report (the one most rows come from); none past the
+    limit (the page says so beside the button)."""
+    if form.biomarkers.at_limit:
+        return
     entry = form.biomarkers.append_entry()
     if form.reports.entries:
         entry.form.report.data = form.reports.entries[0].name
+
+
+def new_report(form: CaseForm) -> None:
+    """A fresh report card; none past the limit (the page says so beside the button)."""
+    if not form.reports.at_limit:
+        form.reports.append_entry()
 
 
 def form_values(form: CaseForm) -> tuple[dict, list[dict], list[dict]]:
@@ -125,9 +134,13 @@ def field_labels(form: CaseForm) -> dict[str, str]:
 def attach_errors(form: CaseForm, error: CaseInputError, only_fields_without_errors: bool = False) -> None:
     fields = all_fields(form)
     form.general_errors = []
+    # A problem of the reports or the rows as a whole (too many) stands beside their add button.
+    form.list_errors = {}
     for name, messages in error.errors.items():
         target = fields.get(name)
-        if target is None:
+        if name in (form.reports.name, form.biomarkers.name):
+            form.list_errors[name] = list(messages)
+        elif target is None:
             form.general_errors.extend(messages)
         elif not (only_fields_without_errors and target.errors):
             target.errors = list(target.errors or []) + messages
@@ -141,7 +154,7 @@ def attach_errors(form: CaseForm, error: CaseInputError, only_fields_without_err
 
 
 def has_errors(form: CaseForm) -> bool:
-    if getattr(form, "general_errors", None):
+    if getattr(form, "general_errors", None) or getattr(form, "list_errors", None):
         return True
     return any(f.errors for f in all_fields(form).values() if not isinstance(f.errors, dict))
 
@@ -157,25 +170,35 @@ def drop_blank_errors(form: CaseForm) -> None:
         field_list.errors = entry_errors if any(entry_errors) else []
 
 
+def _posted_entry(form: CaseForm, name: str):
+    """The entry a button names by its posted name ("biomarkers-2"), whatever it is called now."""
+    for field_list in (form.reports, form.biomarkers):
+        if field_list.posted and name in field_list.posted:
+            return field_list, field_list.posted[name]
+    return None, None
+
+
 def remove_entry(form: CaseForm, name: str) -> None:
     """Remove a row ("biomarkers-2") or a report ("reports-1"); rows of a removed report keep none."""
-    if name.startswith("reports-"):
-        form.reports.entries = [e for e in form.reports.entries if e.name != name]
-        for entry in form.biomarkers.entries:
-            if entry.form.report.data == name:
-                entry.form.report.data = ""
+    field_list, removed = _posted_entry(form, name)
+    if removed is None or removed not in field_list.entries:
         return
-    form.biomarkers.entries = [e for e in form.biomarkers.entries if e.name != name]
-    if not form.biomarkers.entries:
+    field_list.entries.remove(removed)
+    if field_list is form.reports:
+        for entry in form.biomarkers.entries:
+            if entry.form.report.data == removed.name:
+                entry.form.report.data = ""
+    elif not form.biomarkers.entries:
         new_row(form)
 
 
 def _row_field(form: CaseForm, field_name: str):
-    for entry in form.biomarkers.entries:
-        for sub in entry.form:
-            if sub.name == field_name:
-                return entry.form, sub
-    return None, None
+    """The row and the gene field a button names ("biomarkers-2-gene"), by the posted name."""
+    row_name, _sep, short_name = field_name.rpartition("-")
+    field_list, entry = _posted_entry(form, row_name)
+    if entry is None or field_list is not form.biomarkers or short_name not in ("gene", "gene_3p"):
+        return None, None
+    return entry.form, entry.form[short_name]
 
 
 def _set(sub, value: str) -> None:
@@ -187,7 +210,7 @@ def use_symbol(form: CaseForm, spec: str) -> None:
     """"biomarkers-2-gene=ERBB2": replace the typed alias by the approved symbol."""
     field_name, _sep, symbol = spec.partition("=")
     _row, sub = _row_field(form, field_name)
-    if sub is not None and sub.short_name in ("gene", "gene_3p"):
+    if sub is not None:
         _set(sub, symbol.strip()[:40])
 
 
