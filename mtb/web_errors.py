@@ -10,11 +10,13 @@ import traceback
 
 import sqlalchemy as sa
 from flask import jsonify, render_template, request
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from mtb import transaction
 from mtb.audit import services as audit
 from mtb.errors import ConflictError, NotAllowed, NotFound
+from mtb.extensions import login_manager
 from mtb.formatting import filesize
 from mtb.http import loggable_path
 
@@ -118,7 +120,12 @@ def init_app(app) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        return _page(400, _("Form expired"), _("The form could not be verified (it may have been open in another session). Go back, reload the page and submit again."))
+        if (not current_user.is_authenticated and request.endpoint != login_manager.login_view
+                and request.accept_mimetypes.best != "application/json"):
+            # The session ended (idle time, signed out elsewhere) and its form secret with it:
+            # the form is answered as any page is then, with the sign-in (and back to the form).
+            return login_manager.unauthorized()
+        return _page(400, _("Form expired"), _("The form could not be verified (it may have been open in another session), so nothing was saved. Open the form again (go back and reload the page): it offers to restore what you typed in this browser tab. Then submit again."))
 
     @app.errorhandler(500)
     def server_error(error):

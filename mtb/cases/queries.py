@@ -18,6 +18,7 @@ from mtb.boards.models import Board
 from mtb.cases import search
 from mtb.cases.biomarker_labels import biomarker_label
 from mtb.cases.findings import BiomarkerKind, MolecularReport
+from mtb.cases.gene_checks import fusion_partners
 from mtb.cases.genes import GeneStatus, check_symbol
 from mtb.cases.hgvs_grammar import ONE_LETTER
 from mtb.cases.models import Biomarker, Case, CaseStatus
@@ -199,13 +200,31 @@ def _three_letter(first: str, position: str, change: str) -> str | None:
     return ONE_LETTER[first] + position + change
 
 
+#: A case reference as the app writes it (THO-2026-0042): looked up exactly.
+_REFERENCE = re.compile(r"[A-Za-z]{2,8}-\d{4}-\d{4,}")
+#: Two halves joined by - or /: a fusion when ``fusion_partners`` finds two approved symbols.
+_FUSION_LIKE = re.compile(r"[A-Za-z][A-Za-z0-9-]*[-/][A-Za-z0-9-]+")
+
+
+def _partners_or_word(word: str) -> list[str]:
+    """["EML4", "ALK"] for EML4-ALK or EML4/ALK, else [word]."""
+    if _FUSION_LIKE.fullmatch(word) and not _REFERENCE.fullmatch(word):
+        partners = fusion_partners(word)
+        if partners:
+            return list(partners)
+    return [word]
+
+
 def search_terms(q: str | None) -> list[SearchTerm]:
     """Split a search into words; each word must match the case somewhere.
 
     "V600E" and "p.V600E" also look for p.Val600Glu (the stored form); an alias such
-    as HER2 also looks for its approved symbol (ERBB2).
+    as HER2 also looks for its approved symbol (ERBB2); a fusion is its two partners,
+    written EML4::ALK, or EML4-ALK and EML4/ALK as the case form reads them
+    (``fusion_partners``: NKX2-1 stays one gene).
     """
-    words = [w for part in (q or "").split() for w in part.split("::") if w][:8]
+    pieces = [piece for part in (q or "").split() for piece in part.split("::") if piece][:8]
+    words = [word for piece in pieces for word in _partners_or_word(piece)][:8]
     terms = []
     for word in words:
         protein = None
@@ -227,13 +246,10 @@ def search_terms(q: str | None) -> list[SearchTerm]:
     return terms
 
 
-#: A case reference as the app writes it (THO-2026-0042): looked up exactly.
-_REFERENCE = re.compile(r"[A-Za-z]{2,8}-\d{4}-\d{4,}")
-
-
 def _matches(term: SearchTerm):
     """Where one search word may match: reference, patient name or record number,
-    diagnosis, ICD-10 code, or a biomarker's genes, transcript and HGVS changes (contains,
+    diagnosis, ICD-10 code, or a biomarker's genes, transcript, HGVS changes and the
+    words of its kind ("amplification", "fusion": ``search.FINDING_WORDS``) (contains,
     in any case, the same on SQLite and PostgreSQL), through the search index.
 
     Exact paths first: a whole reference is looked up by its unique index; an approved
@@ -245,7 +261,10 @@ def _matches(term: SearchTerm):
     if term.genes or term.protein_changes:
         exact = ([(Biomarker.gene, term.genes), (Biomarker.gene_3p, term.genes)] if term.genes
                  else [(Biomarker.hgvs_p, term.protein_changes)])
-        return sa.or_(_carrying(exact), search.containing(connection, [term.text], findings=False))
+        # A word the index writes for a kind of finding (PD-L1, HRD, MSS) is also in the
+        # findings' words; any other symbol would match changes there (MET in p.Met918Thr).
+        in_findings = term.text.upper() in search.FINDING_WORDS
+        return sa.or_(_carrying(exact), search.containing(connection, [term.text], findings=in_findings))
     texts = [term.text] + ([term.protein] if term.protein else [])
     return search.containing(connection, texts)
 

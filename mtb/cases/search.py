@@ -3,7 +3,9 @@ databases instead of ``ILIKE '%word%'`` scans over cases and their biomarkers.
 
 The table ``case_search`` has two text columns: ``about`` (reference, patient name and
 record number, diagnosis, ICD-10 code) and ``findings`` (each biomarker's genes,
-transcript and HGVS changes). On SQLite it is an FTS5 table with the trigram tokenizer
+transcript and HGVS changes, and the words its label in a list says of its kind:
+"amplification" for MET amplification, "fusion" for ALK fusion EML4::ALK; in English,
+the stored values' language). On SQLite it is an FTS5 table with the trigram tokenizer
 (rowid = case id); on PostgreSQL a table with ``pg_trgm`` GIN indexes. Both answer
 "contains this text, in any case" for words of three characters or more, like the scan
 they replace; shorter words fall back to a scan of this one table.
@@ -20,7 +22,7 @@ from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from mtb.cases.findings import Biomarker
+from mtb.cases.findings import Biomarker, BiomarkerKind, CnvType, HrdStatus, MmrStatus, MsiStatus
 from mtb.cases.models import Case
 from mtb.db import escape_like
 
@@ -47,11 +49,62 @@ def _words(*columns) -> sa.ColumnElement:
     return joined
 
 
+def _text(column) -> sa.ColumnElement[str]:
+    """An enum column as its stored text (a literal beside it is then no enum value)."""
+    return sa.func.coalesce(sa.type_coerce(column, sa.String()), "")
+
+
+#: What a finding's label says of its kind, by kind (``biomarker_label``: "MET amplification",
+#: "ALK fusion EML4::ALK", "TMB 14 mut/Mb", "MMR deficient"), as the index writes it. A fusion
+#: is also a rearrangement (what FISH reports); a variant's label is its gene and change, and
+#: a negative panel's genes are no finding (a search for ALK must not list ALK-negative cases).
+_KIND_WORDS = {
+    BiomarkerKind.CNV: "copy-number change",  # when the type is not given
+    BiomarkerKind.FUSION: "fusion rearrangement",
+    BiomarkerKind.TMB: "TMB",
+    BiomarkerKind.MSI: "MSI",
+    BiomarkerKind.MMR: "MMR",
+    BiomarkerKind.PDL1: "PD-L1",
+    BiomarkerKind.HRD: "HRD",
+}
+PARTNER_UNKNOWN = "partner unknown"
+
+#: Every word the index writes for a finding's kind, in capitals: one that is also a gene's
+#: symbol or alias (PD-L1 is CD274's alias, HRD TBCE's, MSS SIL1's) is looked for in the
+#: findings' words too, not only in their genes.
+FINDING_WORDS = frozenset(
+    word.upper()
+    for text in (*_KIND_WORDS.values(), PARTNER_UNKNOWN, *CnvType, *MsiStatus, *MmrStatus, *HrdStatus)
+    for word in text.split()
+)
+
+
+def _finding_words() -> sa.ColumnElement[str]:
+    """The words of ``_KIND_WORDS`` for the finding's kind, with its type or status (an
+    "other" finding is its description)."""
+    kind = Biomarker.kind
+    return sa.case(
+        (kind == BiomarkerKind.CNV, sa.func.coalesce(sa.type_coerce(Biomarker.cnv_type, sa.String()),
+                                                     _KIND_WORDS[BiomarkerKind.CNV])),
+        (kind == BiomarkerKind.FUSION, sa.case(
+            (Biomarker.partner_unknown, f"{_KIND_WORDS[BiomarkerKind.FUSION]} {PARTNER_UNKNOWN}"),
+            else_=_KIND_WORDS[BiomarkerKind.FUSION])),
+        (kind == BiomarkerKind.TMB, _KIND_WORDS[BiomarkerKind.TMB]),
+        (kind == BiomarkerKind.MSI, _KIND_WORDS[BiomarkerKind.MSI] + " " + _text(Biomarker.msi_status)),
+        (kind == BiomarkerKind.MMR, _KIND_WORDS[BiomarkerKind.MMR] + " " + _text(Biomarker.mmr_status)),
+        (kind == BiomarkerKind.PDL1, _KIND_WORDS[BiomarkerKind.PDL1]),
+        (kind == BiomarkerKind.HRD, _KIND_WORDS[BiomarkerKind.HRD] + " " + _text(Biomarker.hrd_status)),
+        (kind == BiomarkerKind.OTHER, sa.func.coalesce(Biomarker.description, "")),
+        else_="",
+    )
+
+
 def _documents(case_ids=None) -> sa.Select:
     """(case id, about, findings) of the cases given, or of every case."""
     findings = (
         sa.select(sa.func.aggregate_strings(
-            _words(Biomarker.gene, Biomarker.gene_3p, Biomarker.transcript, Biomarker.hgvs_c, Biomarker.hgvs_p), "\n"))
+            _words(Biomarker.gene, Biomarker.gene_3p, Biomarker.transcript, Biomarker.hgvs_c, Biomarker.hgvs_p,
+                   _finding_words()), "\n"))
         .where(Biomarker.case_id == Case.id).scalar_subquery()
     )
     query = sa.select(

@@ -93,3 +93,78 @@ def test_disabling_an_account_ends_its_sessions(app, client, clinician, admin, l
     client.post(f"/admin/users/{clinician.id}", data={"email": clinician.email, "full_name": clinician.full_name})
     db.session.expire_all()
     assert other.get("/").status_code == 302
+
+
+# Typing is never lost to an ended session (static/js/mtb.js keeps the session alive while
+# someone types, and keeps what a save sent in the tab until the save goes through).
+
+def _keep_alive(client):
+    return client.get("/login", headers={"Accept": "application/json"})
+
+
+def test_a_page_script_keeps_a_session_alive_while_someone_types(app, client, clinician, login):
+    login(clinician)
+    idle = app.config["SESSION_IDLE_MINUTES"] * 60
+    with client.session_transaction() as session:
+        session["seen"] -= idle - 60  # typing for the whole idle time, no page asked meanwhile
+    response = _keep_alive(client)
+    assert response.status_code == 204 and not response.get_data()
+    with client.session_transaction() as session:
+        session["seen"] -= 120
+    assert client.get("/").status_code == 200  # the script's request counted as activity
+
+
+def test_the_keep_alive_does_not_bring_an_ended_session_back(app, client, clinician, login):
+    assert _keep_alive(client).status_code == 401
+    login(clinician)
+    with client.session_transaction() as session:
+        session["seen"] -= app.config["SESSION_IDLE_MINUTES"] * 60 + 1
+    response = _keep_alive(client)
+    assert response.status_code == 401 and response.json == {"signed_in": False}
+    _signed_out_with(client, "minutes without activity")  # and the person is told why
+    assert client.get("/login").status_code == 200  # the page itself is unchanged
+
+
+def test_signed_in_pages_tell_the_script_how_to_keep_typing_safe(app, client, clinician, login):
+    login(clinician)
+    html = client.get("/boards/thoracic/cases/new").get_data(as_text=True)
+    assert f'data-user="{clinician.id}"' in html
+    assert 'data-keepalive-url="/login" data-keepalive-every="300"' in html  # 5 minutes, within the 30 idle
+    assert 'action="/logout" class="inline" data-forget-typed' in html  # signing out forgets kept typing
+    assert '<template id="typed-kept">' in html and "Restore what you typed at {time}" in html
+    assert "data-keeps-typed" not in html  # a form page ends a save: kept typing is forgotten after it
+
+
+def test_the_sign_in_and_error_pages_keep_what_a_save_sent(app, client, clinician, login, monkeypatch):
+    html = client.get("/login").get_data(as_text=True)
+    assert "data-keeps-typed" in html and "data-typed-kept-note hidden" in html
+    assert "data-user=" not in html and "data-keepalive-url" not in html
+    login(clinician)
+    html = client.get("/cases/999999").get_data(as_text=True)
+    assert "data-keeps-typed" in html and "Back to the form" in html
+
+
+def test_a_form_expired_page_says_the_typed_values_can_be_restored(app, client, clinician, login, monkeypatch):
+    login(clinician)
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    response = client.post("/boards/thoracic/cases/new", data={"csrf_token": "from-an-ended-session",
+                                                                "clinical_question": "Osimertinib?"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Form expired" in html
+    assert "it offers to restore what you typed in this browser tab" in html and "data-keeps-typed" in html
+
+
+def test_a_form_sent_after_its_session_ended_goes_to_the_sign_in_not_form_expired(app, client, clinician, login,
+                                                                                   monkeypatch):
+    """The session ended on an earlier request (a page's script asking while the person
+    typed), taking the form's CSRF secret with it: signing in is what the form needs."""
+    login(clinician)
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    html = client.get("/boards/thoracic/cases/new").get_data(as_text=True)
+    token = html.split('name="csrf_token" type="hidden" value="', 1)[1].split('"', 1)[0]
+    with client.session_transaction() as session:
+        session["seen"] -= app.config["SESSION_IDLE_MINUTES"] * 60 + 1
+    assert client.get("/cases/icd10?code=C34").status_code == 302  # ended here
+    response = client.post("/boards/thoracic/cases/new", data={"csrf_token": token, "clinical_question": "Q?"})
+    assert response.status_code == 302
+    assert response.location.endswith("/login?next=%2Fboards%2Fthoracic%2Fcases%2Fnew")

@@ -109,3 +109,37 @@ def test_search_follows_a_renamed_patient_and_a_changed_finding(client, login, c
     login(clinician)
     assert case.reference in search(client, "Lebrun") and case.reference not in search(client, "Dupont")
     assert case.reference in search(client, "V600K") and case.reference not in search(client, "V600E")
+
+
+def test_search_finds_findings_in_the_words_the_list_labels_them(client, login, clinician, create_case):
+    met = create_case(biomarkers=[{"kind": "cnv", "gene": "MET", "cnv_type": "amplification", "copy_number": 12}])
+    met_variant = create_case(biomarkers=[{"kind": "variant", "gene": "MET", "hgvs_c": "c.3028+1G>T"}])
+    alk = create_case(biomarkers=[{"kind": "fusion", "gene": "EML4", "gene_3p": "ALK", "driver": "3p"}])
+    ros1 = create_case(biomarkers=[{"kind": "fusion", "gene": "ROS1", "partner_unknown": True}])
+    tested = create_case(biomarkers=[{"kind": "negative", "not_detected": ["ALK", "ROS1"]},
+                                     {"kind": "pdl1", "pdl1_tps": 80}, {"kind": "mmr", "mmr_status": "deficient"},
+                                     {"kind": "msi", "msi_status": "MSI-H"}, {"kind": "hrd", "hrd_status": "positive"},
+                                     {"kind": "other", "description": "MGMT promoter methylated"}])
+    nkx = create_case(biomarkers=[{"kind": "variant", "gene": "NKX2-1", "hgvs_p": "p.Ala12Val"}])
+    login(clinician)
+    listing = search(client, "")
+    assert "MET amplification" in listing and "ALK fusion EML4::ALK" in listing  # the list's own words
+    expected = {
+        "MET amplification": {met}, "amplification": {met}, "met AMPLIFICATION": {met},
+        "ALK fusion EML4::ALK": {alk}, "EML4::ALK": {alk}, "EML4-ALK": {alk}, "EML4/ALK": {alk}, "eml4-alk": {alk},
+        "ALK fusion": {alk}, "ALK rearrangement": {alk}, "ROS1 rearrangement": {ros1}, "partner unknown": {ros1},
+        "fusion": {alk, ros1}, "ALK": {alk},  # an ALK-negative panel is no ALK finding
+        "PD-L1": {tested}, "MMR deficient": {tested}, "MSI-H": {tested}, "HRD positive": {tested},
+        "methylated": {tested}, "NKX2-1": {nkx}, "MET": {met, met_variant},
+    }
+    everyone = {met, met_variant, alk, ros1, tested, nkx}
+    for q, cases in expected.items():
+        html = search(client, q)
+        assert {c for c in everyone if c.reference in html} == cases, q
+
+
+def test_a_fusion_typed_with_a_hyphen_is_two_genes_only_when_both_are_genes():
+    from mtb.cases.queries import search_terms
+
+    assert [t.text for t in search_terms("EML4-ALK KIF5B/RET")] == ["EML4", "ALK", "KIF5B", "RET"]
+    assert [t.text for t in search_terms("NKX2-1 MSI-H THO-2026-0042")] == ["NKX2-1", "MSI-H", "THO-2026-0042"]

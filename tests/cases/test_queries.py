@@ -33,7 +33,7 @@ def test_board_case_list_issues_the_same_statements_for_5_and_50_cases(app, clie
     assert len(many) == len(few)
 
 
-@pytest.mark.parametrize("q", ["egfr", "L858R martin", "HER2", "IPP0012345"])
+@pytest.mark.parametrize("q", ["egfr", "L858R martin", "HER2", "IPP0012345", "EML4-ALK", "MET amplification"])
 def test_my_cases_issues_the_same_statements_for_5_and_50_cases(app, client, clinician, login, create_case,
                                                                 query_counter, monkeypatch, q):
     monkeypatch.setitem(app.config, "PAGE_SIZE", 100)
