@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from markupsafe import Markup, escape
+from wtforms import FieldList as _FieldList
 from wtforms import SelectField as _SelectField
 from wtforms.widgets import Select
 from wtforms.widgets.core import clean_key
@@ -37,3 +38,21 @@ class QuickSelect(Select):
 
 class SelectField(_SelectField):
     widget = QuickSelect()
+
+
+class FieldList(_FieldList):
+    """WTForms' ``FieldList`` that reads a row's index only when it is written in ASCII
+    digits ("rows-0-name"); any other posted key ("rows-²-name", "rows-x-name") is
+    ignored, as WTForms ignores keys without a number.
+
+    WTForms tests the index with ``str.isdigit``, which is also true of "²" or "①", and
+    then ``int()`` fails on them: a hand-made post was a 500. Use it for every list of
+    rows a form posts."""
+
+    def _extract_indices(self, prefix, formdata):
+        offset = len(prefix) + 1
+        for key in formdata:
+            if key.startswith(prefix):
+                index = key[offset:].split(self._field_separator, 1)[0]
+                if index.isascii() and index.isdigit():
+                    yield int(index)

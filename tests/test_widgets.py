@@ -43,3 +43,16 @@ def test_groups_selection_markup_and_options_with_attributes():
     assert _pair(with_attributes, "b")[0] == _pair(with_attributes, "b")[1]
     booleans = [C(True, "Yes"), C(False, "No")]
     assert _pair(booleans, True)[0] == _pair(booleans, True)[1]
+
+
+def test_a_row_index_not_written_in_ascii_digits_is_ignored():
+    from werkzeug.datastructures import MultiDict
+    from wtforms import StringField
+
+    from mtb.widgets import FieldList
+
+    class Rows(Form):
+        rows = FieldList(StringField(), min_entries=1)
+
+    posted = MultiDict({"rows-0": "kept", "rows-²": "dropped", "rows-٣": "dropped", "rows-x": "dropped", "rows-2": "two"})
+    assert Rows(formdata=posted).rows.data == ["kept", "two"]

@@ -11,7 +11,7 @@ from mtb.accounts.queries import board_people
 from mtb.audit import services as audit
 from mtb.decisions import queries
 from mtb.decisions.models import Attendance, Recusal
-from mtb.decisions.quorum import refresh_draft_quorum
+from mtb.decisions.quorum import entries_filled, present_when_decided, refresh_draft_quorum
 from mtb.decisions.session import is_running, require_run
 from mtb.errors import InvalidInput, NotAllowed, NotFound
 from mtb.extensions import db
@@ -46,12 +46,15 @@ def record_attendance(meeting: Meeting, user, present: dict[int, str | None]) ->
     if set(present) - set(people):
         raise InvalidInput("attendance", _("Only members of the board can be recorded as present."))
     existing = {a.user_id: a for a in queries.attendances(meeting) if a.user_id is not None}
-    changes = {}
+    sitting = {}
     for user_id, specialty in present.items():
         try:
-            spec = Specialty(specialty) if specialty else people[user_id].specialty
+            sitting[user_id] = Specialty(specialty) if specialty else people[user_id].specialty
         except ValueError:
             raise InvalidInput(f"specialty-{user_id}", _("Unknown specialty."))
+    _require_decided_quorums_kept(meeting, existing, sitting)
+    changes = {}
+    for user_id, spec in sitting.items():
         row = existing.pop(user_id, None)
         if row is None:
             db.session.add(Attendance(meeting_id=meeting.id, user_id=user_id, specialty=spec))
@@ -66,6 +69,29 @@ def record_attendance(meeting: Meeting, user, present: dict[int, str | None]) ->
         audit.record("meeting.attendance", meeting, board_id=meeting.board_id, user=user, details=changes)
     db.session.flush()
     refresh_draft_quorum(meeting)
+
+
+def _require_decided_quorums_kept(meeting: Meeting, existing: dict[int, Attendance],
+                                  sitting: dict[int, Specialty | None]) -> None:
+    """A validated decision's minutes and letter print its quorum as it stood when the board
+    decided (``quorum.quorum_when_decided``): the members counted then stay recorded, with
+    the specialty they sat with. Members arriving later change nothing there."""
+    decided = [d for d in queries.validated_of(meeting) if d.decided_at is not None]
+    if not decided:
+        return
+    recusals = queries.recusals_by_item(meeting)
+    names, references = {}, {}  # dicts as ordered sets
+    for decision in decided:
+        recused = {r.user_id for r in recusals.get(decision.agenda_item_id, [])}
+        for row in present_when_decided(decision, list(existing.values())):
+            now = entries_filled(meeting, sitting[row.user_id]) if row.user_id in sitting else frozenset()
+            if row.user_id not in recused and entries_filled(meeting, row.specialty) != now:
+                names[row.name] = references[decision.case.reference] = None
+    if names:
+        raise InvalidInput("attendance", _(
+            "%(names)s counted for the quorum of the decision validated on %(refs)s, which the minutes and the "
+            "letter print as it stood then: they stay recorded as present, with the specialty they sat with.",
+            names=", ".join(names), refs=", ".join(references)))
 
 
 def add_guest(meeting: Meeting, user, name: str, role: str) -> Attendance:

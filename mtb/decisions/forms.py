@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    FieldList,
     Form,
     FormField,
     HiddenField,
@@ -24,7 +23,7 @@ from mtb.i18n import lazy_gettext as _l
 from mtb.meetings.models import DEFER_NOTE_MAX
 from mtb.trials.registrations import TRIAL_PHASES
 from mtb.vocab import ONCOKB_LEVELS, SPECIALTY_LABELS
-from mtb.widgets import SelectField
+from mtb.widgets import FieldList, SelectField
 
 #: The kind that uses each kind-specific field (the page's script hides the others).
 FIELD_KINDS = {name: kind.value for kind, names in KIND_FIELDS.items() for name in names}

@@ -45,6 +45,8 @@ class Attendance(db.Model):
     guest_name: Mapped[str | None] = mapped_column(sa.String(200))
     #: A guest's role or specialty as they gave it (free text; guests do not make quorum).
     guest_role: Mapped[str | None] = mapped_column(sa.String(200))
+    #: When the person was recorded present (kept when the specialty changes): a decision
+    #: validated before that was taken without them (``quorum.present_when_decided``).
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User | None] = relationship(lazy="joined")

@@ -105,6 +105,15 @@ def validated_of(meeting: Meeting) -> list[Decision]:
     ))
 
 
+def latest_item_id(case_id: int) -> int | None:
+    """The case's agenda item on its latest meeting (by date): the one whose decision the
+    case's status follows."""
+    return db.session.scalar(
+        sa.select(AgendaItem.id).join(Meeting, AgendaItem.meeting_id == Meeting.id)
+        .where(AgendaItem.case_id == case_id).order_by(Meeting.starts_at.desc(), AgendaItem.id.desc()).limit(1)
+    )
+
+
 def item_state(item: AgendaItem, decision: Decision | None) -> str:
     """pending, deferred, draft, validated: the state shown in the session's item list."""
     if item.outcome is ItemOutcome.DEFERRED:

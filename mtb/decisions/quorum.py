@@ -11,8 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
+
 from mtb.decisions import queries
-from mtb.decisions.models import Attendance, Decision
+from mtb.decisions.models import Attendance, Decision, DecisionStatus
 from mtb.extensions import db
 from mtb.i18n import gettext as _
 from mtb.meetings.models import AgendaItem, Meeting
@@ -68,6 +71,33 @@ def quorum_for(meeting: Meeting, item: AgendaItem | None = None, *, rows: list[A
     return Quorum(entries)
 
 
+def entries_filled(meeting: Meeting, specialty: Specialty | None) -> frozenset[str]:
+    """The board's quorum entries a member sitting with ``specialty`` fills."""
+    if specialty is None:
+        return frozenset()
+    return frozenset(e for e in meeting.board.quorum_specialties or [] if specialty.value in e.split("|"))
+
+
+def present_when_decided(decision: Decision, rows: list[Attendance]) -> list[Attendance]:
+    """The attendance rows recorded by the time the board decided (the decision line's first
+    validation): a member recorded later arrived after the decision."""
+    at = decision.decided_at
+    return list(rows) if at is None else [a for a in rows if a.recorded_at <= at]
+
+
+def quorum_when_decided(meeting: Meeting, decision: Decision, rows: list[Attendance], recused_ids: set[int]) -> Quorum:
+    """The quorum on a validated decision's case as it stood when the board decided, with
+    the names that filled it: what its letter prints. Attendance that counted for it cannot
+    change afterwards (``attendance.record_attendance``), so this is the quorum validation froze."""
+    quorum = quorum_for(meeting, rows=present_when_decided(decision, rows), recused_ids=recused_ids)
+    if quorum.met != bool(decision.quorum_met):
+        # Attendance changed before that rule existed: the frozen record wins, without names.
+        missing = set(decision.quorum_missing or [])
+        quorum = Quorum([QuorumEntry(e.code, e.label, met=bool(decision.quorum_met) or e.label not in missing)
+                         for e in quorum.entries])
+    return quorum
+
+
 def apply_quorum(decision: Decision, quorum: Quorum) -> None:
     """Record ``quorum`` on the decision (only when it changed: no needless row_version bump)."""
     missing = quorum.missing
@@ -82,7 +112,11 @@ def take_item_quorum(meeting: Meeting, decision: Decision) -> None:
 
 
 def refresh_draft_quorum(meeting: Meeting) -> None:
-    """Drafts follow attendance and recusals; validated decisions keep the quorum they were taken with."""
+    """Drafts follow attendance and recusals; validated decisions keep the quorum they were taken with.
+
+    Not an edit of the draft: its row_version stays, so a decision form open meanwhile (or
+    sent along with the attendance ticks) still saves. An ORM change would bump it and make
+    every such save a conflict."""
     drafts = queries.drafts_of(meeting)
     if not drafts:
         return
@@ -90,5 +124,15 @@ def refresh_draft_quorum(meeting: Meeting) -> None:
     recusals = queries.recusals_by_item(meeting)
     for decision in drafts:
         recused = {r.user_id for r in recusals.get(decision.agenda_item_id, [])}
-        apply_quorum(decision, quorum_for(meeting, rows=rows, recused_ids=recused))
-    db.session.flush()
+        quorum = quorum_for(meeting, rows=rows, recused_ids=recused)
+        met, missing = quorum.met, quorum.missing
+        if decision.quorum_met == met and (decision.quorum_missing or []) == missing:
+            continue
+        # Still a draft: a chair validating at this moment froze the quorum it saw. The "last
+        # saved" time stays the secretary's.
+        db.session.execute(
+            sa.update(Decision).where(Decision.id == decision.id, Decision.status == DecisionStatus.DRAFT)
+            .values(quorum_met=met, quorum_missing=missing, updated_at=Decision.updated_at)
+            .execution_options(synchronize_session=False))
+        set_committed_value(decision, "quorum_met", met)
+        set_committed_value(decision, "quorum_missing", missing)

@@ -26,7 +26,14 @@ from mtb.cases.lifecycle import change_status
 from mtb.cases.models import Case, CaseStatus
 from mtb.db import utcnow
 from mtb.decisions.models import Decision, DecisionStatus, Recommendation, RecommendationKind
-from mtb.decisions.queries import current_validated, drafts_of, latest_decision
+from mtb.decisions.queries import (
+    current_validated,
+    drafts_of,
+    latest_decision,
+    latest_item_id,
+    recusals_by_item,
+    recused_ids,
+)
 from mtb.decisions.quorum import take_item_quorum
 from mtb.decisions.session import is_running, require_meeting_day, require_run
 from mtb.decisions.validation import check_decision
@@ -44,6 +51,10 @@ from mtb.trials.matching import CaseFacts, match
 
 class AlreadyValidated(NotAllowed):
     """The chair validates a version that is no longer a draft (a double submit, a second tab)."""
+
+
+class RecusedChair(NotAllowed):
+    """The chair is recused on the case (a conflict of interest): another chair validates its decision."""
 
 
 def record_read(decision: Decision, user=None) -> None:
@@ -70,7 +81,13 @@ def _set_recommendations(decision: Decision, cleaned: list[dict]) -> None:
 
 
 def _follow_case_status(case: Case, decision: Decision, user, validated: bool) -> None:
-    """discussed when recorded, decided when validated, deferred when the board asks to re-discuss."""
+    """discussed when recorded, decided when validated, deferred when the board asks to re-discuss.
+
+    Only a decision of the case's latest agenda item moves it: a correction of an earlier
+    meeting's decision must not send a case decided since back to the pool, nor mark a case
+    waiting on the next agenda decided."""
+    if latest_item_id(case.id) != decision.agenda_item_id:
+        return
     if decision.sends_back_to_pool:
         target = CaseStatus.DEFERRED
         details = timeline.say("rediscuss")
@@ -88,6 +105,21 @@ def _draft_conflict() -> ConflictError:
         "with yours."))
 
 
+def draft_refusal(item: AgendaItem, latest: Decision | None) -> str | None:
+    """Why no draft can be saved on ``item`` now (``latest``: its newest version), in a
+    sentence; None when one can. The session page says it to a form opened before the
+    chair validated, or before the case was deferred."""
+    if latest is not None and latest.is_locked:
+        return _(
+            "This decision was validated by the chair and is locked. To change it, make a correction: "
+            "it becomes a new version with a reason, and this version stays readable.")
+    if latest is None and not is_running(item.meeting):
+        return _("Decisions are recorded while the meeting is in session (start the meeting first).")
+    if item.is_deferred:
+        return _("This case was deferred; undo the deferral before recording a decision.")
+    return None
+
+
 def save_draft(item: AgendaItem, user, summary: str | None, recommendations: list[dict],
                row_version: int | None = None, correction_reason: str | None = None) -> Decision:
     """Record (or update) the draft decision on an item during the meeting.
@@ -102,14 +134,9 @@ def save_draft(item: AgendaItem, user, summary: str | None, recommendations: lis
     meeting = item.meeting
     require_run(meeting, user)
     latest = latest_decision(item)
-    if latest is not None and latest.is_locked:
-        raise NotAllowed(_(
-            "This decision was validated by the chair and is locked. To change it, make a correction: "
-            "it becomes a new version with a reason, and this version stays readable."))
-    if latest is None and not is_running(meeting):
-        raise NotAllowed(_("Decisions are recorded while the meeting is in session (start the meeting first)."))
-    if item.is_deferred:
-        raise NotAllowed(_("This case was deferred; undo the deferral before recording a decision."))
+    refusal = draft_refusal(item, latest)
+    if refusal is not None:
+        raise NotAllowed(refusal)
     expected = None if latest is None else latest.row_version
     if row_version != expected:
         raise _draft_conflict()
@@ -150,6 +177,10 @@ def save_draft(item: AgendaItem, user, summary: str | None, recommendations: lis
 
 
 def _correction_conflict(newer: Decision | None) -> ConflictError:
+    if newer is not None and newer.is_validated:
+        return ConflictError(_(
+            "Version %(n)d of this decision was validated while you were editing your correction. Your text is kept "
+            "below: open version %(n)d to compare, and correct that version instead.", n=newer.version))
     if newer is not None:
         return ConflictError(_(
             "Someone else started a correction of this decision (version %(n)d) while you were editing yours. "
@@ -189,20 +220,47 @@ def correct(decision: Decision, user, summary: str | None, recommendations: list
     return new
 
 
-def validate(decision: Decision, user, *, publish: bool = True) -> Decision:
+def recused_item_ids(meeting, user) -> set[int]:
+    """The meeting's agenda items ``user`` is recused on (declared, or recorded by the secretary)."""
+    return {item_id for item_id, rows in recusals_by_item(meeting).items() if any(r.user_id == user.id for r in rows)}
+
+
+def drafts_for_another_chair(meeting, user) -> list[Decision]:
+    """The meeting's drafts on cases ``user`` is recused on: another chair of the board validates them."""
+    recused = recused_item_ids(meeting, user)
+    return [d for d in drafts_of(meeting) if d.agenda_item_id in recused] if recused else []
+
+
+def validate(decision: Decision, user, *, publish: bool = True, row_version: int | None = None) -> Decision:
     """The chair validates a draft: it is locked; a correction supersedes the previous version.
+
+    ``row_version``: the draft's row_version when the chair read it (the validate buttons
+    carry it); a draft saved since is a ConflictError, so nobody validates text they have
+    not read. None: no check (signing the minutes validates what is left).
 
     Sends ``decision_validated`` (on a signed meeting the minutes part publishes the
     correction at once, with new minutes; ``publish=False`` while signing, which
     publishes everything itself).
+
+    Raises NotAllowed (not a chair; RecusedChair: a conflict of interest on the case;
+    AlreadyValidated), ConflictError, or BeforeMeetingDay.
     """
     if not (is_signed_in(user) and user.is_chair(decision.board_id)):
         raise NotAllowed(_("Only a chair of the board can validate a decision."))
+    if user.id in recused_ids(decision.agenda_item_id):
+        # A conflicted member does not count for the case's quorum; neither does the chair sign its decision off.
+        raise RecusedChair(_(
+            "You are recused on %(ref)s (conflict of interest): another chair of the board validates its decision.",
+            ref=decision.case.reference))
     # Lock the row: a double click sends two requests; the second waits, then finds it validated.
     lock_row(Decision, decision)
-    db.session.refresh(decision, ["status"])
+    db.session.refresh(decision, ["status", "row_version"])
     if not decision.is_draft:
         raise AlreadyValidated(_("This version is already validated and locked."))
+    if row_version is not None and row_version != decision.row_version:
+        raise ConflictError(_(
+            "The draft decision on %(ref)s was changed after you opened it. Read the saved version shown here, "
+            "then validate it again.", ref=decision.case.reference))
     meeting = decision.meeting
     if not (is_running(meeting) or meeting.is_signed):
         raise NotAllowed(_("Decisions are validated once the meeting has started."))
@@ -231,9 +289,13 @@ def validate(decision: Decision, user, *, publish: bool = True) -> Decision:
 
 def validate_all(meeting, user) -> list[Decision]:
     """The chair validates every draft of the meeting at once, in agenda order (the chair's
-    review page). Raises like ``validate``; nothing is validated when one is refused."""
+    review page), but those on cases the chair is recused on: they are left for another
+    chair (``drafts_for_another_chair``). Raises like ``validate``; nothing is validated
+    when one is refused."""
     positions = {item.id: item.position for item in meeting.items}
-    drafts = sorted(drafts_of(meeting), key=lambda d: positions.get(d.agenda_item_id, 0))
+    recused = recused_item_ids(meeting, user)
+    drafts = sorted((d for d in drafts_of(meeting) if d.agenda_item_id not in recused),
+                    key=lambda d: positions.get(d.agenda_item_id, 0))
     return [validate(decision, user) for decision in drafts]
 
 

@@ -4,6 +4,7 @@ data built from the models. Its canonical JSON is stored with the PDF and finger
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, datetime
 from decimal import Decimal
@@ -17,11 +18,12 @@ from mtb.cases.biomarker_labels import number
 from mtb.cases.models import Case
 from mtb.decisions import queries as decisions
 from mtb.decisions.models import Decision, RecommendationKind
-from mtb.decisions.quorum import quorum_for
+from mtb.decisions.quorum import present_when_decided, quorum_for, quorum_when_decided
 from mtb.extensions import db
 from mtb.formatting import local_date, local_datetime, to_local
 from mtb.i18n import gettext as _
 from mtb.meetings.models import AgendaItem, Meeting
+from mtb.minutes.models import MinutesVersion
 from mtb.text import age_on
 
 SEX_LABELS = {"female": "F", "male": "M", "other": "X", "unknown": "?"}
@@ -210,10 +212,26 @@ def _attendance(rows) -> dict:
     }
 
 
+def _discussed(decision: Decision) -> dict:
+    """The case as the board discussed it: its item in the meeting's signed minutes (version
+    1; a correction reprints the same). Empty before the signature: the case is read live.
+    A correction's letter must not print what the clinician changed in the case since."""
+    content = db.session.scalar(
+        sa.select(MinutesVersion.content_json).where(MinutesVersion.meeting_id == decision.meeting_id)
+        .order_by(MinutesVersion.number).limit(1))
+    if content is None:
+        return {}
+    reference = decision.case.reference
+    return next((item for item in json.loads(content).get("items", []) if item.get("reference") == reference), {})
+
+
 def letter_context(decision: Decision, signer=None, signed_at: datetime | None = None) -> dict:
     """The letter for one decision version. It shows the patient's identity whatever the
     board's minutes setting: it is filed in the patient's record, addressed to the
     clinician who referred the case, and only downloadable by those with access to the case.
+
+    The case (diagnosis, question, findings, reports) is printed as the board discussed it,
+    from the signed minutes; attendance and quorum as they stood when the board decided.
 
     ``signer`` signs it at ``signed_at`` (by default: who validated the decision, when it was
     published)."""
@@ -224,9 +242,11 @@ def letter_context(decision: Decision, signer=None, signed_at: datetime | None =
     meeting_day = to_local(meeting.starts_at, tz).date()
     recusals = decisions.recusals_by_item(meeting).get(decision.agenda_item_id, [])
     recused = [r.user.full_name for r in recusals]
-    rows = decisions.attendances(meeting)
-    # The quorum on this case: recused members do not count for it.
-    quorum = quorum_for(meeting, rows=rows, recused_ids={r.user_id for r in recusals})
+    # Those recorded present when the board decided: the quorum line and the list agree with
+    # the quorum the decision was validated with (recused members do not count for it).
+    rows = present_when_decided(decision, decisions.attendances(meeting))
+    quorum = quorum_when_decided(meeting, decision, rows, {r.user_id for r in recusals})
+    discussed = _discussed(decision)
     return {
         "kind": "letter",
         "hospital": hospital(),
@@ -240,12 +260,12 @@ def letter_context(decision: Decision, signer=None, signed_at: datetime | None =
         "addressee": {"name": case.submitter.full_name, "email": case.submitter.email},
         "reference": case.reference,
         "patient": _patient(case, True, meeting_day),
-        "diagnosis": case.diagnosis,
-        "icd10": case.icd10_code or "",
-        "stage": case.stage or "",
-        "question": case.clinical_question,
-        "biomarkers": _biomarkers(case),
-        "reports": _reports(case),
+        "diagnosis": discussed.get("diagnosis", case.diagnosis),
+        "icd10": discussed.get("icd10", case.icd10_code or ""),
+        "stage": discussed.get("stage", case.stage or ""),
+        "question": discussed.get("question", case.clinical_question),
+        "biomarkers": discussed["biomarkers"] if "biomarkers" in discussed else _biomarkers(case),
+        "reports": discussed["reports"] if "reports" in discussed else _reports(case),
         "recused": recused,
         "decision": _decision(decision, tz),
     }

@@ -25,7 +25,7 @@ from mtb.accounts.models import is_signed_in
 from mtb.audit import services as audit
 from mtb.decisions import queries as decisions
 from mtb.decisions.models import Decision
-from mtb.decisions.services import validate
+from mtb.decisions.services import RecusedChair, drafts_for_another_chair, recused_item_ids, validate
 from mtb.decisions.session import require_meeting_day
 from mtb.errors import NotAllowed
 from mtb.extensions import db
@@ -47,7 +47,9 @@ def sign(meeting: Meeting, user, *, notify: bool = True, at: datetime | None = N
     rendered, the meeting is signed and its decisions are published.
 
     ``at`` backdates the signature (demo data, imports); by default it is now.
-    Raises NotAllowed when the user is not a chair of the board or the meeting is not closed.
+    Raises NotAllowed when the user is not a chair of the board or the meeting is not closed,
+    RecusedChair when a draft left is on a case the chair is recused on (another chair
+    validates it first: signing would validate it in the conflicted chair's name).
     """
     if not (is_signed_in(user) and user.is_chair(meeting.board_id)):
         raise NotAllowed(_("Only a chair of the board can sign the minutes."))
@@ -61,6 +63,13 @@ def sign(meeting: Meeting, user, *, notify: bool = True, at: datetime | None = N
     require_meeting_day(meeting, _(
         "This meeting is scheduled for %(day)s: its minutes are signed on that day or later, so that they "
         "carry the meeting's date."), now=at)
+    left = drafts_for_another_chair(meeting, user)
+    if left:
+        raise RecusedChair(_(
+            "You are recused on %(refs)s (conflict of interest), so your signature cannot validate the draft "
+            "decision on these cases: another chair of the board validates them first, then you sign the minutes. "
+            "An administrator can give a deputy the chair's role.",
+            refs=", ".join(d.case.reference for d in left)))
     latest = decisions.latest_by_item(meeting)
     for item in meeting.items:
         decision = latest.get(item.id)
@@ -71,8 +80,11 @@ def sign(meeting: Meeting, user, *, notify: bool = True, at: datetime | None = N
     signed_at = (at or document_time()).replace(microsecond=0)
     meeting.status = MeetingStatus.SIGNED
     version = create_minutes_version(meeting, user, signed_at, _("Signed by the chair"))
+    recused = recused_item_ids(meeting, user)
     for decision in decisions.validated_of(meeting):
-        _publish(decision, signed_at, notify=notify, signer=user)
+        # A case's letter is not signed in the name of a chair recused on it: the chair who validated it signs.
+        signer = decision.validated_by if decision.agenda_item_id in recused else user
+        _publish(decision, signed_at, notify=notify, signer=signer)
     audit.record("minutes.sign", meeting, board_id=meeting.board_id, user=user,
                  details={"version": version.number, "pdf_sha256": version.pdf_sha256, "signature": signing.level()})
     db.session.flush()

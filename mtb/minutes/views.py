@@ -79,6 +79,9 @@ def sign(meeting_id: int):
     except BeforeMeetingDay as error:
         transaction.roll_back()
         flash(error.message, "error")
+    except services.RecusedChair as error:
+        transaction.roll_back()
+        flash(str(error), "error")
     else:
         flash(_("Minutes signed (version %(n)d). The decisions are published and the referring clinicians notified.",
                 n=version.number), "success")

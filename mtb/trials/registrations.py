@@ -8,6 +8,7 @@ page. The hospital's own trial code (e.g. LYON-BIO-07) is kept as a local code, 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -16,12 +17,13 @@ from mtb.i18n import lazy_gettext as _l
 
 NCT, EUCT, EUDRACT, IDRCB, LOCAL = "nct", "euct", "eudract", "idrcb", "local"
 
-#: The formats (whole identifier), in the order they are tried.
+#: The formats (whole identifier), in the order they are tried. ASCII digits only: ``\d``
+#: alone also takes "０" or "٣", which no registry answers to.
 FORMATS = {
-    NCT: re.compile(r"^NCT\d{8}$"),
-    EUCT: re.compile(r"^\d{4}-\d{6}-\d{2}-\d{2}$"),
-    EUDRACT: re.compile(r"^\d{4}-\d{6}-\d{2}$"),
-    IDRCB: re.compile(r"^\d{4}-A\d{5}-\d{2}$"),
+    NCT: re.compile(r"^NCT\d{8}$", re.ASCII),
+    EUCT: re.compile(r"^\d{4}-\d{6}-\d{2}-\d{2}$", re.ASCII),
+    EUDRACT: re.compile(r"^\d{4}-\d{6}-\d{2}$", re.ASCII),
+    IDRCB: re.compile(r"^\d{4}-A\d{5}-\d{2}$", re.ASCII),
 }
 #: A hospital's own trial code: letters first, so it is never taken for a mistyped registry number.
 LOCAL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9._/-]{1,39}$")
@@ -93,9 +95,9 @@ def format_problem(token: str) -> str:
     upper = token.upper()
     if upper.startswith("NCT"):
         return _("“%(id)s” is not a ClinicalTrials.gov id: NCT followed by 8 digits, e.g. NCT04613596.", id=token)
-    if re.match(r"^\d{4}-A", upper):
+    if re.match(r"^\d{4}-A", upper, re.ASCII):
         return _("“%(id)s” is not an ID-RCB number: year-A and 5 digits-2 digits, e.g. 2019-A01234-56.", id=token)
-    if re.match(r"^\d", token):
+    if re.match(r"^\d", token, re.ASCII):
         return _("“%(id)s” is not a registry number: an EU CT number is 2023-503456-39-00 (year-6 digits-2-2), "
                  "a EudraCT number 2015-001234-56 (year-6 digits-2).", id=token)
     return _("“%(id)s” is not a registry number nor a local trial code (2 to 40 letters, digits and . _ / -, "
@@ -106,13 +108,15 @@ def parse_ids(text: str | None) -> tuple[list[Registration], list[str]]:
     """The registrations typed in one field, and a message per identifier that matches no format.
 
     NCT ids and ID-RCB numbers are case-insensitive (upper-cased); duplicates are dropped.
+    The text is NFKC-normalised first: an input method's full-width "NCT０４６１３５９６" or
+    "，" is the id and the comma ClinicalTrials.gov knows (NCT04613596).
     """
     registrations: list[Registration] = []
     problems: list[str] = []
-    for token in SEPARATORS.split(text or ""):
+    for token in SEPARATORS.split(unicodedata.normalize("NFKC", text or "")):
         if not token:
             continue
-        candidate = token.upper() if re.match(r"^(nct|\d{4}-a)", token, re.IGNORECASE) else token
+        candidate = token.upper() if re.match(r"^(nct|\d{4}-a)", token, re.IGNORECASE | re.ASCII) else token
         registry = registry_of(candidate)
         if registry is None or (registry == LOCAL and candidate.upper().startswith("NCT")):
             problems.append(format_problem(token))

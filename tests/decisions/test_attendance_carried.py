@@ -4,10 +4,15 @@ closing, a validation), and the server records it first, so the quorum counts th
 
 from __future__ import annotations
 
+from html import unescape
+
 import pytest
 import sqlalchemy as sa
 
+from mtb.decisions import services
+from mtb.decisions.attendance import record_attendance
 from mtb.decisions.models import Attendance, Decision
+from mtb.decisions.queries import latest_decision
 from mtb.extensions import db
 from mtb.meetings.models import MeetingStatus
 from tests.decisions.helpers import form_post, targeted
@@ -137,3 +142,57 @@ def test_the_attendance_form_refused_comes_back_with_its_ticks(client, login, te
     assert f'id="present-{team["chair"].id}" checked' in html and "data-unsaved-initial" in html
     assert "Case 2 of 2" in html  # the case the page showed
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 0
+
+
+def test_editing_a_draft_with_attendance_ticked_alongside_is_not_a_conflict(client, login, team, started_meeting):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
+    item = meeting.items[0]
+    record_attendance(meeting, team["secretary"], {team["chair"].id: None, team["member"].id: None})
+    draft = services.save_draft(item, team["secretary"], "First text", [targeted(item.case)])
+    db.session.commit()
+    login(team["secretary"])
+    # The biologist arrives: ticked on the page, sent along with the edited draft (the page's script).
+    data = form_post("Edited text", [targeted(item.case)], row_version=str(draft.row_version))
+    data.update(_carried(team["chair"], team["member"], team["biologist"]))
+    response = client.post(f"/meetings/{meeting.id}/items/{item.id}/decision", data=data)
+    assert response.status_code == 302, response.status_code
+    db.session.expire_all()
+    saved = latest_decision(item)
+    assert saved.summary == "Edited text" and saved.quorum_met
+
+
+def test_a_draft_changed_meanwhile_is_still_a_conflict_when_ticks_are_sent_along(client, login, team, started_meeting):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
+    item = meeting.items[0]
+    draft = services.save_draft(item, team["secretary"], "First text", [targeted(item.case)])
+    db.session.commit()
+    stale = str(draft.row_version)
+    services.save_draft(item, team["chair"], "Chair's edit", [targeted(item.case)], row_version=draft.row_version)
+    db.session.commit()
+    login(team["secretary"])
+    data = form_post("Secretary's edit", [targeted(item.case)], row_version=stale)
+    data.update(_carried(team["chair"], team["member"]))
+    response = client.post(f"/meetings/{meeting.id}/items/{item.id}/decision", data=data)
+    html = unescape(response.get_data(as_text=True))
+    assert response.status_code == 409
+    assert "Secretary's edit" in html and "Chair's edit" in html
+    db.session.expire_all()
+    assert latest_decision(item).summary == "Chair's edit"
+
+
+def test_attendance_saved_meanwhile_does_not_make_an_open_decision_form_a_conflict(client, login, team, started_meeting):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
+    item = meeting.items[0]
+    draft = services.save_draft(item, team["secretary"], "First text", [targeted(item.case)])
+    db.session.commit()
+    opened = str(draft.row_version)  # the chair's form is open with this version
+    record_attendance(meeting, team["secretary"], {u.id: None for u in (team["chair"], team["member"], team["biologist"])})
+    db.session.commit()
+    db.session.refresh(draft)
+    assert draft.quorum_met  # the draft's quorum follows attendance...
+    login(team["chair"])
+    response = client.post(f"/meetings/{meeting.id}/items/{item.id}/decision",
+                           data=form_post("Chair's text", [targeted(item.case)], row_version=opened))
+    assert response.status_code == 302  # ... without counting as someone else's edit
+    db.session.expire_all()
+    assert latest_decision(item).summary == "Chair's text"

@@ -228,3 +228,73 @@ def test_huge_numbers_in_query_strings_are_not_found_or_the_first_page(client, l
     failed = client.post(f"/meetings/{meeting.id}/guests", data={"item": HUGE, "guest-guest_name": ""})
     assert failed.status_code == 422
     assert client.post(f"/meetings/{meeting.id}/attendance", data={"item": HUGE}).status_code == 302
+
+
+def test_edits_sent_after_the_chair_validated_meanwhile_come_back_in_the_form(client, login, team, started_meeting):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
+    item = meeting.items[0]
+    draft = services.save_draft(item, team["secretary"], "First text", [targeted(item.case)])
+    db.session.commit()
+    loaded_version = str(draft.row_version)  # the secretary's form is open with this version
+    services.validate(draft, team["chair"])  # the chair validates from the review page meanwhile
+    db.session.commit()
+    _as(client, login, team["secretary"])
+    typed = form_post("A long rewritten summary I do not want to lose",
+                      [targeted(item.case, rationale="Rationale-typed-by-secretary")], row_version=loaded_version)
+    response = client.post(_decision_url(meeting, item), data=typed)
+    html = unescape(response.get_data(as_text=True))
+    assert response.status_code == 409
+    assert "validated by the chair and is locked" in html and "First text" in html
+    assert "A long rewritten summary I do not want to lose" in html and "Rationale-typed-by-secretary" in html
+    # Adding a row meanwhile keeps everything too.
+    added = client.post(_decision_url(meeting, item), data={**typed, "action": "add"})
+    assert added.status_code == 409 and "Rationale-typed-by-secretary" in unescape(added.get_data(as_text=True))
+    # The kept text is a correction of the validated version: with a reason it is saved as version 2.
+    assert f'action="/decisions/{draft.id}/correct"' in html
+    saved = client.post(f"/decisions/{draft.id}/correct", data={**typed, "correction_reason": "Rewritten after the meeting"})
+    assert saved.status_code == 302
+    db.session.expire_all()
+    correction = latest_decision(item)
+    assert correction.version == 2 and correction.summary == "A long rewritten summary I do not want to lose"
+
+
+def test_a_correction_sent_after_a_newer_version_was_validated_keeps_its_text(client, login, team, started_meeting):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
+    item, first = _validated(team, meeting)
+    second = services.correct(first, team["chair"], "Chair's correction", [targeted(item.case)], "Wrong tier")
+    services.validate(second, team["chair"])
+    db.session.commit()
+    assert first.status is DecisionStatus.SUPERSEDED
+    # The secretary's correction page was opened on version 1 before that.
+    _as(client, login, team["secretary"])
+    response = client.post(f"/decisions/{first.id}/correct", data=form_post(
+        "Secretary's correction I typed", [targeted(item.case, rationale="Her rationale")], correction_reason="Typo"))
+    html = unescape(response.get_data(as_text=True))
+    assert response.status_code == 409
+    assert "Version 2 of this decision was validated" in html and f"/decisions/{second.id}" in html
+    assert "Secretary's correction I typed" in html and "Her rationale" in html and "Typo" in html
+
+
+def test_the_chair_cannot_validate_a_draft_changed_after_reading_it(client, login, team, started_meeting):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
+    item = meeting.items[0]
+    draft = services.save_draft(item, team["secretary"], "Osimertinib", [targeted(item.case)])
+    db.session.commit()
+    _as(client, login, team["chair"])
+    read = _row_version(client.get(f"/meetings/{meeting.id}/review").get_data(as_text=True))
+    assert read == str(draft.row_version)
+    # The secretary changes the text after the chair read it.
+    services.save_draft(item, team["secretary"], "Osimertinib, then re-biopsy", [targeted(item.case)],
+                        row_version=draft.row_version)
+    db.session.commit()
+    response = client.post(f"/decisions/{draft.id}/validate", data={"row_version": read, "back": "review"},
+                           follow_redirects=True)
+    html = unescape(response.get_data(as_text=True))
+    assert "was changed after you opened it" in html and "Osimertinib, then re-biopsy" in html
+    db.session.expire_all()
+    assert db.session.get(Decision, draft.id).is_draft
+    # Having read the saved version, the chair validates it.
+    again = client.post(f"/decisions/{draft.id}/validate", data={"row_version": _row_version(html), "back": "review"})
+    assert again.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Decision, draft.id).is_validated

@@ -21,9 +21,9 @@ from mtb.decisions.evidence import (
     crosswalk_sources,
 )
 from mtb.decisions.queries import latest_decision
-from mtb.trials.registrations import parse_ids
 from mtb.decisions.validation import DecisionInvalid
 from mtb.meetings.models import MeetingStatus
+from mtb.trials.registrations import parse_ids
 from tests.decisions.helpers import form_post, targeted
 
 SOURCE_OF_SCHEME = {ESCAT: "Mateo J et al.", ONCOKB: "OncoKB Levels of Evidence",
@@ -173,3 +173,16 @@ def test_decision_page_shows_the_evidence_its_counterparts_and_links_each_regist
     assert 'href="https://clinicaltrials.gov/study/NCT04613596"' in html
     assert 'href="https://www.clinicaltrialsregister.eu/ctr-search/search?query=2015-001234-56"' in html
     assert "ID-RCB <code>2019-A01234-56</code>" in html and "Phase I/II" in html
+
+
+def test_an_nct_id_typed_with_full_width_digits_is_stored_as_clinicaltrials_gov_writes_it(
+        client, login, team, started_meeting):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
+    item = meeting.items[0]
+    login(team["secretary"])
+    trial = {"kind": "clinical_trial", "trial_id": "NCT０４６１３５９６", "trial_site": "Lyon"}  # an IME's digits
+    response = client.post(f"/meetings/{meeting.id}/items/{item.id}/decision", data=form_post("Trial.", [trial]))
+    assert response.status_code == 302
+    [recommendation] = latest_decision(item).recommendations
+    assert recommendation.trial_id == "NCT04613596"
+    assert [r.url for r in recommendation.trial_registrations] == ["https://clinicaltrials.gov/study/NCT04613596"]

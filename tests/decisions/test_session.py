@@ -181,8 +181,39 @@ def test_only_a_chair_validates_and_a_validated_decision_is_locked(client, login
     assert item.case.status is CaseStatus.DECIDED
 
     edit = client.post(f"/meetings/{meeting.id}/items/{item.id}/decision", data=form_post("Changed", [targeted(item.case)]))
-    assert edit.status_code == 403 and "locked" in edit.get_data(as_text=True)
+    assert edit.status_code == 409 and "locked" in edit.get_data(as_text=True)
     assert decision.summary == "Summary"
+
+
+def test_a_chair_recused_on_the_case_cannot_validate_its_decision(client, login, team, started_meeting):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
+    item = meeting.items[0]
+    record_attendance(meeting, team["secretary"],
+                      {u.id: None for u in (team["chair"], team["member"], team["biologist"])})
+    declare_conflict(item, team["secretary"], team["chair"].id, "Investigator of the proposed trial")
+    decision = services.save_draft(item, team["secretary"], "Discussed.", [targeted(item.case)])
+    db.session.commit()
+    login(team["chair"])
+    page = client.get(f"/meetings/{meeting.id}/session?item={item.id}").get_data(as_text=True)
+    assert "You are recused on this case: another chair of the board validates its decision." in unescape(page)
+    response = client.post(f"/decisions/{decision.id}/validate", data={"back": "session"}, follow_redirects=True)
+    assert "You are recused on %s (conflict of interest)" % item.case.reference in unescape(response.get_data(as_text=True))
+    db.session.expire_all()
+    assert db.session.get(Decision, decision.id).is_draft
+    with pytest.raises(services.RecusedChair):
+        services.validate(decision, team["chair"])
+
+
+def test_a_row_index_posted_in_other_digits_is_ignored_not_a_500(client, login, team, started_meeting):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
+    item = meeting.items[0]
+    login(team["secretary"])
+    data = form_post("Discussed.", [targeted(item.case)])
+    data["recommendations-²-kind"] = "standard_of_care"  # "²".isdigit() is True, int("²") fails
+    response = client.post(f"/meetings/{meeting.id}/items/{item.id}/decision", data=data)
+    assert response.status_code == 302
+    [recommendation] = latest_decision(item).recommendations
+    assert recommendation.kind is RecommendationKind.TARGETED_THERAPY
 
 
 def test_a_correction_needs_a_reason_and_the_earlier_version_stays_readable(client, login, team, started_meeting):
@@ -234,6 +265,48 @@ def test_rediscuss_sends_the_case_back_to_the_pool(team, started_meeting):
     assert item.case.status is CaseStatus.DEFERRED and item.outcome is ItemOutcome.DISCUSSED
 
 
+def _rediscussed_at_a_signed_meeting(team, started_meeting, case):
+    from mtb.minutes import services as minutes
+
+    first = started_meeting(cases=[case], status=MeetingStatus.IN_SESSION, starts_in=timedelta(hours=-3))
+    v1 = services.save_draft(first.items[0], team["secretary"], "Wait for the biopsy.", [{"kind": "rediscuss"}])
+    services.validate(v1, team["chair"])
+    close_meeting(first, team["secretary"])
+    minutes.sign(first, team["chair"], notify=False)
+    assert case.status is CaseStatus.DEFERRED
+    return v1
+
+
+def test_correcting_an_earlier_meetings_decision_does_not_rewind_a_case_decided_since(
+        team, started_meeting, create_meeting, create_case):
+    case = create_case(status="scheduled")
+    v1 = _rediscussed_at_a_signed_meeting(team, started_meeting, case)
+    # Discussed again at the next meeting, and decided there.
+    second = create_meeting(starts_in=timedelta(hours=-1), status=MeetingStatus.IN_SESSION, cases=[case])
+    d2 = services.save_draft(second.items[0], team["secretary"], "Osimertinib.", [targeted(case)])
+    services.validate(d2, team["chair"])
+    assert case.status is CaseStatus.DECIDED
+    # A typo fixed in the first meeting's decision (still "re-discuss").
+    v2 = services.correct(v1, team["chair"], "Wait for the new biopsy.", [{"kind": "rediscuss"}], "Typo")
+    services.validate(v2, team["chair"])
+    db.session.commit()
+    assert case.status is CaseStatus.DECIDED  # not sent back to the pool
+
+
+def test_correcting_an_earlier_meetings_decision_does_not_decide_a_case_waiting_on_the_next_agenda(
+        team, started_meeting, create_meeting, create_case):
+    from mtb.cases.lifecycle import change_status
+
+    case = create_case(status="scheduled")
+    v1 = _rediscussed_at_a_signed_meeting(team, started_meeting, case)
+    create_meeting(starts_in=timedelta(days=7), status=MeetingStatus.PUBLISHED, cases=[case])
+    change_status(case, CaseStatus.SCHEDULED, team["secretary"])
+    v2 = services.correct(v1, team["chair"], "Osimertinib meanwhile.", [targeted(case)], "Wrong recommendation typed")
+    services.validate(v2, team["chair"])
+    db.session.commit()
+    assert case.status is CaseStatus.SCHEDULED  # the next meeting still discusses it
+
+
 def test_closing_is_refused_while_a_case_is_undecided_and_deferred_cases_carry_over(
         client, login, team, started_meeting, monkeypatch):
     # Closing calls the meetings part's carry-over through the name mtb.decisions.session imported.
@@ -278,8 +351,10 @@ def test_a_deferred_case_cannot_get_a_decision_and_a_decided_case_cannot_be_defe
     db.session.commit()
     login(team["secretary"])
     assert client.post(f"/meetings/{meeting.id}/items/{first.id}/defer").status_code == 403
-    response = client.post(f"/meetings/{meeting.id}/items/{second.id}/decision", data=form_post("S", [targeted(second.case)]))
-    assert response.status_code == 403
+    response = client.post(f"/meetings/{meeting.id}/items/{second.id}/decision", data=form_post("Typed", [targeted(second.case)]))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409 and "undo the deferral before recording a decision" in html and "Typed" in html
+    assert latest_decision(second) is None
     assert client.post(f"/meetings/{meeting.id}/items/{second.id}/undefer").status_code == 302
     assert second.outcome is ItemOutcome.PENDING and second.case.status is CaseStatus.SCHEDULED
 

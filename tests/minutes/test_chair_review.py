@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import io
 import re
+from html import unescape
 
 import sqlalchemy as sa
 from pypdf import PdfReader
 
 from mtb.decisions import services as decisions
-from mtb.decisions.attendance import record_attendance
+from mtb.decisions.attendance import declare_conflict, record_attendance
 from mtb.decisions.models import Decision, DecisionStatus
+from mtb.decisions.queries import latest_decision
 from mtb.decisions.session import close_meeting
 from mtb.extensions import db
 from mtb.meetings.models import MeetingStatus
@@ -134,3 +136,35 @@ def test_the_decisions_page_lists_each_decision_and_finds_them_by_drug_or_refere
     assert item.case.reference in found and "Osimertinib" not in found
     assert "No signed decision matches" in client.get("/decisions?q=imatinib").get_data(as_text=True)
     assert client.get("/decisions?q=%25_%5C").status_code == 200
+
+
+def test_a_chair_recused_on_a_case_leaves_its_draft_to_another_chair_and_signs_once_it_is_validated(
+        client, login, team, started_meeting, make_user):
+    meeting = _closed_with_drafts(team, started_meeting)
+    first, second, _third = meeting.items
+    declare_conflict(second, team["secretary"], team["chair"].id, "Investigator of the sotorasib trial")
+    deputy = make_user("deputy@example.org", {"thoracic": ["chair"]}, name="Dr Hugo Deputy")
+    db.session.commit()
+    login(team["chair"])
+    html = unescape(client.get(f"/meetings/{meeting.id}/review").get_data(as_text=True))
+    assert "Validate the draft" in html and "You are recused on this case" in html
+    page = unescape(client.post(f"/meetings/{meeting.id}/review/validate-all", follow_redirects=True)
+                    .get_data(as_text=True))
+    assert "1 decision validated and locked." in page
+    assert f"Left for another chair of the board, as you are recused on these cases (conflict of interest): " \
+           f"{second.case.reference}." in page
+    left = latest_decision(second)
+    assert latest_decision(first).is_validated and left.is_draft
+
+    # Signing would validate it in the recused chair's name: refused, saying why.
+    page = unescape(client.post(f"/meetings/{meeting.id}/minutes/sign", follow_redirects=True).get_data(as_text=True))
+    assert f"You are recused on {second.case.reference} (conflict of interest)" in page
+    assert meeting.status is MeetingStatus.CLOSED and left.is_draft
+
+    decisions.validate(left, deputy)
+    db.session.commit()
+    assert client.post(f"/meetings/{meeting.id}/minutes/sign").status_code == 302
+    db.session.expire_all()
+    assert meeting.is_signed
+    # Its letter is signed by the chair who validated it, not by the recused one.
+    assert "signed electronically by Dr Hugo Deputy" in " ".join(_text(left.letter.pdf).split())

@@ -229,6 +229,63 @@ def test_a_correction_reprints_the_other_cases_as_signed_not_as_edited_since(
         k: v for k, v in old["items"][0].items() if k != "decision"}
 
 
+def test_a_letter_prints_the_quorum_and_attendance_its_decision_was_validated_with(team, started_meeting):
+    """The biologist arrives for the second case: the first case's letter says who was there
+    when it was decided; a member who counted for a validated decision cannot be unticked."""
+    from mtb.errors import InvalidInput
+
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION, n_cases=2)
+    first, second = meeting.items
+    record_attendance(meeting, team["secretary"], {team["chair"].id: None, team["member"].id: None})
+    without = decisions.save_draft(first, team["secretary"], "Decided without a biologist.", [targeted(first.case)])
+    decisions.validate(without, team["chair"])
+    everyone = {u.id: None for u in (team["chair"], team["member"], team["biologist"])}
+    record_attendance(meeting, team["secretary"], everyone)  # arriving later is fine
+    quorate = decisions.save_draft(second, team["secretary"], "Decided with her.", [targeted(second.case)])
+    decisions.validate(quorate, team["chair"])
+    assert not without.quorum_met and quorate.quorum_met
+    close_meeting(meeting, team["secretary"])
+    # Put right after closing, the biologist "had left": the second letter would say quorate with her missing.
+    for changed in ({team["chair"].id: None, team["member"].id: None}, {**everyone, team["biologist"].id: "pathology"}):
+        with pytest.raises(InvalidInput, match="Dr Léa Garnier counted for the quorum of the decision validated on "
+                                               + second.case.reference):
+            record_attendance(meeting, team["secretary"], changed)
+    services.sign(meeting, team["chair"], notify=False)
+    db.session.commit()
+
+    def quorum_line(decision):
+        text = " ".join(_text(decision.letter.pdf).split())
+        return text[text.index("Members present"):text.index("Recused members do not count")]
+
+    assert "The board was NOT quorate for this case:" in quorum_line(without)
+    assert "Molecular biologist or Geneticist — missing" in quorum_line(without)
+    assert "Garnier" not in quorum_line(without)  # she was not there yet
+    assert "The board was quorate for this case:" in quorum_line(quorate) and "missing" not in quorum_line(quorate)
+    assert "Molecular biologist or Geneticist — Dr Léa Garnier" in quorum_line(quorate)
+
+
+def test_a_corrected_letter_prints_the_case_as_the_board_discussed_it(team, started_meeting, create_case):
+    case = create_case(status="scheduled", diagnosis="Lung adenocarcinoma")
+    meeting = started_meeting(cases=[case], status=MeetingStatus.IN_SESSION)
+    v1 = decisions.save_draft(meeting.items[0], team["secretary"], "Wait for the biopsy.", [{"kind": "rediscuss"}])
+    close_meeting(meeting, team["secretary"])
+    services.sign(meeting, team["chair"], notify=False)
+    db.session.commit()
+    # Back in the pool, the clinician updates the case for the next meeting.
+    case.diagnosis = "Small-cell transformation after biopsy"
+    case.clinical_question = "Which line after the transformation?"
+    db.session.commit()
+    v2 = decisions.correct(v1, team["chair"], "Wait for the new biopsy.", [{"kind": "rediscuss"}], "Typo")
+    decisions.validate(v2, team["chair"])  # publishes: new letter and new minutes version
+    db.session.commit()
+    minutes_v2 = minutes_versions(meeting)[0]
+    for pdf_bytes in (minutes_v2.pdf, v2.letter.pdf):
+        text = " ".join(_text(pdf_bytes).split())
+        assert "Lung adenocarcinoma" in text and "Wait for the new biopsy." in text
+        assert "Small-cell transformation" not in text and "Which line after" not in text
+    assert v2.letter.pdf.startswith(render_letter(v2.letter))  # rendered again from stored data, same bytes
+
+
 def test_fetcher_serves_only_static_files(app):
     fetcher = pdf.StaticOnlyFetcher(app.static_folder)
     response = fetcher.fetch(pdf.STATIC_PREFIX + "css/pdf.css")

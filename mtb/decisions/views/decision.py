@@ -12,6 +12,7 @@ from mtb.decisions.validation import DecisionInvalid
 from mtb.decisions.views.decision_form import decision_form, form_data, rows_changed
 from mtb.decisions.views.in_session import carried_attendance, flash_carried_attendance, save_carried_attendance
 from mtb.errors import ConflictError, InvalidInput, NotAllowed
+from mtb.http import db_int
 from mtb.i18n import gettext as _
 from mtb.idempotency import once
 
@@ -44,7 +45,8 @@ def validate(decision_id: int):
         flash(error.message, "error")
         return redirect(url_for("decisions.session", meeting_id=decision.meeting_id, item=decision.agenda_item_id))
     try:
-        services.validate(decision, current_user)
+        # The version the chair read (the validate buttons carry it): text saved since is read first.
+        services.validate(decision, current_user, row_version=request.form.get("row_version", type=db_int))
     except services.AlreadyValidated:
         # A double click, or a second tab: nothing to do, say so where the chair was going.
         transaction.roll_back()
@@ -57,6 +59,12 @@ def validate(decision_id: int):
         save_carried_attendance(decision.meeting, carried)
         flash_carried_attendance(carried)
         flash(error.message, "error")
+    except (services.RecusedChair, ConflictError) as error:
+        # Said where the chair was; the page shows the saved version to read (or to leave to another chair).
+        transaction.roll_back()
+        save_carried_attendance(decision.meeting, carried)
+        flash_carried_attendance(carried)
+        flash(str(error), "warning")
     else:
         flash_carried_attendance(carried)
         if decision.is_published:
@@ -78,7 +86,8 @@ def validate(decision_id: int):
 @once
 def correct(decision_id: int):
     decision = access.decision_or_404(decision_id, need="run")
-    if not decision.is_validated:
+    # A post keeps what was typed whatever happened meanwhile: the service says why it is refused.
+    if request.method == "GET" and not decision.is_validated:
         raise NotAllowed(_("Only the current validated version of a decision can be corrected."))
     item = decision.agenda_item
     errors = {}
@@ -98,7 +107,8 @@ def correct(decision_id: int):
                     transaction.roll_back()
                     form.attach_errors(error.errors)
                     errors = error.errors
-                except ConflictError as error:
+                except (ConflictError, NotAllowed) as error:
+                    # Someone corrected it meanwhile, or it can no longer be corrected: the typed text stays.
                     transaction.roll_back()
                     conflict, status = str(error), 409
                     newer = queries.latest_decision(item)

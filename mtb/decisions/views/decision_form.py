@@ -48,16 +48,21 @@ def form_data(decision: Decision) -> dict:
     }
 
 
+def typed_data(form: DecisionForm) -> dict:
+    """What was typed in a posted decision form, as data for a new form."""
+    return {
+        "row_version": form.row_version.data, "summary": form.summary.data,
+        "correction_reason": form.correction_reason.data, "recommendations": form.recommendation_data(),
+    }
+
+
 def rows_changed(form: DecisionForm, item: AgendaItem, correction: bool = False):
     """"Add recommendation" / "Remove" buttons: the same form back, one row more or less, nothing lost.
     A matching trial's button ("Recommend this trial") fills a clinical-trial row from the registry.
 
     Returns (the new form, the row to focus), or (None, None) when the post was a save.
     """
-    data = {
-        "row_version": form.row_version.data, "summary": form.summary.data,
-        "correction_reason": form.correction_reason.data, "recommendations": form.recommendation_data(),
-    }
+    data = typed_data(form)
     proposed = request.form.get("propose_trial", type=db_int)
     if proposed is not None:
         row = services.trial_recommendation(item, proposed)

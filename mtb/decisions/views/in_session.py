@@ -24,8 +24,8 @@ from mtb.decisions.session import (
     starts_early,
 )
 from mtb.decisions.validation import DecisionInvalid
-from mtb.decisions.views.decision_form import decision_form, rows_changed
-from mtb.errors import ConflictError, InvalidInput
+from mtb.decisions.views.decision_form import decision_form, rows_changed, typed_data
+from mtb.errors import ConflictError, InvalidInput, NotAllowed
 from mtb.form_errors import show_error
 from mtb.http import db_int
 from mtb.i18n import gettext as _
@@ -321,6 +321,17 @@ def withdraw_conflict(meeting_id: int, item_id: int, recusal_id: int):
     return redirect(_session_url(meeting, item) + "#conflicts")
 
 
+def _save_refused(meeting: Meeting, item: AgendaItem, form, message: str, carried):
+    """The draft can no longer be saved (the chair validated it meanwhile, the case was
+    deferred...): the page says why and keeps everything typed, as after a conflict. Over a
+    validated version the typed text comes back as a correction of it, to save with a reason."""
+    transaction.roll_back()
+    latest = queries.latest_decision(item)
+    if latest is not None and latest.is_validated:
+        form = decision_form(item, data=typed_data(form), correction=True)
+    return _render_session(meeting, item, form, status=409, save_conflict=message, typed_attendance=carried)
+
+
 @bp.route("/meetings/<int:meeting_id>/items/<int:item_id>/decision", methods=["POST"])
 @login_required
 @once
@@ -341,6 +352,9 @@ def save_decision(meeting_id: int, item_id: int):
                                attendance_error=error.message)
     changed, focus = rows_changed(form, item, correction)
     if changed is not None:
+        refusal = services.draft_refusal(item, queries.latest_decision(item))
+        if refusal is not None:
+            return _save_refused(meeting, item, changed, refusal, carried)
         flash_carried_attendance(carried)
         return _render_session(meeting, item, changed, focus_row=focus)
     typed_version = form.row_version.data or ""
@@ -362,6 +376,8 @@ def save_decision(meeting_id: int, item_id: int):
         current = queries.latest_decision(item)
         form.row_version.data = str(current.row_version) if current is not None else ""
         return _render_session(meeting, item, form, status=409, save_conflict=str(error), typed_attendance=carried)
+    except NotAllowed as error:
+        return _save_refused(meeting, item, form, str(error), carried)
     flash_carried_attendance(carried)
     flash(_("Decision on %(ref)s saved as a draft; the chair validates it.", ref=item.case.reference), "success")
     target = item

@@ -29,6 +29,7 @@ def review(meeting_id: int):
     return render_template(
         "decisions/review.html", meeting=meeting, board=meeting.board, rows=rows,
         drafts=[d for d in latest.values() if d.is_draft], is_chair=current_user.is_chair(meeting.board_id),
+        for_another_chair={d.id for d in services.drafts_for_another_chair(meeting, current_user)},
         day_has_come=meeting.day_has_come(), meeting_day=day_label(meeting),
     )
 
@@ -46,9 +47,13 @@ def validate_all(meeting_id: int):
         transaction.roll_back()
         flash(str(error), "error")
     else:
+        left = services.drafts_for_another_chair(meeting, current_user)
         if validated:
             flash(ngettext("%(num)d decision validated and locked.", "%(num)d decisions validated and locked.",
                            len(validated)), "success")
-        else:
+        elif not left:
             flash(_("No draft decision was left to validate."), "info")
+        if left:
+            flash(_("Left for another chair of the board, as you are recused on these cases (conflict of interest): "
+                    "%(refs)s.", refs=", ".join(d.case.reference for d in left)), "warning")
     return redirect(url_for("decisions.review", meeting_id=meeting.id))
