@@ -32,3 +32,9 @@ decision_validated = _signals.signal("decision-validated")
 #: A receiver returns {case_id: (Meeting, proposed)}: the upcoming meeting each case is
 #: on, or for a case waiting in the pool the one it is proposed for (proposed=True).
 upcoming_meetings_wanted = _signals.signal("upcoming-meetings-wanted")
+
+#: A question rather than news: sender None; kwargs: symbol (as typed). A receiver returns
+#: the approved gene symbol(s) it stands for (one for an approved symbol or an alias of one
+#: gene, several for an alias of several), or () for no gene. The gene table lives in the
+#: cases part, above the boards that ask (their completeness requirements).
+gene_symbol_wanted = _signals.signal("gene-symbol-wanted")

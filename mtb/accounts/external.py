@@ -97,6 +97,13 @@ def role_map() -> list[tuple[str, Role, str]]:
     return parse_role_map(setting("DIRECTORY_ROLE_MAP"))
 
 
+def directory_roles(boards) -> dict[tuple[int, str], str]:
+    """The roles DIRECTORY_ROLE_MAP names, as (board id, role value) -> the group that gives
+    it: for a directory account they follow the groups at each sign-in, not the admin page."""
+    by_slug = {board.slug: board.id for board in boards}
+    return {(by_slug[slug], role.value): group for slug, role, group in role_map() if slug in by_slug}
+
+
 def mapped_groups() -> set[str]:
     """The groups whose membership the directory must be asked about at sign-in."""
     return {group for _slug, _role, group in role_map()}

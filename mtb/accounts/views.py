@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.orm import joinedload
 from wtforms.widgets import TextInput
@@ -83,8 +83,16 @@ def _signed_in(user: User, identity: Identity | None, tokens: dict | None = None
     return redirect(_safe_next(next_url))
 
 
+def _keepalive_asked() -> bool:
+    """A page's script asking, without a page in answer, whether the session is still on
+    (mtb.js while someone types in a long form): asking is a request, so it is kept alive."""
+    return request.method == "GET" and request.accept_mimetypes.best == "application/json"
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
+    if _keepalive_asked():
+        return ("", 204) if current_user.is_authenticated else (jsonify(signed_in=False), 401)
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
     form = LoginForm()
@@ -195,12 +203,16 @@ def edit_user(user_id: int | None = None):
     if request.method == "GET" and user:
         form.specialty.data = user.specialty.value if user.specialty else ""
     all_boards = boards.list_boards()
+    # A directory account's mapped roles follow its groups at each sign-in: shown, not changed here.
+    from_directory = external.directory_roles(all_boards) if user is not None and user.from_directory else {}
+    stored = {(r.board_id, r.role.value) for r in user.roles} if user else set()
     if form.validate_on_submit():
         wanted = {
             (board.id, role)
             for board in all_boards
             for role in Role
-            if request.form.get(f"role-{board.id}-{role.value}")
+            if ((board.id, role.value) in stored if (board.id, role.value) in from_directory
+                else request.form.get(f"role-{board.id}-{role.value}"))
         }
         try:
             if user is None:
@@ -220,6 +232,9 @@ def edit_user(user_id: int | None = None):
                 )
                 if form.password.data:
                     services.set_password(user, form.password.data)
+                    if user.id == current_user.id:
+                        # Every other session of the account ends; the administrator's own goes on.
+                        sessions.begin(current_user)
             services.set_roles(user, wanted)
         except InvalidInput as error:
             transaction.roll_back()
@@ -227,12 +242,13 @@ def edit_user(user_id: int | None = None):
         else:
             flash(_("Account %(email)s saved.", email=user.email), "success")
             return redirect(url_for("accounts.users"))
-    held = {(r.board_id, r.role.value) for r in user.roles} if user else set()
+    held = stored
     if request.method == "POST":  # re-show what was ticked, not what is stored
         held = {(b.id, r.value) for b in all_boards for r in Role if request.form.get(f"role-{b.id}-{r.value}")}
+        held = {pair for pair in held if pair not in from_directory} | (stored & set(from_directory))
     return render_template(
         "accounts/edit_user.html", form=form, user=user, boards=all_boards, roles=list(Role), held=held,
-        role_labels=ROLE_LABELS,
+        role_labels=ROLE_LABELS, from_directory=from_directory,
     )
 
 

@@ -10,6 +10,7 @@ from mtb.boards.models import COMPLETENESS_ITEMS
 from mtb.db import utcnow
 from mtb.errors import InvalidInput
 from mtb.i18n import gettext as _
+from mtb.signals import gene_symbol_wanted
 from mtb.vocab import Specialty
 
 #: The example every recurrence-rule message ends with.
@@ -151,6 +152,14 @@ def validate_follow_up_months(value) -> list[int]:
     return sorted(months)
 
 
+def _approved_genes(symbol: str) -> tuple[str, ...]:
+    """The approved symbol(s) ``symbol`` stands for, as the cases part's gene table says."""
+    for _receiver, genes in gene_symbol_wanted.send(None, symbol=symbol):
+        if genes:
+            return tuple(genes)
+    return ()
+
+
 def _bare(text: str) -> str:
     """Letters and digits only, in lower case: "PD-L1", "PDL1" and "pd l1" are one item."""
     return re.sub(r"[^a-z0-9]", "", text.lower())
@@ -162,8 +171,6 @@ def validate_requirements(value) -> list[str]:
     one it cannot read. Only what a case can carry is kept: the case form takes approved
     symbols only, so an alias is saved as the gene it stands for (HER2 -> ERBB2) and an
     unknown word is refused (it would be "missing" from every case for ever)."""
-    from mtb.cases.genes import GeneStatus, check_symbol  # the cases part imports boards
-
     lines = value if isinstance(value, list) else re.split(r"[,;\n]", str(value or ""))
     known = {_bare(item): item for item in COMPLETENESS_ITEMS} | {"msih": "MSI"}
     result: list[str] = []
@@ -173,14 +180,13 @@ def validate_requirements(value) -> list[str]:
             continue
         item = known.get(_bare(text))
         if item is None:
-            check = check_symbol(text) if _GENE.match(text.upper()) else None
-            if check is not None and (check.status is GeneStatus.APPROVED
-                                      or (check.status is GeneStatus.ALIAS and len(check.approved) == 1)):
-                item = check.approved[0]
-            elif check is not None and check.status is GeneStatus.ALIAS:
+            genes = _approved_genes(text) if _GENE.match(text.upper()) else ()
+            if len(genes) == 1:
+                item = genes[0]
+            elif genes:
                 raise InvalidInput("completeness_requirements", _(
                     "“%(item)s” stands for several genes (%(genes)s): write the one the board asks for.",
-                    item=text[:40], genes=", ".join(check.approved)))
+                    item=text[:40], genes=", ".join(genes)))
             else:
                 raise InvalidInput("completeness_requirements", _(
                     "“%(item)s” is neither an approved gene symbol nor one of %(known)s.", item=text[:40],

@@ -88,3 +88,35 @@ def test_disabling_an_account_is_audited_with_what_changed(client, admin, login,
     client.post(f"/admin/users/{clinician.id}", data={"email": clinician.email, "full_name": clinician.full_name})
     event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "user.update")).one()
     assert event.details["active"] == "False"
+
+
+def test_an_administrator_who_sets_their_own_password_stays_signed_in(client, admin, login):
+    login(admin)
+    response = client.post(f"/admin/users/{admin.id}", data={
+        "email": admin.email, "full_name": admin.full_name, "specialty": "", "active": "y", "is_admin": "y",
+        "password": "a brand new long password"})
+    assert response.status_code == 302
+    assert client.get("/admin/users").status_code == 200  # not sent back to the sign-in page
+
+
+def test_roles_that_follow_the_directory_are_shown_but_not_changed_on_the_admin_page(app, client, admin, login,
+                                                                                   make_user, boards, monkeypatch):
+    import re
+
+    from mtb.accounts.models import LDAP
+
+    monkeypatch.setitem(app.config, "DIRECTORY_ROLE_MAP", "thoracic:secretary=cn=mtb-tho-secr,ou=groups,dc=h")
+    person = make_user("ldap.person@hospital.test", {"thoracic": ["clinician"]})
+    person.auth_source, person.external_id = LDAP, "uuid-1"
+    db.session.commit()
+    thoracic = boards["thoracic"].id
+    login(admin)
+    html = client.get(f"/admin/users/{person.id}").get_data(as_text=True)
+    box = re.search(r'<input[^>]*name="role-%d-secretary"[^>]*>' % thoracic, html)[0]
+    assert "disabled" in box and "they follow the person's directory groups" in html
+    response = client.post(f"/admin/users/{person.id}", data={
+        "email": person.email, "full_name": person.full_name, "specialty": "", "active": "y",
+        f"role-{thoracic}-secretary": "1", f"role-{thoracic}-clinician": "1", f"role-{thoracic}-member": "1"})
+    assert response.status_code == 302
+    db.session.refresh(person)
+    assert {r.role.value for r in person.roles} == {"clinician", "member"}  # the mapped role untouched
