@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from urllib.parse import unquote
 
 from mtb.cases.biomarker_validation import VAF_QUANTUM
-from mtb.cases.findings import BiomarkerKind
+from mtb.cases.findings import Biomarker, BiomarkerKind
 from mtb.cases.vcf import VcfFile, VcfRecord, VcfRefused
 from mtb.cases.vocab import fusion_order
 from mtb.i18n import gettext as _
@@ -417,14 +417,28 @@ def _cnv(item: VcfRecord, sample: str | None, tool: str | None, names: list[str]
         change = "gain"
     values = {"kind": BiomarkerKind.CNV.value, "gene": gene.split("&")[0], "cnv_type": change,
               "method": "dna_ngs"}
-    if cn is not None:
-        values["copy_number"] = f"{cn.normalize():f}"
+    warnings: dict[str, list[str]] = {}
     log2 = _number(record.INFO.get("LOG2") or record.INFO.get("LOG2R"))
-    if log2 is not None:
-        values["log2_ratio"] = f"{log2.normalize():f}"
-    return ProposedRow(key=f"{item.line}", line=item.line, kind=BiomarkerKind.CNV, values=values,
-                       position=f"{record.CHROM}:{record.POS} <{svtype}>", filters=list(record.FILTER),
-                       consequence=svtype)
+    for name, value in (("copy_number", cn), ("log2_ratio", log2)):
+        if value is not None:
+            values[name] = _kept_decimals(value, name, warnings)
+    row = ProposedRow(key=f"{item.line}", line=item.line, kind=BiomarkerKind.CNV, values=values,
+                      position=f"{record.CHROM}:{record.POS} <{svtype}>", filters=list(record.FILTER),
+                      consequence=svtype)
+    row.warnings = warnings
+    return row
+
+
+def _kept_decimals(value: Decimal, name: str, warnings: dict[str, list[str]]) -> str:
+    """A caller's number to the decimals the finding keeps (a log2 ratio of 1.58496 is 1.58),
+    said beside the field: the case form refuses more decimals than it keeps from a typist,
+    but a file's precision is the caller's, not a reading of the report."""
+    scale = Biomarker.__table__.c[name].type.scale
+    kept = value.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP)
+    if kept != value:
+        warnings.setdefault(name, []).append(
+            _("The file gives %(value)s; kept to %(n)d decimals.", value=f"{value.normalize():f}", n=scale))
+    return f"{kept.normalize():f}"
 
 
 def _fusion(item: VcfRecord, by_id: dict[str, VcfRecord], tool: str | None, names: list[str],

@@ -188,3 +188,21 @@ def test_a_fusion_is_oriented_by_its_partners_and_an_unknown_pair_is_flagged(app
     fusion = next(r for r in propose(read_vcf((HEADER + COLUMNS + lines).encode())).rows if r.kind.value == "fusion")
     assert (fusion.values["gene"], fusion.values["gene_3p"]) == ("CLTC", "VPS18")
     assert any("does not say which partner is 5" in m for m in fusion.warnings["gene"])
+
+
+def test_a_callers_copy_number_and_log2_ratio_are_kept_to_the_findings_decimals_and_said(client, login, case_with):
+    """CNVkit writes LOG2=1.58496: proposed as 1.58 with a note, and importable (the case form
+    refuses more decimals than it keeps from a typist, not from a file)."""
+    line = ("chr7\t116672196\t.\tN\t<AMP>\t.\tPASS\tSVTYPE=AMP;END=116798377;CN=6.333;LOG2=1.58496;CSQ="
+            + csq("AMP", "MET", "", "").replace("missense_variant", "feature_amplification")
+            + "\tGT\t./.\t./.\n")
+    case, attachment, clinician = case_with("cnv.vcf", data=(HEADER + COLUMNS + line).encode())
+    login(clinician)
+    url = f"/cases/{case.id}/attachments/{attachment.id}/variants"
+    html = client.get(url, query_string={"filtered": "1", "relevant_only": "y"}).get_data(as_text=True)
+    assert "The file gives 1.58496; kept to 2 decimals." in html and "The file gives 6.333; kept to 2 decimals." in html
+    line_number = (HEADER + COLUMNS).count("\n") + 1
+    response = client.post(url, data={"row": [str(line_number)], "version": case.version, "filtered": "1"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    (met,) = db.session.scalars(sa.select(Biomarker).where(Biomarker.case_id == case.id, Biomarker.gene == "MET"))
+    assert (met.copy_number, met.log2_ratio) == (Decimal("6.33"), Decimal("1.58"))
