@@ -50,6 +50,11 @@ def type_a_case(page):
 
 
 def sign_in(page, email):
+    # The form's field checks still in flight when the session ended were sent to the sign-in
+    # page too, each with a new session (and form token) of its own: sign in once they are
+    # done, on the page read again with the session the browser kept last.
+    page.wait_for_load_state("networkidle")
+    page.reload()
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
