@@ -16,7 +16,6 @@ from wtforms import (
     BooleanField,
     DateField,
     DecimalField,
-    FieldList,
     Form,
     FormField,
     HiddenField,
@@ -55,7 +54,7 @@ from mtb.cases.uploads import ACCEPT_ATTRIBUTE, Upload, sent_filename
 from mtb.cases.vocab import MAX_BIOMARKERS, MAX_REPORTS, MMR_PROTEINS, RESEARCH_COHORTS
 from mtb.db import utcnow
 from mtb.i18n import lazy_gettext as _l
-from mtb.widgets import SelectField
+from mtb.widgets import FieldList, SelectField
 
 #: The urgency choices say what urgent means for the case (the badge says only "Urgent").
 URGENCY_CHOICES = (
@@ -234,15 +233,6 @@ class PostedList(FieldList):
         self.limit = limit
         #: Posted name ("reports-3") -> entry; None when nothing was posted.
         self.posted: dict[str, FormField] | None = None
-
-    def _extract_indices(self, prefix, formdata):
-        # ASCII digits only: "reports-²-assay" passes str.isdigit() but not int() (a 500).
-        offset = len(prefix) + 1
-        for key in formdata:
-            if key.startswith(prefix):
-                index = key[offset:].split(self._field_separator, 1)[0]
-                if index.isascii() and index.isdigit():
-                    yield int(index)
 
     def process(self, formdata, data=unset_value, extra_filters=None):
         self.posted = None
