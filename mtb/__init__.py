@@ -74,6 +74,10 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.session_protection = "strong"
+    from mtb.i18n import N_, gettext
+
+    login_manager.login_message = N_("Please sign in to see this page.")
+    login_manager.localize_callback = gettext
     babel.init_app(app, locale_selector=_select_locale)
 
     from mtb import formatting, http, idempotency, panels, security, transaction, web_errors

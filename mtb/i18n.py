@@ -31,6 +31,11 @@ def ngettext(singular: str, plural: str, num: int, **variables) -> str:
     return _translations().ungettext(singular, plural, num) % variables
 
 
+def N_(string: str) -> str:  # noqa: N802 (the name gettext's tools look for)
+    """Marks a string for the catalogue; whoever shows it translates it (``gettext``)."""
+    return string
+
+
 def lazy_gettext(string: str, **variables) -> LazyString:
     """Translated when used (labels defined at import time, in the reader's language)."""
     return LazyString(gettext, string, **variables)

@@ -9,7 +9,7 @@ import logging
 import traceback
 
 import sqlalchemy as sa
-from flask import jsonify, render_template, request
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -120,8 +120,12 @@ def init_app(app) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        if (not current_user.is_authenticated and request.endpoint != login_manager.login_view
-                and request.accept_mimetypes.best != "application/json"):
+        if request.endpoint == login_manager.login_view:
+            # A sign-in page left open past its token's life, or one whose session was
+            # replaced in another tab: a fresh form, not an error page.
+            flash(_("The sign-in form had expired (it was open a long time, or you signed in or out in another tab). Please sign in again."), "warning")
+            return redirect(url_for(login_manager.login_view, next=request.args.get("next")))
+        if not current_user.is_authenticated and request.accept_mimetypes.best != "application/json":
             # The session ended (idle time, signed out elsewhere) and its form secret with it:
             # the form is answered as any page is then, with the sign-in (and back to the form).
             return login_manager.unauthorized()

@@ -14,7 +14,11 @@
     var stamp = root.getAttribute("data-live-stamp");
     var poll = function () {
       fetch(root.getAttribute("data-live-poll"), { headers: { "Accept": "application/json" }, credentials: "same-origin", cache: "no-store" })
-        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (response) {
+          // Signed out (idle time, another tab): off to the sign-in page, and back here after it.
+          if (response.status === 401) { window.location.reload(); return new Promise(function () {}); }
+          return response.ok ? response.json() : null;
+        })
         .then(function (state) {
           if (state && state.stamp !== stamp) { window.location.replace(follow); return; }
           window.setTimeout(poll, EVERY);

@@ -3,6 +3,8 @@ session of the account; idle and absolute time-outs; the person is told why."""
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 from flask.testing import FlaskClient
 
 from mtb.extensions import db
@@ -168,3 +170,40 @@ def test_a_form_sent_after_its_session_ended_goes_to_the_sign_in_not_form_expire
     response = client.post("/boards/thoracic/cases/new", data={"csrf_token": token, "clinical_question": "Q?"})
     assert response.status_code == 302
     assert response.location.endswith("/login?next=%2Fboards%2Fthoracic%2Fcases%2Fnew")
+
+
+def test_a_page_script_asking_without_a_session_is_told_401_and_the_session_is_left_alone(app, client, clinician):
+    """The case form's field checks run while someone signs in again in the same tab: an
+    answer that redirected them to the sign-in page started another session (another form
+    token), and the sign-in sent at that moment was refused as expired."""
+    response = client.get("/cases/icd10?code=C34", headers={"Accept": "application/json"})
+    assert response.status_code == 401 and response.get_json() == {"signed_in": False, "error": "Not signed in"}
+    assert "Set-Cookie" not in response.headers
+    # A page asked for by the browser still goes to the sign-in page, and back.
+    response = client.get("/cases/icd10?code=C34")
+    assert response.status_code == 302 and "/login?next=" in response.location
+
+
+def test_the_sign_in_page_says_why_in_the_readers_language(app, client):
+    html = client.get("/", follow_redirects=True, headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "Veuillez vous connecter pour voir cette page." in html
+    other = app.test_client()
+    html = other.get("/", follow_redirects=True, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Please sign in to see this page." in html
+
+
+def test_an_expired_sign_in_form_is_offered_again_not_refused(app, client, clinician, monkeypatch):
+    """A sign-in page left open past its token's life (or whose session another tab
+    replaced) gives a fresh form with a word of why, and the page asked for after it."""
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    response = client.post("/login?next=%2Fcases%2F12", data={"csrf_token": "from-another-session",
+                                                              "email": clinician.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert urlsplit(response.location).path == "/login" and parse_qs(urlsplit(response.location).query) == {
+        "next": ["/cases/12"]}
+    html = client.get(response.location).get_data(as_text=True)
+    assert "The sign-in form had expired" in html
+    token = html.split('name="csrf_token" type="hidden" value="', 1)[1].split('"', 1)[0]
+    response = client.post("/login?next=%2Fcases%2F12", data={"csrf_token": token, "email": clinician.email,
+                                                              "password": PASSWORD})
+    assert response.status_code == 302 and response.location.endswith("/cases/12")

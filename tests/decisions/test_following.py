@@ -154,3 +154,20 @@ def test_the_presentation_follows_next_on_the_session_page_and_answers_the_keybo
     screen.wait_for_load_state("domcontentloaded")
     screen.keyboard.press("Escape")
     screen.wait_for_url(f"**/meetings/{meeting.id}/session?item={first.id}")
+
+
+@pytest.mark.browser
+def test_the_rooms_screen_goes_to_the_sign_in_when_its_session_ends_and_comes_back_after(
+        page, browser, live_server, browser_login, team, started_meeting):
+    """A screen left polling after its session ended would go on showing a stale case:
+    it goes to the sign-in page (and back to the presentation after signing in)."""
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
+    first = meeting.items[0]
+    browser_login(page, "secretary@example.org")
+    screen = page.context.new_page()
+    screen.goto(f"/meetings/{meeting.id}/present")
+    screen.get_by_role("heading", name=first.case.reference).wait_for()
+    page.goto("/")
+    page.get_by_role("button", name="Log out").click()  # ends every session of the account
+    screen.wait_for_url("**/login?next=*present*", timeout=12000)
+    screen.get_by_text("Please sign in to see this page.").wait_for()
