@@ -22,6 +22,7 @@ from markupsafe import Markup
 from mtb.db import utcnow
 from mtb.decisions import queries as decisions
 from mtb.decisions.models import Decision, DecisionStatus
+from mtb.decisions.services import recused_item_ids
 from mtb.extensions import db
 from mtb.i18n import gettext as _
 from mtb.meetings.models import Meeting
@@ -199,16 +200,25 @@ def preview_minutes(meeting: Meeting, signer) -> bytes:
     the caller rolls the transaction back (``mtb.transaction.roll_back``).
     """
     at = document_time()
+    recused = recused_item_ids(meeting, signer) if signer is not None else set()
+    left_for_another_chair = set()
     for draft in decisions.drafts_of(meeting):
         previous = decisions.current_validated(draft.agenda_item_id)
         if previous is not None:
             previous.status = DecisionStatus.SUPERSEDED
-        draft.status, draft.validated_by, draft.validated_at = DecisionStatus.VALIDATED, signer, at
+        draft.status, draft.validated_at = DecisionStatus.VALIDATED, at
+        if draft.agenda_item_id in recused:
+            # Signing refuses until another chair validates it: not shown as the signer's.
+            left_for_another_chair.add(draft.case.reference)
+        else:
+            draft.validated_by = signer
     db.session.flush()
     with force_locale(document_locale()):
         context = minutes_context(meeting, signer, at)
         number = (db.session.scalar(sa.select(sa.func.max(MinutesVersion.number))
                                     .where(MinutesVersion.meeting_id == meeting.id)) or 0) + 1
         version = _Unsaved(number=number, created_at=at, content_sha256=sha256_hex(canonical_json(context)))
+        for item in context["items"]:
+            item["left_for_another_chair"] = item["reference"] in left_for_another_chair
         html = minutes_html(context, version, meeting.board.timezone, preview=True)
     return html_to_pdf(_preview_mark(html))

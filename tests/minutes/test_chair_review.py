@@ -156,6 +156,11 @@ def test_a_chair_recused_on_a_case_leaves_its_draft_to_another_chair_and_signs_o
     left = latest_decision(second)
     assert latest_decision(first).is_validated and left.is_draft
 
+    # The preview does not show the draft as validated by the recused chair, and says why.
+    text = " ".join(_text(client.get(f"/meetings/{meeting.id}/minutes/preview.pdf").data).split())
+    assert text.count(f"Validated by {team['chair'].full_name}") == 1  # the first case's, validated above
+    assert text.count("Not validated yet: the signing chair is recused on this case") == 1
+
     # Signing would validate it in the recused chair's name: refused, saying why.
     page = unescape(client.post(f"/meetings/{meeting.id}/minutes/sign", follow_redirects=True).get_data(as_text=True))
     assert f"You are recused on {second.case.reference} (conflict of interest)" in page
