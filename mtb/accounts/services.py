@@ -113,13 +113,16 @@ def revoke_role(user: User, board: Board, role: Role) -> None:
     db.session.flush()
 
 
-def set_roles(user: User, wanted: set[tuple[int, Role]]) -> None:
-    """Make the user's board roles exactly ``wanted`` (pairs of board id and role)."""
+def set_roles(user: User, wanted: set[tuple[int, Role]], *,
+              fixed: frozenset[tuple[int, Role]] | set[tuple[int, Role]] = frozenset()) -> None:
+    """Make the user's board roles exactly ``wanted`` (pairs of board id and role), but for
+    the pairs in ``fixed``, held or not as stored: the roles a directory's groups give at
+    each sign-in (``external.directory_roles``), which only the directory changes."""
     boards = {b.id: b for b in db.session.scalars(sa.select(Board))}
     held = {(r.board_id, r.role) for r in user.roles}
-    for board_id, role in wanted - held:
+    for board_id, role in wanted - held - set(fixed):
         grant_role(user, boards[board_id], role)
-    for board_id, role in held - wanted:
+    for board_id, role in held - wanted - set(fixed):
         revoke_role(user, boards[board_id], role)
 
 

@@ -207,13 +207,8 @@ def edit_user(user_id: int | None = None):
     from_directory = external.directory_roles(all_boards) if user is not None and user.from_directory else {}
     stored = {(r.board_id, r.role.value) for r in user.roles} if user else set()
     if form.validate_on_submit():
-        wanted = {
-            (board.id, role)
-            for board in all_boards
-            for role in Role
-            if ((board.id, role.value) in stored if (board.id, role.value) in from_directory
-                else request.form.get(f"role-{board.id}-{role.value}"))
-        }
+        wanted = {(board.id, role) for board in all_boards for role in Role
+                  if request.form.get(f"role-{board.id}-{role.value}")}
         try:
             if user is None:
                 if not form.password.data:
@@ -235,7 +230,7 @@ def edit_user(user_id: int | None = None):
                     if user.id == current_user.id:
                         # Every other session of the account ends; the administrator's own goes on.
                         sessions.begin(current_user)
-            services.set_roles(user, wanted)
+            services.set_roles(user, wanted, fixed={(board_id, Role(role)) for board_id, role in from_directory})
         except InvalidInput as error:
             transaction.roll_back()
             getattr(form, error.field).errors.append(error.message)
