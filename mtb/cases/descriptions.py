@@ -28,9 +28,6 @@ DESCRIPTION_FIELDS = ("transcript", "hgvs_c", "hgvs_p", "hgvs_g")
 _PROTEIN_ACCESSION = re.compile(r"(NP_|XP_|ENSP|LRG_\d+p)", re.I)
 _VERSIONED = re.compile(r".*\.\d+")
 
-#: A protein change whose new residue is written X ("G719X", "p.(Arg213X)").
-_X_AS_STOP = re.compile(r"\d[Xx]\)?\s*$")
-
 
 @dataclass
 class Descriptions:
@@ -156,12 +153,6 @@ def check_descriptions(typed: dict, gene: str | None) -> Descriptions:
                 result.values["hgvs_p"] = found.value
                 result.values["protein_reference"] = found.reference
                 _stored_note("hgvs_p", found, result)
-                if _X_AS_STOP.search(text["hgvs_p"]) and found.value.rstrip(")").endswith("Ter"):
-                    # Old reports write a stop as X (R213X); others write "any residue" so (G719X).
-                    result.warn("hgvs_p", _(
-                        "“X” was read as a stop codon (%(value)s). If the report means any amino acid at "
-                        "this position (as in EGFR G719X or KRAS G12X), give the one found, e.g. p.G719S.",
-                        value=found.value))
     if protein_with_c:
         stored = result.values["hgvs_p"]
         if not text["hgvs_p"]:

@@ -283,7 +283,9 @@ ONE_LETTER = {
     "P": "Pro", "S": "Ser", "T": "Thr", "W": "Trp", "Y": "Tyr", "V": "Val", "U": "Sec", "O": "Pyl",
 }
 _BY_LOWER = {three.lower(): three for three in ONE_LETTER.values()}
-_STOPS = {"ter", "*", "x", "stop"}  # all stored as Ter
+_STOPS = {"ter", "*", "stop"}  # all stored as Ter
+#: Any (an unknown) amino acid: HGVS writes Xaa (X); X no longer means a stop.
+_ANY = {"x", "xaa"}
 
 
 class Mode(NamedTuple):
@@ -294,8 +296,8 @@ class Mode(NamedTuple):
     one_letter: bool
 
 
-_THREE = "|".join(sorted(ONE_LETTER.values())) + r"|Ter|Stop|\*|X(?!aa)"
-_ONE = "[" + "".join(ONE_LETTER) + r"*X]"
+_THREE = "|".join(sorted(ONE_LETTER.values())) + r"|Ter|Stop|\*|Xaa|X"
+_ONE = "Xaa|[" + "".join(ONE_LETTER) + r"*X]"  # G719Xaa: one-letter reports meaning any
 MODES = [Mode(_THREE, 0, False), Mode(_ONE, 0, True), Mode(_THREE, re.I, False), Mode(_ONE, re.I, True)]
 
 
@@ -303,6 +305,8 @@ def _canon(residue: str) -> str:
     low = residue.lower()
     if low in _STOPS:
         return "Ter"
+    if low in _ANY:
+        return "Xaa"
     return ONE_LETTER[residue.upper()] if len(residue) == 1 else _BY_LOWER[low]
 
 
@@ -347,6 +351,8 @@ class _Protein:
             raise NoParse
         value = f"p.{text}"
         aa1, pos1, aa2, pos2 = m.groups()
+        if _canon(aa1) == "Xaa" or aa2 is not None and _canon(aa2) == "Xaa":
+            raise NoParse  # a change is placed on known residues
         aa1 = _canon(aa1)
         pos1 = int(pos1)
         first = f"{aa1}{pos1}"
@@ -382,6 +388,14 @@ class _Protein:
         if last is not None:
             raise NoParse  # a range needs del, dup, ins, delins, = or a repeat
         new = _canon(g["new"]) if g["new"] else ""
+        if new == "Xaa" and g["new"].lower() == "x" and not (g["fs"] or g["ext_n"] or g["ext_c"]):
+            # Old reports write a stop as X (TP53 R213X); others any amino acid (EGFR G719X):
+            # the board must not read one as the other.
+            raise refuse(_(
+                "“X” in “%(value)s” may mean a stop codon (older reports: R213X) or any amino acid "
+                "(EGFR G719X): write which, e.g. p.%(first)s* or p.%(first)sTer for a stop, "
+                "p.%(first)sXaa for any amino acid, or the amino acid found (p.Gly719Ser).",
+                value=value, first=first))
         if aa1 == "Ter" and not g["ext_c"]:
             raise refuse(_("A change of the stop codon into an amino acid is an extension, e.g. p.Ter110GlnextTer17 or p.Ter327ArgextTer? (“%(value)s”).", value=value))
         if g["fs"]:

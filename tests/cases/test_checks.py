@@ -124,17 +124,20 @@ def test_services_refuse_text_longer_than_its_column():
     assert set(raised.value.errors) == {"stage", "biomarkers-0-description"}
 
 
-@pytest.mark.parametrize("typed", ["G719X", "p.G719X", "p.(Gly719X)", "R213x"])
-def test_an_x_read_as_a_stop_codon_is_said_so_next_to_the_field(app, typed):
-    """Old reports write a stop as X (R213X), others "any residue" (EGFR G719X): the stop
-    stays the reading, with a warning that asks for the residue found when it is meant."""
+@pytest.mark.parametrize("typed", ["G719X", "p.G719X", "p.(Gly719X)", "R213x", "p.Arg213X"])
+def test_an_x_that_may_be_a_stop_or_any_amino_acid_is_refused_beside_the_field(app, typed):
+    """Old reports write a stop as X (TP53 R213X), others any amino acid (EGFR G719X): read
+    as a stop, a treatable EGFR variant was signed as truncating. The typist says which."""
     from mtb.cases.descriptions import check_descriptions
 
     with app.test_request_context():
         found = check_descriptions({"hgvs_p": typed}, "EGFR")
-    assert found.values["hgvs_p"].rstrip(")").endswith("Ter")
-    (warning,) = found.warnings["hgvs_p"]
-    assert "read as a stop codon" in warning and "give the one found" in warning
+    (error,) = found.errors["hgvs_p"]
+    assert "may mean a stop codon" in error and "Xaa for any amino acid" in error
+    assert found.values["hgvs_p"] is None
     with app.test_request_context():
-        assert "hgvs_p" not in check_descriptions({"hgvs_p": "p.G719S"}, "EGFR").warnings
-        assert "hgvs_p" not in check_descriptions({"hgvs_p": "p.R213*"}, "TP53").warnings
+        for written, stored in (("p.G719Xaa", "p.Gly719Xaa"), ("p.(Gly719Xaa)", "p.(Gly719Xaa)"), ("p.R213*", "p.Arg213Ter"),
+                                ("p.Arg213Ter", "p.Arg213Ter"), ("p.R1443fsX12", "p.Arg1443fsTer12")):
+            found = check_descriptions({"hgvs_p": written}, "EGFR")
+            assert found.values["hgvs_p"] == stored and "hgvs_p" not in found.errors, written
+            assert "hgvs_p" not in found.warnings, written
