@@ -85,7 +85,8 @@ class DecisionForm(FlaskForm):
 
     def __init__(self, *args, biomarkers=(), correction: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = options([("", _l("Choose…"))] + [(str(b.id), b.label) for b in biomarkers])
+        # A drug targets what was found: a "tested, not detected" row is not offered.
+        choices = options([("", _l("Choose…"))] + [(str(b.id), b.label) for b in biomarkers if not b.is_negative])
         levels = evidence_choices()
         for entry in self.recommendations.entries:
             entry.form.biomarker_id.choices = choices

@@ -77,6 +77,11 @@ def _targeted_therapy(values: dict, modifiers, biomarkers: dict, name: str, erro
             biomarker = None
         if biomarker is None:
             errors[name + "biomarker_id"] = _("This biomarker is not one of this case's: choose among the case's biomarkers.")
+        elif biomarker.is_negative:
+            errors[name + "biomarker_id"] = _(
+                "“%(label)s” is a negative result: a drug targets a finding that was detected. Choose it, "
+                "or record the drug as standard of care or another kind of recommendation.", label=biomarker.label)
+            biomarker = None
     evidence = _evidence(values, modifiers, name, errors)
     oncokb = values["oncokb_level"]
     if oncokb and oncokb not in ONCOKB_LEVELS:

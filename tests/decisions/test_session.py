@@ -656,3 +656,24 @@ def test_quorum_heading_and_page_text_have_no_glued_words(client, login, team, s
         text = _visible_text(html)
         # A word run into "(" or "·" is a template line break eaten by trim_blocks.
         assert not re.search(r"\w\(|\w·|·\w|\)\w", text), (name, re.findall(r".{20}(?:\w\(|\w·|·\w|\)\w).{20}", text))
+
+
+def test_a_drug_cannot_target_a_tested_not_detected_row(client, login, team, started_meeting, create_case):
+    """The minutes and the letter said "targets Not detected: ALK, ROS1", and the FHIR export
+    gave the negative result as the drug's reason."""
+    case = create_case(status="scheduled", biomarkers=[
+        {"kind": "variant", "gene": "EGFR", "hgvs_p": "p.Leu858Arg"},
+        {"kind": "negative", "not_detected": ["ALK", "ROS1"]}])
+    meeting = started_meeting(cases=[case], status=MeetingStatus.IN_SESSION)
+    item = meeting.items[0]
+    login(team["secretary"])
+    page = client.get(f"/meetings/{meeting.id}/session?item={item.id}").get_data(as_text=True)
+    choices = page[page.index('name="recommendations-0-biomarker_id"'):]
+    choices = choices[:choices.index("</select>")]
+    assert "EGFR" in choices and "Not detected" not in choices
+    response = client.post(f"/meetings/{meeting.id}/items/{item.id}/decision",
+                           data=form_post("ALK negative.", [targeted(case, 1, drug="Alectinib")]))
+    html = unescape(response.get_data(as_text=True))
+    assert response.status_code == 200 and latest_decision(item) is None
+    assert "“Not detected: ALK, ROS1” is a negative result" in html
+    assert 'id="recommendations-0-biomarker_id-error"' in html and "Alectinib" in html
