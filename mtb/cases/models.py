@@ -228,10 +228,22 @@ class Case(TimestampMixin, db.Model):
         return self.status is not CaseStatus.DRAFT and user.is_secretary(self.board_id)
 
     def can_edit(self, user) -> bool:
-        """The submitter (or a secretary of the board) while the case is not yet on a meeting."""
-        if self.status not in EDITABLE:
+        """The submitter (or a secretary of the board) while the case is not yet on a meeting,
+        or back from one whose minutes are signed (``edit_refusal``)."""
+        if self.status not in EDITABLE or not self.can_manage(user):
             return False
-        return self.can_manage(user)
+        return self.edit_refusal() is None
+
+    def edit_refusal(self) -> str | None:
+        """Why the case cannot be edited now, or None when it can (by those who manage it)."""
+        if self.status not in EDITABLE:
+            return _("This case can no longer be edited: it is %(status)s.", status=self.status.value)
+        if any(meeting.is_in_session or meeting.is_closed for meeting in self._agenda_meetings()):
+            # Deferred or sent back for another discussion: the minutes, signed later, show
+            # the case as the board saw it, so it waits for that signature.
+            return _("This case stays as the board discussed it until the minutes of that meeting are signed "
+                     "(they record it as it was). It can be edited for its next discussion once they are.")
+        return None
 
     @classmethod
     def can_create(cls, user, board: Board | None = None) -> bool:

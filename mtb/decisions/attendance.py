@@ -24,9 +24,16 @@ NAME_MAX = 200
 NOTE_MAX = 300
 
 
-def members(meeting: Meeting):
-    """Active members and chairs of the board: the people whose attendance is recorded."""
-    return board_people(meeting.board_id, Role.MEMBER, Role.CHAIR, with_roles=False)
+def members(meeting: Meeting, attendance: list[Attendance] | None = None):
+    """Active members and chairs of the board: the people whose attendance is recorded; and
+    whoever is recorded present though no longer one (an account disabled, a role taken
+    away since they sat): their row stays theirs, never dropped unseen from the quorum.
+    ``attendance``: the meeting's rows, when the caller has them."""
+    people = board_people(meeting.board_id, Role.MEMBER, Role.CHAIR, with_roles=False)
+    listed = {person.id for person in people}
+    rows = queries.attendances(meeting) if attendance is None else attendance
+    former = [row.user for row in rows if row.user is not None and row.user_id not in listed]
+    return sorted(people + former, key=lambda person: (person.full_name, person.id)) if former else people
 
 
 def _require_attendance_open(meeting: Meeting) -> None:
@@ -42,10 +49,11 @@ def record_attendance(meeting: Meeting, user, present: dict[int, str | None]) ->
     """
     require_run(meeting, user)
     _require_attendance_open(meeting)
-    people = {m.id: m for m in members(meeting)}
+    rows = queries.attendances(meeting)
+    people = {m.id: m for m in members(meeting, rows)}
     if set(present) - set(people):
         raise InvalidInput("attendance", _("Only members of the board can be recorded as present."))
-    existing = {a.user_id: a for a in queries.attendances(meeting) if a.user_id is not None}
+    existing = {a.user_id: a for a in rows if a.user_id is not None}
     sitting = {}
     for user_id, specialty in present.items():
         try:

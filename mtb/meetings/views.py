@@ -135,7 +135,7 @@ def ics(meeting_id: int):
     meeting = meeting_or_404(meeting_id)
     return Response(
         calendar.meeting_ics(meeting), mimetype="text/calendar",
-        headers={"Content-Disposition": f'attachment; filename="mtb-{meeting.board.slug}-{meeting.starts_at:%Y%m%d}.ics"'},
+        headers={"Content-Disposition": f'attachment; filename="mtb-{meeting.board.slug}-{meeting.local_day:%Y%m%d}.ics"'},
     )
 
 

@@ -73,7 +73,7 @@ class MinutesVersion(db.Model):
 
     @property
     def filename(self) -> str:
-        return f"minutes-{self.meeting.board.code}-{self.meeting.starts_at:%Y%m%d}-v{self.number}.pdf"
+        return f"minutes-{self.meeting.board.code}-{self.meeting.local_day:%Y%m%d}-v{self.number}.pdf"
 
 
 class DecisionLetter(db.Model):

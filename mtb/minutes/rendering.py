@@ -80,7 +80,9 @@ def minutes_html(context: dict, version: MinutesVersion, tz: str, preview: bool 
             subject=_("Minutes of the molecular tumour board meeting of %(date)s", date=context["meeting"]["date"]),
         )
         meta["preview"] = preview
-        return render_template("pdf/minutes.html", c=context, meta=meta, reason=version.reason or "")
+        # Version 1 replaces nothing, whatever language its reason was stored in.
+        return render_template("pdf/minutes.html", c=context, meta=meta,
+                               reason=version.reason or "" if version.number > 1 else "")
 
 
 def letter_html(context: dict, letter: DecisionLetter, tz: str) -> str:

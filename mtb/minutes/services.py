@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import force_locale
+
 from mtb.accounts.models import is_signed_in
 from mtb.audit import services as audit
 from mtb.decisions import queries as decisions
@@ -34,7 +36,7 @@ from mtb.meetings.models import ItemOutcome, Meeting, MeetingStatus
 from mtb.minutes import signing
 from mtb.minutes.models import DecisionLetter, MinutesVersion
 from mtb.minutes.notifications import notify_submitter
-from mtb.minutes.rendering import create_letter, create_minutes_version, document_time
+from mtb.minutes.rendering import create_letter, create_minutes_version, document_locale, document_time
 from mtb.transaction import lock_row
 
 
@@ -79,7 +81,9 @@ def sign(meeting: Meeting, user, *, notify: bool = True, at: datetime | None = N
             validate(decision, user, publish=False)
     signed_at = (at or document_time()).replace(microsecond=0)
     meeting.status = MeetingStatus.SIGNED
-    version = create_minutes_version(meeting, user, signed_at, _("Signed by the chair"))
+    with force_locale(document_locale()):  # printed in the minutes: their language, not the chair's
+        reason = _("Signed by the chair")
+    version = create_minutes_version(meeting, user, signed_at, reason)
     recused = recused_item_ids(meeting, user)
     for decision in decisions.validated_of(meeting):
         # A case's letter is not signed in the name of a chair recused on it: the chair who validated it signs.
@@ -104,8 +108,9 @@ def publish_correction(decision: Decision, user) -> MinutesVersion:
     """A correction validated on a signed meeting: new letter, new minutes version, notification."""
     at = document_time()
     _publish(decision, at, notify=True, signer=user)
-    reason = _("Correction of %(ref)s (decision version %(n)d): %(reason)s", ref=decision.case.reference,
-               n=decision.version, reason=decision.correction_reason or "")
+    with force_locale(document_locale()):
+        reason = _("Correction of %(ref)s (decision version %(n)d): %(reason)s", ref=decision.case.reference,
+                   n=decision.version, reason=decision.correction_reason or "")
     version = create_minutes_version(decision.meeting, user, at, reason, correction_of=decision)
     audit.record("minutes.correct", decision.meeting, board_id=decision.board_id, user=user,
                  details={"version": version.number, "case": decision.case.reference, "signature": signing.level()})

@@ -104,7 +104,7 @@ def preview(meeting_id: int):
     transaction.roll_back()
     response = Response(data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = (
-        f'inline; filename="minutes-{meeting.board.code}-{meeting.starts_at:%Y%m%d}-preview.pdf"')
+        f'inline; filename="minutes-{meeting.board.code}-{meeting.local_day:%Y%m%d}-preview.pdf"')
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

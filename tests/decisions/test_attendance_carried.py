@@ -196,3 +196,30 @@ def test_attendance_saved_meanwhile_does_not_make_an_open_decision_form_a_confli
     assert response.status_code == 302  # ... without counting as someone else's edit
     db.session.expire_all()
     assert latest_decision(item).summary == "Chair's text"
+
+
+@pytest.mark.parametrize("lost", ["account disabled", "role removed"])
+def test_a_member_who_sat_and_then_left_the_board_stays_recorded_and_listed(client, login, team, started_meeting,
+                                                                            make_user, lost):
+    """An account disabled (or a directory group changed) before the minutes: the session
+    page listed active members only, so the next save of the attendance dropped them unseen,
+    and the draft's quorum with them."""
+    from mtb.accounts.models import BoardRole
+
+    meeting = started_meeting(n_cases=1, status=MeetingStatus.IN_SESSION)
+    record_attendance(meeting, team["secretary"], {u.id: None for u in (team["chair"], team["member"], team["biologist"])})
+    services.save_draft(meeting.items[0], team["secretary"], "x", [targeted(meeting.items[0].case)])
+    if lost == "account disabled":
+        team["member"].active = False
+    else:
+        db.session.execute(sa.delete(BoardRole).where(BoardRole.user_id == team["member"].id))
+    db.session.commit()
+    late = make_user("late@example.org", {"thoracic": ["member"]}, name="Dr Late Arrival")
+    login(team["secretary"])
+    page = client.get(f"/meetings/{meeting.id}/session").get_data(as_text=True)
+    assert f'id="present-{team["member"].id}" checked' in page and "Dr Late Arrival" in page
+    present = [str(u.id) for u in (team["chair"], team["member"], team["biologist"], late)]
+    assert client.post(f"/meetings/{meeting.id}/attendance", data={"present": present}).status_code == 302
+    recorded = set(db.session.scalars(sa.select(Attendance.user_id).where(Attendance.meeting_id == meeting.id)))
+    assert recorded == {int(i) for i in present}
+    assert latest_decision(meeting.items[0]).quorum_met

@@ -99,3 +99,13 @@ def test_feed_lists_only_my_boards(client, member, create_meeting):
     uids = [str(e["uid"]) for e in events(client.get(f"/calendar/{token}.ics").data)]
     assert uids == [f"meeting-{mine.id}@mtb.calendar"]
     assert mine.status is MeetingStatus.SCHEDULED
+
+
+def test_a_meetings_files_are_named_by_its_day_on_the_boards_clock(client, login, member, create_meeting):
+    """00:30 in Paris on 2 December is 23:30 UTC on the 1st: the files said the 1st."""
+    from datetime import datetime
+
+    meeting = create_meeting("thoracic", datetime(2026, 12, 1, 23, 30))
+    login(member)
+    response = client.get(f"/meetings/{meeting.id}.ics")
+    assert 'filename="mtb-thoracic-20261202.ics"' in response.headers["Content-Disposition"]

@@ -435,3 +435,45 @@ def test_letters_always_carry_identity_and_the_minutes_page_says_so(client, logi
     html = client.get(f"/meetings/{meeting.id}/minutes").get_data(as_text=True).replace("&#39;", "'")
     assert "These minutes show the patients' identity" in html
     assert "Each letter shows the patient's identity" in html
+
+
+def test_a_case_sent_back_for_another_discussion_stays_as_discussed_until_the_minutes_are_signed(
+        client, login, team, started_meeting):
+    """A re-discussion or a deferral makes the case editable again, and the minutes, signed
+    later, read the case then: they printed the clinician's later edits as what was discussed."""
+    meeting = started_meeting(n_cases=1, status=MeetingStatus.IN_SESSION)
+    case = meeting.items[0].case
+    record_attendance(meeting, team["secretary"], {u.id: None for u in (team["chair"], team["member"], team["biologist"])})
+    decisions.save_draft(meeting.items[0], team["secretary"], "Needs an RNA panel.", [{"kind": "rediscuss"}])
+    close_meeting(meeting, team["secretary"])
+    db.session.commit()
+    assert case.status is CaseStatus.DEFERRED and not case.can_edit(case.submitter)
+    login(case.submitter)
+    response = client.get(f"/cases/{case.id}/edit", follow_redirects=True)
+    assert "stays as the board discussed it until the minutes of that meeting are signed" in response.get_data(as_text=True)
+    discussed = case.diagnosis
+    response = client.post(f"/cases/{case.id}/edit", data={"diagnosis": "Large-cell neuroendocrine carcinoma"})
+    db.session.expire_all()
+    assert case.diagnosis == discussed
+
+    version = services.sign(meeting, team["chair"], notify=False)
+    db.session.commit()
+    assert json.loads(version.content_json)["items"][0]["diagnosis"] == discussed
+    assert case.can_edit(case.submitter)  # ready for its next discussion
+
+
+def test_minutes_signed_by_a_chair_reading_french_say_nothing_of_replacing_a_version(client, login, team, started_meeting):
+    """The reason was stored in the chair's language, so an English document printed
+    "This version replaces the previous one: Signé par le président" on version 1."""
+    meeting = started_meeting(n_cases=1, status=MeetingStatus.IN_SESSION)
+    record_attendance(meeting, team["secretary"], {u.id: None for u in (team["chair"], team["member"], team["biologist"])})
+    decisions.save_draft(meeting.items[0], team["secretary"], "Summary", [targeted(meeting.items[0].case)])
+    close_meeting(meeting, team["secretary"])
+    team["chair"].locale = "fr"
+    db.session.commit()
+    login(team["chair"])
+    assert client.post(f"/meetings/{meeting.id}/minutes/sign").status_code == 302
+    version = db.session.scalar(sa.select(MinutesVersion))
+    assert version.reason == "Signed by the chair"
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(version.pdf)).pages)
+    assert "replaces the previous one" not in text and "Signé" not in text

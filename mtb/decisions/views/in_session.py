@@ -73,7 +73,7 @@ def session_context(meeting: Meeting, item: AgendaItem | None = None) -> dict:
         "decision": decision,
         "versions": queries.versions_of(item) if item is not None and decision is not None else [],
         "attendance": attendance,
-        "members": room.members(meeting),
+        "members": room.members(meeting, attendance),
         "present": {a.user_id: a for a in attendance if a.user_id is not None},
         "guests": [a for a in attendance if a.is_guest],
         "recusals": recusals,
