@@ -4,8 +4,10 @@ The directory says who a person is and whether they may still sign in; MTB keeps
 they may do. The first sign-in creates the account without any board role (an admin
 grants them), or takes over a local account with the same e-mail so its roles carry on;
 with both LDAP and OpenID Connect on, the e-mail joins a person's two identities into one
-account. When DIRECTORY_ROLE_MAP is set, the board roles it names follow the directory's groups at
-each sign-in; roles it does not name stay with MTB's administrators.
+account. Joining by e-mail needs an address the directory vouches for and never reaches a
+site administrator's account (``_e_mail_refusal``). When DIRECTORY_ROLE_MAP is set, the
+board roles it names follow the directory's groups at each sign-in; roles it does not name
+stay with MTB's administrators.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from flask import current_app
 from flask_babel import force_locale
 
 from mtb.accounts import services
-from mtb.accounts.models import LOCAL, Role, User
+from mtb.accounts.models import LDAP, LOCAL, Role, User
 from mtb.audit import services as audit
 from mtb.boards.models import Board
 from mtb.db import utcnow
@@ -47,6 +49,8 @@ class Identity:
     specialty: str | None = None
     #: The DIRECTORY_ROLE_MAP groups the person is in (normalised, see ``group_key``).
     groups: frozenset[str] = field(default_factory=frozenset)
+    #: The OpenID Connect provider asserted that the e-mail is the person's (email_verified).
+    email_verified: bool = False
 
 
 @dataclass
@@ -141,6 +145,12 @@ def sign_in(identity: Identity) -> SignIn:
             audit.record("login.directory_conflict", user, user=user, details=details, kept=True)
             return SignIn(None, _("Another account already uses the e-mail address %(email)s. Ask an administrator.",
                                   email=identity.email))
+        refusal = _e_mail_refusal(user, identity) if user is not None else None
+        if refusal is not None:
+            reason, message = refusal
+            audit.record("login.directory_conflict", user, user=user, details={**details, "reason": reason},
+                         kept=True)
+            return SignIn(None, message)
         if user is not None and user.auth_source == LOCAL:
             user.auth_source, user.external_id = identity.source, identity.external_id
             audit.record("user.linked", user, user=user, details={"source": identity.source})
@@ -158,6 +168,24 @@ def sign_in(identity: Identity) -> SignIn:
     audit.record("login.success", user, user=user, details=details)
     db.session.flush()
     return SignIn(user)
+
+
+def _e_mail_refusal(user: User, identity: Identity) -> tuple[str, str] | None:
+    """Why a new identity may not join the existing ``user`` that holds its e-mail, as
+    (audited reason, message), or None. Anyone who can set an unverified address at the
+    provider (Entra ID sends no email_verified) would otherwise take over that account. An
+    LDAP entry's mail is kept by the directory's administrators and the person just proved
+    the entry's password, so it is trusted as it stands."""
+    if identity.source != LDAP and not identity.email_verified:
+        return "e-mail not verified", _(
+            "An account already uses the e-mail address %(email)s, and your hospital sign-in does not confirm "
+            "that this address is yours. Ask an administrator.", email=identity.email)
+    if user.is_admin:
+        # A site administrator's account stays with its break-glass password.
+        return "administrator account", _(
+            "The e-mail address %(email)s belongs to a site administrator's account, which a hospital sign-in "
+            "never takes over. Sign in with its local password, or ask an administrator.", email=identity.email)
+    return None
 
 
 def _create(identity: Identity) -> User:

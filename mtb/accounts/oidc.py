@@ -138,35 +138,48 @@ def _finish() -> Result:
     claims = dict(token.get("userinfo") or {})
     if not claims.get("sub"):
         return Result(Outcome.REFUSED, reason="no ID token")
-    if not claims.get("email") and metadata.get("userinfo_endpoint"):
-        claims = _with_userinfo(client, token, claims)
+    if (not claims.get("email") or _lacks_groups(claims)) and metadata.get("userinfo_endpoint"):
+        claims = {**(_userinfo(client, token, claims["sub"]) or {}), **claims}
     if claims.get("email_verified") is False:
         return Result(Outcome.REFUSED, reason="e-mail not verified")
-    groups = _groups(claims)
-    required = setting("OIDC_REQUIRED_GROUP")
-    if required and group_key(required) not in groups:
+    if not _in_required_group(claims):
         return Result(Outcome.OUTSIDE_GROUP, reason="not in the sign-in group")
+    groups = _groups(claims)
     name = claims.get("name") or " ".join(filter(None, (claims.get("given_name"), claims.get("family_name"))))
     specialty_claim = setting("OIDC_SPECIALTY_CLAIM")
     identity = Identity(
         source=OIDC, external_id=str(claims["sub"]), email=str(claims.get("email") or ""),
         full_name=str(name or claims.get("preferred_username") or claims.get("email") or ""),
+        # Only a provider that says the address is the person's may join an existing account.
+        email_verified=claims.get("email_verified") in (True, "true"),
         specialty=str(claims.get(specialty_claim) or "") or None if specialty_claim else None,
         groups=frozenset(groups & mapped_groups()),
     )
     return Result(Outcome.OK, identity, tokens=_kept(token, claims))
 
 
-def _with_userinfo(client, token, claims: dict) -> dict:
-    """Some providers put e-mail and name only in the UserInfo answer."""
+def _userinfo(client, token, sub: str) -> dict | None:
+    """The UserInfo answer about ``sub`` (some providers put e-mail, name or groups only
+    there); None when the provider could not be asked."""
     try:
         info = client.userinfo(token=token)
     except (requests.RequestException, ValueError, OAuthError) as error:
         log.warning("OpenID Connect userinfo unavailable: %s", error)
-        return claims
-    if info.get("sub") != claims["sub"]:  # Core 5.3.2: the answer must be about the same person
-        return claims
-    return {**info, **claims}
+        return None
+    # Core 5.3.2: the answer must be about the same person.
+    return dict(info) if info.get("sub") == sub else {}
+
+
+def _lacks_groups(claims: dict) -> bool:
+    """A sign-in group is required and these claims do not say the person's groups."""
+    return bool(setting("OIDC_REQUIRED_GROUP")) and (setting("OIDC_GROUPS_CLAIM") or "groups") not in claims
+
+
+def _in_required_group(claims: dict) -> bool:
+    """Keycloak and Entra ID leave out an empty groups claim: without it, the person is in
+    no group, so someone removed from their last group is refused like any outsider."""
+    required = setting("OIDC_REQUIRED_GROUP")
+    return not required or group_key(required) in _groups(claims)
 
 
 def _groups(claims: dict) -> set[str]:
@@ -185,10 +198,11 @@ def _kept(token: dict, claims: dict) -> dict:
 
 
 def refresh(refresh_token: str, external_id: str) -> Result:
-    """Ask the provider for fresh tokens: it refuses an account it disabled."""
+    """Ask the provider for fresh tokens: it refuses an account it disabled. With
+    OIDC_REQUIRED_GROUP, the person must still be in that group (OUTSIDE_GROUP otherwise)."""
     client = _client()
     try:
-        _metadata(client)
+        metadata = _metadata(client)
         token = client.fetch_access_token(grant_type="refresh_token", refresh_token=refresh_token)
     except OAuthError as error:
         transient = error.error in _TRANSIENT
@@ -205,9 +219,16 @@ def refresh(refresh_token: str, external_id: str) -> Result:
             return Result(Outcome.REFUSED, reason=str(error.error or type(error).__name__))
         if claims.get("sub") != external_id:
             return Result(Outcome.REFUSED, reason="another subject")
-        required = setting("OIDC_REQUIRED_GROUP")
-        if required and setting("OIDC_GROUPS_CLAIM") in claims and group_key(required) not in _groups(claims):
-            return Result(Outcome.OUTSIDE_GROUP, reason="not in the sign-in group")
+    # The group is asked again even when the answer carries no new ID token (OpenID
+    # Connect makes it optional) or an ID token without the groups claim: UserInfo says.
+    known = claims
+    if _lacks_groups(claims) and metadata.get("userinfo_endpoint"):
+        info = _userinfo(client, token, external_id)
+        if info is None:
+            return Result(Outcome.UNAVAILABLE, reason="unavailable")
+        known = {**info, **claims}
+    if not _in_required_group(known):
+        return Result(Outcome.OUTSIDE_GROUP, reason="not in the sign-in group")
     kept = _kept(token, claims)
     kept["refresh_token"] = kept["refresh_token"] or refresh_token
     return Result(Outcome.OK, tokens=kept)

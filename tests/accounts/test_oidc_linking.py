@@ -1,0 +1,200 @@
+"""Who a hospital identity may become, and how long a group keeps it signed in: an e-mail
+the provider does not vouch for never joins an existing account, a site administrator's
+account is never joined by e-mail, and someone removed from the sign-in group loses the
+session even when the provider leaves the empty groups claim out (Keycloak, Entra ID)."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from flask import request
+
+from mtb.accounts.models import LDAP, LOCAL, OIDC, User
+from mtb.audit.models import AuditEvent
+from mtb.extensions import db
+from tests.accounts.test_oidc import _sign_in
+from tests.fixtures.people import PASSWORD
+
+
+def _events(action):
+    return db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)).all()
+
+
+def _accounts(email) -> list[User]:
+    return db.session.scalars(sa.select(User).where(User.email == email)).all()
+
+
+@pytest.fixture
+def unverified(oidc_provider, monkeypatch):
+    """The provider sends the e-mail without email_verified, as Entra ID does."""
+    original = oidc_provider.user_info
+
+    def user_info(person, scope):
+        info = original(person, scope)
+        info.pop("email_verified", None)
+        return info
+
+    monkeypatch.setattr(oidc_provider, "user_info", user_info)
+    return oidc_provider
+
+
+@pytest.fixture
+def omits_empty_groups(oidc_provider, monkeypatch):
+    """The provider leaves an empty groups claim out, as Keycloak and Entra ID do."""
+    original = oidc_provider.user_info
+
+    def user_info(person, scope):
+        info = original(person, scope)
+        if not info.get("groups"):
+            info.pop("groups")
+        return info
+
+    monkeypatch.setattr(oidc_provider, "user_info", user_info)
+    return oidc_provider
+
+
+# -- joining an existing account by e-mail ------------------------------------------------
+
+
+def test_an_unverified_e_mail_does_not_take_over_a_local_account(client, unverified, make_user, boards):
+    local = make_user("hugo.outsider@hospital.test", {"thoracic": ["clinician"]})
+    response = _sign_in(client, unverified, "houtside")
+    assert response.status_code == 403
+    assert ("An account already uses the e-mail address hugo.outsider@hospital.test, and your hospital sign-in "
+            "does not confirm that this address is yours.") in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+    db.session.refresh(local)
+    assert (local.auth_source, local.external_id) == (LOCAL, None)
+    assert _accounts("hugo.outsider@hospital.test") == [local]  # no second account with the e-mail either
+    assert _events("login.directory_conflict")[0].details == {"via": "oidc", "reason": "e-mail not verified"}
+    assert _events("user.linked") == []
+
+
+def test_an_unverified_e_mail_never_becomes_the_site_administrator(client, unverified, make_user):
+    admin = make_user("chief@hospital.test", admin=True)
+    unverified.people["houtside"].email = "chief@hospital.test"
+    assert _sign_in(client, unverified, "houtside").status_code == 403
+    assert client.get("/admin/users").status_code == 302  # to the login page: nobody signed in
+    db.session.refresh(admin)
+    assert admin.auth_source == LOCAL
+
+
+def test_a_verified_e_mail_takes_over_a_local_account_with_its_roles(client, oidc_provider, make_user, boards):
+    local = make_user("hugo.outsider@hospital.test", {"thoracic": ["clinician"]})
+    assert _sign_in(client, oidc_provider, "houtside").status_code == 302
+    db.session.refresh(local)
+    assert (local.auth_source, local.external_id) == (OIDC, oidc_provider.people["houtside"].sub)
+    assert local.roles_on(boards["thoracic"].id)
+    assert _events("user.linked")[0].object_id == local.id
+
+
+def test_even_a_verified_e_mail_does_not_take_over_an_administrator_account(client, oidc_provider, make_user):
+    admin = make_user("hugo.outsider@hospital.test", admin=True)
+    response = _sign_in(client, oidc_provider, "houtside")
+    assert response.status_code == 403
+    assert ("The e-mail address hugo.outsider@hospital.test belongs to a site administrator&#39;s account, which "
+            "a hospital sign-in never takes over.") in response.get_data(as_text=True)
+    db.session.refresh(admin)
+    assert admin.auth_source == LOCAL
+    assert _events("login.directory_conflict")[0].details == {"via": "oidc", "reason": "administrator account"}
+    # The administrator's own break-glass password still opens it.
+    assert client.post("/login", data={"email": admin.email, "password": PASSWORD}).status_code == 302
+
+
+def test_without_email_verified_a_first_sign_in_still_creates_the_account(client, unverified):
+    assert _sign_in(client, unverified, "houtside").status_code == 302
+    user, = _accounts("hugo.outsider@hospital.test")
+    assert (user.auth_source, user.external_id) == (OIDC, unverified.people["houtside"].sub)
+    client.post("/logout")
+    assert _sign_in(client, unverified, "houtside").status_code == 302  # found by its id, not its e-mail
+
+
+def test_an_unverified_e_mail_does_not_join_an_account_from_ldap(client, unverified, ldap_directory):
+    from tests.fixtures.directory import LDAP_PASSWORD
+    from tests.fixtures.oidc_provider import Person
+
+    assert client.post("/login", data={"email": "amartin", "password": LDAP_PASSWORD}).status_code == 302
+    client.post("/logout")
+    unverified.people["intruder"] = Person("intruder", "Someone Else", "alice.martin@hospital.test")
+    assert _sign_in(client, unverified, "intruder").status_code == 403
+    assert client.get("/").status_code == 302
+    assert _accounts("alice.martin@hospital.test")[0].auth_source == LDAP
+
+
+def test_an_ldap_sign_in_does_not_take_over_an_administrator_account(client, ldap_directory, make_user):
+    from tests.fixtures.directory import LDAP_PASSWORD
+
+    admin = make_user("alice.martin@hospital.test", admin=True)
+    response = client.post("/login", data={"email": "amartin", "password": LDAP_PASSWORD})
+    assert "belongs to a site administrator" in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+    db.session.refresh(admin)
+    assert admin.auth_source == LOCAL
+    assert _events("login.directory_conflict")[0].details == {"via": "ldap", "reason": "administrator account"}
+
+
+# -- the sign-in group, re-checked -----------------------------------------------------------
+
+
+def test_removal_from_the_last_group_ends_the_session_though_the_claim_is_left_out(app, client, omits_empty_groups,
+                                                                                  monkeypatch):
+    monkeypatch.setitem(app.config, "OIDC_REQUIRED_GROUP", "mtb-users")
+    monkeypatch.setitem(app.config, "DIRECTORY_RECHECK_MINUTES", 0)
+    assert _sign_in(client, omits_empty_groups, "gpetit").status_code == 302
+    assert client.get("/").status_code == 200
+    omits_empty_groups.people["gpetit"].groups = []
+    response = client.get("/", follow_redirects=True)
+    assert response.request.path == "/login"
+    assert "may no longer sign in to MTB" in response.get_data(as_text=True)
+    assert _events("session.directory_ended")[0].details == {"via": "oidc", "reason": "not in the sign-in group"}
+    # A new sign-in is refused the same way.
+    assert _sign_in(app.test_client(), omits_empty_groups, "gpetit").status_code == 403
+
+
+def test_a_refresh_without_a_new_id_token_still_asks_for_the_group(app, client, oidc_provider, monkeypatch):
+    monkeypatch.setitem(app.config, "OIDC_REQUIRED_GROUP", "mtb-users")
+    monkeypatch.setitem(app.config, "DIRECTORY_RECHECK_MINUTES", 0)
+    assert _sign_in(client, oidc_provider, "gpetit").status_code == 302
+    # From now on the token endpoint answers refresh grants without an ID token.
+    oidc_provider.misbehave = "no_id_token"
+    monkeypatch.setattr(oidc_provider, "tamper", lambda id_token: "")
+    assert client.get("/").status_code == 200  # UserInfo says he is still in the group
+    oidc_provider.people["gpetit"].groups = []
+    assert client.get("/").status_code == 302
+    assert _events("session.directory_ended")[0].details["reason"] == "not in the sign-in group"
+
+
+def test_groups_told_only_by_userinfo_count_at_sign_in_and_at_each_recheck(app, client, oidc_provider, monkeypatch):
+    original = oidc_provider.user_info
+
+    def user_info(person, scope):
+        info = original(person, scope)
+        if request.path != "/userinfo":
+            info.pop("groups")  # the ID token carries no groups claim; the UserInfo answer does
+        return info
+
+    monkeypatch.setattr(oidc_provider, "user_info", user_info)
+    monkeypatch.setitem(app.config, "OIDC_REQUIRED_GROUP", "mtb-users")
+    monkeypatch.setitem(app.config, "DIRECTORY_RECHECK_MINUTES", 0)
+    assert _sign_in(client, oidc_provider, "gpetit").status_code == 302
+    assert client.get("/").status_code == 200
+    oidc_provider.people["gpetit"].groups = []
+    assert client.get("/").status_code == 302
+
+
+def test_a_userinfo_that_cannot_answer_postpones_the_group_check(app, client, oidc_provider, monkeypatch):
+    monkeypatch.setitem(app.config, "OIDC_REQUIRED_GROUP", "mtb-users")
+    monkeypatch.setitem(app.config, "DIRECTORY_RECHECK_MINUTES", 0)
+    assert _sign_in(client, oidc_provider, "gpetit").status_code == 302
+    original = oidc_provider.user_info
+
+    def user_info(person, scope):
+        if request.path == "/userinfo":
+            raise RuntimeError("the provider's UserInfo is down")
+        info = original(person, scope)
+        info.pop("groups")
+        return info
+
+    monkeypatch.setattr(oidc_provider, "user_info", user_info)
+    assert client.get("/").status_code == 200  # unknown is not "outside": ask again later
+    assert _events("session.directory_ended") == []
