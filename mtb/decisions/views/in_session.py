@@ -135,9 +135,14 @@ def session(meeting_id: int):
     meeting = access.meeting_or_404(meeting_id, need="run")
     item_id = request.args.get("item", type=int)
     item = queries.get_item(meeting, item_id) if item_id is not None else None
-    # The members' live view and the presentation follow the case shown here.
-    live.follow(meeting, item if item is not None else live.current_item(meeting))
-    return _render_session(meeting, item if item is not None else live.current_item(meeting))
+    if item is None:
+        item = live.current_item(meeting)
+        live.follow(meeting, item)
+    elif request.args.get("move") == "1":
+        # The members' live view and the presentation follow this page's Previous, Next and
+        # case list, not any look at a case (a chair back from validating an earlier one).
+        live.follow(meeting, item)
+    return _render_session(meeting, item)
 
 
 @bp.route("/meetings/<int:meeting_id>/session/start", methods=["POST"])
