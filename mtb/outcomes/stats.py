@@ -198,11 +198,16 @@ def local_day(tz: str):
 
 def case_times(board_ids, start: datetime, end: datetime, tz: str) -> list[CaseTimes]:
     """Each case decided in the period (its earliest first decision validated then, once even when
-    discussed at several meetings): the day of each step, in the board's zone. One statement."""
+    discussed at several meetings): the day of each step, in the board's zone; the treatment
+    start is the earliest start of a therapy recommendation implemented. One statement."""
     report = (sa.select(sa.func.min(MolecularReport.reported_on)).where(MolecularReport.case_id == Case.id)
               .correlate(Case).scalar_subquery())
+    # A treatment starts with a therapy recommendation implemented: a further test, a genetics
+    # referral or a standard-of-care follow-up has a start date too, and is no treatment start.
     started = (sa.select(sa.func.min(FollowUp.started_on))
-               .where(FollowUp.case_id == Case.id, FollowUp.is_current.is_(True), FollowUp.implemented.is_(True))
+               .join(Recommendation, FollowUp.recommendation_id == Recommendation.id)
+               .where(FollowUp.case_id == Case.id, FollowUp.is_current.is_(True), FollowUp.implemented.is_(True),
+                      Recommendation.kind.in_(THERAPY_KINDS))
                .correlate(Case).scalar_subquery())
     query = _period(
         sa.select(Case.id, Case.reference, Case.board_id, report.label("report"), Case.submitted_at,

@@ -89,20 +89,23 @@ def update_trial(trial: Trial, user, values: dict, boards: list) -> Trial:
     return trial
 
 
-def import_studies(user, data: bytes, boards: list) -> tuple[list[Trial], list[Trial], list[str]]:
-    """Import ClinicalTrials.gov study records: (created, updated, problems per study).
+def import_studies(user, data: bytes, boards: list) -> tuple[list[Trial], list[Trial], list[str], list[str]]:
+    """Import ClinicalTrials.gov study records: (created, updated, problems per study,
+    notes on the trials added: age limits whole years could not keep exactly).
 
     A study already in the registry (same NCT id) gets the registry's title, phase,
     conditions and eligibility text; its local fields stay as they were, and its local
-    status too unless the registry closed it. A new study joins ``boards``, with the
-    local status the registry's suggests (RECRUITING: recruiting; not yet recruiting,
-    suspended: on hold; completed, terminated, active not recruiting...: closed; a missing
-    or unknown status: on hold, and an existing trial keeps its own). Raises InvalidInput
-    (``file``; ``boards`` when a new study cannot join the boards ticked), NotAllowed.
+    status is only ever made less open (``ctgov.refreshed_status``: closed when the registry
+    closed it, on hold from recruiting when it is suspended or not yet recruiting, never
+    reopened). A new study joins ``boards``, with the local status the registry's suggests
+    (RECRUITING: recruiting; not yet recruiting, suspended, by invitation: on hold;
+    completed, terminated, active not recruiting...: closed; a missing or unknown status:
+    on hold). Raises InvalidInput (``file``; ``boards`` when a new study cannot join the
+    boards ticked), NotAllowed.
     """
     if not Trial.can_create(user):
         raise NotAllowed(_("Only administrators and board secretaries keep the trial registry."))
-    created, updated, problems = [], [], []
+    created, updated, problems, notes = [], [], [], []
     for study in ctgov.studies_of(data):
         values = ctgov.values_of(study)
         nct = values["registry_ids"].split(",")[0].strip()
@@ -119,6 +122,7 @@ def import_studies(user, data: bytes, boards: list) -> tuple[list[Trial], list[T
                 trial = create_trial(user, values, boards)
                 trial.imported_at = utcnow()
                 created.append(trial)
+                notes.extend(ctgov.import_notes(study))
         except TrialInputError as error:
             if "boards" in error.errors:
                 # The boards ticked are the whole import's: said once, next to them.
@@ -126,7 +130,7 @@ def import_studies(user, data: bytes, boards: list) -> tuple[list[Trial], list[T
             problems.append(f"{nct or '?'}: " + "; ".join(m for ms in error.errors.values() for m in ms))
         except NotAllowed as error:
             problems.append(f"{nct}: {error}")
-    return created, updated, problems
+    return created, updated, problems, notes
 
 
 def _refresh(trial: Trial, user, values: dict) -> Trial:
@@ -146,8 +150,7 @@ def _refresh(trial: Trial, user, values: dict) -> Trial:
         if len(JOINER.join(ids + [identifier])) <= limit:
             ids = ids + [identifier]
     trial.registry_ids = JOINER.join(ids)
-    if values["status"] == TrialStatus.CLOSED.value:
-        trial.status = TrialStatus.CLOSED
+    trial.status = ctgov.refreshed_status(trial.status, values["registry_status"])
     trial.imported_at = trial.updated_at = utcnow()
     trial.updated_by_id = user.id
     db.session.flush()

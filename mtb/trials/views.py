@@ -125,7 +125,7 @@ def import_studies():
     try:
         if not data:
             raise InvalidInput("file", _("Choose the JSON file saved from ClinicalTrials.gov."))
-        created, updated, problems = services.import_studies(current_user, data, _chosen(form))
+        created, updated, problems, notes = services.import_studies(current_user, data, _chosen(form))
     except (InvalidInput, NotAllowed) as error:
         transaction.roll_back()
         # The boards ticked, or the file: the message goes next to the one at fault.
@@ -140,4 +140,6 @@ def import_studies():
             created=len(created), updated=len(updated)), "success")
     for problem in problems:
         flash(problem, "error")
+    for note in notes:
+        flash(note, "warning")
     return redirect(url_for("trials.index"))
