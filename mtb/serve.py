@@ -37,7 +37,8 @@ def main() -> None:
     web = subprocess.Popen([
         sys.executable, "-m", "gunicorn", "wsgi:app",
         "--bind", f"{args.host}:{args.port}", "--workers", str(args.workers),
-        "--access-logfile", "-", "--timeout", "120",
+        # The chair's signature renders the minutes and a letter per case in its request.
+        "--access-logfile", "-", "--timeout", "600",
         # Paths without query strings (searches may carry a patient's name) nor secrets.
         "--logger-class", "mtb.serve.AccessLogger",
         "--access-logformat", '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',
