@@ -17,11 +17,14 @@ from mtb import signals
 from mtb.boards.models import Board
 from mtb.cases import search
 from mtb.cases.biomarker_labels import biomarker_label
+from mtb.cases.biomarker_validation import normalise_location
 from mtb.cases.findings import BiomarkerKind, MolecularReport
 from mtb.cases.gene_checks import fusion_partners
 from mtb.cases.genes import GeneStatus, check_symbol
+from mtb.cases.hgvs import normalise_p, split_reference
 from mtb.cases.hgvs_grammar import ONE_LETTER
 from mtb.cases.models import Biomarker, Case, CaseStatus
+from mtb.errors import InvalidInput
 from mtb.extensions import db
 from mtb.http import page_key, parse_page_key
 
@@ -174,36 +177,72 @@ class SearchTerm:
     """One word of a search: the text typed, and the forms it also stands for."""
 
     text: str
-    #: "Val600Glu" for V600E / p.V600E: stored protein changes are three-letter.
+    #: Also looked for as text: "Val600" for V600 (a prefix of what is stored, which is
+    #: three-letter), "Arg1443fs" for R1443fs (the index also writes each frameshift so).
     protein: str | None = None
     #: The approved gene symbol the word is, or those of an alias or previous symbol
     #: (HER2 -> ERBB2): looked up exactly in the biomarkers.
     genes: tuple[str, ...] = ()
-    #: A whole substitution (V600E): the stored p. descriptions it is, looked up exactly.
+    #: A whole protein change (V600E, E746_A750del, A775_G776insYVMA, R213*): the stored
+    #: p. descriptions it is, looked up exactly.
     protein_changes: tuple[str, ...] = ()
+    #: "exon 19" for exon 19, exon19 or ex19: a finding's exon or intron as it is stored.
+    location: str | None = None
 
 
-_PROTEIN_SHORTHAND = re.compile(r"([A-Za-z])(\d+)([A-Za-z*]|fs|del|dup|ins[A-Za-z]*|delins[A-Za-z]*)?")
 _GENE_LIKE = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,39}")
+#: How a protein change starts: a residue and its position (V600, p.(L858, Glu746).
+_PROTEIN_LIKE = re.compile(r"(?:p\.)?[(\[]?[A-Za-z]{1,3}\d", re.I)
+#: The start of a change in one-letter code, without what it becomes: V600, E746_A750,
+#: A775_G776ins.
+_PROTEIN_PART = re.compile(r"([A-Z])(\d+)(?:_([A-Z])(\d+))?(fs|delins|del|dup|ins)?", re.I)
+#: A change to X, which reports write for a stop (R213X) or for any residue (G719X).
+_TO_X = re.compile(r"([A-Z]\d+)X", re.I)
+#: A stored frameshift: its first residue, the new one if given, then "fs" (Arg1443GlyfsTer12).
+_FRAMESHIFT = re.compile(r"([A-Z][a-z]{2}\d+)([A-Z][a-z]{2})?fs")
 
 
-def _three_letter(first: str, position: str, change: str) -> str | None:
-    """"V", "600", "E" -> "Val600Glu"; a partial "V600" -> "Val600" (a prefix of what is stored)."""
-    if first not in ONE_LETTER:
+def _protein_part(bare: str) -> str | None:
+    """"V600" -> "Val600", "E746_A750" -> "Glu746_Ala750": a prefix of what is stored."""
+    part = _PROTEIN_PART.fullmatch(bare)
+    if not part:
         return None
-    if len(change) == 1:
-        change = "Ter" if change in "*xX" else ONE_LETTER.get(change.upper())
-        if change is None:
-            return None
-    else:
-        change = change.lower()
-    return ONE_LETTER[first] + position + change
+    first, position, last, end, change = part.groups()
+    if first.upper() not in ONE_LETTER or last and last.upper() not in ONE_LETTER:
+        return None
+    text = ONE_LETTER[first.upper()] + position + (f"_{ONE_LETTER[last.upper()]}{end}" if last else "")
+    return text + (change or "").lower()
+
+
+def _protein_forms(word: str) -> tuple[str | None, tuple[str, ...]]:
+    """A protein change as it is stored: (a text the stored change contains, the stored
+    changes it is exactly); a whole change is read as the case form reads it
+    (``normalise_p``: E746_A750del -> p.Glu746_Ala750del, R213* -> p.Arg213Ter)."""
+    if not _PROTEIN_LIKE.match(word):
+        return None, ()
+    bare = re.sub(r"^p\.", "", word, flags=re.I).strip("()")
+    if to_x := _TO_X.fullmatch(bare):
+        # X is a stop in some reports and any residue in others: the position finds both.
+        return _protein_part(to_x[1]), ()
+    try:
+        stored = normalise_p(word).value
+    except InvalidInput:
+        return _protein_part(bare), ()
+    change = stored[2:].strip("()")
+    if frameshift := _FRAMESHIFT.match(change):
+        # A frameshift written short (R1443fs for p.Arg1443GlyfsTer12) is any frameshift
+        # from that residue: the index writes each one short too.
+        return (change if frameshift[2] else frameshift[1] + "fs"), ()
+    return change, (f"p.{change}", f"p.({change})")
 
 
 #: A case reference as the app writes it (THO-2026-0042): looked up exactly.
 _REFERENCE = re.compile(r"[A-Za-z]{2,8}-\d{4}-\d{4,}")
 #: Two halves joined by - or /: a fusion when ``fusion_partners`` finds two approved symbols.
 _FUSION_LIKE = re.compile(r"[A-Za-z][A-Za-z0-9-]*[-/][A-Za-z0-9-]+")
+#: An exon or intron as reports write it, the number maybe a word apart (exon 19, ex19, IVS13).
+_LOCATION_WORD = re.compile(r"(?:exons?|introns?|ex|ivs)\.?", re.I)
+_LOCATION = re.compile(r"(?:exons?|introns?|ex|ivs)\.?\s?\d{1,3}(?:[-_]\d{1,3})?", re.I)
 
 
 def _partners_or_word(word: str) -> list[str]:
@@ -215,49 +254,88 @@ def _partners_or_word(word: str) -> list[str]:
     return [word]
 
 
+def _prefix_and_change(word: str) -> list[str]:
+    """["BRAF", "p.V600E"] for BRAF:p.V600E, ["NP_004324.2", "p.V600E"] for NP_004324.2:p.V600E
+    (a gene or reference before a change, as the case form reads it), else [word]."""
+    prefix, colon, rest = word.partition(":")
+    if not colon or not rest or rest.startswith(":"):
+        return [word]
+    try:  # symbols are capitals (braf:p.V600E is typed in a search box, not copied from a report)
+        reference, gene, change = split_reference(f"{prefix.upper()}:{rest}")
+    except InvalidInput:
+        return [word]
+    return [part for part in (reference, gene, change) if part] if reference or gene else [word]
+
+
+def _with_locations(pieces: list[str]) -> list[str]:
+    """"exon", "19" -> "exon 19": one word, found as the finding's exon (a bare 19 is no exon)."""
+    joined: list[str] = []
+    for piece in pieces:
+        if joined and _LOCATION_WORD.fullmatch(joined[-1]) and _LOCATION.fullmatch(f"{joined[-1]} {piece}"):
+            joined[-1] = f"{joined[-1]} {piece}"
+        else:
+            joined.append(piece)
+    return joined
+
+
+def _location(word: str) -> str | None:
+    """"exon 19" as stored for ex19, Exon 19 (``normalise_location``), or None."""
+    if not _LOCATION.fullmatch(word):
+        return None
+    try:
+        return normalise_location(word)
+    except InvalidInput:
+        return None
+
+
 def search_terms(q: str | None) -> list[SearchTerm]:
     """Split a search into words; each word must match the case somewhere.
 
-    "V600E" and "p.V600E" also look for p.Val600Glu (the stored form); an alias such
-    as HER2 also looks for its approved symbol (ERBB2); a fusion is its two partners,
-    written EML4::ALK, or EML4-ALK and EML4/ALK as the case form reads them
-    (``fusion_partners``: NKX2-1 stays one gene).
+    A protein change is also looked for as stored: "V600E", "p.V600E", "E746_A750del",
+    "R213*" are p.Val600Glu, p.Glu746_Ala750del, p.Arg213Ter, and "R1443fs" any frameshift
+    from Arg1443; a gene or reference before it is a word of its own (BRAF:p.V600E is BRAF
+    and p.V600E). "exon 19" is one word, the finding's exon. An alias such as HER2 also
+    looks for its approved symbol (ERBB2); a fusion is its two partners, written EML4::ALK,
+    or EML4-ALK and EML4/ALK as the case form reads them (``fusion_partners``: NKX2-1 stays
+    one gene).
     """
     pieces = [piece for part in (q or "").split() for piece in part.split("::") if piece][:8]
-    words = [word for piece in pieces for word in _partners_or_word(piece)][:8]
+    words = [word for piece in _with_locations(pieces) for part in _prefix_and_change(piece)
+             for word in _partners_or_word(part)][:8]
     terms = []
     for word in words:
-        protein = None
-        bare = word[2:] if word.lower().startswith("p.") else word
-        bare = bare.strip("()")
-        shorthand = _PROTEIN_SHORTHAND.fullmatch(bare)
-        if shorthand:
-            first, position, change = shorthand.groups()
-            protein = _three_letter(first.upper(), position, change or "")
+        location = _location(word)
+        if location:
+            terms.append(SearchTerm(word, location=location))
+            continue
+        protein, changes = _protein_forms(word)
         genes: tuple[str, ...] = ()
         if _GENE_LIKE.fullmatch(word):
             found = check_symbol(word)
             if found.status in (GeneStatus.APPROVED, GeneStatus.ALIAS):
                 genes = found.approved
-        changes: tuple[str, ...] = ()
-        if shorthand and protein and len(shorthand.group(3) or "") == 1:
-            changes = (f"p.{protein}", f"p.({protein})")
-        terms.append(SearchTerm(word, protein if protein and protein != word else None, genes, changes))
+        terms.append(SearchTerm(word, protein if protein != word else None, genes, changes))
     return terms
 
 
 def _matches(term: SearchTerm):
     """Where one search word may match: reference, patient name or record number,
-    diagnosis, ICD-10 code, or a biomarker's genes, transcript, HGVS changes and the
-    words of its kind ("amplification", "fusion": ``search.FINDING_WORDS``) (contains,
-    in any case, the same on SQLite and PostgreSQL), through the search index.
+    diagnosis, ICD-10 code, or a biomarker's genes, transcript, HGVS changes, protein
+    reference, exon and the words of its kind ("amplification", "fusion":
+    ``search.FINDING_WORDS``) (contains, in any case, the same on SQLite and PostgreSQL),
+    through the search index.
 
     Exact paths first: a whole reference is looked up by its unique index; an approved
-    gene symbol (or an alias's) by the biomarkers' gene indexes, and in the case's own
-    words (a surname may also be a symbol)."""
+    gene symbol (or an alias's), or a whole protein change, by the biomarkers' gene and
+    hgvs_p indexes, and in the case's own words (a surname may also be a symbol)."""
     if _REFERENCE.fullmatch(term.text):
         return Case.reference == term.text.upper()
     connection = db.session.connection()
+    if term.location:
+        # "exon 1" is not exon 10: the index ends each finding's exon with a new line.
+        whole = [f"{term.location}\n"] + ([] if "-" in term.location else [f"{term.location}-"])
+        about = list(dict.fromkeys([term.text, term.location]))
+        return search.containing(connection, about, findings=False, in_findings=whole)
     if term.genes or term.protein_changes:
         exact = ([(Biomarker.gene, term.genes), (Biomarker.gene_3p, term.genes)] if term.genes
                  else [(Biomarker.hgvs_p, term.protein_changes)])

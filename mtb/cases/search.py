@@ -3,9 +3,10 @@ databases instead of ``ILIKE '%word%'`` scans over cases and their biomarkers.
 
 The table ``case_search`` has two text columns: ``about`` (reference, patient name and
 record number, diagnosis, ICD-10 code) and ``findings`` (each biomarker's genes,
-transcript and HGVS changes, and the words its label in a list says of its kind:
-"amplification" for MET amplification, "fusion" for ALK fusion EML4::ALK; in English,
-the stored values' language). On SQLite it is an FTS5 table with the trigram tokenizer
+transcript, HGVS changes, protein reference and exon, a frameshift also written short as
+reports write it, and the words its label in a list says of its kind: "amplification" for
+MET amplification, "fusion" for ALK fusion EML4::ALK; in English, the stored values'
+language). On SQLite it is an FTS5 table with the trigram tokenizer
 (rowid = case id); on PostgreSQL a table with ``pg_trgm`` GIN indexes. Both answer
 "contains this text, in any case" for words of three characters or more, like the scan
 they replace; shorter words fall back to a scan of this one table.
@@ -17,10 +18,14 @@ ORM, and rebuilt by ``rebuild`` after bulk loads (``flask cases reindex``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
 
 from mtb.cases.findings import Biomarker, BiomarkerKind, CnvType, HrdStatus, MmrStatus, MsiStatus
 from mtb.cases.models import Case
@@ -99,12 +104,48 @@ def _finding_words() -> sa.ColumnElement[str]:
     )
 
 
+class _position(FunctionElement):
+    """Where a text first holds another, from 1 (0: nowhere): instr() on SQLite, strpos() on
+    PostgreSQL."""
+
+    type = sa.Integer()
+    inherit_cache = True
+
+
+@compiles(_position)
+def _position_sqlite(element, compiler, **kw):
+    return f"instr({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_position, "postgresql")
+def _position_postgresql(element, compiler, **kw):
+    return f"strpos({compiler.process(element.clauses, **kw)})"
+
+
+def _frameshift_words() -> sa.ColumnElement[str]:
+    """A frameshift as reports shorten it, without the new residue and the stop, and a new
+    line ("p.Arg1443fs" for p.Arg1443GlyfsTer12), so that a search for R1443fs finds it by
+    the index; else "" (a frameshift stored without its new residue is already short)."""
+    at = _position(Biomarker.hgvs_p, "fs")
+    before = sa.func.substr(Biomarker.hgvs_p, at - 1, 1)
+    # The new residue is three letters before "fs" (a letter's upper and lower case differ).
+    return sa.case((sa.and_(at > 4, sa.func.upper(before) != sa.func.lower(before)),
+                    sa.func.substr(Biomarker.hgvs_p, 1, at - 4) + "fs\n"), else_="")
+
+
+def _more_words() -> sa.ColumnElement[str]:
+    """The finding's exon, protein reference and short frameshift, each on a line of its own
+    ended by a new line ("exon 1" is then told from "exon 10"), or "" when it has none."""
+    return (sa.func.coalesce(Biomarker.exon + "\n", "") + sa.func.coalesce(Biomarker.protein_reference + "\n", "")
+            + _frameshift_words())
+
+
 def _documents(case_ids=None) -> sa.Select:
     """(case id, about, findings) of the cases given, or of every case."""
     findings = (
         sa.select(sa.func.aggregate_strings(
             _words(Biomarker.gene, Biomarker.gene_3p, Biomarker.transcript, Biomarker.hgvs_c, Biomarker.hgvs_p,
-                   _finding_words()), "\n"))
+                   _more_words() + _finding_words()), "\n"))
         .where(Biomarker.case_id == Case.id).scalar_subquery()
     )
     query = sa.select(
@@ -153,23 +194,30 @@ def _fts_phrase(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def containing(connection, texts: list[str], *, findings: bool = True) -> sa.ColumnElement[bool]:
+def containing(connection, texts: list[str], *, findings: bool = True,
+               in_findings: Sequence[str] = ()) -> sa.ColumnElement[bool]:
     """Cases whose words contain any of ``texts`` (about the case, and its findings unless
-    ``findings`` is False), as ``Case.id IN (...)`` served by the index."""
-    long = [t for t in texts if len(t) >= INDEXED_LENGTH]
-    short = [t for t in texts if len(t) < INDEXED_LENGTH]
-    columns = ["about", "findings"] if findings else ["about"]
+    ``findings`` is False) or whose findings' words contain any of ``in_findings``, as
+    ``Case.id IN (...)`` served by the index."""
+    both = ("about", "findings") if findings else ("about",)
+    searched = [(text, both) for text in texts] + [(text, ("findings",)) for text in in_findings]
     wanted = []
     if _is_sqlite(connection):
-        if long:
-            query = "{" + " ".join(columns) + "} : (" + " OR ".join(_fts_phrase(t) for t in long) + ")"
+        groups: dict[tuple[str, ...], list[str]] = {}
+        for text, columns in searched:
+            if len(text) >= INDEXED_LENGTH:
+                groups.setdefault(columns, []).append(text)
+        if groups:
+            query = " OR ".join("{" + " ".join(columns) + "} : (" + " OR ".join(_fts_phrase(t) for t in long) + ")"
+                                for columns, long in groups.items())
             wanted.append(sa.select(sa.literal_column("rowid")).select_from(sa.table(TABLE))
                           .where(sa.literal_column(TABLE).op("MATCH")(sa.literal(query))))
-        for text in short:  # no index below three characters: a scan of this table
-            wanted.append(sa.select(sa.literal_column("rowid")).select_from(sa.table(TABLE)).where(sa.or_(
-                *(sa.func.instr(sa.func.lower(sa.literal_column(c)), text.lower()) > 0 for c in columns))))
+        for text, columns in searched:
+            if len(text) < INDEXED_LENGTH:  # no index below three characters: a scan of this table
+                wanted.append(sa.select(sa.literal_column("rowid")).select_from(sa.table(TABLE)).where(sa.or_(
+                    *(sa.func.instr(sa.func.lower(sa.literal_column(c)), text.lower()) > 0 for c in columns))))
     else:
-        conditions = [_search.c[c].ilike(f"%{escape_like(t)}%") for t in texts for c in columns]
+        conditions = [_search.c[c].ilike(f"%{escape_like(t)}%") for t, columns in searched for c in columns]
         hits = sa.select(_search.c.case_id).where(sa.or_(*conditions))
         # PostgreSQL answers "IN (the index's hits)" by walking the list newest first and
         # probing each case's row: quick for a common word, but a surname in a few hundred
