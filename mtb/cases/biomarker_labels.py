@@ -18,6 +18,7 @@ from mtb.cases.findings import BiomarkerKind, FusionDriver, MmrStatus, SpecimenT
 from mtb.cases.genes import chromosome_of
 from mtb.formatting import local_date, local_decimal
 from mtb.i18n import gettext
+from mtb.i18n import ngettext as catalogue_ngettext
 
 #: The kinds' labels by kind (the minutes part reads them so; ``BiomarkerKind.label`` is the source).
 KIND_LABELS = {kind: kind.label for kind in BiomarkerKind}
@@ -28,6 +29,24 @@ def _(message: str, **variables) -> str:
     if has_request_context():
         return gettext(message, **variables)
     return message % variables if variables else message
+
+
+def ngettext(singular: str, plural: str, num: Decimal | int, **variables) -> str:
+    """ngettext that also works outside a request (jobs, CLI, PDFs): English there. ``num``
+    may be a decimal: 1 (or 1.00) takes the singular, 2.5 the plural."""
+    count = _plural_count(num)
+    if has_request_context():
+        return catalogue_ngettext(singular, plural, count, **variables)
+    variables.setdefault("num", count)
+    return (singular if count == 1 else plural) % variables
+
+
+def _plural_count(value: Decimal | int) -> int:
+    """The whole number gettext's plural rules are written for (they refuse a Decimal): a
+    whole value as it is; a fraction is counted as 2, which takes the plural in English and
+    French ("2.5 copies", "0.5 copies")."""
+    whole = int(value)
+    return whole if whole == value else 2
 
 
 def number(value: Decimal | float | int | None) -> str:
@@ -66,7 +85,7 @@ def _cnv_name(b, with_values: bool) -> str:
     what = _words(b.cnv_type) or _("copy-number change")
     values = []
     if b.copy_number is not None:
-        values.append(_("%(n)s copies", n=shown(b.copy_number)))
+        values.append(ngettext("%(n)s copy", "%(n)s copies", b.copy_number, n=shown(b.copy_number)))
     if with_values and b.cn_ratio is not None:
         values.append(_("%(ratio)s ratio %(value)s", ratio=_ratio_name(b), value=shown(b.cn_ratio)))
     if with_values and b.log2_ratio is not None:

@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from mtb.cases.biomarker_labels import number
+from mtb.cases.biomarker_labels import number, shown
 from mtb.cases.descriptions import check_descriptions
 from mtb.cases.findings import (
     Biomarker,
@@ -55,17 +55,24 @@ from mtb.text import clean_text
 #: A VAF is kept to 0.0001 %: a ctDNA VAF of 0.004 % is not 0.
 VAF_QUANTUM = Decimal("0.0001")
 
-_LOCATION = re.compile(r"(?:(exons?|ex|e)|(introns?|int|in|i|ivs))?\s*\.?\s*(\d{1,3})(?:\s*[-–_]\s*(\d{1,3}))?",
-                       re.I)
+#: The ratios to the centromere probe taken (FISH, e.g. MET/CEP7): the column keeps two decimals,
+#: so 0.01 is the smallest above 0 that can be stored.
+CN_RATIO_RANGE = (Decimal("0.01"), Decimal(999))
+
+# An exon or intron, or a range of exons; a single one may carry a letter for an alternative
+# exon (EML4 exon 6a and 6b, in EML4::ALK variants 3a and 3b).
+_LOCATION = re.compile(r"(?:(exons?|ex|e)|(introns?|int|in|i|ivs))?\s*\.?\s*(\d{1,3})"
+                       r"(?:([a-d])|\s*[-–_]\s*(\d{1,3}))?", re.I)
 
 
 def normalise_location(text: str) -> str:
-    """"19", "ex19", "Exon 19" -> "exon 19"; "i13", "IVS13" -> "intron 13"; "18-21" -> "exon 18-21"."""
+    """"19", "ex19", "Exon 19" -> "exon 19"; "i13", "IVS13" -> "intron 13"; "18-21" -> "exon 18-21";
+    "Exon 6A" -> "exon 6a"."""
     match = _LOCATION.fullmatch((text or "").strip())
-    if not match or (match[4] and int(match[4]) <= int(match[3])) or int(match[3]) == 0:
+    if not match or (match[5] and int(match[5]) <= int(match[3])) or int(match[3]) == 0:
         raise InvalidInput(None, _("Write the exon or intron number, e.g. 19, exon 19, intron 13 or exon 18-21."))
     where = "intron" if match[2] else "exon"
-    return f"{where} {int(match[3])}" + (f"-{int(match[4])}" if match[4] else "")
+    return f"{where} {int(match[3])}" + (match[4] or "").lower() + (f"-{int(match[5])}" if match[5] else "")
 
 
 class _Row:
@@ -92,15 +99,17 @@ class _Row:
             self.add(f, _("At most %(n)d characters.", n=limit))
         return value
 
-    def number(self, f: str, low, high, message: str, underflow: str | None = None) -> Decimal | None:
+    def number(self, f: str, low, high, message: str, underflow: str | None = None,
+               percent: bool = False) -> Decimal | None:
         """The number as typed, with no more decimals than its column keeps: the database
         would round the rest away (a TMB of 9.995 would be 10.00, above the TMB-high
         cut-off), so more are refused. ``underflow``: said instead for a number that is
-        not 0 but would be (a VAF of 0.00001 %)."""
+        not 0 but would be (a VAF of 0.00001 %). ``percent``: a percentage, which may be
+        written with its sign ("35 %")."""
         if f not in self.applies:
             return None
         try:
-            value = exact_decimal(self.typed.get(f))
+            value = exact_decimal(self.typed.get(f), percent=percent)
         except (InvalidOperation, ValueError):
             self.add(f, _("Enter a number, e.g. 32 or 12.5 (not NaN or Infinity)."))
             return None
@@ -194,7 +203,8 @@ def check_report(row: dict, prefix: str, problems: Problems) -> dict | None:
     out["genome_build"] = r.choice("genome_build", GenomeBuild, _("Choose GRCh37 or GRCh38."))
     out["specimen_type"] = r.choice("specimen_type", SpecimenType, _("Choose the kind of specimen, e.g. FFPE tissue."))
     out["sample_site"] = r.choice("sample_site", SampleSite, _("Choose primary tumour or metastasis."))
-    out["tumour_content"] = r.number("tumour_content", 0, 100, _("Tumour cell content is a percentage, 0 to 100."))
+    out["tumour_content"] = r.number("tumour_content", 0, 100, _("Tumour cell content is a percentage, 0 to 100."),
+                                     percent=True)
     specimen = out["specimen_type"]
     if out["tumour_content"] is not None and specimen is not None and not specimen.is_tumour:
         r.add("tumour_content", _("Tumour cell content is estimated on a tumour specimen, not on %(specimen)s; "
@@ -274,7 +284,7 @@ def _variant(r: _Row, out: dict) -> None:
     out["exon"] = r.location("exon")
     _origin(r, out)
     out["vaf"] = vaf = r.number("vaf", 0, 100, _("A VAF is between 0 and 100 %."), underflow=_(
-        "A VAF smaller than 0.0001 percent cannot be stored; check the report, e.g. 0.004 for 0.004 %."))
+        "A VAF smaller than 0.0001 percent cannot be stored; check the report, e.g. 0.004 for 0.004 %."), percent=True)
     if vaf is not None and not r.has_error("vaf"):
         if vaf == 0:
             r.add("vaf", _("A VAF of 0 % means not detected: record the gene as “Tested, not detected”, or give the "
@@ -288,14 +298,17 @@ def _cnv(r: _Row, out: dict) -> None:
     out["gene"] = r.gene("gene", _("Enter the gene (HGNC symbol)."))
     out["cnv_type"] = r.choice("cnv_type", CnvType, _("Choose gain, amplification, loss or deletion."), required=True)
     out["copy_number"] = r.number("copy_number", 0, 9999, _("Enter a number of copies from 0."))
-    out["cn_ratio"] = r.number("cn_ratio", Decimal("0.01"), 999, _("A ratio is above 0, e.g. 2.5 for MET/CEP7."))
+    out["cn_ratio"] = r.number("cn_ratio", CN_RATIO_RANGE[0], CN_RATIO_RANGE[1], _(
+        "A ratio to the centromere lies between %(low)s and %(high)s, e.g. 2.5 for MET/CEP7.",
+        low=shown(CN_RATIO_RANGE[0]), high=shown(CN_RATIO_RANGE[1])))
     out["log2_ratio"] = r.number("log2_ratio", -20, 20, _("A log2 ratio lies between -20 and 20, e.g. 1.6 or -1.2."))
     out["method"] = r.choice("method", DetectionMethod, _("Choose how the change was found."))
     cnv_type, log2 = out["cnv_type"], out["log2_ratio"]
     if cnv_type is not None and log2 is not None and not r.has_error("log2_ratio"):
         if (cnv_type in (CnvType.GAIN, CnvType.AMPLIFICATION)) != (log2 > 0):
-            r.add("log2_ratio", _("A log2 ratio of %(value)s does not fit a %(change)s: a gain is above 0, a loss "
-                                  "below.", value=number(log2), change=cnv_type.label))
+            # The change is named in brackets: "a %(change)s" would read "a amplification".
+            r.add("log2_ratio", _("A log2 ratio of %(value)s does not fit the change chosen (%(change)s): a gain is "
+                                  "above 0, a loss below.", value=shown(log2), change=cnv_type.label))
     _origin(r, out)
 
 
@@ -357,9 +370,9 @@ def _mmr(r: _Row, out: dict) -> None:
 
 
 def _pdl1(r: _Row, out: dict) -> None:
-    out["pdl1_tps"] = tps = r.number("pdl1_tps", 0, 100, _("TPS is between 0 and 100 %."))
+    out["pdl1_tps"] = tps = r.number("pdl1_tps", 0, 100, _("TPS is between 0 and 100 %."), percent=True)
     out["pdl1_cps"] = r.number("pdl1_cps", 0, 100, _("CPS is between 0 and 100."))
-    out["pdl1_ic"] = r.number("pdl1_ic", 0, 100, _("IC is between 0 and 100 %."))
+    out["pdl1_ic"] = r.number("pdl1_ic", 0, 100, _("IC is between 0 and 100 %."), percent=True)
     category = out["pdl1_category"] = r.choice("pdl1_category", Pdl1Category, _("Choose the lab's TPS category."))
     out["pdl1_clone"] = r.choice("pdl1_clone", Pdl1Clone, _("Choose the antibody clone, e.g. 22C3."))
     if tps is not None and category is not None and not r.has_error("pdl1_tps") \

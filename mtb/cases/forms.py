@@ -28,7 +28,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.utils import unset_value
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from mtb.cases.biomarker_validation import VAF_QUANTUM
 from mtb.cases.models import (
@@ -49,7 +49,7 @@ from mtb.cases.models import (
     Urgency,
     VariantOrigin,
 )
-from mtb.cases.problems import HUNDREDTHS
+from mtb.cases.problems import HUNDREDTHS, without_percent_sign
 from mtb.cases.uploads import ACCEPT_ATTRIBUTE, Upload, sent_filename
 from mtb.cases.vocab import MAX_BIOMARKERS, MAX_REPORTS, MMR_PROTEINS, RESEARCH_COHORTS
 from mtb.db import utcnow
@@ -82,23 +82,34 @@ class FiniteDecimalField(DecimalField):
     number with more decimals than its column keeps (a TMB of 9.995 rounded to 10.00 would
     cross the TMB-high cut-off). When the field says ``underflow``, a value that is not 0
     but rounds to 0 at ``quantum`` is refused with that message (a VAF of 0.00001 % is
-    not 0). Whatever was typed is shown again."""
+    not 0). A ``percent`` field takes the number with a trailing percent sign too, as
+    reports print it ("35 %" is 35). Whatever was typed is shown again."""
 
     problem = None
 
-    def __init__(self, *args, quantum: Decimal = HUNDREDTHS, underflow: str | None = None, **kwargs):
+    def __init__(self, *args, quantum: Decimal = HUNDREDTHS, underflow: str | None = None, percent: bool = False,
+                 **kwargs):
+        if percent:
+            # A number input would refuse "35 %" in the browser, before the server could read it.
+            kwargs.setdefault("widget", TextInput())
+            kwargs["render_kw"] = {"inputmode": "decimal", **(kwargs.get("render_kw") or {})}
         super().__init__(*args, **kwargs)
         self.quantum = quantum
         #: Said when a number that is not 0 rounds to 0 at ``quantum``.
         self.underflow = underflow
+        #: The field is a percentage: "35 %" is read as 35.
+        self.percent = percent
 
     def process_formdata(self, valuelist):
         self.problem = None
         if not valuelist or not str(valuelist[0]).strip():
             self.data = None  # left blank: the Optional validator decides
             return
+        text = str(valuelist[0]).strip()
+        if self.percent:
+            text = without_percent_sign(text)
         try:
-            super().process_formdata([str(valuelist[0]).strip().replace(",", ".")])
+            super().process_formdata([text.replace(",", ".")])
         except ValueError:
             self.data = None
             self.problem = _l("Enter a number, e.g. 32 or 12.5.")
@@ -150,7 +161,7 @@ class ReportForm(Form):
     collected_on = DateField(_l("Collection date"), validators=[Optional(), _not_in_future])
     sample_site = SelectField(_l("Primary or metastasis"), choices=_choices(SampleSite), validators=[Optional()])
     site = StringField(_l("Site"), description=_l("e.g. right upper lobe, liver"), validators=[Optional(), Length(max=120)])
-    tumour_content = FiniteDecimalField(_l("Tumour cells (%)"), places=None, validators=[Optional(), NumberRange(0, 100, message=_l("Tumour cell content is a percentage, 0 to 100."))])
+    tumour_content = FiniteDecimalField(_l("Tumour cells (%)"), places=None, percent=True, validators=[Optional(), NumberRange(0, 100, message=_l("Tumour cell content is a percentage, 0 to 100."))])
     note = StringField(_l("Note on the report"), validators=[Optional(), Length(max=300)])
 
     def is_blank(self) -> bool:
@@ -187,7 +198,7 @@ class BiomarkerForm(Form):
     exon = StringField(_l("Exon / intron"), description=_l("e.g. 19, exon 19, intron 13"), validators=[Optional(), Length(max=30)])
     origin = SelectField(_l("Origin"), choices=_choices(VariantOrigin), validators=[Optional()])
     classification = SelectField(_l("Classification"), choices=_classification_choices(), validators=[Optional()])
-    vaf = FiniteDecimalField(_l("VAF (%)"), places=None, quantum=VAF_QUANTUM, underflow=_l("A VAF smaller than 0.0001 percent cannot be stored; check the report, e.g. 0.004 for 0.004 %."), description=_l("Percent, e.g. 32 or 0.004"), validators=[Optional(), NumberRange(0, 100, message=_l("A VAF is between 0 and 100 %%."))])
+    vaf = FiniteDecimalField(_l("VAF (%)"), places=None, percent=True, quantum=VAF_QUANTUM, underflow=_l("A VAF smaller than 0.0001 percent cannot be stored; check the report, e.g. 0.004 for 0.004 %."), description=_l("Percent, e.g. 32 or 0.004"), validators=[Optional(), NumberRange(0, 100, message=_l("A VAF is between 0 and 100 %%."))])
     cnv_type = SelectField(_l("Copy-number change"), choices=_choices(CnvType), validators=[Optional()])
     copy_number = FiniteDecimalField(_l("Copy number"), places=None, validators=[Optional(), NumberRange(0, 9999, message=_l("Enter a number of copies from 0."))])
     cn_ratio = FiniteDecimalField(_l("Ratio to centromere"), places=None, description=_l("FISH, e.g. 2.5 (MET/CEP7)"), validators=[Optional()])
@@ -199,10 +210,10 @@ class BiomarkerForm(Form):
     msi_status = SelectField(_l("MSI status"), choices=options([("", "—")] + [(s.value, s.value) for s in MsiStatus]), validators=[Optional()])
     mmr_status = SelectField(_l("MMR status (IHC)"), choices=_choices(MmrStatus), validators=[Optional()])
     mmr_lost = MultiCheckboxField(_l("Proteins lost"), choices=options([(p, p) for p in MMR_PROTEINS]), validators=[Optional()])
-    pdl1_tps = FiniteDecimalField(_l("PD-L1 TPS (%)"), places=None, validators=[Optional(), NumberRange(0, 100, message=_l("TPS is between 0 and 100 %%."))])
+    pdl1_tps = FiniteDecimalField(_l("PD-L1 TPS (%)"), places=None, percent=True, validators=[Optional(), NumberRange(0, 100, message=_l("TPS is between 0 and 100 %%."))])
     pdl1_category = SelectField(_l("TPS category"), choices=_choices(Pdl1Category), description=_l("When the report gives no exact score"), validators=[Optional()])
     pdl1_cps = FiniteDecimalField(_l("PD-L1 CPS"), places=None, validators=[Optional(), NumberRange(0, 100, message=_l("CPS is between 0 and 100."))])
-    pdl1_ic = FiniteDecimalField(_l("PD-L1 IC (%)"), places=None, validators=[Optional(), NumberRange(0, 100, message=_l("IC is between 0 and 100 %%."))])
+    pdl1_ic = FiniteDecimalField(_l("PD-L1 IC (%)"), places=None, percent=True, validators=[Optional(), NumberRange(0, 100, message=_l("IC is between 0 and 100 %%."))])
     pdl1_clone = SelectField(_l("Clone"), choices=options([("", "—")] + [(c.value, c.value) for c in Pdl1Clone]), validators=[Optional()])
     hrd_status = SelectField(_l("HRD status"), choices=_choices(HrdStatus), validators=[Optional()])
     hrd_score = FiniteDecimalField(_l("HRD score"), places=None, validators=[Optional(), NumberRange(0, 9999, message=_l("A score is 0 or more."))])

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from mtb.cases.genes import GeneStatus, check_symbol, table_date
+from mtb.cases.genes import GeneStatus, check_symbol, clean_symbol, table_date
 from mtb.cases.problems import Problems
 from mtb.cases.vocab import CLINICAL_NAMES, FUSION_DRIVERS, GENE_FAMILIES
 from mtb.i18n import gettext as _
@@ -19,7 +19,7 @@ def fusion_partners(typed: str) -> tuple[str, str] | None:
     "EML4::ALK" always reads as a fusion; "EML4-ALK" or "EML4/ALK" only when the whole is
     no symbol itself (NKX2-1 and H3-3A are genes) and both halves are approved symbols.
     """
-    text = re.sub(r"\s+", "", typed or "")
+    text = re.sub(r"\s+", "", clean_symbol(typed))
     if "::" in text:
         candidates = [tuple(text.split("::", 1))]
     elif check_symbol(text).status is GeneStatus.UNKNOWN:
@@ -37,7 +37,7 @@ def check_gene(value: str, name: str, problems: Problems, *, fusion_offer: bool 
     """The approved symbol, or None with the problem recorded next to ``name``."""
     if fusion_offer and (partners := fusion_partners(value)):
         problems.add(name, _("%(typed)s names both partners of a fusion: record it as a fusion with %(five)s as the "
-                             "5′ partner and %(three)s as the 3′ partner.", typed=value.strip(), five=partners[0],
+                             "5′ partner and %(three)s as the 3′ partner.", typed=clean_symbol(value), five=partners[0],
                              three=partners[1]))
         problems.splits[name] = partners
         return None
@@ -82,8 +82,9 @@ _ITEM = re.compile(r"([A-Za-z0-9][A-Za-z0-9-]*)\s*(.*)")
 
 
 def panel_items(text: str | None) -> list[str]:
-    """A "tested, not detected" list as typed: items separated by commas, semicolons or lines."""
-    return [part.strip() for part in re.split(r"[,;\n]+", text or "") if part.strip()]
+    """A "tested, not detected" list as typed: items separated by commas, semicolons or lines,
+    each cleaned like a symbol (a zero-width space pasted from a PDF is not part of the item)."""
+    return [part.strip() for part in re.split(r"[,;\n]+", clean_symbol(text)) if part.strip()]
 
 
 def check_negative_panel(text: str | None, name: str, problems: Problems) -> list[str]:

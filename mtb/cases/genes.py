@@ -18,6 +18,7 @@ import enum
 import functools
 import io
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,11 +108,24 @@ def table_date() -> str:
     return _table().date
 
 
+#: Dashes a PDF prints in NKX2-1 or H3-3A (NFKC keeps them): the hyphen-minus HGNC writes.
+_DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
+                         "\u2212": "-"})
+
+
+def clean_symbol(text: str | None) -> str:
+    """A symbol as the user sees it, without what copying from a PDF adds unseen: full-width
+    letters (NFKC), zero-width spaces, soft hyphens and other format characters, typographic
+    dashes, surrounding blanks. "EGFR\u200b" and "ＥＧＦＲ" look like EGFR and are EGFR."""
+    text = unicodedata.normalize("NFKC", text or "").translate(_DASHES)
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf").strip()
+
+
 def check_symbol(symbol: str) -> GeneCheck:
-    """Classify a typed gene symbol (case-insensitive). A symbol an administrator added
-    wins over the table (a renamed symbol the table lists as an alias), then an approved
-    symbol of the table wins over an alias of another gene."""
-    typed = (symbol or "").strip()
+    """Classify a typed gene symbol (case-insensitive, cleaned by ``clean_symbol``). A
+    symbol an administrator added wins over the table (a renamed symbol the table lists as
+    an alias), then an approved symbol of the table wins over an alias of another gene."""
+    typed = clean_symbol(symbol)
     key = typed.upper()
     if not key:
         return GeneCheck(typed, GeneStatus.UNKNOWN)
@@ -152,8 +166,8 @@ def chromosome_of(symbol: str) -> str | None:
 def add_symbol(symbol: str, chromosome: str | None, note: str | None, user, replaces: str | None = None) -> GeneSymbol:
     """An administrator adds a newly approved HGNC symbol, or a renamed one with the
     symbol it ``replaces``; raises InvalidInput("symbol" or "replaces", ...)."""
-    symbol = (symbol or "").strip()
-    replaces = (replaces or "").strip() or None
+    symbol = clean_symbol(symbol)
+    replaces = clean_symbol(replaces) or None
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9@\-.]{0,39}", symbol):
         raise InvalidInput("symbol", _("Gene symbols are letters, digits and - (up to 40 characters)."))
     found = check_symbol(symbol)

@@ -11,8 +11,9 @@ Normal forms stored:
   written (c.2235_2249delGGAATTAAGAGAAGC and c.2236_2250del15 -> c.2235_2249del,
   only when they fit the range); c.2155_2156delGCinsTT -> c.2155_2156delinsTT;
   c.100delAinsT -> c.100A>T; ins(10) -> insN[10]; c.[76A>C] -> c.76A>C.
-- Protein: three-letter codes, stop written Ter (p.R213* / p.Arg213X / p.Arg213Stop
-  -> p.Arg213Ter; p.R97Pfs*23 -> p.Arg97ProfsTer23); parentheses (predicted
+- Protein: three-letter codes, stop written Ter (p.R213* / p.Arg213Stop -> p.Arg213Ter;
+  p.R97Pfs*23 -> p.Arg97ProfsTer23), any residue Xaa (p.G719Xaa); a bare X, a stop in
+  old reports and any residue in others, is refused asking which; parentheses (predicted
   consequence) are kept as typed, never added or removed; listed deleted residues
   are dropped (p.E746_A750delELREA -> p.Glu746_Ala750del); p.? p.(?) p.0 p.= kept.
 - The reference is split off and returned apart; it never goes through the
@@ -27,6 +28,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from mtb.cases.genes import GeneStatus, check_symbol
 from mtb.cases.hgvs_grammar import NoParse, dna_body, protein_body, refuse
 from mtb.errors import InvalidInput
 from mtb.i18n import gettext as _
@@ -84,6 +86,21 @@ def _unknown_prefix(found: str) -> InvalidInput:
     return refuse(_("“%(found)s” before the colon is neither a reference sequence nor a gene symbol; give e.g. NM_004333.6:c.1799T>A, BRAF:p.V600E or just the change.", found=found))
 
 
+def _gene_symbol(text: str) -> str | None:
+    """The gene a prefix names, or None. An upper-case token shaped like a symbol is one
+    (the row's gene is held against it later); one typed in lower or mixed case ("egfr")
+    only when HGNC knows it, so that a word ("hello") is not read as a gene. Given in upper
+    case, or the approved spelling (C9orf72)."""
+    if _GENE.fullmatch(text):
+        return text
+    if not _GENE.fullmatch(text.upper()):
+        return None
+    found = check_symbol(text)
+    if found.status is GeneStatus.APPROVED:
+        return found.approved[0]
+    return text.upper() if found.status is GeneStatus.ALIAS else None
+
+
 def _prefix(found: str) -> tuple[str | None, str | None]:
     """The text before the colon -> (reference, gene)."""
     outer, _paren, inner = found.partition("(")
@@ -93,12 +110,12 @@ def _prefix(found: str) -> tuple[str | None, str | None]:
             return accession[0], None
         if nested := _accession(inner):  # NC_000007.14(NM_004333.6):c.…: the c. is on the transcript
             return nested[0], None
-        if _GENE.fullmatch(inner):       # NM_004985.5(KRAS):c.35G>A
-            return accession[0], inner
+        if gene := _gene_symbol(inner):  # NM_004985.5(KRAS):c.35G>A
+            return accession[0], gene
         raise _unknown_prefix(found)
-    if inner is None and _GENE.fullmatch(found) and not _CHROMOSOME.fullmatch(found) \
-            and not re.match(r"ENS[TGP]\d|LRG\d", found, re.I):
-        return None, found              # BRAF:p.V600E
+    if inner is None and not _CHROMOSOME.fullmatch(found) and not re.match(r"ENS[TGP]\d|LRG\d", found, re.I) \
+            and (gene := _gene_symbol(found)):
+        return None, gene               # BRAF:p.V600E, egfr:c.2573T>G
     raise _unknown_prefix(found)
 
 
@@ -113,7 +130,7 @@ def split_reference(text: str) -> tuple[str | None, str | None, str]:
     if m:
         return (*_prefix(m[1]), m[2].strip())
     m = _SPACED_PREFIX.fullmatch(text)
-    if m and (_accession(m[1].split("(")[0]) or _GENE.fullmatch(m[1])):
+    if m and (_accession(m[1].split("(")[0]) or _gene_symbol(m[1])):
         try:
             return (*_prefix(m[1]), m[2].strip())
         except InvalidInput:
@@ -148,6 +165,10 @@ def _clean(text: str | None) -> str:
     return re.sub("%3d", "=", text, flags=re.I).strip()
 
 
+# An exon or intron written after a change ("c.2573T>G (p.L858R) exon 21"): no HGVS word.
+_LOCATION_WORD = re.compile(r"(?<![a-z])(?:exon|intron)s?\s*\d", re.I)
+_DNA_EXAMPLES = {"c": "c.2573T>G", "g": "g.140753336A>T"}
+
 _PROTEIN_PART = re.compile(r"(.+?)(?:\((?P<a>(?:[^():]+(?:\([^()]*\))?:)?[pP]\..*)\)|[;,/|]?(?P<b>(?:[^():;,/|]+:)?[pP]\..*))")
 
 _KINDS = {"c": "cngm", "g": "gm", "p": "p"}
@@ -172,8 +193,13 @@ def _normalise(text: str, field: str) -> Normalised:
                       "g": _("Enter the genomic change, e.g. g.140753336A>T."),
                       "p": _("Enter the protein change, e.g. p.Val600Glu.")}[field])
     body, protein = typed, None
+    if field != "p" and _LOCATION_WORD.search(rest):
+        raise _more_than_dna(rest.strip(), field)
     if field != "p" and (m := _PROTEIN_PART.fullmatch(typed)):  # c.1799T>A (p.V600E)
-        body, protein = m[1], normalise_p(m["a"] or m["b"]).value
+        try:
+            body, protein = m[1], normalise_p(m["a"] or m["b"]).value
+        except InvalidInput:
+            raise _more_than_dna(rest.strip(), field) from None
     elif field == "p" and re.search(r"[\s(;,/|][cgnCGN]\.", rest):  # p.V600E (c.1799T>A)
         raise refuse(_("Give only the protein change here, e.g. p.Val600Glu; the coding change goes in its own field."))
     kind = _kind(body, reference, field)
@@ -225,6 +251,13 @@ def _wrong_field(typed: str, field: str) -> InvalidInput:
     if field == "g":
         return refuse(_("“%(value)s” is not a genomic change; give it as g., e.g. g.140753336A>T.", value=typed))
     return refuse(_("“%(value)s” is not a DNA change; give it as c. (or n., g.), e.g. c.2573T>G.", value=typed))
+
+
+def _more_than_dna(typed: str, field: str) -> InvalidInput:
+    """A DNA field holding more than its change (a protein change that does not read as one,
+    an exon): quoted as typed, with where each part goes."""
+    return refuse(_("“%(value)s” is more than the DNA change: give only the DNA change here, e.g. %(example)s; the "
+                    "protein change and the exon go in their own fields.", value=typed, example=_DNA_EXAMPLES[field]))
 
 
 def _not_hgvs(typed: str, field: str, hint: str | None) -> InvalidInput:

@@ -65,6 +65,17 @@ def blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or value == []
 
 
+#: The percent signs reports print after a number: ASCII and full-width.
+_PERCENT_SIGNS = ("%", "\uff05")
+
+
+def without_percent_sign(text: str) -> str:
+    """"35 %" -> "35": the number of a percentage as reports print it, with one trailing
+    sign, maybe after a space (French typography puts a no-break space there)."""
+    text = text.strip()
+    return text[:-1].rstrip() if text.endswith(_PERCENT_SIGNS) else text
+
+
 def to_decimal(value, quantum: Decimal = HUNDREDTHS) -> Decimal | None:
     """A finite number rounded like its column, or None when blank; InvalidOperation for
     anything else (text, NaN, Infinity: callers other than the form, like the CLI, may pass them)."""
@@ -77,12 +88,17 @@ def to_decimal(value, quantum: Decimal = HUNDREDTHS) -> Decimal | None:
         return number  # far too large: the range check says so
 
 
-def exact_decimal(value) -> Decimal | None:
+def exact_decimal(value, *, percent: bool = False) -> Decimal | None:
     """A finite number exactly as typed (never rounded), or None when blank;
-    InvalidOperation for anything else (text, NaN, Infinity)."""
+    InvalidOperation for anything else (text, NaN, Infinity). ``percent``: the value is a
+    percentage, and a trailing percent sign is allowed ("35 %" is 35, not 0.35)."""
     if blank(value):
         return None
-    number = value if isinstance(value, Decimal) else Decimal(str(value).strip().replace(",", "."))
+    if isinstance(value, Decimal):
+        number = value
+    else:
+        text = str(value).strip()
+        number = Decimal((without_percent_sign(text) if percent else text).replace(",", "."))
     if not number.is_finite():
         raise InvalidOperation(str(value))
     return number

@@ -508,7 +508,7 @@ def test_not_a_number_is_refused_next_to_the_field(client, clinician, login, nam
 
 def test_text_in_a_number_field_gets_one_clear_message(client, clinician, login):
     login(clinician)
-    html = client.post(NEW, data=case_form(action="save", **{"biomarkers-0-vaf": "32,5 %"})).get_data(as_text=True)
+    html = client.post(NEW, data=case_form(action="save", **{"biomarkers-0-vaf": "32,5 mg"})).get_data(as_text=True)
     assert error_after(html, "biomarkers-0-vaf") == "Enter a number, e.g. 32 or 12.5."
 
 
