@@ -28,6 +28,10 @@ board_settings_changed = _signals.signal("board-settings-changed")
 #: None), publish (False when the minutes are being signed and publish everything at once).
 decision_validated = _signals.signal("decision-validated")
 
+#: sender: the Decision; kwargs: at. The decision was published with the minutes (their
+#: signature, or a correction's): what the board decided on is kept as it was then.
+decision_published = _signals.signal("decision-published")
+
 #: A question rather than news: sender None; kwargs: cases (a page of Cases), now.
 #: A receiver returns {case_id: (Meeting, proposed)}: the upcoming meeting each case is
 #: on, or for a case waiting in the pool the one it is proposed for (proposed=True).

@@ -57,3 +57,16 @@ class IntegrationAccount(db.Model):
 
     def __repr__(self) -> str:
         return f"<IntegrationAccount {self.name}{'' if self.is_active else ' revoked'}>"
+
+
+class PublishedBundle(db.Model):
+    """A decision's FHIR Bundle as it was published with the minutes. The export of a
+    locked decision reads it: the case may be edited afterwards (sent back for another
+    discussion), and the decision was taken on the findings of that day."""
+
+    __tablename__ = "published_bundles"
+
+    decision_id: Mapped[int] = mapped_column(sa.ForeignKey("decisions.id", ondelete="CASCADE"), primary_key=True)
+    #: The Bundle's JSON, as the export serves it.
+    bundle: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -8,6 +8,7 @@ so a stolen database does not give API access, and looks the account up by that 
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 
 import sqlalchemy as sa
@@ -18,7 +19,8 @@ from mtb.boards.models import Board
 from mtb.db import utcnow
 from mtb.decisions.models import Decision, DecisionStatus
 from mtb.errors import InvalidInput
-from mtb.exports.models import IntegrationAccount, integration_account_boards
+from mtb.exports.fhir import decision_bundle
+from mtb.exports.models import IntegrationAccount, PublishedBundle, integration_account_boards
 from mtb.extensions import db
 from mtb.i18n import gettext as _
 from mtb.text import clean_text
@@ -132,3 +134,20 @@ def accounts() -> list[IntegrationAccount]:
 
 def touch(account: IntegrationAccount) -> None:
     account.last_used_at = utcnow()
+
+
+def keep_bundle(decision: Decision) -> None:
+    """Keep the decision's Bundle as published with the minutes (``bundle_json`` serves it)."""
+    db.session.merge(PublishedBundle(decision_id=decision.id, bundle=_bundle_text(decision)))
+    db.session.flush()
+
+
+def bundle_json(decision: Decision) -> str:
+    """A validated decision's Bundle as exported: as published with the minutes, or, before
+    they are signed (or for decisions published before bundles were kept), built now."""
+    kept = db.session.get(PublishedBundle, decision.id)
+    return kept.bundle if kept is not None else _bundle_text(decision)
+
+
+def _bundle_text(decision: Decision) -> str:
+    return json.dumps(decision_bundle(decision), ensure_ascii=False, indent=2)

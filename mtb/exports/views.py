@@ -8,8 +8,6 @@ the account does not read (like one that does not exist). Every read is audited.
 
 from __future__ import annotations
 
-import json
-
 import sqlalchemy as sa
 from flask import Response, abort, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
@@ -19,7 +17,7 @@ from mtb.audit import services as audit
 from mtb.boards.models import Board
 from mtb.errors import InvalidInput
 from mtb.exports import bp, services
-from mtb.exports.fhir import decision_bundle, instant
+from mtb.exports.fhir import instant
 from mtb.exports.forms import IntegrationAccountForm
 from mtb.exports.models import IntegrationAccount
 from mtb.extensions import db
@@ -33,7 +31,7 @@ NEW_TOKEN = "integration_new_token"
 
 
 def _fhir_response(decision, *, download: bool) -> Response:
-    body = json.dumps(decision_bundle(decision), ensure_ascii=False, indent=2)
+    body = services.bundle_json(decision)
     response = Response(body, mimetype=FHIR_JSON)
     if download:
         name = f"{decision.case.reference}-decision-v{decision.version}.fhir.json"

@@ -23,6 +23,7 @@ from datetime import datetime
 
 from flask_babel import force_locale
 
+from mtb import signals
 from mtb.accounts.models import is_signed_in
 from mtb.audit import services as audit
 from mtb.decisions import queries as decisions
@@ -99,6 +100,7 @@ def _publish(decision: Decision, at: datetime, *, notify: bool, signer) -> Decis
     """Publish one decision: its letter, signed by ``signer`` (the chair signing), and the notice."""
     decision.published_at = at
     letter = create_letter(decision, at, signer)
+    signals.decision_published.send(decision, at=at)
     if notify:
         notify_submitter(decision)
     return letter

@@ -101,3 +101,30 @@ def test_an_ensembl_transcript_is_exported_as_ensembl_not_refseq(app):
 
     assert system_of("ENST00000275493.7") == ENSEMBL
     assert system_of("NM_005228.5") == REFSEQ
+
+
+def test_a_published_decision_exports_the_findings_it_was_taken_on_not_later_edits(
+        client, login, team, started_meeting):
+    """Sent back for another discussion, the case is edited once the minutes are signed:
+    the earlier decision's export cited the new finding as its reason."""
+    from mtb.decisions.attendance import record_attendance
+    from mtb.decisions.session import close_meeting
+    from mtb.minutes import services as minutes
+
+    meeting = started_meeting(n_cases=1, status=MeetingStatus.IN_SESSION)
+    item = meeting.items[0]
+    record_attendance(meeting, team["secretary"], {u.id: None for u in (team["chair"], team["member"], team["biologist"])})
+    decision = services.save_draft(item, team["secretary"], "Osimertinib, then discuss again with the biopsy.",
+                                   [targeted(item.case), {"kind": "rediscuss", "rationale": "Re-biopsy at progression"}])
+    close_meeting(meeting, team["secretary"])
+    minutes.sign(meeting, team["chair"], notify=False)
+    db.session.commit()
+    case = item.case
+    published = case.biomarkers[0].hgvs_p
+    assert case.can_edit(case.submitter)  # back for its next discussion
+    case.biomarkers[0].hgvs_p = "p.Thr790Met"
+    db.session.commit()
+    login(team["member"])
+    exported = client.get(f"/decisions/{decision.id}/fhir.json").get_data(as_text=True)
+    assert published in exported and "p.Thr790Met" not in exported
+    check_bundle(json.loads(exported))
