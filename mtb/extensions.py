@@ -1,6 +1,6 @@
 """Flask extensions, created unbound and bound in create_app."""
 
-from flask import current_app, jsonify, request
+from flask import current_app, jsonify
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_login.signals import user_unauthorized
@@ -9,6 +9,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
 from mtb.db import Base
+from mtb.http import wants_json
 
 
 class SignInManager(LoginManager):
@@ -19,7 +20,7 @@ class SignInManager(LoginManager):
     then carries another session's token and is refused as expired."""
 
     def unauthorized(self):
-        if request.accept_mimetypes.best == "application/json":
+        if wants_json():
             user_unauthorized.send(current_app._get_current_object())
             return jsonify(signed_in=False, error="Not signed in"), 401
         return super().unauthorized()

@@ -41,6 +41,12 @@ def page_number() -> int:
 _SECRET_IN_PATH = re.compile(r"^(/+calendar/).*?((?:\.ics)?)$", re.IGNORECASE | re.DOTALL)
 
 
+def wants_json() -> bool:
+    """The request comes from a page's script asking for data (it accepts JSON first), not
+    from a browser showing a page: it is answered with data, never with a page or a redirect."""
+    return request.accept_mimetypes.best == "application/json"
+
+
 def loggable_path(path: str) -> str:
     """The path as logs may show it: secrets masked, no query string (searches may carry a
     patient's name)."""

@@ -18,7 +18,7 @@ from mtb.audit import services as audit
 from mtb.errors import ConflictError, NotAllowed, NotFound
 from mtb.extensions import login_manager
 from mtb.formatting import filesize
-from mtb.http import loggable_path
+from mtb.http import loggable_path, wants_json
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ def _log_exception(exc_info) -> None:
 
 
 def _page(status: int, title: str, message: str):
-    if request.accept_mimetypes.best == "application/json":
+    if wants_json():
         return jsonify(error=title, message=message), status
     return render_template("errors/error.html", status=status, title=title, message=message), status
 
@@ -125,7 +125,7 @@ def init_app(app) -> None:
             # replaced in another tab: a fresh form, not an error page.
             flash(_("The sign-in form had expired (it was open a long time, or you signed in or out in another tab). Please sign in again."), "warning")
             return redirect(url_for(login_manager.login_view, next=request.args.get("next")))
-        if not current_user.is_authenticated and request.accept_mimetypes.best != "application/json":
+        if not current_user.is_authenticated and not wants_json():
             # The session ended (idle time, signed out elsewhere) and its form secret with it:
             # the form is answered as any page is then, with the sign-in (and back to the form).
             return login_manager.unauthorized()

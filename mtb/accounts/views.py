@@ -18,6 +18,7 @@ from mtb.accounts.models import OIDC, ROLE_LABELS, Role, User
 from mtb.boards import services as boards
 from mtb.errors import InvalidInput
 from mtb.extensions import db, login_manager
+from mtb.http import wants_json
 from mtb.i18n import gettext as _
 
 
@@ -86,7 +87,7 @@ def _signed_in(user: User, identity: Identity | None, tokens: dict | None = None
 def _keepalive_asked() -> bool:
     """A page's script asking, without a page in answer, whether the session is still on
     (mtb.js while someone types in a long form): asking is a request, so it is kept alive."""
-    return request.method == "GET" and request.accept_mimetypes.best == "application/json"
+    return request.method == "GET" and wants_json()
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -137,8 +137,7 @@ def update_case(case: Case, user, values: dict, rows: list[dict], uploads: list[
     if not case.can_manage(user):
         raise NotAllowed(_("Only the case's submitter, or once it is submitted a secretary of the board, can change it."))
     if not case.can_edit(user):
-        raise NotAllowed(case.edit_refusal() or _("This case can no longer be edited (it is %(status)s).",
-                                                  status=case.status.value))
+        raise NotAllowed(case.edit_refusal())  # can_manage held above: the refusal says why
     if str(expected_version) != str(case.version):
         raise ConflictError(_("Someone saved this case since you opened it."))
     complete = submit or not case.is_draft

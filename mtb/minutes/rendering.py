@@ -82,7 +82,7 @@ def minutes_html(context: dict, version: MinutesVersion, tz: str, preview: bool 
         meta["preview"] = preview
         # Version 1 replaces nothing, whatever language its reason was stored in.
         return render_template("pdf/minutes.html", c=context, meta=meta,
-                               reason=version.reason or "" if version.number > 1 else "")
+                               reason=(version.reason or "") if version.number > 1 else "")
 
 
 def letter_html(context: dict, letter: DecisionLetter, tz: str) -> str:

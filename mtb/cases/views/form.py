@@ -60,8 +60,7 @@ def new(slug: str):
 def edit(case_id: int):
     case = access.case_or_404(case_id, need="manage", full=True)
     if not case.can_edit(current_user):
-        flash(case.edit_refusal() or _("This case can no longer be edited: it is %(status)s.", status=case.status.value),
-              "warning")
+        flash(case.edit_refusal(), "warning")  # managed here (need="manage"): the refusal says why
         return redirect(url_for("cases.view", case_id=case.id))
     if request.method == "GET":
         form = CaseForm(obj=case)

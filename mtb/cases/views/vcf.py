@@ -66,8 +66,7 @@ def import_variants(case_id: int, attachment_id: int):
     case = access.case_or_404(case_id, need="manage")
     attachment = access.attachment_or_404(case_id, attachment_id, need="manage", with_data=True)
     if not case.can_edit(current_user):
-        flash(case.edit_refusal() or _("Biomarkers of this case can no longer be changed (it is %(status)s).",
-                                        status=case.status.label), "error")
+        flash(case.edit_refusal(), "error")  # managed here (need="manage"): the refusal says why
         return redirect(url_for("cases.view", case_id=case.id, _anchor="attachments"))
     return _render(case, attachment, request.args)
 
