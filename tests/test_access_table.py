@@ -144,6 +144,7 @@ TABLE: dict[str, tuple] = {
                                                               (LOGIN, 403,   403,   404,   403,   404,   302,   404,   404),
     "/meetings/<int:meeting_id>/session/start":               (LOGIN, 403,   403,   404,   302,   403,   302,   404,   404),
     "/meetings/<int:meeting_id>/session/close":               (LOGIN, 403,   403,   404,   302,   403,   302,   404,   404),
+    "/meetings/<int:meeting_id>/session/add-case":            (LOGIN, 403,   403,   404,   422,   403,   422,   404,   404),
     "/meetings/<int:meeting_id>/attendance":                  (LOGIN, 403,   403,   404,   302,   403,   302,   404,   404),
     "/meetings/<int:meeting_id>/guests":                      (LOGIN, 403,   403,   404,   422,   403,   422,   404,   404),
     "/meetings/<int:meeting_id>/guests/<int:attendance_id>/remove":

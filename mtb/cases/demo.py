@@ -41,7 +41,8 @@ def _report_rows(report) -> list[dict]:
         if b.kind is BiomarkerKind.NEGATIVE:
             continue
         value = f"{number(b.vaf)} %" if b.vaf is not None else (
-            f"{number(b.copy_number)} copies" if b.copy_number is not None else "")
+            f"{number(b.copy_number)} {'copy' if b.copy_number == 1 else 'copies'}"
+            if b.copy_number is not None else "")
         tier = b.classification.label if b.classification else ""
         if b.origin is not None:
             tier = f"{tier} ({b.origin.label})" if tier else str(b.origin.label)

@@ -165,3 +165,12 @@ class DeferForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, prefix="defer", **kwargs)
+
+
+class LateCaseForm(FlaskForm):
+    """An urgent case brought to the meeting in session (the choices: the board's pool and
+    its later agendas, set by the view; the service checks the choice)."""
+    case_id = SelectField(_l("Case"), choices=[], validate_choice=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="late", **kwargs)

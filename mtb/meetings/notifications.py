@@ -111,6 +111,19 @@ def case_carried_over(case: Case, meeting: Meeting, target: Meeting) -> None:
            dedupe_key=f"carried:{meeting.id}:case:{case.id}")
 
 
+def case_added_in_session(case: Case, meeting: Meeting) -> None:
+    """The submitter of an urgent case added to a meeting already in session: now is the
+    time to join it."""
+    with in_language_of(case.submitter):
+        when = when_label(meeting)
+        subject = _("%(ref)s: added to the %(board)s meeting in session now", ref=case.reference,
+                    board=meeting.board.name)
+        body = _body("case_added_in_session", case=case, board=meeting.board, when=when,
+                     place=place_line(meeting), url=_case_url(case))
+    notify(case.submitter, NotificationKind.AGENDA_CHANGED, subject, body,
+           dedupe_key=f"in-session:{meeting.id}:case:{case.id}")
+
+
 # --- Meetings by hand ---------------------------------------------------------------
 
 def meeting_moved(meeting: Meeting, before) -> None:

@@ -36,6 +36,7 @@ from mtb.meetings.models import (
     Meeting,
     MeetingStatus,
 )
+from mtb.meetings.pool import pool as pool_cases
 from mtb.meetings.pool import pool_entry_times, pool_for, proposed_meetings
 from mtb.meetings.queries import open_item_for
 
@@ -250,6 +251,67 @@ def remove_item(meeting: Meeting, item_id, user, version, *, now: datetime | Non
     audit.record("agenda.remove", meeting, user=user, details={"case": case.reference})
     db.session.flush()
     return case
+
+
+# --- An urgent case during the session ---------------------------------------------------
+
+def session_candidates(meeting: Meeting) -> list[tuple[Case, Meeting | None]]:
+    """What can still be brought to this meeting while it sits: the board's pool (urgent
+    first), then the cases waiting on a later agenda of the board (with that meeting)."""
+    later = db.session.execute(
+        sa.select(Case, Meeting).join(AgendaItem, AgendaItem.case_id == Case.id)
+        .join(Meeting, AgendaItem.meeting_id == Meeting.id)
+        .where(Meeting.board_id == meeting.board_id, Meeting.id != meeting.id, Meeting.status.in_(OPEN_STATUSES),
+               AgendaItem.outcome == ItemOutcome.PENDING)
+        .order_by(Meeting.starts_at, AgendaItem.position)
+    ).all()
+    return [(case, None) for case in pool_cases(meeting.board_id)] + [(case, other) for case, other in later]
+
+
+def add_during_session(meeting: Meeting, case_id, user, *, now: datetime | None = None) -> AgendaItem:
+    """An urgent case brought to a meeting in session: at the end of its agenda, a late
+    addition, its submitter told. A case on a later meeting's agenda is moved here (that
+    agenda changes; its submitter learns of the earlier meeting). The secretaries and
+    chairs who run the session may do it."""
+    now = now or utcnow()
+    if user is not None and not meeting.can_run(user):
+        raise NotAllowed(_("Only a secretary or chair of the board can add a case to the session."))
+    if not meeting.is_in_session:
+        raise InvalidInput("case_id", _("A case can be added here only while the meeting is in session."))
+    try:
+        case = db.session.get(Case, db_int(case_id))
+    except (TypeError, ValueError):
+        case = None
+    if case is None or case.board_id != meeting.board_id:
+        raise InvalidInput("case_id", _("Choose a case of this board."))
+    if case.is_withdrawn:
+        raise InvalidInput("case_id", _("Case %(ref)s was withdrawn by its submitter: it cannot go on an agenda.", ref=case.reference))
+    if any(item.case_id == case.id for item in meeting.items):
+        raise InvalidInput("case_id", _("Case %(ref)s is already on this agenda.", ref=case.reference))
+    other = open_item_for(case)
+    if other is not None:
+        if other.outcome is not ItemOutcome.PENDING:
+            raise InvalidInput("case_id", _("Case %(ref)s was already discussed at %(when)s.",
+                                            ref=case.reference, when=when_label(other.meeting)))
+        earlier = other.meeting
+        moved_from = earlier.id
+        earlier.items.remove(other)
+        renumber(earlier)
+        bump_version(earlier)
+        audit.record("agenda.remove", earlier, user=user, details={
+            "case": case.reference, "moved_to_meeting": meeting.id})
+    elif case.status not in POOL_STATUSES:
+        raise InvalidInput("case_id", _("Case %(ref)s is %(status)s, not waiting for a meeting.",
+                                        ref=case.reference, status=case.status.value))
+    item = new_item(meeting, case, late=True, now=now)
+    change_status(case, CaseStatus.SCHEDULED, user, details=_on_agenda(meeting))
+    bump_version(meeting)
+    audit.record("agenda.add", meeting, user=user, details={
+        "case": case.reference, "late": True, "during_session": True,
+        **({"moved_from_meeting": moved_from} if other is not None else {})})
+    notifications.case_added_in_session(case, meeting)
+    db.session.flush()
+    return item
 
 
 def move_item(meeting: Meeting, item_id, direction: str, user, version, *, now: datetime | None = None) -> None:
