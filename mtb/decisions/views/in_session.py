@@ -228,7 +228,7 @@ def add_case(meeting_id: int):
     flash_carried_attendance(carried)
     flash(_("Case %(ref)s added at the end of the agenda (number %(n)d).", ref=added.case.reference,
             n=added.position), "success")
-    return redirect(_session_url(meeting, item_id=item_id) + "#add-case")
+    return redirect(_session_url(meeting, item_id=item_id))
 
 
 @bp.route("/meetings/<int:meeting_id>/session/close", methods=["POST"])
