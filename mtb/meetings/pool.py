@@ -71,15 +71,20 @@ def pool_entry_times(cases) -> dict[int, datetime]:
 def proposed_meetings(cases, now: datetime | None = None) -> dict[int, Meeting | None]:
     """The meeting each pool case is proposed for: its board's first meeting still to come
     whose cut-off is after the moment the case entered the pool. A case that entered
-    after a meeting's cut-off is proposed for the following one. None if no meeting exists
-    yet. A few statements whatever the number of cases."""
+    after a meeting's cut-off is proposed for the following one, unless it is urgent
+    ("next meeting, even past the cut-off", as the case form says): then the next meeting,
+    where it is a late addition. None if no meeting exists yet. A few statements whatever
+    the number of cases."""
     now = now or utcnow()
     cases = list(cases)
     entered = pool_entry_times(cases)
     meetings = upcoming_meetings({c.board_id for c in cases}, now)
     result: dict[int, Meeting | None] = {}
     for case in cases:
-        result[case.id] = next((m for m in meetings[case.board_id] if m.cutoff_at > entered[case.id]), None)
+        if case.urgency is Urgency.URGENT:
+            result[case.id] = next(iter(meetings[case.board_id]), None)
+        else:
+            result[case.id] = next((m for m in meetings[case.board_id] if m.cutoff_at > entered[case.id]), None)
     return result
 
 
@@ -90,7 +95,7 @@ def proposed_counts(board_ids: Iterable[int], now: datetime) -> dict[int, int]:
         return {}
     # Only the columns the proposal needs: the pool can hold many cases.
     waiting = db.session.execute(
-        sa.select(Case.id, Case.board_id, Case.submitted_at, Case.created_at)
+        sa.select(Case.id, Case.board_id, Case.submitted_at, Case.created_at, Case.urgency)
         .where(Case.board_id.in_(board_ids), Case.status.in_(POOL_STATUSES), ~_on_open_agenda().exists())
     ).all()
     counts: dict[int, int] = {}

@@ -98,7 +98,7 @@ def test_agenda_builder_lists_cases_proposed_for_this_meeting_first_and_adds_the
     this, following = meetings[1], meetings[2]
     overdue = entered(create_case(diagnosis="Overdue case"), meetings[0].cutoff_at - timedelta(days=1))
     here = entered(create_case(diagnosis="Proposed here"), this.cutoff_at - timedelta(hours=1))
-    later = entered(create_case(diagnosis="Proposed later", urgency="urgent"), this.cutoff_at + timedelta(minutes=1))
+    later = entered(create_case(diagnosis="Proposed later"), this.cutoff_at + timedelta(minutes=1))
     entries = pool_for(this, now)
     assert [e.case for e in entries] == [overdue, here, later]
     by_case = {e.case.id: e for e in entries}
@@ -128,6 +128,25 @@ def test_agenda_builder_lists_cases_proposed_for_this_meeting_first_and_adds_the
     assert "proposed case" not in html[html.index('id="pool"'):html.index('id="agenda"')]
     r = client.post(f"/meetings/{this.id}/agenda/add-proposed", data={"version": this.agenda_version})
     assert r.status_code == 422 and "No case in the pool is proposed for this meeting" in r.get_data(as_text=True)
+
+
+def test_an_urgent_case_past_the_cutoff_is_proposed_for_the_next_meeting_as_a_late_addition(
+        client, login, secretary, clinician, boards, create_case):
+    """The case form promises "Urgent (next meeting, even past the cut-off)": the pool, the
+    secretary's "add all proposed", the home page's counts and the clinician's case page agree."""
+    now = utcnow()
+    meetings = cadence.generate_meetings(boards["thoracic"], now)
+    this, following = meetings[0], meetings[1]
+    routine = entered(create_case(diagnosis="Routine, late"), this.cutoff_at + timedelta(minutes=1))
+    urgent = entered(create_case(diagnosis="Urgent, late", urgency="urgent", submitter=clinician),
+                     this.cutoff_at + timedelta(minutes=1))
+    proposals = proposed_meetings([routine, urgent], now)
+    assert proposals[routine.id] is following and proposals[urgent.id] is this
+    assert panels.case_meetings(urgent, clinician).context["proposed"] is this
+
+    added = services.add_all_proposed(this, secretary, this.agenda_version, now=now)
+    assert [item.case_id for item in added] == [urgent.id] and added[0].late_addition
+    assert [c.id for c in pool(this.board_id)] == [routine.id]
 
 
 def test_case_arrived_after_the_cutoff_added_anyway_is_a_late_addition(boards, create_case, secretary):
