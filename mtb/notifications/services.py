@@ -162,7 +162,8 @@ def notify(
         kind=kind.value,
         recipient_id=user.id,
         to_address=user.email,
-        subject=("[MTB] " + subject)[:300],
+        # One line: a board or meeting name typed with a line break would make every send fail.
+        subject=("[MTB] " + " ".join(subject.split()))[:300],
         body=body.rstrip() + footer,
         status=OutboxStatus.PENDING,
         attempts=0,

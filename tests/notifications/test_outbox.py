@@ -67,6 +67,15 @@ def test_every_sent_email_carries_its_date_and_a_message_id(smtp_server, member)
     assert received["Message-ID"].endswith("@mtb.test>")
 
 
+def test_a_name_typed_with_a_line_break_still_sends_with_a_one_line_subject(smtp_server, member):
+    """A board or meeting name pasted with a line break would make the Subject header invalid."""
+    services.notify(member, NotificationKind.MEETING_MOVED, "Thoracic\r\noncology meeting moved", "Body")
+    db.session.commit()
+    report = services.send_due_messages()
+    assert report.sent == 1 and report.failed == 0 and report.retried == 0
+    assert smtp_server[0]["Subject"] == "[MTB] Thoracic oncology meeting moved"
+
+
 def test_failed_send_is_retried_with_backoff_then_marked_failed(app, member):
     app.config["SMTP_URL"] = f"smtp://127.0.0.1:{free_port()}"  # nobody listens there
     try:
