@@ -259,6 +259,16 @@ def bench_database(name: str, url: str, meta: dict, args) -> dict:
             result["errors"].append(f"minutes: {type(error).__name__}: {error}")
             log(f"  FAILED: {type(error).__name__}: {error}")
             traceback.print_exc()
+    log(f"\n== {name}: disk and backup")
+    from benchmarks import capacity
+
+    try:
+        result["capacity"] = capacity.measure(url, log=log)
+    except Exception as error:
+        result["capacity"] = None
+        result["errors"].append(f"capacity: {type(error).__name__}: {error}")
+        log(f"  FAILED: {type(error).__name__}: {error}")
+        traceback.print_exc()
     evaluate(result, pages)
     return result
 
@@ -430,6 +440,10 @@ def markdown(result: dict) -> str:
             f"**{minutes['ratio_median']:.2f}** (range {minutes['ratio_min']:.2f}-{minutes['ratio_max']:.2f}, "
             f"target <= {catalogue.MINUTES_RATIO_TARGET}).",
         ]
+    if result.get("capacity"):
+        from benchmarks import capacity
+
+        out += capacity.markdown(result["capacity"])
     for note in result.get("notes", []):
         out += ["", f"Note: {note}"]
     out += ["", "Missed targets:" if result["missed"] else "All targets met."]
