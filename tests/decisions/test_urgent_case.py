@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from mtb.audit.models import AuditEvent
 from mtb.cases.models import Case, CaseStatus
+from mtb.decisions import live
 from mtb.decisions.session import start_meeting
 from mtb.extensions import db
 from mtb.meetings.models import AgendaItem, Meeting, MeetingStatus
@@ -39,6 +40,7 @@ def test_an_urgent_case_from_the_pool_goes_at_the_end_of_the_agenda_and_its_subm
     page = client.get(f"/meetings/{in_session.id}/session?item={first.id}").get_data(as_text=True)
     assert "Add an urgent case" in page and f"{urgent.reference} · Paul Urgent · urgent" in page
 
+    followed = live.stamp(in_session)
     response = _add(client, in_session, urgent.id, item=first)
     assert response.status_code == 302
     # The page stays on the case being discussed.
@@ -47,6 +49,7 @@ def test_an_urgent_case_from_the_pool_goes_at_the_end_of_the_agenda_and_its_subm
     assert f"Case {urgent.reference} added at the end of the agenda (number 3)." in page
 
     meeting = db.session.get(Meeting, in_session.id)
+    assert live.stamp(meeting) != followed  # the members' live view reloads with the new case
     last = meeting.items[-1]
     assert [i.case_id for i in meeting.items][-1] == urgent.id and last.late_addition
     assert db.session.get(Case, urgent.id).status is CaseStatus.SCHEDULED
