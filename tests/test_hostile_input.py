@@ -265,6 +265,7 @@ SESSION_FORMS = {
     "guests/{guest}/remove": ("item",),
     "items/{i1}/conflicts/{recusal}/remove": ("item",),
     "session/start": ("start-confirm_early", "submission_key"),
+    "session/add-case": ("late-case_id", "item", "attendance-carried", "submission_key"),
 }
 
 
