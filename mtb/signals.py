@@ -20,8 +20,9 @@ case_submitted = _signals.signal("case-submitted")
 #: sender: the Case; kwargs: user. The case was withdrawn: it leaves any open agenda.
 case_withdrawn = _signals.signal("case-withdrawn")
 
-#: sender: the Board; kwargs: user, now, changed (the setting names). Future meetings
-#: follow the new settings.
+#: sender: the Board; kwargs: user, now, changed (the setting names), previous (each changed
+#: setting's value before the save). Future meetings follow the new settings where they
+#: still held the old ones (a meeting a secretary moved keeps its own).
 board_settings_changed = _signals.signal("board-settings-changed")
 
 #: sender: the Decision; kwargs: user, previous (the validated decision it corrects, or

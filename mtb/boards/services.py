@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
 from mtb.audit import services as audit
+from mtb.boards.cadence import utc_to_local
 from mtb.boards.models import MAX_CUTOFF_HOURS, MAX_MINUTES, Board
 from mtb.boards.validation import validate_follow_up_months, validate_quorum, validate_requirements, validate_rrule
 from mtb.db import utcnow
@@ -39,6 +40,13 @@ DEFAULT_BOARDS = (
         quorum_specialties=["dermatology|medical_oncology", "pathology", "molecular_biology|genetics"],
     ),
 )
+
+
+#: The earliest day a cadence may count from. Every expansion of the rule walks from it:
+#: a daily cadence counted from year 1 took over a second each time meetings were generated.
+EARLIEST_CADENCE_ANCHOR = date(2000, 1, 1)
+#: How far ahead a cadence may start, in days (five years, as for a meeting set by hand).
+MAX_CADENCE_ANCHOR_DAYS_AHEAD = 5 * 366
 
 
 def ensure_default_boards() -> list[Board]:
@@ -81,6 +89,9 @@ def update_settings(board: Board, user, *, now: datetime | None = None, **values
     if user is not None and not board.can_edit_settings(user, values):
         raise NotAllowed(_("You do not have access to this page. If you think you should, ask a board secretary "
                            "or an administrator."))
+    if values.get("cadence_anchor") not in (None, board.cadence_anchor):
+        # Only a new anchor: a board whose stored one is older keeps saving its settings.
+        _check_anchor(values["cadence_anchor"], values.get("timezone") or board.timezone, now or utcnow())
     anchor = values.get("cadence_anchor") or board.cadence_anchor
     if "cadence_rrule" in values:
         values["cadence_rrule"] = validate_rrule(values["cadence_rrule"], anchor, values.get("timezone") or board.timezone)
@@ -97,18 +108,29 @@ def update_settings(board: Board, user, *, now: datetime | None = None, **values
         raise InvalidInput("turnaround_target_days", _("Enter a number of days between 1 and 365."))
     if "completeness_requirements" in values:
         values["completeness_requirements"] = validate_requirements(values["completeness_requirements"])
-    changed = {}
+    changed, previous = {}, {}
     for key, value in values.items():
         if getattr(board, key) != value:
             changed[key] = str(value)
+            previous[key] = getattr(board, key)
             setattr(board, key, value)
     if changed:
         audit.record("board.settings", board, board_id=board.id, user=user, details=changed)
     db.session.flush()
-    # Sent after every save, as the settings page always did: the board's coming meetings
-    # are brought in line even when a save changed nothing.
+    # Sent after every save, as the settings page always did (missing meetings are created
+    # even when a save changed nothing). ``previous`` lets a meeting take only what this
+    # save changed, and only where it still held the old value: a secretary's move stays.
     summary: dict[str, int] = {}
-    for _receiver, counts in board_settings_changed.send(board, user=user, now=now or utcnow(), changed=sorted(changed)):
+    for _receiver, counts in board_settings_changed.send(board, user=user, now=now or utcnow(),
+                                                         changed=sorted(changed), previous=previous):
         for kind, n in (counts or {}).items():
             summary[kind] = summary.get(kind, 0) + n
     return summary
+
+
+def _check_anchor(anchor: date, tz: str, now: datetime) -> None:
+    """Refuse a first meeting day no board could mean: before 2000, or over five years ahead."""
+    today = utc_to_local(now, tz).date()
+    if not EARLIEST_CADENCE_ANCHOR <= anchor <= today + timedelta(days=MAX_CADENCE_ANCHOR_DAYS_AHEAD):
+        raise InvalidInput("cadence_anchor", _("Give a first meeting day between 1 January 2000 and five years "
+                                               "from today: check the year."))

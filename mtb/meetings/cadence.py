@@ -7,6 +7,7 @@ The cadence itself (reading the RFC 5545 rule, wall time to UTC) is the boards p
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -18,7 +19,9 @@ from mtb.boards.cadence import board_occurrences
 from mtb.boards.models import Board
 from mtb.db import utcnow
 from mtb.extensions import db
+from mtb.meetings import notifications
 from mtb.meetings.models import CADENCE_CHANGED, HORIZON_WEEKS, Meeting, MeetingStatus
+from mtb.meetings.reminders import MEETING_NOTICE
 
 log = logging.getLogger(__name__)
 
@@ -66,14 +69,21 @@ def generate_all_meetings(now: datetime | None = None) -> int:
     return total
 
 
-def apply_board_settings(board: Board, now: datetime | None = None) -> dict[str, int]:
+def apply_board_settings(board: Board, now: datetime | None = None,
+                         previous: Mapping[str, object] | None = None) -> dict[str, int]:
     """After a settings change, future generated meetings still ``scheduled`` with an
-    unpublished agenda follow the board's cadence, length and place.
+    unpublished agenda follow the board's cadence, length, place and cut-off.
+
+    ``previous``: the settings this save changed, with their values before it. A meeting
+    then takes only those, and only where it still held the old value: a meeting a
+    secretary moved or edited keeps its own. Without it (a caller that cannot say), every
+    such meeting takes all of the board's values.
 
     A meeting whose occurrence left the cadence is cancelled when empty, or kept and
     flagged ``needs_review`` when cases are on it; new occurrences are created. A meeting
     whose agenda is published is left as members were told (counted in ``kept``: the
-    secretary moves it by hand if it must follow).
+    secretary moves it by hand if it must follow). A meeting that changes place or length
+    after its day-before reminder went out is announced as a move.
     """
     now = now or utcnow()
     wanted = set(board_occurrences(board, now, now + timedelta(weeks=HORIZON_WEEKS)))
@@ -87,15 +97,19 @@ def apply_board_settings(board: Board, now: datetime | None = None) -> dict[str,
             if meeting.occurrence_at in wanted and meeting.cancelled_by_cadence and not meeting.items:
                 meeting.status = MeetingStatus.SCHEDULED
                 meeting.cancelled_reason = None
-                _follow_board(meeting, board)
+                # Back as if generated anew: all of the board's values.
+                _take(meeting, _values_to_follow(meeting, board, None))
                 meeting.ical_sequence += 1
                 summary["restored"] += 1
             continue
-        if not meeting.is_scheduled:
-            continue
-        if meeting.agenda_publications:
-            if meeting.occurrence_at not in wanted or _differs_from_board(meeting, board):
+        # Before the status test: a published meeting is no longer ``scheduled``, and it is
+        # the one the secretary must hear about.
+        if meeting.has_published_agenda:
+            if meeting.is_open and (meeting.occurrence_at not in wanted
+                                    or _values_to_follow(meeting, board, previous)):
                 summary["kept"] += 1
+            continue
+        if not meeting.is_scheduled:
             continue
         in_cadence = meeting.occurrence_at in wanted
         if not in_cadence and not meeting.items:
@@ -104,9 +118,15 @@ def apply_board_settings(board: Board, now: datetime | None = None) -> dict[str,
             meeting.ical_sequence += 1
             summary["cancelled"] += 1
             continue
-        if _follow_board(meeting, board):
+        values = _values_to_follow(meeting, board, previous)
+        if values:
+            _take(meeting, values)
             meeting.ical_sequence += 1
             summary["updated"] += 1
+            # Until its agenda is published, the day-before reminder is the only e-mail that
+            # gives a meeting's place: once it went out, the change is told as a move.
+            if set(values) & set(_TIME_OR_PLACE) and meeting.starts_at <= now + MEETING_NOTICE:
+                notifications.meeting_moved(meeting, meeting.starts_at)
         if in_cadence:
             meeting.needs_review = False
         elif not meeting.needs_review:
@@ -119,20 +139,27 @@ def apply_board_settings(board: Board, now: datetime | None = None) -> dict[str,
     return summary
 
 
-def _differs_from_board(meeting: Meeting, board: Board) -> bool:
-    return any(getattr(meeting, attr) != value for attr, value in _board_values(board))
+#: A meeting's attribute and the board setting it is copied from.
+_FOLLOWED = (("duration_minutes", "meeting_length_minutes"), ("location", "location"),
+             ("video_link", "video_link"), ("cutoff_hours", "cutoff_hours"))
+#: Attributes whose change moves the meeting in time or place (the cut-off does not).
+_TIME_OR_PLACE = ("duration_minutes", "location", "video_link")
 
 
-def _board_values(board: Board) -> tuple:
-    return (("duration_minutes", board.meeting_length_minutes), ("location", board.location),
-            ("video_link", board.video_link), ("cutoff_hours", board.cutoff_hours))
+def _values_to_follow(meeting: Meeting, board: Board, previous: Mapping[str, object] | None) -> dict[str, object]:
+    """{attribute: board value} the meeting takes. With ``previous`` (setting: value before
+    the save), only the settings the save changed, where the meeting still held the old
+    value; without, every board value the meeting differs from."""
+    values = {}
+    for attr, setting in _FOLLOWED:
+        own, new = getattr(meeting, attr), getattr(board, setting)
+        if own == new:
+            continue
+        if previous is None or (setting in previous and own == previous[setting]):
+            values[attr] = new
+    return values
 
 
-def _follow_board(meeting: Meeting, board: Board) -> bool:
-    """Copy the board's length, place and cut-off onto the meeting; True if any differed."""
-    changed = False
-    for attr, value in _board_values(board):
-        if getattr(meeting, attr) != value:
-            setattr(meeting, attr, value)
-            changed = True
-    return changed
+def _take(meeting: Meeting, values: Mapping[str, object]) -> None:
+    for attr, value in values.items():
+        setattr(meeting, attr, value)

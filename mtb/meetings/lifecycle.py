@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 
 from mtb.audit import services as audit
-from mtb.boards.cadence import local_to_utc, wall_time_exists
+from mtb.boards.cadence import local_to_utc, utc_to_local, wall_time_exists
 from mtb.boards.models import Board
 from mtb.cases import timeline
 from mtb.cases.lifecycle import add_event, change_status
@@ -24,6 +24,7 @@ from mtb.meetings import notifications
 from mtb.meetings.cadence import generate_meetings
 from mtb.meetings.models import (
     MAX_CANCEL_REASON,
+    MAX_DAYS_AHEAD,
     MAX_MEETING_MINUTES,
     MIN_MEETING_MINUTES,
     OPEN_STATUSES,
@@ -43,10 +44,19 @@ STALE_AFTER = timedelta(hours=12)
 # --- Meetings by hand: extra, move, cancel ---------------------------------------------
 
 def _local_start(board: Board, day: date | None, at: time | None, now: datetime, field_date: str = "date") -> datetime:
+    """The meeting's start in naive UTC from its local day and time; raises InvalidInput for
+    a missing value, a time the clocks skip, a start in the past or one over five years ahead."""
     if day is None:
         raise InvalidInput(field_date, _("Enter the date of the meeting."))
     if at is None:
         raise InvalidInput("time", _("Enter the start time of the meeting (HH:MM)."))
+    # The day is bounded before any time-zone conversion: 0001-01-01 and 9999-12-31 fall
+    # off the calendar once moved to UTC (OverflowError).
+    today = utc_to_local(now, board.timezone).date()
+    if day < today:
+        raise InvalidInput(field_date, _("This date and time are in the past. A meeting can only be set in the future."))
+    if day > today + timedelta(days=MAX_DAYS_AHEAD):
+        raise InvalidInput(field_date, _("A meeting can be set at most five years ahead: check the year."))
     local = datetime.combine(day, at)
     if not wall_time_exists(local, board.timezone):
         raise InvalidInput("time", _("%(time)s does not exist on that day: the clocks go forward. Choose another time.",

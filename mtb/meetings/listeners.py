@@ -22,7 +22,7 @@ def remove_withdrawn_case(case, **kwargs) -> None:
 def follow_board_settings(board, **kwargs) -> dict[str, int]:
     """The board's coming meetings follow its new cadence, length and place: what happened
     to them (``cadence.apply_board_settings``), for the settings page to say."""
-    return cadence.apply_board_settings(board, kwargs.get("now"))
+    return cadence.apply_board_settings(board, kwargs.get("now"), previous=kwargs.get("previous"))
 
 
 @upcoming_meetings_wanted.connect

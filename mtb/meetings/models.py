@@ -69,6 +69,11 @@ HORIZON_WEEKS = 8
 CADENCE_CHANGED = "cadence changed"
 #: Bounds of a meeting's length, in minutes (the meeting form and the services).
 MIN_MEETING_MINUTES, MAX_MEETING_MINUTES = 5, 600
+#: How far ahead a meeting may be set by hand, in days (five years): boards plan months
+#: ahead, so a later date is a mistyped year (and year 9999 overflows the meeting's end).
+MAX_DAYS_AHEAD = 5 * 366
+#: A start after this (year 9999's last days) has no end every time zone can show.
+_LATEST_START_WITH_END = datetime.max - timedelta(days=2)
 #: Who may present a case: the board's clinicians and members (not its secretaries or a
 #: site administrator as such).
 PRESENTER_ROLES = (Role.CLINICIAN, Role.MEMBER, Role.CHAIR)
@@ -145,6 +150,10 @@ class Meeting(TimestampMixin, db.Model):
 
     @property
     def ends_at(self) -> datetime:
+        if self.starts_at > _LATEST_START_WITH_END:
+            # Saved before meeting dates were bounded: a later end falls off the calendar
+            # in the board's zone, and its pages and everyone's feed must still open.
+            return self.starts_at
         return self.starts_at + timedelta(minutes=self.duration_minutes)
 
     @property

@@ -1,5 +1,6 @@
 """Board settings: secretaries edit the week, admins the board itself."""
 
+import re
 from datetime import date, datetime
 
 import pytest
@@ -244,3 +245,67 @@ def test_a_refused_save_by_a_secretary_shows_the_administrators_fields_as_text(c
     assert "BYDAY takes days" in html
     assert 'value="3, 6, 12"' in html and "EGFR, ALK" in html
     assert "[&#39;EGFR&#39;" not in html and "[3, 6, 12]" not in html
+
+
+def _field_error(html: str, field: str) -> str:
+    match = re.search(rf'<p class="error" id="{field}-error">(.*?)</p>', html, re.DOTALL)
+    return match.group(1) if match else ""
+
+
+@pytest.mark.parametrize("anchor", ["0001-01-01", "1999-12-31", "9999-12-31"])
+def test_a_cadence_counted_from_an_implausible_day_is_refused_beside_the_field(client, secretary, login, boards,
+                                                                                anchor):
+    board = boards["thoracic"]
+    login(secretary)
+    response = client.post("/boards/thoracic/settings", data=_settings(
+        board, cadence_anchor=anchor, cadence_rrule="FREQ=DAILY;BYHOUR=14;BYMINUTE=0"))
+    assert response.status_code == 200
+    assert "between 1 January 2000 and five years from today" in _field_error(response.get_data(as_text=True),
+                                                                              "cadence_anchor")
+    db.session.refresh(board)
+    assert board.cadence_anchor == date(2026, 1, 6) and "BYDAY=TU" in board.cadence_rrule
+
+
+def test_a_board_counted_from_before_2000_still_saves_its_other_settings(boards, secretary):
+    board = boards["thoracic"]
+    board.cadence_anchor = date(1999, 1, 5)
+    db.session.commit()
+    services.update_settings(board, secretary, cadence_anchor=date(1999, 1, 5), cutoff_hours=24, now=NOW)
+    assert board.cutoff_hours == 24
+
+
+def test_a_published_meeting_left_as_announced_is_named_when_the_settings_change(client, secretary, login, boards,
+                                                                                create_case):
+    from mtb.meetings import cadence
+    from mtb.meetings import services as meetings
+
+    board = boards["thoracic"]
+    meeting = cadence.generate_meetings(board)[1]
+    meetings.add_case(meeting, create_case().id, secretary, meeting.agenda_version)
+    with client.application.test_request_context("/"):
+        meetings.publish_agenda(meeting, secretary, meeting.agenda_version)
+    db.session.commit()
+    login(secretary)
+    response = client.post("/boards/thoracic/settings", follow_redirects=True,
+                           data=_settings(board, location="Room 3"))
+    assert "1 meeting with a published agenda was left as announced" in response.get_data(as_text=True)
+    db.session.refresh(meeting)
+    assert meeting.location == "Pavilion B, room 2.14"
+
+
+def test_saving_the_settings_keeps_the_room_a_secretary_moved_a_meeting_to(client, secretary, login, boards):
+    from mtb.boards.cadence import utc_to_local
+    from mtb.meetings import cadence
+
+    board = boards["thoracic"]
+    meeting = cadence.generate_meetings(board)[1]
+    db.session.commit()
+    local = utc_to_local(meeting.starts_at, board.timezone)
+    login(secretary)
+    assert client.post(f"/meetings/{meeting.id}/move", data={
+        "date": local.date().isoformat(), "time": local.strftime("%H:%M"), "duration_minutes": "210",
+        "location": "Amphi B, 3rd floor"}).status_code == 302
+    # Later the cut-off changes: the moved meeting keeps its own room and length.
+    assert client.post("/boards/thoracic/settings", data=_settings(board, cutoff_hours=24)).status_code == 302
+    db.session.refresh(meeting)
+    assert (meeting.location, meeting.duration_minutes, meeting.cutoff_hours) == ("Amphi B, 3rd floor", 210, 24)

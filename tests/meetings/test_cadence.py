@@ -4,10 +4,11 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from mtb.boards.cadence import board_occurrences, occurrences
+from mtb.boards.cadence import board_occurrences, occurrences, utc_to_local
 from mtb.extensions import db
 from mtb.meetings import cadence, lifecycle, services
 from mtb.meetings.models import AgendaItem, Meeting, MeetingStatus
+from mtb.notifications.models import NotificationKind, OutboxMessage
 from tests.fixtures.meetings import NOW
 
 TUESDAY_14 = "FREQ=WEEKLY;BYDAY=TU;BYHOUR=14;BYMINUTE=0"
@@ -139,3 +140,80 @@ def test_meetings_are_created_only_ahead_not_in_the_past(boards):
     assert all(m.starts_at <= NOW + timedelta(weeks=2) for m in created)
     # Monday 17:00 Paris = 16:00Z in winter.
     assert created[0].starts_at == datetime(2027, 3, 1, 16, 0)
+
+
+def test_a_new_board_room_reaches_the_meetings_in_the_old_room_not_one_the_secretary_moved(boards, secretary):
+    thoracic = boards["thoracic"]
+    meetings = cadence.generate_meetings(thoracic, NOW)
+    db.session.commit()
+    moved = meetings[2]
+    local = utc_to_local(moved.starts_at, thoracic.timezone)
+    lifecycle.move_meeting(moved, secretary, day=local.date(), at=local.time(), duration_minutes=210,
+                           location="Amphi B, 3rd floor", now=NOW)
+    db.session.commit()
+
+    # The save: the board's room changes, as update_settings tells its listeners.
+    thoracic.location = "Room 3"
+    summary = cadence.apply_board_settings(thoracic, NOW, previous={"location": "Pavilion B, room 2.14"})
+    db.session.commit()
+
+    assert moved.location == "Amphi B, 3rd floor" and moved.duration_minutes == 210
+    others = [m for m in meetings if m is not moved]
+    assert all(m.location == "Room 3" and m.ical_sequence == 1 for m in others)
+    assert summary["updated"] == len(others)
+
+
+def test_a_settings_save_that_changes_nothing_leaves_a_moved_meeting_as_the_secretary_set_it(boards, secretary):
+    thoracic = boards["thoracic"]
+    moved = cadence.generate_meetings(thoracic, NOW)[2]
+    db.session.commit()
+    local = utc_to_local(moved.starts_at, thoracic.timezone)
+    lifecycle.move_meeting(moved, secretary, day=local.date(), at=local.time(), duration_minutes=210,
+                           location="Amphi B, 3rd floor", video_link="https://visio.example.org/tho", now=NOW)
+    db.session.commit()
+    moved.cutoff_hours = 24  # and its cut-off, edited for this meeting
+    db.session.commit()
+
+    summary = cadence.apply_board_settings(thoracic, NOW, previous={})
+    db.session.commit()
+
+    assert (moved.location, moved.duration_minutes, moved.video_link, moved.cutoff_hours) == \
+        ("Amphi B, 3rd floor", 210, "https://visio.example.org/tho", 24)
+    assert moved.ical_sequence == 1  # the move's, no more
+    assert summary["updated"] == 0
+
+
+def test_a_published_meeting_is_left_as_announced_and_counted_for_the_secretary(boards, secretary, create_case,
+                                                                              request_ctx):
+    thoracic = boards["thoracic"]
+    meeting = cadence.generate_meetings(thoracic, NOW)[2]
+    services.add_case(meeting, create_case().id, secretary, meeting.agenda_version, now=NOW)
+    services.publish_agenda(meeting, secretary, meeting.agenda_version, now=NOW)
+    db.session.commit()
+    assert meeting.status is MeetingStatus.PUBLISHED
+
+    thoracic.meeting_length_minutes, thoracic.location = 150, "Room 3"
+    summary = cadence.apply_board_settings(
+        thoracic, NOW, previous={"meeting_length_minutes": 120, "location": "Pavilion B, room 2.14"})
+    db.session.commit()
+
+    assert summary["kept"] == 1
+    assert (meeting.duration_minutes, meeting.location) == (120, "Pavilion B, room 2.14")
+
+
+def test_a_room_change_after_the_day_before_reminder_is_told_as_a_move(boards, member):
+    thoracic = boards["thoracic"]
+    tomorrow, next_week = cadence.generate_meetings(thoracic, NOW)[:2]
+    db.session.commit()
+    # Monday 16:00Z: the reminder of Tuesday's meeting (24 h ahead) has gone out with the old room.
+    now = tomorrow.starts_at - timedelta(hours=21)
+
+    thoracic.location = "Room 3"
+    cadence.apply_board_settings(thoracic, now, previous={"location": "Pavilion B, room 2.14"})
+    db.session.commit()
+
+    moved = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == NotificationKind.MEETING_MOVED)).all()
+    assert [(m.recipient_id, m.dedupe_key) for m in moved] == [(member.id, f"moved:{tomorrow.id}:1:user:{member.id}")]
+    assert "Room 3" in moved[0].body
+    # Next week's meeting has no reminder yet: the one it gets names the new room.
+    assert next_week.location == "Room 3"
