@@ -1,8 +1,14 @@
+from __future__ import annotations
+
+import base64
+import json
+
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
+from mtb.accounts.models import AccountState, Role
 from mtb.i18n import lazy_gettext as _l
 from mtb.vocab import SPECIALTY_LABELS
 from mtb.widgets import SelectField
@@ -40,3 +46,57 @@ class UserForm(FlaskForm):
     )
     active = BooleanField(_l("Active (may log in)"), default=True)
     is_admin = BooleanField(_l("Site administrator"))
+    #: The account as the page showed it when opened (``encode_state``): a save applies
+    #: only what the administrator changed from it, so that what someone else saved on the
+    #: account meanwhile is kept (``services.save_user_edit``).
+    shown = HiddenField()
+
+    def typed_state(self, roles) -> AccountState:
+        """The account as typed on the page; ``roles``: the ticked (board id, role) pairs."""
+        return AccountState((self.full_name.data or "").strip(), self.specialty.data or "", bool(self.active.data),
+                            bool(self.is_admin.data), frozenset(roles))
+
+    def shown_state(self) -> AccountState | None:
+        return decode_state(self.shown.data)
+
+    def value_text(self, name: str, state: AccountState) -> str:
+        """``state``'s value of the field ``name`` as the page shows it (a specialty's label)."""
+        value = getattr(state, name)
+        if name == "specialty":
+            return next((str(choice.label) for choice in self.specialty.choices if choice.value == value), value)
+        return str(value)
+
+    def remember(self, state: AccountState) -> None:
+        """The page shows ``state``: a save then applies what was changed from it."""
+        self.shown.data = encode_state(state)
+
+    def fill(self, state: AccountState) -> None:
+        """Show ``state`` in the fields (roles are ticked by the template)."""
+        self.full_name.data, self.specialty.data = state.full_name, state.specialty
+        self.active.data, self.is_admin.data = state.active, state.is_admin
+
+
+def ticked_roles(formdata, boards) -> set[tuple[int, Role]]:
+    """The (board id, role) pairs ticked on the account page ("role-<board id>-<role>")."""
+    return {(board.id, role) for board in boards for role in Role if formdata.get(f"role-{board.id}-{role.value}")}
+
+
+def encode_state(state: AccountState) -> str:
+    """``state`` as the text of a hidden field (URL-safe base64 of JSON: nothing to escape)."""
+    data = {"full_name": state.full_name, "specialty": state.specialty, "active": state.active,
+            "is_admin": state.is_admin, "roles": sorted([board_id, role.value] for board_id, role in state.roles)}
+    return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode()
+
+
+def decode_state(text: str | None) -> AccountState | None:
+    """``encode_state`` read back; None for a missing or unreadable one."""
+    try:
+        data = json.loads(base64.urlsafe_b64decode((text or "").encode("ascii")))
+        full_name, specialty, active, is_admin = (data[k] for k in ("full_name", "specialty", "active", "is_admin"))
+        if not (isinstance(full_name, str) and isinstance(specialty, str)
+                and isinstance(active, bool) and isinstance(is_admin, bool)):
+            return None
+        roles = frozenset((int(board_id), Role(role)) for board_id, role in data["roles"])
+    except (ValueError, TypeError, KeyError):  # binascii.Error and JSON errors are ValueErrors
+        return None
+    return AccountState(full_name, specialty, active, is_admin, roles)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -106,6 +107,26 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
+
+
+@dataclass(frozen=True)
+class AccountState:
+    """What the administrator's account page shows and changes of an account: compared
+    field by field, so that a save applies only what the administrator changed there
+    (``services.save_user_edit``)."""
+
+    full_name: str
+    #: A ``Specialty`` value, "" for none.
+    specialty: str
+    active: bool
+    is_admin: bool
+    #: (board id, role) pairs.
+    roles: frozenset[tuple[int, Role]]
+
+    @classmethod
+    def of(cls, user: User) -> AccountState:
+        return cls(user.full_name, user.specialty.value if user.specialty else "", user.active, user.is_admin,
+                   frozenset((r.board_id, r.role) for r in user.roles))
 
 
 class BoardRole(db.Model):

@@ -7,11 +7,11 @@ import secrets
 import sqlalchemy as sa
 
 from mtb.accounts import sessions, throttle
-from mtb.accounts.models import BoardRole, Role, User
+from mtb.accounts.models import AccountState, BoardRole, Role, User
 from mtb.accounts.passwords import hash_password, verify_password
 from mtb.audit import services as audit
 from mtb.boards.models import Board
-from mtb.errors import InvalidInput
+from mtb.errors import ConflictError, InvalidInput
 from mtb.extensions import db
 from mtb.i18n import gettext as _
 from mtb.vocab import Specialty
@@ -124,6 +124,56 @@ def set_roles(user: User, wanted: set[tuple[int, Role]], *,
         grant_role(user, boards[board_id], role)
     for board_id, role in held - wanted - set(fixed):
         revoke_role(user, boards[board_id], role)
+
+
+class AccountClash(ConflictError):
+    """Someone else changed ``fields`` of the account, differently, while an administrator
+    changed them too. ``merged``: the account as it is now with this administrator's
+    changes (theirs where both changed a field), for the page shown again; ``current``:
+    the account as it is now."""
+
+    def __init__(self, fields: tuple[str, ...], merged: AccountState, current: AccountState):
+        super().__init__(", ".join(fields))
+        self.fields, self.merged, self.current = fields, merged, current
+
+
+def merge_account_edit(current: AccountState, shown: AccountState,
+                       typed: AccountState) -> tuple[AccountState, tuple[str, ...]]:
+    """``current`` with what the administrator changed on a page that showed ``shown``
+    (``typed`` where it differs from ``shown``): what someone else saved meanwhile stays.
+    Also returns the fields both changed to different values: only a name or a specialty
+    can (a yes/no field or a role changed by both was changed the same way)."""
+    values, clashes = {}, []
+    for name in ("full_name", "specialty", "active", "is_admin"):
+        was, now, wants = getattr(shown, name), getattr(current, name), getattr(typed, name)
+        values[name] = now if wants == was else wants
+        if wants != was and now not in (was, wants):
+            clashes.append(name)
+    roles = (current.roles - (shown.roles - typed.roles)) | (typed.roles - shown.roles)
+    return AccountState(roles=frozenset(roles), **values), tuple(clashes)
+
+
+def save_user_edit(user: User, shown: AccountState | None, typed: AccountState, *, by: User,
+                   fixed: frozenset[tuple[int, Role]] | set[tuple[int, Role]] = frozenset()) -> bool:
+    """Save an administrator's account page: only what they changed from ``shown``, what
+    the page showed when they opened it (None: a form without it, ``typed`` is the whole
+    new state). ``fixed``: as for ``set_roles``. Returns whether someone else had changed
+    the account meanwhile (their changes are kept).
+
+    Raises AccountClash when someone else changed a field the administrator changed too,
+    InvalidInput when administrators would remove their own access.
+    """
+    current = AccountState.of(user)
+    shown = shown or current
+    wanted, clashes = merge_account_edit(current, shown, typed)
+    if clashes:
+        raise AccountClash(clashes, wanted, current)
+    if user.id == by.id and not (wanted.is_admin and wanted.active):
+        raise InvalidInput("is_admin", _("You cannot remove your own administrator access or disable yourself."))
+    update_user(user, full_name=wanted.full_name, active=wanted.active, is_admin=wanted.is_admin,
+                specialty=wanted.specialty or None)
+    set_roles(user, set(wanted.roles), fixed=fixed)
+    return shown != current
 
 
 def set_locale(user: User, locale: str) -> None:

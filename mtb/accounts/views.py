@@ -13,8 +13,8 @@ from mtb import transaction
 from mtb.access import admin_required
 from mtb.accounts import bp, directory, directory_sessions, external, oidc, services, sessions, signin, throttle
 from mtb.accounts.external import Identity
-from mtb.accounts.forms import ChangePasswordForm, LoginForm, UserForm
-from mtb.accounts.models import OIDC, ROLE_LABELS, Role, User
+from mtb.accounts.forms import ChangePasswordForm, LoginForm, UserForm, ticked_roles
+from mtb.accounts.models import OIDC, ROLE_LABELS, AccountState, Role, User
 from mtb.boards import services as boards
 from mtb.errors import InvalidInput
 from mtb.extensions import db, login_manager
@@ -203,13 +203,18 @@ def edit_user(user_id: int | None = None):
         form.email.validators = []
     if request.method == "GET" and user:
         form.specialty.data = user.specialty.value if user.specialty else ""
+        form.remember(AccountState.of(user))
     all_boards = boards.list_boards()
     # A directory account's mapped roles follow its groups at each sign-in: shown, not changed here.
     from_directory = external.directory_roles(all_boards) if user is not None and user.from_directory else {}
     stored = {(r.board_id, r.role.value) for r in user.roles} if user else set()
+    held, status = stored, 200
+    if request.method == "POST":  # re-show what was ticked, not what is stored
+        held = {(board_id, role.value) for board_id, role in ticked_roles(request.form, all_boards)}
     if form.validate_on_submit():
-        wanted = {(board.id, role) for board in all_boards for role in Role
-                  if request.form.get(f"role-{board.id}-{role.value}")}
+        wanted = ticked_roles(request.form, all_boards)
+        fixed = {(board_id, Role(role)) for board_id, role in from_directory}
+        others_kept = False
         try:
             if user is None:
                 if not form.password.data:
@@ -219,33 +224,52 @@ def edit_user(user_id: int | None = None):
                     is_admin=form.is_admin.data, specialty=form.specialty.data or None,
                 )
                 user.active = form.active.data
+                services.set_roles(user, wanted, fixed=fixed)
             else:
-                if user.id == current_user.id and not (form.is_admin.data and form.active.data):
-                    raise InvalidInput("is_admin", _("You cannot remove your own administrator access or disable yourself."))
-                services.update_user(
-                    user, full_name=form.full_name.data, active=form.active.data,
-                    is_admin=form.is_admin.data, specialty=form.specialty.data or None,
-                )
+                # Only what this administrator changed on the page is saved: what another
+                # saved on the account since the page was opened is kept.
+                others_kept = services.save_user_edit(user, form.shown_state(), form.typed_state(wanted),
+                                                      by=current_user, fixed=fixed)
                 if form.password.data:
                     services.set_password(user, form.password.data)
                     if user.id == current_user.id:
                         # Every other session of the account ends; the administrator's own goes on.
                         sessions.begin(current_user)
-            services.set_roles(user, wanted, fixed={(board_id, Role(role)) for board_id, role in from_directory})
+        except services.AccountClash as clash:
+            transaction.roll_back()
+            _show_clash(form, clash)
+            held, status = {(board_id, role.value) for board_id, role in clash.merged.roles}, 409
         except InvalidInput as error:
             transaction.roll_back()
             getattr(form, error.field).errors.append(error.message)
         else:
-            flash(_("Account %(email)s saved.", email=user.email), "success")
+            if others_kept:
+                flash(_("Account %(email)s saved. Someone else had changed it meanwhile: their changes are kept.",
+                        email=user.email), "success")
+            else:
+                flash(_("Account %(email)s saved.", email=user.email), "success")
             return redirect(url_for("accounts.users"))
-    held = stored
-    if request.method == "POST":  # re-show what was ticked, not what is stored
-        held = {(b.id, r.value) for b in all_boards for r in Role if request.form.get(f"role-{b.id}-{r.value}")}
+    if request.method == "POST":
         held = {pair for pair in held if pair not in from_directory} | (stored & set(from_directory))
+        if user is not None and form.shown_state() is None:  # posted without it: compared with the account now
+            form.remember(AccountState.of(user))
     return render_template(
         "accounts/edit_user.html", form=form, user=user, boards=all_boards, roles=list(Role), held=held,
-        role_labels=ROLE_LABELS, from_directory=from_directory,
-    )
+        role_labels=ROLE_LABELS, from_directory=from_directory, conflict=status == 409,
+    ), status
+
+
+def _show_clash(form: UserForm, clash: services.AccountClash) -> None:
+    """Nothing was saved: the page shows the account as it is now with this administrator's
+    changes (theirs where both changed a field, with the other value beside it)."""
+    form.fill(clash.merged)
+    form.remember(clash.current)
+    for name in clash.fields:
+        getattr(form, name).errors.append(_(
+            "Changed meanwhile by someone else to: %(value)s. Yours is kept here: save again to replace it.",
+            value=form.value_text(name, clash.current)))
+    if form.password.data:  # a password is never written back into the page
+        form.password.errors.append(_("Not saved yet: type the new password again."))
 
 
 @bp.route("/account/language", methods=["POST"])

@@ -374,7 +374,10 @@ def update_item(meeting: Meeting, item_id, user, version, *, minutes, presenter_
             presenter = db.session.get(User, db_int(presenter_id))
         except (TypeError, ValueError):
             presenter = None
-        if presenter is None or not presenter.active or not presenter.has_role(meeting.board_id, *PRESENTER_ROLES):
+        # The presenter already chosen may stay after leaving the board (account disabled,
+        # role removed), until the secretary picks another; a new choice must be on the board.
+        if presenter is None or (presenter.id != item.presenter_id and (
+                not presenter.active or not presenter.has_role(meeting.board_id, *PRESENTER_ROLES))):
             raise InvalidInput("presenter_id", _("The presenter must be one of the board's clinicians or members."))
     if item.minutes == minutes and item.presenter_id == (presenter.id if presenter else None):
         return item
