@@ -90,6 +90,7 @@ TABLE: dict[str, tuple] = {
     "/admin/users":                                           (LOGIN, 403,   403,   403,   403,   403,   403,   200,   403),
     "/admin/users/new":                                       (LOGIN, 403,   403,   403,   403,   403,   403,   200,   403),
     "/admin/users/<int:user_id>":                             (LOGIN, 403,   403,   403,   403,   403,   403,   200,   403),
+    "/admin/users/<int:user_id>/link":                        (LOGIN, 403,   403,   403,   403,   403,   403,   302,   403),
     "/admin/audit":                                           (LOGIN, 403,   403,   403,   403,   403,   403,   200,   403),
     "/admin/audit.csv":                                       (LOGIN, 403,   403,   403,   403,   403,   403,   200,   403),
     "/admin/outbox":                                          (LOGIN, 403,   403,   403,   403,   403,   403,   200,   403),

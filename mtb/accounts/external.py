@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -24,8 +25,10 @@ from flask_babel import force_locale
 from mtb.accounts import services
 from mtb.accounts.models import LDAP, LOCAL, Role, User
 from mtb.audit import services as audit
+from mtb.audit.models import AuditEvent
 from mtb.boards.models import Board
 from mtb.db import utcnow
+from mtb.errors import InvalidInput
 from mtb.extensions import db
 from mtb.i18n import gettext as _
 from mtb.vocab import SPECIALTY_LABELS, Specialty
@@ -148,8 +151,10 @@ def sign_in(identity: Identity) -> SignIn:
         refusal = _e_mail_refusal(user, identity) if user is not None else None
         if refusal is not None:
             reason, message = refusal
-            audit.record("login.directory_conflict", user, user=user, details={**details, "reason": reason},
-                         kept=True)
+            # The identity is kept with the refusal: an administrator who checked with the
+            # person links it to the account from its page (``link_identity``).
+            audit.record("login.directory_conflict", user, user=user, kept=True, details={
+                **details, "reason": reason, "external_id": identity.external_id, "name": identity.full_name})
             return SignIn(None, message)
         if user is not None and user.auth_source == LOCAL:
             user.auth_source, user.external_id = identity.source, identity.external_id
@@ -186,6 +191,63 @@ def _e_mail_refusal(user: User, identity: Identity) -> tuple[str, str] | None:
             "The e-mail address %(email)s belongs to a site administrator's account, which a hospital sign-in "
             "never takes over. Sign in with its local password, or ask an administrator.", email=identity.email)
     return None
+
+
+#: A refused sign-in an administrator may link: its e-mail was not confirmed (not a site
+#: administrator's account, which never is).
+LINKABLE_REASON = "e-mail not verified"
+#: How many of an account's refused sign-ins its page offers to link.
+LINKABLE_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class RefusedSignIn:
+    """A hospital sign-in refused for an account's e-mail, as the audit trail kept it."""
+
+    event_id: int
+    at: datetime
+    source: str
+    external_id: str
+    name: str
+
+
+def route_label(source: str) -> str:
+    """How the pages name a sign-in route."""
+    return {LDAP: "LDAP / Active Directory", "oidc": "OpenID Connect"}.get(source, source)
+
+
+def refused_sign_ins(user: User) -> list[RefusedSignIn]:
+    """The hospital identities refused for this account's e-mail because the directory did
+    not confirm the address, newest first, one per identity, those linked since left out."""
+    if user.is_admin or user.auth_source != LOCAL:
+        return []
+    events = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "login.directory_conflict", AuditEvent.object_type == "User",
+                                    AuditEvent.object_id == user.id)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(50)
+    )
+    found: dict[tuple[str, str], RefusedSignIn] = {}
+    for event in events:
+        details = event.details or {}
+        key = (str(details.get("via") or ""), str(details.get("external_id") or ""))
+        if details.get("reason") != LINKABLE_REASON or not all(key) or key in found:
+            continue
+        if find_user(*key) is None:
+            found[key] = RefusedSignIn(event.id, event.at, key[0], key[1], str(details.get("name") or ""))
+    return list(found.values())[:LINKABLE_SHOWN]
+
+
+def link_identity(user: User, event_id, *, by: User) -> RefusedSignIn:
+    """An administrator who checked with the person links a refused hospital sign-in (named
+    by its audit event) to the local account holding its e-mail: its next sign-in through
+    the directory is this account, roles kept. Raises InvalidInput("event", ...)."""
+    chosen = next((r for r in refused_sign_ins(user) if str(r.event_id) == str(event_id)), None)
+    if chosen is None:
+        raise InvalidInput("event", _("This sign-in can no longer be linked to the account: reload the page."))
+    user.auth_source, user.external_id = chosen.source, chosen.external_id
+    audit.record("user.linked", user, user=by, details={"source": chosen.source, "by_administrator": True})
+    db.session.flush()
+    return chosen
 
 
 def _create(identity: Identity) -> User:

@@ -256,7 +256,25 @@ def edit_user(user_id: int | None = None):
     return render_template(
         "accounts/edit_user.html", form=form, user=user, boards=all_boards, roles=list(Role), held=held,
         role_labels=ROLE_LABELS, from_directory=from_directory, conflict=status == 409,
+        refused=external.refused_sign_ins(user) if user is not None else [],
     ), status
+
+
+@bp.route("/admin/users/<int:user_id>/link", methods=["POST"])
+@admin_required
+def link_identity(user_id: int):
+    """Link a hospital sign-in refused for this account's e-mail (the directory did not
+    confirm the address) once the administrator checked with the person."""
+    user = db.get_or_404(User, user_id)
+    try:
+        chosen = external.link_identity(user, request.form.get("event"), by=current_user)
+    except InvalidInput as error:
+        transaction.roll_back()
+        flash(error.message, "error")
+    else:
+        flash(_("%(email)s now signs in through the hospital's directory (%(route)s); roles kept.",
+                email=user.email, route=external.route_label(chosen.source)), "success")
+    return redirect(url_for("accounts.edit_user", user_id=user.id))
 
 
 def _show_clash(form: UserForm, clash: services.AccountClash) -> None:

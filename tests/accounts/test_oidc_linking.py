@@ -66,8 +66,50 @@ def test_an_unverified_e_mail_does_not_take_over_a_local_account(client, unverif
     db.session.refresh(local)
     assert (local.auth_source, local.external_id) == (LOCAL, None)
     assert _accounts("hugo.outsider@hospital.test") == [local]  # no second account with the e-mail either
-    assert _events("login.directory_conflict")[0].details == {"via": "oidc", "reason": "e-mail not verified"}
+    details = _events("login.directory_conflict")[0].details
+    assert {"via": "oidc", "reason": "e-mail not verified", "external_id": unverified.people["houtside"].sub}.items() \
+        <= details.items()
     assert _events("user.linked") == []
+
+
+def test_an_administrator_links_the_refused_sign_in_after_checking_and_it_then_opens_the_account(
+        app, client, unverified, make_user, boards, login):
+    local = make_user("hugo.outsider@hospital.test", {"thoracic": ["clinician"]}, name="Hugo Outsider")
+    admin = make_user("admin@hospital.test", admin=True)
+    assert _sign_in(client, unverified, "houtside").status_code == 403
+    sub = unverified.people["houtside"].sub
+
+    login(admin)
+    page = client.get(f"/admin/users/{local.id}").get_data(as_text=True)
+    assert "Hospital sign-ins waiting to be linked" in page and sub in page
+    assert client.post(f"/admin/users/{local.id}/link", data={"event": "999999"}).status_code == 302
+    assert "can no longer be linked" in client.get(f"/admin/users/{local.id}").get_data(as_text=True)
+    event = _events("login.directory_conflict")[0]
+    response = client.post(f"/admin/users/{local.id}/link", data={"event": str(event.id)})
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "now signs in through the hospital&#39;s directory (OpenID Connect); roles kept." in page
+    assert "Hospital sign-ins waiting to be linked" not in page
+    db.session.refresh(local)
+    assert (local.auth_source, local.external_id) == (OIDC, sub)
+    linked = _events("user.linked")
+    assert [(e.object_id, e.user_id) for e in linked] == [(local.id, admin.id)]
+
+    person = app.test_client()  # Hugo, on his own computer
+    assert _sign_in(person, unverified, "houtside").status_code == 302
+    assert person.get("/").status_code == 200
+    assert _accounts("hugo.outsider@hospital.test") == [local] and local.roles_on(boards["thoracic"].id)
+
+
+def test_an_administrators_account_is_never_offered_for_linking(client, unverified, make_user, login):
+    chief = make_user("hugo.outsider@hospital.test", admin=True)
+    assert _sign_in(client, unverified, "houtside").status_code == 403
+    login(make_user("other.admin@hospital.test", admin=True))
+    assert "waiting to be linked" not in client.get(f"/admin/users/{chief.id}").get_data(as_text=True)
+    event = _events("login.directory_conflict")[0]
+    client.post(f"/admin/users/{chief.id}/link", data={"event": str(event.id)})
+    db.session.refresh(chief)
+    assert chief.auth_source == LOCAL
 
 
 def test_an_unverified_e_mail_never_becomes_the_site_administrator(client, unverified, make_user):
@@ -96,7 +138,7 @@ def test_even_a_verified_e_mail_does_not_take_over_an_administrator_account(clie
             "a hospital sign-in never takes over.") in response.get_data(as_text=True)
     db.session.refresh(admin)
     assert admin.auth_source == LOCAL
-    assert _events("login.directory_conflict")[0].details == {"via": "oidc", "reason": "administrator account"}
+    assert {"via": "oidc", "reason": "administrator account"}.items() <= _events("login.directory_conflict")[0].details.items()
     # The administrator's own break-glass password still opens it.
     assert client.post("/login", data={"email": admin.email, "password": PASSWORD}).status_code == 302
 
@@ -130,7 +172,7 @@ def test_an_ldap_sign_in_does_not_take_over_an_administrator_account(client, lda
     assert client.get("/").status_code == 302
     db.session.refresh(admin)
     assert admin.auth_source == LOCAL
-    assert _events("login.directory_conflict")[0].details == {"via": "ldap", "reason": "administrator account"}
+    assert {"via": "ldap", "reason": "administrator account"}.items() <= _events("login.directory_conflict")[0].details.items()
 
 
 # -- the sign-in group, re-checked -----------------------------------------------------------
