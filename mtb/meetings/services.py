@@ -36,7 +36,6 @@ from mtb.meetings.models import (
     Meeting,
     MeetingStatus,
 )
-from mtb.meetings.pool import pool as pool_cases
 from mtb.meetings.pool import pool_entry_times, pool_for, proposed_meetings
 from mtb.meetings.queries import open_item_for
 
@@ -255,17 +254,27 @@ def remove_item(meeting: Meeting, item_id, user, version, *, now: datetime | Non
 
 # --- An urgent case during the session ---------------------------------------------------
 
-def session_candidates(meeting: Meeting) -> list[tuple[Case, Meeting | None]]:
-    """What can still be brought to this meeting while it sits: the board's pool (urgent
-    first), then the cases waiting on a later agenda of the board (with that meeting)."""
-    later = db.session.execute(
-        sa.select(Case, Meeting).join(AgendaItem, AgendaItem.case_id == Case.id)
+def session_candidates(meeting: Meeting) -> list[tuple[sa.Row, datetime | None]]:
+    """What can still be brought to this meeting while it sits, as rows of the columns its
+    form names (id, reference, patient_name, urgency, diagnosis): the board's pool (urgent
+    first), then the cases waiting on a later agenda of the board, with that meeting's
+    start. Two statements: the session page shows them on every view."""
+    columns = (Case.id, Case.reference, Case.patient_name, Case.urgency, Case.diagnosis)
+    pool_rows = db.session.execute(
+        sa.select(*columns)
+        .where(Case.board_id == meeting.board_id, Case.status.in_(POOL_STATUSES),
+               ~sa.select(AgendaItem.id).join(Meeting, AgendaItem.meeting_id == Meeting.id)
+               .where(AgendaItem.case_id == Case.id, Meeting.status.in_(OPEN_STATUSES)).exists())
+        .order_by(Case.urgency.desc(), Case.submitted_at, Case.id)
+    ).all()
+    later_rows = db.session.execute(
+        sa.select(*columns, Meeting.starts_at).join(AgendaItem, AgendaItem.case_id == Case.id)
         .join(Meeting, AgendaItem.meeting_id == Meeting.id)
         .where(Meeting.board_id == meeting.board_id, Meeting.id != meeting.id, Meeting.status.in_(OPEN_STATUSES),
                AgendaItem.outcome == ItemOutcome.PENDING)
         .order_by(Meeting.starts_at, AgendaItem.position)
     ).all()
-    return [(case, None) for case in pool_cases(meeting.board_id)] + [(case, other) for case, other in later]
+    return [(row, None) for row in pool_rows] + [(row, row.starts_at) for row in later_rows]
 
 
 def add_during_session(meeting: Meeting, case_id, user, *, now: datetime | None = None) -> AgendaItem:

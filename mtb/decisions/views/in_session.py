@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from mtb import access, transaction
 from mtb.audit import services as audit
+from mtb.cases.models import Urgency
 from mtb.decisions import attendance as room
 from mtb.decisions import bp, live, queries, services
 from mtb.decisions.forms import (
@@ -35,11 +36,11 @@ from mtb.decisions.validation import DecisionInvalid
 from mtb.decisions.views.decision_form import decision_form, rows_changed, typed_data
 from mtb.errors import ConflictError, InvalidInput, NotAllowed
 from mtb.form_errors import show_error
+from mtb.formatting import local_datetime
 from mtb.http import db_int
 from mtb.i18n import gettext as _
 from mtb.idempotency import once
 from mtb.meetings import services as agendas
-from mtb.meetings.display import when_label
 from mtb.meetings.models import AgendaItem, Meeting
 from mtb.trials import queries as trial_queries
 
@@ -115,13 +116,16 @@ def _late_case_form(meeting: Meeting, form: LateCaseForm | None = None) -> LateC
         return None
     form = form or LateCaseForm(formdata=None)
     choices = [("", _("Choose…"))]
+    urgent, on_agenda, zone = _("urgent"), {}, meeting.board.timezone
     for case, later in agendas.session_candidates(meeting):
         words = [case.reference, case.patient_name]
-        if case.is_urgent:
-            words.append(_("urgent"))
+        if case.urgency is Urgency.URGENT:
+            words.append(urgent)
         words.append(case.diagnosis)
         if later is not None:
-            words.append(_("on the agenda of %(when)s", when=when_label(later)))
+            if later not in on_agenda:  # worded once per meeting
+                on_agenda[later] = _("on the agenda of %(when)s", when=local_datetime(later, zone))
+            words.append(on_agenda[later])
         choices.append((str(case.id), " · ".join(words)))
     form.case_id.choices = options(choices)
     return form
