@@ -153,9 +153,43 @@ def _password(value) -> bytes | None:
     return str(value).encode("utf-8") if value else None
 
 
+#: The signer last loaded, with what it was loaded from: reading and checking a key takes
+#: about 70 ms, and signing a meeting signs every decision letter with the same key.
+_loaded: tuple[tuple, signers.SimpleSigner] | None = None
+
+
+def _source_key(config) -> tuple:
+    """What the signer is loaded from: the settings and each file's inode, size and change time (a
+    key or certificate replaced on disk is read again, a settings change too)."""
+    names = ("SIGNING_PKCS12", "SIGNING_PKCS12_PASSWORD", "SIGNING_KEY", "SIGNING_KEY_PASSWORD", "SIGNING_CERT",
+             "SIGNING_CHAIN", "HOSPITAL_NAME")
+    paths = [config.get(name) for name in ("SIGNING_PKCS12", "SIGNING_KEY", "SIGNING_CERT", "SIGNING_CHAIN")]
+    if is_demo(config):
+        demo = demo_files(current_app.instance_path)
+        paths += [demo.ca, demo.cert, demo.key]
+    files = []
+    for path in paths:
+        try:
+            stat = os.stat(path) if path else None
+        except OSError:
+            stat = None
+        files.append((stat.st_ino, stat.st_size, stat.st_mtime_ns) if stat else None)
+    return (current_app.instance_path, *(str(config.get(n) or "") for n in names), *files)
+
+
 def load_signer() -> signers.SimpleSigner:
-    """The configured signer (or the demo one). Raises SigningNotConfigured when the
-    configured files cannot be read."""
+    """The configured signer (or the demo one), kept while its settings and files are
+    unchanged. Raises SigningNotConfigured when the configured files cannot be read."""
+    global _loaded
+    key = _source_key(current_app.config)
+    if _loaded is not None and _loaded[0] == key:
+        return _loaded[1]
+    signer = _read_signer()
+    _loaded = (_source_key(current_app.config), signer)  # the demo files may have just been made
+    return signer
+
+
+def _read_signer() -> signers.SimpleSigner:
     config = current_app.config
     chain = [config["SIGNING_CHAIN"]] if config.get("SIGNING_CHAIN") else None
     if config.get("SIGNING_PKCS12"):

@@ -145,6 +145,22 @@ def test_a_configured_pem_key_or_pkcs12_file_signs_instead_of_the_demo(app, monk
         signing.sign_pdf(small_pdf, request)
 
 
+def test_the_signing_key_is_read_once_and_again_when_its_file_is_replaced(app, monkeypatch, tmp_path, small_pdf):
+    """A meeting's signature signs every letter with one key (reading it takes ~70 ms);
+    a key rotated on disk is read again without a restart."""
+    files = signing.make_demo_ca(tmp_path / "hospital", "Hôpital de test")
+    monkeypatch.setitem(app.config, "SIGNING_KEY", str(files.key))
+    monkeypatch.setitem(app.config, "SIGNING_CERT", str(files.cert))
+    first = signing.load_signer()
+    assert signing.load_signer() is first
+    rotated = signing.make_demo_ca(tmp_path / "hospital", "Hôpital de test", replace=True)
+    second = signing.load_signer()
+    assert second is not first and second.signing_cert.dump() == load_cert_from_pemder(str(rotated.cert)).dump()
+    monkeypatch.setitem(app.config, "SIGNING_CERT", str(files.ca))  # a settings change is read at once too
+    with pytest.raises(signing.SigningNotConfigured, match="not the key of the certificate"):
+        signing.load_signer()
+
+
 def test_a_time_stamping_url_makes_the_signature_pades_b_t(app, monkeypatch, tmp_path, small_pdf):
     from pyhanko.sign.timestamps import HTTPTimeStamper
     from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
