@@ -245,7 +245,9 @@ def link_identity(user: User, event_id, *, by: User) -> RefusedSignIn:
     if chosen is None:
         raise InvalidInput("event", _("This sign-in can no longer be linked to the account: reload the page."))
     user.auth_source, user.external_id = chosen.source, chosen.external_id
-    audit.record("user.linked", user, user=by, details={"source": chosen.source, "by_administrator": True})
+    audit.record("user.linked", user, user=by, details={
+        "source": chosen.source, "external_id": chosen.external_id, "name": chosen.name,
+        "refused_event": chosen.event_id, "by_administrator": True})
     db.session.flush()
     return chosen
 

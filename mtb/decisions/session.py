@@ -9,16 +9,21 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
+
 from mtb.audit import services as audit
 from mtb.db import utcnow
 from mtb.decisions import queries
+from mtb.decisions.models import Recusal
 from mtb.decisions.quorum import refresh_draft_quorum
 from mtb.errors import InvalidInput, NotAllowed
 from mtb.extensions import db
 from mtb.formatting import local_datetime
+from mtb.http import db_int
 from mtb.i18n import gettext as _
 from mtb.meetings.lifecycle import carry_over_undiscussed
-from mtb.meetings.models import Meeting, MeetingStatus
+from mtb.meetings.models import OPEN_STATUSES, AgendaItem, Meeting, MeetingStatus
+from mtb.meetings.services import add_during_session
 
 #: Starting a meeting earlier than this before its scheduled start asks for a confirmation.
 EARLY_START_MARGIN = timedelta(hours=2)
@@ -122,3 +127,31 @@ def close_meeting(meeting: Meeting, user) -> Meeting:
     carry_over_undiscussed(meeting, user=user)
     db.session.flush()
     return meeting
+
+
+def bring_urgent_case(meeting: Meeting, case_id, user) -> AgendaItem:
+    """An urgent case added while the meeting sits (``meetings.services.add_during_session``).
+    A case moved from a later agenda keeps the conflicts of interest declared on it there:
+    the member stays recused here (without this the move would drop them with its old item)."""
+    try:
+        case_key = db_int(case_id)
+    except (TypeError, ValueError):
+        case_key = None
+    declared = [] if case_key is None else [
+        (r.user_id, r.note, r.declared_at, r.declared_by_id)
+        for r in db.session.scalars(
+            sa.select(Recusal).join(AgendaItem, AgendaItem.id == Recusal.agenda_item_id)
+            .join(Meeting, AgendaItem.meeting_id == Meeting.id)
+            .where(AgendaItem.case_id == case_key, Meeting.board_id == meeting.board_id,
+                   Meeting.id != meeting.id, Meeting.status.in_(OPEN_STATUSES))
+        )
+    ]
+    item = add_during_session(meeting, case_id, user)
+    for user_id, note, declared_at, declared_by_id in declared:
+        db.session.add(Recusal(agenda_item_id=item.id, user_id=user_id, note=note, declared_at=declared_at,
+                               declared_by_id=declared_by_id))
+    if declared:
+        audit.record("recusal.moved", meeting, user=user, details={
+            "case": item.case.reference, "members": sorted(user_id for user_id, *_rest in declared)})
+        db.session.flush()
+    return item

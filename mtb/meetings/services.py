@@ -38,6 +38,7 @@ from mtb.meetings.models import (
 )
 from mtb.meetings.pool import pool_entry_times, pool_for, proposed_meetings
 from mtb.meetings.queries import open_item_for
+from mtb.transaction import lock_row
 
 
 def _conflict() -> ConflictError:
@@ -197,7 +198,7 @@ def add_case(meeting: Meeting, case_id, user, version, *, now: datetime | None =
                                         ref=case.reference, when=when_label(other.meeting)))
     if case.status not in POOL_STATUSES:
         raise InvalidInput("case_id", _("Case %(ref)s is %(status)s, not waiting for a meeting.",
-                                        ref=case.reference, status=case.status.value))
+                                        ref=case.reference, status=str(case.status.label).lower()))
     item = _place(meeting, case, user, now)
     bump_version(meeting, expected)
     db.session.flush()
@@ -256,20 +257,23 @@ def remove_item(meeting: Meeting, item_id, user, version, *, now: datetime | Non
 
 def session_candidates(meeting: Meeting) -> list[tuple[sa.Row, datetime | None]]:
     """What can still be brought to this meeting while it sits, as rows of the columns its
-    form names (id, reference, patient_name, urgency, diagnosis): the board's pool (urgent
+    form names (id, reference, urgency, diagnosis, submitter): the board's pool (urgent
     first), then the cases waiting on a later agenda of the board, with that meeting's
-    start. Two statements: the session page shows them on every view."""
-    columns = (Case.id, Case.reference, Case.patient_name, Case.urgency, Case.diagnosis)
+    start. No patient's name: the list is on the page at every view, and only the case
+    discussed is read in the audit trail. Two statements."""
+    columns = (Case.id, Case.reference, Case.urgency, Case.diagnosis, User.full_name.label("submitter"))
     pool_rows = db.session.execute(
-        sa.select(*columns)
+        sa.select(*columns).join(User, Case.submitter_id == User.id)
         .where(Case.board_id == meeting.board_id, Case.status.in_(POOL_STATUSES),
+               # Nor a case deferred at this very meeting: it is brought back, not added.
                ~sa.select(AgendaItem.id).join(Meeting, AgendaItem.meeting_id == Meeting.id)
-               .where(AgendaItem.case_id == Case.id, Meeting.status.in_(OPEN_STATUSES)).exists())
+               .where(AgendaItem.case_id == Case.id,
+                      sa.or_(Meeting.status.in_(OPEN_STATUSES), Meeting.id == meeting.id)).exists())
         .order_by(Case.urgency.desc(), Case.submitted_at, Case.id)
     ).all()
     later_rows = db.session.execute(
-        sa.select(*columns, Meeting.starts_at).join(AgendaItem, AgendaItem.case_id == Case.id)
-        .join(Meeting, AgendaItem.meeting_id == Meeting.id)
+        sa.select(*columns, Meeting.starts_at).join(User, Case.submitter_id == User.id)
+        .join(AgendaItem, AgendaItem.case_id == Case.id).join(Meeting, AgendaItem.meeting_id == Meeting.id)
         .where(Meeting.board_id == meeting.board_id, Meeting.id != meeting.id, Meeting.status.in_(OPEN_STATUSES),
                AgendaItem.outcome == ItemOutcome.PENDING)
         .order_by(Meeting.starts_at, AgendaItem.position)
@@ -279,12 +283,16 @@ def session_candidates(meeting: Meeting) -> list[tuple[sa.Row, datetime | None]]
 
 def add_during_session(meeting: Meeting, case_id, user, *, now: datetime | None = None) -> AgendaItem:
     """An urgent case brought to a meeting in session: at the end of its agenda, a late
-    addition, its submitter told. A case on a later meeting's agenda is moved here (that
-    agenda changes; its submitter learns of the earlier meeting). The secretaries and
-    chairs who run the session may do it."""
+    addition, its submitter told. A case on a later meeting's agenda is moved here with its
+    presenter and minutes (that agenda changes; its submitter learns of the earlier
+    meeting). The secretaries and chairs who run the session may do it. Its conflicts of
+    interest are the decisions part's (``decisions.session.bring_urgent_case``)."""
     now = now or utcnow()
     if user is not None and not meeting.can_run(user):
         raise NotAllowed(_("Only a secretary or chair of the board can add a case to the session."))
+    # Two people adding at once: the second waits, then sees the first one's item.
+    lock_row(Meeting, meeting)
+    db.session.refresh(meeting, ["status"])
     if not meeting.is_in_session:
         raise InvalidInput("case_id", _("A case can be added here only while the meeting is in session."))
     try:
@@ -302,22 +310,23 @@ def add_during_session(meeting: Meeting, case_id, user, *, now: datetime | None 
         if other.outcome is not ItemOutcome.PENDING:
             raise InvalidInput("case_id", _("Case %(ref)s was already discussed at %(when)s.",
                                             ref=case.reference, when=when_label(other.meeting)))
-        earlier = other.meeting
-        moved_from = earlier.id
-        earlier.items.remove(other)
-        renumber(earlier)
-        bump_version(earlier)
-        audit.record("agenda.remove", earlier, user=user, details={
+        later, kept = other.meeting, {"minutes": other.minutes, "presenter_id": other.presenter_id}
+        later.items.remove(other)
+        renumber(later)
+        bump_version(later)
+        audit.record("agenda.remove", later, user=user, details={
             "case": case.reference, "moved_to_meeting": meeting.id})
     elif case.status not in POOL_STATUSES:
         raise InvalidInput("case_id", _("Case %(ref)s is %(status)s, not waiting for a meeting.",
-                                        ref=case.reference, status=case.status.value))
-    item = new_item(meeting, case, late=True, now=now)
+                                        ref=case.reference, status=str(case.status.label).lower()))
+    else:
+        later, kept = None, {}
+    item = new_item(meeting, case, late=True, now=now, **kept)
     change_status(case, CaseStatus.SCHEDULED, user, details=_on_agenda(meeting))
     bump_version(meeting)
     audit.record("agenda.add", meeting, user=user, details={
         "case": case.reference, "late": True, "during_session": True,
-        **({"moved_from_meeting": moved_from} if other is not None else {})})
+        **({"moved_from_meeting": later.id} if later is not None else {})})
     notifications.case_added_in_session(case, meeting)
     db.session.flush()
     return item

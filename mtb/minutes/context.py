@@ -161,6 +161,9 @@ def minutes_context(meeting: Meeting, signer, signed_at: datetime) -> dict:
             "deferral_note": item.deferral_note or "",
             "recused": [{"name": r.user.full_name, "note": r.note or ""} for r in recusals.get(item.id, [])],
             "decision": _decision(decision, tz) if decision else None,
+            # An urgent case brought to the meeting after it began (only then: earlier
+            # versions' recorded content stays as it was).
+            **({"added_in_session": True} if meeting.started_at and item.added_at > meeting.started_at else {}),
         })
     return {
         "kind": "minutes",

@@ -94,6 +94,7 @@ def test_an_administrator_links_the_refused_sign_in_after_checking_and_it_then_o
     assert (local.auth_source, local.external_id) == (OIDC, sub)
     linked = _events("user.linked")
     assert [(e.object_id, e.user_id) for e in linked] == [(local.id, admin.id)]
+    assert linked[0].details["external_id"] == sub and linked[0].details["refused_event"] == event.id
 
     person = app.test_client()  # Hugo, on his own computer
     assert _sign_in(person, unverified, "houtside").status_code == 302

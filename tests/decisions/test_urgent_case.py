@@ -38,7 +38,8 @@ def test_an_urgent_case_from_the_pool_goes_at_the_end_of_the_agenda_and_its_subm
     first = in_session.items[0]
     login(team["secretary"])
     page = client.get(f"/meetings/{in_session.id}/session?item={first.id}").get_data(as_text=True)
-    assert "Add an urgent case" in page and f"{urgent.reference} · Paul Urgent · urgent" in page
+    assert "Add an urgent case" in page and f"{urgent.reference} · urgent · Lung adenocarcinoma" in page
+    assert "Paul Urgent" not in page  # the list names cases, not patients (only the case discussed is audited)
 
     followed = live.stamp(in_session)
     response = _add(client, in_session, urgent.id, item=first)
@@ -110,3 +111,15 @@ def test_nothing_is_added_to_a_meeting_not_in_session(client, login, team, start
     assert "only while the meeting is in session" in client.get(response.headers["Location"]).get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AgendaItem).where(
         AgendaItem.case_id == case.id)) == 0
+
+
+def test_the_minutes_say_which_case_was_added_during_the_meeting(team, in_session, create_case):
+    from mtb.meetings import services as agendas
+    from mtb.minutes.context import minutes_context
+    from mtb.minutes.rendering import document_time
+
+    urgent = create_case(urgency="urgent")
+    agendas.add_during_session(in_session, urgent.id, team["secretary"])
+    db.session.commit()
+    items = minutes_context(in_session, team["chair"], document_time())["items"]
+    assert [it.get("added_in_session", False) for it in items] == [False, False, True]

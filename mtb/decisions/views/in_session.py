@@ -25,6 +25,7 @@ from mtb.decisions.forms import (
 from mtb.decisions.quorum import quorum_for
 from mtb.decisions.session import (
     EarlyStart,
+    bring_urgent_case,
     close_meeting,
     day_label,
     is_running,
@@ -117,11 +118,12 @@ def _late_case_form(meeting: Meeting, form: LateCaseForm | None = None) -> LateC
     form = form or LateCaseForm(formdata=None)
     choices = [("", _("Choose…"))]
     urgent, on_agenda, zone = _("urgent"), {}, meeting.board.timezone
+    referred = _("referred by %(name)s", name="{name}")
     for case, later in agendas.session_candidates(meeting):
-        words = [case.reference, case.patient_name]
+        words = [case.reference]
         if case.urgency is Urgency.URGENT:
             words.append(urgent)
-        words.append(case.diagnosis)
+        words += [case.diagnosis, referred.format(name=case.submitter)]
         if later is not None:
             if later not in on_agenda:  # worded once per meeting
                 on_agenda[later] = _("on the agenda of %(when)s", when=local_datetime(later, zone))
@@ -221,7 +223,7 @@ def add_case(meeting_id: int):
     except InvalidInput as error:
         return _attendance_refused(meeting, item, carried, error)
     try:
-        added = agendas.add_during_session(meeting, form.case_id.data, current_user)
+        added = bring_urgent_case(meeting, form.case_id.data, current_user)
     except InvalidInput as error:
         transaction.roll_back()
         if not meeting.is_in_session:  # closed meanwhile: the page no longer has the form

@@ -1,0 +1,89 @@
+"""The urgent-case form, as reviews tried it: a moved case keeps its presenter, minutes and
+conflicts of interest; what is offered can be added; messages in the reader's language."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from mtb.audit.models import AuditEvent
+from mtb.decisions import attendance as room
+from mtb.decisions.models import Recusal
+from mtb.decisions.services import defer_item
+from mtb.decisions.session import start_meeting
+from mtb.extensions import db
+from mtb.meetings.models import Meeting, MeetingStatus
+
+
+@pytest.fixture
+def in_session(team, started_meeting):
+    meeting = started_meeting(n_cases=2)
+    start_meeting(meeting, team["secretary"])
+    db.session.commit()
+    return meeting
+
+
+def _add(client, meeting, case_id):
+    return client.post(f"/meetings/{meeting.id}/session/add-case", data={"late-case_id": str(case_id)})
+
+
+def test_moved_case_keeps_presenter_and_minutes(client, login, team, in_session, create_meeting):
+    later = create_meeting(starts_in=timedelta(days=7), status=MeetingStatus.PUBLISHED, n_cases=1,
+                           agenda_publications=1)
+    item = later.items[0]
+    item.presenter_id, item.minutes = team["member"].id, 25
+    db.session.commit()
+    case_id = item.case_id
+    login(team["secretary"])
+    assert _add(client, in_session, case_id).status_code == 302
+    moved = db.session.get(Meeting, in_session.id).items[-1]
+    assert moved.case_id == case_id
+    # Carry-over keeps both (lifecycle.carry_over_undiscussed); the move does not.
+    assert (moved.presenter_id, moved.minutes) == (team["member"].id, 25)
+
+
+def test_conflict_declared_on_later_agenda_survives_the_move(client, login, team, in_session, create_meeting):
+    later = create_meeting(starts_in=timedelta(days=7), status=MeetingStatus.PUBLISHED, n_cases=1,
+                           agenda_publications=1, published_version=1)
+    item = later.items[0]
+    room.declare_own_conflict(item, team["chair"], "investigator of the trial")
+    db.session.commit()
+    case_id = item.case_id
+    login(team["secretary"])
+    assert _add(client, in_session, case_id).status_code == 302
+    moved = db.session.get(Meeting, in_session.id).items[-1]
+    recused = set(db.session.scalars(sa.select(Recusal.user_id).where(Recusal.agenda_item_id == moved.id)))
+    assert team["chair"].id in recused, "the chair's declared conflict was silently deleted"
+    assert db.session.scalar(sa.select(AuditEvent.id).where(AuditEvent.action == "recusal.moved"))
+
+
+def test_case_deferred_in_this_session_is_not_offered(client, login, team, in_session):
+    first = in_session.items[0]
+    defer_item(first, team["secretary"])
+    db.session.commit()
+    login(team["secretary"])
+    page = client.get(f"/meetings/{in_session.id}/session").get_data(as_text=True)
+    choices = page.split('id="late-case_id"', 1)[1].split("</select>")[0] if 'id="late-case_id"' in page else ""
+    assert f'value="{first.case_id}"' not in choices and first.case.reference not in choices
+
+
+def test_the_session_page_names_no_patient_beyond_the_case_discussed(client, login, team, in_session,
+                                                                   create_case):
+    """Only the case discussed is read in the audit trail: the urgent-case list names cases
+    by reference, diagnosis and referring clinician, never by patient."""
+    pool_case = create_case(patient_name="Zoé Poolpatient")
+    login(team["chair"])
+    page = client.get(f"/meetings/{in_session.id}/session").get_data(as_text=True)
+    assert pool_case.reference in page and "Zoé Poolpatient" not in page
+
+
+def test_refusal_names_the_status_in_the_readers_language(client, login, team, in_session, create_case):
+    case = create_case(status="draft")
+    team["secretary"].locale = "fr"
+    db.session.commit()
+    login(team["secretary"])
+    html = _add(client, in_session, case.id).get_data(as_text=True)
+    message = re.search(r'id="late-case_id-error"[^>]*>(.*?)<', html, re.S).group(1)
+    assert "brouillon" in message and " draft" not in message, message
