@@ -14,6 +14,7 @@ from mtb.boards.models import Board
 from mtb.errors import ConflictError, InvalidInput
 from mtb.extensions import db
 from mtb.i18n import gettext as _
+from mtb.transaction import lock_row
 from mtb.vocab import Specialty
 
 MIN_PASSWORD_LENGTH = 12
@@ -163,6 +164,9 @@ def save_user_edit(user: User, shown: AccountState | None, typed: AccountState, 
     Raises AccountClash when someone else changed a field the administrator changed too,
     InvalidInput when administrators would remove their own access.
     """
+    # Two administrators saving at once: the second waits, then merges onto the first's save.
+    lock_row(User, user)
+    db.session.refresh(user)
     current = AccountState.of(user)
     shown = shown or current
     wanted, clashes = merge_account_edit(current, shown, typed)
