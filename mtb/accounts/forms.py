@@ -27,11 +27,14 @@ class LoginForm(FlaskForm):
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
-    new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=12, max=200)])
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()],
+                                     render_kw={"autocomplete": "current-password"})
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=12, max=200)],
+                                 render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(
         _l("Repeat the new password"),
         validators=[DataRequired(), EqualTo("new_password", message=_l("The two passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
     )
 
 
@@ -43,6 +46,8 @@ class UserForm(FlaskForm):
         _l("Password"),
         description=_l("At least 12 characters. Leave empty to keep the current password."),
         validators=[Optional(), Length(min=12, max=200)],
+        # The account's password, not the administrator's: browsers must not fill theirs in.
+        render_kw={"autocomplete": "new-password"},
     )
     active = BooleanField(_l("Active (may log in)"), default=True)
     is_admin = BooleanField(_l("Site administrator"))

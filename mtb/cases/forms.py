@@ -160,7 +160,7 @@ class ReportForm(Form):
     sample_id = StringField(_l("Sample or block id"), validators=[Optional(), Length(max=60)])
     collected_on = DateField(_l("Collection date"), validators=[Optional(), _not_in_future])
     sample_site = SelectField(_l("Primary or metastasis"), choices=_choices(SampleSite), validators=[Optional()])
-    site = StringField(_l("Site"), description=_l("e.g. right upper lobe, liver"), validators=[Optional(), Length(max=120)])
+    site = StringField(_l("Anatomical site"), description=_l("e.g. right upper lobe, liver"), validators=[Optional(), Length(max=120)])
     tumour_content = FiniteDecimalField(_l("Tumour cells (%)"), places=None, percent=True, validators=[Optional(), NumberRange(0, 100, message=_l("Tumour cell content is a percentage, 0 to 100."))])
     note = StringField(_l("Note on the report"), validators=[Optional(), Length(max=300)])
 
