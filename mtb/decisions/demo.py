@@ -213,7 +213,7 @@ def seed() -> None:
             continue
         starts_at = _past_occurrence(board)
         meeting = Meeting(
-            board_id=board.id, starts_at=starts_at, duration_minutes=board.meeting_length_minutes,
+            board_id=board.id, starts_at=starts_at, occurrence_at=starts_at, duration_minutes=board.meeting_length_minutes,
             location=board.location, video_link=board.video_link, status=MeetingStatus.PUBLISHED,
             cutoff_hours=board.cutoff_hours, agenda_published_at=starts_at - timedelta(days=2),
             agenda_publications=1,

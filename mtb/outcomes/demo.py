@@ -10,10 +10,12 @@ so the follow-up tasks show on the clinician's and the secretary's home pages.
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
+from dateutil.rrule import rrulestr
 
 from mtb.accounts.models import User
 from mtb.boards.models import Board
@@ -89,11 +91,20 @@ def seed() -> None:
 
 def _history(board: Board, profiles, clinician: User, rng: random.Random, now: datetime) -> None:
     last = (now - timedelta(days=LAST_DAYS_AGO)).date()
+    # The board's own days and hours, counted from well before its cadence's first day
+    # (the same weekday parity for a fortnightly board).
+    zone = ZoneInfo(board.timezone)
+    rule = rrulestr(board.cadence_rrule, dtstart=datetime.combine(board.cadence_anchor - timedelta(weeks=104), time()))
     for week in range(WEEKS, 0, -2):
         day = last - timedelta(weeks=week)
-        starts = datetime.combine(day, time(13, 0))
+        local = rule.before(datetime.combine(day, time(23, 59)))
+        if local is not None:
+            starts = local.replace(tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
+        else:  # a rule without a weekly rhythm: the day itself
+            starts = datetime.combine(day, time(13, 0))
         n_cases = rng.randint(2, 4)
-        meeting = Meeting(board_id=board.id, starts_at=starts, duration_minutes=board.meeting_length_minutes,
+        meeting = Meeting(board_id=board.id, starts_at=starts, occurrence_at=starts if local is not None else None,
+                          duration_minutes=board.meeting_length_minutes,
                           cutoff_hours=board.cutoff_hours, location=board.location, status=MeetingStatus.SIGNED,
                           started_at=starts + timedelta(minutes=rng.randint(0, 8)),
                           closed_at=starts + timedelta(minutes=n_cases * rng.randint(8, 16) + 5))
