@@ -12,6 +12,7 @@ from mtb.access import admin_required
 from mtb.audit import bp, queries, services
 from mtb.extensions import db
 from mtb.http import page_number
+from mtb.i18n import gettext as _
 
 
 def _filters() -> dict:
@@ -27,6 +28,27 @@ def _filters() -> dict:
 def index():
     page = queries.recent_events(page=page_number(), per_page=current_app.config["PAGE_SIZE"] * 2, **_filters())
     return render_template("audit/index.html", page=page, labels=queries.object_labels(page.items))
+
+
+#: A list in an event's details is shown up to this many values (a list page names dozens of cases).
+SHOWN_VALUES = 8
+
+
+@bp.app_template_filter("audit_value")
+def audit_value(value) -> str:
+    """One value of an event's details as a reader wants it: no Python spellings ("None",
+    "False", "{'id': 1}"), long lists cut with how many more."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, dict):
+        return ", ".join(f"{key} {audit_value(item)}" for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        shown = ", ".join(audit_value(item) for item in value[:SHOWN_VALUES])
+        more = len(value) - SHOWN_VALUES
+        return shown + (" " + _("(+%(n)d more)", n=more) if more > 0 else "")
+    return str(value)
 
 
 #: Rows read at a time while streaming the export.

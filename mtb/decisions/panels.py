@@ -23,25 +23,24 @@ def case_panel(case: Case, user) -> Panel | None:
 
 @panel("home", priority=30)
 def home_panel(user) -> Panel | None:
-    """"Decisions published since your last visit", and for a chair the minutes waiting for a signature."""
+    """"Decisions published since your last visit"."""
     if not is_signed_in(user):
         return None
     decisions = queries.published_since(user, user.previous_login_at)
-    to_sign = queries.meetings_to_sign(user)
-    if not decisions and not user.board_ids() and not to_sign:
+    if not decisions and not user.board_ids():
         return None
-    return Panel("decisions/_home.html", {"decisions": decisions, "since": user.previous_login_at,
-                                          "to_sign": to_sign})
+    return Panel("decisions/_home.html", {"decisions": decisions, "since": user.previous_login_at})
 
 
 @panel("home", priority=15)
 def chair_panel(user) -> Panel | None:
-    """For a chair: the draft decisions waiting for their validation, meeting by meeting,
-    each linked to the page that validates them all."""
+    """For a chair, what waits for them: the draft decisions to validate, meeting by
+    meeting (each linked to the page that validates them all), and the minutes to sign."""
     waiting = queries.drafts_to_validate(user)
-    if not waiting:
+    to_sign = queries.meetings_to_sign(user)
+    if not waiting and not to_sign:
         return None
-    return Panel("decisions/_home_chair.html", {"waiting": waiting})
+    return Panel("decisions/_home_chair.html", {"waiting": waiting, "to_sign": to_sign})
 
 
 @panel("meeting", priority=20)
