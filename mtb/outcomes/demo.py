@@ -121,10 +121,14 @@ def _case(board: Board, meeting: Meeting, position: int, profile, clinician: Use
     agenda = discussed - timedelta(days=rng.randint(2, 6), hours=rng.randint(0, 8))
     submitted = agenda - timedelta(days=rng.randint(0, 5), hours=rng.randint(1, 9))
     reported = (submitted - timedelta(days=rng.choice((1, 2, 3, 5, 7, 9, 14, 21)))).date()
+    record_number = f"IPP{rng.randint(1000000, 9999999)}"
+    first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+    rng.choice((Sex.FEMALE, Sex.MALE))  # drawn as before, so the rest of the history stays the same
     case = Case(
         reference=next_reference(board, discussed.year), board_id=board.id, submitter_id=clinician.id,
-        status=CaseStatus.DECIDED, patient_record_number=f"IPP{rng.randint(1000000, 9999999)}",
-        patient_name=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}", patient_sex=rng.choice((Sex.FEMALE, Sex.MALE)),
+        status=CaseStatus.DECIDED, patient_record_number=record_number,
+        # The first names alternate women's and men's: the sex agrees with the name.
+        patient_name=f"{first} {last}", patient_sex=(Sex.FEMALE, Sex.MALE)[FIRST_NAMES.index(first) % 2],
         patient_birth_date=date(rng.randint(1945, 1985) if board.slug != "paediatric" else rng.randint(2010, 2022),
                                 rng.randint(1, 12), rng.randint(1, 28)),
         diagnosis=diagnosis, icd10_code=icd10, stage="IV" if "stage IV" in diagnosis else None,
