@@ -49,13 +49,17 @@ def index():
     if not current_user.is_admin:
         if len(visible) == 1:
             return redirect(url_for("outcomes.board", slug=visible[0].slug))
-        return render_template("outcomes/index.html", boards=visible, site=None)
+        if not visible:
+            return render_template("outcomes/index.html", boards=visible, site=None, per_board=[])
     period, error = _period()
-    audit.record_read("outcomes.site_dashboard", details={"from": period.first.isoformat(), "to": period.last.isoformat()})
+    action = "outcomes.site_dashboard" if current_user.is_admin else "outcomes.boards_summary"
+    audit.record_read(action, details={"from": period.first.isoformat(), "to": period.last.isoformat(),
+                                       "boards": [board.slug for board in visible]})
     # The site's days are the hospital's (the boards' default zone), whichever board comes first.
     site, per_board = dashboard.site(visible, period, current_app.config["BOARD_TIMEZONE"])
-    return render_template("outcomes/index.html", boards=visible, site=site, per_board=per_board, period=period,
-                           period_error=error)
+    # Someone on several boards compares them; the whole site's figures are the administrators'.
+    return render_template("outcomes/index.html", boards=visible, site=site if current_user.is_admin else None,
+                           per_board=per_board, period=period, period_error=error)
 
 
 @bp.route("/outcomes/boards/<slug>")

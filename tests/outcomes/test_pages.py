@@ -70,6 +70,13 @@ def test_an_administrator_sees_the_site_and_each_board(client, login, admin, his
     assert "50.0 %" in html
 
 
+def test_someone_on_several_boards_compares_them_without_the_site_or_its_export(client, login, make_user, history):
+    login(make_user("two@example.org", {"thoracic": ["member"], "dermatology": ["secretary"]}))
+    html = client.get("/outcomes").get_data(as_text=True)
+    assert "Cases decided" in html and "Thoracic oncology" in html and "Dermatology (melanoma)" in html
+    assert "all boards" not in html and "/export" not in html and "Paediatric" not in html
+
+
 def test_a_bad_period_is_refused_next_to_its_field(client, login, member, history):
     login(member)
     html = client.get("/outcomes/boards/thoracic?from=2026-12-01&to=2026-01-01").get_data(as_text=True)
