@@ -158,6 +158,7 @@ TABLE: dict[str, tuple] = {
                                                               (LOGIN, 403,   403,   404,   409,   403,   409,   404,   404),
     "/meetings/<int:meeting_id>/items/<int:item_id>/defer":   (LOGIN, 403,   403,   404,   302,   403,   302,   404,   404),  # i2
     "/meetings/<int:meeting_id>/items/<int:item_id>/undefer": (LOGIN, 403,   403,   404,   302,   403,   302,   404,   404),  # i3
+    "/meetings/<int:meeting_id>/items/<int:item_id>/take-off": (LOGIN, 403,  403,   404,   302,   403,   302,   404,   404),  # i1: not added in session
     # Decisions: V (published) for reading and correcting, M2's draft for validating
     "/decisions":                                             (LOGIN, 200,   200,   200,   200,   200,   200,   200,   200),
     "/decisions/<int:decision_id>":                           (LOGIN, 200,   200,   404,   200,   200,   200,   404,   404),

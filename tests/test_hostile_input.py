@@ -266,6 +266,7 @@ SESSION_FORMS = {
     "items/{i1}/conflicts/{recusal}/remove": ("item",),
     "session/start": ("start-confirm_early", "submission_key"),
     "session/add-case": ("late-case_id", "item", "attendance-carried", "submission_key"),
+    "items/{i1}/take-off": ("item", "submission_key"),
 }
 
 

@@ -22,8 +22,8 @@ from mtb.formatting import local_datetime
 from mtb.http import db_int
 from mtb.i18n import gettext as _
 from mtb.meetings.lifecycle import carry_over_undiscussed
-from mtb.meetings.models import OPEN_STATUSES, AgendaItem, Meeting, MeetingStatus
-from mtb.meetings.services import add_during_session
+from mtb.meetings.models import OPEN_STATUSES, AgendaItem, ItemOutcome, Meeting, MeetingStatus
+from mtb.meetings.services import add_during_session, take_off_during_session
 
 #: Starting a meeting earlier than this before its scheduled start asks for a confirmation.
 EARLY_START_MARGIN = timedelta(hours=2)
@@ -155,3 +155,13 @@ def bring_urgent_case(meeting: Meeting, case_id, user) -> AgendaItem:
             "case": item.case.reference, "members": sorted(user_id for user_id, *_rest in declared)})
         db.session.flush()
     return item
+
+
+def undo_urgent_case(meeting: Meeting, item_id, user):
+    """Take off an urgent case added to the session by mistake, while nothing is recorded on
+    it (a draft decision or a deferral is the board's work: it stays). Returns the case."""
+    item = queries.get_item(meeting, item_id)  # NotFound for another meeting's item
+    if queries.latest_by_item(meeting).get(item.id) is not None or item.outcome is not ItemOutcome.PENDING:
+        raise InvalidInput(None, _("A decision or a deferral is recorded for %(ref)s: it stays on the agenda.",
+                                   ref=item.case.reference))
+    return take_off_during_session(meeting, item, user)

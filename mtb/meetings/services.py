@@ -332,6 +332,32 @@ def add_during_session(meeting: Meeting, case_id, user, *, now: datetime | None 
     return item
 
 
+def added_during_session(meeting: Meeting, item: AgendaItem) -> bool:
+    """The item was put on the agenda after the session began (an urgent case)."""
+    return meeting.started_at is not None and item.added_at is not None and item.added_at > meeting.started_at
+
+
+def take_off_during_session(meeting: Meeting, item: AgendaItem, user) -> Case:
+    """Undo an urgent case added by mistake: off the agenda, back in the pool, its submitter
+    told. Only an item added during this session (the decisions part checks that nothing
+    was decided on it)."""
+    if user is not None and not meeting.can_run(user):
+        raise NotAllowed(_("Only a secretary or chair of the board can add a case to the session."))
+    if not meeting.is_in_session or not added_during_session(meeting, item):
+        raise InvalidInput(None, _("Only a case added during this session can be taken off it here."))
+    case = item.case
+    if meeting.current_item_id == item.id:
+        meeting.current_item_id = None
+    meeting.items.remove(item)
+    renumber(meeting)
+    bump_version(meeting)
+    return_to_pool(case, user, timeline.say("removed", meeting.board.timezone, when=meeting.starts_at))
+    notifications.case_taken_off(case, meeting)
+    audit.record("agenda.remove", meeting, user=user, details={"case": case.reference, "during_session": True})
+    db.session.flush()
+    return case
+
+
 def move_item(meeting: Meeting, item_id, direction: str, user, version, *, now: datetime | None = None) -> None:
     """One place up or down (the buttons of the agenda builder)."""
     now = now or utcnow()

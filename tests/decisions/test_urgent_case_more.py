@@ -87,3 +87,41 @@ def test_refusal_names_the_status_in_the_readers_language(client, login, team, i
     html = _add(client, in_session, case.id).get_data(as_text=True)
     message = re.search(r'id="late-case_id-error"[^>]*>(.*?)<', html, re.S).group(1)
     assert "brouillon" in message and " draft" not in message, message
+
+
+def test_an_urgent_case_added_by_mistake_is_taken_off_while_nothing_is_recorded_on_it(
+        client, login, team, in_session, create_case):
+    from mtb.cases.models import Case, CaseStatus
+    from mtb.decisions import services as decisions
+    from mtb.notifications.models import OutboxMessage
+    from tests.decisions.helpers import targeted
+
+    wrong, kept = create_case(), create_case()
+    login(team["secretary"])
+    for case in (wrong, kept):
+        assert _add(client, in_session, case.id).status_code == 302
+    meeting = db.session.get(Meeting, in_session.id)
+    wrong_item, kept_item = meeting.items[-2], meeting.items[-1]
+    page = client.get(f"/meetings/{meeting.id}/session?item={wrong_item.id}").get_data(as_text=True)
+    assert "Added by mistake? Take it off this meeting" in page
+    first = meeting.items[0]
+    assert "Added by mistake?" not in client.get(f"/meetings/{meeting.id}/session?item={first.id}").get_data(as_text=True)
+
+    response = client.post(f"/meetings/{meeting.id}/items/{wrong_item.id}/take-off")
+    assert response.status_code == 302
+    assert "back in the pool" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert db.session.get(Case, wrong.id).status is CaseStatus.SUBMITTED
+    assert [i.case_id for i in db.session.get(Meeting, meeting.id).items][-1] == kept.id
+    subjects = [m.subject for m in db.session.scalars(sa.select(OutboxMessage).where(
+        OutboxMessage.recipient_id == wrong.submitter_id))]
+    assert any("taken off" in s for s in subjects)
+
+    # A case the board has started on stays: the draft decision is its work.
+    decisions.save_draft(kept_item, team["secretary"], "Osimertinib.", [targeted(kept_item.case)])
+    db.session.commit()
+    response = client.post(f"/meetings/{meeting.id}/items/{kept_item.id}/take-off")
+    assert "it stays on the agenda" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert db.session.get(Meeting, meeting.id).items[-1].case_id == kept.id  # still on the agenda
+    # Nor is a case of the published agenda taken off from here.
+    client.post(f"/meetings/{meeting.id}/items/{first.id}/take-off")
+    assert db.session.get(type(first), first.id) is not None

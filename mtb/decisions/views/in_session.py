@@ -32,6 +32,7 @@ from mtb.decisions.session import (
     scheduled_label,
     start_meeting,
     starts_early,
+    undo_urgent_case,
 )
 from mtb.decisions.validation import DecisionInvalid
 from mtb.decisions.views.decision_form import decision_form, rows_changed, typed_data
@@ -99,6 +100,9 @@ def session_context(meeting: Meeting, item: AgendaItem | None = None) -> dict:
         "day_has_come": meeting.day_has_come(),
         "meeting_day": day_label(meeting),
         "trial_matches": trial_queries.matches_for_case(item.case) if item is not None else [],
+        # An urgent case added by mistake can be taken off while nothing is recorded on it.
+        "can_take_off": (item is not None and meeting.is_in_session and decision is None
+                         and queries.item_state(item, None) == "pending" and agendas.added_during_session(meeting, item)),
     }
 
 
@@ -235,6 +239,22 @@ def add_case(meeting_id: int):
     flash(_("Case %(ref)s added at the end of the agenda (number %(n)d).", ref=added.case.reference,
             n=added.position), "success")
     return redirect(_session_url(meeting, item_id=item_id))
+
+
+@bp.route("/meetings/<int:meeting_id>/items/<int:item_id>/take-off", methods=["POST"])
+@login_required
+@once
+def take_off(meeting_id: int, item_id: int):
+    """Undo an urgent case added by mistake (nothing recorded on it yet): back to the pool."""
+    meeting = access.meeting_or_404(meeting_id, need="run")
+    try:
+        case = undo_urgent_case(meeting, item_id, current_user)
+    except InvalidInput as error:
+        transaction.roll_back()
+        flash(error.message, "error")
+        return redirect(_session_url(meeting, item_id=item_id))
+    flash(_("Case %(ref)s is off this meeting's agenda and back in the pool.", ref=case.reference), "success")
+    return redirect(_session_url(meeting, item_id=_posted_item_id()))
 
 
 @bp.route("/meetings/<int:meeting_id>/session/close", methods=["POST"])
