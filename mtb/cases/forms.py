@@ -49,7 +49,7 @@ from mtb.cases.models import (
     Urgency,
     VariantOrigin,
 )
-from mtb.cases.problems import HUNDREDTHS, without_percent_sign
+from mtb.cases.problems import HUNDREDTHS, typed_number, without_percent_sign
 from mtb.cases.uploads import ACCEPT_ATTRIBUTE, Upload, sent_filename
 from mtb.cases.vocab import MAX_BIOMARKERS, MAX_REPORTS, MMR_PROTEINS, RESEARCH_COHORTS
 from mtb.db import utcnow
@@ -89,10 +89,11 @@ class FiniteDecimalField(DecimalField):
 
     def __init__(self, *args, quantum: Decimal = HUNDREDTHS, underflow: str | None = None, percent: bool = False,
                  **kwargs):
-        if percent:
-            # A number input would refuse "35 %" in the browser, before the server could read it.
-            kwargs.setdefault("widget", TextInput())
-            kwargs["render_kw"] = {"inputmode": "decimal", **(kwargs.get("render_kw") or {})}
+        # Never a number input: the browser would refuse "35 %", drop the decimal comma of
+        # "8,5" (an English-locale Chromium sends 85) and a PDF's minus sign, all before the
+        # server could read them. A text input with the decimal keypad on phones.
+        kwargs.setdefault("widget", TextInput())
+        kwargs["render_kw"] = {"inputmode": "decimal", **(kwargs.get("render_kw") or {})}
         super().__init__(*args, **kwargs)
         self.quantum = quantum
         #: Said when a number that is not 0 rounds to 0 at ``quantum``.
@@ -105,7 +106,7 @@ class FiniteDecimalField(DecimalField):
         if not valuelist or not str(valuelist[0]).strip():
             self.data = None  # left blank: the Optional validator decides
             return
-        text = str(valuelist[0]).strip()
+        text = typed_number(str(valuelist[0]))
         if self.percent:
             text = without_percent_sign(text)
         try:

@@ -88,6 +88,16 @@ def to_decimal(value, quantum: Decimal = HUNDREDTHS) -> Decimal | None:
         return number  # far too large: the range check says so
 
 
+#: Minus signs a PDF prints (U+2212 MINUS SIGN, en dash): the hyphen-minus a number takes.
+_MINUS = str.maketrans({"\u2212": "-", "\u2013": "-"})
+
+
+def typed_number(text: str) -> str:
+    """A number as pasted, ready to parse: blanks around it (and the narrow no-break spaces
+    of French reports) dropped, a typographic minus read as "-"."""
+    return text.translate(_MINUS).replace("\u202f", "").replace("\u00a0", "").strip()
+
+
 def exact_decimal(value, *, percent: bool = False) -> Decimal | None:
     """A finite number exactly as typed (never rounded), or None when blank;
     InvalidOperation for anything else (text, NaN, Infinity). ``percent``: the value is a
@@ -97,7 +107,7 @@ def exact_decimal(value, *, percent: bool = False) -> Decimal | None:
     if isinstance(value, Decimal):
         number = value
     else:
-        text = str(value).strip()
+        text = typed_number(str(value))
         number = Decimal((without_percent_sign(text) if percent else text).replace(",", "."))
     if not number.is_finite():
         raise InvalidOperation(str(value))

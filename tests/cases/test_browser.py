@@ -197,3 +197,20 @@ def test_add_report_at_the_limit_says_why_nothing_is_added(page, browser_login, 
     expect(note).to_be_visible()
     page.locator(".report-card").first.get_by_role("button", name="Remove report").click()
     expect(note).to_be_hidden()
+
+
+def test_a_tmb_typed_with_a_decimal_comma_in_an_english_browser_is_stored_as_typed(page, browser_login, make_user):
+    """A number input in an English-locale Chromium drops the comma of "8,5" and sends 85:
+    TMB-low would read TMB-high. The field is text, the server reads the comma."""
+    make_user("clinician@example.org", {"dermatology": ["clinician"]}, name="Dr Claire Dubois")
+    browser_login(page, "clinician@example.org")
+    page.goto("/boards/dermatology/cases/new")
+    fill_case(page)
+    box = page.locator(".bm-card").nth(1).get_by_label("TMB (mut/Mb)")
+    box.fill("")
+    box.press_sequentially("8,5")
+    page.get_by_role("button", name="Save draft").click()
+    page.wait_for_load_state()
+    db.session.expire_all()
+    tmb = db.session.scalar(sa.select(Biomarker.tmb).where(Biomarker.tmb.is_not(None)))
+    assert str(tmb) in ("8.5", "8.50")

@@ -114,8 +114,24 @@ def test_percentage_fields_let_the_browser_send_a_percent_sign(client, clinician
     page = client.get(NEW).get_data(as_text=True)
     vaf = page[page.index('id="biomarkers-0-vaf"') - 200:page.index('id="biomarkers-0-vaf"') + 200]
     assert 'type="text"' in vaf and 'inputmode="decimal"' in vaf
-    tmb = page[page.index('id="biomarkers-0-tmb"') - 200:page.index('id="biomarkers-0-tmb"') + 200]
-    assert 'type="number"' in tmb
+    # Nor any other number: a number input drops the comma of "8,5" (TMB 85) in the browser.
+    for name in ("tmb", "copy_number", "cn_ratio", "log2_ratio", "pdl1_cps", "hrd_score"):
+        html = page[page.index(f'id="biomarkers-0-{name}"') - 200:page.index(f'id="biomarkers-0-{name}"') + 200]
+        assert 'type="number"' not in html and 'inputmode="decimal"' in html, name
+
+
+@pytest.mark.parametrize("row, field, stored", [
+    ({"kind": "tmb", "tmb": "8,5"}, "tmb", Decimal("8.5")),
+    ({"kind": "cnv", "gene": "CDKN2A", "cnv_type": "loss", "log2_ratio": "\u22121.5"}, "log2_ratio", Decimal("-1.5")),
+    ({"kind": "cnv", "gene": "CDKN2A", "cnv_type": "loss", "log2_ratio": "\u20131,2"}, "log2_ratio", Decimal("-1.2")),
+    ({"kind": "pdl1", "pdl1_cps": "\u202f12,5\u202f"}, "pdl1_cps", Decimal("12.5")),
+])
+def test_numbers_pasted_from_a_report_are_read_as_written(client, clinician, login, row, field, stored):
+    """A decimal comma, a PDF's minus sign (U+2212, en dash), French narrow spaces: the
+    number the report printed, never another (8,5 mut/Mb is not 85)."""
+    login(clinician)
+    assert post_row(client, **row).status_code == 302
+    assert getattr(saved_finding(), field) == stored
 
 
 # --- 3. Copies in the singular and the plural -------------------------------------------
