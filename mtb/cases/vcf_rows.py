@@ -126,7 +126,7 @@ def propose(vcf: VcfFile, sample: str | None = None) -> Proposal:
             if svtype == "BND":
                 rows = [_fusion(item, by_id, tool, names, mates)]
             elif svtype in _CNV_TYPES:
-                rows = [_cnv(item, sample, tool, names, svtype)]
+                rows = _cnv(item, sample, tool, names, svtype)
             else:
                 rows, unannotated = _variants(item, sample, tool, names)
                 if unannotated:
@@ -384,49 +384,66 @@ def _svtype(record) -> str | None:
     return None
 
 
-def _gene_of(record, tool: str | None, names: list[str]) -> str | None:
+def _genes_of(record, tool: str | None, names: list[str]) -> list[str]:
+    """Every gene the record's annotation names, in order (a deletion over MTAP, CDKN2A and
+    CDKN2B names all three: the board decides on CDKN2A, not on the first listed)."""
+    found: list[str] = []
     for entry in entries(record, tool, names):
-        gene = entry.get("SYMBOL") or entry.get("Gene_Name")
-        if gene:
-            return gene
+        for gene in (entry.get("SYMBOL") or entry.get("Gene_Name") or "").split("&"):
+            if gene.strip() and gene.strip() not in found:
+                found.append(gene.strip())
+    if found:
+        return found
     for key in ("GENE", "GENES", "Gene"):
         value = record.INFO.get(key)
-        if isinstance(value, list):
-            value = value[0] if value else None
-        if value:
-            return str(value)
-    return None
+        for text in (value if isinstance(value, list) else [value] if value else []):
+            for gene in re.split(r"[,&;|]", str(text)):
+                if gene.strip() and gene.strip() not in found:
+                    found.append(gene.strip())
+        if found:
+            return found
+    return found
 
 
-def _cnv(item: VcfRecord, sample: str | None, tool: str | None, names: list[str], svtype: str) -> ProposedRow | None:
+def _gene_of(record, tool: str | None, names: list[str]) -> str | None:
+    genes = _genes_of(record, tool, names)
+    return genes[0] if genes else None
+
+
+def _cnv(item: VcfRecord, sample: str | None, tool: str | None, names: list[str], svtype: str) -> list[ProposedRow]:
+    """One proposed row per gene the copy-number call covers."""
     record = item.record
-    gene = _gene_of(record, tool, names)
-    if not gene:
-        return None
+    genes = _genes_of(record, tool, names)
+    if not genes:
+        return []
     call = record.call_for_sample.get(sample) if sample and record.calls else None
     cn = _number(record.INFO.get("CN"))
     if cn is None and call is not None:
         cn = _number(call.data.get("CN"))
+    log2 = _number(record.INFO.get("LOG2") or record.INFO.get("LOG2R"))
     if svtype in ("DEL", "LOSS"):
         change = "deletion" if cn is not None and cn == 0 else "loss"
     elif svtype == "AMP" or (cn is not None and cn >= AMPLIFICATION_CN):
         change = "amplification"
     elif svtype == "CNV" and cn is not None and cn < 2:
         change = "deletion" if cn == 0 else "loss"
+    elif svtype == "CNV" and cn is None and log2 is not None and log2 < 0:
+        change = "loss"  # no copy number: the ratio's sign says which way (PTEN at -1.1 is no gain)
     else:
         change = "gain"
-    values = {"kind": BiomarkerKind.CNV.value, "gene": gene.split("&")[0], "cnv_type": change,
-              "method": "dna_ngs"}
-    warnings: dict[str, list[str]] = {}
-    log2 = _number(record.INFO.get("LOG2") or record.INFO.get("LOG2R"))
-    for name, value in (("copy_number", cn), ("log2_ratio", log2)):
-        if value is not None:
-            values[name] = _kept_decimals(value, name, warnings)
-    row = ProposedRow(key=f"{item.line}", line=item.line, kind=BiomarkerKind.CNV, values=values,
-                      position=f"{record.CHROM}:{record.POS} <{svtype}>", filters=list(record.FILTER),
-                      consequence=svtype)
-    row.warnings = warnings
-    return row
+    rows = []
+    for index, gene in enumerate(genes):
+        values = {"kind": BiomarkerKind.CNV.value, "gene": gene, "cnv_type": change, "method": "dna_ngs"}
+        warnings: dict[str, list[str]] = {}
+        for name, value in (("copy_number", cn), ("log2_ratio", log2)):
+            if value is not None:
+                values[name] = _kept_decimals(value, name, warnings)
+        row = ProposedRow(key=f"{item.line}" if index == 0 else f"{item.line}-g{index + 1}", line=item.line,
+                          kind=BiomarkerKind.CNV, values=values, position=f"{record.CHROM}:{record.POS} <{svtype}>",
+                          filters=list(record.FILTER), consequence=svtype)
+        row.warnings = warnings
+        rows.append(row)
+    return rows
 
 
 def _kept_decimals(value: Decimal, name: str, warnings: dict[str, list[str]]) -> str:

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from mtb.cases.findings import GenomeBuild
 from mtb.cases.models import Biomarker, CaseEvent
+from mtb.cases.vcf_import import ImportFilters, review
 from mtb.extensions import db
 from tests.fixtures.cases import MINIMAL_PDF
 
@@ -193,3 +194,40 @@ def test_both_alleles_of_a_multiallelic_record_are_proposed_and_added_with_their
                                 .order_by(Biomarker.position)).all()
     assert [(b.hgvs_p, str(b.vaf), b.source_line) for b in stored] == [
         ("p.Gly12Cys", "10.0000", line), ("p.Gly12Ser", "40.0000", line)]
+
+
+# --- Copy-number calls as callers write them (a review's cases) ----------------------------
+
+_CNV_HEAD = """##fileformat=VCFv4.2
+##reference=GRCh38
+##FILTER=<ID=PASS,Description="All filters passed">
+##INFO=<ID=SVTYPE,Number=1,Type=String,Description="Type of structural variant">
+##INFO=<ID=END,Number=1,Type=Integer,Description="End">
+##INFO=<ID=CN,Number=1,Type=Float,Description="Copy number">
+##INFO=<ID=LOG2,Number=1,Type=Float,Description="log2">
+##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">
+##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations from Ensembl VEP. Format: Allele|Consequence|IMPACT|SYMBOL|Gene|Feature_type|Feature|BIOTYPE|EXON|INTRON|HGVSc|HGVSp|CANONICAL|MANE_SELECT">
+#CHROM	POS	ID	REF	ALT	QUAL	FILTER	INFO	FORMAT	TUMOR
+"""
+
+
+def _csq(*genes):
+    return ",".join(f"deletion|transcript_ablation|HIGH|{gene}|ENSG{i}|Transcript|ENST{i}|protein_coding||||||YES|"
+                    for i, gene in enumerate(genes))
+
+
+def test_a_deletion_over_several_genes_proposes_each_gene(case_with):
+    """The 9p21 deletion over MTAP, CDKN2A and CDKN2B: the board decides on CDKN2A."""
+    line = f"chr9\t21800000\t.\tN\t<DEL>\t.\tPASS\tSVTYPE=DEL;END=22010000;CN=0;LOG2=-4.1;CSQ={_csq('MTAP', 'CDKN2A', 'CDKN2B')}\tGT\t1/1"
+    case, attachment, _clinician = case_with("deletion.vcf", data=(_CNV_HEAD + line + "\n").encode())
+    found = review(case, attachment, filters=ImportFilters(pass_only=False, relevant_only=False))
+    assert [(row.checked_values["gene"], row.checked_values["cnv_type"].value) for row in found.shown] == [
+        ("MTAP", "deletion"), ("CDKN2A", "deletion"), ("CDKN2B", "deletion")]
+    assert len({row.key for row in found.shown}) == 3
+
+
+def test_a_copy_number_call_with_only_a_negative_ratio_is_a_loss(case_with):
+    line = f"chr10\t87860000\t.\tN\t<CNV>\t.\tPASS\tSVTYPE=CNV;END=87970000;LOG2=-1.1;CSQ={_csq('PTEN')}\tGT\t./."
+    case, attachment, _clinician = case_with("pten.vcf", data=(_CNV_HEAD + line + "\n").encode())
+    [row] = review(case, attachment, filters=ImportFilters(pass_only=False, relevant_only=False)).shown
+    assert row.checked_values["cnv_type"].value == "loss" and not row.errors
