@@ -21,7 +21,7 @@ from mtb.cases.biomarker_validation import normalise_location
 from mtb.cases.findings import BiomarkerKind, MolecularReport
 from mtb.cases.gene_checks import fusion_partners
 from mtb.cases.genes import GeneStatus, check_symbol
-from mtb.cases.hgvs import normalise_p, split_reference
+from mtb.cases.hgvs import normalise_c, normalise_p, split_reference
 from mtb.cases.hgvs_grammar import ONE_LETTER
 from mtb.cases.models import Biomarker, Case, CaseStatus
 from mtb.errors import InvalidInput
@@ -188,6 +188,9 @@ class SearchTerm:
     protein_changes: tuple[str, ...] = ()
     #: "exon 19" for exon 19, exon19 or ex19: a finding's exon or intron as it is stored.
     location: str | None = None
+    #: A DNA change as the case form stores what was typed (c.2235_2249del for
+    #: c.2235_2249del15 or c.2235_2249delGGAATTAAGAGAAGC), also looked for as text.
+    dna: str | None = None
 
 
 _GENE_LIKE = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,39}")
@@ -314,8 +317,23 @@ def search_terms(q: str | None) -> list[SearchTerm]:
             found = check_symbol(word)
             if found.status in (GeneStatus.APPROVED, GeneStatus.ALIAS):
                 genes = found.approved
-        terms.append(SearchTerm(word, protein if protein != word else None, genes, changes))
+        terms.append(SearchTerm(word, protein if protein != word else None, genes, changes, dna=_dna_form(word)))
     return terms
+
+
+_DNA_LIKE = re.compile(r"(?:[A-Z]{2}_\d+(?:\.\d+)?:)?[cgn]\.\S+", re.I)
+
+
+def _dna_form(word: str) -> str | None:
+    """The stored form of a DNA change typed as reports write it, when it differs (the
+    form drops a deletion's length or bases: c.5946delT is stored c.5946del)."""
+    if not _DNA_LIKE.fullmatch(word):
+        return None
+    try:
+        stored = normalise_c(word).value
+    except InvalidInput:
+        return None
+    return stored if stored.lower() != word.lower() else None
 
 
 def _matches(term: SearchTerm):
@@ -343,7 +361,7 @@ def _matches(term: SearchTerm):
         # findings' words; any other symbol would match changes there (MET in p.Met918Thr).
         in_findings = term.text.upper() in search.FINDING_WORDS
         return sa.or_(_carrying(exact), search.containing(connection, [term.text], findings=in_findings))
-    texts = [term.text] + ([term.protein] if term.protein else [])
+    texts = [term.text] + ([term.protein] if term.protein else []) + ([term.dna] if term.dna else [])
     return search.containing(connection, texts)
 
 

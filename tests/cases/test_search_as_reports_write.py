@@ -36,6 +36,21 @@ def test_one_letter_indels_and_insertions_find_the_stored_three_letter_change(cl
         assert _found(client, q, everyone) == cases, q
 
 
+def test_a_dna_change_typed_as_the_report_wrote_it_finds_what_the_form_stored(client, login, clinician,
+                                                                               create_case):
+    """The form stores c.2235_2249del for c.2235_2249del15 or ...delGGAATTAAGAGAAGC: a
+    search for the report's own words finds it."""
+    egfr = create_case(biomarkers=[{"kind": "variant", "gene": "EGFR", "transcript": "NM_005228.5",
+                                    "hgvs_c": "c.2235_2249del"}])
+    brca2 = create_case(biomarkers=[{"kind": "variant", "gene": "BRCA2", "hgvs_c": "c.5946del"}])
+    everyone = {egfr, brca2}
+    login(clinician)
+    for q, cases in {"c.2235_2249del15": {egfr}, "c.2235_2249delGGAATTAAGAGAAGC": {egfr},
+                     "NM_005228.5:c.2235_2249del15": {egfr}, "c.5946delT": {brca2}, "c.5946delA": {brca2},
+                     "c.2235_2249del": {egfr}}.items():
+        assert _found(client, q, everyone) == cases, q
+
+
 def test_a_frameshift_written_short_finds_the_stored_frameshift(client, login, clinician, create_case):
     brca2 = create_case(biomarkers=[{"kind": "variant", "gene": "BRCA2", "hgvs_p": "p.Arg1443GlyfsTer12"}])
     predicted = create_case(biomarkers=[{"kind": "variant", "gene": "BRCA1", "hgvs_p": "p.(Ser1982ArgfsTer22)"}])
