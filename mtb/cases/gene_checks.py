@@ -78,13 +78,40 @@ def obvious_driver(five: str | None, three: str | None) -> str | None:
     return None
 
 
-_ITEM = re.compile(r"([A-Za-z0-9][A-Za-z0-9-]*)\s*(.*)")
+_ITEM = re.compile(r"([A-Za-z0-9][A-Za-z0-9-]*)(\s*)(.*)", re.S)
 
 
 def panel_items(text: str | None) -> list[str]:
-    """A "tested, not detected" list as typed: items separated by commas, semicolons or lines,
-    each cleaned like a symbol (a zero-width space pasted from a PDF is not part of the item)."""
-    return [part.strip() for part in re.split(r"[,;\n]+", clean_symbol(text)) if part.strip()]
+    """A "tested, not detected" list as typed: items separated by commas, semicolons or lines
+    outside brackets ("KRAS (codons 12, 13, 61)" is one item), each cleaned like a symbol (a
+    zero-width space pasted from a PDF is not part of the item); "ALK/ROS1/RET" is three
+    items when each part is a gene (NTRK1/2/3 stays one)."""
+    items, current, depth = [], [], 0
+    for char in clean_symbol(text):
+        if char in "([":
+            depth += 1
+        elif char in ")]" and depth:
+            depth -= 1
+        if char in ",;\n" and depth == 0:
+            items.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    items.append("".join(current))
+    found = []
+    for item in (part.strip() for part in items):
+        if not item:
+            continue
+        parts = [part.strip() for part in item.split("/")]
+        if len(parts) > 1 and all(_is_gene(part) for part in parts):
+            found.extend(parts)
+        else:
+            found.append(item)
+    return found
+
+
+def _is_gene(text: str) -> bool:
+    return bool(text) and (check_symbol(text).status is GeneStatus.APPROVED or text.upper() in GENE_FAMILIES)
 
 
 def check_negative_panel(text: str | None, name: str, problems: Problems) -> list[str]:
@@ -99,7 +126,9 @@ def check_negative_panel(text: str | None, name: str, problems: Problems) -> lis
     for item in items:
         match = _ITEM.fullmatch(item)
         symbol = match[1] if match else item
-        rest = re.sub(r"\s+", " ", match[2]).strip() if match else ""
+        # What follows the symbol, as typed (EGFR(ex18-21) keeps its spacing), spaces folded.
+        space = " " if match and match[2] else ""
+        rest = re.sub(r"\s+", " ", match[3]).strip() if match else ""
         found = check_symbol(symbol)
         if found.status is GeneStatus.APPROVED:
             gene = found.approved[0]
@@ -113,7 +142,7 @@ def check_negative_panel(text: str | None, name: str, problems: Problems) -> lis
             problems.add(name, _("“%(item)s” does not start with a gene symbol; list the genes or alterations tested, "
                                  "e.g. EGFR, ALK, ROS1, MET exon 14, NTRK fusions.", item=item))
             continue
-        entry = f"{gene} {rest}".strip()
+        entry = f"{gene}{space}{rest}".strip()
         if entry not in kept:
             kept.append(entry)
     return kept

@@ -14,7 +14,15 @@ from mtb.accounts.models import User
 from mtb.boards.models import Board
 from mtb.cases.lifecycle import change_status
 from mtb.cases.models import (
-    Biomarker, BiomarkerKind, Case, CaseStatus, CnvType, GenomeBuild, MolecularReport, Sex, SpecimenType,
+    Biomarker,
+    BiomarkerKind,
+    Case,
+    CaseStatus,
+    CnvType,
+    GenomeBuild,
+    MolecularReport,
+    Sex,
+    SpecimenType,
 )
 from mtb.cases.references import next_reference
 from mtb.decisions import attendance, queries, services

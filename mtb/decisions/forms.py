@@ -17,10 +17,14 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from mtb.cases.models import Urgency
 from mtb.decisions.evidence import MODIFIER_LABELS, level_groups
 from mtb.decisions.models import ACCESS_ROUTE_LABELS, KIND_FIELDS, RECOMMENDATION_LABELS
+from mtb.formatting import local_datetime
+from mtb.i18n import gettext as _
 from mtb.i18n import lazy_gettext as _l
-from mtb.meetings.models import DEFER_NOTE_MAX
+from mtb.meetings import services as agendas
+from mtb.meetings.models import DEFER_NOTE_MAX, Meeting
 from mtb.trials.registrations import TRIAL_PHASES
 from mtb.vocab import ONCOKB_LEVELS, SPECIALTY_LABELS
 from mtb.widgets import FieldList, SelectField
@@ -174,3 +178,25 @@ class LateCaseForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, prefix="late", **kwargs)
+
+
+def late_case_form(meeting: Meeting, form: LateCaseForm | None = None) -> LateCaseForm | None:
+    """While the meeting sits: the cases that can still be brought to it (None otherwise)."""
+    if not meeting.is_in_session:
+        return None
+    form = form or LateCaseForm(formdata=None)
+    choices = [("", _("Choose…"))]
+    urgent, on_agenda, zone = _("urgent"), {}, meeting.board.timezone
+    referred = _("referred by %(name)s", name="{name}")
+    for case, later in agendas.session_candidates(meeting):
+        words = [case.reference]
+        if case.urgency is Urgency.URGENT:
+            words.append(urgent)
+        words += [case.diagnosis, referred.format(name=case.submitter)]
+        if later is not None:
+            if later not in on_agenda:  # worded once per meeting
+                on_agenda[later] = _("on the agenda of %(when)s", when=local_datetime(later, zone))
+            words.append(on_agenda[later])
+        choices.append((str(case.id), " · ".join(words)))
+    form.case_id.choices = options(choices)
+    return form

@@ -59,6 +59,20 @@ def test_a_negative_panel_stores_the_symbols_without_invisible_characters(client
     assert saved_finding().not_detected == ["EGFR", "ALK", "ROS1", "MET exon 14"]
 
 
+@pytest.mark.parametrize("typed, stored", [
+    ("ALK/ROS1/RET", ["ALK", "ROS1", "RET"]),  # three genes, each checked
+    ("NTRK1/2/3", ["NTRK1/2/3"]),  # one gene's family, as the lab wrote it
+    ("EGFR(ex18-21)", ["EGFR(ex18-21)"]),
+    ("EGFR (exons 18-21), KRAS (codons 12, 13, 61)", ["EGFR (exons 18-21)", "KRAS (codons 12, 13, 61)"]),
+])
+def test_a_negative_panel_is_kept_as_the_report_lists_it(client, clinician, login, typed, stored):
+    """Commas inside brackets do not split an item; genes joined by slashes are each a gene."""
+    login(clinician)
+    response = post_row(client, kind="negative", not_detected=typed)
+    assert response.status_code == 302, error_of(response, "not_detected")
+    assert saved_finding().not_detected == stored
+
+
 def test_an_unknown_symbol_with_invisible_characters_is_still_refused(client, clinician, login):
     login(clinician)
     response = post_row(client, kind="variant", gene="EGFX\u200b", hgvs_p="p.L858R")

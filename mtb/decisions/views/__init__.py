@@ -5,4 +5,4 @@ Views load through ``mtb.access`` (which owns the 404/403 policy), call one serv
 answer; the request's end commits (``mtb.transaction``).
 """
 
-from mtb.decisions.views import conflicts, decision, in_session, live, review  # noqa: F401  (registers the routes)
+from mtb.decisions.views import conflicts, decision, in_session, live, review, urgent  # noqa: F401  (registers the routes)

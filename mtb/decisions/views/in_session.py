@@ -10,35 +10,31 @@ from flask_login import current_user, login_required
 
 from mtb import access, transaction
 from mtb.audit import services as audit
-from mtb.cases.models import Urgency
 from mtb.decisions import attendance as room
 from mtb.decisions import bp, live, queries, services
 from mtb.decisions.forms import (
     ConflictForm,
     DeferForm,
     GuestForm,
-    LateCaseForm,
     StartForm,
+    late_case_form,
     options,
     specialty_choices,
 )
 from mtb.decisions.quorum import quorum_for
 from mtb.decisions.session import (
     EarlyStart,
-    bring_urgent_case,
     close_meeting,
     day_label,
     is_running,
     scheduled_label,
     start_meeting,
     starts_early,
-    undo_urgent_case,
 )
 from mtb.decisions.validation import DecisionInvalid
 from mtb.decisions.views.decision_form import decision_form, rows_changed, typed_data
 from mtb.errors import ConflictError, InvalidInput, NotAllowed
 from mtb.form_errors import show_error
-from mtb.formatting import local_datetime
 from mtb.http import db_int
 from mtb.i18n import gettext as _
 from mtb.idempotency import once
@@ -115,28 +111,6 @@ def _conflict_form(context: dict, form: ConflictForm | None = None) -> ConflictF
     return form
 
 
-def _late_case_form(meeting: Meeting, form: LateCaseForm | None = None) -> LateCaseForm | None:
-    """While the meeting sits: the cases that can still be brought to it (None otherwise)."""
-    if not meeting.is_in_session:
-        return None
-    form = form or LateCaseForm(formdata=None)
-    choices = [("", _("Choose…"))]
-    urgent, on_agenda, zone = _("urgent"), {}, meeting.board.timezone
-    referred = _("referred by %(name)s", name="{name}")
-    for case, later in agendas.session_candidates(meeting):
-        words = [case.reference]
-        if case.urgency is Urgency.URGENT:
-            words.append(urgent)
-        words += [case.diagnosis, referred.format(name=case.submitter)]
-        if later is not None:
-            if later not in on_agenda:  # worded once per meeting
-                on_agenda[later] = _("on the agenda of %(when)s", when=local_datetime(later, zone))
-            words.append(on_agenda[later])
-        choices.append((str(case.id), " · ".join(words)))
-    form.case_id.choices = options(choices)
-    return form
-
-
 def _render_session(meeting: Meeting, item: AgendaItem | None, form=None, errors=None, status: int = 200,
                     focus_row=None, *, start_form=None, guest_form=None, conflict_form=None, defer_form=None,
                     late_form=None, save_conflict=None, typed_attendance=None, attendance_error=None):
@@ -159,7 +133,7 @@ def _render_session(meeting: Meeting, item: AgendaItem | None, form=None, errors
         "decisions/session.html", form=form, errors=errors or {}, focus_row=focus_row,
         start_form=start_form or StartForm(formdata=None), guest_form=guest_form or GuestForm(formdata=None),
         defer_form=defer_form or DeferForm(formdata=None), save_conflict=save_conflict,
-        conflict_form=_conflict_form(context, conflict_form), late_form=_late_case_form(meeting, late_form),
+        conflict_form=_conflict_form(context, conflict_form), late_form=late_case_form(meeting, late_form),
         # Worded once here: the attendance rows and their shared list read them many times.
         specialty_choices=[(value, str(label)) for value, label in specialty_choices()],
         typed_attendance=typed_attendance, attendance_error=attendance_error,
@@ -204,57 +178,6 @@ def start(meeting_id: int):
     else:
         flash(_("The meeting is in session."), "success")
     return redirect(_session_url(meeting))
-
-
-@bp.route("/meetings/<int:meeting_id>/session/add-case", methods=["POST"])
-@login_required
-@once
-def add_case(meeting_id: int):
-    """An urgent case brought to the meeting in session, at the end of its agenda. The page
-    stays on the case being discussed: the room does not move."""
-    meeting = access.meeting_or_404(meeting_id, need="run")
-    form = LateCaseForm()
-    item_id = _posted_item_id()
-    item = queries.get_item(meeting, item_id) if item_id else None
-    carried = carried_attendance()
-    if not form.validate_on_submit():
-        return _render_session(meeting, item, late_form=form, status=422, typed_attendance=carried)
-    if not form.case_id.data:
-        form.case_id.errors = [_("Choose the case to add.")]
-        return _render_session(meeting, item, late_form=form, status=422, typed_attendance=carried)
-    try:
-        save_carried_attendance(meeting, carried)
-    except InvalidInput as error:
-        return _attendance_refused(meeting, item, carried, error)
-    try:
-        added = bring_urgent_case(meeting, form.case_id.data, current_user)
-    except InvalidInput as error:
-        transaction.roll_back()
-        if not meeting.is_in_session:  # closed meanwhile: the page no longer has the form
-            flash(error.message, "error")
-            return redirect(_session_url(meeting, item_id=item_id))
-        _field_error(form, error, "case_id")
-        return _render_session(meeting, item, late_form=form, status=422, typed_attendance=carried)
-    flash_carried_attendance(carried)
-    flash(_("Case %(ref)s added at the end of the agenda (number %(n)d).", ref=added.case.reference,
-            n=added.position), "success")
-    return redirect(_session_url(meeting, item_id=item_id))
-
-
-@bp.route("/meetings/<int:meeting_id>/items/<int:item_id>/take-off", methods=["POST"])
-@login_required
-@once
-def take_off(meeting_id: int, item_id: int):
-    """Undo an urgent case added by mistake (nothing recorded on it yet): back to the pool."""
-    meeting = access.meeting_or_404(meeting_id, need="run")
-    try:
-        case = undo_urgent_case(meeting, item_id, current_user)
-    except InvalidInput as error:
-        transaction.roll_back()
-        flash(error.message, "error")
-        return redirect(_session_url(meeting, item_id=item_id))
-    flash(_("Case %(ref)s is off this meeting's agenda and back in the pool.", ref=case.reference), "success")
-    return redirect(_session_url(meeting, item_id=_posted_item_id()))
 
 
 @bp.route("/meetings/<int:meeting_id>/session/close", methods=["POST"])
