@@ -46,17 +46,17 @@ from mtb.trials import queries as trial_queries
 CARRIED = "attendance-carried"
 
 
-def _session_url(meeting: Meeting, item: AgendaItem | None = None, item_id: int | None = None) -> str:
+def session_url(meeting: Meeting, item: AgendaItem | None = None, item_id: int | None = None) -> str:
     item_id = item.id if item is not None else item_id
     return url_for("decisions.session", meeting_id=meeting.id, item=item_id)
 
 
-def _posted_item_id() -> int | None:
+def posted_item_id() -> int | None:
     """The item the page showed when a form was posted (a hidden field): None when absent or absurd."""
     return request.form.get("item", type=db_int)
 
 
-def _field_error(form, error: InvalidInput, default: str) -> None:
+def field_error(form, error: InvalidInput, default: str) -> None:
     """Put a service's InvalidInput next to its field in ``form`` (``default`` when the field is not in it)."""
     show_error(form, error.field or default, error.message, default)
 
@@ -111,7 +111,7 @@ def _conflict_form(context: dict, form: ConflictForm | None = None) -> ConflictF
     return form
 
 
-def _render_session(meeting: Meeting, item: AgendaItem | None, form=None, errors=None, status: int = 200,
+def render_session(meeting: Meeting, item: AgendaItem | None, form=None, errors=None, status: int = 200,
                     focus_row=None, *, start_form=None, guest_form=None, conflict_form=None, defer_form=None,
                     late_form=None, save_conflict=None, typed_attendance=None, attendance_error=None):
     """The session page: the GET, and every POST whose form failed. A small form that failed
@@ -137,7 +137,7 @@ def _render_session(meeting: Meeting, item: AgendaItem | None, form=None, errors
         # Worded once here: the attendance rows and their shared list read them many times.
         specialty_choices=[(value, str(label)) for value, label in specialty_choices()],
         typed_attendance=typed_attendance, attendance_error=attendance_error,
-        canonical_url=_session_url(meeting, context["item"]), **context,
+        canonical_url=session_url(meeting, context["item"]), **context,
     ), status
 
 
@@ -154,7 +154,7 @@ def session(meeting_id: int):
         # The members' live view and the presentation follow this page's Previous, Next and
         # case list, not any look at a case (a chair back from validating an earlier one).
         live.follow(meeting, item)
-    return _render_session(meeting, item)
+    return render_session(meeting, item)
 
 
 @bp.route("/meetings/<int:meeting_id>/session/start", methods=["POST"])
@@ -164,20 +164,20 @@ def start(meeting_id: int):
     meeting = access.meeting_or_404(meeting_id, need="run")
     form = StartForm()
     if not form.validate_on_submit():
-        return _render_session(meeting, None, start_form=form, status=422)
+        return render_session(meeting, None, start_form=form, status=422)
     try:
         start_meeting(meeting, current_user, confirm_early=bool(form.confirm_early.data))
     except EarlyStart as error:
         # A second step: the page comes back with "Start now anyway" and the scheduled date.
         transaction.roll_back()
         form.confirm_early.errors = [error.message]
-        return _render_session(meeting, None, start_form=form, status=422)
+        return render_session(meeting, None, start_form=form, status=422)
     except InvalidInput as error:
         transaction.roll_back()
         flash(error.message, "error")
     else:
         flash(_("The meeting is in session."), "success")
-    return redirect(_session_url(meeting))
+    return redirect(session_url(meeting))
 
 
 @bp.route("/meetings/<int:meeting_id>/session/close", methods=["POST"])
@@ -189,7 +189,7 @@ def close(meeting_id: int):
     try:
         save_carried_attendance(meeting, carried)
     except InvalidInput as error:
-        return _attendance_refused(meeting, None, carried, error)
+        return attendance_refused(meeting, None, carried, error)
     try:
         close_meeting(meeting, current_user)
     except InvalidInput as error:
@@ -199,7 +199,7 @@ def close(meeting_id: int):
             save_carried_attendance(meeting, carried)
             flash_carried_attendance(carried)
         flash(error.message, "error")
-        return redirect(_session_url(meeting))
+        return redirect(session_url(meeting))
     flash_carried_attendance(carried)
     flash(_("The meeting is closed. Deferred cases were carried over. The chair can now sign the minutes."), "success")
     return redirect(url_for("minutes.meeting_minutes", meeting_id=meeting.id))
@@ -237,10 +237,10 @@ def flash_carried_attendance(carried) -> None:
         flash(_("Attendance saved."), "success")
 
 
-def _attendance_refused(meeting: Meeting, item: AgendaItem | None, carried, error: InvalidInput):
+def attendance_refused(meeting: Meeting, item: AgendaItem | None, carried, error: InvalidInput):
     """The attendance sent along was refused: nothing is done, the page comes back with the ticks."""
     transaction.roll_back()
-    return _render_session(meeting, item, status=422, typed_attendance=carried, attendance_error=error.message)
+    return render_session(meeting, item, status=422, typed_attendance=carried, attendance_error=error.message)
 
 
 @bp.route("/meetings/<int:meeting_id>/attendance", methods=["POST"])
@@ -251,10 +251,10 @@ def attendance(meeting_id: int):
     try:
         room.record_attendance(meeting, current_user, present)
     except InvalidInput as error:  # the page comes back with the ticks, as with the other forms
-        item_id = _posted_item_id()
-        return _attendance_refused(meeting, queries.get_item(meeting, item_id) if item_id else None, present, error)
+        item_id = posted_item_id()
+        return attendance_refused(meeting, queries.get_item(meeting, item_id) if item_id else None, present, error)
     flash(_("Attendance saved."), "success")
-    return redirect(_session_url(meeting, item_id=_posted_item_id()) + "#attendance")
+    return redirect(session_url(meeting, item_id=posted_item_id()) + "#attendance")
 
 
 @bp.route("/meetings/<int:meeting_id>/guests", methods=["POST"])
@@ -262,24 +262,24 @@ def attendance(meeting_id: int):
 def add_guest(meeting_id: int):
     meeting = access.meeting_or_404(meeting_id, need="run")
     form = GuestForm()
-    item_id = _posted_item_id()
+    item_id = posted_item_id()
     item = queries.get_item(meeting, item_id) if item_id else None
     carried = carried_attendance()
     if not form.validate_on_submit():
-        return _render_session(meeting, item, guest_form=form, status=422, typed_attendance=carried)
+        return render_session(meeting, item, guest_form=form, status=422, typed_attendance=carried)
     try:
         save_carried_attendance(meeting, carried)
     except InvalidInput as error:
-        return _attendance_refused(meeting, item, carried, error)
+        return attendance_refused(meeting, item, carried, error)
     try:
         room.add_guest(meeting, current_user, form.guest_name.data, form.guest_role.data)
     except InvalidInput as error:
         transaction.roll_back()
-        _field_error(form, error, "guest_name")
-        return _render_session(meeting, item, guest_form=form, status=422, typed_attendance=carried)
+        field_error(form, error, "guest_name")
+        return render_session(meeting, item, guest_form=form, status=422, typed_attendance=carried)
     flash_carried_attendance(carried)
     flash(_("Guest added."), "success")
-    return redirect(_session_url(meeting, item_id=item_id) + "#attendance")
+    return redirect(session_url(meeting, item_id=item_id) + "#attendance")
 
 
 @bp.route("/meetings/<int:meeting_id>/guests/<int:attendance_id>/remove", methods=["POST"])
@@ -293,7 +293,7 @@ def remove_guest(meeting_id: int, attendance_id: int):
         flash(error.message, "error")
     else:
         flash(_("Guest removed."), "success")
-    return redirect(_session_url(meeting, item_id=_posted_item_id()) + "#attendance")
+    return redirect(session_url(meeting, item_id=posted_item_id()) + "#attendance")
 
 
 @bp.route("/meetings/<int:meeting_id>/items/<int:item_id>/conflicts", methods=["POST"])
@@ -304,23 +304,23 @@ def declare_conflict(meeting_id: int, item_id: int):
     carried = carried_attendance()
     form = ConflictForm()
     if not form.validate_on_submit():
-        return _render_session(meeting, item, conflict_form=form, status=422, typed_attendance=carried)
+        return render_session(meeting, item, conflict_form=form, status=422, typed_attendance=carried)
     raw = (form.member_id.data or "").strip()
     try:
         save_carried_attendance(meeting, carried)
     except InvalidInput as error:
-        return _attendance_refused(meeting, item, carried, error)
+        return attendance_refused(meeting, item, carried, error)
     try:
         if not (raw.isascii() and raw.isdigit()):  # "²".isdigit(), and int("²") fails
             raise InvalidInput("member_id", _("Choose the member who declares a conflict of interest."))
         room.declare_conflict(item, current_user, int(raw), form.note.data)
     except InvalidInput as error:
         transaction.roll_back()
-        _field_error(form, error, "member_id")
-        return _render_session(meeting, item, conflict_form=form, status=422, typed_attendance=carried)
+        field_error(form, error, "member_id")
+        return render_session(meeting, item, conflict_form=form, status=422, typed_attendance=carried)
     flash_carried_attendance(carried)
     flash(_("Conflict of interest recorded: the member is recused on %(ref)s.", ref=item.case.reference), "success")
-    return redirect(_session_url(meeting, item) + "#conflicts")
+    return redirect(session_url(meeting, item) + "#conflicts")
 
 
 @bp.route("/meetings/<int:meeting_id>/items/<int:item_id>/conflicts/<int:recusal_id>/remove", methods=["POST"])
@@ -335,7 +335,7 @@ def withdraw_conflict(meeting_id: int, item_id: int, recusal_id: int):
         flash(error.message, "error")
     else:
         flash(_("Recusal withdrawn."), "success")
-    return redirect(_session_url(meeting, item) + "#conflicts")
+    return redirect(session_url(meeting, item) + "#conflicts")
 
 
 def _save_refused(meeting: Meeting, item: AgendaItem, form, message: str, carried):
@@ -346,7 +346,7 @@ def _save_refused(meeting: Meeting, item: AgendaItem, form, message: str, carrie
     latest = queries.latest_decision(item)
     if latest is not None and latest.is_validated:
         form = decision_form(item, data=typed_data(form), correction=True)
-    return _render_session(meeting, item, form, status=409, save_conflict=message, typed_attendance=carried)
+    return render_session(meeting, item, form, status=409, save_conflict=message, typed_attendance=carried)
 
 
 @bp.route("/meetings/<int:meeting_id>/items/<int:item_id>/decision", methods=["POST"])
@@ -360,12 +360,12 @@ def save_decision(meeting_id: int, item_id: int):
     correction = latest is not None and latest.version > 1
     form = decision_form(item, formdata=request.form, correction=correction)
     if not form.validate():
-        return _render_session(meeting, item, form, status=400, typed_attendance=carried)
+        return render_session(meeting, item, form, status=400, typed_attendance=carried)
     try:
         save_carried_attendance(meeting, carried)
     except InvalidInput as error:
         transaction.roll_back()
-        return _render_session(meeting, item, form, status=422, typed_attendance=carried,
+        return render_session(meeting, item, form, status=422, typed_attendance=carried,
                                attendance_error=error.message)
     changed, focus = rows_changed(form, item, correction)
     if changed is not None:
@@ -373,7 +373,7 @@ def save_decision(meeting_id: int, item_id: int):
         if refusal is not None:
             return _save_refused(meeting, item, changed, refusal, carried)
         flash_carried_attendance(carried)
-        return _render_session(meeting, item, changed, focus_row=focus)
+        return render_session(meeting, item, changed, focus_row=focus)
     typed_version = form.row_version.data or ""
     row_version = int(typed_version) if typed_version.isascii() and typed_version.isdigit() else None
     try:
@@ -385,14 +385,14 @@ def save_decision(meeting_id: int, item_id: int):
         save_carried_attendance(meeting, carried)
         flash_carried_attendance(carried)
         form.attach_errors(error.errors)
-        return _render_session(meeting, item, form, errors=error.errors)
+        return render_session(meeting, item, form, errors=error.errors)
     except ConflictError as error:
         # Someone saved meanwhile: their version is shown, what this user typed stays in the form,
         # and the form now expects their version, so saving again replaces it on purpose.
         transaction.roll_back()
         current = queries.latest_decision(item)
         form.row_version.data = str(current.row_version) if current is not None else ""
-        return _render_session(meeting, item, form, status=409, save_conflict=str(error), typed_attendance=carried)
+        return render_session(meeting, item, form, status=409, save_conflict=str(error), typed_attendance=carried)
     except NotAllowed as error:
         return _save_refused(meeting, item, form, str(error), carried)
     flash_carried_attendance(carried)
@@ -402,7 +402,7 @@ def save_decision(meeting_id: int, item_id: int):
         items = list(meeting.items)
         position = items.index(item)
         target = items[position + 1] if position + 1 < len(items) else item
-    return redirect(_session_url(meeting, target))
+    return redirect(session_url(meeting, target))
 
 
 @bp.route("/meetings/<int:meeting_id>/items/<int:item_id>/defer", methods=["POST"])
@@ -413,16 +413,16 @@ def defer(meeting_id: int, item_id: int):
     carried = carried_attendance()
     form = DeferForm()
     if not form.validate_on_submit():
-        return _render_session(meeting, item, defer_form=form, status=422, typed_attendance=carried)
+        return render_session(meeting, item, defer_form=form, status=422, typed_attendance=carried)
     try:
         save_carried_attendance(meeting, carried)
     except InvalidInput as error:
-        return _attendance_refused(meeting, item, carried, error)
+        return attendance_refused(meeting, item, carried, error)
     services.defer_item(item, current_user, form.note.data)
     flash_carried_attendance(carried)
     flash(_("%(ref)s deferred: it goes back to the pool and is carried over when the meeting closes.",
             ref=item.case.reference), "success")
-    return redirect(_session_url(meeting, item))
+    return redirect(session_url(meeting, item))
 
 
 @bp.route("/meetings/<int:meeting_id>/items/<int:item_id>/undefer", methods=["POST"])
@@ -435,6 +435,6 @@ def undefer(meeting_id: int, item_id: int):
     except ConflictError as error:
         transaction.roll_back()
         flash(str(error), "warning")
-        return redirect(_session_url(meeting, item))
+        return redirect(session_url(meeting, item))
     flash(_("Deferral of %(ref)s undone.", ref=item.case.reference), "success")
-    return redirect(_session_url(meeting, item))
+    return redirect(session_url(meeting, item))

@@ -12,14 +12,14 @@ from mtb.decisions import bp, queries
 from mtb.decisions.forms import LateCaseForm
 from mtb.decisions.session import bring_urgent_case, undo_urgent_case
 from mtb.decisions.views.in_session import (
-    _attendance_refused,
-    _field_error,
-    _posted_item_id,
-    _render_session,
-    _session_url,
+    attendance_refused,
     carried_attendance,
+    field_error,
     flash_carried_attendance,
+    posted_item_id,
+    render_session,
     save_carried_attendance,
+    session_url,
 )
 from mtb.errors import InvalidInput
 from mtb.i18n import gettext as _
@@ -34,31 +34,31 @@ def add_case(meeting_id: int):
     stays on the case being discussed: the room does not move."""
     meeting = access.meeting_or_404(meeting_id, need="run")
     form = LateCaseForm()
-    item_id = _posted_item_id()
+    item_id = posted_item_id()
     item = queries.get_item(meeting, item_id) if item_id else None
     carried = carried_attendance()
     if not form.validate_on_submit():
-        return _render_session(meeting, item, late_form=form, status=422, typed_attendance=carried)
+        return render_session(meeting, item, late_form=form, status=422, typed_attendance=carried)
     if not form.case_id.data:
         form.case_id.errors = [_("Choose the case to add.")]
-        return _render_session(meeting, item, late_form=form, status=422, typed_attendance=carried)
+        return render_session(meeting, item, late_form=form, status=422, typed_attendance=carried)
     try:
         save_carried_attendance(meeting, carried)
     except InvalidInput as error:
-        return _attendance_refused(meeting, item, carried, error)
+        return attendance_refused(meeting, item, carried, error)
     try:
         added = bring_urgent_case(meeting, form.case_id.data, current_user)
     except InvalidInput as error:
         transaction.roll_back()
         if not meeting.is_in_session:  # closed meanwhile: the page no longer has the form
             flash(error.message, "error")
-            return redirect(_session_url(meeting, item_id=item_id))
-        _field_error(form, error, "case_id")
-        return _render_session(meeting, item, late_form=form, status=422, typed_attendance=carried)
+            return redirect(session_url(meeting, item_id=item_id))
+        field_error(form, error, "case_id")
+        return render_session(meeting, item, late_form=form, status=422, typed_attendance=carried)
     flash_carried_attendance(carried)
     flash(_("Case %(ref)s added at the end of the agenda (number %(n)d).", ref=added.case.reference,
             n=added.position), "success")
-    return redirect(_session_url(meeting, item_id=item_id))
+    return redirect(session_url(meeting, item_id=item_id))
 
 
 @bp.route("/meetings/<int:meeting_id>/items/<int:item_id>/take-off", methods=["POST"])
@@ -72,6 +72,6 @@ def take_off(meeting_id: int, item_id: int):
     except InvalidInput as error:
         transaction.roll_back()
         flash(error.message, "error")
-        return redirect(_session_url(meeting, item_id=item_id))
+        return redirect(session_url(meeting, item_id=item_id))
     flash(_("Case %(ref)s is off this meeting's agenda and back in the pool.", ref=case.reference), "success")
-    return redirect(_session_url(meeting, item_id=_posted_item_id()))
+    return redirect(session_url(meeting, item_id=posted_item_id()))
