@@ -59,6 +59,9 @@ _CHROMOSOME = re.compile(r"(?:chr)?(?:\d{1,2}|X|Y|MT?)", re.I)
 # c.1_2ins[NC_000022.10:g.35788169_35788352] keeps its inner colon.
 _PREFIX = re.compile(r"\s*([^\s:()\[\]]+(?:\([^():]*\))?)\s*:(?!:)\s*(.*)", re.S)
 _SPACED_PREFIX = re.compile(r"\s*([^\s:()\[\]]+(?:\([^():]*\))?)\s+([cgnmp]\..*)", re.S | re.I)  # BRAF p.V600E
+#: "BRAF V600E", as reports and letters write a finding: a gene, a space, a protein change
+#: without its p. (one- or three-letter residue, then its position).
+_GENE_THEN_CHANGE = re.compile(r"\s*([A-Za-z][A-Za-z0-9-]*)\s+(\(?(?:[A-Z]|[A-Z][a-z]{2})\d+[^\s]*)\s*", re.S)
 _EXAMPLES = {"c": "NM_004333.6:c.1799T>A", "n": "NR_003051.3:n.71A>G", "g": "NC_000007.14:g.140753336A>T",
              "m": "NC_012920.1:m.3243A>G", "p": "NP_004324.2:p.Val600Glu"}
 
@@ -135,6 +138,9 @@ def split_reference(text: str) -> tuple[str | None, str | None, str]:
             return (*_prefix(m[1]), m[2].strip())
         except InvalidInput:
             pass
+    m = _GENE_THEN_CHANGE.fullmatch(text)
+    if m and not _accession(m[1]) and (gene := _gene_symbol(m[1])):
+        return None, gene, m[2].strip()
     return None, None, text
 
 

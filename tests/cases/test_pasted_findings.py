@@ -214,6 +214,21 @@ def test_a_gene_prefix_in_lower_case_is_the_rows_gene(client, clinician, login, 
     assert (saved_finding().gene, saved_finding().hgvs_c) == ("EGFR", "c.2573T>G")
 
 
+@pytest.mark.parametrize("typed", ["BRAF V600E", "BRAF Val600Glu", "braf V600E"])
+def test_a_finding_written_as_reports_do_gene_then_change_is_read(client, clinician, login, typed):
+    """"BRAF V600E" pasted into the p. field: the gene, then the protein change without p."""
+    login(clinician)
+    response = post_row(client, kind="variant", gene="BRAF", hgvs_p=typed)
+    assert response.status_code == 302, error_of(response, "hgvs_p")
+    assert (saved_finding().gene, saved_finding().hgvs_p) == ("BRAF", "p.Val600Glu")
+
+
+def test_a_finding_written_with_another_gene_is_still_named(client, clinician, login):
+    login(clinician)
+    response = post_row(client, kind="variant", gene="BRAF", hgvs_p="KRAS G12C")
+    assert response.status_code == 422 and "KRAS" in error_of(response, "hgvs_p")
+
+
 def test_a_lower_case_prefix_of_another_gene_is_named_in_upper_case(client, clinician, login):
     login(clinician)
     response = post_row(client, kind="variant", gene="EGFR", hgvs_c="kras:c.35G>A")
