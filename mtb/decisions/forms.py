@@ -14,7 +14,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length
+from wtforms.validators import InputRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from mtb.cases.models import Urgency
@@ -174,7 +174,8 @@ class DeferForm(FlaskForm):
 class LateCaseForm(FlaskForm):
     """An urgent case brought to the meeting in session (the choices: the board's pool and
     its later agendas, set by the view; the service checks the choice)."""
-    case_id = SelectField(_l("Case"), choices=[], validate_choice=False)
+    case_id = SelectField(_l("Case"), choices=[], validate_choice=False,
+                          validators=[InputRequired(message=_l("Choose the case to add."))])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, prefix="late", **kwargs)

@@ -178,18 +178,25 @@ def remove_withdrawn_case(case: Case, user=None) -> int:
 
 # --- The secretary's agenda builder --------------------------------------------------------
 
-def add_case(meeting: Meeting, case_id, user, version, *, now: datetime | None = None) -> AgendaItem:
-    """The secretary puts a pool case on the agenda (past the cut-off: a late addition)."""
-    now = now or utcnow()
-    expected = check_editable(meeting, user, version, now)
+def _case_for_agenda(meeting: Meeting, case_id, not_found: str) -> Case:
+    """The case of this meeting's board that ``case_id`` names, not withdrawn; else
+    InvalidInput on "case_id" (``not_found`` when there is no such case of the board)."""
     try:
         case = db.session.get(Case, db_int(case_id))  # an id PostgreSQL cannot hold is no case
     except (TypeError, ValueError):
         case = None
     if case is None or case.board_id != meeting.board_id:
-        raise InvalidInput("case_id", _("Choose a case of this board from the pool."))
+        raise InvalidInput("case_id", not_found)
     if case.is_withdrawn:
         raise InvalidInput("case_id", _("Case %(ref)s was withdrawn by its submitter: it cannot go on an agenda.", ref=case.reference))
+    return case
+
+
+def add_case(meeting: Meeting, case_id, user, version, *, now: datetime | None = None) -> AgendaItem:
+    """The secretary puts a pool case on the agenda (past the cut-off: a late addition)."""
+    now = now or utcnow()
+    expected = check_editable(meeting, user, version, now)
+    case = _case_for_agenda(meeting, case_id, _("Choose a case of this board from the pool."))
     other = open_item_for(case)
     if other is not None:
         if other.meeting_id == meeting.id:
@@ -295,14 +302,7 @@ def add_during_session(meeting: Meeting, case_id, user, *, now: datetime | None 
     db.session.refresh(meeting, ["status"])
     if not meeting.is_in_session:
         raise InvalidInput("case_id", _("A case can be added here only while the meeting is in session."))
-    try:
-        case = db.session.get(Case, db_int(case_id))
-    except (TypeError, ValueError):
-        case = None
-    if case is None or case.board_id != meeting.board_id:
-        raise InvalidInput("case_id", _("Choose a case of this board."))
-    if case.is_withdrawn:
-        raise InvalidInput("case_id", _("Case %(ref)s was withdrawn by its submitter: it cannot go on an agenda.", ref=case.reference))
+    case = _case_for_agenda(meeting, case_id, _("Choose a case of this board."))
     if any(item.case_id == case.id for item in meeting.items):
         raise InvalidInput("case_id", _("Case %(ref)s is already on this agenda.", ref=case.reference))
     other = open_item_for(case)
@@ -342,7 +342,7 @@ def take_off_during_session(meeting: Meeting, item: AgendaItem, user) -> Case:
     told. Only an item added during this session (the decisions part checks that nothing
     was decided on it)."""
     if user is not None and not meeting.can_run(user):
-        raise NotAllowed(_("Only a secretary or chair of the board can add a case to the session."))
+        raise NotAllowed(_("Only a secretary or chair of the board can take a case off the session."))
     if not meeting.is_in_session or not added_during_session(meeting, item):
         raise InvalidInput(None, _("Only a case added during this session can be taken off it here."))
     case = item.case

@@ -11,18 +11,9 @@ import sqlalchemy as sa
 from mtb.audit.models import AuditEvent
 from mtb.cases.models import Case, CaseStatus
 from mtb.decisions import live
-from mtb.decisions.session import start_meeting
 from mtb.extensions import db
 from mtb.meetings.models import AgendaItem, Meeting, MeetingStatus
 from mtb.notifications.models import OutboxMessage
-
-
-@pytest.fixture
-def in_session(team, started_meeting):
-    meeting = started_meeting(n_cases=2)
-    start_meeting(meeting, team["secretary"])
-    db.session.commit()
-    return meeting
 
 
 def _add(client, meeting, case_id, item=None):

@@ -5,28 +5,15 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 
 from mtb.audit.models import AuditEvent
 from mtb.decisions import attendance as room
 from mtb.decisions.models import Recusal
 from mtb.decisions.services import defer_item
-from mtb.decisions.session import start_meeting
 from mtb.extensions import db
 from mtb.meetings.models import Meeting, MeetingStatus
-
-
-@pytest.fixture
-def in_session(team, started_meeting):
-    meeting = started_meeting(n_cases=2)
-    start_meeting(meeting, team["secretary"])
-    db.session.commit()
-    return meeting
-
-
-def _add(client, meeting, case_id):
-    return client.post(f"/meetings/{meeting.id}/session/add-case", data={"late-case_id": str(case_id)})
+from tests.decisions.test_urgent_case import _add
 
 
 def test_moved_case_keeps_presenter_and_minutes(client, login, team, in_session, create_meeting):

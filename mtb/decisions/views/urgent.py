@@ -39,9 +39,6 @@ def add_case(meeting_id: int):
     carried = carried_attendance()
     if not form.validate_on_submit():
         return render_session(meeting, item, late_form=form, status=422, typed_attendance=carried)
-    if not form.case_id.data:
-        form.case_id.errors = [_("Choose the case to add.")]
-        return render_session(meeting, item, late_form=form, status=422, typed_attendance=carried)
     try:
         save_carried_attendance(meeting, carried)
     except InvalidInput as error:
