@@ -3,10 +3,11 @@ databases instead of ``ILIKE '%word%'`` scans over cases and their biomarkers.
 
 The table ``case_search`` has two text columns: ``about`` (reference, patient name and
 record number, diagnosis, ICD-10 code) and ``findings`` (each biomarker's genes,
-transcript, HGVS changes, protein reference and exon, a frameshift also written short as
-reports write it, and the words its label in a list says of its kind: "amplification" for
-MET amplification, "fusion" for ALK fusion EML4::ALK; in English, the stored values'
-language). On SQLite it is an FTS5 table with the trigram tokenizer
+transcript, HGVS changes (c., p. and g.), protein reference and exon, a frameshift also
+written short as reports write it, the words its label in a list says of its kind:
+"amplification" for MET amplification, "fusion" for ALK fusion EML4::ALK, "MMR deficient
+MLH1 PMS2" with the proteins lost, and its note; in English, the stored values' language).
+A negative panel's genes are left out: they are no finding. On SQLite it is an FTS5 table with the trigram tokenizer
 (rowid = case id); on PostgreSQL a table with ``pg_trgm`` GIN indexes. Both answer
 "contains this text, in any case" for words of three characters or more, like the scan
 they replace; shorter words fall back to a scan of this one table.
@@ -29,6 +30,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from mtb.cases.findings import Biomarker, BiomarkerKind, CnvType, HrdStatus, MmrStatus, MsiStatus
 from mtb.cases.models import Case
+from mtb.cases.vocab import MMR_PROTEINS
 from mtb.db import escape_like
 
 TABLE = "case_search"
@@ -75,13 +77,24 @@ _KIND_WORDS = {
 PARTNER_UNKNOWN = "partner unknown"
 
 #: Every word the index writes for a finding's kind, in capitals: one that is also a gene's
-#: symbol or alias (PD-L1 is CD274's alias, HRD TBCE's, MSS SIL1's) is looked for in the
-#: findings' words too, not only in their genes.
+#: symbol or alias (PD-L1 is CD274's alias, HRD TBCE's, MSS SIL1's, and the mismatch repair
+#: proteins an MMR result lost) is looked for in the findings' words too, not only in their
+#: genes.
 FINDING_WORDS = frozenset(
     word.upper()
-    for text in (*_KIND_WORDS.values(), PARTNER_UNKNOWN, *CnvType, *MsiStatus, *MmrStatus, *HrdStatus)
+    for text in (*_KIND_WORDS.values(), PARTNER_UNKNOWN, *CnvType, *MsiStatus, *MmrStatus, *HrdStatus,
+                 *MMR_PROTEINS)
     for word in text.split()
 )
+
+
+def _lost_proteins() -> sa.ColumnElement[str]:
+    """" MLH1 PMS2" for an MMR result that lost them (the JSON list's words: '["MLH1",
+    "PMS2"]' without its brackets, quotes and commas), else ""."""
+    listed = sa.cast(Biomarker.mmr_lost, sa.Text())
+    for mark in ("[", "]", '"', ","):
+        listed = sa.func.replace(listed, mark, "")
+    return sa.func.coalesce(" " + sa.func.nullif(listed, ""), "")
 
 
 def _finding_words() -> sa.ColumnElement[str]:
@@ -96,7 +109,8 @@ def _finding_words() -> sa.ColumnElement[str]:
             else_=_KIND_WORDS[BiomarkerKind.FUSION])),
         (kind == BiomarkerKind.TMB, _KIND_WORDS[BiomarkerKind.TMB]),
         (kind == BiomarkerKind.MSI, _KIND_WORDS[BiomarkerKind.MSI] + " " + _text(Biomarker.msi_status)),
-        (kind == BiomarkerKind.MMR, _KIND_WORDS[BiomarkerKind.MMR] + " " + _text(Biomarker.mmr_status)),
+        (kind == BiomarkerKind.MMR, _KIND_WORDS[BiomarkerKind.MMR] + " " + _text(Biomarker.mmr_status)
+         + _lost_proteins()),
         (kind == BiomarkerKind.PDL1, _KIND_WORDS[BiomarkerKind.PDL1]),
         (kind == BiomarkerKind.HRD, _KIND_WORDS[BiomarkerKind.HRD] + " " + _text(Biomarker.hrd_status)),
         (kind == BiomarkerKind.OTHER, sa.func.coalesce(Biomarker.description, "")),
@@ -134,10 +148,14 @@ def _frameshift_words() -> sa.ColumnElement[str]:
 
 
 def _more_words() -> sa.ColumnElement[str]:
-    """The finding's exon, protein reference and short frameshift, each on a line of its own
-    ended by a new line ("exon 1" is then told from "exon 10"), or "" when it has none."""
+    """The finding's exon, protein reference, short frameshift, genomic change and note (an
+    "other" finding's note is its description, written with its kind's words), each on a
+    line of its own ended by a new line ("exon 1" is then told from "exon 10"), or "" when
+    it has none."""
+    note = sa.case((Biomarker.kind != BiomarkerKind.OTHER, sa.func.coalesce(Biomarker.description + "\n", "")),
+                   else_="")
     return (sa.func.coalesce(Biomarker.exon + "\n", "") + sa.func.coalesce(Biomarker.protein_reference + "\n", "")
-            + _frameshift_words())
+            + _frameshift_words() + sa.func.coalesce(Biomarker.hgvs_g + "\n", "") + note)
 
 
 def _documents(case_ids=None) -> sa.Select:
