@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from mtb.audit import services as audit
+from mtb.cases.models import Case
 from mtb.db import utcnow
 from mtb.decisions import queries
 from mtb.decisions.models import Recusal
@@ -137,31 +138,45 @@ def bring_urgent_case(meeting: Meeting, case_id, user) -> AgendaItem:
         case_key = db_int(case_id)
     except (TypeError, ValueError):
         case_key = None
-    declared = [] if case_key is None else [
-        (r.user_id, r.note, r.declared_at, r.declared_by_id)
-        for r in db.session.scalars(
-            sa.select(Recusal).join(AgendaItem, AgendaItem.id == Recusal.agenda_item_id)
-            .join(Meeting, AgendaItem.meeting_id == Meeting.id)
-            .where(AgendaItem.case_id == case_key, Meeting.board_id == meeting.board_id,
-                   Meeting.id != meeting.id, Meeting.status.in_(OPEN_STATUSES))
-        )
-    ]
+    declared = [] if case_key is None else _declared(
+        sa.select(Recusal).join(AgendaItem, AgendaItem.id == Recusal.agenda_item_id)
+        .join(Meeting, AgendaItem.meeting_id == Meeting.id)
+        .where(AgendaItem.case_id == case_key, Meeting.board_id == meeting.board_id,
+               Meeting.id != meeting.id, Meeting.status.in_(OPEN_STATUSES)))
     item = add_during_session(meeting, case_id, user)
-    for user_id, note, declared_at, declared_by_id in declared:
-        db.session.add(Recusal(agenda_item_id=item.id, user_id=user_id, note=note, declared_at=declared_at,
-                               declared_by_id=declared_by_id))
-    if declared:
-        audit.record("recusal.moved", meeting, user=user, details={
-            "case": item.case.reference, "members": sorted(user_id for user_id, *_rest in declared)})
-        db.session.flush()
+    _recuse_again(declared, item, meeting, user)
     return item
 
 
-def undo_urgent_case(meeting: Meeting, item_id, user):
+def undo_urgent_case(meeting: Meeting, item_id, user) -> tuple[Case, AgendaItem | None]:
     """Take off an urgent case added to the session by mistake, while nothing is recorded on
-    it (a draft decision or a deferral is the board's work: it stays). Returns the case."""
+    it (a draft decision or a deferral is the board's work: it stays). Returns the case and
+    the later agenda's item it is back on with its conflicts of interest (None: the pool)."""
     item = queries.get_item(meeting, item_id)  # NotFound for another meeting's item
     if queries.latest_by_item(meeting).get(item.id) is not None or item.outcome is not ItemOutcome.PENDING:
         raise InvalidInput(None, _("A decision or a deferral is recorded for %(ref)s: it stays on the agenda.",
                                    ref=item.case.reference))
-    return take_off_during_session(meeting, item, user)
+    case = item.case
+    declared = _declared(sa.select(Recusal).where(Recusal.agenda_item_id == item.id))
+    back = take_off_during_session(meeting, item, user)
+    if back is not None:
+        _recuse_again(declared, back, back.meeting, user)
+    return case, back
+
+
+def _declared(recusals: sa.Select) -> list[tuple]:
+    """The conflicts of interest the query finds, as values to declare again elsewhere."""
+    return [(r.user_id, r.note, r.declared_at, r.declared_by_id) for r in db.session.scalars(recusals)]
+
+
+def _recuse_again(declared: list[tuple], item: AgendaItem, meeting: Meeting, user) -> None:
+    """The conflicts of interest of a case's earlier item, declared on the item it moved to."""
+    if not declared:
+        return
+    db.session.flush()  # the item's id
+    for user_id, note, declared_at, declared_by_id in declared:
+        db.session.add(Recusal(agenda_item_id=item.id, user_id=user_id, note=note, declared_at=declared_at,
+                               declared_by_id=declared_by_id))
+    audit.record("recusal.moved", meeting, user=user, details={
+        "case": item.case.reference, "members": sorted(user_id for user_id, *_rest in declared)})
+    db.session.flush()

@@ -291,6 +291,10 @@ class AgendaItem(db.Model):
     deferral_note: Mapped[str | None] = mapped_column(sa.String(DEFER_NOTE_MAX))
     #: Carried over from an earlier meeting where it was not discussed.
     carried_over_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("meetings.id", ondelete="SET NULL"), index=True)
+    #: An urgent case moved here, while this meeting sat, from a later meeting's agenda:
+    #: taken off again, it goes back to that agenda.
+    moved_from_meeting_id: Mapped[int | None] = mapped_column(sa.ForeignKey("meetings.id", ondelete="SET NULL"),
+                                                              index=True)
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     meeting: Mapped[Meeting] = relationship(back_populates="items", foreign_keys=[meeting_id])

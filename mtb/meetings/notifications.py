@@ -111,6 +111,17 @@ def case_carried_over(case: Case, meeting: Meeting, target: Meeting) -> None:
            dedupe_key=f"carried:{meeting.id}:case:{case.id}")
 
 
+def case_moved_back(case: Case, meeting: Meeting, later: Meeting) -> None:
+    """The submitter of an urgent case moved to a meeting in session, then taken off it
+    again: it is back on ``later``'s agenda, where it was."""
+    with in_language_of(case.submitter):
+        when = when_label(later)
+        subject = _("%(ref)s: back on the agenda of %(when)s", ref=case.reference, when=when)
+        body = _body("case_moved_back", case=case, board=meeting.board, old=when_label(meeting), when=when,
+                     url=absolute_url("meetings.view", meeting_id=later.id))
+    notify(case.submitter, NotificationKind.AGENDA_CHANGED, subject, body)
+
+
 def case_added_in_session(case: Case, meeting: Meeting) -> None:
     """The submitter of an urgent case added to a meeting already in session: now is the
     time to join it."""

@@ -322,6 +322,7 @@ def add_during_session(meeting: Meeting, case_id, user, *, now: datetime | None 
     else:
         later, kept = None, {}
     item = new_item(meeting, case, late=True, now=now, **kept)
+    item.moved_from_meeting_id = later.id if later is not None else None
     change_status(case, CaseStatus.SCHEDULED, user, details=_on_agenda(meeting))
     bump_version(meeting)
     audit.record("agenda.add", meeting, user=user, details={
@@ -337,10 +338,13 @@ def added_during_session(meeting: Meeting, item: AgendaItem) -> bool:
     return meeting.started_at is not None and item.added_at is not None and item.added_at > meeting.started_at
 
 
-def take_off_during_session(meeting: Meeting, item: AgendaItem, user) -> Case:
-    """Undo an urgent case added by mistake: off the agenda, back in the pool, its submitter
-    told. Only an item added during this session (the decisions part checks that nothing
-    was decided on it)."""
+def take_off_during_session(meeting: Meeting, item: AgendaItem, user, *,
+                            now: datetime | None = None) -> AgendaItem | None:
+    """Undo an urgent case added by mistake: off the agenda, its submitter told. One moved
+    here from a later agenda goes back there, with its presenter and minutes, while that
+    meeting is still to come (its agenda changes again); any other waits in the pool.
+    Only an item added during this session (the decisions part checks that nothing was
+    decided on it). Returns the item the case is back on, or None (the pool)."""
     if user is not None and not meeting.can_run(user):
         raise NotAllowed(_("Only a secretary or chair of the board can take a case off the session."))
     if not meeting.is_in_session or not added_during_session(meeting, item):
@@ -351,11 +355,30 @@ def take_off_during_session(meeting: Meeting, item: AgendaItem, user) -> Case:
     meeting.items.remove(item)
     renumber(meeting)
     bump_version(meeting)
-    return_to_pool(case, user, timeline.say("removed", meeting.board.timezone, when=meeting.starts_at))
-    notifications.case_taken_off(case, meeting)
     audit.record("agenda.remove", meeting, user=user, details={"case": case.reference, "during_session": True})
+    back = _back_where_it_came_from(item, user, now or utcnow())
+    if back is None:
+        return_to_pool(case, user, timeline.say("removed", meeting.board.timezone, when=meeting.starts_at))
+        notifications.case_taken_off(case, meeting)
+    else:
+        notifications.case_moved_back(case, meeting, back.meeting)
     db.session.flush()
-    return case
+    return back
+
+
+def _back_where_it_came_from(item: AgendaItem, user, now: datetime) -> AgendaItem | None:
+    """The case of an item taken off a session, at the end of the agenda it was moved from,
+    if that meeting is still open and has not started."""
+    later = db.session.get(Meeting, item.moved_from_meeting_id) if item.moved_from_meeting_id else None
+    if later is None or later.status not in OPEN_STATUSES or later.starts_at <= now:
+        return None
+    lock_row(Meeting, later)
+    case = item.case
+    back = new_item(later, case, minutes=item.minutes, presenter_id=item.presenter_id, now=now)
+    change_status(case, CaseStatus.SCHEDULED, user, details=_on_agenda(later))
+    bump_version(later)
+    audit.record("agenda.add", later, user=user, details={"case": case.reference, "moved_back_from_meeting": item.meeting_id})
+    return back
 
 
 def move_item(meeting: Meeting, item_id, direction: str, user, version, *, now: datetime | None = None) -> None:

@@ -24,6 +24,7 @@ from mtb.decisions.views.in_session import (
 from mtb.errors import InvalidInput
 from mtb.i18n import gettext as _
 from mtb.idempotency import once
+from mtb.meetings.display import when_label
 
 
 @bp.route("/meetings/<int:meeting_id>/session/add-case", methods=["POST"])
@@ -62,13 +63,18 @@ def add_case(meeting_id: int):
 @login_required
 @once
 def take_off(meeting_id: int, item_id: int):
-    """Undo an urgent case added by mistake (nothing recorded on it yet): back to the pool."""
+    """Undo an urgent case added by mistake (nothing recorded on it yet): back to the later
+    agenda it was moved from, or to the pool."""
     meeting = access.meeting_or_404(meeting_id, need="run")
     try:
-        case = undo_urgent_case(meeting, item_id, current_user)
+        case, back = undo_urgent_case(meeting, item_id, current_user)
     except InvalidInput as error:
         transaction.roll_back()
         flash(error.message, "error")
         return redirect(session_url(meeting, item_id=item_id))
-    flash(_("Case %(ref)s is off this meeting's agenda and back in the pool.", ref=case.reference), "success")
+    if back is None:
+        flash(_("Case %(ref)s is off this meeting's agenda and back in the pool.", ref=case.reference), "success")
+    else:
+        flash(_("Case %(ref)s is off this meeting's agenda and back on the agenda of %(when)s (number %(n)d).",
+                ref=case.reference, when=when_label(back.meeting), n=back.position), "success")
     return redirect(session_url(meeting, item_id=posted_item_id()))
