@@ -15,6 +15,7 @@ import io
 from collections.abc import Iterator
 
 import sqlalchemy as sa
+from babel import numbers
 from sqlalchemy.orm import aliased
 
 from mtb.cases.models import Case
@@ -63,10 +64,15 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _line(values) -> str:
+def _line(values, separator: str = ",") -> str:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow([safe(v) for v in values])
+    csv.writer(buffer, delimiter=separator, lineterminator="\r\n").writerow([safe(v) for v in values])
     return buffer.getvalue()
+
+
+def usual_separator(locale) -> str:
+    """The separator Excel expects in this language: ";" where the decimal sign is a comma."""
+    return ";" if numbers.get_decimal_symbol(locale or "en") == "," else ","
 
 
 def consented(consent: list | None, cohort: str) -> bool:
@@ -97,12 +103,13 @@ def count(board, start, end, *, cohort: str) -> int:
     return sum(number for consent, number in db.session.execute(counted) if consented(consent, cohort))
 
 
-def rows(board, start, end, *, cohort: str, identity: bool = False) -> Iterator[str]:
+def rows(board, start, end, *, cohort: str, identity: bool = False, separator: str = ",") -> Iterator[str]:
     """The CSV, line by line (streamed in batches: a board's years of cases never sit in memory).
     Only the patients who consented to ``cohort``; the free-text columns only with the identity.
-    The first line starts with the byte-order mark (``BOM``)."""
+    The first line starts with the byte-order mark (``BOM``); columns are separated by
+    ``separator`` ("," or ";")."""
     header = COLUMNS if identity else tuple(COLUMNS[i] for i in _KEPT)
-    yield BOM + _line(header + (IDENTITY if identity else ()))
+    yield BOM + _line(header + (IDENTITY if identity else ()), separator)
     query, current = _query(board, start, end)
     day = local_day(board.timezone)  # the board's days, as the dashboards count them
     query = (query.order_by(Decision.decided_at, Case.id, Recommendation.position, current.milestone_months)
@@ -128,4 +135,4 @@ def rows(board, start, end, *, cohort: str, identity: bool = False) -> Iterator[
             values += [case.patient_record_number, case.patient_name, case.patient_sex, case.patient_birth_date]
         else:
             values = [values[i] for i in _KEPT]
-        yield _line(values)
+        yield _line(values, separator)

@@ -74,3 +74,9 @@ class ExportForm(FlaskForm):
                          description=_l("Only the patients who consented to it are exported."))
     identity = BooleanField(_l("Include the patient's identity (record number, name, sex, birth date) and the free-text answers"),
                             description=_l("Only for a cohort whose protocol allows it; your choice is in the audit trail."))
+    #: Excel splits a CSV by the list separator of the computer's region: a comma in
+    #: English, a semicolon in French and most of Europe (else one column of text).
+    separator = RadioField(_l("Columns separated by"), choices=[
+        SelectChoice(",", _l("Commas (R, Python, Excel in English)")),
+        SelectChoice(";", _l("Semicolons (Excel in French and most European languages)")),
+    ], validators=[InputRequired(message=_l("Choose how the columns are separated."))])

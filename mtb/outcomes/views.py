@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask import Response, current_app, flash, redirect, render_template, request, stream_with_context, url_for
+from flask_babel import get_locale
 from flask_login import current_user, login_required
 
 from mtb import transaction
@@ -150,6 +151,7 @@ def export_csv(slug: str):
     if request.method == "GET":
         form.end.data = _today()
         form.start.data = form.end.data - timedelta(days=365)
+        form.separator.data = export.usual_separator(get_locale())
         return render_template("outcomes/export.html", board=board, form=form)
     if not form.validate_on_submit():
         return render_template("outcomes/export.html", board=board, form=form), 422
@@ -163,7 +165,8 @@ def export_csv(slug: str):
     audit.record("outcomes.export", board, details={
         "from": period.first.isoformat(), "to": period.last.isoformat(), "identity": identity, "cohort": cohort,
         "rows": export.count(board, *period.bounds(board.timezone), cohort=cohort)})
-    lines = export.rows(board, *period.bounds(board.timezone), cohort=cohort, identity=identity)
+    lines = export.rows(board, *period.bounds(board.timezone), cohort=cohort, identity=identity,
+                        separator=form.separator.data)
     name = f"mtb-{board.slug}-outcomes-{period.first.isoformat()}-{period.last.isoformat()}.csv"
     # The request's transaction (with the export's audit row) commits before the body streams.
     return Response(stream_with_context(lines), mimetype="text/csv", headers={

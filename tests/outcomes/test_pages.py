@@ -95,7 +95,8 @@ def test_a_period_outside_1900_2100_is_refused_next_to_its_field(client, login, 
 
 def _export(client, **data):
     today = utcnow().date()
-    form = {"start": (today - timedelta(days=365)).isoformat(), "end": today.isoformat(), "cohort": "BIOCART"}
+    form = {"start": (today - timedelta(days=365)).isoformat(), "end": today.isoformat(), "cohort": "BIOCART",
+            "separator": ","}
     form.update(data)
     return client.post("/outcomes/boards/thoracic/export", data=form)
 
@@ -146,6 +147,29 @@ def test_the_export_opens_in_excel_with_its_accents(client, login, admin, histor
     login(admin)
     body = _export(client, identity="y").get_data()
     assert body.startswith(b"\xef\xbb\xbfcase_reference,") and "Chloé Lefèvre".encode() in body
+
+
+def test_the_export_is_split_into_columns_by_excel_in_french(client, login, admin, history):
+    """Excel in French (and most of Europe) splits a CSV by semicolons: the form offers them,
+    chosen by default where the decimal sign is a comma, and a cell holding one is quoted."""
+    first, _second = history
+    first.case.research_consent = ["BIOCART", "MELBASE"]
+    db.session.commit()
+    login(admin)
+    english = client.get("/outcomes/boards/thoracic/export").get_data(as_text=True)
+    assert '<input checked id="separator-0" name="separator" required type="radio" value=",">' in english
+    admin.locale = "fr"
+    db.session.commit()
+    french = client.get("/outcomes/boards/thoracic/export").get_data(as_text=True)
+    assert '<input checked id="separator-1" name="separator" required type="radio" value=";">' in french
+    body = _export(client, separator=";").get_data().decode("utf-8-sig")
+    assert body.startswith("case_reference;board;icd10;")
+    rows = list(csv.DictReader(io.StringIO(body), delimiter=";"))
+    assert {row["research_consent"] for row in rows} >= {"BIOCART;MELBASE"}
+    assert '"BIOCART;MELBASE"' in body
+    # No choice (an old page): refused next to the field, nothing exported.
+    response = _export(client, separator="")
+    assert response.status_code == 422 and 'id="separator-error"' in response.get_data(as_text=True)
 
 
 def test_only_an_administrator_exports(client, login, secretary, history):
