@@ -82,9 +82,11 @@ def _readable_boards(account: IntegrationAccount):
 
 
 def validated_decision(account: IntegrationAccount, decision_id: int) -> Decision | None:
-    """A validated (current) decision of one of the account's boards, or None; checked in the query."""
+    """A validated (current) and published decision of one of the account's boards, or None;
+    checked in the query. Until the minutes are signed the referring clinician cannot read a
+    decision: no other system gets it either."""
     return db.session.scalar(sa.select(Decision).where(
-        Decision.id == decision_id, Decision.status == DecisionStatus.VALIDATED,
+        Decision.id == decision_id, Decision.status == DecisionStatus.VALIDATED, Decision.published_at.is_not(None),
         Decision.board_id.in_(_readable_boards(account))))
 
 
@@ -98,15 +100,16 @@ def listed_decision(account: IntegrationAccount, board: Board, decision_id: int)
     or None: where the next page starts."""
     return db.session.scalar(sa.select(Decision).where(
         Decision.id == decision_id, Decision.board_id == board.id, Decision.validated_at.is_not(None),
-        Decision.board_id.in_(_readable_boards(account))))
+        Decision.published_at.is_not(None), Decision.board_id.in_(_readable_boards(account))))
 
 
 def validated_decisions(account: IntegrationAccount, board: Board, *, limit: int | None = None,
                         after: Decision | None = None) -> list[Decision]:
-    """The board's current validated decisions, newest first (the account's boards only), with
-    their cases; at most ``limit``, those listed after ``after`` (the last of the page before)."""
+    """The board's current validated and published decisions, newest first (the account's
+    boards only), with their cases; at most ``limit``, those listed after ``after`` (the last
+    of the page before)."""
     query = sa.select(Decision).where(
-        Decision.board_id == board.id, Decision.status == DecisionStatus.VALIDATED,
+        Decision.board_id == board.id, Decision.status == DecisionStatus.VALIDATED, Decision.published_at.is_not(None),
         Decision.board_id.in_(_readable_boards(account)),
     )
     if after is not None:

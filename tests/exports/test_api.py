@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from mtb.audit.models import AuditEvent
 from mtb.boards.models import Board
+from mtb.db import utcnow
 from mtb.decisions import services as decisions
 from mtb.exports import services
 from mtb.exports.models import IntegrationAccount
@@ -25,12 +26,14 @@ def _board(slug: str) -> Board:
     return db.session.scalar(sa.select(Board).where(Board.slug == slug))
 
 
-def _decision(team, started_meeting, validate=True):
+def _decision(team, started_meeting, validate=True, publish=True):
     meeting = started_meeting(status=MeetingStatus.IN_SESSION)
     item = meeting.items[0]
     decision = decisions.save_draft(item, team["secretary"], "Osimertinib.", [targeted(item.case)])
     if validate:
         decisions.validate(decision, team["chair"])
+        if publish:
+            decision.published_at = utcnow()  # as the chair's signature of the minutes does
     db.session.commit()
     return decision
 
@@ -138,12 +141,29 @@ def test_decision_page_offers_the_fhir_bundle_of_a_validated_decision_and_the_do
     assert client.get(f"/decisions/{draft.id}/fhir.json").status_code == 409
 
 
+def test_a_decision_validated_before_the_minutes_are_signed_is_not_exported(client, login, team, started_meeting):
+    """The referring clinician reads a decision once the minutes are signed: no other system
+    reads it before (neither by id nor in the board's listing)."""
+    unpublished = _decision(team, started_meeting, publish=False)
+    _account, token = services.create_account("Warehouse", [_board("thoracic")], None)
+    db.session.commit()
+    response = _get(client, f"/api/fhir/decisions/{unpublished.id}", token)
+    assert response.status_code == 404 and response.get_json()["error"]
+    assert _get(client, "/api/fhir/boards/thoracic/decisions", token).get_json()["decisions"] == []
+    unpublished.published_at = utcnow()
+    db.session.commit()
+    assert _get(client, f"/api/fhir/decisions/{unpublished.id}", token).status_code == 200
+    assert [d["id"] for d in _get(client, "/api/fhir/boards/thoracic/decisions", token).get_json()["decisions"]] \
+        == [unpublished.id]
+
+
 def _validated(team, started_meeting, n: int) -> list:
     meeting = started_meeting(status=MeetingStatus.IN_SESSION, n_cases=n)
     validated = []
     for item in meeting.items:
         decision = decisions.save_draft(item, team["secretary"], "Osimertinib.", [targeted(item.case)])
         decisions.validate(decision, team["chair"])
+        decision.published_at = utcnow()  # as the chair's signature of the minutes does
         validated.append(decision)
     db.session.commit()
     return validated
