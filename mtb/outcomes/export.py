@@ -88,8 +88,10 @@ def _query(board, start, end):
         .join(Decision, Decision.case_id == Case.id)
         .join(Recommendation, Recommendation.decision_id == Decision.id)
         .outerjoin(current, sa.and_(current.recommendation_id == Recommendation.id, current.is_current.is_(True)))
+        # Published decisions only, as the dashboards count them: one validated in a meeting
+        # whose minutes are not signed yet is not the board's word.
         .where(Decision.board_id == board.id, Decision.status == DecisionStatus.VALIDATED,
-               Decision.decided_at >= start, Decision.decided_at < end)
+               Decision.published_at.is_not(None), Decision.decided_at >= start, Decision.decided_at < end)
     ), current
 
 

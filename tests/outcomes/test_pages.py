@@ -172,6 +172,19 @@ def test_the_export_is_split_into_columns_by_excel_in_french(client, login, admi
     assert response.status_code == 422 and 'id="separator-error"' in response.get_data(as_text=True)
 
 
+def test_a_decision_not_yet_published_is_not_exported(client, login, admin, history):
+    """Validated in session, minutes not signed: not the board's word yet (the dashboards do
+    not count it either)."""
+    first, second = history
+    first.published_at = None
+    db.session.commit()
+    login(admin)
+    rows = _csv_rows(_export(client))
+    assert {row["case_reference"] for row in rows} == {second.case.reference}
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "outcomes.export"))
+    assert event.details["rows"] == 1
+
+
 def test_only_an_administrator_exports(client, login, secretary, history):
     login(secretary)
     assert _export(client).status_code == 403
