@@ -102,6 +102,32 @@ def test_the_live_view_follows_the_case_the_session_page_shows(client, login, te
     assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "meeting.live_view")) is not None
 
 
+def test_the_live_view_and_presentation_show_no_case_before_the_agenda_is_published(client, login, team,
+                                                                                      create_meeting, make_user):
+    """The meeting page says "Agenda not yet published" to the board: its live view and
+    presentation do not show the agenda being built either (nor record a read)."""
+    meeting = create_meeting(starts_in=timedelta(days=2), status=MeetingStatus.SCHEDULED, n_cases=2)
+    references = [item.case.reference for item in meeting.items]
+    colleague = make_user("colleague@example.org", {"thoracic": ["clinician"]})
+    db.session.commit()
+    for viewer in (team["member"], colleague):
+        client.post("/logout")
+        login(viewer)
+        for page in ("live", f"present?item={meeting.items[1].id}"):
+            html = client.get(f"/meetings/{meeting.id}/{page}").get_data(as_text=True)
+            assert "The agenda is not yet published" in html, page
+            assert not any(reference in html for reference in references), page
+    assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "meeting.live_view")) is None
+    client.post("/logout")
+    login(team["secretary"])  # who builds it sees it
+    assert references[0] in client.get(f"/meetings/{meeting.id}/live").get_data(as_text=True)
+    meeting.agenda_publications = 1
+    db.session.commit()
+    client.post("/logout")
+    login(team["member"])
+    assert references[0] in client.get(f"/meetings/{meeting.id}/live").get_data(as_text=True)
+
+
 def test_the_live_view_hides_a_draft_from_a_clinician_of_the_board(client, login, team, started_meeting, make_user):
     meeting = started_meeting(status=MeetingStatus.IN_SESSION)
     first = meeting.items[0]

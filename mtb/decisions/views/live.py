@@ -16,6 +16,8 @@ from mtb.meetings.models import AgendaItem, Meeting
 
 
 def _context(meeting: Meeting, item: AgendaItem | None) -> dict:
+    if not _agenda_shown(meeting):
+        return _before_publication(meeting)
     latest = queries.latest_by_item(meeting)
     shown = item or live.current_item(meeting, latest)
     decision = latest.get(shown.id) if shown is not None else None
@@ -34,6 +36,25 @@ def _context(meeting: Meeting, item: AgendaItem | None) -> dict:
         "present_count": sum(1 for a in attendance if not a.is_guest),
         "quorum": quorum_for(meeting, rows=attendance, recused_ids={r.user_id for r in recusals}),
         "stamp": live.stamp(meeting), "runs": meeting.can_run(current_user),
+    }
+
+
+def _agenda_shown(meeting: Meeting) -> bool:
+    """The cases are shown once the agenda is published or the session has begun, as the
+    meeting page shows them; those who run the meeting see the agenda they build."""
+    return (meeting.has_published_agenda or meeting.is_published or meeting.is_held
+            or meeting.can_run(current_user))
+
+
+def _before_publication(meeting: Meeting) -> dict:
+    """The page of a meeting whose agenda is not published: no case, nothing read."""
+    attendance = queries.attendances(meeting)
+    return {
+        "meeting": meeting, "board": meeting.board, "item": None, "decision": None, "items": [], "index": None,
+        "previous_item": None, "next_item": None, "recusals": [], "unpublished": True,
+        "present_count": sum(1 for a in attendance if not a.is_guest),
+        "quorum": quorum_for(meeting, rows=attendance, recused_ids=set()),
+        "stamp": live.stamp(meeting), "runs": False,
     }
 
 
@@ -62,7 +83,7 @@ def present(meeting_id: int):
     run the session, choosing a case here moves the session to it."""
     meeting = access.meeting_or_404(meeting_id)
     item_id = request.args.get("item", type=db_int)
-    item = queries.get_item(meeting, item_id) if item_id is not None else None
+    item = queries.get_item(meeting, item_id) if item_id is not None and _agenda_shown(meeting) else None
     if item is not None and meeting.can_run(current_user):
         live.follow(meeting, item)
     context = _context(meeting, item)
