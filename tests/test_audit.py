@@ -59,6 +59,34 @@ def test_a_clinician_sees_who_opened_their_case(client, login, clinician, member
     assert member.full_name in body
 
 
+def test_who_downloaded_a_file_of_the_case_is_among_those_who_opened_it(client, login, clinician, member,
+                                                                         create_case, files):
+    """The submitter's panel also names who downloaded the case's report without opening
+    its page, and is read by the events' object, not by a scan of the whole trail."""
+    from tests.fixtures.cases import upload
+
+    case = create_case(submitter=clinician)
+    login(clinician)
+    client.post(f"/cases/{case.id}/attachments", content_type="multipart/form-data",
+                data={"files": [upload(files["pdf"], "NGS report.pdf")]})
+    attachment_id = db.session.scalar(sa.select(sa.func.max(AuditEvent.object_id)).where(
+        AuditEvent.object_type == "Attachment")) or case.attachments[0].id
+    client.post("/logout")
+    login(member)
+    assert client.get(f"/cases/{case.id}/attachments/{attachment_id}").status_code == 200
+    client.post("/logout")
+    login(clinician)
+    body = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Who opened this case" in body and member.full_name in body
+    if db.engine.dialect.name == "sqlite":
+        from mtb.audit.queries import case_readers_query
+
+        readers = str(case_readers_query(case.id).compile(db.engine, compile_kwargs={"literal_binds": True}))
+        with db.engine.connect() as conn:
+            plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + readers))
+        assert "ix_audit_events_object" in plan and "SCAN audit_events" not in plan, plan
+
+
 def test_an_event_recorded_outside_a_page_is_written_with_its_transaction(app):
     """Only a page that commits through the request's end defers its rows: the demo seed and
     the services called in a bare request context write theirs with their own commit."""

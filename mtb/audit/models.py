@@ -13,6 +13,8 @@ from mtb.extensions import db
 
 class AuditEvent(db.Model):
     __tablename__ = "audit_events"
+    #: Who opened a case is asked by its object (the submitter's panel on the case page).
+    __table_args__ = (sa.Index("ix_audit_events_object", "object_type", "object_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
