@@ -42,6 +42,14 @@ def test_the_audit_export_opens_in_excel_with_its_accents(app, client, login, ad
     assert "Chloé Lefèvre".encode() in body
 
 
+def test_reading_the_trail_is_itself_in_the_trail(client, login, admin):
+    """The trail shows who read which patient's case: an administrator's reading is recorded."""
+    login(admin)
+    assert client.get("/admin/audit?text=THO-2026").status_code == 200
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "audit.view"))
+    assert event is not None and event.user_id == admin.id and event.details["text"] == "THO-2026"
+
+
 def test_the_export_is_for_administrators_only(client, login, clinician):
     login(clinician)
     assert client.get("/admin/audit.csv").status_code == 403

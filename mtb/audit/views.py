@@ -26,7 +26,10 @@ def _filters() -> dict:
 @bp.route("/admin/audit")
 @admin_required
 def index():
-    page = queries.recent_events(page=page_number(), per_page=current_app.config["PAGE_SIZE"] * 2, **_filters())
+    filters = _filters()
+    page = queries.recent_events(page=page_number(), per_page=current_app.config["PAGE_SIZE"] * 2, **filters)
+    # The page shows who read which patient's case: reading it is in the trail too.
+    services.record_read("audit.view", details={**{k: v for k, v in filters.items() if v}, "page": page.page})
     return render_template("audit/index.html", page=page, labels=queries.object_labels(page.items))
 
 
