@@ -114,3 +114,23 @@ def test_a_refused_reading_page_keeps_its_read_audit(client, login, make_user, c
     assert client.get(f"/cases/{case.id}").status_code in (403, 404)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
                              .where(AuditEvent.object_id == case.id)) >= 1
+
+
+def test_a_case_edit_says_which_fields_and_how_many_findings_changed(client, login, clinician):
+    """Which fields a save changed (their names, not their values), and the findings added,
+    removed or changed: "case.update" alone could not say who changed a birth date."""
+    from mtb.cases.models import Case
+    from tests.fixtures.cases import case_form
+
+    login(clinician)
+    assert client.post("/boards/thoracic/cases/new", data=case_form(action="draft")).status_code == 302
+    case = db.session.scalar(sa.select(Case))
+    finding = case.biomarkers[0]
+    data = case_form(version=str(case.version), patient_birth_date="1965-05-21", action="draft",
+                     **{"biomarkers-0-biomarker_id": str(finding.id), "biomarkers-0-vaf": "35",
+                        "biomarkers-1-kind": "pdl1", "biomarkers-1-pdl1_tps": "60"})
+    assert client.post(f"/cases/{case.id}/edit", data=data).status_code == 302
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "case.update"))
+    assert event.details["fields"] == ["patient_birth_date"]
+    assert event.details["findings"] == {"added": 1, "changed": 1}
+    assert "1965-05-21" not in str(event.details)

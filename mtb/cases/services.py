@@ -143,6 +143,7 @@ def update_case(case: Case, user, values: dict, rows: list[dict], uploads: list[
     complete = submit or not case.is_draft
     checked = check_form(values, rows, complete=complete, reports=reports)
     files = check_uploads(list(uploads), "report_files")
+    before = _snapshot(case)
     apply_values(case, checked)
     # Always write the case row, so its version moves even when only biomarkers changed.
     case.updated_at = utcnow()
@@ -151,12 +152,34 @@ def update_case(case: Case, user, values: dict, rows: list[dict], uploads: list[
         db.session.flush()
     except StaleDataError as error:
         raise ConflictError(_("Someone saved this case while you were saving it.")) from error
-    audit.record("case.update", case, user=user)
+    audit.record("case.update", case, user=user, details=_changes(before, _snapshot(case)))
     _attach_files(case, user, files, None)
     if submit and case.is_draft:
         _submit(case, user)
     db.session.flush()
     return case
+
+
+#: A finding's columns that say nothing of the finding itself.
+_FINDING_BOOKKEEPING = ("id", "case_id", "position")
+
+
+def _snapshot(case: Case) -> tuple[dict, dict]:
+    """The case's fields and each finding's values (by id), to tell what a save changed."""
+    columns = [c.key for c in Biomarker.__table__.columns if c.key not in _FINDING_BOOKKEEPING]
+    return ({name: getattr(case, name) for name in CASE_FIELDS},
+            {b.id: tuple(getattr(b, name) for name in columns) for b in case.biomarkers if b.id is not None})
+
+
+def _changes(before: tuple[dict, dict], after: tuple[dict, dict]) -> dict:
+    """What a save changed, for the audit trail: the names of the case's fields (not their
+    values: the trail is no copy of the record) and how many findings were added, removed
+    or changed."""
+    fields = [name for name in before[0] if before[0][name] != after[0].get(name)]
+    old, new = before[1], after[1]
+    findings = {"added": len(new.keys() - old.keys()), "removed": len(old.keys() - new.keys()),
+                "changed": sum(1 for key in old.keys() & new.keys() if old[key] != new[key])}
+    return {"fields": fields, "findings": {k: n for k, n in findings.items() if n}}
 
 
 def submit_case(case: Case, user) -> Case:
