@@ -119,7 +119,8 @@ def cancel(meeting_id: int):
 def view(meeting_id: int):
     meeting = queries.load_agenda(meeting_or_404(meeting_id).id)
     if meeting.has_published_agenda and meeting.items:
-        audit.record_read("meeting.agenda_view", meeting, details={"cases": len(meeting.items)})
+        # By reference, as the case lists record theirs: "who saw this patient" finds it.
+        audit.record_read("meeting.agenda_view", meeting, details={"cases": [i.case.reference for i in meeting.items]})
     return render_template(
         "meetings/view.html", board=meeting.board, meeting=meeting, can_manage=meeting.can_manage(current_user),
         timing=display.timing(meeting), starts=display.item_start_times(meeting),
@@ -159,7 +160,8 @@ def _agenda_page(meeting_id: int, *, status: int = 200, error: InvalidInput | No
     now = utcnow()
     pool = pool_for(meeting, now)
     # The page shows the pool's cases: the read is kept even on a 409 or 422 answer.
-    audit.record_read("meeting.agenda_builder", meeting, details={"cases": len(meeting.items), "pool": len(pool)})
+    audit.record_read("meeting.agenda_builder", meeting, details={
+        "cases": [i.case.reference for i in meeting.items], "pool": [entry.case.reference for entry in pool]})
     presenters = board_people_names(meeting.board_id, *PRESENTER_ROLES)
     html = render_template(
         "meetings/agenda.html", board=meeting.board, meeting=meeting, pool=pool,

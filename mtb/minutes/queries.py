@@ -11,11 +11,11 @@ from sqlalchemy.orm import joinedload, lazyload, load_only, selectinload, undefe
 from mtb.accounts.models import User
 from mtb.audit import services as audit
 from mtb.cases.models import Case
-from mtb.http import page_key, parse_page_key
 from mtb.db import escape_like
 from mtb.decisions.models import Decision, DecisionStatus, Recommendation
 from mtb.errors import NotAllowed, NotFound
 from mtb.extensions import db
+from mtb.http import page_key, parse_page_key
 from mtb.meetings.models import AgendaItem, Meeting
 from mtb.minutes.models import DecisionLetter, MinutesVersion
 
@@ -42,8 +42,12 @@ def get_minutes_for_download(version_id: int, user) -> MinutesVersion:
     # Another board's minutes are a 404, like its decisions: a 403 would confirm they exist.
     if version is None or not version.meeting.can_view(user):
         raise NotFound(version_id)
+    # The minutes name every case of the meeting: recorded by reference ("who saw this patient").
+    cases = list(db.session.scalars(sa.select(Case.reference).join(AgendaItem, AgendaItem.case_id == Case.id)
+                                    .where(AgendaItem.meeting_id == version.meeting_id).order_by(AgendaItem.position)))
     audit.record_read("minutes.download", version, board_id=version.board_id, user=user,
-                      details={"meeting_id": version.meeting_id, "version": version.number, "pdf_sha256": version.pdf_sha256})
+                      details={"meeting_id": version.meeting_id, "version": version.number,
+                               "pdf_sha256": version.pdf_sha256, "cases": cases})
     return version
 
 

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from mtb.audit.models import AuditEvent
 from mtb.cases.models import CaseEvent, CaseStatus
 from mtb.db import utcnow
 from mtb.errors import ConflictError, InvalidInput, NotAllowed
@@ -371,8 +372,8 @@ def test_member_sees_not_yet_published_then_the_agenda(client, login, member, se
     html = response.get_data(as_text=True)
     assert case.reference in html and "Is there a trial for EGFR exon 20?" in html
     assert "Agenda not yet published" not in html
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(
-        sa.text("audit_events")).where(sa.text("action = 'meeting.agenda_view'"))) == 1
+    [viewed] = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "meeting.agenda_view")).all()
+    assert viewed.details["cases"] == [case.reference]  # by reference: "who saw this patient" finds it
 
 
 def test_members_and_other_boards_cannot_use_the_agenda_builder(client, login, member, make_user, create_meeting):

@@ -140,7 +140,8 @@ def test_chair_signs_minutes_with_every_decision_tier_and_biomarker_and_publishe
     download = client.get(f"/minutes/{version.id}.pdf")
     assert download.status_code == 200 and download.mimetype == "application/pdf"
     assert download.data == version.pdf
-    assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "minutes.download")) is not None
+    downloaded = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "minutes.download"))
+    assert downloaded.details["cases"] == [item.case.reference for item in meeting.items]  # who saw which patient
 
 
 def test_a_stored_version_renders_to_the_same_bytes_and_its_fingerprint_matches_the_data(
