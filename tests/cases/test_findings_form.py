@@ -645,3 +645,14 @@ def test_a_browser_post_of_sixty_full_findings_and_a_file_is_taken(client, clini
     response = client.post(NEW, data=body, content_type=f"multipart/form-data; boundary={BOUNDARY}")
     assert response.status_code == 302, response.status_code
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Biomarker)) == 60
+
+
+def test_the_error_summary_names_the_finding_field_not_python_text(client, login, clinician):
+    """A finding's refused number is listed once, as "Finding 1 · VAF", in the summary at the
+    top of the form (it also listed the rows' raw error dictionaries)."""
+    login(clinician)
+    response = post(client, row(0, vaf="<1%"), row(1, kind="tmb", tmb="TMB-high"))
+    html = response.get_data(as_text=True)
+    summary = html.split('id="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert "{" not in summary and "Biomarkers:" not in summary, summary
+    assert "Finding 1 · " in summary and "Finding 2 · " in summary
