@@ -94,7 +94,7 @@ def _keepalive_asked() -> bool:
 def login():
     if _keepalive_asked():
         return ("", 204) if current_user.is_authenticated else (jsonify(signed_in=False), 401)
-    if current_user.is_authenticated:
+    if current_user.is_authenticated and request.method != "POST":
         return redirect(url_for("home.index"))
     form = LoginForm()
     status = 200
@@ -103,6 +103,12 @@ def login():
                                      device_cookie=request.cookies.get(throttle.DEVICE_COOKIE),
                                      address=request.remote_addr)
         if result.user:
+            if current_user.is_authenticated:
+                # Someone signs in on a browser where another person is signed in (a shared
+                # computer in the meeting room): from here on it is the new person. Without
+                # this, their sign-in was ignored and they went on acting in the other's name.
+                logout_user()
+                session.clear()
             response = _signed_in(result.user, result.identity, next_url=request.args.get("next"))
             response.set_cookie(
                 throttle.DEVICE_COOKIE, result.device_cookie, httponly=True, samesite="Lax",

@@ -207,3 +207,19 @@ def test_an_expired_sign_in_form_is_offered_again_not_refused(app, client, clini
     response = client.post("/login?next=%2Fcases%2F12", data={"csrf_token": token, "email": clinician.email,
                                                               "password": PASSWORD})
     assert response.status_code == 302 and response.location.endswith("/cases/12")
+
+
+def test_signing_in_on_a_browser_where_someone_is_signed_in_switches_to_the_new_person(
+        client, login, clinician, member):
+    """A shared computer in the meeting room: the second person's sign-in is not ignored (they
+    would go on acting in the first person's name); the first person's session here ends."""
+    login(clinician)
+    assert clinician.full_name in client.get("/").get_data(as_text=True)
+    response = client.post("/login", data={"email": member.email, "password": PASSWORD})
+    assert response.status_code == 302
+    home = client.get("/").get_data(as_text=True)
+    assert member.full_name in home and clinician.full_name not in home
+    # A wrong password changes nobody: the page says so, the signed-in person stays.
+    response = client.post("/login", data={"email": clinician.email, "password": "wrong password"})
+    assert response.status_code == 200 and member.full_name in client.get("/").get_data(as_text=True)
+    assert client.get("/login").status_code == 302  # the sign-in page itself still leads home
