@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from mtb.cases.genes import GeneStatus, check_symbol
 from mtb.cases.hgvs import Normalised, normalise_c, normalise_g, normalise_p, normalise_transcript
+from mtb.cases.hgvs_grammar import dna_regions
 from mtb.errors import InvalidInput
 from mtb.i18n import gettext as _
 from mtb.text import clean_text
@@ -27,6 +28,13 @@ DESCRIPTION_FIELDS = ("transcript", "hgvs_c", "hgvs_p", "hgvs_g")
 #: Accessions of proteins: they go with the p. change, never in the transcript field.
 _PROTEIN_ACCESSION = re.compile(r"(NP_|XP_|ENSP|LRG_\d+p)", re.I)
 _VERSIONED = re.compile(r".*\.\d+")
+#: TERT's promoter changes as reports nickname them: C228T is c.-124C>T, C250T is c.-146C>T.
+_TERT_NICKNAME = re.compile(r"(?:TERT\s*:?\s*)?(?:p\.\s*)?\(?(?:C|Cys)(?:228|250)(?:T|Thr)\)?", re.I)
+_TERT_AS_PROTEIN = ("p.Cys228Thr", "p.Cys250Thr")
+#: The protein changes a change outside the coding sequence may have: unknown, none, no protein.
+_NO_AMINO_ACID = re.compile(r"p\.(?:\(?[?=]\)?|\(?0\??\)?)")
+#: Before the start codon, a new upstream start gives an N-terminal extension: p.Met1ext-5.
+_N_EXTENSION = re.compile(r"p\.\(?Met1[A-Za-z]*ext-\d+\)?")
 
 
 @dataclass
@@ -119,7 +127,8 @@ def check_descriptions(typed: dict, gene: str | None) -> Descriptions:
         try:
             found = normalise_c(text["hgvs_c"])
         except InvalidInput as error:
-            result.error("hgvs_c", error.message)
+            tert = _is_tert(gene) and _TERT_NICKNAME.fullmatch(re.sub(r"\s+", " ", text["hgvs_c"]))
+            result.error("hgvs_c", _tert_nickname() if tert else error.message)
         else:
             if found.value[:2] in ("g.", "m."):
                 result.error("hgvs_c", _("“%(value)s” is a genomic change; give it as the genomic description, "
@@ -162,6 +171,7 @@ def check_descriptions(typed: dict, gene: str | None) -> Descriptions:
         elif stored is not None and _bare(stored) != _bare(protein_with_c):
             result.error("hgvs_p", _("The coding change was given with %(with_c)s but this field says %(value)s; "
                                      "keep one protein change, e.g. %(with_c)s.", with_c=protein_with_c, value=stored))
+    _protein_against_coding(result, gene, "hgvs_p" if text["hgvs_p"] else "hgvs_c")
 
     if text["hgvs_g"]:
         try:
@@ -176,6 +186,36 @@ def check_descriptions(typed: dict, gene: str | None) -> Descriptions:
                 if found.changed:
                     result.note("hgvs_g", _("Stored as %(value)s.", value=value))
     return result
+
+
+def _is_tert(gene: str | None) -> bool:
+    return (gene or "").upper() == "TERT"
+
+
+def _tert_nickname() -> str:
+    return _("TERT C228T is the promoter change c.-124C>T (C250T is c.-146C>T): write it in the c. field and "
+             "leave p. empty.")
+
+
+def _protein_against_coding(result: Descriptions, gene: str | None, where: str) -> None:
+    """The protein change against the coding change of the same finding, refused at
+    ``where`` (the field it was typed in): TERT's promoter nicknames (C228T) are no
+    protein change, and a change before the start codon (c.-124C>T) or after the stop
+    (c.*32A>G) changes no amino acid."""
+    protein, coding = result.values["hgvs_p"], result.values["hgvs_c"]
+    if protein is None or result.errors.get("hgvs_p"):
+        return
+    if _is_tert(gene) and _bare(protein) in _TERT_AS_PROTEIN:
+        result.error(where, _tert_nickname())
+        return
+    if not coding or not coding.startswith("c.") or _NO_AMINO_ACID.fullmatch(protein):
+        return
+    regions = dna_regions(coding[2:])
+    if regions == {2} or regions == {0} and not _N_EXTENSION.fullmatch(protein):
+        result.error(where, _("%(coding)s lies outside the coding sequence (before the start codon or after the "
+                              "stop codon), so it changes no amino acid: leave the protein change empty, or write "
+                              "p.? (unknown) or p.= (no change) instead of %(protein)s.",
+                              coding=coding, protein=protein))
 
 
 def _bare(protein: str) -> str:

@@ -18,6 +18,10 @@ Normal forms stored:
   are dropped (p.E746_A750delELREA -> p.Glu746_Ala750del); p.? p.(?) p.0 p.= kept.
 - The reference is split off and returned apart; it never goes through the
   one-letter conversion.
+- A dash other than "-" between two positions is refused when it may be a range
+  (c.2235–2249del: the range c.2235_2249del or the intronic c.2235-2249del?); a minus
+  sign that can only be one is read as "-" (c.−124C>T, c.100−2A>G).
+- "c.2573T>G NP_005219.2:p.Leu858Arg" (VEP) is read like "c.2573T>G (p.L858R)".
 
 Every refusal is ``InvalidInput(None, message)``; the message says what is wrong
 and shows an example ("e.g."). The caller names the field.
@@ -176,6 +180,19 @@ _LOCATION_WORD = re.compile(r"(?<![a-z])(?:exon|intron)s?\s*\d", re.I)
 _DNA_EXAMPLES = {"c": "c.2573T>G", "g": "g.140753336A>T"}
 
 _PROTEIN_PART = re.compile(r"(.+?)(?:\((?P<a>(?:[^():]+(?:\([^()]*\))?:)?[pP]\..*)\)|[;,/|]?(?P<b>(?:[^():;,/|]+:)?[pP]\..*))")
+# VEP and Mutalyzer give the pair space separated: "c.2573T>G NP_005219.2:p.Leu858Arg".
+_SPACED_PROTEIN = re.compile(r"(.+?)\s+(?P<b>[^\s():;,/|]+:\s*[pP]\..*)", re.S)
+
+#: Report wording for a whole exon ("exon 19 deletion", "ex19del", "MET exon 14 skipping"):
+#: no HGVS change, but it says where it goes.
+_EXON_WORDING = re.compile(r"(?:[A-Za-z][A-Za-z0-9-]*\s*)?ex(?:on)?\s*(?P<exon>\d+)(?:\s*[A-Za-z][A-Za-z\s-]*)?", re.I)
+
+#: A dash between two positions ("c.2235–2249del"). En and em dashes are range dashes in
+#: print: always asked about. A minus sign or a typographic hyphen is read as "-" (c.100−2A>G)
+#: unless the text also reads as a range (c.2235−2249del).
+_RANGE_DASHES = "\u2013\u2014"
+_DASH_BETWEEN = re.compile(r"(?:^|(?<=[.:(_\s]))(?P<a>[-*\u2212\u2013\u2014]?\d+(?:[-+\u2212\u2010\u2011]\d+)?)"
+                           r"\s*(?P<dash>[\u2013\u2014\u2212\u2010\u2011])\s*(?P<b>[-*\u2212\u2013\u2014]?\d+)")
 
 _KINDS = {"c": "cngm", "g": "gm", "p": "p"}
 _SYNTAX = {
@@ -189,23 +206,27 @@ _SYNTAX = {
 MAX_LENGTH = 500
 
 
-def _normalise(text: str, field: str) -> Normalised:
+def _normalise(text: str, field: str, dashes: bool = True) -> Normalised:
     if len(text or "") > MAX_LENGTH:
         raise refuse(_("This is too long for one HGVS description (over %(max)s characters); give one change, e.g. c.2573T>G or p.Val600Glu.", max=MAX_LENGTH))
+    if dashes and field != "p":
+        _dash_between_positions(text, field)
     reference, gene, rest = split_reference(text)
     typed = re.sub(r"\s+", "", rest)
     if not typed:
         raise refuse({"c": _("Enter the coding DNA change, e.g. c.2573T>G."),
                       "g": _("Enter the genomic change, e.g. g.140753336A>T."),
                       "p": _("Enter the protein change, e.g. p.Val600Glu.")}[field])
+    if m := _EXON_WORDING.fullmatch(rest.strip()):
+        exon = f"exon {int(m['exon'])}"
+        raise refuse(_("“%(value)s” is not an HGVS change: put “%(exon)s” in the Exon / intron field and the change "
+                       "in c./p. if the report gives it (e.g. c.2235_2249del, p.Glu746_Ala750del), or record it as an "
+                       "Other finding.", value=rest.strip(), exon=exon))
     body, protein = typed, None
     if field != "p" and _LOCATION_WORD.search(rest):
         raise _more_than_dna(rest.strip(), field)
-    if field != "p" and (m := _PROTEIN_PART.fullmatch(typed)):  # c.1799T>A (p.V600E)
-        try:
-            body, protein = m[1], normalise_p(m["a"] or m["b"]).value
-        except InvalidInput:
-            raise _more_than_dna(rest.strip(), field) from None
+    if field != "p" and (given := _protein_given(rest, typed, field)):  # c.1799T>A (p.V600E)
+        body, protein = given
     elif field == "p" and re.search(r"[\s(;,/|][cgnCGN]\.", rest):  # p.V600E (c.1799T>A)
         raise refuse(_("Give only the protein change here, e.g. p.Val600Glu; the coding change goes in its own field."))
     kind = _kind(body, reference, field)
@@ -227,6 +248,52 @@ def _normalise(text: str, field: str) -> Normalised:
         note = _("Stored as %(value)s.", value=value) if protein is None else \
             _("Stored as %(value)s; the protein change %(protein)s was given with it.", value=value, protein=protein)
     return Normalised(value, reference, gene, changed, note, protein)
+
+
+def _protein_given(rest: str, typed: str, field: str) -> tuple[str, str] | None:
+    """(the DNA change, the protein change normalised) when a DNA field also holds its
+    protein change: "c.1799T>A (p.V600E)", "c.2369C>T;p.T790M", and VEP's space separated
+    "c.2573T>G NP_005219.2:p.Leu858Arg"; None when it holds none."""
+    found = False
+    for m in (_PROTEIN_PART.fullmatch(typed), _SPACED_PROTEIN.fullmatch(rest.strip())):
+        if m:
+            found = True
+            try:
+                return re.sub(r"\s+", "", m[1]), normalise_p(m.groupdict().get("a") or m["b"]).value
+            except InvalidInput:
+                continue
+    if found:
+        raise _more_than_dna(rest.strip(), field)
+    return None
+
+
+def _dash_between_positions(text: str, field: str) -> None:
+    """Refuse a dash other than "-" between two positions when it may mean a range:
+    "c.2235–2249del" is the range c.2235_2249del or the intronic position c.2235-2249."""
+    for m in _DASH_BETWEEN.finditer(text):
+        readings = []
+        for dash in "_-":  # the range, the intronic offset
+            try:
+                readings.append(_normalise(text[:m.end("a")] + dash + text[m.start("b"):], field, False).value)
+            except InvalidInput:
+                readings.append(None)
+        ranged, offset = readings
+        if m["dash"] not in _RANGE_DASHES and ranged is None:
+            continue  # c.100−2A>G: only a minus reads
+        a, b = m["a"].translate(_UNICODE), m["b"].translate(_UNICODE)
+        kinds = re.findall(r"(?<![A-Za-z])([cgnmCGNM])\.", text[:m.start()])
+        kind = kinds[-1].lower() if kinds else field
+        positions = m[0].strip()
+        if ranged and (kind in "gm" or offset is None):
+            raise refuse(_("A dash between two positions (%(positions)s): a range is written with an underscore, "
+                           "e.g. %(range)s.", positions=positions, range=ranged))
+        if offset and ranged is None:
+            raise refuse(_("A dash between two positions (%(positions)s): a position in the intron is written with "
+                           "a hyphen, e.g. %(offset)s.", positions=positions, offset=offset))
+        ranged, offset = ranged or f"{kind}.{a}_{b}", offset or f"{kind}.{a}-{b}"
+        raise refuse(_("A dash between two positions (%(positions)s): is it a range or a position in the intron? "
+                       "Write it with an underscore for the range, e.g. %(range)s, or with a hyphen for a position "
+                       "in the intron, e.g. %(offset)s.", positions=positions, range=ranged, offset=offset))
 
 
 def _kind(body: str, reference: str | None, field: str) -> str | None:

@@ -267,6 +267,27 @@ def _inserted(text: str) -> str:
     return text
 
 
+def dna_regions(body: str) -> set[int] | None:
+    """The regions (``Point.region``) the positions of a stored c. description lie in,
+    after the "c.": {0} for -124C>T (before the start codon), {2} for *32A>G (after the
+    stop), {1} for 3082+1G>T; None when a position is unknown or there is none (=, ?)."""
+    found: set[int] = set()
+    try:
+        parts, _seps = _split(body)
+        for part in parts:
+            for item in _split(part[1:-1])[0] if _wrapped(part, "[", "]") else [part]:
+                m = _LOCATIONS["c"].match(item)
+                if not m:
+                    return None
+                for point in _endpoint(m.group(1)) + _endpoint(m.group(2)):
+                    if point is None:
+                        return None
+                    found.add(point.region)
+    except (NoParse, InvalidInput):
+        return None
+    return found or None
+
+
 def dna_body(kind: str, body: str) -> str:
     if body in ("?", "="):
         return body
