@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from mtb.cases.biomarker_labels import number, shown
+from mtb.cases.cnv_checks import cnv_contradictions
 from mtb.cases.descriptions import check_descriptions
 from mtb.cases.findings import (
     Biomarker,
@@ -309,6 +310,10 @@ def _cnv(r: _Row, out: dict) -> None:
             # The change is named in brackets: "a %(change)s" would read "a amplification".
             r.add("log2_ratio", _("A log2 ratio of %(value)s does not fit the change chosen (%(change)s): a gain is "
                                   "above 0, a loss below.", value=shown(log2), change=cnv_type.label))
+    if cnv_type is not None:
+        for f, message in cnv_contradictions(cnv_type, out["copy_number"], out["cn_ratio"]):
+            if not r.has_error(f):
+                r.add(f, message)
     _origin(r, out)
 
 
@@ -339,6 +344,12 @@ def _fusion(r: _Row, out: dict) -> None:
     elif chosen is None and five and three and not r.has_error("driver"):
         r.add("driver", _("Which partner drives this fusion? Choose %(five)s (5′) or %(three)s (3′) under "
                           "“Driver”, e.g. EWSR1 for EWSR1::FLI1.", five=five, three=three))
+    if chosen is not None and five and three and not unknown and automatic not in (None, chosen.value):
+        usual, other = (five, three) if automatic == FusionDriver.FIVE_PRIME.value else (three, five)
+        r.problems.warn(r.name("driver"), _(
+            "%(usual)s is the usual driver of %(five)s::%(three)s, not %(other)s: the finding would be named "
+            "“%(other)s fusion”. Check “Driver” against the report.", usual=usual, other=other, five=five,
+            three=three))
     out["driver"] = chosen
     out["breakpoint_5p"] = r.location("breakpoint_5p")
     out["breakpoint_3p"] = r.location("breakpoint_3p")

@@ -80,28 +80,75 @@ def obvious_driver(five: str | None, three: str | None) -> str | None:
 
 _ITEM = re.compile(r"([A-Za-z0-9][A-Za-z0-9-]*)(\s*)(.*)", re.S)
 
+#: What a report writes after a gene or an alteration it did not find ("ROS1 negative",
+#: "EGFR: wild-type", "KRAS wt", "ALK (not detected)", "BRAF négatif"): the whole list is of
+#: what was not detected, so these words are dropped from the end of an item.
+_NEGATION = (r"(?:negative|neg|not\s+detected|none\s+detected|undetected|wild[\s-]?type|wt|n[ée]gati(?:f|ve)s?"
+             r"|non\s+d[ée]tect[ée]e?s?)")
+_TRAILING_NEGATION = re.compile(rf"(?:\s*[:=-]\s*|\s+)\(?{_NEGATION}\.?\)?$", re.IGNORECASE)
+_ONLY_NEGATION = re.compile(rf"[:=\s-]*\(?{_NEGATION}\.?\)?", re.IGNORECASE)
 
-def panel_items(text: str | None) -> list[str]:
-    """A "tested, not detected" list as typed: items separated by commas, semicolons or lines
-    outside brackets ("KRAS (codons 12, 13, 61)" is one item), each cleaned like a symbol (a
-    zero-width space pasted from a PDF is not part of the item); "ALK/ROS1/RET" is three
-    items when each part is a gene (NTRK1/2/3 stays one)."""
-    items, current, depth = [], [], 0
-    for char in clean_symbol(text):
+
+def _split_outside_brackets(text: str) -> list[tuple[str, bool]]:
+    """(item, came after a column break) for the items of ``text``: commas, semicolons and
+    lines separate items, and so do a tab or two spaces or more (columns of a table pasted
+    from a report), all outside brackets."""
+    items: list[tuple[str, bool]] = []
+    current: list[str] = []
+    depth, column, i = 0, False, 0
+    while i < len(text):
+        char = text[i]
         if char in "([":
             depth += 1
         elif char in ")]" and depth:
             depth -= 1
-        if char in ",;\n" and depth == 0:
-            items.append("".join(current))
-            current = []
+        column_break = char == "\t" or text.startswith("  ", i)
+        if depth == 0 and (char in ",;\n" or column_break):
+            items.append(("".join(current), column))
+            current, column = [], column_break
+            while column_break and i + 1 < len(text) and text[i + 1] in " \t":
+                i += 1
         else:
             current.append(char)
-    items.append("".join(current))
-    found = []
-    for item in (part.strip() for part in items):
-        if not item:
+        i += 1
+    items.append(("".join(current), column))
+    return items
+
+
+def _continues(item: str) -> bool:
+    """A column that goes on with the item before it ("exon 19 deletion", "skipping"): its
+    first word is in lower case and no gene symbol, alias or family."""
+    word = item.split()[0]
+    return word[0].islower() and word.upper() not in GENE_FAMILIES \
+        and check_symbol(word).status is GeneStatus.UNKNOWN
+
+
+def without_negation(item: str) -> str:
+    """"ROS1 negative" -> "ROS1"; "MET exon 14: not detected" -> "MET exon 14"."""
+    while (stripped := _TRAILING_NEGATION.sub("", item).strip()) != item and stripped:
+        item = stripped
+    return item
+
+
+def panel_items(text: str | None) -> list[str]:
+    """A "tested, not detected" list as typed: items separated by commas, semicolons, lines,
+    tabs or runs of spaces outside brackets ("KRAS (codons 12, 13, 61)" is one item), each
+    cleaned like a symbol (a zero-width space pasted from a PDF is not part of the item),
+    without the words saying it was not found ("ROS1 negative" is ROS1); "ALK/ROS1/RET" is
+    three items when each part is a gene (NTRK1/2/3 stays one). A column in lower case
+    goes on with the item before it ("EGFR<tab>exon 19 deletion"); one that only says
+    "negative" is dropped."""
+    joined: list[str] = []
+    for item, column in _split_outside_brackets(clean_symbol(text)):
+        item = item.strip()
+        if not item or _ONLY_NEGATION.fullmatch(item):
             continue
+        if column and joined and _continues(item):
+            joined[-1] = f"{joined[-1]} {item}"
+        else:
+            joined.append(item)
+    found = []
+    for item in (without_negation(item) for item in joined):
         parts = [part.strip() for part in item.split("/")]
         if len(parts) > 1 and all(_is_gene(part) for part in parts):
             found.extend(parts)

@@ -118,17 +118,22 @@ FUSION_DRIVERS = frozenset({
 #: without saying which partner comes first (a VCF's BND mates are in genome order: ALK's
 #: breakend, on 2p23, comes before EML4's, yet the fusion is EML4::ALK). A kinase or
 #: transcription factor keeps its 3' part; its promoter partner gives the 5' part.
+#: A gene found at either end of well-known fusions is in neither list: RUNX1 is 5' in
+#: RUNX1::RUNX1T1 but 3' in ETV6::RUNX1, MYB 5' in MYB::NFIB but 3' in QKI::MYB, FGFR1 5' in
+#: FGFR1::TACC1 but 3' in the 8p11 myeloproliferative fusions (ZMYM2::FGFR1, BCR::FGFR1),
+#: BCOR 5' in BCOR::CCNB3 but 3' in ZC3H7B::BCOR. KMT2A is 5' (KMT2A::AFF1, KMT2A::MLLT3).
 USUAL_3P_PARTNERS = frozenset({
     "ALK", "ROS1", "RET", "NTRK1", "NTRK2", "NTRK3", "BRAF", "RAF1", "NRG1", "MET", "ABL1", "JAK2", "PDGFRA",
     "PDGFRB", "PDGFB", "NUTM1", "MAML2", "PRKACA", "RSPO2", "RSPO3", "ERG", "ETV1", "ETV4", "ETV5", "FLI1",
     "FOXO1", "STAT6", "SSX1", "SSX2", "SSX4", "DDIT3", "ATF1", "CREB1", "WT1", "NFIB", "DUX4", "CCNB3", "TACC3",
-    "BICC1", "NR4A3", "RUNX1", "MECOM", "KMT2A", "RARA", "MYC", "NOTCH1", "NOTCH2",
+    "TACC1", "BICC1", "NR4A3", "MECOM", "RARA", "MYC", "NOTCH1", "NOTCH2", "RUNX1T1", "MYH11", "AFF1", "MLLT3",
+    "MLLT1", "MLLT10", "AFDN", "ELL", "TFE3",
 })
 USUAL_5P_PARTNERS = frozenset({
     "EML4", "KIF5B", "CD74", "CCDC6", "NCOA4", "TPM3", "TPR", "SLC34A2", "EZR", "SDC4", "LMNA", "KIAA1549",
     "ETV6", "TMPRSS2", "SLC45A3", "BCR", "EWSR1", "FUS", "SS18", "PAX3", "PAX7", "NAB2", "FIP1L1", "PCM1",
-    "DNAJB1", "CRTC1", "BRD4", "BRD3", "MYB", "CIC", "COL1A1", "ESR1", "FGFR1", "FGFR2", "FGFR3", "EGFR",
-    "PML", "NPM1", "TRIM24", "AGK", "PPFIBP1", "SQSTM1", "STRN", "HIP1", "QKI", "VCL",
+    "DNAJB1", "CRTC1", "BRD4", "BRD3", "CIC", "COL1A1", "ESR1", "FGFR2", "FGFR3", "EGFR", "PML", "NPM1",
+    "TRIM24", "AGK", "PPFIBP1", "SQSTM1", "STRN", "HIP1", "QKI", "VCL", "KMT2A", "CBFB", "TFG", "GOPC", "SLC3A2",
 })
 
 

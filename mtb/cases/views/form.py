@@ -100,6 +100,7 @@ def _handle_post(form: CaseForm, *, board, case: Case | None):
         form_data.drop_blank_errors(form)
         if form_data.has_errors(form):
             # Show the domain checks too, so one round trip reveals every problem.
+            form_data.with_refused_text(form, rows)
             try:
                 validation.check_case_form(values, rows, complete=complete, reports=reports)
             except validation.CaseInputError as error:

@@ -103,6 +103,17 @@ def form_values(form: CaseForm) -> tuple[dict, list[dict], list[dict]]:
     return values, reports, rows
 
 
+def with_refused_text(form: CaseForm, rows: list[dict]) -> None:
+    """A finding's field the form refused (CPS ">100") holds the text typed, not None, in
+    ``rows``: the domain checks then see it was given and refused, not left blank (a PD-L1
+    row would also be asked for "at least one result" next to the TPS left out on purpose)."""
+    for row, entry in zip(rows, form.biomarkers.entries):
+        for name in BIOMARKER_FIELDS:
+            field = entry.form[name]
+            if field.errors and field.raw_data:
+                row[name] = field.raw_data[0]
+
+
 def set_report_choices(form: CaseForm, template_row=None) -> list[tuple[str, str]]:
     """Every row chooses among the form's reports, named as the report cards are."""
     choices = [("", _("— no report —"))] + [
