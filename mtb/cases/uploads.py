@@ -38,6 +38,7 @@ ACCEPT_ATTRIBUTE = ".pdf,.vcf,.gz,.csv,.tsv,.png,.jpg,.jpeg"
 
 _PNG = b"\x89PNG\r\n\x1a\n"
 _VCF_HEAD = b"##fileformat=VCF"
+_BOM = b"\xef\xbb\xbf"
 #: Lines read to decide whether a text file has one consistent delimiter.
 _SNIFF_LINES = 500
 
@@ -73,8 +74,8 @@ def detect_type(data: bytes) -> str | None:
             head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data, 64)
         except zlib.error:
             return None
-        return "vcf.gz" if head.startswith(_VCF_HEAD) else None
-    if data.startswith(_VCF_HEAD):
+        return "vcf.gz" if head.removeprefix(_BOM).startswith(_VCF_HEAD) else None
+    if data.removeprefix(_BOM).startswith(_VCF_HEAD):  # a UTF-8 BOM (a file saved on Windows) before the header
         return "vcf"
     return _delimited_text_type(data)
 

@@ -122,8 +122,8 @@ def _gunzip(data: bytes) -> bytes:
                 if len(out) > MAX_TEXT_BYTES:
                     raise _too_large()
                 pending = inflater.unconsumed_tail
-                if not chunk and not pending:
-                    raise EOFError  # cut short
+                if not chunk and not pending and not inflater.eof:
+                    raise EOFError  # cut short (bgzip's empty end-of-file block ends its member: not cut)
             rest = inflater.unused_data
             if rest and rest[:2] != b"\x1f\x8b":
                 break  # trailing padding after the last member
@@ -209,7 +209,9 @@ _NORMAL_NAME = re.compile(r"(^|[_.\-])(normal|n|nor|germline|blood)([_.\-]|$)", 
 
 def _tumour_and_normal(samples: list[str], meta: dict[str, str]) -> tuple[str | None, str | None]:
     """The tumour sample: the one ##tumor_sample= names (Mutect2, Strelka), else one whose
-    name says so (TUMOR, T, X_tumour), else the first; the normal likewise."""
+    name says so (TUMOR, T, X_tumour), else the only one; the normal likewise. With several
+    samples and none named the tumour: None, the review asks which column is the tumour (the
+    first column is as often the blood as the tumour)."""
     if not samples:
         return None, None
     tumour = meta.get("tumor_sample") or meta.get("tumour_sample")
@@ -218,6 +220,6 @@ def _tumour_and_normal(samples: list[str], meta: dict[str, str]) -> tuple[str | 
         tumour = next((s for s in samples if _TUMOUR_NAME.search(s)), None)
     if normal not in samples:
         normal = next((s for s in samples if s != tumour and _NORMAL_NAME.search(s)), None)
-    if tumour is None:
-        tumour = next((s for s in samples if s != normal), samples[0])
+    if tumour is None and len(samples) == 1:
+        tumour = samples[0]
     return tumour, normal

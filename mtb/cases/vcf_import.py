@@ -80,9 +80,19 @@ class Review:
         return self.vcf.bad_lines
 
     @property
+    def needs_sample(self) -> bool:
+        """The file has several samples and does not say which is the tumour: the user chooses."""
+        return len(self.vcf.samples) > 1 and self.sample is None
+
+    @property
     def ticked_by_default(self) -> set[str]:
-        """The shown rows the case form's checks accept and the case does not have yet."""
-        return {r.key for r in self.shown if not r.errors and r.key not in self.already}
+        """The shown rows the case form's checks accept and the case does not have yet; never
+        a filtered record (the caller's filter flags it), a record the file repeats, or any
+        row before the tumour sample is chosen (the VAF would be another sample's)."""
+        if self.needs_sample:
+            return set()
+        return {r.key for r in self.shown if not r.errors and r.key not in self.already and r.passed
+                and r.duplicate_of is None}
 
     def show(self, filters: ImportFilters) -> None:
         """Keep the rows ``filters`` let through in ``shown`` (the others are counted) and check them."""
@@ -183,6 +193,9 @@ def import_rows(case: Case, attachment: Attachment, user, keys: list[str], *, sa
     if str(expected_version).strip() != str(case.version):
         raise ConflictError(_("Someone saved this case since the review was shown; review the rows again."))
     found = _read(case, attachment, sample, report_id)
+    if found.needs_sample:
+        raise InvalidInput("sample", _("The file has several samples and does not say which one is the tumour: "
+                                       "choose the tumour sample above and apply, then tick the rows again."))
     wanted = set(keys)
     chosen = [row for row in found.proposal.rows if row.key in wanted]  # in the file's order
     if not chosen:

@@ -13,12 +13,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import unquote
 
+from mtb.cases import vcf_calls
 from mtb.cases.biomarker_validation import VAF_QUANTUM
 from mtb.cases.findings import Biomarker, BiomarkerKind
 from mtb.cases.vcf import VcfFile, VcfRecord, VcfRefused
+from mtb.cases.vcf_calls import best_entry as _best_entry
+from mtb.cases.vcf_calls import call_data as _call_data
+from mtb.cases.vcf_calls import number as _number
 from mtb.cases.vocab import fusion_order
 from mtb.i18n import gettext as _
 
@@ -53,6 +57,8 @@ class ProposedRow:
     impact: str | None = None
     #: Which ALT of its record the row is (0: the first).
     allele: int = 0
+    #: The line of an earlier record of the file with the same finding (not ticked by default).
+    duplicate_of: int | None = None
     #: Filled by the review: problems found by the case form's checks, by field.
     errors: dict[str, list[str]] = field(default_factory=dict)
     warnings: dict[str, list[str]] = field(default_factory=dict)
@@ -120,18 +126,25 @@ def propose(vcf: VcfFile, sample: str | None = None) -> Proposal:
     for item in vcf.records:
         if item.record.ID:
             by_id.setdefault(item.record.ID[0], item)  # an ID written twice: the first record, as a scan finds
+    copy_alts = vcf_calls.copy_number_alts(vcf.header)
+    first_of: dict[tuple, int] = {}
     for item in vcf.records:
         try:
             svtype = _svtype(item.record)
-            if svtype == "BND":
-                rows = [_fusion(item, by_id, tool, names, mates)]
+            if svtype == "BND" or (svtype and svtype != "NON_REF"
+                                   and vcf_calls.fusion_partners(entries(item.record, tool, names))):
+                rows = [_fusion(item, by_id, tool, names, mates, svtype)]
             elif svtype in _CNV_TYPES:
+                if not vcf_calls.is_copy_number(item.record, _call_data(item.record, sample), svtype, copy_alts):
+                    raise NotImportable(_("a structural variant (%(type)s), not a copy-number call: not imported; "
+                                          "record it by hand if the report lists it", type=svtype))
                 rows = _cnv(item, sample, tool, names, svtype)
             else:
                 rows, unannotated = _variants(item, sample, tool, names)
                 if unannotated:
                     proposal.other_alleles.append((item.line, unannotated))
             rows = [row for row in rows if row is not None]
+            _mark_repeats(rows, item, first_of)
             if normal is not None:
                 for row in rows:
                     if row.kind is BiomarkerKind.VARIANT:
@@ -155,10 +168,35 @@ class NotImportable(Exception):
     """A record MTB cannot turn into a row; the message (shown with its line) says why."""
 
 
+def _mark_repeats(rows: list[ProposedRow], item: VcfRecord, first_of: dict[tuple, int]) -> None:
+    """A finding the file holds twice (a record written twice; a fusion or copy-number change
+    of two records): the later row names the first one's line and is not ticked by default;
+    a filtered row keeps its filter in the finding's note."""
+    record = item.record
+    for row in rows:
+        place = (record.CHROM, record.POS, record.REF, row.position) if row.kind is BiomarkerKind.VARIANT else ()
+        signature = (*place, row.kind, tuple(sorted(row.values.items())))  # a fusion's BND pair and INV: once
+        if signature in first_of:
+            row.duplicate_of = first_of[signature]
+            row.warnings.setdefault("gene", []).append(
+                _("The same finding is on line %(n)d of the file: this one is not ticked.", n=row.duplicate_of))
+        else:
+            first_of[signature] = item.line
+        if not row.passed and not row.values.get("description"):
+            row.values["description"] = _("VCF filter: %(filters)s", filters=";".join(row.filters))[:500]
+
+
 def _origin(row: ProposedRow, record, normal: str) -> None:
     """Somatic when the normal sample has (almost) none of the allele; a visible warning
-    when it has a germline-like share of it; blank in between or when it says nothing."""
+    when it has a germline-like share of it; blank in between, when it says nothing, or
+    when it has no reads there (no coverage says nothing of the origin)."""
     vaf, alt_reads = _normal_fraction(record, normal, row.allele)
+    data = _call_data(record, normal)
+    depth, ad = _number(data.get("DP")), _depths(data.get("AD"))
+    if depth is None and ad:
+        depth = Decimal(sum(ad))
+    if depth is not None and depth == 0:
+        return
     if alt_reads == 0 or (vaf is not None and vaf < SOMATIC_NORMAL_VAF):
         row.values.setdefault("origin", "somatic")
     elif vaf is not None and vaf >= GERMLINE_NORMAL_VAF:
@@ -171,15 +209,17 @@ def _normal_fraction(record, normal: str, allele: int = 0) -> tuple[Decimal | No
     call = record.call_for_sample.get(normal) if record.calls else None
     data = call.data if call is not None else {}
     ad = _depths(data.get("AD"))
-    return _percent(_sample_fraction(data, ad, allele)), ad[allele + 1] if len(ad) > allele + 1 else None
+    return _percent(_sample_fraction(data, ad, allele, record)), ad[allele + 1] if len(ad) > allele + 1 else None
 
 
-def _sample_fraction(data: dict, ad: list[int], allele: int = 0) -> Decimal | None:
+def _sample_fraction(data: dict, ad: list[int], allele: int = 0, record=None) -> Decimal | None:
     """An ALT's fraction (0-1, unchecked) in one sample's columns: FORMAT AF (one value per
-    ALT), else AD's share for it (AD counts the REF first)."""
+    ALT), else AD's share for it (AD counts the REF first), else Strelka2's tier-1 counts."""
     fraction = _number(data.get("AF"), allele) if "AF" in data else None
     if fraction is None and len(ad) > allele + 1 and sum(ad) > 0:
         fraction = Decimal(ad[allele + 1]) / Decimal(sum(ad))
+    if fraction is None and record is not None:
+        fraction = vcf_calls.strelka_fraction(data, record.REF, [_alt_text(a) for a in record.ALT], allele)
     return fraction
 
 
@@ -266,11 +306,19 @@ def _variant(item: VcfRecord, sample: str | None, tool: str | None, found: list[
     if vaf is not None:
         values["vaf"] = str(vaf)
     # The first ALT's key is the line alone, as for every other record.
-    return ProposedRow(key=f"{item.line}" if allele == 0 else f"{item.line}-{allele + 1}", line=item.line,
-                       kind=BiomarkerKind.VARIANT, values=values,
-                       position=f"{record.CHROM}:{record.POS} {record.REF}>{alts[allele]}",
-                       filters=list(record.FILTER), depth=depth, vaf=vaf,
-                       consequence=(consequence or "").replace("&", ", ") or None, impact=impact, allele=allele)
+    row = ProposedRow(key=f"{item.line}" if allele == 0 else f"{item.line}-{allele + 1}", line=item.line,
+                      kind=BiomarkerKind.VARIANT, values=values,
+                      position=f"{record.CHROM}:{record.POS} {record.REF}>{alts[allele]}",
+                      filters=list(record.FILTER), depth=depth, vaf=vaf,
+                      consequence=(consequence or "").replace("&", ", ") or None, impact=impact, allele=allele)
+    others = [] if entry.get("MANE_SELECT") or entry.get("CANONICAL") == "YES" or entry.get("PICK") == "1" \
+        else vcf_calls.other_protein_changes(found, entry)
+    if others:
+        row.warnings["hgvs_p"] = [_(
+            "The file gives other transcripts of %(gene)s another protein change (%(others)s) and does not say which "
+            "is the reference one: this row uses %(transcript)s. Check it against the report.", gene=gene,
+            others=", ".join(others[:3]), transcript=entry.get("Feature_ID") or entry.get("Feature") or "?")]
+    return row
 
 
 def entries(record, tool: str | None, names: list[str]) -> list[dict]:
@@ -289,24 +337,6 @@ def entries(record, tool: str | None, names: list[str]) -> list[dict]:
     return found
 
 
-def _best_entry(found: list[dict], ref: str, alts: list[str], allele: int) -> dict | None:
-    """The transcript the board reads for one ALT: MANE Select, else VEP's canonical or
-    picked one, else the first protein-coding entry (SnpEff sorts the most severe first)."""
-    if len(alts) > 1:  # several alleles: this ALT's entries only (VEP's --allele_number names it by number)
-        written = {alts[allele], _vep_allele(ref, alts, allele)}
-        found = [e for e in found if e.get("Allele") in written or e.get("ALLELE_NUM") == str(allele + 1)]
-    if not found:
-        return None
-    for test in (lambda e: e.get("MANE_SELECT"), lambda e: e.get("PICK") == "1",
-                 lambda e: e.get("CANONICAL") == "YES",
-                 lambda e: (e.get("BIOTYPE") or e.get("Transcript_BioType")) == "protein_coding"
-                 and (e.get("HGVSc") or e.get("HGVS.c"))):
-        chosen = [e for e in found if test(e)]
-        if chosen:
-            return chosen[0]
-    return found[0]
-
-
 def _location(exon: str | None, intron: str | None) -> str | None:
     """VEP's EXON/INTRON and SnpEff's Rank ("15/18") as the form writes it: "exon 15"."""
     for where, value in (("exon", exon), ("intron", intron)):
@@ -321,34 +351,12 @@ def _location(exon: str | None, intron: str | None) -> str | None:
 def _alt_text(alt) -> str:
     """An ALT as the file writes it (a breakend or symbolic allele has no plain ``value``)."""
     value = getattr(alt, "value", None)
-    if isinstance(value, str):
+    if isinstance(value, str) and getattr(alt, "type", "") != "SYMBOLIC":  # <NON_REF> keeps its brackets
         return value
     try:
         return str(alt.serialize())
     except Exception:  # noqa: BLE001
         return str(alt)
-
-
-def _vep_allele(ref: str, alts: list[str], allele: int = 0) -> str:
-    """An ALT as VEP writes it in CSQ's Allele: the base all alleles share first is
-    stripped when the record holds an indel, an empty allele is "-"."""
-    alleles = [ref, *alts]
-    if len({a[:1] for a in alleles}) == 1 and len({len(a) for a in alleles}) > 1:
-        return alts[allele][1:] or "-"
-    return alts[allele]
-
-
-def _number(value, index: int = 0) -> Decimal | None:
-    """A number of the file (a list's ``index``-th: one value per ALT); None for none or "."."""
-    if isinstance(value, list):
-        value = value[index] if len(value) > index else None
-    if value is None or value == ".":
-        return None
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
 
 
 def allele_fraction(record, sample: str | None, allele: int = 0) -> tuple[Decimal | None, int | None]:
@@ -362,7 +370,7 @@ def allele_fraction(record, sample: str | None, allele: int = 0) -> tuple[Decima
         depth = Decimal(sum(ad))
     if depth is None:
         depth = _number(record.INFO.get("DP"))
-    fraction = _sample_fraction(data, ad, allele)
+    fraction = _sample_fraction(data, ad, allele, record)
     if fraction is None:
         fraction = _number(record.INFO.get("AF"), allele)
     return _percent(fraction), int(depth) if depth is not None else None
@@ -376,7 +384,7 @@ def _svtype(record) -> str | None:
         value = value[0] if value else None
     if value:
         return str(value).upper()
-    alts = [getattr(a, "value", "") or "" for a in record.ALT]
+    alts = [_alt_text(a) for a in record.ALT]
     if any(a.startswith("<") for a in alts):
         return alts[0].strip("<>").upper()
     if any(getattr(a, "type", "") == "BND" for a in record.ALT):
@@ -416,25 +424,18 @@ def _cnv(item: VcfRecord, sample: str | None, tool: str | None, names: list[str]
     genes = _genes_of(record, tool, names)
     if not genes:
         return []
-    call = record.call_for_sample.get(sample) if sample and record.calls else None
-    cn = _number(record.INFO.get("CN"))
-    if cn is None and call is not None:
-        cn = _number(call.data.get("CN"))
-    log2 = _number(record.INFO.get("LOG2") or record.INFO.get("LOG2R"))
-    if svtype in ("DEL", "LOSS"):
-        change = "deletion" if cn is not None and cn == 0 else "loss"
-    elif svtype == "AMP" or (cn is not None and cn >= AMPLIFICATION_CN):
-        change = "amplification"
-    elif svtype == "CNV" and cn is not None and cn < 2:
-        change = "deletion" if cn == 0 else "loss"
-    elif svtype == "CNV" and cn is None and log2 is not None and log2 < 0:
-        change = "loss"  # no copy number: the ratio's sign says which way (PTEN at -1.1 is no gain)
-    else:
-        change = "gain"
+    cn, log2, direction = vcf_calls.copy_number_values(record, _call_data(record, sample))
+    symbols = {_alt_text(a).strip("<>").upper() for a in record.ALT if _alt_text(a).startswith("<")}
+    change = vcf_calls.copy_number_change(svtype, symbols, cn, direction, AMPLIFICATION_CN)
     rows = []
     for index, gene in enumerate(genes):
-        values = {"kind": BiomarkerKind.CNV.value, "gene": gene, "cnv_type": change, "method": "dna_ngs"}
+        values = {"kind": BiomarkerKind.CNV.value, "gene": gene, "cnv_type": change or "", "method": "dna_ngs"}
+        values = {k: v for k, v in values.items() if v}
         warnings: dict[str, list[str]] = {}
+        if change is None:  # never a gain by default: PTEN at a fold change of 0.45 is a loss
+            warnings["cnv_type"] = [_("The file does not say whether this copy-number change is a gain or a loss "
+                                      "(no copy number, ratio or DEL/DUP): not ticked; add it by hand from the "
+                                      "report.")]
         for name, value in (("copy_number", cn), ("log2_ratio", log2)):
             if value is not None:
                 values[name] = _kept_decimals(value, name, warnings)
@@ -459,9 +460,10 @@ def _kept_decimals(value: Decimal, name: str, warnings: dict[str, list[str]]) ->
 
 
 def _fusion(item: VcfRecord, by_id: dict[str, VcfRecord], tool: str | None, names: list[str],
-            seen: set[str]) -> ProposedRow | None:
-    """One row per pair of BND mates (the first mate's line); genes from SnpEff's
-    "GENE1&GENE2" gene_fusion annotation, else each mate's gene."""
+            seen: set[str], svtype: str = "BND") -> ProposedRow | None:
+    """One row per pair of BND mates (the first mate's line), or for a record the annotation
+    calls a fusion (a tandem duplication annotated gene_fusion KIAA1549&BRAF); genes from
+    SnpEff's "GENE1&GENE2" gene_fusion annotation, else each mate's gene."""
     record = item.record
     own_id = record.ID[0] if record.ID else f"line{item.line}"
     if own_id in seen:
@@ -471,11 +473,7 @@ def _fusion(item: VcfRecord, by_id: dict[str, VcfRecord], tool: str | None, name
     mate_ids = [str(m) for m in mate_ids if m]
     seen.add(own_id)
     seen.update(mate_ids)
-    five = three = None
-    for entry in entries(record, tool, names):
-        if "fusion" in (entry.get("Annotation") or "") and "&" in (entry.get("Gene_Name") or ""):
-            five, three = entry["Gene_Name"].split("&")[:2]
-            break
+    five, three = vcf_calls.fusion_partners(entries(record, tool, names)) or (None, None)
     if five is None:
         five = _gene_of(record, tool, names)
         mate = min((by_id[m] for m in mate_ids if m in by_id), key=lambda r: r.line, default=None)
@@ -488,7 +486,8 @@ def _fusion(item: VcfRecord, by_id: dict[str, VcfRecord], tool: str | None, name
         values["partner_unknown"] = "y"
     values = {k: v for k, v in values.items() if v}
     row = ProposedRow(key=f"{item.line}", line=item.line, kind=BiomarkerKind.FUSION, values=values,
-                      position=f"{record.CHROM}:{record.POS} BND", filters=list(record.FILTER),
+                      position=f"{record.CHROM}:{record.POS} " + ("BND" if svtype == "BND" else f"<{svtype}>"),
+                      filters=list(record.FILTER),
                       consequence="fusion")
     if not settled:
         row.warnings.setdefault("gene", []).append(_(
