@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 
+from flask import has_request_context, request
+
 from mtb.decisions import queries
 from mtb.extensions import db
 from mtb.meetings.models import AgendaItem, Meeting
@@ -26,10 +28,20 @@ def current_item(meeting: Meeting, latest: dict | None = None) -> AgendaItem | N
 
 
 def follow(meeting: Meeting, item: AgendaItem | None) -> None:
-    """The session page shows ``item`` now: the live view and the presentation move to it."""
-    if item is not None and meeting.is_in_session and meeting.current_item_id != item.id:
+    """The session page shows ``item`` now: the live view and the presentation move to it.
+    Not when another site sent the browser here: moving the room is a link followed on
+    MTB's own pages (the session page and the presentation are GETs, with no form token)."""
+    if item is not None and meeting.is_in_session and meeting.current_item_id != item.id and _from_mtb():
         meeting.current_item_id = item.id
         db.session.flush()
+
+
+def _from_mtb() -> bool:
+    """The request comes from MTB's pages or was typed (the browser's Sec-Fetch-Site: absent
+    in old browsers and outside a request)."""
+    if not has_request_context():
+        return True
+    return request.headers.get("Sec-Fetch-Site", "same-origin") in ("same-origin", "none")
 
 
 def neighbours(meeting: Meeting, item: AgendaItem | None) -> tuple[AgendaItem | None, AgendaItem | None]:

@@ -128,6 +128,20 @@ def test_the_live_view_and_presentation_show_no_case_before_the_agenda_is_publis
     assert references[0] in client.get(f"/meetings/{meeting.id}/live").get_data(as_text=True)
 
 
+def test_a_link_on_another_site_does_not_move_the_room(client, login, team, started_meeting):
+    """The session page and the presentation move the room on a GET: only when the browser
+    comes from MTB's own pages (Sec-Fetch-Site), not from a link or image elsewhere."""
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
+    first, second = meeting.items[0], meeting.items[1]
+    login(team["chair"])
+    client.get(f"/meetings/{meeting.id}/session?item={first.id}&move=1")
+    for url in (f"/meetings/{meeting.id}/present?item={second.id}", f"/meetings/{meeting.id}/session?item={second.id}&move=1"):
+        client.get(url, headers={"Sec-Fetch-Site": "cross-site"})
+        assert client.get(f"/meetings/{meeting.id}/live.json").get_json()["item"] == first.id, url
+    client.get(f"/meetings/{meeting.id}/present?item={second.id}", headers={"Sec-Fetch-Site": "same-origin"})
+    assert client.get(f"/meetings/{meeting.id}/live.json").get_json()["item"] == second.id
+
+
 def test_the_live_view_hides_a_draft_from_a_clinician_of_the_board(client, login, team, started_meeting, make_user):
     meeting = started_meeting(status=MeetingStatus.IN_SESSION)
     first = meeting.items[0]
