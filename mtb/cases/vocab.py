@@ -106,12 +106,13 @@ IMPORTED_FIELDS = (
 MMR_PROTEINS = ("MLH1", "PMS2", "MSH2", "MSH6")
 
 #: Genes that drive the fusions they are part of: the label of a fusion names this partner
-#: (EML4::ALK is an ALK fusion, FGFR3::TACC3 an FGFR3 fusion, EWSR1::FLI1 an EWSR1 fusion).
+#: (EML4::ALK is an ALK fusion, FGFR3::TACC3 an FGFR3 fusion, EWSR1::FLI1 an EWSR1 fusion,
+#: KMT2A::AFF1 a KMT2A rearrangement, what menin inhibitors are given for).
 #: When both partners or neither are listed (TMPRSS2::ERG, PAX3::FOXO1), the user names the driver.
 FUSION_DRIVERS = frozenset({
     "ALK", "ROS1", "RET", "NTRK1", "NTRK2", "NTRK3", "BRAF", "RAF1", "NRG1", "MET", "EGFR", "ERBB2",
     "FGFR1", "FGFR2", "FGFR3", "PDGFRA", "PDGFRB", "ABL1", "JAK2", "EWSR1", "NUTM1", "CIC", "BCOR",
-    "MAML2", "MYB", "PRKACA", "RSPO2", "RSPO3",
+    "MAML2", "MYB", "PRKACA", "RSPO2", "RSPO3", "KMT2A",
 })
 
 #: Which end of a fusion transcript a gene usually is, for a file that pairs two breakends

@@ -192,3 +192,11 @@ def test_a_refused_cps_does_not_also_ask_for_a_tps(client, clinician, login, cps
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and next_to(html, "biomarkers-0-pdl1_cps")
     assert next_to(html, "biomarkers-0-pdl1_tps") == ""
+
+
+def test_a_kmt2a_rearrangement_needs_no_driver_chosen(client, clinician, login):
+    """KMT2A::AFF1 is a KMT2A rearrangement (what menin inhibitors are given for): the form
+    does not ask which partner drives it, so a VCF's KMT2A fusion can be imported too."""
+    login(clinician)
+    response = post(client, {"patient_name": ""}, fusion(0, gene="KMT2A", gene_3p="AFF1"))
+    assert "Which partner drives this fusion?" not in response.get_data(as_text=True)
