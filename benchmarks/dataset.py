@@ -1412,6 +1412,8 @@ class Generator:
             "thoracic_middle_key": f"{middle[0].replace(tzinfo=None).isoformat()}~{middle[1]}",
             "case_id": target.id,
             "case_reference": target.reference,
+            # Its submitter sees who opened it (the audit trail's panel): another page to measure.
+            "case_submitter_email": self.users[target.submitter - 1]["email"],
             "patient_surname": surname,
             "patients_with_surname": sum(
                 1 for c in self.cases if c.board is thoracic and c.patient[0].startswith(surname + " ")

@@ -130,12 +130,13 @@ def _content_type(head: bytes) -> str:
 
 
 def client_main(index: int, host: str, port: int, email: str, password: str, conn) -> None:
-    """Log in once, then run each page the coordinator sends until told to stop."""
+    """Log in once, then run each page the coordinator sends until told to stop (a page
+    fetched as another user logs in as them first, once, before its start)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    client = Client(host, port)
+    sessions = {email: Client(host, port)}
     try:
         started = time.perf_counter()
-        client.login(email, password)
+        sessions[email].login(email, password)
         conn.send(("ready", index, (time.perf_counter() - started) * 1000))
     except Exception as error:  # reported by the coordinator
         conn.send(("error", index, f"{type(error).__name__}: {error}"))
@@ -144,7 +145,11 @@ def client_main(index: int, host: str, port: int, email: str, password: str, con
         message = conn.recv()
         if message[0] == "stop":
             return
-        _, path, start_at, warmup, seconds = message
+        _, path, start_at, warmup, seconds, login = message
+        if login not in sessions:
+            sessions[login] = Client(host, port)
+            sessions[login].login(login, password)
+        client = sessions[login]
         raw = client.request_bytes("GET", path)
         cookies = dict(client.cookies)
         measure_from, until = start_at + warmup, start_at + warmup + seconds
@@ -519,7 +524,7 @@ def run_load(
             watch = CpuWatch(ours, names, database)
             start_at = time.time() + 0.2
             for pipe in pipes:
-                pipe.send(("run", page.path, start_at, warmup, seconds))
+                pipe.send(("run", page.path, start_at, warmup, seconds, page.login or email))
             answers = []
             for pipe in pipes:
                 if not pipe.poll(warmup + seconds + 180):
@@ -570,10 +575,17 @@ def count_statements(url: str, pages: list, email: str, password: str) -> dict:
     app = make_app(url, WTF_CSRF_ENABLED=False)
     from mtb.extensions import db
 
-    client = app.test_client()
-    response = client.post("/login", data={"email": email, "password": password})
-    if response.status_code not in (302, 303):
-        raise RuntimeError(f"in-process login refused ({response.status_code})")
+    clients = {}
+
+    def client_of(login: str):
+        if login not in clients:
+            clients[login] = app.test_client()
+            response = clients[login].post("/login", data={"email": login, "password": password})
+            if response.status_code not in (302, 303):
+                raise RuntimeError(f"in-process login refused ({response.status_code})")
+        return clients[login]
+
+    client_of(email)
     seen: list[str] = []
 
     def before(conn, cursor, statement, parameters, context, executemany):
@@ -583,6 +595,7 @@ def count_statements(url: str, pages: list, email: str, password: str) -> dict:
         engine = db.engine
     counts = {}
     for page in pages:
+        client = client_of(page.login or email)
         client.get(page.path)
         seen.clear()
         sa.event.listen(engine, "before_cursor_execute", before)

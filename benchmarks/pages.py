@@ -1,7 +1,8 @@
 """The pages `make bench` measures, built from what the data set generator reports (``meta``).
 
 Every page is fetched by a secretary of the three boards (the agenda builder and the
-session page need one). Change a path here if a route changes. The deep page of the case
+session page need one), but the case page is also fetched by its submitter, who sees who
+opened it. Change a path here if a route changes. The deep page of the case
 list is the one its "Older" links reach in the middle of the list (it pages by key).
 """
 
@@ -32,6 +33,8 @@ class Page:
     baseline: bool = False
     #: Held to the issue's targets (the health check is measured for information only).
     targeted: bool = True
+    #: Whose session fetches it (an e-mail; None: the benchmark's secretary, as for most pages).
+    login: str | None = None
 
 
 def deep_page_number(meta: dict, page_size: int) -> int:
@@ -56,6 +59,9 @@ def pages_for(meta: dict, page_size: int = 25) -> list[Page]:
         Page("search_name", "search by patient name", f"{cases}?q={quote_plus(meta['patient_surname'])}"),
         Page("search_variant", "search by variant (V600E)", f"{cases}?q=V600E"),
         Page("case", "case page", f"/cases/{meta['case_id']}"),
+        # The same page as its submitter sees it: with who opened it, read from the audit trail.
+        Page("case_submitter", "case page, as its submitter", f"/cases/{meta['case_id']}",
+             login=meta["case_submitter_email"]),
         Page("agenda", "agenda builder, 40 items", f"/meetings/{meta['next_meeting_id']}/agenda"),
         Page("session", "session page, 40 items", f"/meetings/{meta['live_meeting_id']}/session"),
         Page("decisions", "decisions page", "/decisions"),

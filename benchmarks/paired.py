@@ -98,7 +98,9 @@ def main(argv=None) -> int:
         shutil.copyfile(source, copy)
     this, base = (_Side(checkout, copy, meta["login_email"]) for checkout, copy in zip((ROOT, args.base.resolve()), copies))
     wanted = {k for k in args.pages.split(",") if k}
-    pages = [p for p in catalogue.pages_for(meta) if (not wanted or p.key in wanted) and not p.baseline]
+    # Each side signs in once, as the load clients do: a page fetched as another user is left out.
+    pages = [p for p in catalogue.pages_for(meta)
+             if (not wanted or p.key in wanted) and not p.baseline and p.login is None]
     print(f"{'page':44s} {'base ms':>8s} {'this ms':>8s} {'this/base':>9s}")
     try:
         for page in pages:

@@ -68,8 +68,15 @@ def main(argv=None) -> int:
     gc.set_threshold(20_000, 20, 10)
     from mtb.extensions import db
 
-    client = app.test_client()
-    client.post("/login", data={"email": meta["login_email"], "password": BENCH_PASSWORD})
+    clients = {}
+
+    def client_of(login: str):
+        """A test client signed in as ``login`` (the page's user, else the load clients')."""
+        if login not in clients:
+            clients[login] = app.test_client()
+            clients[login].post("/login", data={"email": login, "password": BENCH_PASSWORD})
+        return clients[login]
+
     with app.app_context():
         engine = db.engine
     wanted = {k for k in args.pages.split(",") if k}
@@ -87,6 +94,7 @@ def main(argv=None) -> int:
         )
 
     for page in pages:
+        client = client_of(page.login or meta["login_email"])
         client.get(page.path)  # warm-up
         totals, sql_totals, runs = [], [], []
         sa.event.listen(engine, "before_cursor_execute", before)
