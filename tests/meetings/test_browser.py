@@ -67,3 +67,24 @@ def test_secretary_builds_reorders_and_publishes_agenda_and_member_reads_it(
     page.goto("/boards/thoracic/meetings")
     assert page.get_by_role("link", name=re.compile("Agenda")).count() >= 1
     page.screenshot(path="test-artifacts/h2-board-meetings.png", full_page=True)
+
+
+def test_enter_in_a_minutes_field_saves_the_agenda_and_adds_no_case(page, browser_login, secretary, create_meeting,
+                                                                     create_case):
+    """Enter in a row's minutes saves them; it used to press the pool's first button ("Add
+    all proposed cases"), which comes first in the page, and put the pool on the agenda."""
+    meeting = create_meeting(starts_at=(utcnow() + timedelta(days=8)).replace(hour=13, minute=0, second=0, microsecond=0))
+    first, waiting = create_case(), create_case()
+    db.session.commit()
+    browser_login(page, secretary.email)
+    page.goto(f"/meetings/{meeting.id}/agenda")
+    page.get_by_role("button", name=f"Add {first.reference} to the agenda").click()
+    page.wait_for_load_state()
+    assert waiting.reference in page.locator("#pool").inner_text()
+    field = page.get_by_label("Minutes allotted", exact=True).first
+    field.fill("25")
+    field.press("Enter")
+    page.wait_for_selector(".flash-success")
+    assert page.locator(".agenda-item .ref").all_inner_texts() == [first.reference]
+    assert page.get_by_label("Minutes allotted", exact=True).first.input_value() == "25"
+    assert waiting.reference in page.locator("#pool").inner_text()
