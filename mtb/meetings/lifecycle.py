@@ -114,8 +114,16 @@ def move_meeting(meeting: Meeting, user, *, day: date | None, at: time | None, d
     meeting.location = location
     meeting.video_link = video_link
     meeting.needs_review = False
+    # The move's e-mail gives everyone the new time: each case's time, as published, moves
+    # with the meeting (else every item would wait to be "published" again as changed).
+    for item in meeting.items:
+        if item.published_starts_at is not None:
+            item.published_starts_at += starts_at - before
     meeting.ical_sequence += 1
+    published_as_is = meeting.has_published_agenda and not meeting.has_unpublished_changes
     bump_version(meeting)
+    if published_as_is:  # nothing is left to publish: the members have the agenda, at its new time
+        meeting.published_version = meeting.agenda_version
     audit.record("meeting.move", meeting, user=user,
                  details={"from": before.isoformat(), "to": starts_at.isoformat(), "minutes": duration})
     notifications.meeting_moved(meeting, before)

@@ -1,6 +1,7 @@
 """Agendas: proposals at submission, the secretary's builder, publication, conflicts."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -550,3 +551,19 @@ def test_the_cutoff_keeps_its_clock_time_when_the_clocks_change_before_the_meeti
     login(secretary)
     html = client.get(f"/meetings/{meeting.id}/agenda").get_data(as_text=True)
     assert "Cut-off Sat 27 Mar 2027, 14:00" in html
+
+
+def test_moving_a_published_meeting_asks_for_no_second_publication(boards, create_case, secretary):
+    """The move's e-mail gives everyone the new time: the agenda's cases are not all marked
+    "changed", waiting for a publication that would tell everyone a second time."""
+    meeting = cadence.generate_meetings(boards["thoracic"], NOW)[1]
+    for case in (create_case(), create_case()):
+        services.add_case(meeting, case.id, secretary, meeting.agenda_version, now=NOW)
+    services.publish_agenda(meeting, secretary, meeting.agenda_version, now=NOW)
+    db.session.commit()
+    local = meeting.starts_at.replace(tzinfo=UTC).astimezone(ZoneInfo(meeting.board.timezone))
+    lifecycle.move_meeting(meeting, secretary, day=local.date(), at=(local + timedelta(hours=1)).time(),
+                           duration_minutes=meeting.duration_minutes, location=meeting.location,
+                           video_link=meeting.video_link, now=NOW)
+    assert display.pending_changes(meeting) == set()
+    assert not meeting.has_unpublished_changes
