@@ -65,6 +65,8 @@ def test_a_clinician_sees_who_opened_their_case(client, login, clinician, member
     body = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "Who opened this case" in body
     assert member.full_name in body
+    panel = body.split('id="h-case-readers"', 1)[1].split("</section>", 1)[0]
+    assert clinician.full_name not in panel  # their own visits are no news to them
 
 
 def test_who_downloaded_a_file_of_the_case_is_among_those_who_opened_it(client, login, clinician, member,

@@ -11,4 +11,5 @@ def case_readers(case, user) -> Panel | None:
     """The clinician who submitted a case sees who opened it (administrators too)."""
     if case.submitter_id != user.id and not user.is_admin:
         return None
-    return Panel("audit/_case_readers.html", {"readers": queries.readers_of_case(case.id)})
+    # The submitter's own visits are no news to them.
+    return Panel("audit/_case_readers.html", {"readers": queries.readers_of_case(case.id, besides=case.submitter_id)})

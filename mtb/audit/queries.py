@@ -77,13 +77,14 @@ CASE_READS = (("case.view", "Case", None), ("attachment.download", "Attachment",
               ("letter.download", "DecisionLetter", "decision_letters"))
 
 
-def readers_of_case(case_id: int, limit: int = 50) -> list[dict]:
+def readers_of_case(case_id: int, limit: int = 50, *, besides: int | None = None) -> list[dict]:
     """Who opened the case (its page, its files or its letter), with how often and when
-    last: the submitter's view of the trail of their own patient's file."""
-    return [row._asdict() for row in db.session.execute(case_readers_query(case_id, limit))]
+    last: the submitter's view of the trail of their own patient's file (``besides``: a
+    user left out, the submitter themselves)."""
+    return [row._asdict() for row in db.session.execute(case_readers_query(case_id, limit, besides=besides))]
 
 
-def case_readers_query(case_id: int, limit: int = 50) -> sa.Select:
+def case_readers_query(case_id: int, limit: int = 50, *, besides: int | None = None) -> sa.Select:
     """``readers_of_case``'s statement: found by the events' object (``ix_audit_events_object``),
     not by a scan of the trail."""
     users = _table("users")
@@ -100,7 +101,7 @@ def case_readers_query(case_id: int, limit: int = 50) -> sa.Select:
         sa.select(users.c.full_name, users.c.email, sa.func.count().label("times"),
                   sa.func.max(AuditEvent.at).label("last_at"))
         .join(users, users.c.id == AuditEvent.user_id)
-        .where(sa.or_(*opened))
+        .where(sa.or_(*opened), *([AuditEvent.user_id != besides] if besides is not None else []))
         .group_by(users.c.id, users.c.full_name, users.c.email)
         .order_by(sa.func.max(AuditEvent.at).desc())
         .limit(limit)
