@@ -15,6 +15,7 @@ closing the session in ``session``. Functions here flush; the caller commits.
 
 from __future__ import annotations
 
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -357,6 +358,10 @@ def trial_recommendation(item: AgendaItem, trial_id: int) -> dict | None:
     if result.unknown:
         rationale += " — " + _("to check: %(what)s", what="; ".join(c.text for c in result.unknown))
     columns = Recommendation.__table__.c
+    # The registry holds the trials open here: the site is this hospital, with its local
+    # investigator beside it (the investigator alone read as a place in the minutes).
+    hospital = str(current_app.config.get("HOSPITAL_NAME") or "").strip()
+    site = f"{hospital} ({trial.investigator})" if hospital and trial.investigator else hospital or trial.investigator
     return {"kind": RecommendationKind.CLINICAL_TRIAL.value, "trial_id": trial.registry_ids,
             "trial_title": trial.title[:columns.trial_title.type.length], "trial_phase": trial.phase or "",
-            "trial_site": (trial.investigator or "")[:columns.trial_site.type.length], "rationale": rationale}
+            "trial_site": (site or "")[:columns.trial_site.type.length], "rationale": rationale}

@@ -59,8 +59,8 @@ def test_pool_shows_each_cases_matches_in_constant_statements(client, login, sec
     assert len(many) == len(few)
 
 
-def test_a_click_on_the_session_page_fills_a_trial_recommendation(client, login, team, create_case, started_meeting,
-                                                                 trials):
+def test_a_click_on_the_session_page_fills_a_trial_recommendation(app, client, login, team, create_case,
+                                                                 started_meeting, trials):
     case = create_case(biomarkers=KRAS, status="scheduled")
     meeting = started_meeting(cases=[case], status=MeetingStatus.IN_SESSION)
     item = meeting.items[0]
@@ -75,6 +75,10 @@ def test_a_click_on_the_session_page_fills_a_trial_recommendation(client, login,
     assert "Discussed: KRAS G12C after chemo-immunotherapy." in html  # nothing typed lost
     assert 'value="NCT04613596, 2023-503456-39-00"' in html
     assert 'value="KRAS G12C second line"' in html
+    # The site is this hospital, its local investigator beside it (not the investigator as a place).
+    investigator = trials["open"].investigator
+    site = f"{app.config['HOSPITAL_NAME']} ({investigator})" if investigator else app.config["HOSPITAL_NAME"]
+    assert f'value="{site}"' in html
     assert '<option selected value="clinical_trial">' in html or 'value="clinical_trial" selected' in html
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Decision)) == 0  # not saved yet
     # Saved as it stands, the recommendation carries the trial's ids.
