@@ -16,10 +16,10 @@ def follow_ups_due(user) -> Panel | None:
     """The referring clinician's follow-ups due; for a secretary, a link to each board's list."""
     if not is_signed_in(user):
         return None
-    mine, secretary_of = queries.follow_up_tasks(user, utcnow())
+    mine, more, secretary_of = queries.follow_up_tasks(user, utcnow())
     if not mine and not secretary_of:
         return None
-    return Panel("outcomes/_home.html", {"mine": mine, "secretary_of": secretary_of, "limit": queries.PANEL_LIMIT})
+    return Panel("outcomes/_home.html", {"mine": mine, "more": more, "secretary_of": secretary_of})
 
 
 @panel("case", priority=35)
@@ -35,7 +35,7 @@ def case_follow_up(case, user) -> Panel | None:
         milestones = []
         for months in case.board.follow_up_months or []:
             due = queries.due_on(decided_at, months, case.board.timezone)
-            milestones.append((months, due, due <= today, current.get(months)))
+            milestones.append((months, due, due <= today, queries.is_overdue(due, today), current.get(months)))
         rows.append((recommendation, milestones))
     # The follow-ups shown are patient data: one read for the panel.
     audit.record_read("case.follow_up_view", case, board_id=case.board_id, user=user, details={

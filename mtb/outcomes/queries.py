@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -17,10 +17,16 @@ from mtb.extensions import db
 from mtb.formatting import to_local
 from mtb.outcomes.models import FOLLOWED_KINDS, FollowUp
 
-#: The home page lists this many due follow-ups at most (the board's page lists them all).
+#: The home page lists this many due follow-ups at most (the longest waiting; the board's
+#: page lists more, and the case page each case's own).
 PANEL_LIMIT = 20
 #: The board's follow-up page lists this many at most.
 PAGE_LIMIT = 100
+#: The home page counts the clinician's follow-ups due up to this many (one read of plain rows).
+COUNT_LIMIT = 1000
+#: A milestone reached longer ago than this and still not recorded is shown as overdue
+#: (the reminder e-mails stop after as many days: ``notifications.WINDOW_DAYS``).
+OVERDUE_DAYS = 30
 #: A milestone reached longer ago than this and never recorded is no longer asked for (the
 #: dashboards count its recommendation as awaiting follow-up; the case page still offers it).
 DUE_WINDOW = relativedelta(months=12)
@@ -34,6 +40,11 @@ def due_on(decided_at: datetime, months: int, tz: str) -> date:
     """The day a milestone is reached: ``months`` after the board's own day of the decision
     (decided at 00:30 in Paris on 1 February is 31 January in UTC, due on 1 May)."""
     return to_local(decided_at, tz).date() + relativedelta(months=months)
+
+
+def is_overdue(due: date, today: date) -> bool:
+    """A milestone reached more than ``OVERDUE_DAYS`` days before ``today``."""
+    return due < today - timedelta(days=OVERDUE_DAYS)
 
 
 def recommendation_for(recommendation_id: int, user) -> Recommendation | None:
@@ -97,6 +108,8 @@ class DueFollowUp:
     months: int
     #: The board's time zone: its days count.
     timezone: str
+    #: Reached more than ``OVERDUE_DAYS`` days ago (set by ``due_follow_ups``).
+    overdue: bool = False
 
     @property
     def due(self) -> date:
@@ -129,10 +142,11 @@ def _months_by_board(boards) -> dict[int, list[int]]:
 
 def due_follow_ups(now: datetime, *, boards, submitter_id: int | None = None,
                    since: datetime | None = None, limit: int = PAGE_LIMIT) -> list[DueFollowUp]:
-    """Milestones reached and not yet recorded, newest due first: of the cases of ``boards``,
-    or of one submitter's there (``submitter_id``). ``since``: only milestones reached after
-    it (the daily e-mail job; by default ``DUE_WINDOW`` ago). One query, a branch per
-    follow-up month, bounded by the window on the indexed decision time."""
+    """Milestones reached and not yet recorded, the longest waiting (oldest due) first: of the
+    cases of ``boards``, or of one submitter's there (``submitter_id``). ``since``: only
+    milestones reached after it (the daily e-mail job; by default ``DUE_WINDOW`` ago). One
+    query, a branch per follow-up month, bounded by the window on the indexed decision time.
+    Each item says whether it is overdue (reached more than ``OVERDUE_DAYS`` days ago)."""
     branches = []
     for months, board_ids in sorted(_months_by_board(boards).items()):
         recorded = (sa.select(FollowUp.id).where(FollowUp.recommendation_id == Recommendation.id,
@@ -156,32 +170,35 @@ def due_follow_ups(now: datetime, *, boards, submitter_id: int | None = None,
         )
         if submitter_id is not None:
             branch = branch.where(Case.submitter_id == submitter_id)
-        # Each branch newest first and bounded: the planner walks the decisions' index backwards
-        # and stops, instead of joining a year of a board's recommendations.
-        branches.append(sa.select(branch.order_by(Decision.decided_at.desc(), Recommendation.id)
+        # Each branch oldest first and bounded: the planner walks the decisions' index from the
+        # window's start and stops, instead of joining a year of a board's recommendations.
+        branches.append(sa.select(branch.order_by(Decision.decided_at, Recommendation.id)
                                   .limit(limit).subquery()))
     if not branches:
         return []
     union = sa.union_all(*branches).subquery()
-    # The newest decisions first: their milestones are the most recently due.
-    rows = db.session.execute(sa.select(union).order_by(union.c.decided_at.desc(), union.c.recommendation_id)
+    # The oldest decisions first: their milestones have waited longest (the most overdue).
+    rows = db.session.execute(sa.select(union).order_by(union.c.decided_at, union.c.recommendation_id)
                               .limit(limit * len(branches))).all()
     zones = {board.id: board.timezone for board in boards}
     items = [DueFollowUp(row.recommendation_id, RecommendationKind(row.kind), row.drug, row.decision_id,
                          row.decided_at, row.version, row.case_id, row.reference, row.board_id, row.submitter_id,
                          row.submitter_name, int(row.months), zones[row.board_id]) for row in rows]
-    items = [item for item in items if item.due <= to_local(now, item.timezone).date()]
-    items.sort(key=lambda item: (item.due, item.recommendation_id), reverse=True)
+    today = {zone: to_local(now, zone).date() for zone in set(zones.values())}
+    items = [replace(item, overdue=is_overdue(item.due, today[item.timezone]))
+             for item in items if item.due <= today[item.timezone]]
+    items.sort(key=lambda item: (item.due, item.recommendation_id))
     return items[:limit]
 
 
-def follow_up_tasks(user, now: datetime) -> tuple[list[DueFollowUp], list[Board]]:
-    """For the home page: the follow-ups due on the user's own cases, and the boards where
-    they are secretary (whose due follow-ups their board's page lists)."""
+def follow_up_tasks(user, now: datetime) -> tuple[list[DueFollowUp], int, list[Board]]:
+    """For the home page: the longest waiting follow-ups due on the user's own cases (at
+    most ``PANEL_LIMIT``), how many more are due (counted up to ``COUNT_LIMIT``), and the
+    boards where they are secretary (whose due follow-ups their board's page lists)."""
     # The user's boards come with their roles (no statement); a case stays its submitter's.
     clinician_of = [role.board for role in user.roles if role.role == Role.CLINICIAN]
-    mine = due_follow_ups(now, boards=clinician_of, submitter_id=user.id, limit=PANEL_LIMIT) if clinician_of else []
+    due = due_follow_ups(now, boards=clinician_of, submitter_id=user.id, limit=COUNT_LIMIT) if clinician_of else []
     secretary_of = sorted({role.board for role in user.roles if role.role == Role.SECRETARY},
                           key=lambda board: board.name)
-    return mine, secretary_of
+    return due[:PANEL_LIMIT], max(0, len(due) - PANEL_LIMIT), secretary_of
 

@@ -11,7 +11,7 @@ from mtb.db import utcnow
 from mtb.decisions.models import Decision, Recommendation
 from mtb.errors import ConflictError, InvalidInput, NotAllowed
 from mtb.extensions import db
-from mtb.formatting import to_local
+from mtb.formatting import local_date, to_local
 from mtb.i18n import gettext as _
 from mtb.outcomes.models import FollowUp, may_record
 from mtb.outcomes.validation import check_follow_up
@@ -55,7 +55,7 @@ def record_follow_up(recommendation: Recommendation, months: int, user, values: 
         change_reason = (change_reason or "").strip()[:300]
         if not change_reason:
             raise InvalidInput("change_reason", _("Say why the follow-up recorded on %(day)s changes.",
-                                                  day=to_local(current.recorded_at, case.board.timezone).date().isoformat()))
+                                                  day=local_date(to_local(current.recorded_at, case.board.timezone).date())))
         current.is_current = False
         db.session.flush()
     follow_up = FollowUp(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from mtb.errors import InvalidInput
+from mtb.formatting import local_date
 from mtb.i18n import gettext as _
 from mtb.outcomes.models import NotImplementedReason, Response, TreatmentAccess
 
@@ -47,14 +48,14 @@ def check_follow_up(values: dict, *, decided_on: date, today: date) -> dict:
             problems["started_on"] = _("Give the date the treatment started.")
         elif started < decided_on:
             problems["started_on"] = _("The treatment cannot start before the board's decision (%(day)s).",
-                                       day=decided_on.isoformat())
+                                       day=local_date(decided_on))
         elif started > today:
             problems["started_on"] = _("The start date is in the future.")
         for field, label in (("response_on", _("The response")), ("stopped_on", _("The stop"))):
             day = values.get(field)
             if day is not None and started is not None and day < started:
                 problems[field] = _("%(what)s cannot come before the start of the treatment (%(day)s).",
-                                    what=label, day=started.isoformat())
+                                    what=label, day=local_date(started))
             elif day is not None and day > today:
                 problems[field] = _("This date is in the future.")
         line = values.get("line")
