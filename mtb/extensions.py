@@ -1,12 +1,15 @@
 """Flask extensions, created unbound and bound in create_app."""
 
-from flask import current_app, jsonify
+from urllib.parse import urlsplit
+
+from flask import current_app, jsonify, redirect, request
 from flask_babel import Babel
-from flask_login import LoginManager
+from flask_login import LoginManager, login_url
 from flask_login.signals import user_unauthorized
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from werkzeug.exceptions import HTTPException
 
 from mtb.db import Base
 from mtb.http import wants_json
@@ -23,7 +26,29 @@ class SignInManager(LoginManager):
         if wants_json():
             user_unauthorized.send(current_app._get_current_object())
             return jsonify(signed_in=False, error="Not signed in"), 401
-        return super().unauthorized()
+        response = super().unauthorized()
+        if request.method not in ("GET", "HEAD") and not _shows_a_page(request.path):
+            # A form sent after the session ended to an address that answers POST only: after
+            # signing in the person comes back to the page the form was on (405 otherwise).
+            return redirect(login_url(self.login_view, next_url=_page_sent_from()))
+        return response
+
+
+def _shows_a_page(path: str) -> bool:
+    """The address also answers GET (a form's own page, such as the case form)."""
+    try:
+        current_app.url_map.bind("localhost").match(path, method="GET")
+    except HTTPException:
+        return False
+    return True
+
+
+def _page_sent_from() -> str | None:
+    """The path of this site's page a form was sent from (its Referer), or None."""
+    parts = urlsplit(request.referrer or "")
+    if parts.netloc != request.host or not parts.path.startswith("/"):
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 db = SQLAlchemy(model_class=Base)

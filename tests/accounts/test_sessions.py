@@ -223,3 +223,21 @@ def test_signing_in_on_a_browser_where_someone_is_signed_in_switches_to_the_new_
     response = client.post("/login", data={"email": clinician.email, "password": "wrong password"})
     assert response.status_code == 200 and member.full_name in client.get("/").get_data(as_text=True)
     assert client.get("/login").status_code == 302  # the sign-in page itself still leads home
+
+
+def test_a_form_sent_after_the_session_ended_leads_back_to_its_page_after_signing_in(client, clinician,
+                                                                                    create_case):
+    """A POST-only address (attach a file) as the sign-in's "next" answered 405 after signing
+    in: the person comes back to the page the form was on."""
+    case = create_case(submitter=clinician)
+    response = client.post(f"/cases/{case.id}/attachments", data={},
+                           headers={"Referer": f"http://localhost/cases/{case.id}"})
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    next_url = parse_qs(urlsplit(response.headers["Location"]).query)["next"][0]
+    assert next_url == f"/cases/{case.id}"
+    signed_in = client.post(response.headers["Location"], data={"email": clinician.email, "password": PASSWORD})
+    assert signed_in.headers["Location"].endswith(f"/cases/{case.id}")
+    # Sent from another site: no way back there, home after signing in.
+    client.post("/logout")
+    response = client.post(f"/cases/{case.id}/attachments", headers={"Referer": "https://evil.example/x"})
+    assert response.status_code == 302 and "next=" not in response.headers["Location"]
