@@ -91,7 +91,7 @@ def test_the_live_view_follows_the_case_the_session_page_shows(client, login, te
     assert client.get(f"/meetings/{meeting.id}/live.json").get_json()["item"] == first.id
     # ...Previous, Next and the case list do.
     session_page = client.get(f"/meetings/{meeting.id}/session?item={first.id}").get_data(as_text=True)
-    assert f'/meetings/{meeting.id}/session?item={second.id}&amp;move=1" rel="next"' in session_page
+    assert f'/meetings/{meeting.id}/session?item={second.id}&amp;move=1#case-title" rel="next"' in session_page
     client.get(f"/meetings/{meeting.id}/session?item={second.id}&move=1")  # Next
     client.post("/logout")
     login(team["member"])
@@ -191,7 +191,7 @@ def test_the_presentation_follows_next_on_the_session_page_and_answers_the_keybo
     screen.goto(f"/meetings/{meeting.id}/present")
     screen.get_by_role("heading", name=first.case.reference).wait_for()
     page.get_by_role("link", name="Next →").click()
-    page.wait_for_url(f"**item={second.id}&move=1")
+    page.wait_for_url(f"**item={second.id}&move=1#case-title")
     screen.get_by_role("heading", name=second.case.reference).wait_for(timeout=9000)  # polled within seconds
     # The keys are answered once the page's deferred script has run (a heading shows before it).
     screen.wait_for_load_state("domcontentloaded")
