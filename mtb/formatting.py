@@ -72,6 +72,23 @@ def whole_number(value: int | None) -> str:
     return "" if value is None else numbers.format_decimal(value, locale=get_locale() or "en")
 
 
+def age_text(born: date | None, on: date) -> str:
+    """A patient's age on ``on`` as a board reads it: "1 year", "64 years"; under two years
+    in months ("20 months", "1 month"), and under a month in days ("12 days")."""
+    if born is None:
+        return ""
+    from mtb.i18n import ngettext
+
+    months = (on.year - born.year) * 12 + on.month - born.month - (on.day < born.day)
+    if months >= 24:
+        years = months // 12
+        return ngettext("%(num)d year", "%(num)d years", years)
+    if months >= 1:
+        return ngettext("%(num)d month", "%(num)d months", months)
+    days = max((on - born).days, 0)
+    return ngettext("%(num)d day", "%(num)d days", days)
+
+
 def filesize(num: int | None) -> str:
     if num is None:
         return ""

@@ -36,7 +36,11 @@ def dt(value: datetime | None, tz: str, fmt: str = "d MMM yyyy, HH:mm") -> str:
 
 def _patient(case: Case, identity: bool, on: date) -> dict:
     sex = case.patient_sex.value if case.patient_sex else "unknown"
-    data = {"sex": SEX_LABELS.get(sex, "?"), "age": age_on(case.patient_birth_date, on)}
+    born = case.patient_birth_date
+    # Months and days too: a child under two is "20 months" old (worded in the document's language).
+    months = (on.year - born.year) * 12 + on.month - born.month - (on.day < born.day) if born else None
+    data = {"sex": SEX_LABELS.get(sex, "?"), "age": age_on(born, on), "age_months": months,
+            "age_days": max((on - born).days, 0) if born else None}
     if identity:
         data.update(name=case.patient_name, record_number=case.patient_record_number,
                     birth_date=local_date(case.patient_birth_date, "d MMM yyyy"))

@@ -20,8 +20,10 @@ from typing import NamedTuple
 from flask_babel import get_locale
 
 from mtb.cases.findings import BiomarkerKind, Classification, HrdStatus, MmrStatus, MsiStatus, Pdl1Category
+from mtb.formatting import age_text, local_decimal
 from mtb.i18n import gettext as _
 from mtb.i18n import ngettext
+from mtb.text import age_on
 
 MET, FAILED, UNKNOWN = "met", "failed", "unknown"
 #: Classifications that never satisfy an alteration criterion.
@@ -354,18 +356,17 @@ def _diagnosis(ranges: list[str], facts: CaseFacts) -> Criterion:
 
 def _age(low: int | None, high: int | None, facts: CaseFacts) -> Criterion:
     if low is not None and high is not None:
-        text = lambda: _("Age %(low)d to %(high)d years", low=low, high=high)
+        text = lambda: ngettext("Age %(low)d to %(num)d year", "Age %(low)d to %(num)d years", high, low=low)
     elif low is not None:
-        text = lambda: _("Age ≥ %(low)d years", low=low)
+        text = lambda: ngettext("Age ≥ %(num)d year", "Age ≥ %(num)d years", low)
     else:
-        text = lambda: _("Age ≤ %(high)d years", high=high)
+        text = lambda: ngettext("Age ≤ %(num)d year", "Age ≤ %(num)d years", high)
     if facts.birth_date is None:
         return Criterion(text, UNKNOWN, None)
     today = facts.today or date.today()
-    age = today.year - facts.birth_date.year - ((today.month, today.day) < (facts.birth_date.month,
-                                                                             facts.birth_date.day))
+    age = age_on(facts.birth_date, today)
     inside = (low is None or age >= low) and (high is None or age <= high)
-    return Criterion(text, MET if inside else FAILED, lambda: _("%(n)d years", n=age))
+    return Criterion(text, MET if inside else FAILED, lambda: age_text(facts.birth_date, today))
 
 
 def _lines(low: int | None, high: int | None, facts: CaseFacts) -> Criterion:
@@ -385,4 +386,5 @@ def _lines(low: int | None, high: int | None, facts: CaseFacts) -> Criterion:
 
 
 def _num(value: Decimal) -> str:
-    return f"{value.normalize():f}"
+    """12.50 -> "12.5" ("12,5" in French)."""
+    return local_decimal(f"{value.normalize():f}")

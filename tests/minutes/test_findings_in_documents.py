@@ -5,6 +5,7 @@ the negative panel: what the board decided on is what the documents keep."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -113,3 +114,18 @@ def test_a_context_stored_before_reports_existed_still_prints(team, started_meet
 
     html = minutes_html(context, Version, meeting.board.timezone)
     assert "c.2573T&gt;G" in html and "VAF 32 %" in html and "FFPE lung biopsy" in html
+
+
+def test_a_childs_age_is_in_months_in_the_minutes_and_the_letter(team, started_meeting, create_case):
+    """A paediatric board reads "20 months", not "1 years"."""
+    from mtb.db import utcnow
+
+    case, meeting = _decided_case(team, started_meeting, create_case)
+    today = utcnow().date()
+    months = today.year * 12 + today.month - 1 - 20
+    case.patient_birth_date = date(months // 12, months % 12 + 1, 1)  # 20 months ago, the 1st
+    db.session.commit()
+    version = services.sign(meeting, team["chair"], notify=False)
+    letter = _text(db.session.scalars(sa.select(DecisionLetter)).one().pdf)
+    for text in (_text(version.pdf), letter):  # 19 when the meeting's day is before the 1st
+        assert re.search(r"\b(19|20) months\b", text) and "1 years" not in text

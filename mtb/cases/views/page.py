@@ -10,9 +10,9 @@ from mtb.cases import bp, checks, completeness, services, validation
 from mtb.cases.forms import AttachmentForm, ConfirmForm, WithdrawForm
 from mtb.cases.models import Case
 from mtb.db import utcnow
+from mtb.formatting import age_text
 from mtb.i18n import gettext as _
 from mtb.idempotency import once
-from mtb.text import age_on
 
 
 @bp.route("/cases/<int:case_id>")
@@ -32,7 +32,7 @@ def render_case(case: Case, attachment_form: AttachmentForm | None = None, statu
         canonical_url=url_for("cases.view", case_id=case.id),
         icd_description=checks.icd10_description(case.icd10_code),
         attachment_form=attachment_form or AttachmentForm(), confirm_form=ConfirmForm(),
-        age=age_on(case.patient_birth_date, utcnow().date()),
+        age=age_text(case.patient_birth_date, utcnow().date()),
         can_edit=case.can_edit(current_user), can_submit=case.can_submit(current_user),
         can_withdraw=case.can_withdraw(current_user),
         can_attach=case.can_add_attachments(current_user),
