@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from mtb.cases.biomarker_labels import number, shown
+from mtb.cases.biomarker_labels import shown
 from mtb.cases.cnv_checks import cnv_contradictions
 from mtb.cases.descriptions import check_descriptions
 from mtb.cases.findings import (
@@ -292,7 +292,7 @@ def _variant(r: _Row, out: dict) -> None:
                            "VAF of the report, e.g. 0.4."))
         elif vaf <= 1:
             r.problems.warn(r.name("vaf"), _("A VAF of %(vaf)s %% is low: is it a percentage, not a fraction? (A "
-                                             "fraction of 0.35 is 35 %%.)", vaf=number(vaf)))
+                                             "fraction of 0.35 is 35 %%.)", vaf=shown(vaf)))
 
 
 def _cnv(r: _Row, out: dict) -> None:
@@ -389,7 +389,7 @@ def _pdl1(r: _Row, out: dict) -> None:
     if tps is not None and category is not None and not r.has_error("pdl1_tps") \
             and Pdl1Category.of_score(tps) is not category:
         r.add("pdl1_category", _("A TPS of %(tps)s %% is in the category %(fits)s, not %(category)s; keep the "
-                                 "category the report gives.", tps=number(tps), fits=Pdl1Category.of_score(tps).label,
+                                 "category the report gives.", tps=shown(tps), fits=Pdl1Category.of_score(tps).label,
                                  category=category.label))
     if all(out[f] is None for f in ("pdl1_tps", "pdl1_cps", "pdl1_ic", "pdl1_category")) \
             and not any(r.has_error(f) for f in ("pdl1_tps", "pdl1_cps", "pdl1_ic", "pdl1_category")):

@@ -145,7 +145,7 @@ def check_descriptions(typed: dict, gene: str | None) -> Descriptions:
                             given=found.reference, transcript=transcript, value=found.value))
                     elif not transcript_refused:
                         if transcript is None:
-                            result.note("transcript", _("Transcript %(reference)s, taken from the coding change.",
+                            result.note("transcript", _("%(reference)s, taken from the coding change.",
                                                         reference=found.reference))
                         transcript = found.reference
     if transcript is not None:

@@ -17,7 +17,7 @@ from mtb.cases.models import Case, CaseStatus
 from mtb.db import utcnow
 from mtb.errors import NotFound
 from mtb.extensions import db
-from mtb.meetings.models import HORIZON_WEEKS, OPEN_STATUSES, AgendaItem, Meeting, MeetingStatus
+from mtb.meetings.models import HORIZON_WEEKS, OPEN_STATUSES, AgendaItem, ItemOutcome, Meeting, MeetingStatus
 
 #: A meeting counts as upcoming on its board's page until this long after its start.
 STILL_UPCOMING = timedelta(hours=12)
@@ -116,13 +116,16 @@ def open_item_for(case: Case) -> AgendaItem | None:
 
 
 def open_items_on_upcoming(case_ids: list[int], now: datetime) -> dict[int, Meeting]:
-    """The upcoming open meeting each case is on (the earliest when several)."""
+    """The upcoming open meeting each case is on (the earliest when several), or the meeting
+    in session today where the case still waits its turn (its list said "—" meanwhile)."""
     if not case_ids:
         return {}
     rows = db.session.execute(
         sa.select(AgendaItem.case_id, Meeting)
         .join(Meeting, AgendaItem.meeting_id == Meeting.id)
-        .where(AgendaItem.case_id.in_(case_ids), Meeting.status.in_(OPEN_STATUSES), Meeting.starts_at >= now)
+        .where(AgendaItem.case_id.in_(case_ids), sa.or_(
+            sa.and_(Meeting.status.in_(OPEN_STATUSES), Meeting.starts_at >= now - STILL_UPCOMING),
+            sa.and_(Meeting.status == MeetingStatus.IN_SESSION, AgendaItem.outcome == ItemOutcome.PENDING)))
         .order_by(Meeting.starts_at.desc())
     ).all()
     return {case_id: meeting for case_id, meeting in rows}  # the earliest comes last and wins

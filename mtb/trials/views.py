@@ -11,6 +11,7 @@ from mtb.access import refuse
 from mtb.boards import services as boards
 from mtb.errors import InvalidInput, NotAllowed
 from mtb.i18n import gettext as _
+from mtb.i18n import ngettext
 from mtb.trials import bp, queries, services
 from mtb.trials.forms import ImportForm, TrialForm
 from mtb.trials.matching import criteria_texts
@@ -136,8 +137,9 @@ def import_studies():
         transaction.roll_back()
         form.file.errors = problems
         return render_template("trials/import.html", form=form), 422
-    flash(_("%(created)d trial(s) added, %(updated)d updated from the registry (local fields kept).",
-            created=len(created), updated=len(updated)), "success")
+    flash(ngettext("%(num)d trial added, %(updated)d updated from the registry (local fields kept).",
+                   "%(num)d trials added, %(updated)d updated from the registry (local fields kept).",
+                   len(created), updated=len(updated)), "success")
     for problem in problems:
         flash(problem, "error")
     for note in notes:

@@ -27,7 +27,7 @@ def test_clinician_imports_two_variants_from_a_vep_vcf(page, browser_login, make
     page.goto(f"/cases/{case.id}")
     page.get_by_label("Files", exact=True).set_input_files(str(vcf))
     page.get_by_role("button", name="Attach").click()
-    expect(page.locator(".flash-success")).to_contain_text("1 file(s) attached")
+    expect(page.locator(".flash-success")).to_contain_text("1 file attached")
     page.get_by_role("link", name="Import variants").click()
 
     expect(page.locator("h1")).to_contain_text("Import variants from B-26-04410_TSO500.vcf")
@@ -37,7 +37,7 @@ def test_clinician_imports_two_variants_from_a_vep_vcf(page, browser_login, make
     page.screenshot(path="test-artifacts/h14-vcf-review.png", full_page=True)
     page.get_by_role("button", name="Add the ticked rows to the case").click()
 
-    expect(page.locator(".flash-success")).to_contain_text("2 finding(s) added from B-26-04410_TSO500.vcf")
+    expect(page.locator(".flash-success")).to_contain_text("2 findings added from B-26-04410_TSO500.vcf")
     findings = page.locator("table.biomarkers")
     expect(findings).to_contain_text("EGFR NM_005228.5:c.2573T>G p.Leu858Arg")
     expect(findings).to_contain_text("BRAF NM_004333.6:c.1799T>A p.Val600Glu")

@@ -12,6 +12,7 @@ from mtb.cases.uploads import content_disposition
 from mtb.cases.views.page import render_case
 from mtb.errors import NotAllowed
 from mtb.i18n import gettext as _
+from mtb.i18n import ngettext
 
 
 @bp.route("/cases/<int:case_id>/attachments", methods=["POST"])
@@ -29,7 +30,7 @@ def upload(case_id: int):
             transaction.roll_back()
             form.files.errors = list(error.errors.get("files", [])) or [_("The files could not be attached.")]
             return render_case(case, attachment_form=form, status=422)
-        flash(_("%(n)d file(s) attached.", n=len(attachments)), "success")
+        flash(ngettext("%(num)d file attached.", "%(num)d files attached.", len(attachments)), "success")
     elif any(name != "csrf_token" for name in form.errors):
         # A field's own problem (a description too long) stands beside it, with what was typed.
         form.files.errors, form.files_to_choose_again = _files_shown_again(form)

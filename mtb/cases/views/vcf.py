@@ -17,6 +17,7 @@ from mtb.cases.vcf_import import ImportFilters, RowsInvalid, import_rows, parse_
 from mtb.errors import ConflictError, InvalidInput, NotAllowed
 from mtb.http import db_int
 from mtb.i18n import gettext as _
+from mtb.i18n import ngettext
 
 
 def _filters(args) -> tuple[ImportFilters, str | None]:
@@ -92,5 +93,6 @@ def add_variants(case_id: int, attachment_id: int):
         transaction.roll_back()
         flash(str(error), "error")
         return redirect(url_for("cases.view", case_id=case.id))
-    flash(_("%(n)d finding(s) added from %(file)s.", n=len(added), file=attachment.filename), "success")
+    flash(ngettext("%(num)d finding added from %(file)s.", "%(num)d findings added from %(file)s.", len(added),
+                   file=attachment.filename), "success")
     return redirect(url_for("cases.view", case_id=case.id, _anchor="h-biomarkers"))
