@@ -78,8 +78,9 @@ def age_text(born: date | None, on: date) -> str:
     if born is None:
         return ""
     from mtb.i18n import ngettext
+    from mtb.text import months_on
 
-    months = (on.year - born.year) * 12 + on.month - born.month - (on.day < born.day)
+    months = months_on(born, on)
     if months >= 24:
         years = months // 12
         return ngettext("%(num)d year", "%(num)d years", years)

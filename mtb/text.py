@@ -16,3 +16,8 @@ def clean_text(value) -> str | None:
 def age_on(born: date, on: date) -> int:
     """Whole years from ``born`` to ``on``."""
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def months_on(born: date, on: date) -> int:
+    """Whole months from ``born`` to ``on`` (a child's age is read in months under two)."""
+    return (on.year - born.year) * 12 + on.month - born.month - (on.day < born.day)

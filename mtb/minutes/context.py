@@ -24,7 +24,7 @@ from mtb.formatting import local_date, local_datetime, to_local
 from mtb.i18n import gettext as _
 from mtb.meetings.models import AgendaItem, Meeting
 from mtb.minutes.models import MinutesVersion
-from mtb.text import age_on
+from mtb.text import age_on, months_on
 
 SEX_LABELS = {"female": "F", "male": "M", "other": "X", "unknown": "?"}
 
@@ -38,7 +38,7 @@ def _patient(case: Case, identity: bool, on: date) -> dict:
     sex = case.patient_sex.value if case.patient_sex else "unknown"
     born = case.patient_birth_date
     # Months and days too: a child under two is "20 months" old (worded in the document's language).
-    months = (on.year - born.year) * 12 + on.month - born.month - (on.day < born.day) if born else None
+    months = months_on(born, on) if born else None
     data = {"sex": SEX_LABELS.get(sex, "?"), "age": age_on(born, on), "age_months": months,
             "age_days": max((on - born).days, 0) if born else None}
     if identity:
