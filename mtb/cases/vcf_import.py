@@ -16,8 +16,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from mtb.audit import services as audit
 from mtb.cases.biomarker_validation import check_biomarker
+from mtb.cases.gene_checks import obvious_driver
 from mtb.cases.lifecycle import add_event
-from mtb.cases.models import Attachment, Biomarker, Case, MolecularReport
+from mtb.cases.models import Attachment, Biomarker, BiomarkerKind, Case, FusionDriver, MolecularReport
 from mtb.cases.problems import Problems
 from mtb.cases.vcf import VcfFile, VcfRefused, read_vcf
 from mtb.cases.vcf_rows import Proposal, ProposedRow, propose
@@ -94,21 +95,29 @@ class Review:
         return {r.key for r in self.shown if not r.errors and r.key not in self.already and r.passed
                 and r.duplicate_of is None}
 
-    def show(self, filters: ImportFilters) -> None:
+    def show(self, filters: ImportFilters, drivers: dict[str, str] | None = None) -> None:
         """Keep the rows ``filters`` let through in ``shown`` (the others are counted) and check them."""
         self.shown = [row for row in self.proposal.rows if filters.keeps(row)]
         self.hidden = len(self.proposal.rows) - len(self.shown)
-        self.check(self.shown)
+        self.check(self.shown, drivers)
 
-    def check(self, rows: list[ProposedRow]) -> None:
+    def check(self, rows: list[ProposedRow], drivers: dict[str, str] | None = None) -> None:
         """Run the case form's checks on ``rows`` (once each): their errors and warnings,
-        the values an import stores, whether the case already has them."""
+        the values an import stores, whether the case already has them. ``drivers``: the
+        partner the user chose as driver of a fusion the file cannot settle, by row key."""
+        drivers = drivers or {}
         for row in rows:
             if row.checked:
                 continue
+            values = dict(row.values)
+            if row.kind is BiomarkerKind.FUSION:
+                five, three = values.get("gene"), values.get("gene_3p")
+                row.asks_driver = bool(five and three) and obvious_driver(five, three) is None
+                if row.asks_driver and drivers.get(row.key) in {d.value for d in FusionDriver}:
+                    values["driver"] = drivers[row.key]
             problems = Problems()
             prefix = f"row-{row.key}"
-            out = check_biomarker(dict(row.values), prefix, problems)
+            out = check_biomarker(values, prefix, problems)
             row.checked, row.checked_values = True, out
             row.errors = {k.removeprefix(prefix + "-"): v for k, v in problems.errors.items()}
             warnings = {k.removeprefix(prefix + "-"): list(v) for k, v in problems.warnings.items()}
@@ -177,8 +186,10 @@ class RowsInvalid(InvalidInput):
 
 
 def import_rows(case: Case, attachment: Attachment, user, keys: list[str], *, sample: str | None = None,
-                report_id: int | None = None, expected_version: int | str | None) -> list[Biomarker]:
-    """Add the ticked rows to the case, after the same checks as typed rows.
+                report_id: int | None = None, expected_version: int | str | None,
+                drivers: dict[str, str] | None = None) -> list[Biomarker]:
+    """Add the ticked rows to the case, after the same checks as typed rows (``drivers``:
+    the partner chosen as driver of a fusion the file cannot settle, by row key).
 
     ``expected_version`` is the case's version the review was shown on; without it the
     rows are refused like a stale review (a replayed request would add them twice).
@@ -200,7 +211,7 @@ def import_rows(case: Case, attachment: Attachment, user, keys: list[str], *, sa
     chosen = [row for row in found.proposal.rows if row.key in wanted]  # in the file's order
     if not chosen:
         raise InvalidInput("rows", _("Tick at least one row to add."))
-    found.check(chosen)
+    found.check(chosen, drivers)
     invalid = [row.key for row in chosen if row.errors or row.checked_values is None]
     if invalid:
         raise RowsInvalid(invalid, found)

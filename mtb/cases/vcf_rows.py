@@ -66,6 +66,14 @@ class ProposedRow:
     #: (what the import stores), so a row is checked once per request.
     checked: bool = False
     checked_values: dict | None = None
+    #: A fusion whose partners are both known and neither is the usual driver (ETV6::RUNX1):
+    #: the file cannot say which one the finding is named after, the review asks.
+    asks_driver: bool = False
+
+    @property
+    def refused(self) -> bool:
+        """Problems the review cannot settle: a missing driver is chosen on the row itself."""
+        return bool(set(self.errors) - ({"driver"} if self.asks_driver else set()))
 
     @property
     def passed(self) -> bool:

@@ -3,6 +3,8 @@ its numbers contradict, fusions oriented by wrong usual ends (KMT2A, RUNX1), a d
 against the obvious one, a negative panel pasted with tabs or ending in "negative", and a
 refused PD-L1 CPS that also asked for "at least one" result."""
 
+import re
+
 import pytest
 
 from mtb.cases.gene_checks import panel_items
@@ -10,6 +12,7 @@ from mtb.cases.models import FusionDriver
 from mtb.cases.vcf import read_vcf
 from mtb.cases.vcf_rows import propose
 from mtb.cases.vocab import fusion_order
+from mtb.extensions import db
 from tests.cases.test_findings_form import fusion, next_to, only_case, post, row
 from tests.cases.test_vcf_robustness import COLUMNS, HEADER, csq
 
@@ -200,3 +203,24 @@ def test_a_kmt2a_rearrangement_needs_no_driver_chosen(client, clinician, login):
     login(clinician)
     response = post(client, {"patient_name": ""}, fusion(0, gene="KMT2A", gene_3p="AFF1"))
     assert "Which partner drives this fusion?" not in response.get_data(as_text=True)
+
+
+def test_a_vcf_fusion_without_a_usual_driver_is_imported_once_the_driver_is_chosen(client, login, case_with):
+    """ETV6::RUNX1: neither partner is the usual driver, so the review asks on the row itself
+    (there is no other place to say it), and refuses the row until it is chosen."""
+    data = _bnd_pair(("chr12", 11850000, "ETV6"), ("chr21", 34880000, "RUNX1"))
+    case, attachment, clinician = case_with("etv6_runx1.vcf", data=data)
+    login(clinician)
+    url = f"/cases/{case.id}/attachments/{attachment.id}/variants"
+    html = client.get(url, query_string={"filtered": "y"}).get_data(as_text=True)
+    key = re.search(r'name="driver-([^"]+)"', html).group(1)
+    assert f'<label for="driver-{key}">Driver</label>' in html and "RUNX1 (3′ partner)" in html
+    assert f'id="row-{key}"  disabled' not in html and f'value="{key}" id="row-{key}"  >' in html  # tickable
+    refused = client.post(url, data={"row": [key], "version": case.version})
+    assert refused.status_code == 422 and not case.biomarkers
+    assert "Which partner drives this fusion?" in refused.get_data(as_text=True)
+    added = client.post(url, data={"row": [key], "version": case.version, f"driver-{key}": "5p"})
+    assert added.status_code == 302
+    db.session.expire_all()
+    fusion_row, = case.biomarkers
+    assert (fusion_row.gene, fusion_row.gene_3p, fusion_row.driver) == ("ETV6", "RUNX1", FusionDriver.FIVE_PRIME)

@@ -35,11 +35,16 @@ def _filters(args) -> tuple[ImportFilters, str | None]:
                          vaf_min=vaf_min, genes=parse_genes(args.get("genes"))), problem
 
 
+def _drivers(args) -> dict[str, str]:
+    """The driver chosen on each fusion row the file cannot settle (``driver-<row key>``)."""
+    return {name.removeprefix("driver-"): value for name, value in args.items() if name.startswith("driver-")}
+
+
 def _render(case, attachment, args, *, status=200, refusal=None, invalid=(), ticked=None, error=None, found=None):
     """The review page; ``found`` is a review already read (the POST's), shown under the page's filters."""
     filters, vaf_problem = _filters(args)
     if found is not None:
-        found.show(filters)
+        found.show(filters, _drivers(args))
     elif refusal is None:
         try:
             found = review(case, attachment, sample=args.get("sample") or None,
@@ -79,7 +84,8 @@ def add_variants(case_id: int, attachment_id: int):
     keys = form.getlist("row")
     try:
         added = import_rows(case, attachment, current_user, keys, sample=form.get("sample") or None,
-                            report_id=form.get("report", type=db_int), expected_version=form.get("version"))
+                            report_id=form.get("report", type=db_int), expected_version=form.get("version"),
+                            drivers=_drivers(form))
     except RowsInvalid as error:
         transaction.roll_back()
         return _render(case, attachment, form, status=422, invalid=error.keys, ticked=set(keys), error=error.message,
