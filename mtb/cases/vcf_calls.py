@@ -235,3 +235,11 @@ def _tier1(value) -> int | None:
             (isinstance(value, float) and not math.isfinite(value)):
         return None
     return int(value)
+
+
+def read_depths(ad) -> list[int]:
+    """FORMAT AD as read counts: integers only (anything else: none)."""
+    if not isinstance(ad, list):
+        return []
+    ad = [a for a in ad if a is not None]
+    return ad if all(isinstance(a, int) and not isinstance(a, bool) and a >= 0 for a in ad) else []

@@ -66,13 +66,12 @@ class ProposedRow:
     #: (what the import stores), so a row is checked once per request.
     checked: bool = False
     checked_values: dict | None = None
-    #: A fusion whose partners are both known and neither is the usual driver (ETV6::RUNX1):
-    #: the file cannot say which one the finding is named after, the review asks.
+    #: A fusion of two known partners, neither the usual driver (ETV6::RUNX1): the review asks which.
     asks_driver: bool = False
 
     @property
     def refused(self) -> bool:
-        """Problems the review cannot settle: a missing driver is chosen on the row itself."""
+        """Problems the review cannot settle (a missing driver is chosen on the row itself)."""
         return bool(set(self.errors) - ({"driver"} if self.asks_driver else set()))
 
     @property
@@ -200,7 +199,7 @@ def _origin(row: ProposedRow, record, normal: str) -> None:
     when it has no reads there (no coverage says nothing of the origin)."""
     vaf, alt_reads = _normal_fraction(record, normal, row.allele)
     data = _call_data(record, normal)
-    depth, ad = _number(data.get("DP")), _depths(data.get("AD"))
+    depth, ad = _number(data.get("DP")), vcf_calls.read_depths(data.get("AD"))
     if depth is None and ad:
         depth = Decimal(sum(ad))
     if depth is not None and depth == 0:
@@ -216,7 +215,7 @@ def _normal_fraction(record, normal: str, allele: int = 0) -> tuple[Decimal | No
     """(VAF in percent, alt reads) of an ALT (its index) in the normal sample's own columns."""
     call = record.call_for_sample.get(normal) if record.calls else None
     data = call.data if call is not None else {}
-    ad = _depths(data.get("AD"))
+    ad = vcf_calls.read_depths(data.get("AD"))
     return _percent(_sample_fraction(data, ad, allele, record)), ad[allele + 1] if len(ad) > allele + 1 else None
 
 
@@ -239,14 +238,6 @@ def _percent(fraction: Decimal | None) -> Decimal | None:
         return None
     percent = fraction * 100
     return percent.quantize(Decimal("0.01") if percent >= 1 else VAF_QUANTUM)
-
-
-def _depths(ad) -> list[int]:
-    """FORMAT AD as read counts: integers only (anything else: none)."""
-    if not isinstance(ad, list):
-        return []
-    ad = [a for a in ad if a is not None]
-    return ad if all(isinstance(a, int) and not isinstance(a, bool) and a >= 0 for a in ad) else []
 
 
 # --- Sequence variants -------------------------------------------------------------
@@ -373,7 +364,7 @@ def allele_fraction(record, sample: str | None, allele: int = 0) -> tuple[Decima
     call = record.call_for_sample.get(sample) if sample and record.calls else None
     data = call.data if call is not None else {}
     depth = _number(data.get("DP"))
-    ad = _depths(data.get("AD"))
+    ad = vcf_calls.read_depths(data.get("AD"))
     if depth is None and len(ad) >= 2:
         depth = Decimal(sum(ad))
     if depth is None:
