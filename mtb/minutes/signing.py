@@ -23,15 +23,18 @@ import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from flask import current_app
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.sign import fields, signers, timestamps
-from pyhanko.stamp import StaticStampStyle
+
+if TYPE_CHECKING:
+    # pyHanko (~20 MB) is imported by the functions that sign: a worker that never signs
+    # does without it.
+    from pyhanko.sign import signers, timestamps
 
 log = logging.getLogger(__name__)
 
@@ -190,6 +193,8 @@ def load_signer() -> signers.SimpleSigner:
 
 
 def _read_signer() -> signers.SimpleSigner:
+    from pyhanko.sign import signers
+
     config = current_app.config
     chain = [config["SIGNING_CHAIN"]] if config.get("SIGNING_CHAIN") else None
     if config.get("SIGNING_PKCS12"):
@@ -221,6 +226,8 @@ def timestamper() -> timestamps.TimeStamper | None:
     url = current_app.config.get("SIGNING_TSA_URL")
     if not url:
         return None
+    from pyhanko.sign import timestamps
+
     return timestamps.HTTPTimeStamper(url, timeout=int(current_app.config.get("SIGNING_TSA_TIMEOUT_SECONDS", 10)))
 
 
@@ -230,14 +237,14 @@ def level() -> str:
     return f"{words} (demo certificate)" if is_demo() else words
 
 
-#: The field's own appearance draws nothing: the signature block under it is part of the
-#: page (rendered with the document's embedded fonts, as PDF/A wants), the field makes it
-#: the place a viewer shows the signature.
-_STAMP = StaticStampStyle(border_width=0, background=None)
 
 
 def sign_pdf(data: bytes, request: SignatureRequest, box: SignatureBox | None = None) -> bytes:
     """``data`` signed (PAdES, incremental update), the field over ``box`` (else invisible)."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+    from pyhanko.stamp import StaticStampStyle
+
     writer = IncrementalPdfFileWriter(io.BytesIO(data))
     if box is not None:
         spec = fields.SigFieldSpec(FIELD_NAME, on_page=box.page, box=tuple(round(v, 2) for v in box.box))
@@ -248,7 +255,11 @@ def sign_pdf(data: bytes, request: SignatureRequest, box: SignatureBox | None = 
         name=request.name or None, reason=request.reason or None, location=request.location or None,
         contact_info=request.contact or None,
     )
-    pdf_signer = signers.PdfSigner(meta, signer=load_signer(), timestamper=timestamper(), stamp_style=_STAMP,
+    # The field's own appearance draws nothing: the signature block under it is part of the
+    # page (rendered with the document's embedded fonts, as PDF/A wants), the field makes it
+    # the place a viewer shows the signature.
+    stamp = StaticStampStyle(border_width=0, background=None)
+    pdf_signer = signers.PdfSigner(meta, signer=load_signer(), timestamper=timestamper(), stamp_style=stamp,
                                    new_field_spec=spec)
     return run_async(lambda: pdf_signer.async_sign_pdf(writer)).getvalue()
 

@@ -26,7 +26,7 @@ from mtb.decisions.session import close_meeting
 from mtb.extensions import db
 from mtb.formatting import local_datetime
 from mtb.meetings.models import MeetingStatus
-from mtb.minutes import pdf, services
+from mtb.minutes import pdf, pdf_engine, pdf_process, services
 from mtb.minutes.context import letter_context, minutes_context
 from mtb.minutes.models import DecisionLetter, MinutesVersion
 from mtb.minutes.queries import minutes_versions
@@ -75,14 +75,14 @@ def _closed_meeting(team, started_meeting, create_case):
 def test_chair_signs_minutes_with_every_decision_tier_and_biomarker_and_publishes(
         client, login, team, started_meeting, create_case, monkeypatch):
     meeting = _closed_meeting(team, started_meeting, create_case)
-    fetchers = []
-    real = pdf.fetcher
+    renders = []
+    real = pdf_process.render
 
-    def spy():
-        fetchers.append(real())
-        return fetchers[-1]
+    def spy(html, **where):
+        renders.append(real(html, **where))
+        return renders[-1]
 
-    monkeypatch.setattr(pdf, "fetcher", spy)
+    monkeypatch.setattr(pdf_process, "render", spy)
 
     login(team["secretary"])
     refused = client.post(f"/meetings/{meeting.id}/minutes/sign")
@@ -117,7 +117,7 @@ def test_chair_signs_minutes_with_every_decision_tier_and_biomarker_and_publishe
     assert "Jeanne Martin" not in text and "IPP0012345" not in text
     # Text typed into a form is printed, never fetched: only MTB's stylesheet was requested.
     assert "file:///etc/passwd" in text
-    requested = [url for f in fetchers for url in f.requested]
+    requested = [url for rendered in renders for url in rendered["requested"]]
     assert requested and all(url.startswith(pdf.STATIC_PREFIX) for url in requested)
 
     # Every decision is validated and published; one letter each; submitters notified.
@@ -288,14 +288,14 @@ def test_a_corrected_letter_prints_the_case_as_the_board_discussed_it(team, star
 
 
 def test_fetcher_serves_only_static_files(app):
-    fetcher = pdf.StaticOnlyFetcher(app.static_folder)
+    fetcher = pdf_engine.StaticOnlyFetcher(app.static_folder, pdf.STATIC_PREFIX)
     response = fetcher.fetch(pdf.STATIC_PREFIX + "css/pdf.css")
     assert b"@page" in response.read()
     for url in ("file:///etc/passwd", "http://127.0.0.1:9/x.png", "https://example.org/static/css/pdf.css",
                 "data:text/plain,hello", pdf.PDF_BASE_URL + "etc/passwd"):
-        with pytest.raises(pdf.RefusedURL):
+        with pytest.raises(pdf_engine.RefusedURL):
             fetcher.fetch(url)
-    with pytest.raises(pdf.RefusedURL):
+    with pytest.raises(pdf_engine.RefusedURL):
         fetcher.fetch(pdf.STATIC_PREFIX + "..%2F..%2F..%2Fetc%2Fpasswd")
     with pytest.raises(FileNotFoundError):
         fetcher.fetch(pdf.STATIC_PREFIX + "css/missing.css")
