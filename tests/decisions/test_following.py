@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from mtb.audit.models import AuditEvent
+from mtb.cases.models import Urgency
 from mtb.decisions import services
 from mtb.decisions.attendance import record_attendance
 from mtb.decisions.models import Recusal
@@ -217,3 +218,18 @@ def test_the_rooms_screen_goes_to_the_sign_in_when_its_session_ends_and_comes_ba
     page.get_by_role("button", name="Log out").click()  # ends every session of the account
     screen.wait_for_url("**/login?next=*present*", timeout=12000)
     screen.get_by_text("Please sign in to see this page.").wait_for()
+
+
+def test_the_live_view_and_presentation_mark_an_urgent_case(client, login, team, started_meeting):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
+    first, _second = meeting.items
+    first.case.urgency = Urgency.URGENT
+    db.session.commit()
+    login(team["member"])
+    live = client.get(f"/meetings/{meeting.id}/live").get_data(as_text=True)
+    heading = live.split('id="live-case"', 1)[1].split("</h2>", 1)[0]
+    assert 'badge-urgent">urgent' in heading
+    chips = live.split('class="item-list"', 1)[1].split("</ol>", 1)[0]
+    assert chips.count('badge-urgent">urgent') == 1  # the first case's chip only
+    present = client.get(f"/meetings/{meeting.id}/present").get_data(as_text=True)
+    assert 'badge-urgent">urgent' in present.split("<h1>", 1)[1].split("</h1>", 1)[0]
