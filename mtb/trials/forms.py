@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -24,6 +24,8 @@ class _Boards(SelectMultipleField):
 
 
 class TrialForm(FlaskForm):
+    #: The trial's version the form was loaded with (optimistic locking).
+    version = HiddenField()
     registry_ids = StringField(
         _l("Registry ids"),
         description=_l("One or more, separated by commas: NCT04613596, EU CT 2023-503456-39-00, EudraCT "
@@ -62,7 +64,7 @@ class TrialForm(FlaskForm):
         self.boards.choices = _options([(str(b.id), b.name) for b in boards])
 
     def values(self) -> dict:
-        return {name: f.data for name, f in self._fields.items() if name not in ("csrf_token", "boards")}
+        return {name: f.data for name, f in self._fields.items() if name not in ("csrf_token", "boards", "version")}
 
     def attach_errors(self, errors: dict[str, list[str]]) -> None:
         for name, messages in errors.items():

@@ -19,6 +19,7 @@ from mtb.i18n import lazy_gettext as _l
 from mtb.trials.registrations import TRIAL_PHASES, Registration, split_stored
 
 if TYPE_CHECKING:
+    from mtb.accounts.models import User
     from mtb.boards.models import Board
 
 
@@ -97,8 +98,15 @@ class Trial(TimestampMixin, db.Model):
     #: The ClinicalTrials.gov record it was last imported from, and when.
     imported_at: Mapped[datetime | None]
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    #: Optimistic lock: a save from a form loaded before another save (or an import) raises a
+    #: conflict, never overwrites.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     boards: Mapped[list[Board]] = relationship(secondary=trial_boards, lazy="selectin", order_by="Board.name")
+    #: Who saved or imported the trial last (the conflict notice names them).
+    updated_by: Mapped[User | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
 
     @property
     def registrations(self) -> list[Registration]:

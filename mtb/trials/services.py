@@ -3,10 +3,12 @@ study records. Services flush; the request commits."""
 
 from __future__ import annotations
 
+from sqlalchemy.orm.exc import StaleDataError
+
 from mtb.accounts.models import Role
 from mtb.audit import services as audit
 from mtb.db import utcnow
-from mtb.errors import InvalidInput, NotAllowed
+from mtb.errors import ConflictError, InvalidInput, NotAllowed
 from mtb.extensions import db
 from mtb.i18n import gettext as _
 from mtb.trials import ctgov, queries
@@ -67,10 +69,16 @@ def create_trial(user, values: dict, boards: list) -> Trial:
     return trial
 
 
-def update_trial(trial: Trial, user, values: dict, boards: list) -> Trial:
-    """Save an edited trial. A secretary keeps the boards they do not run as they were."""
+def update_trial(trial: Trial, user, values: dict, boards: list, *, expected_version: int | str | None) -> Trial:
+    """Save an edited trial. A secretary keeps the boards they do not run as they were.
+
+    ``expected_version``: the trial's version the form was loaded with; an older one (someone
+    saved or imported the trial since) raises ConflictError and nothing is written. Raises
+    NotAllowed, TrialInputError, ConflictError."""
     if not trial.can_edit(user):
         raise NotAllowed(_("Only administrators and the secretaries of the trial's boards can change it."))
+    if str(expected_version or "").strip() != str(trial.version):
+        raise ConflictError(_("Someone saved this trial since you opened it."))
     allowed = allowed_boards(user)
     if allowed is not None:
         # Boards the secretary does not run stay as they were: they cannot add or remove them.
@@ -82,8 +90,12 @@ def update_trial(trial: Trial, user, values: dict, boards: list) -> Trial:
     before = trial.status
     _apply(trial, checked)
     trial.updated_by_id = user.id
+    # Always write the trial's row, so its version moves even when only its boards changed.
     trial.updated_at = utcnow()
-    db.session.flush()
+    try:
+        db.session.flush()
+    except StaleDataError as error:
+        raise ConflictError(_("Someone saved this trial while you were saving it.")) from error
     audit.record("trial.update", trial, user=user, details={"ids": trial.registry_ids, "status": trial.status.value,
                                                            "was": before.value})
     return trial

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from mtb import transaction
 from mtb.access import refuse
 from mtb.boards import services as boards
-from mtb.errors import InvalidInput, NotAllowed
+from mtb.errors import ConflictError, InvalidInput, NotAllowed
 from mtb.i18n import gettext as _
 from mtb.i18n import ngettext
 from mtb.trials import bp, queries, services
@@ -85,6 +85,7 @@ def edit(trial_id: int):
                      sorted({*trial.boards, *_editable_boards()}, key=lambda b: b.name))
     if request.method == "GET":
         form.process(data={
+            "version": str(trial.version),
             "registry_ids": trial.registry_ids, "title": trial.title, "acronym": trial.acronym or "",
             "phase": trial.phase or "", "status": trial.status.value, "boards": [str(b.id) for b in trial.boards],
             "investigator": trial.investigator or "", "contact": trial.contact or "", "sponsor": trial.sponsor or "",
@@ -104,11 +105,18 @@ def edit(trial_id: int):
     if not form.validate_on_submit():
         return _render_form(form, trial, status=400)
     try:
-        services.update_trial(trial, current_user, form.values(), _chosen(form))
+        services.update_trial(trial, current_user, form.values(), _chosen(form), expected_version=form.version.data)
     except TrialInputError as error:
         transaction.roll_back()
         form.attach_errors(error.errors)
         return _render_form(form, trial, status=422)
+    except ConflictError:
+        # Someone saved (or imported) the trial meanwhile: the page names them and keeps what
+        # this user typed; the form now expects their version, so saving again replaces it on purpose.
+        transaction.roll_back()
+        form.version.data = str(trial.version)  # the rollback expired the trial: read as saved
+        form.conflict = trial
+        return _render_form(form, trial, status=409)
     flash(_("Trial %(id)s saved.", id=trial.primary_id), "success")
     return redirect(url_for("trials.index", _anchor=f"trial-{trial.id}"))
 

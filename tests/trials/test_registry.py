@@ -109,9 +109,10 @@ def test_edit_keeps_the_boards_the_secretary_does_not_run(client, login, secreta
     trial = create_trial(board=("thoracic", "dermatology"), ids="NCT04613596")
     login(secretary)
     form = client.get(f"/trials/{trial.id}/edit").get_data(as_text=True)
-    assert "NCT04613596" in form
+    assert "NCT04613596" in form and 'name="version" type="hidden" value="1"' in form
     thoracic = boards["thoracic"]
-    response = client.post(f"/trials/{trial.id}/edit", data=new_trial(status="on_hold", boards=[str(thoracic.id)]))
+    response = client.post(f"/trials/{trial.id}/edit", data=new_trial(status="on_hold", boards=[str(thoracic.id)],
+                                                                      version="1"))
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     db.session.refresh(trial)
     assert trial.status is TrialStatus.ON_HOLD

@@ -1,0 +1,82 @@
+"""Editing a trial of the registry: two people editing the same trial never overwrite each
+other silently (a conflict keeps the late one's typing), and the audit trail says what changed."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+
+from mtb.extensions import db
+from mtb.trials.models import Trial, TrialStatus
+from tests.fixtures.people import PASSWORD
+from tests.trials.test_registry import DATA, new_trial
+
+
+def loaded_version(response) -> str:
+    """The version an edit page's form was loaded with (its hidden field; "" without one)."""
+    html = response.get_data(as_text=True)
+    found = re.search(r'<input[^>]*name="version"[^>]*value="(\d+)"', html) or re.search(
+        r'<input[^>]*value="(\d+)"[^>]*name="version"', html)
+    return found[1] if found else ""
+
+
+def test_a_stale_trial_form_is_refused_with_the_typing_kept_and_nothing_overwritten(app, client, login, admin,
+                                                                                    secretary, create_trial, boards):
+    trial = create_trial(ids="NCT04613596", title="KRAS G12C basket", status="recruiting")
+    thoracic = str(boards["thoracic"].id)
+    edit = f"/trials/{trial.id}/edit"
+    login(admin)
+    admin_version = loaded_version(client.get(edit))  # the admin opens the form, then is called away
+    other = app.test_client()
+    other.post("/login", data={"email": secretary.email, "password": PASSWORD})
+    secretary_page = other.get(edit)
+    assert secretary_page.status_code == 200, "the secretary could not sign in"
+    saved = other.post(edit, data=new_trial(registry_ids="NCT04613596", title="KRAS G12C basket", status="on_hold",
+                                            alterations="KRAS p.G12C", boards=[thoracic],
+                                            version=loaded_version(secretary_page)))
+    assert saved.status_code == 302, saved.get_data(as_text=True)[:2000]
+
+    stale = client.post(edit, data=new_trial(registry_ids="NCT04613596", title="Typed by the admin",
+                                             status="recruiting", boards=[thoracic], version=admin_version))
+    html = stale.get_data(as_text=True)
+    assert stale.status_code == 409
+    assert "This trial was saved elsewhere" in html and "Last saved by Sophie Bernard" in html
+    assert 'value="Typed by the admin"' in html  # the admin's typing is still on the page
+    db.session.expire_all()
+    trial = db.session.get(Trial, trial.id)
+    assert trial.status is TrialStatus.ON_HOLD and trial.title == "KRAS G12C basket"
+    assert trial.alterations == [{"gene": "KRAS", "kind": "variant", "change": "p.Gly12Cys"}]
+    assert "Trial NCT04613596 saved." not in client.get("/trials").get_data(as_text=True)
+
+    # The page now holds the secretary's version: saving again replaces it, on purpose.
+    again = client.post(edit, data=new_trial(registry_ids="NCT04613596", title="Typed by the admin",
+                                             status="recruiting", boards=[thoracic], version=loaded_version(stale)))
+    assert again.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Trial, trial.id).title == "Typed by the admin"
+
+
+def test_an_import_since_the_form_was_opened_is_a_conflict_too(client, login, admin, create_trial, boards):
+    trial = create_trial(ids="NCT09990001", title="Old title")
+    login(admin)
+    version = loaded_version(client.get(f"/trials/{trial.id}/edit"))
+    with open(DATA / "NCT09990001.json", "rb") as f:
+        assert client.post("/trials/import", data={"file": (f, "study.json"), "boards": [str(boards["thoracic"].id)]},
+                           content_type="multipart/form-data").status_code == 302
+    stale = client.post(f"/trials/{trial.id}/edit", data=new_trial(registry_ids="NCT09990001", title="Old title",
+                                                                   boards=[str(boards["thoracic"].id)],
+                                                                   version=version))
+    assert stale.status_code == 409
+    db.session.expire_all()
+    assert db.session.get(Trial, trial.id).status is TrialStatus.CLOSED  # the import's status stays
+
+
+def test_a_form_that_does_not_say_its_version_overwrites_nothing(client, login, admin, create_trial, boards):
+    trial = create_trial(ids="NCT04613596", status="on_hold")
+    login(admin)
+    response = client.post(f"/trials/{trial.id}/edit", data=new_trial(status="recruiting",
+                                                                      boards=[str(boards["thoracic"].id)]))
+    assert response.status_code == 409
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(Trial.status)) is TrialStatus.ON_HOLD
