@@ -45,6 +45,9 @@ def audit_value(value) -> str:
         return "—"
     if isinstance(value, bool):
         return _("yes") if value else _("no")
+    if isinstance(value, dict) and value.keys() == {"from", "to"}:
+        # A changed field's values (trial.update, trial.import).
+        return f"{audit_value(value['from'])} → {audit_value(value['to'])}"
     if isinstance(value, dict):
         return ", ".join(f"{key} {audit_value(item)}" for key, item in value.items())
     if isinstance(value, (list, tuple)):

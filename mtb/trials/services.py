@@ -3,6 +3,9 @@ study records. Services flush; the request commits."""
 
 from __future__ import annotations
 
+import enum
+from decimal import Decimal
+
 from sqlalchemy.orm.exc import StaleDataError
 
 from mtb.accounts.models import Role
@@ -19,6 +22,15 @@ from mtb.trials.validation import TrialInputError, check_trial
 #: The registry's own fields: an import updates these and keeps every local one
 #: (investigator, contact, boards, structured eligibility, local status).
 REGISTRY_FIELDS = ("title", "acronym", "phase", "conditions", "eligibility_text", "sponsor")
+#: A trial's fields as its form shows them, compared before and after a save or an import
+#: for the audit trail (with ``boards``, by name).
+AUDITED_FIELDS = ("registry_ids", "title", "acronym", "phase", "status", "sponsor", "investigator", "contact",
+                  "conditions", "eligibility_text", "alterations", "molecular_logic", "tmb_min", "requires_msi_high",
+                  "pdl1_tps_min", "requires_hrd", "icd10_ranges", "age_min", "age_max", "prior_lines_min",
+                  "prior_lines_max")
+#: Longer text is cut in the trail: it says what changed, it is no copy of the registry's
+#: eligibility text (which ClinicalTrials.gov keeps, with its history).
+AUDIT_TEXT_LIMIT = 300
 
 
 def allowed_boards(user) -> set[int] | None:
@@ -29,6 +41,36 @@ def allowed_boards(user) -> set[int] | None:
 def _apply(trial: Trial, values: dict) -> None:
     for name, value in values.items():
         setattr(trial, name, value)
+
+
+def _snapshot(trial: Trial) -> dict:
+    """The trial's audited fields as plain values (JSON, and equal when the form would show the same)."""
+    values = {name: _plain(getattr(trial, name)) for name in AUDITED_FIELDS}
+    values["boards"] = sorted(b.name for b in trial.boards)
+    return values
+
+
+def _plain(value):
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}"  # 10.00 as stored, 10 as typed: the same threshold
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, list):
+        return [dict(item) if isinstance(item, dict) else item for item in value]
+    return value
+
+
+def _changes(before: dict, after: dict) -> dict:
+    """What a save or an import changed, for the audit trail: each changed field with its
+    value before and after ({"status": {"from": "recruiting", "to": "on_hold"}})."""
+    return {name: {"from": _recorded(before[name]), "to": _recorded(after.get(name))}
+            for name in before if before[name] != after.get(name)}
+
+
+def _recorded(value):
+    if isinstance(value, str) and len(value) > AUDIT_TEXT_LIMIT:
+        return value[:AUDIT_TEXT_LIMIT - 1] + "…"
+    return value
 
 
 def _registry_ids(text: str) -> list[str]:
@@ -87,7 +129,7 @@ def update_trial(trial: Trial, user, values: dict, boards: list, *, expected_ver
         allowed = allowed | {b.id for b in kept}
     checked = check_trial(values, boards, allowed)
     _duplicate(checked["registry_ids"], trial.id, user)
-    before = trial.status
+    before = _snapshot(trial)
     _apply(trial, checked)
     trial.updated_by_id = user.id
     # Always write the trial's row, so its version moves even when only its boards changed.
@@ -96,8 +138,8 @@ def update_trial(trial: Trial, user, values: dict, boards: list, *, expected_ver
         db.session.flush()
     except StaleDataError as error:
         raise ConflictError(_("Someone saved this trial while you were saving it.")) from error
-    audit.record("trial.update", trial, user=user, details={"ids": trial.registry_ids, "status": trial.status.value,
-                                                           "was": before.value})
+    audit.record("trial.update", trial, user=user, details={"ids": trial.registry_ids,
+                                                           "changes": _changes(before, _snapshot(trial))})
     return trial
 
 
@@ -148,6 +190,7 @@ def import_studies(user, data: bytes, boards: list) -> tuple[list[Trial], list[T
 def _refresh(trial: Trial, user, values: dict) -> Trial:
     if not trial.can_edit(user):
         raise NotAllowed(_("Only administrators and the secretaries of the trial's boards can change it."))
+    before = _snapshot(trial)
     for name in REGISTRY_FIELDS:
         if values.get(name):
             setattr(trial, name, values[name][:ctgov.LIMITS[name]] if name in ctgov.LIMITS else values[name])
@@ -166,6 +209,7 @@ def _refresh(trial: Trial, user, values: dict) -> Trial:
     trial.imported_at = trial.updated_at = utcnow()
     trial.updated_by_id = user.id
     db.session.flush()
-    audit.record("trial.import", trial, user=user, details={"ids": trial.registry_ids,
-                                                           "registry_status": values.get("registry_status")})
+    audit.record("trial.import", trial, user=user, details={
+        "ids": trial.registry_ids, "registry_status": values.get("registry_status"),
+        "changes": _changes(before, _snapshot(trial))})
     return trial

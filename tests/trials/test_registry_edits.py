@@ -7,6 +7,7 @@ import re
 
 import sqlalchemy as sa
 
+from mtb.audit.models import AuditEvent
 from mtb.extensions import db
 from mtb.trials.models import Trial, TrialStatus
 from tests.fixtures.people import PASSWORD
@@ -80,3 +81,51 @@ def test_a_form_that_does_not_say_its_version_overwrites_nothing(client, login, 
     assert response.status_code == 409
     db.session.expire_all()
     assert db.session.scalar(sa.select(Trial.status)) is TrialStatus.ON_HOLD
+
+
+# The audit trail ---------------------------------------------------------------------------
+
+def trial_events(action: str) -> list[AuditEvent]:
+    return list(db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
+
+
+def test_a_trial_edit_records_each_changed_field_with_its_old_and_new_value(client, login, admin, create_trial,
+                                                                           boards):
+    trial = create_trial(ids="NCT04613596", title="KRAS G12C basket", status="recruiting", tmb_min=10,
+                         alterations=[{"gene": "KRAS", "kind": "variant", "change": "p.Gly12Cys"}])
+    login(admin)
+    edit = f"/trials/{trial.id}/edit"
+    response = client.post(edit, data=new_trial(
+        registry_ids="NCT04613596", title="KRAS G12C basket", acronym="", phase="", status="on_hold",
+        alterations="KRAS p.G12C\nSTK11 mutation", tmb_min="10", pdl1_tps_min="", icd10_ranges="", age_min="",
+        prior_lines_min="", prior_lines_max="", investigator="",
+        boards=[str(boards["thoracic"].id), str(boards["dermatology"].id)],
+        version=loaded_version(client.get(edit))))
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    [event] = trial_events("trial.update")
+    assert event.details["changes"] == {
+        "status": {"from": "recruiting", "to": "on_hold"},
+        "alterations": {"from": [{"gene": "KRAS", "kind": "variant", "change": "p.Gly12Cys"}],
+                        "to": [{"gene": "KRAS", "kind": "variant", "change": "p.Gly12Cys"},
+                               {"gene": "STK11", "kind": "variant", "change": ""}]},
+        "boards": {"from": ["Thoracic oncology"], "to": ["Dermatology (melanoma)", "Thoracic oncology"]},
+    }  # the title, and TMB typed as 10 where 10.00 was stored, did not change
+    page = client.get("/admin/audit").get_data(as_text=True)
+    assert "status recruiting → on_hold" in page
+
+
+def test_a_reimport_records_what_the_registry_changed(client, login, admin, create_trial, boards):
+    create_trial(ids="NCT09990001", title="Old title", status="recruiting", investigator="Dr Nora Haddad")
+    login(admin)
+    with open(DATA / "NCT09990001.json", "rb") as f:  # ACTIVE_NOT_RECRUITING
+        response = client.post("/trials/import", data={"file": (f, "study.json"),
+                                                       "boards": [str(boards["thoracic"].id)]},
+                               content_type="multipart/form-data")
+    assert response.status_code == 302
+    [event] = trial_events("trial.import")
+    changes = event.details["changes"]
+    assert changes["status"] == {"from": "recruiting", "to": "closed"}
+    assert changes["title"]["from"] == "Old title"
+    assert changes["title"]["to"].startswith("KRAS G12C Inhibitor Versus Docetaxel")
+    assert changes["registry_ids"] == {"from": "NCT09990001", "to": "NCT09990001, 2021-000123-45"}
+    assert "investigator" not in changes and "boards" not in changes  # the local fields stay
