@@ -256,3 +256,15 @@ def test_import_without_a_board_says_so_next_to_the_boards(client, login, secret
     assert response.status_code == 422
     assert 'id="boards-error"' in html and 'id="file-error"' not in html
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Trial)) == 0
+
+
+def test_ids_typed_as_the_fields_hint_writes_them_are_stored_without_the_registry_names(client, login, secretary,
+                                                                                        boards):
+    login(secretary)
+    typed = "NCT05000199, EU CT 2023-503456-39-00, EudraCT 2015-001234-56, ID-RCB 2019-A01234-99"
+    response = client.post("/trials/new", data=new_trial(registry_ids=typed, boards=[str(boards["thoracic"].id)]))
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    trial = db.session.scalar(sa.select(Trial))
+    assert trial.registry_ids == "NCT05000199, 2023-503456-39-00, 2015-001234-56, 2019-A01234-99"
+    page = client.get("/trials").get_data(as_text=True)
+    assert "EUCT=2023-503456-39-00" in page and "EudraCT," not in page  # linked, no name shown as an id
