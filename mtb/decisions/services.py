@@ -346,6 +346,17 @@ def undo_deferral(item: AgendaItem, user) -> None:
     db.session.flush()
 
 
+def trial_refusal(item: AgendaItem, trial_id: int) -> str:
+    """Why a trial cannot fill a recommendation (``trial_recommendation`` gave None), said
+    for a page loaded while it was recruiting: closed, put on hold or taken off the board since."""
+    trial = trial_queries.board_trial(item.meeting.board_id, trial_id, recruiting=False)
+    if trial is None:
+        return _("This trial is no longer among the trials %(board)s may propose: it was not added to the "
+                 "recommendations. Everything typed is kept.", board=item.meeting.board.name)
+    return _("This trial is no longer recruiting (%(trial)s, now: %(status)s): it was not added to the "
+             "recommendations. Everything typed is kept.", trial=trial.label, status=trial.status.label)
+
+
 def trial_recommendation(item: AgendaItem, trial_id: int) -> dict | None:
     """A clinical-trial recommendation's values filled from a recruiting trial of the board's
     registry (ids, title, phase, the local investigator; the criteria met as the rationale),

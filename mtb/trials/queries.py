@@ -153,8 +153,11 @@ def matches_for_case(case, by_board: dict[int, list[Trial]] | None = None) -> li
     return matches_for_cases([case], by_board).get(case.id, [])
 
 
-def board_trial(board_id: int, trial_id: int) -> Trial | None:
-    """A recruiting trial of the board (for a recommendation), or None."""
-    return db.session.scalar(
-        sa.select(Trial).join(trial_boards, trial_boards.c.trial_id == Trial.id)
-        .where(Trial.id == trial_id, trial_boards.c.board_id == board_id, Trial.status == TrialStatus.RECRUITING))
+def board_trial(board_id: int, trial_id: int, *, recruiting: bool = True) -> Trial | None:
+    """A recruiting trial of the board (for a recommendation), or None. ``recruiting=False``:
+    a trial of the board whatever its status (to say why it cannot be recommended)."""
+    query = (sa.select(Trial).join(trial_boards, trial_boards.c.trial_id == Trial.id)
+             .where(Trial.id == trial_id, trial_boards.c.board_id == board_id))
+    if recruiting:
+        query = query.where(Trial.status == TrialStatus.RECRUITING)
+    return db.session.scalar(query)

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from mtb.decisions.models import Decision
 from mtb.extensions import db
 from mtb.meetings.models import MeetingStatus
+from mtb.trials.models import TrialStatus
 from tests.decisions.helpers import form_post
 
 KRAS = ({"kind": "variant", "gene": "KRAS", "hgvs_c": "c.34G>T", "hgvs_p": "p.Gly12Cys", "vaf": 41},)
@@ -99,6 +100,33 @@ def test_a_closed_or_other_boards_trial_cannot_be_put_in_by_its_id(client, login
         typed = form_post("Summary.", [{"kind": ""}], propose_trial=str(trials[name].id))
         html = client.post(f"/meetings/{meeting.id}/items/{item.id}/decision", data=typed).get_data(as_text=True)
         assert trials[name].primary_id not in html.split('id="recommendations"')[1]
+
+
+def test_recommending_a_trial_put_on_hold_meanwhile_says_so_next_to_the_button_and_keeps_the_typing(
+        client, login, team, create_case, started_meeting, trials):
+    case = create_case(biomarkers=KRAS, status="scheduled")
+    meeting = started_meeting(cases=[case], status=MeetingStatus.IN_SESSION)
+    item = meeting.items[0]
+    login(team["secretary"])
+    assert "KRYSTAL-7" in client.get(f"/meetings/{meeting.id}/session").get_data(as_text=True)
+    trials["open"].status = TrialStatus.ON_HOLD  # the trial's secretary pauses it while the board discusses
+    db.session.commit()
+    testing = {"kind": "further_testing", "test_name": "ctDNA panel", "rationale": "Ask for a liquid biopsy first."}
+    typed = form_post("Discussed: KRAS G12C after chemo-immunotherapy.", [testing],
+                      propose_trial=str(trials["open"].id))
+    response = client.post(f"/meetings/{meeting.id}/items/{item.id}/decision", data=typed)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    refusal = html.split('id="trial-refusal"')[1].split("</p>")[0]
+    assert "This trial is no longer recruiting (NCT04613596 KRYSTAL-7, now: On hold)" in refusal
+    assert html.index('id="trial-refusal"') < html.index('id="recommendations"')  # beside the trials, above the rows
+    assert "Discussed: KRAS G12C after chemo-immunotherapy." in html and "Ask for a liquid biopsy first." in html
+    assert 'value="ctDNA panel"' in html
+    assert 'value="NCT04613596' not in html  # no row filled with the paused trial
+
+    other = form_post("Discussed.", [{"kind": ""}], propose_trial=str(trials["other_board"].id))
+    html = client.post(f"/meetings/{meeting.id}/items/{item.id}/decision", data=other).get_data(as_text=True)
+    assert "This trial is no longer among the trials Thoracic oncology may propose" in html
 
 
 def test_a_pool_row_lists_the_best_three_trials_and_counts_the_others(client, login, secretary, create_case,

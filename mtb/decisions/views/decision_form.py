@@ -60,22 +60,26 @@ def rows_changed(form: DecisionForm, item: AgendaItem, correction: bool = False)
     """"Add recommendation" / "Remove" buttons: the same form back, one row more or less, nothing lost.
     A matching trial's button ("Recommend this trial") fills a clinical-trial row from the registry.
 
-    Returns (the new form, the row to focus), or (None, None) when the post was a save.
+    Returns (the new form, the row to focus), or (None, None) when the post was a save. A trial
+    that can no longer be recommended (closed or put on hold since the page was shown) leaves
+    the rows as typed; the form carries why (``trial_refusal``), shown next to the trials.
     """
     data = typed_data(form)
     proposed = request.form.get("propose_trial", type=db_int)
     if proposed is not None:
         row = services.trial_recommendation(item, proposed)
-        if row is not None:
-            rows = data["recommendations"]
-            blank = next((i for i, r in enumerate(rows) if not (r.get("kind") or "").strip()), None)
-            if blank is None:
-                rows.append(row)
-                blank = len(rows) - 1
-            else:
-                rows[blank] = row
-            return decision_form(item, data=data, correction=correction), blank
-        return decision_form(item, data=data, correction=correction), None
+        if row is None:
+            refused = decision_form(item, data=data, correction=correction)
+            refused.trial_refusal = services.trial_refusal(item, proposed)
+            return refused, None
+        rows = data["recommendations"]
+        blank = next((i for i, r in enumerate(rows) if not (r.get("kind") or "").strip()), None)
+        if blank is None:
+            rows.append(row)
+            blank = len(rows) - 1
+        else:
+            rows[blank] = row
+        return decision_form(item, data=data, correction=correction), blank
     if request.form.get("action") == "add":
         data["recommendations"].append({})
         return decision_form(item, data=data, correction=correction), len(data["recommendations"]) - 1
