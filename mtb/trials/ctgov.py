@@ -194,7 +194,8 @@ def age_limits(study: dict) -> tuple[AgeLimit | None, AgeLimit | None]:
 def import_notes(study: dict) -> list[str]:
     """What a secretary should know of an imported study: age limits whole years could not
     keep exactly (the patients matching may miss, or the infants to check)."""
-    nct = _text(_module(study, "identificationModule").get("nctId")) or "?"
+    # The study's first registry id (an EU CT only study has no NCT id).
+    nct = values_of(study)["registry_ids"].split(",")[0].strip() or "?"
     low, high = age_limits(study)
     notes = []
     if low is not None and not low.exact:

@@ -14,6 +14,7 @@ from mtb.db import utcnow
 from mtb.errors import ConflictError, InvalidInput, NotAllowed
 from mtb.extensions import db
 from mtb.i18n import gettext as _
+from mtb.i18n import ngettext
 from mtb.trials import ctgov, queries
 from mtb.trials.models import Trial, TrialStatus
 from mtb.trials.registrations import JOINER, LOCAL, parse_ids
@@ -154,17 +155,32 @@ def import_studies(user, data: bytes, boards: list) -> tuple[list[Trial], list[T
     reopened). A new study joins ``boards``, with the local status the registry's suggests
     (RECRUITING: recruiting; not yet recruiting, suspended, by invitation: on hold;
     completed, terminated, active not recruiting...: closed; a missing or unknown status:
-    on hold). Raises InvalidInput (``file``; ``boards`` when a new study cannot join the
-    boards ticked), NotAllowed.
+    on hold). A study with no registry id is skipped, named by its title; a study the file
+    holds twice (one of its ids again) is read once, and a note says so. Raises InvalidInput
+    (``file``; ``boards`` when a new study cannot join the boards ticked), NotAllowed.
     """
     if not Trial.can_create(user):
         raise NotAllowed(_("Only administrators and board secretaries keep the trial registry."))
     created, updated, problems, notes = [], [], [], []
-    for study in ctgov.studies_of(data):
+    #: Each id read in the file -> the first id of its study; how many times each such study came.
+    seen: dict[str, str] = {}
+    repeated: dict[str, int] = {}
+    for position, study in enumerate(ctgov.studies_of(data), start=1):
         values = ctgov.values_of(study)
+        if not values["registry_ids"]:
+            problems.append(_("%(study)s: the study has no registry id (an NCT id, or an EU CT, EudraCT or ID-RCB "
+                              "number), so it was skipped.", study=_study_name(values["title"], position)))
+            continue
         nct = values["registry_ids"].split(",")[0].strip()
+        ids = _registry_ids(values["registry_ids"])
+        # The same study twice (a search page saved with an earlier one pasted in): read once.
+        first = next((seen[i] for i in ids or [values["registry_ids"]] if i in seen), None)
+        if first is not None:
+            repeated[first] = repeated.get(first, 1) + 1
+            continue
+        seen.update(dict.fromkeys(ids or [values["registry_ids"]], nct))
         # Any of the study's ids finds it: a trial added by its EudraCT number holds the NCT id second.
-        holders = queries.trials_holding(_registry_ids(values["registry_ids"]))
+        holders = queries.trials_holding(ids)
         existing = holders[0] if holders else None
         try:
             if existing is not None:
@@ -181,10 +197,26 @@ def import_studies(user, data: bytes, boards: list) -> tuple[list[Trial], list[T
             if "boards" in error.errors:
                 # The boards ticked are the whole import's: said once, next to them.
                 raise InvalidInput("boards", error.errors["boards"][0]) from None
-            problems.append(f"{nct or '?'}: " + "; ".join(m for ms in error.errors.values() for m in ms))
+            problems.append(f"{nct}: " + "; ".join(m for ms in error.errors.values() for m in ms))
         except NotAllowed as error:
             problems.append(f"{nct}: {error}")
+    for identifier, times in repeated.items():
+        notes.append(ngettext("%(id)s is in the file %(num)d time: it was read once.",
+                              "%(id)s is in the file %(num)d times: it was read once, the other records skipped.",
+                              times, id=identifier))
     return created, updated, problems, notes
+
+
+#: A study named by its title in a message is cut to this many characters.
+STUDY_NAME_LENGTH = 60
+
+
+def _study_name(title: str, position: int) -> str:
+    """A study without a registry id, as a message names it: its title (cut), or its place in the file."""
+    if not title:
+        return _("Study %(num)d of the file", num=position)
+    short = title if len(title) <= STUDY_NAME_LENGTH else title[:STUDY_NAME_LENGTH - 1].rstrip() + "…"
+    return f"“{short}”"
 
 
 def _refresh(trial: Trial, user, values: dict) -> Trial:
