@@ -135,10 +135,12 @@ def update_trial(trial: Trial, user, values: dict, boards: list, *, expected_ver
     trial.updated_by_id = user.id
     # Always write the trial's row, so its version moves even when only its boards changed.
     trial.updated_at = utcnow()
+    # Worded first: after a failed flush nothing is read (the user's language) until the rollback.
+    conflict = _("Someone saved this trial while you were saving it.")
     try:
         db.session.flush()
     except StaleDataError as error:
-        raise ConflictError(_("Someone saved this trial while you were saving it.")) from error
+        raise ConflictError(conflict) from error
     audit.record("trial.update", trial, user=user, details={"ids": trial.registry_ids,
                                                            "changes": _changes(before, _snapshot(trial))})
     return trial
@@ -157,7 +159,8 @@ def import_studies(user, data: bytes, boards: list) -> tuple[list[Trial], list[T
     completed, terminated, active not recruiting...: closed; a missing or unknown status:
     on hold). A study with no registry id is skipped, named by its title; a study the file
     holds twice (one of its ids again) is read once, and a note says so. Raises InvalidInput
-    (``file``; ``boards`` when a new study cannot join the boards ticked), NotAllowed.
+    (``file``; ``boards`` when a new study cannot join the boards ticked), NotAllowed,
+    ConflictError (a trial saved by someone else while the file was read: nothing is kept).
     """
     if not Trial.can_create(user):
         raise NotAllowed(_("Only administrators and board secretaries keep the trial registry."))
@@ -223,14 +226,15 @@ def _refresh(trial: Trial, user, values: dict) -> Trial:
     if not trial.can_edit(user):
         raise NotAllowed(_("Only administrators and the secretaries of the trial's boards can change it."))
     before = _snapshot(trial)
+    extra = [i.strip() for i in values["registry_ids"].split(",") if i.strip()]
+    # An id another trial holds stays with it: the registry keeps one trial per id. Asked
+    # before the trial changes, so the one flush below writes it (and meets a save made meanwhile).
+    taken = {r.identifier for other in queries.trials_holding(extra) if other.id != trial.id
+             for r in other.registrations}
     for name in REGISTRY_FIELDS:
         if values.get(name):
             setattr(trial, name, values[name][:ctgov.LIMITS[name]] if name in ctgov.LIMITS else values[name])
-    extra = [i.strip() for i in values["registry_ids"].split(",") if i.strip()]
     known = [i.strip() for i in trial.registry_ids.split(",")]
-    # An id another trial holds stays with it: the registry keeps one trial per id.
-    taken = {r.identifier for other in queries.trials_holding(extra) if other.id != trial.id
-             for r in other.registrations}
     # Whole ids only: a cut one would read back as another (a local code).
     ids, limit = known, Trial.__table__.c.registry_ids.type.length
     for identifier in (i for i in extra if i not in known and i not in taken):
@@ -240,7 +244,13 @@ def _refresh(trial: Trial, user, values: dict) -> Trial:
     trial.status = ctgov.refreshed_status(trial.status, values["registry_status"])
     trial.imported_at = trial.updated_at = utcnow()
     trial.updated_by_id = user.id
-    db.session.flush()
+    # Worded first: after a failed flush nothing is read (the trial, the user's language) until the rollback.
+    conflict = _("Someone saved %(trial)s while the file was being imported; import it again.",
+                 trial=trial.primary_id)
+    try:
+        db.session.flush()
+    except StaleDataError as error:
+        raise ConflictError(conflict) from error
     audit.record("trial.import", trial, user=user, details={
         "ids": trial.registry_ids, "registry_status": values.get("registry_status"),
         "changes": _changes(before, _snapshot(trial))})

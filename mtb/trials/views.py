@@ -135,12 +135,12 @@ def import_studies():
         if not data:
             raise InvalidInput("file", _("Choose the JSON file saved from ClinicalTrials.gov."))
         created, updated, problems, notes = services.import_studies(current_user, data, _chosen(form))
-    except (InvalidInput, NotAllowed) as error:
+    except (InvalidInput, NotAllowed, ConflictError) as error:
         transaction.roll_back()
         # The boards ticked, or the file: the message goes next to the one at fault.
         target = form.boards if getattr(error, "field", None) == "boards" else form.file
         target.errors = [getattr(error, "message", str(error))]
-        return render_template("trials/import.html", form=form), 422
+        return render_template("trials/import.html", form=form), 409 if isinstance(error, ConflictError) else 422
     if problems and not (created or updated):
         transaction.roll_back()
         form.file.errors = problems

@@ -129,3 +129,47 @@ def test_a_reimport_records_what_the_registry_changed(client, login, admin, crea
     assert changes["title"]["to"].startswith("KRAS G12C Inhibitor Versus Docetaxel")
     assert changes["registry_ids"] == {"from": "NCT09990001", "to": "NCT09990001, 2021-000123-45"}
     assert "investigator" not in changes and "boards" not in changes  # the local fields stay
+
+
+def test_an_import_meeting_a_save_made_meanwhile_keeps_nothing_and_says_so(client, login, admin, create_trial,
+                                                                            boards):
+    trial = create_trial(ids="NCT09990001", title="Old title", status="recruiting")
+
+    def saved_elsewhere(mapper, connection, target):
+        # Another request saves the trial between the import's read and its write.
+        connection.execute(sa.text("UPDATE trials SET version = version + 1 WHERE id = :id"), {"id": target.id})
+
+    sa.event.listen(Trial, "before_update", saved_elsewhere)
+    try:
+        login(admin)
+        with open(DATA / "NCT09990001.json", "rb") as f:
+            response = client.post("/trials/import", data={"file": (f, "study.json"),
+                                                           "boards": [str(boards["thoracic"].id)]},
+                                   content_type="multipart/form-data")
+    finally:
+        sa.event.remove(Trial, "before_update", saved_elsewhere)
+    assert response.status_code == 409
+    assert "Someone saved NCT09990001 while the file was being imported" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Trial, trial.id).title == "Old title"
+
+
+def test_a_save_meeting_another_save_at_the_same_moment_is_a_conflict(client, login, admin, create_trial, boards):
+    trial = create_trial(ids="NCT04613596", title="KRAS G12C basket", status="recruiting")
+    login(admin)
+    edit = f"/trials/{trial.id}/edit"
+    version = loaded_version(client.get(edit))
+
+    def saved_elsewhere(mapper, connection, target):
+        # Another request saves the trial between this one's check of the version and its write.
+        connection.execute(sa.text("UPDATE trials SET version = version + 1 WHERE id = :id"), {"id": target.id})
+
+    sa.event.listen(Trial, "before_update", saved_elsewhere)
+    try:
+        response = client.post(edit, data=new_trial(registry_ids="NCT04613596", title="Typed by the admin",
+                                                    boards=[str(boards["thoracic"].id)], version=version))
+    finally:
+        sa.event.remove(Trial, "before_update", saved_elsewhere)
+    assert response.status_code == 409 and 'value="Typed by the admin"' in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Trial, trial.id).title == "KRAS G12C basket"
