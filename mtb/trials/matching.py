@@ -5,88 +5,28 @@ Only recruiting trials are proposed: a closed trial never, and one on hold neith
 takes no patient now; the registry page still shows it). A trial is proposed when no
 criterion fails; its molecular criteria combine as the trial says (any one, or all), and
 each unknown is listed so the board sees what is left to check (a TMB never measured).
+Alteration criteria (genes, changes, exons, fusions) are judged in ``mtb.trials.alterations``.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import NamedTuple
 
 from flask_babel import get_locale
 
-from mtb.cases.findings import BiomarkerKind, Classification, HrdStatus, MmrStatus, MsiStatus, Pdl1Category
+from mtb.cases.findings import HrdStatus, MmrStatus, MsiStatus, Pdl1Category
 from mtb.formatting import age_text, local_decimal
 from mtb.i18n import gettext as _
 from mtb.i18n import ngettext
 from mtb.text import age_on
+from mtb.trials.alterations import alteration_criterion, alteration_text
+from mtb.trials.facts import FAILED, MET, UNKNOWN, CaseFacts, Criterion, Finding
 
-MET, FAILED, UNKNOWN = "met", "failed", "unknown"
-#: Classifications that never satisfy an alteration criterion.
-BENIGN = frozenset({Classification.TIER_IV, Classification.CLASS_1, Classification.CLASS_2})
-
-
-class Finding(NamedTuple):
-    """One biomarker row, reduced to what the criteria read. A tuple: the pool's findings
-    key the kept verdicts (``mtb.trials.queries``), built, hashed and compared on every view."""
-
-    kind: BiomarkerKind
-    gene: str | None = None
-    gene_3p: str | None = None
-    hgvs_p: str | None = None
-    hgvs_c: str | None = None
-    exon: str | None = None
-    cnv_type: str | None = None
-    tmb: Decimal | None = None
-    msi_status: MsiStatus | None = None
-    mmr_status: MmrStatus | None = None
-    pdl1_tps: Decimal | None = None
-    pdl1_category: Pdl1Category | None = None
-    hrd_status: HrdStatus | None = None
-    not_detected: tuple[str, ...] = ()
-    classification: Classification | None = None
-
-
-class CaseFacts(NamedTuple):
-    icd10_code: str | None
-    birth_date: date | None
-    prior_lines: int | None
-    findings: tuple[Finding, ...] = ()
-    today: date | None = None
-
-    @classmethod
-    def of(cls, case, biomarkers=None, today: date | None = None) -> CaseFacts:
-        rows = case.biomarkers if biomarkers is None else biomarkers
-        return cls(case.icd10_code or None, case.patient_birth_date, case.prior_lines, tuple(
-            Finding(b.kind, b.gene, b.gene_3p, b.hgvs_p, b.hgvs_c, b.exon,
-                    b.cnv_type.value if b.cnv_type else None, b.tmb, b.msi_status, b.mmr_status, b.pdl1_tps,
-                    b.pdl1_category, b.hrd_status, tuple(b.not_detected or ()), b.classification)
-            for b in rows), today)
-
-
-@dataclass(frozen=True)
-class Criterion:
-    """One criterion's verdict, worded for the board: "BRAF p.Val600Glu", "TMB ≥ 10 mut/Mb".
-
-    The words are given as functions and written only when read: a pool of 60 cases meets
-    40 trials each, and only the few matches are shown."""
-
-    words: Callable[[], str]
-    verdict: str
-    #: What the case has that decided it ("found: BRAF p.Val600Glu", "TMB 4 mut/Mb").
-    reason: Callable[[], str | None] | None = None
-
-    @property
-    def text(self) -> str:
-        return self.words()
-
-    @property
-    def because(self) -> str | None:
-        return self.reason() if self.reason is not None else None
+__all__ = ["FAILED", "MET", "UNKNOWN", "CaseFacts", "Criterion", "Finding", "MatchResult", "alteration_criterion",
+           "alteration_text", "criteria_key", "criteria_texts", "finding_genes", "icd10_in", "match", "may_match"]
 
 
 @dataclass
@@ -216,79 +156,7 @@ def criteria_texts(trial) -> tuple[list[str], list[str]]:
 _worded_criteria: dict[tuple, tuple[list[str], list[str]]] = {}
 
 
-# --- Molecular criteria ----------------------------------------------------------
-
-def alteration_text(alteration: dict) -> str:
-    gene, kind, change = alteration.get("gene", ""), alteration.get("kind") or "any", alteration.get("change") or ""
-    if kind == "cnv":
-        return f"{gene} {_('amplification') if change in ('', 'amplification') else change}"
-    if kind == "fusion":
-        words = _("fusion")
-    elif kind == "variant":
-        words = change or _("mutation")
-    elif kind == "any":
-        words = change or _("alteration")
-    else:
-        words = change
-    return f"{gene} {words}".strip()
-
-
-def _gene_matches(finding: Finding, gene: str) -> bool:
-    return gene.upper() in {(finding.gene or "").upper(), (finding.gene_3p or "").upper()}
-
-
-def _change_matches(finding: Finding, alteration: dict) -> bool:
-    change = (alteration.get("change") or "").strip()
-    kind = alteration.get("kind") or "any"
-    if kind == "fusion":
-        return finding.kind is BiomarkerKind.FUSION
-    if kind == "cnv":
-        if finding.kind is not BiomarkerKind.CNV:
-            return False
-        return not change or finding.cnv_type == change
-    if kind == "variant" and finding.kind is not BiomarkerKind.VARIANT:
-        return False
-    if kind == "any" and finding.kind not in (BiomarkerKind.VARIANT, BiomarkerKind.CNV, BiomarkerKind.FUSION):
-        return False
-    if not change:
-        return True
-    if change.lower().startswith("exon") or change.lower().startswith("intron"):
-        return (finding.exon or "").lower() == change.lower()
-    if change.startswith("c."):
-        return (finding.hgvs_c or "") == change
-    protein = (finding.hgvs_p or "").replace("(", "").replace(")", "")
-    # "p.Val600" matches every change at codon 600 (V600E, V600K); "p.Val600Glu" that change only.
-    return protein == change or (re.fullmatch(r"p\.[A-Z][a-z]{2}\d+", change) is not None
-                                 and re.match(re.escape(change) + r"(?!\d)", protein) is not None)
-
-
-def alteration_criterion(alteration: dict, facts: CaseFacts) -> Criterion:
-    text = lambda: alteration_text(alteration)
-    gene = (alteration.get("gene") or "").upper()
-    found = [f for f in facts.findings if _gene_matches(f, gene) and _change_matches(f, alteration)]
-    actionable = [f for f in found if f.classification not in BENIGN]
-    if actionable:
-        return Criterion(text, MET, lambda: _("found: %(what)s", what=_finding_words(actionable[0])))
-    if found:
-        # A benign or likely benign variant (Tier IV, Class 1-2) is no alteration a trial asks for.
-        return Criterion(text, FAILED, lambda: _("%(what)s, classified %(grade)s", what=_finding_words(found[0]),
-                                                 grade=found[0].classification.short))
-    tested = [f for f in facts.findings if f.kind is not BiomarkerKind.NEGATIVE and f.gene]
-    excluded = any(gene in (g.upper().split(" ")[0] for g in f.not_detected) for f in facts.findings)
-    if excluded:
-        return Criterion(text, FAILED, lambda: _("%(gene)s tested, not detected", gene=gene))
-    if not tested and not any(f.not_detected for f in facts.findings):
-        return Criterion(text, UNKNOWN, lambda: _("no sequencing result recorded"))
-    return Criterion(text, FAILED, lambda: _("not among the case's findings"))
-
-
-def _finding_words(finding: Finding) -> str:
-    if finding.kind is BiomarkerKind.FUSION:
-        return "::".join(g for g in (finding.gene, finding.gene_3p) if g) + " " + _("fusion")
-    if finding.kind is BiomarkerKind.CNV:
-        return f"{finding.gene} {finding.cnv_type or ''}".strip()
-    return " ".join(p for p in (finding.gene, finding.hgvs_p or finding.hgvs_c, finding.exon) if p)
-
+# --- Thresholds -----------------------------------------------------------------
 
 def _tmb(minimum: Decimal, facts: CaseFacts) -> Criterion:
     text = lambda: _("TMB ≥ %(n)s mut/Mb", n=_num(minimum))
