@@ -30,6 +30,12 @@ def alteration_text(alteration: dict) -> str:
     return f"{gene} {words}".strip()
 
 
+def protein_key(change: str | None) -> str:
+    """A protein change as criteria and findings are compared, the same on both sides:
+    without the parentheses of a predicted consequence ("p.(Gly12Cys)" is "p.Gly12Cys")."""
+    return (change or "").replace("(", "").replace(")", "")
+
+
 def _gene_matches(finding: Finding, gene: str) -> bool:
     return gene.upper() in {(finding.gene or "").upper(), (finding.gene_3p or "").upper()}
 
@@ -53,7 +59,7 @@ def _change_matches(finding: Finding, alteration: dict) -> bool:
         return (finding.exon or "").lower() == change.lower()
     if change.startswith("c."):
         return (finding.hgvs_c or "") == change
-    protein = (finding.hgvs_p or "").replace("(", "").replace(")", "")
+    protein, change = protein_key(finding.hgvs_p), protein_key(change)
     # "p.Val600" matches every change at codon 600 (V600E, V600K); "p.Val600Glu" that change only.
     return protein == change or (re.fullmatch(r"p\.[A-Z][a-z]{2}\d+", change) is not None
                                  and re.match(re.escape(change) + r"(?!\d)", protein) is not None)

@@ -18,6 +18,7 @@ from mtb.cases.problems import Problems, to_decimal
 from mtb.errors import InvalidInput
 from mtb.i18n import gettext as _
 from mtb.text import clean_text
+from mtb.trials.alterations import protein_key
 from mtb.trials.matching import icd10_in
 from mtb.trials.models import MolecularLogic, TrialStatus
 from mtb.trials.registrations import JOINER, LOCAL, TRIAL_PHASES, parse_ids
@@ -63,6 +64,9 @@ def parse_alteration(line: str, name: str, problems: Problems) -> dict | None:
         except InvalidInput as error:
             problems.add(name, error.message)
             return None
+    if not rest.startswith("c."):
+        # Compared without them (mtb.trials.alterations.protein_key): stored without them too.
+        rest = protein_key(rest)
     codon = _CODON.fullmatch(rest)
     if codon and (len(codon[1]) == 3 or codon[1] in ONE_LETTER):
         residue = codon[1] if len(codon[1]) == 3 else ONE_LETTER[codon[1]]
