@@ -13,6 +13,14 @@ from mtb.trials.facts import FAILED, MET, UNKNOWN, CaseFacts, Criterion, Finding
 
 #: Classifications that never satisfy an alteration criterion.
 BENIGN = frozenset({Classification.TIER_IV, Classification.CLASS_1, Classification.CLASS_2})
+#: Variants of uncertain significance: the lab does not call them an alteration, so a
+#: criterion they would meet is at most to check, never met.
+UNCERTAIN = frozenset({Classification.TIER_III, Classification.CLASS_3})
+#: The lab holds the change pathogenic or actionable.
+PATHOGENIC = frozenset({Classification.TIER_I, Classification.TIER_II, Classification.CLASS_4,
+                        Classification.CLASS_5})
+#: No amino acid changed: p.=, p.Val600=, and so with the parentheses of a prediction.
+_SYNONYMOUS = re.compile(r"p\.(?:[A-Z][a-z]{2}\d+)?=")
 
 
 def alteration_text(alteration: dict) -> str:
@@ -34,6 +42,15 @@ def protein_key(change: str | None) -> str:
     """A protein change as criteria and findings are compared, the same on both sides:
     without the parentheses of a predicted consequence ("p.(Gly12Cys)" is "p.Gly12Cys")."""
     return (change or "").replace("(", "").replace(")", "")
+
+
+def synonymous_change(change: str | None) -> bool:
+    """"p.=", "p.Val600=", "p.(Val600=)": no amino acid changed."""
+    return _SYNONYMOUS.fullmatch(protein_key(change)) is not None
+
+
+def is_synonymous(finding: Finding) -> bool:
+    return finding.kind is BiomarkerKind.VARIANT and synonymous_change(finding.hgvs_p)
 
 
 def _gene_matches(finding: Finding, gene: str) -> bool:
@@ -69,9 +86,22 @@ def alteration_criterion(alteration: dict, facts: CaseFacts) -> Criterion:
     text = lambda: alteration_text(alteration)
     gene = (alteration.get("gene") or "").upper()
     found = [f for f in facts.findings if _gene_matches(f, gene) and _change_matches(f, alteration)]
-    actionable = [f for f in found if f.classification not in BENIGN]
+    # A synonymous change never meets a codon or protein criterion (KRAS G12 is no p.Gly12=);
+    # a gene or exon criterion, only when the lab calls it pathogenic (a splice site broken).
+    protein = (alteration.get("change") or "").startswith("p.")
+    synonymous = [f for f in found if is_synonymous(f) and (protein or f.classification not in PATHOGENIC)]
+    found = [f for f in found if f not in synonymous]
+    actionable = [f for f in found if f.classification not in BENIGN | UNCERTAIN]
     if actionable:
         return Criterion(text, MET, lambda: _("found: %(what)s", what=_finding_words(actionable[0])))
+    uncertain = [f for f in found if f.classification in UNCERTAIN]
+    if uncertain:
+        return Criterion(text, UNKNOWN, lambda: _("%(what)s, classified %(grade)s: of uncertain significance",
+                                                  what=_finding_words(uncertain[0]),
+                                                  grade=uncertain[0].classification.short))
+    if synonymous:
+        return Criterion(text, FAILED, lambda: _("%(what)s is synonymous: no amino acid changed",
+                                                 what=_finding_words(synonymous[0])))
     if found:
         # A benign or likely benign variant (Tier IV, Class 1-2) is no alteration a trial asks for.
         return Criterion(text, FAILED, lambda: _("%(what)s, classified %(grade)s", what=_finding_words(found[0]),

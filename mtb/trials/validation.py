@@ -18,7 +18,7 @@ from mtb.cases.problems import Problems, to_decimal
 from mtb.errors import InvalidInput
 from mtb.i18n import gettext as _
 from mtb.text import clean_text
-from mtb.trials.alterations import protein_key
+from mtb.trials.alterations import protein_key, synonymous_change
 from mtb.trials.matching import icd10_in
 from mtb.trials.models import MolecularLogic, TrialStatus
 from mtb.trials.registrations import JOINER, LOCAL, TRIAL_PHASES, parse_ids
@@ -77,6 +77,11 @@ def parse_alteration(line: str, name: str, problems: Problems) -> dict | None:
         problems.add(name, _("“%(line)s”: %(problem)s Write one alteration per line: a gene, then p.V600E, "
                              "V600 (any change at the codon), exon 20, fusion, amplification or mutation.",
                              line=line.strip(), problem=error.message))
+        return None
+    if synonymous_change(change):
+        # It would never meet a case (mtb.trials.alterations): no amino acid changed.
+        problems.add(name, _("“%(line)s”: a synonymous change changes no amino acid, so no case would meet it; write "
+                             "the codon (BRAF V600) or the change (BRAF p.V600E).", line=line.strip()))
         return None
     return {"gene": gene, "kind": "variant", "change": change}
 

@@ -4,13 +4,15 @@ changes, trials with no molecular criterion, exon-level criteria, fusions record
 unusual order, and lines of the registry form refused without saying which."""
 
 from datetime import date
+from decimal import Decimal
 from types import SimpleNamespace
 
+import pytest
 import sqlalchemy as sa
 
-from mtb.cases.findings import BiomarkerKind
+from mtb.cases.findings import BiomarkerKind, Classification
 from mtb.extensions import db
-from mtb.trials.matching import CaseFacts, Finding, match
+from mtb.trials.matching import FAILED, MET, UNKNOWN, CaseFacts, Finding, match
 from mtb.trials.models import Trial
 from tests.trials.test_registry import new_trial
 
@@ -58,3 +60,64 @@ def test_a_criterion_typed_in_parentheses_matches_the_change_with_or_without_the
         assert match(kept, facts(variant("KRAS", written))).is_match
     codon = trial({"gene": "KRAS", "kind": "variant", "change": "p.(Gly12)"})
     assert match(codon, facts(variant("KRAS", "p.(Gly12Asp)"))).is_match
+
+
+# --- Variants of uncertain significance, synonymous changes ---------------------------------
+
+KRAS_G12C = {"gene": "KRAS", "kind": "variant", "change": "p.Gly12Cys"}
+
+
+@pytest.mark.parametrize("grade", [Classification.TIER_III, Classification.CLASS_3])
+def test_a_variant_of_uncertain_significance_is_to_check_never_met(app, grade):
+    vus = variant("KRAS", "p.Gly12Cys", classification=grade)
+    alone = match(trial(KRAS_G12C), facts(vus))
+    assert [c.verdict for c in alone.criteria] == [UNKNOWN]
+    assert "uncertain significance" in alone.criteria[0].because
+    assert not alone.is_match  # a VUS alone proposes no trial
+    # Beside a criterion met, it is listed as what is left to check.
+    basket = match(trial(KRAS_G12C, tmb_min=Decimal(10)), facts(vus, Finding(BiomarkerKind.TMB, tmb=Decimal(14))))
+    assert basket.is_match and [c.text for c in basket.unknown] == ["KRAS p.Gly12Cys"]
+    # The same change classified Tier II, beside the VUS, meets it.
+    both = facts(vus, variant("KRAS", "p.Gly12Cys", classification=Classification.TIER_II))
+    assert verdicts(trial(KRAS_G12C), both) == [("KRAS p.Gly12Cys", MET)]
+
+
+def test_a_case_whose_only_finding_is_a_vus_is_not_shown_the_trial(client, login, member, create_case,
+                                                                  create_trial):
+    create_trial(title="KRAS G12C trial", acronym="G12C-VUS", alterations=[KRAS_G12C])
+    case = create_case(biomarkers=({"kind": "variant", "gene": "KRAS", "hgvs_p": "p.Gly12Cys",
+                                    "classification": Classification.CLASS_3, "vaf": 12},))
+    login(member)
+    assert "G12C-VUS" not in client.get(f"/cases/{case.id}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("change, synonymous", [
+    ("p.Gly12", "p.Gly12="), ("p.Gly12", "p.(Gly12=)"), ("p.Gly12", "p.="), ("p.Gly12Cys", "p.(=)"),
+])
+def test_a_synonymous_change_never_meets_a_codon_or_protein_criterion(app, change, synonymous):
+    """KRAS G12 is no KRAS p.Gly12=: the codon is there, its amino acid unchanged."""
+    kras = trial({"gene": "KRAS", "kind": "variant", "change": change})
+    for grade in (None, Classification.TIER_II):
+        result = match(kras, facts(variant("KRAS", synonymous, classification=grade)))
+        assert [c.verdict for c in result.criteria] == [FAILED] and not result.is_match
+        if "Gly12" in synonymous:
+            assert result.criteria[0].because == f"KRAS {synonymous} is synonymous: no amino acid changed"
+
+
+def test_a_synonymous_change_meets_a_gene_or_exon_criterion_only_when_the_lab_calls_it_pathogenic(app):
+    exon20 = trial({"gene": "EGFR", "kind": "variant", "change": "exon 20"})
+    q787q = variant("EGFR", "p.Gln787=", exon="exon 20")  # a common polymorphism
+    assert not match(exon20, facts(q787q)).is_match
+    tp53 = trial({"gene": "TP53", "kind": "variant", "change": ""})
+    splice = variant("TP53", "p.Thr125=", classification=Classification.CLASS_5)  # it breaks a splice site
+    assert match(tp53, facts(splice)).is_match
+    assert not match(tp53, facts(variant("TP53", "p.Thr125="))).is_match
+
+
+def test_a_synonymous_criterion_is_refused_naming_the_line(client, login, secretary, boards):
+    login(secretary)
+    response = client.post("/trials/new", data=new_trial(boards=[str(boards["thoracic"].id)],
+                                                          alterations="KRAS p.G12C\nBRAF p.V600="))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "“BRAF p.V600=”" in html.replace("&#34;", '"') and "synonymous" in html
