@@ -3,8 +3,10 @@ saying for each criterion whether it is met, not met, or unknown (not tested, no
 
 Only recruiting trials are proposed: a closed trial never, and one on hold neither (it
 takes no patient now; the registry page still shows it). A trial is proposed when no
-criterion fails; its molecular criteria combine as the trial says (any one, or all), and
-each unknown is listed so the board sees what is left to check (a TMB never measured).
+criterion fails and the case has what the trial is about: a molecular criterion met or, for
+a trial without any, its diagnosis; age and prior lines alone never propose one. Its
+molecular criteria combine as the trial says (any one, or all), and each unknown is listed
+so the board sees what is left to check (a TMB never measured).
 Alteration criteria (genes, changes, exons, fusions) are judged in ``mtb.trials.alterations``.
 """
 
@@ -26,7 +28,8 @@ from mtb.trials.alterations import alteration_criterion, alteration_text
 from mtb.trials.facts import FAILED, MET, UNKNOWN, CaseFacts, Criterion, Finding
 
 __all__ = ["FAILED", "MET", "UNKNOWN", "CaseFacts", "Criterion", "Finding", "MatchResult", "alteration_criterion",
-           "alteration_text", "criteria_key", "criteria_texts", "finding_genes", "icd10_in", "match", "may_match"]
+           "alteration_text", "criteria_key", "criteria_texts", "finding_genes", "has_molecular_criteria", "icd10_in",
+           "match", "may_match", "proposable"]
 
 
 @dataclass
@@ -59,13 +62,20 @@ class MatchResult:
 
     @property
     def is_match(self) -> bool:
-        """No criterion fails, something is met, and a trial with molecular criteria has one of
-        them met (a case never sequenced is not proposed every trial of its tumour type)."""
-        molecular_met = not self._molecular or any(c.verdict == MET for c in self._molecular)
-        return self._clinical_ok and self._molecular_verdict != FAILED and molecular_met and bool(self.matched)
+        """No criterion fails, and the case has what the trial is about: one of its molecular
+        criteria met or, for a trial without any, its diagnosis met. Age, prior lines and
+        unknowns alone never propose a trial (every adult of the board; a case never
+        sequenced would be proposed every trial of its tumour type)."""
+        if not self._clinical_ok:
+            return False
+        if self._molecular:
+            return self._molecular_verdict != FAILED and any(c.verdict == MET for c in self._molecular)
+        return self._diagnosis is not None and self._diagnosis.verdict == MET
 
     _molecular: list[Criterion] = field(default_factory=list)
     _clinical: list[Criterion] = field(default_factory=list)
+    #: The ICD-10 criterion (also among ``_clinical``), when the trial has one.
+    _diagnosis: Criterion | None = None
 
     @property
     def _clinical_ok(self) -> bool:
@@ -96,7 +106,8 @@ def match(trial, facts: CaseFacts) -> MatchResult:
     if trial.requires_hrd:
         result._molecular.append(_hrd(facts))
     if trial.icd10_ranges:
-        result._clinical.append(_diagnosis(trial.icd10_ranges, facts))
+        result._diagnosis = _diagnosis(trial.icd10_ranges, facts)
+        result._clinical.append(result._diagnosis)
     if trial.age_min is not None or trial.age_max is not None:
         result._clinical.append(_age(trial.age_min, trial.age_max, facts))
     if trial.prior_lines_min is not None or trial.prior_lines_max is not None:
@@ -122,16 +133,26 @@ def may_match(trial, facts: CaseFacts, genes: frozenset[str]) -> bool:
     if trial.icd10_ranges and facts.icd10_code and not any(icd10_in(facts.icd10_code, spec)
                                                            for spec in trial.icd10_ranges):
         return False
-    molecular = bool(trial.alterations) or trial.tmb_min is not None or trial.requires_msi_high \
-        or trial.pdl1_tps_min is not None or trial.requires_hrd
-    if not molecular:
-        return True
+    if not has_molecular_criteria(trial):
+        return bool(trial.icd10_ranges)
     findings = facts.findings
     return (any((a.get("gene") or "").upper() in genes for a in trial.alterations or ())
             or (trial.tmb_min is not None and any(f.tmb is not None for f in findings))
             or (trial.requires_msi_high and any(f.msi_status or f.mmr_status for f in findings))
             or (trial.pdl1_tps_min is not None and any(f.pdl1_tps is not None or f.pdl1_category for f in findings))
             or (trial.requires_hrd and any(f.hrd_status for f in findings)))
+
+
+def has_molecular_criteria(trial) -> bool:
+    """An alteration, a TMB, MSI, PD-L1 or HRD criterion."""
+    return bool(trial.alterations) or trial.tmb_min is not None or bool(trial.requires_msi_high) \
+        or trial.pdl1_tps_min is not None or bool(trial.requires_hrd)
+
+
+def proposable(trial) -> bool:
+    """Whether matching can ever propose the trial to a case (``MatchResult.is_match``): it
+    has a molecular criterion, or a diagnosis one; age and prior lines alone never do."""
+    return has_molecular_criteria(trial) or bool(trial.icd10_ranges)
 
 
 def finding_genes(facts: CaseFacts) -> frozenset[str]:

@@ -16,6 +16,7 @@ from mtb.cases.labelled import LABELS, Labelled
 from mtb.db import TimestampMixin, enum_column
 from mtb.extensions import db
 from mtb.i18n import lazy_gettext as _l
+from mtb.trials.matching import proposable
 from mtb.trials.registrations import TRIAL_PHASES, Registration, split_stored
 
 if TYPE_CHECKING:
@@ -119,6 +120,12 @@ class Trial(TimestampMixin, db.Model):
     @property
     def is_recruiting(self) -> bool:
         return self.status is TrialStatus.RECRUITING
+
+    @property
+    def is_proposable(self) -> bool:
+        """Matching can propose it to cases: it has a molecular or a diagnosis criterion
+        (an age alone would propose it to every adult of its boards)."""
+        return proposable(self)
 
     @property
     def label(self) -> str:

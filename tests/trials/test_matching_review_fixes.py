@@ -121,3 +121,35 @@ def test_a_synonymous_criterion_is_refused_naming_the_line(client, login, secret
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "“BRAF p.V600=”" in html.replace("&#34;", '"') and "synonymous" in html
+
+
+# --- Age, prior lines and other clinical criteria alone ---------------------------------------
+
+def test_age_and_prior_lines_alone_never_propose_a_trial(app):
+    adult = facts(variant("KRAS", "p.Gly12Cys"), lines=2)
+    for clinical_only in (trial(age_min=18), trial(age_min=18, prior_lines_min=1), trial(prior_lines_max=3)):
+        result = match(clinical_only, adult)
+        assert result.matched and not result.is_match
+    # A trial without molecular criteria is proposed on its diagnosis, when the case has it.
+    lung = trial(icd10_ranges=["C34"], age_min=18)
+    assert match(lung, adult).is_match
+    assert not match(lung, facts(icd10="C43.5")).is_match
+    assert not match(lung, facts(icd10=None)).is_match  # no ICD-10 code: the diagnosis is unknown
+
+
+def test_a_trial_with_only_an_age_is_shown_to_no_case_and_the_registry_says_why(client, login, member, create_case,
+                                                                                create_trial):
+    age_only = create_trial(title="Adults of the thoracic board", acronym="AGE-ONLY", age_min=18)
+    lung = create_trial(title="Lung cancers, any alteration", acronym="LUNG-ANY", icd10_ranges=["C34"], age_min=18)
+    kras = create_trial(title="KRAS G12C trial", acronym="G12C", alterations=[KRAS_G12C])
+    case = create_case(biomarkers=({"kind": "variant", "gene": "KRAS", "hgvs_p": "p.Gly12Cys", "vaf": 30},))
+    login(member)
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "AGE-ONLY" not in page and "LUNG-ANY" in page and "G12C" in page
+    registry = client.get("/trials").get_data(as_text=True)
+
+    def row(t):
+        return registry.split(f'id="trial-{t.id}"')[1].split("</tr>")[0]
+
+    note = "Not proposed to cases until its molecular or diagnosis criteria are written."
+    assert note in row(age_only) and note not in row(lung) and note not in row(kras)
