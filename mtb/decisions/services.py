@@ -367,7 +367,9 @@ def trial_recommendation(item: AgendaItem, trial_id: int) -> dict | None:
     result = match(trial, CaseFacts.of(item.case, today=utcnow().date()))
     rationale = "; ".join(c.text for c in result.matched)
     if result.unknown:
-        rationale += " — " + _("to check: %(what)s", what="; ".join(c.text for c in result.unknown))
+        # A trial proposed on a finding to check has nothing met to write before it.
+        to_check = _("to check: %(what)s", what="; ".join(c.text for c in result.unknown))
+        rationale = f"{rationale} — {to_check}" if rationale else to_check
     columns = Recommendation.__table__.c
     # The registry holds the trials open here: the site is this hospital, with its local
     # investigator beside it (the investigator alone read as a place in the minutes).

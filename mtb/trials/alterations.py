@@ -6,8 +6,10 @@ the alteration is not among the findings, unknown when nothing was sequenced."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from mtb.cases.findings import BiomarkerKind, Classification
+from mtb.cases.vocab import USUAL_3P_PARTNERS
 from mtb.i18n import gettext as _
 from mtb.trials.facts import FAILED, MET, UNKNOWN, CaseFacts, Criterion, Finding
 
@@ -92,8 +94,11 @@ def alteration_criterion(alteration: dict, facts: CaseFacts) -> Criterion:
     synonymous = [f for f in found if is_synonymous(f) and (protein or f.classification not in PATHOGENIC)]
     found = [f for f in found if f not in synonymous]
     actionable = [f for f in found if f.classification not in BENIGN | UNCERTAIN]
+    sure = [f for f in actionable if _doubt(f, gene) is None]
+    if sure:
+        return Criterion(text, MET, lambda: _("found: %(what)s", what=_finding_words(sure[0])))
     if actionable:
-        return Criterion(text, MET, lambda: _("found: %(what)s", what=_finding_words(actionable[0])))
+        return Criterion(text, UNKNOWN, _doubt(actionable[0], gene), proposes=True)
     uncertain = [f for f in found if f.classification in UNCERTAIN]
     if uncertain:
         return Criterion(text, UNKNOWN, lambda: _("%(what)s, classified %(grade)s: of uncertain significance",
@@ -113,6 +118,18 @@ def alteration_criterion(alteration: dict, facts: CaseFacts) -> Criterion:
     if not tested and not any(f.not_detected for f in facts.findings):
         return Criterion(text, UNKNOWN, lambda: _("no sequencing result recorded"))
     return Criterion(text, FAILED, lambda: _("not among the case's findings"))
+
+
+def _doubt(finding: Finding, gene: str) -> Callable[[], str] | None:
+    """Why a finding that meets the criterion still is to check, worded; None when it is not.
+
+    A kinase or transcription factor keeps its 3′ part in the fusions that drive (EML4::ALK):
+    recorded at the 5′ end with another 3′ partner (ALK::EML4), the row is the reciprocal
+    product without the kinase, or the partners were typed in the other order."""
+    if (finding.kind is BiomarkerKind.FUSION and gene in USUAL_3P_PARTNERS and (finding.gene or "").upper() == gene
+            and finding.gene_3p and finding.gene_3p.upper() != gene):
+        return lambda: _("%(gene)s at the 5′ end: check the orientation against the report", gene=gene)
+    return None
 
 
 def _finding_words(finding: Finding) -> str:

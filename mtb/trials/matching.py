@@ -63,13 +63,15 @@ class MatchResult:
     @property
     def is_match(self) -> bool:
         """No criterion fails, and the case has what the trial is about: one of its molecular
-        criteria met or, for a trial without any, its diagnosis met. Age, prior lines and
-        unknowns alone never propose a trial (every adult of the board; a case never
-        sequenced would be proposed every trial of its tumour type)."""
+        criteria met (or to check on a finding that likely meets it, ``Criterion.proposes``)
+        or, for a trial without any, its diagnosis met. Age, prior lines and unknowns alone
+        never propose a trial (every adult of the board; a case never sequenced would be
+        proposed every trial of its tumour type)."""
         if not self._clinical_ok:
             return False
         if self._molecular:
-            return self._molecular_verdict != FAILED and any(c.verdict == MET for c in self._molecular)
+            return self._molecular_verdict != FAILED and any(c.verdict == MET or c.proposes
+                                                              for c in self._molecular)
         return self._diagnosis is not None and self._diagnosis.verdict == MET
 
     _molecular: list[Criterion] = field(default_factory=list)

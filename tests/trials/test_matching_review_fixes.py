@@ -12,8 +12,10 @@ import sqlalchemy as sa
 
 from mtb.cases.findings import BiomarkerKind, Classification
 from mtb.extensions import db
+from mtb.meetings.models import MeetingStatus
 from mtb.trials.matching import FAILED, MET, UNKNOWN, CaseFacts, Finding, match
 from mtb.trials.models import Trial
+from tests.decisions.helpers import form_post
 from tests.trials.test_registry import new_trial
 
 TODAY = date(2026, 12, 1)
@@ -153,3 +155,55 @@ def test_a_trial_with_only_an_age_is_shown_to_no_case_and_the_registry_says_why(
 
     note = "Not proposed to cases until its molecular or diagnosis criteria are written."
     assert note in row(age_only) and note not in row(lung) and note not in row(kras)
+
+
+# --- A fusion recorded with the usual 3′ partner at the 5′ end ---------------------------------
+
+ALK_FUSION = {"gene": "ALK", "kind": "fusion", "change": ""}
+ORIENTATION = "ALK at the 5′ end: check the orientation against the report"
+
+
+def fusion(five, three=None):
+    return Finding(BiomarkerKind.FUSION, gene=five, gene_3p=three)
+
+
+def test_a_kinase_recorded_at_the_5_prime_end_is_to_check_not_met(app):
+    reversed_ = match(trial(ALK_FUSION), facts(fusion("ALK", "EML4")))
+    assert [(c.verdict, c.because) for c in reversed_.criteria] == [(UNKNOWN, ORIENTATION)]
+    assert reversed_.is_match  # proposed for the board to check, never as met
+    any_alteration = trial({"gene": "RET", "kind": "any", "change": ""})
+    assert match(any_alteration, facts(fusion("RET", "KIF5B"))).criteria[0].verdict == UNKNOWN
+    # The usual order, a partner the assay could not name, a gene that is a 5′ partner: met.
+    assert verdicts(trial(ALK_FUSION), facts(fusion("EML4", "ALK"))) == [("ALK fusion", MET)]
+    assert verdicts(trial(ALK_FUSION), facts(fusion("ALK"))) == [("ALK fusion", MET)]
+    fgfr3 = trial({"gene": "FGFR3", "kind": "fusion", "change": ""})
+    assert verdicts(fgfr3, facts(fusion("FGFR3", "TACC3"))) == [("FGFR3 fusion", MET)]
+    # Either order beside the other: the one in the usual order meets it.
+    assert verdicts(trial(ALK_FUSION), facts(fusion("ALK", "EML4"), fusion("EML4", "ALK"))) == [("ALK fusion", MET)]
+
+
+def test_the_case_page_and_the_pool_show_a_reversed_fusion_as_to_check(client, login, secretary, create_case,
+                                                                         create_meeting, create_trial):
+    create_trial(title="ALK trial", acronym="ALK-TRIAL", alterations=[ALK_FUSION])
+    meeting = create_meeting()
+    case = create_case(biomarkers=({"kind": "fusion", "gene": "ALK", "gene_3p": "EML4"},))
+    login(secretary)
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    panel = page.split('id="h-trials"')[1].split("</section>")[0]
+    assert "ALK-TRIAL" in panel
+    assert "✓ ALK fusion" not in panel and "? ALK fusion" in panel and ORIENTATION in panel
+    pool = client.get(f"/meetings/{meeting.id}/agenda").get_data(as_text=True)
+    line = pool.split("ALK-TRIAL")[1].split("</li>")[0]
+    assert line == '</strong> <span class="muted">(unknown: ALK fusion)</span>'  # nothing met: no dangling dash
+
+
+def test_recommending_a_trial_proposed_to_check_says_what_is_to_check(client, login, team, create_case,
+                                                                     started_meeting, create_trial):
+    alk = create_trial(title="ALK trial", acronym="ALK-TRIAL", alterations=[ALK_FUSION])
+    case = create_case(biomarkers=({"kind": "fusion", "gene": "ALK", "gene_3p": "EML4"},), status="scheduled")
+    meeting = started_meeting(cases=[case], status=MeetingStatus.IN_SESSION)
+    login(team["secretary"])
+    typed = form_post("Discussed.", [{"kind": ""}], propose_trial=str(alk.id))
+    html = client.post(f"/meetings/{meeting.id}/items/{meeting.items[0].id}/decision", data=typed).get_data(as_text=True)
+    rationale = html.split('name="recommendations-0-rationale"')[1].split("</textarea>")[0]
+    assert rationale.split(">", 1)[1].strip() == "to check: ALK fusion"  # nothing met: no dash before it
