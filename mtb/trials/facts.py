@@ -33,6 +33,10 @@ class Finding(NamedTuple):
     hrd_status: HrdStatus | None = None
     not_detected: tuple[str, ...] = ()
     classification: Classification | None = None
+    #: A fusion's breakpoints ("exon 13", "exon 15") and any finding's note, as the lab worded it.
+    breakpoint_5p: str | None = None
+    breakpoint_3p: str | None = None
+    description: str | None = None
 
 
 class CaseFacts(NamedTuple):
@@ -48,7 +52,8 @@ class CaseFacts(NamedTuple):
         return cls(case.icd10_code or None, case.patient_birth_date, case.prior_lines, tuple(
             Finding(b.kind, b.gene, b.gene_3p, b.hgvs_p, b.hgvs_c, b.exon,
                     b.cnv_type.value if b.cnv_type else None, b.tmb, b.msi_status, b.mmr_status, b.pdl1_tps,
-                    b.pdl1_category, b.hrd_status, tuple(b.not_detected or ()), b.classification)
+                    b.pdl1_category, b.hrd_status, tuple(b.not_detected or ()), b.classification,
+                    b.breakpoint_5p, b.breakpoint_3p, b.description)
             for b in rows), today)
 
 

@@ -42,7 +42,8 @@ class TrialForm(FlaskForm):
     conditions = StringField(_l("Conditions (as the registry words them)"))
     alterations = TextAreaField(
         _l("Genes, variants, fusions"), render_kw={"rows": 4},
-        description=_l("One per line: BRAF p.V600E, BRAF V600 (any change at the codon), EGFR exon 20, ALK fusion, "
+        description=_l("One per line: BRAF p.V600E, BRAF V600 (any change at the codon), EGFR exon 20 (any change "
+                       "in the exon), EGFR exon 20 insertion, EGFR exon 19 deletion, MET exon 14 skipping, ALK fusion, "
                        "MET amplification, KRAS mutation, or a gene alone for any alteration."))
     molecular_logic = SelectField(_l("The molecular criteria needed"), validate_choice=False,
                                   choices=_options([(m.value, m.label) for m in MolecularLogic]))

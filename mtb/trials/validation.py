@@ -38,12 +38,16 @@ _CNV_WORDS = {"amplification": "amplification", "amplified": "amplification", "a
 _ANY_WORDS = {"", "alteration", "altered", "any"}
 _VARIANT_WORDS = {"mutation", "mutated", "variant", "mut"}
 _CODON = re.compile(r"(?:p\.)?([A-Z](?:[a-z]{2})?)(\d{1,5})")
+#: An exon-level criterion as reports write it: "exon 20 insertion(s)", "ex20ins", "exon 19 del",
+#: "ex19del", "exon 14 skipping".
+_EXON_CHANGE_WORDS = re.compile(r"ex(?:on)?\s*([1-9]\d{0,2})\s*(?:(ins(?:ertions?)?)|(del(?:etions?)?)|(skip(?:ping)?))")
 _ICD10_SPEC = re.compile(r"[A-Z]\d{2}(?:\.\d{1,2})?(?:-[A-Z]\d{2}(?:\.\d{1,2})?)?")
 
 
 def parse_alteration(line: str, name: str, problems: Problems) -> dict | None:
     """"BRAF p.V600E", "BRAF V600", "ALK fusion", "MET amplification", "EGFR exon 20",
-    "KRAS mutation", "NTRK1" (any alteration) -> {"gene", "kind", "change"}."""
+    "EGFR exon 20 insertion", "EGFR exon 19 deletion", "MET exon 14 skipping", "KRAS mutation",
+    "NTRK1" (any alteration) -> {"gene", "kind", "change"}."""
     gene_text, _sep, rest = line.strip().partition(" ")
     rest = rest.strip()
     gene = check_gene(gene_text, name, problems, fusion_offer=False)
@@ -58,6 +62,9 @@ def parse_alteration(line: str, name: str, problems: Problems) -> dict | None:
         return {"gene": gene, "kind": "any", "change": ""}
     if words in _VARIANT_WORDS:
         return {"gene": gene, "kind": "variant", "change": ""}
+    if exon_change := _EXON_CHANGE_WORDS.fullmatch(words):
+        what = "insertion" if exon_change[2] else "deletion" if exon_change[3] else "skipping"
+        return {"gene": gene, "kind": "variant", "change": f"exon {int(exon_change[1])} {what}"}
     if words.startswith(("exon", "intron")) or words.isdigit():
         try:
             return {"gene": gene, "kind": "variant", "change": normalise_location(rest)}

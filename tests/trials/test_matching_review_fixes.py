@@ -207,3 +207,92 @@ def test_recommending_a_trial_proposed_to_check_says_what_is_to_check(client, lo
     html = client.post(f"/meetings/{meeting.id}/items/{meeting.items[0].id}/decision", data=typed).get_data(as_text=True)
     rationale = html.split('name="recommendations-0-rationale"')[1].split("</textarea>")[0]
     assert rationale.split(">", 1)[1].strip() == "to check: ALK fusion"  # nothing met: no dash before it
+
+
+# --- Exon-level criteria: insertions, deletions, skipping ----------------------------------
+
+EX20_INS = {"gene": "EGFR", "kind": "variant", "change": "exon 20 insertion"}
+EX19_DEL = {"gene": "EGFR", "kind": "variant", "change": "exon 19 deletion"}
+MET_EX14 = {"gene": "MET", "kind": "variant", "change": "exon 14 skipping"}
+
+
+def egfr(change=None, exon=None, coding=None):
+    return variant("EGFR", change, exon=exon, hgvs_c=coding)
+
+
+@pytest.mark.parametrize("finding, verdict", [
+    (egfr("p.Ala767_Val769dup", "exon 20"), MET),
+    (egfr("p.(Asp770_Asn771insSerValAsp)", "exon 20"), MET),
+    (egfr("p.Asp770delinsGlyTyr", "exon 20"), MET),  # one residue for two: an insertion
+    (egfr(None, "exon 20", "c.2300_2308dup"), MET),  # no protein change given: the coding one decides
+    (egfr("p.Cys797Ser", "exon 20"), FAILED),
+    (egfr("p.Thr790Met", "exon 20"), FAILED),
+    (egfr(None, "exon 20", "c.2300dup"), FAILED),  # a frameshift, no in-frame insertion
+    (egfr("p.Glu746_Ala750del", "exon 19"), FAILED),
+])
+def test_an_exon_insertion_criterion_takes_in_frame_insertions_of_that_exon_only(app, finding, verdict):
+    assert verdicts(trial(EX20_INS), facts(finding)) == [("EGFR exon 20 insertion", verdict)]
+    # "EGFR exon 20" alone still takes any change of the exon, as it says.
+    exon20 = trial({"gene": "EGFR", "kind": "variant", "change": "exon 20"})
+    assert match(exon20, facts(finding)).is_match is (finding.exon == "exon 20")
+
+
+@pytest.mark.parametrize("finding, verdict", [
+    (egfr("p.Glu746_Ala750del", "exon 19"), MET),
+    (egfr("p.(Leu747_Pro753delinsSer)", "exon 19"), MET),  # seven residues for one: a deletion
+    (egfr(None, "exon 19", "c.2235_2249del"), MET),
+    (egfr("p.Leu858Arg", "exon 21"), FAILED),
+    (egfr("p.Ile744_Lys745insLysIleProValAlaIle", "exon 19"), FAILED),
+    (egfr("p.Glu746_Ala750del", None, "c.2235_2249del"), FAILED),  # exon not recorded: not derived
+])
+def test_an_exon_deletion_criterion_takes_in_frame_deletions_of_that_exon_only(app, finding, verdict):
+    assert verdicts(trial(EX19_DEL), facts(finding)) == [("EGFR exon 19 deletion", verdict)]
+
+
+def met_variant(coding, exon, change="p.?", **fields):
+    return variant("MET", change, hgvs_c=coding, exon=exon, classification=Classification.TIER_I, **fields)
+
+
+@pytest.mark.parametrize("finding, verdict", [
+    (met_variant("c.3082+1G>T", "intron 14"), MET),  # the donor site after exon 14
+    (met_variant("c.2942-2A>G", "intron 13"), MET),  # the acceptor site before it
+    (met_variant("c.3070_3082+8del", "exon 14"), MET),  # a deletion across the donor site
+    (Finding(BiomarkerKind.FUSION, gene="MET", gene_3p="MET", breakpoint_5p="exon 13", breakpoint_3p="exon 15"), MET),
+    (met_variant("c.2942-18_2942-3del", "intron 13"), UNKNOWN),  # near the acceptor: to check
+    (Finding(BiomarkerKind.VARIANT, gene="MET", hgvs_p="p.?", description="Exon 14 skipping (RNA)"), UNKNOWN),
+    (met_variant("c.2941+1G>T", "intron 13"), FAILED),  # the donor site of exon 13
+    (met_variant("c.3007A>T", "exon 14", "p.Tyr1003Phe"), FAILED),
+    (Finding(BiomarkerKind.CNV, gene="MET", cnv_type="amplification"), FAILED),
+])
+def test_exon_14_skipping_is_a_splice_site_change_around_the_exon_or_the_exons_joined(app, finding, verdict):
+    result = match(trial(MET_EX14), facts(finding))
+    assert [(c.text, c.verdict) for c in result.criteria] == [("MET exon 14 skipping", verdict)]
+    if verdict == UNKNOWN:
+        assert "check" in result.criteria[0].because and result.is_match  # shown, to check
+
+
+def test_exon_criteria_are_typed_as_reports_write_them_and_shown_on_the_case_page(client, login, secretary, boards,
+                                                                                   create_case):
+    login(secretary)
+    response = client.post("/trials/new", data=new_trial(
+        boards=[str(boards["thoracic"].id)], alterations="EGFR exon 20 insertion\nEGFR ex19del\nMET exon 14 skipping",
+        tmb_min="", pdl1_tps_min=""))
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    assert db.session.scalar(sa.select(Trial)).alterations == [EX20_INS, EX19_DEL, MET_EX14]
+    form = client.get(f"/trials/{db.session.scalar(sa.select(Trial.id))}/edit").get_data(as_text=True)
+    assert "EGFR exon 20 insertion\nEGFR exon 19 deletion\nMET exon 14 skipping" in form.replace("\r\n", "\n")
+    c797s = create_case(biomarkers=({"kind": "variant", "gene": "EGFR", "hgvs_p": "p.Cys797Ser", "exon": "exon 20"},))
+    assert "KRYSTAL-7" not in client.get(f"/cases/{c797s.id}").get_data(as_text=True)
+    insertion = create_case(biomarkers=({"kind": "variant", "gene": "EGFR", "hgvs_p": "p.Ala767_Val769dup",
+                                         "exon": "exon 20"},))
+    html = client.get(f"/cases/{insertion.id}").get_data(as_text=True)
+    assert "KRYSTAL-7" in html and "✓ EGFR exon 20 insertion" in html
+
+
+def test_a_note_saying_exon_14_is_skipped_is_to_check_and_one_saying_it_is_not_is_nothing(app):
+    def noted(note):
+        return match(trial(MET_EX14), facts(Finding(BiomarkerKind.VARIANT, gene="MET", hgvs_p="p.?",
+                                                    description=note))).criteria[0].verdict
+    assert noted("METex14 skipping by RNA NGS") == UNKNOWN
+    assert noted("MET exon 14 skipping not detected") == FAILED
+    assert noted("exon 15 skipping") == FAILED
