@@ -41,18 +41,32 @@ _CODON = re.compile(r"(?:p\.)?([A-Z](?:[a-z]{2})?)(\d{1,5})")
 #: An exon-level criterion as reports write it: "exon 20 insertion(s)", "ex20ins", "exon 19 del",
 #: "ex19del", "exon 14 skipping".
 _EXON_CHANGE_WORDS = re.compile(r"ex(?:on)?\s*([1-9]\d{0,2})\s*(?:(ins(?:ertions?)?)|(del(?:etions?)?)|(skip(?:ping)?))")
+#: What a report writes for a gene without the alteration: a negative criterion, not one of these.
+_WILD_TYPE = re.compile(r"wild[\s-]?type|wt|negative|neg|not\s+(?:mutated|detected|altered)|non[\s-]?mutated|unmutated")
 _ICD10_SPEC = re.compile(r"[A-Z]\d{2}(?:\.\d{1,2})?(?:-[A-Z]\d{2}(?:\.\d{1,2})?)?")
 
 
 def parse_alteration(line: str, name: str, problems: Problems) -> dict | None:
     """"BRAF p.V600E", "BRAF V600", "ALK fusion", "MET amplification", "EGFR exon 20",
     "EGFR exon 20 insertion", "EGFR exon 19 deletion", "MET exon 14 skipping", "KRAS mutation",
-    "NTRK1" (any alteration) -> {"gene", "kind", "change"}."""
-    gene_text, _sep, rest = line.strip().partition(" ")
-    rest = rest.strip()
-    gene = check_gene(gene_text, name, problems, fusion_offer=False)
-    if gene is None:
+    "NTRK1" (any alteration) -> {"gene", "kind", "change"}; None with the problem recorded
+    next to ``name``, the line quoted first (a textarea holds many)."""
+    line = line.strip()
+    try:
+        return _alteration(line)
+    except InvalidInput as error:
+        problems.add(name, _("“%(line)s”: %(problem)s", line=line, problem=error.message))
         return None
+
+
+def _alteration(line: str) -> dict:
+    """One line read; InvalidInput(None, what is wrong) when it cannot be."""
+    gene_text, _sep, rest = line.partition(" ")
+    rest = rest.strip()
+    found = Problems()
+    gene = check_gene(gene_text, "gene", found, fusion_offer=False)
+    if gene is None:
+        raise InvalidInput(None, found.errors["gene"][0])
     words = rest.lower()
     if words in ("fusion", "rearrangement", "fusion or rearrangement"):
         return {"gene": gene, "kind": "fusion", "change": ""}
@@ -62,15 +76,15 @@ def parse_alteration(line: str, name: str, problems: Problems) -> dict | None:
         return {"gene": gene, "kind": "any", "change": ""}
     if words in _VARIANT_WORDS:
         return {"gene": gene, "kind": "variant", "change": ""}
+    if _WILD_TYPE.fullmatch(words):
+        # A criterion says what a case has: the matching cannot weigh an absence against it.
+        raise InvalidInput(None, _("wild-type (negative) criteria are not supported: trials are proposed on the "
+                                   "alterations a case has. Write it in the eligibility text instead."))
     if exon_change := _EXON_CHANGE_WORDS.fullmatch(words):
         what = "insertion" if exon_change[2] else "deletion" if exon_change[3] else "skipping"
         return {"gene": gene, "kind": "variant", "change": f"exon {int(exon_change[1])} {what}"}
     if words.startswith(("exon", "intron")) or words.isdigit():
-        try:
-            return {"gene": gene, "kind": "variant", "change": normalise_location(rest)}
-        except InvalidInput as error:
-            problems.add(name, error.message)
-            return None
+        return {"gene": gene, "kind": "variant", "change": normalise_location(rest)}
     if not rest.startswith("c."):
         # Compared without them (mtb.trials.alterations.protein_key): stored without them too.
         rest = protein_key(rest)
@@ -81,15 +95,13 @@ def parse_alteration(line: str, name: str, problems: Problems) -> dict | None:
     try:
         change = normalise_c(rest).value if rest.startswith("c.") else normalise_p(rest).value
     except InvalidInput as error:
-        problems.add(name, _("“%(line)s”: %(problem)s Write one alteration per line: a gene, then p.V600E, "
-                             "V600 (any change at the codon), exon 20, fusion, amplification or mutation.",
-                             line=line.strip(), problem=error.message))
-        return None
+        raise InvalidInput(None, _("%(problem)s Write one alteration per line: a gene, then p.V600E, V600 (any change "
+                                   "at the codon), exon 20, exon 20 insertion, exon 19 deletion, exon 14 skipping, "
+                                   "fusion, amplification or mutation.", problem=error.message)) from None
     if synonymous_change(change):
         # It would never meet a case (mtb.trials.alterations): no amino acid changed.
-        problems.add(name, _("“%(line)s”: a synonymous change changes no amino acid, so no case would meet it; write "
-                             "the codon (BRAF V600) or the change (BRAF p.V600E).", line=line.strip()))
-        return None
+        raise InvalidInput(None, _("A synonymous change changes no amino acid, so no case would meet it; write the "
+                                   "codon (BRAF V600) or the change (BRAF p.V600E)."))
     return {"gene": gene, "kind": "variant", "change": change}
 
 

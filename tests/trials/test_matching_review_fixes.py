@@ -296,3 +296,34 @@ def test_a_note_saying_exon_14_is_skipped_is_to_check_and_one_saying_it_is_not_i
     assert noted("METex14 skipping by RNA NGS") == UNKNOWN
     assert noted("MET exon 14 skipping not detected") == FAILED
     assert noted("exon 15 skipping") == FAILED
+
+
+# --- Lines of the registry form that cannot be read ------------------------------------------
+
+def refused(client, boards, alterations: str) -> str:
+    response = client.post("/trials/new", data=new_trial(boards=[str(boards["thoracic"].id)], alterations=alterations))
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    return html.split('id="alterations-error"')[1].split("</p>")[0].replace("&#39;", "'")
+
+
+@pytest.mark.parametrize("line", ["EGFR wild-type", "KRAS WT", "ALK negative", "BRAF wildtype"])
+def test_a_wild_type_criterion_is_refused_with_where_to_write_it(client, login, secretary, boards, line):
+    login(secretary)
+    message = refused(client, boards, f"KRAS p.G12C\n{line}")
+    assert f"“{line}”: wild-type (negative) criteria are not supported" in message
+    assert "eligibility text" in message
+    assert "HGVS" not in message
+
+
+@pytest.mark.parametrize("line, problem", [
+    ("HER2 amplification", "HER2 is an alias or previous symbol of ERBB2"),
+    ("FOO1 fusion", "FOO1 is not an HGNC gene symbol"),
+    ("EGFR exon 0", "Write the exon or intron number"),
+    ("KRAS p.G12Z", "is not a single amino acid"),
+])
+def test_each_unreadable_line_is_named_in_its_message(client, login, secretary, boards, line, problem):
+    login(secretary)
+    message = refused(client, boards, f"KRAS p.G12C\n{line}\nBRAF V600")
+    assert f"“{line}”: " in message and problem in message
+    assert "KRAS p.G12C" not in message and "BRAF V600" not in message
