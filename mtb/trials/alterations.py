@@ -1,7 +1,9 @@
 """Alteration criteria of a trial ("BRAF p.Val600Glu", "BRAF p.Val600", "EGFR exon 20",
-"ALK fusion", "MET amplification", "KRAS mutation", a gene alone) judged on a case's
-findings: met by a finding that is the alteration, failed when the gene was tested and
-the alteration is not among the findings, unknown when nothing was sequenced."""
+"EGFR exon 20 insertion", "MET exon 14 skipping", "ALK fusion", "MET amplification",
+"KRAS mutation", a gene alone) judged on a case's findings: met by a finding that is the
+alteration, failed when the gene was tested and the alteration is not among the findings,
+unknown when nothing was sequenced. A finding that may be the alteration but is to check
+(of uncertain significance, a fusion in the unusual order) is unknown, never met."""
 
 from __future__ import annotations
 

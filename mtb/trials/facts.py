@@ -68,9 +68,10 @@ class Criterion:
     verdict: str
     #: What the case has that decided it ("found: BRAF p.Val600Glu", "TMB 4 mut/Mb").
     reason: Callable[[], str | None] | None = None
-    #: An unknown the case's own finding leaves (a fusion recorded in the unusual order): the
-    #: finding is likely the alteration asked for, so the trial is proposed for the board to
-    #: check, not hidden. A test never done, or a variant of uncertain significance, is not.
+    #: An unknown the case's own finding leaves (a fusion recorded in the unusual order, a change
+    #: near a splice site): the finding is likely the alteration asked for, so the trial is
+    #: proposed for the board to check, not hidden. A test never done, or a variant of
+    #: uncertain significance, is not.
     proposes: bool = False
 
     @property
