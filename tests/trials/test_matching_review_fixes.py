@@ -22,7 +22,7 @@ TODAY = date(2026, 12, 1)
 
 
 def trial(*alterations, **criteria):
-    """A trial with these alterations ("KRAS p.Gly12Cys" as stored: gene, kind, change) and criteria."""
+    """A trial with these alterations (each as stored: gene, kind, change) and criteria."""
     base = dict(alterations=list(alterations), molecular_logic="any", tmb_min=None, requires_msi_high=False,
                 pdl1_tps_min=None, requires_hrd=False, icd10_ranges=[], age_min=None, age_max=None,
                 prior_lines_min=None, prior_lines_max=None)
