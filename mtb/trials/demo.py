@@ -32,7 +32,7 @@ DEMO_TRIALS = {
              investigator="Dr Yves Roche", contact="essais.thorax@example.org"),
         dict(registry_ids="2025-A00456-31", acronym="MET-SKIP", phase="2",
              title="MET inhibitor with anti-PD-1 in MET-altered NSCLC, exon 14 skipping or amplification (demo)",
-             status="recruiting", alterations="MET mutation\nMET amplification", icd10_ranges="C34", age_min="18",
+             status="recruiting", alterations="MET exon 14 skipping\nMET amplification", icd10_ranges="C34", age_min="18",
              investigator="Pr Anne Caron"),
         dict(registry_ids="2024-A01234-56", acronym="IMMUNO-1L", phase="3",
              title="Anti-PD-1 with or without chemotherapy, PD-L1 ≥ 50 %, first line (demo)", status="closed",
