@@ -175,16 +175,26 @@ def sign_in(identity: Identity) -> SignIn:
     return SignIn(user)
 
 
+def e_mail_confirmed(identity: Identity) -> bool:
+    """Whether the directory vouches for the identity's e-mail. Anyone who can set an
+    unverified address at the provider (Entra ID sends no email_verified) could otherwise
+    claim any address. An LDAP entry's mail is kept by the directory's administrators and
+    the person just proved the entry's password, so it is trusted as it stands."""
+    return identity.source == LDAP or identity.email_verified
+
+
 def _e_mail_refusal(user: User, identity: Identity) -> tuple[str, str] | None:
     """Why a new identity may not join the existing ``user`` that holds its e-mail, as
-    (audited reason, message), or None. Anyone who can set an unverified address at the
-    provider (Entra ID sends no email_verified) would otherwise take over that account. An
-    LDAP entry's mail is kept by the directory's administrators and the person just proved
-    the entry's password, so it is trusted as it stands."""
-    if identity.source != LDAP and not identity.email_verified:
+    (audited reason, message), or None: the identity's address must be confirmed, and so
+    must the account's, when another directory route wrote it (``_unconfirmed_account``)."""
+    if not e_mail_confirmed(identity):
         return "e-mail not verified", _(
             "An account already uses the e-mail address %(email)s, and your hospital sign-in does not confirm "
             "that this address is yours. Ask an administrator.", email=identity.email)
+    if user.from_directory and _unconfirmed_account(user):
+        return "account e-mail not verified", _(
+            "An account already uses the e-mail address %(email)s, but the hospital sign-in that gave it this "
+            "address did not confirm it. Ask an administrator.", email=identity.email)
     if user.is_admin:
         # A site administrator's account stays with its break-glass password.
         return "administrator account", _(
@@ -258,16 +268,46 @@ def _create(identity: Identity) -> User:
                 specialty=specialty_from(identity.specialty))
     db.session.add(user)
     db.session.flush()
-    audit.record("user.create", user, user=user, details={"source": identity.source})
+    details = {"source": identity.source}
+    if not e_mail_confirmed(identity):
+        # The address is the account's, but no key for joining another identity to it.
+        details[UNCONFIRMED_MARK] = False
+    audit.record("user.create", user, user=user, details=details)
     return user
 
 
+#: In the ``user.create`` details of an account made from an e-mail the directory did not confirm.
+UNCONFIRMED_MARK = "email_verified"
+
+
+def _unconfirmed_account(user: User) -> bool:
+    """The account's e-mail came from a sign-in that did not confirm it: the account was
+    made with it (``_create``) and no confirmed address replaced it since (``_update``
+    writes only those). Read from the append-only audit trail: no column holds it."""
+    events = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.object_type == "User", AuditEvent.object_id == user.id,
+                                    AuditEvent.action.in_(("user.create", "user.update")))
+        .order_by(AuditEvent.id.desc()))
+    for event in events:
+        details = event.details or {}
+        if event.action == "user.update" and "email" in details:
+            return False
+        if event.action == "user.create":
+            return details.get(UNCONFIRMED_MARK) is False
+    return False
+
+
 def _update(user: User, identity: Identity) -> None:
-    """The directory is the reference for name, e-mail and (when it has one) specialty."""
+    """The directory is the reference for name, e-mail and (when it has one) specialty.
+    A new e-mail it does not confirm is not written (the old one stays): it would become
+    the key another identity joins this account by."""
     changed = {}
     email = services.normalise_email(identity.email)
     if email and "@" in email and email != user.email:
-        if services.get_user_by_email(email) is None:
+        if not e_mail_confirmed(identity):
+            audit.record("user.email_refused", user, user=user, kept=True, details={
+                "source": identity.source, "reason": "e-mail not verified", "email": email})
+        elif services.get_user_by_email(email) is None:
             changed["email"] = user.email = email
         else:
             log.warning("directory e-mail of user %s is already used by another account", user.id)

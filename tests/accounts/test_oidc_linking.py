@@ -241,3 +241,60 @@ def test_a_userinfo_that_cannot_answer_postpones_the_group_check(app, client, oi
     monkeypatch.setattr(oidc_provider, "user_info", user_info)
     assert client.get("/").status_code == 200  # unknown is not "outside": ask again later
     assert _events("session.directory_ended") == []
+
+
+# -- an e-mail the provider does not confirm never becomes a join key ------------------------
+
+
+def test_an_unconfirmed_e_mail_change_is_not_written_and_never_joins_another_person(client, unverified,
+                                                                                     ldap_directory):
+    from tests.fixtures.directory import LDAP_PASSWORD
+
+    assert _sign_in(client, unverified, "fnoel").status_code == 302
+    client.post("/logout")
+    fanny, = _accounts("fanny.noel@hospital.test")
+    # Her provider now sends another person's address, without confirming it.
+    unverified.people["fnoel"].email = "alice.martin@hospital.test"
+    assert _sign_in(client, unverified, "fnoel").status_code == 302  # linked by its sub: she signs in
+    client.post("/logout")
+    db.session.refresh(fanny)
+    assert fanny.email == "fanny.noel@hospital.test"
+    refused, = _events("user.email_refused")
+    assert (refused.object_id, refused.user_id) == (fanny.id, fanny.id)
+    assert refused.details == {"source": "oidc", "reason": "e-mail not verified",
+                               "email": "alice.martin@hospital.test"}
+    # Alice, whose directory entry holds that address, signs in for the first time: her own account.
+    assert client.post("/login", data={"email": "amartin", "password": LDAP_PASSWORD}).status_code == 302
+    alice, = _accounts("alice.martin@hospital.test")
+    assert alice.id != fanny.id and alice.auth_source == LDAP
+
+
+def test_an_account_made_from_an_unconfirmed_e_mail_is_not_joined_by_it(client, unverified, ldap_directory):
+    from tests.fixtures.directory import LDAP_PASSWORD
+
+    unverified.people["houtside"].email = "alice.martin@hospital.test"
+    assert _sign_in(client, unverified, "houtside").status_code == 302  # nobody had the address: made
+    client.post("/logout")
+    squatter, = _accounts("alice.martin@hospital.test")
+    assert _events("user.create")[0].details == {"source": "oidc", "email_verified": False}
+    response = client.post("/login", data={"email": "amartin", "password": LDAP_PASSWORD})
+    assert ("An account already uses the e-mail address alice.martin@hospital.test, but the hospital sign-in "
+            "that gave it this address did not confirm it.") in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+    db.session.refresh(squatter)
+    assert (squatter.auth_source, squatter.external_id) == (OIDC, unverified.people["houtside"].sub)
+    assert {"via": "ldap", "reason": "account e-mail not verified"}.items() \
+        <= _events("login.directory_conflict")[0].details.items()
+
+
+def test_an_account_made_from_a_confirmed_e_mail_is_joined_by_the_other_route(client, oidc_provider,
+                                                                               ldap_directory):
+    from tests.fixtures.directory import LDAP_PASSWORD
+    from tests.fixtures.oidc_provider import Person
+
+    oidc_provider.people["amartin"] = Person("amartin", "Dr Alice Martin", "alice.martin@hospital.test")
+    assert _sign_in(client, oidc_provider, "amartin").status_code == 302
+    client.post("/logout")
+    assert client.post("/login", data={"email": "amartin", "password": LDAP_PASSWORD}).status_code == 302
+    alice, = _accounts("alice.martin@hospital.test")
+    assert alice.auth_source == OIDC
