@@ -69,9 +69,12 @@ def setting(name: str) -> str:
 
 
 def local_password_allowed(user: User) -> bool:
-    """Directory accounts never sign in with a password kept here (the directory decides
-    whether they still may), except site administrators: their break-glass password."""
-    if user.from_directory and not user.is_admin:
+    """Directory accounts never sign in with a password kept here, administrators' neither:
+    the directory decides whether they still may, and MTB cannot ask it at a password
+    sign-in (not OpenID Connect without the browser, not LDAP when it is down), so such a
+    password would outlive the person's disabling there. Break-glass passwords belong to
+    local administrator accounts, which a hospital sign-in never takes over."""
+    if user.from_directory:
         return False
     return setting("LOCAL_PASSWORDS") != "admins" or user.is_admin
 
@@ -163,6 +166,9 @@ def sign_in(identity: Identity) -> SignIn:
             user = _create(identity)
         # else: the account came from the hospital's other route (LDAP and OpenID Connect
         # both on); the e-mail joins them and each session keeps its own route's id.
+    # A taken-over account's local password (or one an administrator set before this rule)
+    # would lie dormant, and wake if the account became local or an administrator's again.
+    user.password_hash = NO_PASSWORD
     _update(user, identity)
     if not user.active:
         audit.record("login.inactive", user, user=user, details=details, kept=True)
@@ -255,6 +261,7 @@ def link_identity(user: User, event_id, *, by: User) -> RefusedSignIn:
     if chosen is None:
         raise InvalidInput("event", _("This sign-in can no longer be linked to the account: reload the page."))
     user.auth_source, user.external_id = chosen.source, chosen.external_id
+    user.password_hash = NO_PASSWORD  # the directory checks the person's password from now on
     audit.record("user.linked", user, user=by, details={
         "source": chosen.source, "external_id": chosen.external_id, "name": chosen.name,
         "refused_event": chosen.event_id, "by_administrator": True})

@@ -86,7 +86,12 @@ def update_user(user: User, *, full_name: str, active: bool, is_admin: bool, spe
 
 
 def set_password(user: User, password: str) -> None:
-    """An administrator resets a password (also lifts a login slow-down)."""
+    """An administrator resets a password (also lifts a login slow-down). Raises
+    InvalidInput for a directory account: the directory checks its password
+    (``external.local_password_allowed``)."""
+    if user.from_directory:
+        raise InvalidInput("password", _("This account signs in through the hospital's directory, which checks its "
+                                         "password: MTB keeps none for it."))
     check_password_strength(password)
     user.password_hash = hash_password(password)
     sessions.end_all(user)

@@ -45,6 +45,24 @@ def test_admin_revokes_a_role_and_disables_account(client, admin, login, boards,
     assert user.roles == [] and not user.active
 
 
+def test_an_administrator_cannot_give_a_directory_account_a_local_password(client, admin, login, make_user):
+    from mtb.accounts.external import NO_PASSWORD
+    from mtb.accounts.models import LDAP
+
+    person = make_user("dir.person@hospital.test", name="Dr Dir Person")
+    person.auth_source, person.external_id, person.password_hash = LDAP, "entry-1", NO_PASSWORD
+    db.session.commit()
+    login(admin)
+    page = client.get(f"/admin/users/{person.id}").get_data(as_text=True)
+    assert 'name="password"' not in page and "directory checks this person" in page
+    response = client.post(f"/admin/users/{person.id}", data={
+        "email": person.email, "full_name": person.full_name, "active": "y", "password": "a long enough password"})
+    assert response.status_code == 200
+    assert "which checks its password: MTB keeps none for it." in response.get_data(as_text=True)
+    db.session.refresh(person)
+    assert person.password_hash == NO_PASSWORD
+
+
 def test_non_admin_cannot_open_admin_pages(client, secretary, login):
     login(secretary)
     assert client.get("/admin/users").status_code == 403

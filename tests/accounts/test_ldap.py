@@ -156,6 +156,18 @@ def test_a_local_account_with_the_same_e_mail_is_taken_over_with_its_roles(clien
     assert _login(client, "alice.martin@hospital.test", PASSWORD).status_code == 200
 
 
+def test_a_taken_over_account_keeps_no_local_password_even_made_an_administrator(client, ldap_directory, make_user):
+    local = make_user("alice.martin@hospital.test", {"thoracic": ["clinician"]})
+    assert _login(client, "amartin").status_code == 302
+    client.post("/logout")
+    db.session.refresh(local)
+    assert local.password_hash == external.NO_PASSWORD
+    local.is_admin = True  # an administrator later makes her one
+    db.session.commit()
+    assert _login(client, local.email, PASSWORD).status_code == 200
+    assert client.get("/").status_code == 302
+
+
 def test_disabling_the_account_in_the_directory_ends_its_sessions(app, client, ldap_directory, monkeypatch):
     assert _login(client, "amartin").status_code == 302
     other = app.test_client()

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from flask import request
 
+from mtb.accounts.external import NO_PASSWORD
 from mtb.accounts.models import LDAP, LOCAL, OIDC, User
 from mtb.audit.models import AuditEvent
 from mtb.extensions import db
@@ -92,6 +93,7 @@ def test_an_administrator_links_the_refused_sign_in_after_checking_and_it_then_o
     assert "Hospital sign-ins waiting to be linked" not in page
     db.session.refresh(local)
     assert (local.auth_source, local.external_id) == (OIDC, sub)
+    assert local.password_hash == NO_PASSWORD  # the local password does not lie dormant
     linked = _events("user.linked")
     assert [(e.object_id, e.user_id) for e in linked] == [(local.id, admin.id)]
     assert linked[0].details["external_id"] == sub and linked[0].details["refused_event"] == event.id
