@@ -140,8 +140,6 @@ def _finish() -> Result:
         return Result(Outcome.REFUSED, reason="no ID token")
     if (not claims.get("email") or _lacks_groups(claims)) and metadata.get("userinfo_endpoint"):
         claims = {**(_userinfo(client, token, claims["sub"]) or {}), **claims}
-    if claims.get("email_verified") is False:
-        return Result(Outcome.REFUSED, reason="e-mail not verified")
     if not _in_required_group(claims):
         return Result(Outcome.OUTSIDE_GROUP, reason="not in the sign-in group")
     groups = _groups(claims)
@@ -150,7 +148,9 @@ def _finish() -> Result:
     identity = Identity(
         source=OIDC, external_id=str(claims["sub"]), email=str(claims.get("email") or ""),
         full_name=str(name or claims.get("preferred_username") or claims.get("email") or ""),
-        # Only a provider that says the address is the person's may join an existing account.
+        # Only a provider that says the address is the person's may join an existing account;
+        # without that, the person still signs in to the account linked to their "sub", or to
+        # a new one (``external.sign_in``).
         email_verified=claims.get("email_verified") in (True, "true"),
         specialty=str(claims.get(specialty_claim) or "") or None if specialty_claim else None,
         groups=frozenset(groups & mapped_groups()),

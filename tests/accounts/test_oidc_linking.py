@@ -40,6 +40,21 @@ def unverified(oidc_provider, monkeypatch):
 
 
 @pytest.fixture
+def denies_verification(oidc_provider, monkeypatch):
+    """The provider says the e-mail is not verified (email_verified: false)."""
+    original = oidc_provider.user_info
+
+    def user_info(person, scope):
+        info = original(person, scope)
+        if "email" in info:
+            info["email_verified"] = False
+        return info
+
+    monkeypatch.setattr(oidc_provider, "user_info", user_info)
+    return oidc_provider
+
+
+@pytest.fixture
 def omits_empty_groups(oidc_provider, monkeypatch):
     """The provider leaves an empty groups claim out, as Keycloak and Entra ID do."""
     original = oidc_provider.user_info
@@ -152,6 +167,21 @@ def test_without_email_verified_a_first_sign_in_still_creates_the_account(client
     assert (user.auth_source, user.external_id) == (OIDC, unverified.people["houtside"].sub)
     client.post("/logout")
     assert _sign_in(client, unverified, "houtside").status_code == 302  # found by its id, not its e-mail
+
+
+def test_email_verified_false_only_keeps_the_e_mail_from_joining_an_account(client, denies_verification,
+                                                                            make_user):
+    assert _sign_in(client, denies_verification, "fnoel").status_code == 302  # a brand-new account
+    client.post("/logout")
+    assert _sign_in(client, denies_verification, "fnoel").status_code == 302  # found by its "sub"
+    client.post("/logout")
+    local = make_user("hugo.outsider@hospital.test")
+    response = _sign_in(client, denies_verification, "houtside")
+    assert response.status_code == 403 and "does not confirm that this address is yours" in response.get_data(
+        as_text=True)
+    db.session.refresh(local)
+    assert local.auth_source == LOCAL
+    assert _events("login.oidc_refused") == []
 
 
 def test_an_unverified_e_mail_does_not_join_an_account_from_ldap(client, unverified, ldap_directory):
