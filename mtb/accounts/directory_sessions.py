@@ -3,9 +3,12 @@
 At most every DIRECTORY_RECHECK_MINUTES a request of such a session asks the directory
 again whether the account may still sign in: LDAP looks it up with the service account
 (disabled, removed from the group, deleted?); OpenID Connect makes a refresh-token grant,
-which the provider refuses for an account it disabled. A refusal ends every session of
-the account at that request. When the directory cannot be reached the session carries on
-(sign-in itself needs the directory) and it is asked again after the same interval.
+which the provider refuses for an account it disabled. A refusal of the person ends every
+session of the account at that request; a refresh token the provider no longer accepts
+ends only the session it belongs to (the person signs in again there, and the others
+find out at their own re-check). When the directory cannot be reached the session
+carries on (sign-in itself needs the directory) and it is asked again after the same
+interval. One request of a session asks at a time (``_claim``).
 
 The signed cookie carries the session's random id and when it was last checked, so the
 other requests cost nothing; the provider's tokens stay in the database row.
@@ -20,7 +23,6 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app, session
 
-from mtb import transaction
 from mtb.accounts import directory, oidc, sessions
 from mtb.accounts.external import Identity
 from mtb.accounts.models import LDAP, OIDC, DirectorySession, User
@@ -69,19 +71,37 @@ def recheck(user: User, now: datetime | None = None) -> str | None:
     row = db.session.get(DirectorySession, str(info.get("id")))
     if row is None or row.user_id != user.id:
         return _("Your hospital sign-in has ended. Please sign in again.")
-    # One re-check at a time per session: a refresh token may be usable only once.
-    transaction.lock_row(DirectorySession, row)
     db.session.refresh(row)
-    if (now - row.checked_at).total_seconds() >= every:
-        verdict = _ask(user, row, now)
-        # What the directory answered stands whatever the page then answers (a 404 would
-        # roll it back): the provider has already replaced a used refresh token, and
-        # sessions it ended must stay ended.
-        db.session.commit()
-        if verdict is not None:
-            return verdict
-    session[SESSION_KEY] = {**info, "checked": row.checked_at.timestamp()}
+    checked = row.checked_at
+    if (now - checked).total_seconds() >= every:
+        if _claim(row, now):
+            verdict = _ask(user, row, now)
+            # What the directory answered stands whatever the page then answers (a 404 would
+            # roll it back): the provider has already replaced a used refresh token, and
+            # sessions it ended must stay ended.
+            db.session.commit()
+            if verdict is not None:
+                return verdict
+            checked = now
+        else:  # another request of this session asks, or has asked: its answer stands
+            checked = db.session.scalar(sa.select(DirectorySession.checked_at).where(DirectorySession.id == row.id))
+            if checked is None:
+                return _("Your hospital sign-in has ended. Please sign in again.")
+    session[SESSION_KEY] = {**info, "checked": checked.timestamp()}
     return None
+
+
+def _claim(row: DirectorySession, now: datetime) -> bool:
+    """Take this session's re-check, or False when another request of the session took it
+    since ``row`` was read. Committed at once: an OpenID Connect refresh token is spent by
+    the first request that uses it (the provider then refuses it to the second), and a
+    lock held while the provider answers would stop every other writer on SQLite."""
+    taken = db.session.execute(
+        sa.update(DirectorySession).where(DirectorySession.id == row.id, DirectorySession.checked_at == row.checked_at)
+        .values(checked_at=now).execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return taken == 1
 
 
 def _ask(user: User, row: DirectorySession, now: datetime) -> str | None:
@@ -92,21 +112,38 @@ def _ask(user: User, row: DirectorySession, now: datetime) -> str | None:
             return _("Your hospital sign-in has expired. Please sign in again.")
         row.checked_at = now
         return None
+    sent = row.refresh_token
     outcome, reason = _directory_verdict(user, row)
+    if outcome == "expired" and _refreshed_meanwhile(row, sent):
+        outcome = "ok"  # another request of this session spent the token first, and kept the new one
     if outcome == "ok" or outcome == "unavailable":
         if outcome == "unavailable":
             log.warning("directory re-check of user %s postponed: the directory is unavailable", user.id)
         row.checked_at = now
         db.session.flush()
         return None
+    if outcome == "expired":
+        db.session.delete(row)
+        audit.record("session.directory_expired", user, user=user, details={"via": row.source, "reason": reason},
+                     kept=True)
+        return _("Your hospital sign-in on this browser has expired. Please sign in again.")
     sessions.end_all(user)
     db.session.delete(row)
     audit.record("session.directory_ended", user, user=user, details={"via": row.source, "reason": reason}, kept=True)
     return _("Your hospital account may no longer sign in to MTB, so you were signed out.")
 
 
+def _refreshed_meanwhile(row: DirectorySession, sent: str | None) -> bool:
+    """The session's stored refresh token is no longer the one this request sent."""
+    stored = db.session.scalar(sa.select(DirectorySession.refresh_token).where(DirectorySession.id == row.id))
+    if stored is not None and stored != sent:
+        row.refresh_token = stored
+        return True
+    return False
+
+
 def _directory_verdict(user: User, row: DirectorySession) -> tuple[str, str]:
-    """("ok" | "unavailable" | "refused", why)."""
+    """("ok" | "unavailable" | "expired" | "refused", why): "expired" ends this session only."""
     if row.source == LDAP:
         if not directory.enabled():
             return "refused", "LDAP sign-in turned off"
@@ -129,5 +166,7 @@ def _directory_verdict(user: User, row: DirectorySession) -> tuple[str, str]:
             return "ok", ""
         if result.outcome == oidc.Outcome.UNAVAILABLE:
             return "unavailable", ""
+        if result.outcome == oidc.Outcome.EXPIRED:
+            return "expired", result.reason
         return "refused", result.reason
     return "refused", f"unknown source {row.source!r}"

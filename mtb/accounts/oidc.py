@@ -38,6 +38,9 @@ class Outcome(enum.Enum):
     REFUSED = "refused"
     OUTSIDE_GROUP = "not in the sign-in group"
     UNAVAILABLE = "provider unavailable"
+    #: The provider no longer accepts this sign-in's refresh token (invalid_grant): expired,
+    #: revoked, or the account disabled. It says nothing of the person's other sessions.
+    EXPIRED = "refresh token no longer accepted"
 
 
 @dataclass
@@ -198,13 +201,16 @@ def _kept(token: dict, claims: dict) -> dict:
 
 
 def refresh(refresh_token: str, external_id: str) -> Result:
-    """Ask the provider for fresh tokens: it refuses an account it disabled. With
+    """Ask the provider for fresh tokens: it refuses an account it disabled, as it refuses a
+    refresh token it revoked or let expire (EXPIRED: it cannot tell which). With
     OIDC_REQUIRED_GROUP, the person must still be in that group (OUTSIDE_GROUP otherwise)."""
     client = _client()
     try:
         metadata = _metadata(client)
         token = client.fetch_access_token(grant_type="refresh_token", refresh_token=refresh_token)
     except OAuthError as error:
+        if error.error == "invalid_grant":
+            return Result(Outcome.EXPIRED, reason="invalid_grant")
         transient = error.error in _TRANSIENT
         return Result(Outcome.UNAVAILABLE if transient else Outcome.REFUSED, reason=str(error.error))
     except (requests.RequestException, ValueError, RuntimeError, _Misconfigured) as error:

@@ -136,7 +136,8 @@ def test_an_unreachable_provider_gets_a_clear_answer(app, client, oidc_provider,
     assert client.get("/login/oidc").status_code == 503
 
 
-def test_disabling_the_account_at_the_provider_ends_its_sessions(app, client, oidc_provider, monkeypatch):
+def test_disabling_the_account_at_the_provider_ends_each_session_at_its_recheck(app, client, oidc_provider,
+                                                                               monkeypatch):
     assert _sign_in(client, oidc_provider).status_code == 302
     other = app.test_client()
     assert _sign_in(other, oidc_provider).status_code == 302
@@ -145,10 +146,65 @@ def test_disabling_the_account_at_the_provider_ends_its_sessions(app, client, oi
     oidc_provider.people["fnoel"].enabled = False
     response = client.get("/", follow_redirects=True)
     assert response.request.path == "/login"
-    assert "may no longer sign in to MTB" in response.get_data(as_text=True)
-    assert _events("session.directory_ended")[0].details == {"via": "oidc", "reason": "invalid_grant"}
-    monkeypatch.setitem(app.config, "DIRECTORY_RECHECK_MINUTES", 5)
-    assert other.get("/").status_code == 302  # every session of the account ended at once
+    assert "Your hospital sign-in on this browser has expired" in response.get_data(as_text=True)
+    assert _events("session.directory_expired")[0].details == {"via": "oidc", "reason": "invalid_grant"}
+    assert other.get("/").status_code == 302  # its own refresh token is refused too
+
+
+def test_a_refresh_token_the_provider_no_longer_accepts_ends_that_browsers_session_only(app, client, oidc_provider,
+                                                                                      monkeypatch):
+    assert _sign_in(client, oidc_provider).status_code == 302
+    row = db.session.scalar(sa.select(DirectorySession))
+    oidc_provider.tokens[row.refresh_token].revoked = True  # expired, or revoked at the provider
+    other = app.test_client()
+    assert _sign_in(other, oidc_provider).status_code == 302
+    monkeypatch.setitem(app.config, "DIRECTORY_RECHECK_MINUTES", 0)
+    response = client.get("/", follow_redirects=True)
+    assert response.request.path == "/login"
+    body = response.get_data(as_text=True)
+    assert "Your hospital sign-in on this browser has expired. Please sign in again." in body
+    assert "may no longer sign in" not in body
+    assert other.get("/").status_code == 200  # the person's other browser carries on
+    assert _events("session.directory_ended") == []
+    assert _sign_in(client, oidc_provider).status_code == 302
+
+
+def test_two_requests_of_one_session_at_once_spend_the_refresh_token_once(app, client, oidc_provider, monkeypatch):
+    """SQLite takes no row lock: the second request must not ask with the token the first
+    one is spending (the provider would refuse it, and the person would be signed out)."""
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+    from datetime import timedelta
+
+    from flask.testing import FlaskClient
+
+    from mtb.accounts import directory_sessions, oidc
+    from mtb.db import utcnow
+
+    assert _sign_in(client, oidc_provider).status_code == 302
+    cookie = client.get_cookie("session").value
+    later = utcnow() + timedelta(minutes=10)  # both requests come after the re-check is due
+    monkeypatch.setattr(directory_sessions, "utcnow", lambda: later)
+    asked, original = [], oidc.refresh
+
+    def slow_refresh(*args):
+        asked.append(args)
+        time.sleep(0.5)  # the provider takes its time: the other request arrives meanwhile
+        return original(*args)
+
+    monkeypatch.setattr(oidc, "refresh", slow_refresh)
+    db.session.commit()
+
+    def one_request(_n):
+        browser = FlaskClient(app)  # a plain client: its own app context and session, in its thread
+        browser.set_cookie("session", cookie)
+        return browser.get("/").status_code
+
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(one_request, range(2)))
+    assert answers == [200, 200]
+    assert len(asked) == 1
+    assert _events("session.directory_ended") == _events("session.directory_expired") == []
 
 
 def test_without_a_refresh_token_the_session_ends_with_the_id_token(app, client, oidc_provider, monkeypatch):
@@ -239,12 +295,14 @@ def test_a_page_refused_after_a_recheck_keeps_what_the_provider_answered(app, cl
 
 
 def test_sessions_the_directory_ended_on_a_refused_page_stay_ended(app, client, oidc_provider, monkeypatch):
+    monkeypatch.setitem(app.config, "OIDC_REQUIRED_GROUP", "mtb-users")
     assert _sign_in(client, oidc_provider).status_code == 302
     other = app.test_client()
     assert _sign_in(other, oidc_provider).status_code == 302
     monkeypatch.setitem(app.config, "DIRECTORY_RECHECK_MINUTES", 0)
-    oidc_provider.people["fnoel"].enabled = False
+    oidc_provider.people["fnoel"].groups = []
     assert client.get("/no-such-page").status_code == 404
-    assert [e.details for e in _events("session.directory_ended")] == [{"via": "oidc", "reason": "invalid_grant"}]
+    assert [e.details for e in _events("session.directory_ended")] == [
+        {"via": "oidc", "reason": "not in the sign-in group"}]
     monkeypatch.setitem(app.config, "DIRECTORY_RECHECK_MINUTES", 5)
     assert other.get("/").status_code == 302  # the account's other sessions ended with it
