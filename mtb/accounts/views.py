@@ -45,6 +45,9 @@ def _signed_in_user(user_id: str) -> User | None:
     # With the roles in the same statement: nearly every page asks them (navigation, access).
     user = db.session.get(User, int(user_id), options=[joinedload(User.roles)]) if user_id.isdigit() else None
     if user is None or not user.active:
+        # Nothing of that session may reach the next person who signs in on this browser
+        # (its directory session, above all: re-checked, it would sign them out).
+        session.clear()
         return None
     reason = sessions.ended_reason(user)
     if reason is None:
@@ -77,6 +80,7 @@ def _login_page(form: LoginForm, status: int = 200, error: str | None = None):
 
 
 def _signed_in(user: User, identity: Identity | None, tokens: dict | None = None, next_url: str | None = None):
+    session.clear()  # a clean session: nothing of an earlier one on this browser carries over
     login_user(user)
     sessions.begin(user)
     if identity is not None:
@@ -108,7 +112,6 @@ def login():
                 # computer in the meeting room): from here on it is the new person. Without
                 # this, their sign-in was ignored and they went on acting in the other's name.
                 logout_user()
-                session.clear()
             response = _signed_in(result.user, result.identity, next_url=request.args.get("next"))
             response.set_cookie(
                 throttle.DEVICE_COOKIE, result.device_cookie, httponly=True, samesite="Lax",

@@ -184,6 +184,31 @@ def test_disabling_the_account_in_the_directory_ends_its_sessions(app, client, l
     assert "may not sign in" in _login(client, "amartin").get_data(as_text=True)
 
 
+def test_a_directory_session_left_by_a_disabled_account_does_not_reach_the_next_person(app, client, ldap_directory,
+                                                                                     make_user, monkeypatch):
+    assert _login(client, "amartin").status_code == 302
+    alice = _user("alice.martin@hospital.test")
+    alice.active = False  # an administrator disables her account in MTB
+    db.session.commit()
+    assert client.get("/").status_code == 302
+    with client.session_transaction() as browser_session:
+        assert "directory" not in browser_session and "_user_id" not in browser_session
+    clinician = make_user("local.clinician@hospital.test", {"thoracic": ["clinician"]})
+    assert _login(client, clinician.email, PASSWORD).status_code == 302
+    monkeypatch.setitem(app.config, "DIRECTORY_RECHECK_MINUTES", 0)
+    assert client.get("/").status_code == 200  # not signed out over Alice's directory session
+
+
+def test_signing_in_starts_from_a_clean_session(client, ldap_directory, make_user):
+    clinician = make_user("local.clinician@hospital.test", {"thoracic": ["clinician"]})
+    with client.session_transaction() as browser_session:
+        browser_session["directory"] = {"id": "left-behind", "checked": 0}
+        browser_session["login_next"] = "/somewhere"
+    assert _login(client, clinician.email, PASSWORD).status_code == 302
+    with client.session_transaction() as browser_session:
+        assert "directory" not in browser_session and "login_next" not in browser_session
+
+
 def test_removal_from_the_group_ends_the_session_too(app, client, ldap_directory, monkeypatch):
     monkeypatch.setitem(app.config, "DIRECTORY_RECHECK_MINUTES", 0)
     assert _login(client, "bdurand").status_code == 302
