@@ -173,7 +173,7 @@ def _judge(conn: Connection, entry: dict) -> Result:
         email=_first(entry, setting("LDAP_EMAIL_ATTRIBUTE")),
         full_name=_first(entry, setting("LDAP_NAME_ATTRIBUTE")) or _first(entry, "cn"),
         specialty=_first(entry, setting("LDAP_SPECIALTY_ATTRIBUTE")) or None,
-        groups=frozenset(g for g in mapped_groups() if _member(conn, dn, g)),
+        groups=frozenset(key for key, group in mapped_groups().items() if _member(conn, dn, group)),
     )
     return Result(Outcome.OK, identity)
 

@@ -90,6 +90,11 @@ def group_key(value: str) -> str:
 
 def parse_role_map(text: str) -> list[tuple[str, Role, str]]:
     """"thoracic:secretary=cn=mtb-tho-secr,ou=groups,dc=x;..." -> [(slug, role, group key)]."""
+    return [(slug, role, group_key(group)) for slug, role, group in _role_map_entries(text)]
+
+
+def _role_map_entries(text: str) -> list[tuple[str, Role, str]]:
+    """DIRECTORY_ROLE_MAP as [(slug, role, group as configured)]; raises ValueError."""
     entries = []
     for item in re.split(r"[;\n]", text or ""):
         if not item.strip():
@@ -99,7 +104,7 @@ def parse_role_map(text: str) -> list[tuple[str, Role, str]]:
         if not (sep and colon and slug and group.strip()) or role_name.strip() not in {r.value for r in Role}:
             raise ValueError(f"DIRECTORY_ROLE_MAP: {item.strip()!r} is not BOARD:ROLE=GROUP "
                              f"(ROLE one of {', '.join(r.value for r in Role)})")
-        entries.append((slug.strip(), Role(role_name.strip()), group_key(group)))
+        entries.append((slug.strip(), Role(role_name.strip()), group.strip()))
     return entries
 
 
@@ -114,9 +119,11 @@ def directory_roles(boards) -> dict[tuple[int, str], str]:
     return {(by_slug[slug], role.value): group for slug, role, group in role_map() if slug in by_slug}
 
 
-def mapped_groups() -> set[str]:
-    """The groups whose membership the directory must be asked about at sign-in."""
-    return {group for _slug, _role, group in role_map()}
+def mapped_groups() -> dict[str, str]:
+    """The groups whose membership the directory must be asked about at sign-in: their key
+    (``group_key``, what is compared) -> the group as configured, what the directory is
+    sent (casefolding changes some DNs: "Straße" becomes "strasse", which LDAP never finds)."""
+    return {group_key(group): group for _slug, _role, group in _role_map_entries(setting("DIRECTORY_ROLE_MAP"))}
 
 
 def specialty_from(value: str | None) -> Specialty | None:

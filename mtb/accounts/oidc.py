@@ -156,7 +156,7 @@ def _finish() -> Result:
         # a new one (``external.sign_in``).
         email_verified=claims.get("email_verified") in (True, "true"),
         specialty=str(claims.get(specialty_claim) or "") or None if specialty_claim else None,
-        groups=frozenset(groups & mapped_groups()),
+        groups=frozenset(groups & set(mapped_groups())),
     )
     return Result(Outcome.OK, identity, tokens=_kept(token, claims))
 

@@ -144,6 +144,22 @@ def test_directory_groups_can_carry_board_roles(app, client, ldap_directory, boa
     assert {e.details["role"] for e in _events("role.revoke")} == {"secretary", "member"}
 
 
+def test_a_mapped_group_is_asked_about_as_configured_though_compared_without_case(app, client, ldap_directory,
+                                                                                 boards, monkeypatch):
+    from tests.fixtures.directory import GROUPS
+
+    group = f"cn=MTB-Straße,{GROUPS}"  # casefolded, "ß" becomes "ss": another DN to LDAP
+    admin = ldap_directory.admin()
+    try:
+        assert admin.add(group, ["groupOfNames"], {"cn": "MTB-Straße", "member": [ldap_directory.dn("amartin")]})
+        monkeypatch.setitem(app.config, "DIRECTORY_ROLE_MAP", f"thoracic:member={group}")
+        assert _login(client, "amartin").status_code == 302
+        assert _user("alice.martin@hospital.test").roles_on(boards["thoracic"].id) == {Role.MEMBER}
+    finally:
+        admin.delete(group)
+        admin.unbind()
+
+
 def test_a_local_account_with_the_same_e_mail_is_taken_over_with_its_roles(client, ldap_directory, make_user, boards):
     local = make_user("alice.martin@hospital.test", {"thoracic": ["clinician"]}, name="A. Martin")
     assert _login(client, "amartin").status_code == 302
