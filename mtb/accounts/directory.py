@@ -47,6 +47,9 @@ class Outcome(enum.Enum):
 class Result:
     outcome: Outcome
     identity: Identity | None = None
+    #: The id of the entry the login named, when it was found but refused (a wrong password,
+    #: a disabled account): the audit trail ties the refusal to its MTB account.
+    external_id: str | None = None
 
 
 def enabled() -> bool:
@@ -157,13 +160,13 @@ def _first(entry: dict, name: str) -> str:
 def _judge(conn: Connection, entry: dict) -> Result:
     """May this entry sign in, and who is it? ``conn`` reads as the service or the person."""
     dn = entry["dn"]
+    external_id = _first(entry, setting("LDAP_ID_ATTRIBUTE"))
     active = setting("LDAP_ACTIVE_FILTER")
     if active and not _matches(conn, dn, active):
-        return Result(Outcome.INACTIVE)
+        return Result(Outcome.INACTIVE, external_id=external_id or None)
     group = setting("LDAP_GROUP_DN")
     if group and not _member(conn, dn, group):
-        return Result(Outcome.OUTSIDE_GROUP)
-    external_id = _first(entry, setting("LDAP_ID_ATTRIBUTE"))
+        return Result(Outcome.OUTSIDE_GROUP, external_id=external_id or None)
     if not external_id:
         log.error("LDAP: the entry has no %s (MTB_LDAP_ID_ATTRIBUTE)", setting("LDAP_ID_ATTRIBUTE"))
         return Result(Outcome.UNAVAILABLE)
@@ -196,7 +199,7 @@ def authenticate(login: str, password: str) -> Result:
                 return Result(Outcome.WRONG)
             person = _bind(server, entry["dn"], password)
             if person is None:
-                return Result(Outcome.WRONG)
+                return Result(Outcome.WRONG, external_id=_first(entry, setting("LDAP_ID_ATTRIBUTE")) or None)
             connections.append(person)
             return _judge(service, entry)
         person = _bind(server, setting("LDAP_BIND_DN_TEMPLATE").replace("{login}", escape_rdn(login)), password)

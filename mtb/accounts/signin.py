@@ -81,6 +81,8 @@ def authenticate(email: str, password: str, *, device_cookie: str | None = None,
 def _with_directory(login: str, password: str, gate, account: str, devices, local_user: User | None) -> LoginResult:
     """The directory checks the password (the local one did not match or may not be used)."""
     result = directory.authenticate(login, password)
+    if local_user is None and result.external_id:
+        local_user = external.find_user(LDAP, result.external_id)  # a login name, not an e-mail
     if result.outcome == directory.Outcome.WRONG:
         throttle.failed(gate)
         _audit("login.failed", local_user, account, via=LDAP)

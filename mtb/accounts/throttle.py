@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -36,9 +37,13 @@ DEVICE_COOKIE = "mtb_device"
 DEVICE_COOKIE_ACCOUNTS = 10
 
 
-def account_key(email: str) -> str:
-    """A keyed hash of the login name: the same for every worker, useless without the key."""
-    digest = hmac.new(current_app.config["SECRET_KEY"].encode(), f"login:{email}".encode(), hashlib.sha256)
+def account_key(login: str) -> str:
+    """A keyed hash of the login name: the same for every worker, useless without the key.
+    Spellings a directory takes for the same name share it (NFKC, then casefolded: "ｂdurand"
+    and "BDurand" are bdurand to LDAP and Active Directory), or each would be a fresh account
+    to guess against."""
+    name = unicodedata.normalize("NFKC", login or "").strip().casefold()
+    digest = hmac.new(current_app.config["SECRET_KEY"].encode(), f"login:{name}".encode(), hashlib.sha256)
     return digest.hexdigest()[:40]
 
 

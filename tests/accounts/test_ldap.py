@@ -67,6 +67,18 @@ def test_a_wrong_password_or_an_unknown_login_is_refused_and_audited(client, lda
     assert _user("alice.martin@hospital.test") is None
 
 
+def test_failed_directory_logins_count_and_are_audited_for_the_account_however_spelt(app, client, ldap_directory):
+    assert _login(client, "bdurand").status_code == 302
+    client.post("/logout")
+    bruno = _user("bruno.durand@hospital.test")
+    stranger = app.test_client()
+    for n in range(app.config["LOGIN_FREE_ATTEMPTS"]):
+        # Full-width letters and capitals: the directory takes each for bdurand.
+        assert _login(stranger, ("ｂdurand", "BDURAND", "ｂｄｕｒａｎｄ")[n % 3], "a wrong guess").status_code == 200
+    assert [(e.user_id, e.object_id) for e in _events("login.failed")] == [(bruno.id, bruno.id)] * 5
+    assert _login(stranger, "bdurand").status_code == 429  # one account, one slow-down
+
+
 def test_a_disabled_account_or_someone_outside_the_group_cannot_sign_in(client, ldap_directory):
     for login, reason in (("cdisabled", "disabled in the directory"), ("doutside", "not in the sign-in group")):
         body = _login(client, login).get_data(as_text=True)

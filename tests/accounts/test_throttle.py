@@ -45,6 +45,14 @@ def test_a_trusted_device_is_slowed_down_by_its_own_failures(app, client, clinic
     assert _try(client, clinician.email, PASSWORD).status_code == 429
 
 
+def test_other_spellings_of_a_login_count_for_the_same_account(app, clinician):
+    spellings = ["ｃlinician@example.org", "CLINICIAN@EXAMPLE.ORG", "ｃｌｉｎｉｃｉａｎ@ｅｘａｍｐｌｅ.ｏｒｇ"]
+    stranger = app.test_client()
+    for n in range(app.config["LOGIN_FREE_ATTEMPTS"] + 1):
+        _try(stranger, spellings[n % len(spellings)], "a wrong guess", address=f"10.3.3.{n}")
+    assert _try(stranger, clinician.email, PASSWORD, address="10.3.4.1").status_code == 429
+
+
 def test_known_and_unknown_emails_get_the_same_answers(app, clinician):
     free = app.config["LOGIN_FREE_ATTEMPTS"]
     answers = []
