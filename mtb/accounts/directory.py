@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import re
 import ssl
 import uuid
 import warnings
@@ -54,6 +55,22 @@ class Result:
 
 def enabled() -> bool:
     return bool(setting("LDAP_URL"))
+
+
+#: A NetBIOS domain before the login, as Windows shows it ("HOSPITAL\jdoe").
+_NETBIOS_DOMAIN = re.compile(r"[^\\/:*?\"<>|.\s]{1,15}\\(?=\S)")
+#: The filter or bind template finds people by account name, which carries no domain.
+_BY_ACCOUNT_NAME = re.compile(r"\b(samaccountname|uid)\s*=\s*\{login\}", re.IGNORECASE)
+
+
+def login_name(login: str) -> str:
+    """The login as the directory knows it: "HOSPITAL\\jdoe" is jdoe when people are found by
+    their account name (sAMAccountName or uid), where the domain prefix would find nobody."""
+    login = (login or "").strip()
+    domain = _NETBIOS_DOMAIN.match(login)
+    if domain and _BY_ACCOUNT_NAME.search(setting("LDAP_USER_FILTER") + setting("LDAP_BIND_DN_TEMPLATE")):
+        return login[domain.end():]
+    return login
 
 
 def can_recheck() -> bool:
@@ -183,7 +200,7 @@ def _judge(conn: Connection, entry: dict) -> Result:
 
 def authenticate(login: str, password: str) -> Result:
     """Check the person's credentials with the directory, then whether they may sign in."""
-    login = (login or "").strip()
+    login = login_name(login)
     if not login or not password:
         return Result(Outcome.WRONG)  # an empty password is an anonymous bind, which succeeds
     connections: list[Connection] = []

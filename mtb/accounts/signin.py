@@ -38,6 +38,8 @@ def authenticate(email: str, password: str, *, device_cookie: str | None = None,
     is checked either way), so the page does not tell who has an account.
     """
     email = normalise_email(email)
+    if directory.enabled():
+        email = directory.login_name(email)  # "HOSPITAL\jdoe" counts as jdoe
     account = throttle.account_key(email)
     devices = throttle.read_devices(device_cookie)
     gate = throttle.open_gate(account, devices.get(account), address)

@@ -57,6 +57,14 @@ def test_the_next_sign_in_finds_the_account_with_the_roles_an_admin_gave(client,
     assert "Thoracic oncology" in client.get("/").get_data(as_text=True)
 
 
+def test_a_windows_login_with_its_domain_is_the_account_name(app, client, ldap_directory, monkeypatch):
+    assert _login(client, "HOSPITAL\\amartin").status_code == 302
+    assert _user("alice.martin@hospital.test").auth_source == LDAP
+    # A directory that finds people by e-mail is sent what was typed.
+    monkeypatch.setitem(app.config, "LDAP_USER_FILTER", "(mail={login})")
+    assert directory.login_name("HOSPITAL\\amartin") == "HOSPITAL\\amartin"
+
+
 def test_a_wrong_password_or_an_unknown_login_is_refused_and_audited(client, ldap_directory):
     body = _login(client, "amartin", "not the password").get_data(as_text=True)
     assert "Wrong username or password." in body
