@@ -3,10 +3,11 @@ from __future__ import annotations
 import base64
 import json
 
+from email_validator import EmailNotValidError, validate_email
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
 from mtb.accounts.models import AccountState, Role
 from mtb.i18n import lazy_gettext as _l
@@ -17,6 +18,29 @@ from mtb.widgets import SelectField
 def specialty_choices():
     # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice.
     return [SelectChoice("", _l("— none —"))] + [SelectChoice(s.value, label) for s, label in SPECIALTY_LABELS.items()]
+
+
+class AccountEmail:
+    """An e-mail address, on an internal domain too: Active Directory's ``.local`` (which
+    email_validator calls special-use) or ``.internal``, as directory accounts carry them."""
+
+    message = _l("Enter an e-mail address such as j.doe@hospital.org (an internal domain such as "
+                 "chu.local is accepted).")
+
+    def __call__(self, form, field) -> None:
+        address = (field.data or "").strip()
+        # email_validator refuses .local whatever it is told: the rest of the address is checked.
+        internal = address.lower().endswith(".local") and _valid_address(address + ".org")
+        if not (internal or _valid_address(address)):
+            raise ValidationError(self.message)
+
+
+def _valid_address(address: str) -> bool:
+    try:
+        validate_email(address, check_deliverability=False, globally_deliverable=False, test_environment=True)
+    except EmailNotValidError:
+        return False
+    return True
 
 
 class LoginForm(FlaskForm):
@@ -39,7 +63,7 @@ class ChangePasswordForm(FlaskForm):
 
 
 class UserForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), AccountEmail(), Length(max=254)])
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
     specialty = SelectField(_l("Specialty"), choices=specialty_choices, validators=[Optional()])
     password = PasswordField(

@@ -27,6 +27,15 @@ def test_admin_creates_account_with_board_roles(client, admin, login, boards):
     assert client.post("/login", data={"email": user.email, "password": "a long enough password"}).status_code == 302
 
 
+def test_an_internal_domain_is_a_valid_address_for_a_new_account(client, admin, login, boards):
+    login(admin)
+    assert client.post("/admin/users/new", data=_form(boards, email="jdoe@chu.local")).status_code == 302
+    assert db.session.scalar(sa.select(User).where(User.email == "jdoe@chu.local")) is not None
+    body = client.post("/admin/users/new", data=_form(boards, email="jdoe at chu.local")).get_data(as_text=True)
+    assert "Enter an e-mail address such as j.doe@hospital.org (an internal domain such as chu.local is accepted)." \
+        in body
+
+
 def test_duplicate_email_is_refused_next_to_the_field(client, admin, login, boards, clinician):
     login(admin)
     response = client.post("/admin/users/new", data=_form(boards, email=clinician.email, full_name="Typed Name"))
