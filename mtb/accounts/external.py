@@ -180,7 +180,7 @@ def sign_in(identity: Identity) -> SignIn:
     if not user.active:
         audit.record("login.inactive", user, user=user, details=details, kept=True)
         return SignIn(None, _("This account is disabled. Ask an administrator."))
-    sync_roles(user, identity.groups)
+    sync_roles(user, identity.groups, via=identity.source)
     user.previous_login_at = user.last_login_at
     user.last_login_at = utcnow()
     audit.record("login.success", user, user=user, details=details)
@@ -335,22 +335,28 @@ def _update(user: User, identity: Identity) -> None:
         audit.record("user.update", user, user=user, details={"source": identity.source, **changed})
 
 
-def sync_roles(user: User, groups: frozenset[str] | set[str]) -> None:
+#: The audited source of the roles DIRECTORY_ROLE_MAP grants and revokes.
+ROLE_MAP_SOURCE = "directory role map"
+
+
+def sync_roles(user: User, groups: frozenset[str] | set[str], *, via: str) -> None:
     """Grant the mapped roles of the person's groups and revoke the mapped roles of the
-    others; roles the map does not name are left as MTB's administrators set them."""
+    others; roles the map does not name are left as MTB's administrators set them. Audited
+    as the person's own sign-in (through ``via``) applying the map."""
     entries = role_map()
     if not entries:
         return
     boards = {board.slug: board for board in db.session.scalars(sa.select(Board))}
     wanted = {(slug, role) for slug, role, group in entries if group in groups}
+    source = {"source": ROLE_MAP_SOURCE, "via": via}
     for slug, role in sorted({(slug, role) for slug, role, _group in entries}):
         board = boards.get(slug)
         if board is None:
             log.warning("DIRECTORY_ROLE_MAP names an unknown board %r", slug)
         elif (slug, role) in wanted:
-            services.grant_role(user, board, role)
+            services.grant_role(user, board, role, by=user, source=source)
         else:
-            services.revoke_role(user, board, role)
+            services.revoke_role(user, board, role, by=user, source=source)
 
 
 def check_settings(config) -> None:

@@ -100,22 +100,27 @@ def set_password(user: User, password: str) -> None:
     db.session.flush()
 
 
-def grant_role(user: User, board: Board, role: Role) -> BoardRole:
+def grant_role(user: User, board: Board, role: Role, *, by: User | None = None,
+               source: dict | None = None) -> BoardRole:
+    """``by``: who grants it (the signed-in user when None); ``source``: what else the audit
+    trail should say of where it came from (the directory's role map)."""
     existing = next((r for r in user.roles if r.board_id == board.id and r.role == role), None)
     if existing:
         return existing
     grant = BoardRole(user=user, board=board, role=role)
     db.session.add(grant)
     db.session.flush()
-    audit.record("role.grant", user, board_id=board.id, details={"role": role.value})
+    audit.record("role.grant", user, board_id=board.id, user=by, details={"role": role.value, **(source or {})})
     return grant
 
 
-def revoke_role(user: User, board: Board, role: Role) -> None:
+def revoke_role(user: User, board: Board, role: Role, *, by: User | None = None, source: dict | None = None) -> None:
+    """As ``grant_role``."""
     for grant in list(user.roles):
         if grant.board_id == board.id and grant.role == role:
             user.roles.remove(grant)
-            audit.record("role.revoke", user, board_id=board.id, details={"role": role.value})
+            audit.record("role.revoke", user, board_id=board.id, user=by,
+                         details={"role": role.value, **(source or {})})
     db.session.flush()
 
 

@@ -152,6 +152,10 @@ def test_directory_groups_can_carry_board_roles(app, client, ldap_directory, boa
     assert _login(client, "amartin").status_code == 302
     user = _user("alice.martin@hospital.test")
     assert user.roles_on(boards["thoracic"].id) == {Role.SECRETARY, Role.MEMBER}
+    granted = _events("role.grant")
+    assert [(e.user_id, e.object_id) for e in granted] == [(user.id, user.id)] * 2
+    assert {e.details["source"] for e in granted} == {"directory role map"}
+    assert {e.details["via"] for e in granted} == {"ldap"}
     from mtb.accounts import services
 
     services.grant_role(user, boards["dermatology"], Role.CLINICIAN)  # not in the map: MTB's own
@@ -162,6 +166,7 @@ def test_directory_groups_can_carry_board_roles(app, client, ldap_directory, boa
     assert user.roles_on(boards["thoracic"].id) == set()
     assert user.roles_on(boards["dermatology"].id) == {Role.CLINICIAN}
     assert {e.details["role"] for e in _events("role.revoke")} == {"secretary", "member"}
+    assert {(e.user_id, e.details["source"]) for e in _events("role.revoke")} == {(user.id, "directory role map")}
 
 
 def test_a_mapped_group_is_asked_about_as_configured_though_compared_without_case(app, client, ldap_directory,
