@@ -81,16 +81,23 @@ def authenticate(email: str, password: str, *, device_cookie: str | None = None,
 
 
 def _with_directory(login: str, password: str, gate, account: str, devices, local_user: User | None) -> LoginResult:
-    """The directory checks the password (the local one did not match or may not be used)."""
+    """The directory checks the password (the local one did not match or may not be used).
+
+    The try is counted as failed, and committed, before the directory is asked: a write
+    transaction held while it answers (up to LDAP_TIMEOUT_SECONDS) would stop every other
+    writer on SQLite, and counted first, simultaneous tries still see each other's count.
+    A right password clears the count, an unreachable directory takes the try back."""
+    throttle.failed(gate)
+    db.session.commit()
     result = directory.authenticate(login, password)
     if local_user is None and result.external_id:
         local_user = external.find_user(LDAP, result.external_id)  # a login name, not an e-mail
     if result.outcome == directory.Outcome.WRONG:
-        throttle.failed(gate)
         _audit("login.failed", local_user, account, via=LDAP)
         db.session.commit()
         return LoginResult(None, _wrong())
     if result.outcome == directory.Outcome.UNAVAILABLE:
+        throttle.not_failed(gate)
         _audit("login.directory_unavailable", local_user, account, via=LDAP)
         db.session.commit()
         return LoginResult(None, _("The hospital directory cannot be reached. Try again in a few minutes."))

@@ -12,7 +12,9 @@ failures on the same account or from the same hospital address never slow it dow
 
 The account's (or device's) bucket row is locked while its password is checked, so a
 burst of simultaneous tries is checked one by one against the stored count, and
-simultaneous correct logins all get in.
+simultaneous correct logins all get in. A password the directory checks is counted as a
+failure first and the lock let go before the directory is asked (``not_failed`` takes
+the try back when it cannot answer): the count still holds every try in flight.
 """
 
 from __future__ import annotations
@@ -139,6 +141,12 @@ def failed(gate: Gate, now: datetime | None = None) -> None:
     now = now or utcnow()
     db.session.execute(sa.update(LoginThrottle).where(LoginThrottle.key.in_([gate.lock_key, *gate.other_keys]))
                        .values(failures=LoginThrottle.failures + 1, last_failure_at=now, refused=0))
+
+
+def not_failed(gate: Gate) -> None:
+    """Take back a try counted as failed before its answer came (``failed``), when no answer came."""
+    db.session.execute(sa.update(LoginThrottle).where(LoginThrottle.key.in_([gate.lock_key, *gate.other_keys]))
+                       .values(failures=sa.case((LoginThrottle.failures > 0, LoginThrottle.failures - 1), else_=0)))
 
 
 def succeeded(gate: Gate, account: str) -> None:

@@ -107,3 +107,39 @@ def test_the_database_refuses_to_change_or_remove_audit_rows(client):
             assert "append-only" in str(error)
         else:
             raise AssertionError(f"{statement} was allowed")
+
+
+def test_the_directory_is_asked_without_holding_a_write_lock(app, client, monkeypatch):
+    """LDAP answers in up to LDAP_TIMEOUT_SECONDS: meanwhile the sign-in must not hold the
+    database's write lock (SQLite) nor the bucket rows (PostgreSQL), or every other writer waits."""
+    from sqlalchemy.pool import NullPool
+
+    from mtb.accounts import directory
+    from mtb.accounts.models import LoginThrottle
+
+    monkeypatch.setitem(app.config, "LDAP_URL", "ldaps://dc.hospital.test")
+    answers = iter([directory.Outcome.UNAVAILABLE] * 8 + [directory.Outcome.WRONG] * 8)
+    others = []
+
+    def authenticate(login, password):
+        engine = sa.create_engine(db.engine.url, poolclass=NullPool)  # another worker
+        try:
+            with engine.connect() as other:
+                if other.dialect.name == "sqlite":
+                    other.exec_driver_sql("PRAGMA busy_timeout=200")
+                else:
+                    other.exec_driver_sql("SET lock_timeout = '200ms'")
+                other.execute(sa.update(LoginThrottle).values(refused=LoginThrottle.refused))
+                other.commit()
+                others.append("wrote")
+        finally:
+            engine.dispose()
+        return directory.Result(next(answers))
+
+    monkeypatch.setattr(directory, "authenticate", authenticate)
+    for _ in range(8):  # the directory cannot answer: no try counts against the person
+        assert "cannot be reached" in _try(client, "jdoe", "whatever it is").get_data(as_text=True)
+    assert len(others) == 8
+    for _ in range(app.config["LOGIN_FREE_ATTEMPTS"]):
+        assert _try(client, "jdoe", "a wrong guess").status_code == 200
+    assert _try(client, "jdoe", "a wrong guess").status_code == 429  # each wrong password counted once
