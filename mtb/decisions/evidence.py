@@ -6,6 +6,11 @@ system (is, iv, Z, R), or AMP/ASCO/CAP tiers (Li et al. 2017). The crosswalk shi
 ``mtb/data/evidence_crosswalk.csv``, each row citing where its level is defined; it gives
 the nearest levels of the other scales, shown beside the chosen one and used where a
 receiver expects another scale (the FHIR export carries the m-level the MII profile asks for).
+
+A grading of resistance (OncoKB R1/R2, an m-level with the modifier R) corresponds to gradings
+of resistance only, and a grading of response to gradings of response only: "m1A (R)" is
+"OncoKB R1", never "ESCAT I-A" (ESCAT grades response only; an AMP/ASCO/CAP tier does not say
+which of the two it grades).
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from mtb.i18n import lazy_gettext as _l
 CROSSWALK_FILE = Path(__file__).resolve().parent.parent / "data" / "evidence_crosswalk.csv"
 
 ESCAT, ONCOKB, NCT, AMP = "escat", "oncokb", "nct", "amp"
+#: The MII modifier that makes an m-level a grading of resistance.
+RESISTANCE = "R"
 
 
 @dataclass(frozen=True)
@@ -30,6 +37,8 @@ class Scheme:
     levels: tuple[str, ...]
     #: Modifiers a level of this scale may carry.
     modifiers: tuple[str, ...] = ()
+    #: Levels that grade resistance rather than response.
+    resistance_levels: tuple[str, ...] = ()
 
     def level_label(self, level: str) -> str:
         if self.code == AMP:
@@ -40,7 +49,7 @@ class Scheme:
 
 SCHEMES: dict[str, Scheme] = {
     ESCAT: Scheme(ESCAT, "ESCAT", ("I-A", "I-B", "I-C", "II-A", "II-B", "III-A", "III-B", "IV-A", "IV-B", "V", "X")),
-    ONCOKB: Scheme(ONCOKB, "OncoKB", ("1", "2", "3A", "3B", "4", "R1", "R2")),
+    ONCOKB: Scheme(ONCOKB, "OncoKB", ("1", "2", "3A", "3B", "4", "R1", "R2"), resistance_levels=("R1", "R2")),
     NCT: Scheme(NCT, "NCT", ("m1A", "m1B", "m1C", "m2A", "m2B", "m2C", "m3", "m4"), ("is", "iv", "Z", "R")),
     AMP: Scheme(AMP, "AMP/ASCO/CAP", ("I-A", "I-B", "II-C", "II-D", "III", "IV")),
 }
@@ -89,9 +98,16 @@ class Evidence:
     def __str__(self) -> str:
         return self.label
 
+    @property
+    def predicts_resistance(self) -> bool:
+        """A grading of resistance: OncoKB R1/R2, or an m-level with the modifier R."""
+        return RESISTANCE in self.modifiers or self.level in SCHEMES[self.scheme].resistance_levels
+
     def corresponding(self) -> dict[str, tuple[Evidence, ...]]:
-        """The nearest levels of the other scales, by scheme code (empty tuple: no counterpart)."""
-        return crosswalk().get((self.scheme, self.level), {})
+        """The nearest levels of the other scales, by scheme code (empty tuple: no counterpart);
+        for a grading of resistance, the nearest gradings of resistance only."""
+        table = resistance_crosswalk() if self.predicts_resistance else crosswalk()
+        return table.get((self.scheme, self.level), {})
 
     @property
     def m_level(self) -> Evidence | None:
@@ -132,6 +148,30 @@ def crosswalk() -> dict[tuple[str, str], dict[str, tuple[Evidence, ...]]]:
 
 
 @cache
+def resistance_crosswalk() -> dict[tuple[str, str], dict[str, tuple[Evidence, ...]]]:
+    """The table for gradings of resistance: (scheme, level) -> {other scheme: nearest levels}.
+
+    The table's rows of resistance (OncoKB R1, R2) give their counterparts of resistance
+    ("m1A R"); an m-level's row is one of response, so "m1A R" is answered the other way
+    round: by the rows of resistance that name it. A level nothing names has no counterpart."""
+    table: dict[tuple[str, str], dict[str, tuple[Evidence, ...]]] = {}
+
+    def row(code: str, level: str) -> dict[str, tuple[Evidence, ...]]:
+        return table.setdefault((code, level), {other: () for other in SCHEMES if other != code})
+
+    for (code, level), others in crosswalk().items():
+        if not Evidence(code, level).predicts_resistance:
+            continue
+        own = row(code, level)
+        for other, matches in others.items():
+            own[other] = tuple(match for match in matches if match.predicts_resistance)
+            for match in own[other]:
+                named_by = row(other, match.level)
+                named_by[code] += (Evidence(code, level),)
+    return table
+
+
+@cache
 def crosswalk_sources() -> dict[tuple[str, str], str]:
     """Where each level of the table is defined, as the table cites it."""
     with CROSSWALK_FILE.open(encoding="utf-8") as handle:
@@ -151,19 +191,26 @@ def corresponding_text(evidence: Evidence | None) -> str:
     return " · ".join(parts)
 
 
-def level_groups() -> list[tuple[str, list[tuple[str, str, str]]]]:
-    """The level list as (scale heading, [(value, label, corresponding text)]) groups."""
+def level_groups() -> list[tuple[str, list[tuple[str, str, str, str | None]]]]:
+    """The level list as (scale heading, [(value, label, corresponding text, corresponding
+    text with the modifier R)]) groups; the last is None on a scale without that modifier."""
     groups = []
     for code, scheme in SCHEMES.items():
         entries = []
         for level in scheme.levels:
             evidence = Evidence(code, level)
-            entries.append((evidence.value, evidence.label, corresponding_text(evidence)))
+            resistance = (corresponding_text(Evidence(code, level, (RESISTANCE,)))
+                          if RESISTANCE in scheme.modifiers else None)
+            entries.append((evidence.value, evidence.label, corresponding_text(evidence), resistance))
         groups.append((str(SCHEME_TITLES[code]), entries))
     return groups
 
 
-def evidence_of(value: str | None) -> Evidence | None:
-    """The Evidence a form value ("nct:m1B") stands for; None when empty or unknown."""
+def evidence_of(value: str | None, modifiers=()) -> Evidence | None:
+    """The Evidence a form value ("nct:m1B") and its ticked modifiers stand for (those of
+    another scale are left out); None when empty or unknown."""
     parsed = parse_value(value)
-    return Evidence(*parsed) if parsed else None
+    if not parsed:
+        return None
+    scheme, level = parsed
+    return Evidence(scheme, level, tuple(m for m in SCHEMES[scheme].modifiers if m in (modifiers or ())))

@@ -125,11 +125,15 @@ class DecisionForm(FlaskForm):
 
 def evidence_choices() -> list[SelectChoice]:
     """Every level of the four scales, grouped by scale; each option carries the nearest
-    levels of the other scales (the page's script shows them beside the list)."""
+    levels of the other scales (the page's script shows them beside the list), an m-level
+    also those of its grading with the modifier R (resistance corresponds to resistance)."""
     choices = [SelectChoice("", _l("Choose…"))]
     for heading, levels in level_groups():
-        choices += [SelectChoice(value, label, render_kw={"data-crosswalk": text}, optgroup=heading)
-                    for value, label, text in levels]
+        for value, label, text, resistance in levels:
+            attributes = {"data-crosswalk": text}
+            if resistance is not None:
+                attributes["data-crosswalk-resistance"] = resistance
+            choices.append(SelectChoice(value, label, render_kw=attributes, optgroup=heading))
     return choices
 
 

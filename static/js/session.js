@@ -24,7 +24,9 @@
   });
 
   // The evidence list's hint shows the chosen level's nearest levels on the other scales
-  // (the server writes it; each option carries its own line in data-crosswalk).
+  // (the server writes it; each option carries its own line in data-crosswalk, an m-level
+  // also the line of its grading of resistance in data-crosswalk-resistance, shown while
+  // the modifier R is ticked).
   document.querySelectorAll(".evidence-level select").forEach(function (select) {
     var hint = document.getElementById(select.id + "-hint");
     if (!hint) { return; }
@@ -46,12 +48,22 @@
     }
     syncModifiers();
     select.addEventListener("change", syncModifiers);
-    select.addEventListener("change", function () {
+    function syncHint() {
       var option = select.options[select.selectedIndex];
+      var resistance = modifiers && modifiers.querySelector('input[value="R"]:checked');
       var line = option ? option.getAttribute("data-crosswalk") : null;
+      if (resistance && option && option.hasAttribute("data-crosswalk-resistance")) {
+        line = option.getAttribute("data-crosswalk-resistance");
+      }
       var prefix = select.getAttribute("data-crosswalk-prefix") || "";
       hint.textContent = option && option.value ? description + " " + prefix + " " + (line || "—") : description;
-    });
+    }
+    select.addEventListener("change", syncHint);
+    if (modifiers) {
+      modifiers.querySelectorAll('input[value="R"]').forEach(function (box) {
+        box.addEventListener("change", syncHint);
+      });
+    }
   });
 
   // Forms with data-unsaved-warning are guarded by static/js/mtb.js.

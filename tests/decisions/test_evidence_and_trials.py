@@ -17,6 +17,7 @@ from mtb.decisions.evidence import (
     ONCOKB,
     SCHEMES,
     Evidence,
+    corresponding_text,
     crosswalk,
     crosswalk_sources,
 )
@@ -55,6 +56,22 @@ def test_every_actionable_level_has_the_m_level_the_mii_profile_expects():
                 assert m_level is not None and m_level.scheme == NCT, (code, level)
     assert Evidence(ESCAT, "I-A").m_level == Evidence(NCT, "m1A")
     assert Evidence(ONCOKB, "R1").m_level == Evidence(NCT, "m1A", ("R",))
+
+
+def test_a_grading_of_resistance_corresponds_to_gradings_of_resistance_only():
+    assert corresponding_text(Evidence(NCT, "m1A", ("R",))) == "OncoKB R1"
+    assert corresponding_text(Evidence(NCT, "m1C", ("is", "R"))) == "OncoKB R2"
+    assert corresponding_text(Evidence(NCT, "m1A")).startswith("ESCAT I-A / I-B · OncoKB 1 / 2")
+    assert corresponding_text(Evidence(ONCOKB, "R1")) == "NCT m1A (R)"
+    assert corresponding_text(Evidence(NCT, "m3", ("R",))) == ""  # no scale grades that resistance
+    # The rule, over every level of every scale, with and without the modifier R.
+    for code, scheme in SCHEMES.items():
+        for level in scheme.levels:
+            for modifiers in ((), ("R",)) if "R" in scheme.modifiers else ((),):
+                evidence = Evidence(code, level, modifiers)
+                for matches in evidence.corresponding().values():
+                    for match in matches:
+                        assert match.predicts_resistance == evidence.predicts_resistance, (evidence, match)
 
 
 def test_evidence_labels_name_the_scale_the_level_and_the_modifiers():
@@ -158,6 +175,20 @@ def test_form_shows_other_scales_beside_the_level_and_a_bad_trial_id_next_to_its
     assert re.search(r'<input checked id="recommendations-0-evidence_modifiers-0" [^>]*value="is">', html)
     # The chosen level's nearest levels, and each option's own line for the script.
     assert "Corresponds to: ESCAT II-A" in html and 'data-crosswalk="ESCAT I-A / I-B · OncoKB 1 / 2' in html
+
+
+def test_the_form_gives_an_m_level_of_resistance_the_levels_of_resistance_only(
+        client, login, team, started_meeting):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
+    item = meeting.items[0]
+    login(team["secretary"])
+    data = form_post("Kept summary", [targeted(item.case, evidence="nct:m1A", evidence_modifiers="R"),
+                                      {"kind": "clinical_trial", "trial_id": "NCT123"}])
+    html = client.post(f"/meetings/{meeting.id}/items/{item.id}/decision", data=data).get_data(as_text=True)
+    hint = re.search(r'id="recommendations-0-evidence-hint"[^>]*>(.*?)</', html, re.S).group(1)
+    assert hint.strip().endswith("Corresponds to: OncoKB R1")
+    # The option's line for the script while R is ticked.
+    assert re.search(r'<option [^>]*data-crosswalk-resistance="OncoKB R1"[^>]*value="nct:m1A">', html)
 
 
 def test_decision_page_shows_the_evidence_its_counterparts_and_links_each_registry_id(

@@ -104,3 +104,18 @@ def test_every_case_of_a_long_agenda_is_visible_and_reachable_at_1366_px(page, b
         page.keyboard.press("Tab")
         seen.append(page.evaluate("document.activeElement.textContent"))
     assert [text.split()[1] for text in seen] == references
+
+
+@pytest.mark.browser
+def test_ticking_resistance_on_an_m_level_shows_its_levels_of_resistance(page, browser_login, team, started_meeting):
+    meeting = started_meeting(status=MeetingStatus.IN_SESSION)
+    browser_login(page, "secretary@example.org")
+    page.goto(f"/meetings/{meeting.id}/session")
+    page.locator("#recommendations-0-kind").select_option("targeted_therapy")
+    page.get_by_label("Evidence level").select_option("nct:m1A")
+    hint = page.locator("#recommendations-0-evidence-hint")
+    assert "Corresponds to: ESCAT I-A" in hint.inner_text()
+    page.get_by_label("R: the biomarker predicts resistance").check()
+    assert hint.inner_text().endswith("Corresponds to: OncoKB R1")
+    page.get_by_label("R: the biomarker predicts resistance").uncheck()
+    assert "Corresponds to: ESCAT I-A" in hint.inner_text()
