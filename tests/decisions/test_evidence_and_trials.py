@@ -46,6 +46,19 @@ def test_the_crosswalk_table_has_every_level_of_every_scale_with_known_levels_an
                 assert set(match.modifiers) <= set(SCHEMES[other].modifiers)
 
 
+def test_escat_iv_b_is_actionability_predicted_in_silico_and_reads_as_a_biological_rationale():
+    """Mateo et al. 2018, Table 1: IV-A preclinical models, IV-B in silico prediction; co-targeting is tier V."""
+    with CROSSWALK_FILE.open(encoding="utf-8") as handle:
+        rows = csv.DictReader(line for line in handle if not line.startswith("#"))
+        escat = {row["level"]: row["definition"] for row in rows if row["scheme"] == ESCAT}
+    assert "in silico" in escat["IV-B"] and "co-targeting" not in escat["IV-B"]
+    assert "co-targeting" in escat["V"] and "in vitro or in vivo" in escat["IV-A"]
+    assert "Retrospective studies" in escat["II-A"] and "randomised" not in escat["II-A"]
+    assert Evidence(ESCAT, "IV-B").m_level == Evidence(NCT, "m4")
+    assert [e.level for e in Evidence(NCT, "m4").corresponding()[ESCAT]] == ["III-B", "IV-B"]
+    assert [e.level for e in Evidence(NCT, "m3").corresponding()[ESCAT]] == ["IV-A"]
+
+
 def test_every_actionable_level_has_the_m_level_the_mii_profile_expects():
     for code, scheme in SCHEMES.items():
         for level in scheme.levels:
