@@ -5,8 +5,9 @@ Reporting:
   recommendation, genetic counselling, re-biopsy, histology re-evaluation, further test and
   trial enrolment; the discussion summary as its description;
 - ``MedicationRequest`` (MII "Therapieempfehlung", intent ``option``): drug, priority, the
-  evidence grading as the m-level the MII profile expects (the board's own scale, via the
-  crosswalk, with the original grading as a second coding) and the supporting findings;
+  evidence grading as the m-level the MII profile expects with its modifiers (the board's own
+  scale, via the crosswalk, with the original grading as a further coding; the OncoKB second
+  grading too, system ``urn:mtb:evidence:oncokb-level``) and the supporting findings;
 - ``ServiceRequest`` for counselling, biopsy, histology and other tests, and for a trial
   enrolment (with its ``ResearchStudy``: registry ids, title, phase);
 - ``Observation``s of the case's findings and ``TherapeuticImplication``s
@@ -27,7 +28,7 @@ from flask import current_app
 from mtb.decisions.evidence import NCT
 from mtb.decisions.models import Decision, Recommendation, RecommendationKind
 from mtb.exports import profiles as P
-from mtb.exports.fhir_genomics import biomarker_observation, scheme_system, therapeutic_implication
+from mtb.exports.fhir_genomics import biomarker_observation, scheme_system, second_grading, therapeutic_implication
 
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:mtb:fhir")
 #: research-study-phase codes of the stored phases.
@@ -92,7 +93,8 @@ def condition(case) -> dict:
 
 def evidence_extension(rec: Recommendation) -> dict | None:
     """The MII evidence grading: the m-level (the board's own, or the crosswalk's nearest) and
-    its modifiers, then the board's original grading when it was on another scale."""
+    its modifiers, then the board's original grading when it was on another scale, then its
+    second grading on OncoKB."""
     evidence = rec.evidence
     if evidence is None:
         return None
@@ -101,6 +103,7 @@ def evidence_extension(rec: Recommendation) -> dict | None:
     codings += [_coding(P.CS_EVIDENCE_MODIFIER, modifier) for modifier in (m_level.modifiers if m_level else ())]
     if evidence.scheme != NCT:
         codings.append(_coding(scheme_system(evidence.scheme), evidence.level, evidence.label))
+    codings += second_grading(rec)
     return {"url": P.EXT_EVIDENZ, "valueCodeableConcept": {"coding": codings, "text": evidence.label}}
 
 

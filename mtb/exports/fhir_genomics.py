@@ -16,8 +16,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from mtb.cases.models import Biomarker, FusionDriver
+from mtb.decisions.evidence import ONCOKB, Evidence
 from mtb.decisions.models import Recommendation
-from mtb.exports.profiles import CS_EVIDENCE, MII_MTB
+from mtb.exports.profiles import CS_EVIDENCE, CS_EVIDENCE_MODIFIER, MII_MTB
 
 GR = "http://hl7.org/fhir/uv/genomics-reporting/StructureDefinition/"
 PROFILE_VARIANT = GR + "variant"
@@ -255,15 +256,27 @@ def biomarker_observation(b: Biomarker, ref) -> dict:
             "valueString": str(b.full_label), **_notes(b, finding=bool(b.details))}
 
 
+def second_grading(rec: Recommendation) -> list[dict]:
+    """The board's second grading on OncoKB (``Recommendation.oncokb_level``) as a coding of
+    ``SCHEME_SYSTEMS["oncokb"]``; none when not given (an OncoKB evidence is the grading itself)."""
+    if not rec.oncokb_level:
+        return []
+    grading = Evidence(ONCOKB, rec.oncokb_level)
+    return [{"system": scheme_system(ONCOKB), "code": grading.level, "display": grading.label}]
+
+
 def therapeutic_implication(rec: Recommendation, ref) -> dict:
     """A targeted therapy's implication of its biomarker (derived from the finding's observation),
-    with the finding's classification in the IG's clinical-significance slot."""
+    with the finding's classification in the IG's clinical-significance slot. Its level of
+    evidence is the board's grading, an m-level's modifiers as codings of the MII code system
+    beside it (as the MII grading extension carries them), then the OncoKB second grading."""
     components = [_component("51963-7", "Medication assessed [ID]", {"valueCodeableConcept": {"text": rec.drug}})]
     evidence = rec.evidence
     if evidence is not None:
+        codings = [{"system": scheme_system(evidence.scheme), "code": evidence.level, "display": evidence.label}]
+        codings += [{"system": CS_EVIDENCE_MODIFIER, "code": modifier} for modifier in evidence.modifiers]
         components.append(_component("93044-6", "Level of evidence", {"valueCodeableConcept": {
-            "coding": [{"system": scheme_system(evidence.scheme), "code": evidence.level,
-                        "display": evidence.label}], "text": evidence.label}}))
+            "coding": codings + second_grading(rec), "text": evidence.label}}))
     significance = clinical_significance(rec.biomarker) if rec.biomarker is not None else None
     if significance is not None:
         components.append(significance)
@@ -278,7 +291,8 @@ def therapeutic_implication(rec: Recommendation, ref) -> dict:
     return resource
 
 
-#: Systems of the evidence scales other than the MII m-levels (MTB's own: no public system exists).
+#: Systems of the evidence scales other than the MII m-levels (MTB's own: no public system
+#: exists); OncoKB's also carries a recommendation's second grading (``second_grading``).
 SCHEME_SYSTEMS = {
     "escat": "urn:mtb:evidence:escat",
     "oncokb": "urn:mtb:evidence:oncokb-level",

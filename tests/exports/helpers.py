@@ -8,6 +8,7 @@ from fhir.resources.R4B.bundle import Bundle
 
 from mtb.decisions.evidence import NCT, SCHEMES
 from mtb.exports import profiles as P
+from mtb.exports.fhir_genomics import SCHEME_SYSTEMS
 
 M_LEVELS = set(SCHEMES[NCT].levels) | {"undefined"}
 
@@ -65,8 +66,7 @@ def check_bundle(bundle: dict) -> dict[str, dict]:
         grading = extensions[P.EXT_EVIDENZ]["valueCodeableConcept"]["coding"]
         levels = [c for c in grading if c["system"] == P.CS_EVIDENCE]
         assert len(levels) == 1 and levels[0]["code"] in M_LEVELS
-        for modifier in (c for c in grading if c["system"] == P.CS_EVIDENCE_MODIFIER):
-            assert modifier["code"] in SCHEMES[NCT].modifiers
+        check_grading_codings(grading)
         assert all(by_url[r["reference"]]["resourceType"] in ("Observation", "Condition")
                    for r in request["reasonReference"])
     for request in resources_of(bundle, "ServiceRequest"):
@@ -74,4 +74,20 @@ def check_bundle(bundle: dict) -> dict[str, dict]:
     for observation in resources_of(bundle, "Observation"):
         assert observation["meta"]["profile"][0].startswith("http://hl7.org/fhir/uv/genomics-reporting/")
         assert observation["status"] == "final"
+        for component in observation.get("component", []):
+            if component["code"]["coding"][0]["code"] == "93044-6":  # a therapeutic implication's level of evidence
+                check_grading_codings(component["valueCodeableConcept"]["coding"])
     return by_url
+
+
+def check_grading_codings(codings: list[dict]) -> None:
+    """An evidence grading's codings: at most one level per scale, each a level of its scale;
+    modifiers only of the MII code system and only beside an m-level."""
+    systems = {SCHEME_SYSTEMS.get(code, P.CS_EVIDENCE): code for code in SCHEMES}
+    levels = [c for c in codings if c["system"] != P.CS_EVIDENCE_MODIFIER]
+    assert len({c["system"] for c in levels}) == len(levels), "two levels of one scale"
+    for coding in levels:
+        assert coding["code"] in SCHEMES[systems[coding["system"]]].levels or coding["code"] == "undefined", coding
+    for modifier in (c for c in codings if c["system"] == P.CS_EVIDENCE_MODIFIER):
+        assert modifier["code"] in SCHEMES[NCT].modifiers
+        assert any(c["system"] == P.CS_EVIDENCE for c in levels)

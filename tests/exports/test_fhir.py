@@ -12,6 +12,7 @@ from mtb.decisions import services
 from mtb.decisions.models import Decision
 from mtb.exports import profiles as P
 from mtb.exports.fhir import decision_bundle
+from mtb.exports.fhir_genomics import SCHEME_SYSTEMS
 from mtb.extensions import db
 from mtb.meetings.models import MeetingStatus
 from tests.decisions.helpers import targeted
@@ -80,7 +81,39 @@ def test_an_m_level_with_modifiers_is_exported_as_given(team, started_meeting):
     [therapy] = resources_of(bundle, "MedicationRequest")
     grading = {e["url"]: e for e in therapy["extension"]}[P.EXT_EVIDENZ]["valueCodeableConcept"]["coding"]
     assert [(c["system"], c["code"]) for c in grading] == [
-        (P.CS_EVIDENCE, "m2A"), (P.CS_EVIDENCE_MODIFIER, "is"), (P.CS_EVIDENCE_MODIFIER, "Z")]
+        (P.CS_EVIDENCE, "m2A"), (P.CS_EVIDENCE_MODIFIER, "is"), (P.CS_EVIDENCE_MODIFIER, "Z"),
+        (SCHEME_SYSTEMS["oncokb"], "1")]  # the second grading (targeted() gives OncoKB 1)
+
+
+def _level_of_evidence(bundle) -> list[tuple[str, str]]:
+    [implication] = [o for o in resources_of(bundle, "Observation")
+                     if o["meta"]["profile"][0].endswith("therapeutic-implication")]
+    [level] = [c for c in implication["component"] if c["code"]["coding"][0]["code"] == "93044-6"]
+    return [(c["system"], c["code"]) for c in level["valueCodeableConcept"]["coding"]]
+
+
+def test_the_oncokb_second_grading_and_the_m_level_modifiers_are_exported_as_codings(team, started_meeting):
+    decision = _validated(team, started_meeting, lambda case: [
+        targeted(case, evidence="nct:m1B", evidence_modifiers=["is", "R"], oncokb_level="R2")])
+    bundle = decision_bundle(decision)
+    check_bundle(bundle)
+    [therapy] = resources_of(bundle, "MedicationRequest")
+    grading = {e["url"]: e for e in therapy["extension"]}[P.EXT_EVIDENZ]["valueCodeableConcept"]["coding"]
+    assert [(c["system"], c["code"]) for c in grading] == [
+        (P.CS_EVIDENCE, "m1B"), (P.CS_EVIDENCE_MODIFIER, "is"), (P.CS_EVIDENCE_MODIFIER, "R"),
+        (SCHEME_SYSTEMS["oncokb"], "R2")]
+    # The Genomics Reporting implication carries the same: the level, its modifiers, the OncoKB level.
+    assert _level_of_evidence(bundle) == [
+        (P.CS_EVIDENCE, "m1B"), (P.CS_EVIDENCE_MODIFIER, "is"), (P.CS_EVIDENCE_MODIFIER, "R"),
+        (SCHEME_SYSTEMS["oncokb"], "R2")]
+
+
+def test_a_grading_on_another_scale_exports_its_oncokb_second_grading_beside_it(team, started_meeting):
+    decision = _validated(team, started_meeting, lambda case: [
+        targeted(case, evidence="escat:II-B", oncokb_level="3A")])
+    bundle = decision_bundle(decision)
+    check_bundle(bundle)
+    assert _level_of_evidence(bundle) == [(SCHEME_SYSTEMS["escat"], "II-B"), (SCHEME_SYSTEMS["oncokb"], "3A")]
 
 
 def test_the_same_decision_exports_the_same_bundle(team, started_meeting):
