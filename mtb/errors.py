@@ -1,4 +1,4 @@
-"""Domain errors raised by services; views turn them into form errors, 403 or 409."""
+"""Domain errors raised by services; views turn them into form errors, 403, 409 or 503."""
 
 from __future__ import annotations
 
@@ -26,3 +26,8 @@ class NotFound(DomainError):
 
 class ConflictError(DomainError):
     """Someone else changed the object since it was loaded (a 409)."""
+
+
+class ServiceUnavailable(DomainError):
+    """An outside service the action needs (the time-stamping authority...) did not answer:
+    nothing was done, the user may try again (a 503, or a message where the user was)."""

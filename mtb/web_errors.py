@@ -15,7 +15,7 @@ from flask_wtf.csrf import CSRFError
 
 from mtb import transaction
 from mtb.audit import services as audit
-from mtb.errors import ConflictError, NotAllowed, NotFound
+from mtb.errors import ConflictError, NotAllowed, NotFound, ServiceUnavailable
 from mtb.extensions import login_manager
 from mtb.formatting import filesize
 from mtb.http import loggable_path, wants_json
@@ -106,6 +106,12 @@ def init_app(app) -> None:
     def conflict(error):
         transaction.roll_back()
         return _page(409, _("Changed by someone else"), str(error))
+
+    @app.errorhandler(ServiceUnavailable)
+    def service_unavailable(error):
+        # A view that knows where the user was says it there; any other says it here.
+        transaction.roll_back()
+        return _page(503, _("Something went wrong"), str(error))
 
     @app.errorhandler(413)
     def too_large(error):

@@ -30,7 +30,7 @@ from mtb.decisions import queries as decisions
 from mtb.decisions.models import Decision
 from mtb.decisions.services import RecusedChair, drafts_for_another_chair, recused_item_ids, validate
 from mtb.decisions.session import require_meeting_day
-from mtb.errors import NotAllowed
+from mtb.errors import NotAllowed, ServiceUnavailable
 from mtb.extensions import db
 from mtb.i18n import gettext as _
 from mtb.meetings.models import ItemOutcome, Meeting, MeetingStatus
@@ -52,7 +52,9 @@ def sign(meeting: Meeting, user, *, notify: bool = True, at: datetime | None = N
     ``at`` backdates the signature (demo data, imports); by default it is now.
     Raises NotAllowed when the user is not a chair of the board or the meeting is not closed,
     RecusedChair when a draft left is on a case the chair is recused on (another chair
-    validates it first: signing would validate it in the conflicted chair's name).
+    validates it first: signing would validate it in the conflicted chair's name),
+    ServiceUnavailable (``signing.TimestampUnavailable``) when the time-stamping service does
+    not answer: the caller rolls back, nothing is signed (the attempt stays in the trail).
     """
     if not (is_signed_in(user) and user.is_chair(meeting.board_id)):
         raise NotAllowed(_("Only a chair of the board can sign the minutes."))
@@ -84,16 +86,27 @@ def sign(meeting: Meeting, user, *, notify: bool = True, at: datetime | None = N
     meeting.status = MeetingStatus.SIGNED
     with force_locale(document_locale()):  # printed in the minutes: their language, not the chair's
         reason = _("Signed by the chair")
-    version = create_minutes_version(meeting, user, signed_at, reason)
-    recused = recused_item_ids(meeting, user)
-    for decision in decisions.validated_of(meeting):
-        # A case's letter is not signed in the name of a chair recused on it: the chair who validated it signs.
-        signer = decision.validated_by if decision.agenda_item_id in recused else user
-        _publish(decision, signed_at, notify=notify, signer=signer)
+    try:
+        version = create_minutes_version(meeting, user, signed_at, reason)
+        recused = recused_item_ids(meeting, user)
+        for decision in decisions.validated_of(meeting):
+            # A case's letter is not signed in the name of a chair recused on it: the chair who validated it signs.
+            signer = decision.validated_by if decision.agenda_item_id in recused else user
+            _publish(decision, signed_at, notify=notify, signer=signer)
+    except ServiceUnavailable:
+        _signature_failed("minutes.sign_failed", meeting, user)
+        raise
     audit.record("minutes.sign", meeting, board_id=meeting.board_id, user=user,
                  details={"version": version.number, "pdf_sha256": version.pdf_sha256, "signature": signing.level()})
     db.session.flush()
     return version
+
+
+def _signature_failed(action: str, meeting: Meeting, user, **details) -> None:
+    """A signature an outside service kept from being made, in the trail: kept when the
+    request rolls back (``mtb.transaction``), as a refused access or a failed login is."""
+    audit.record(action, meeting, board_id=meeting.board_id, user=user, kept=True,
+                 details={"reason": "time-stamping service unavailable", "signature": signing.level(), **details})
 
 
 def _publish(decision: Decision, at: datetime, *, notify: bool, signer) -> DecisionLetter:
@@ -107,13 +120,19 @@ def _publish(decision: Decision, at: datetime, *, notify: bool, signer) -> Decis
 
 
 def publish_correction(decision: Decision, user) -> MinutesVersion:
-    """A correction validated on a signed meeting: new letter, new minutes version, notification."""
+    """A correction validated on a signed meeting: new letter, new minutes version, notification.
+    Raises ServiceUnavailable like ``sign``: the caller rolls back, the correction stays a draft."""
     at = document_time()
-    _publish(decision, at, notify=True, signer=user)
     with force_locale(document_locale()):
         reason = _("Correction of %(ref)s (decision version %(n)d): %(reason)s", ref=decision.case.reference,
                    n=decision.version, reason=decision.correction_reason or "")
-    version = create_minutes_version(decision.meeting, user, at, reason, correction_of=decision)
+    try:
+        _publish(decision, at, notify=True, signer=user)
+        version = create_minutes_version(decision.meeting, user, at, reason, correction_of=decision)
+    except ServiceUnavailable:
+        _signature_failed("minutes.correct_failed", decision.meeting, user, case=decision.case.reference,
+                          decision_version=decision.version)
+        raise
     audit.record("minutes.correct", decision.meeting, board_id=decision.board_id, user=user,
                  details={"version": version.number, "case": decision.case.reference, "signature": signing.level()})
     return version

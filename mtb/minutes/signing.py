@@ -24,12 +24,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from flask import current_app
+
+from mtb.errors import ServiceUnavailable
+from mtb.i18n import gettext as _
 
 if TYPE_CHECKING:
     # pyHanko (~20 MB) is imported by the functions that sign: a worker that never signs
@@ -50,6 +54,12 @@ DEMO_VALIDITY = timedelta(days=10 * 365)
 
 class SigningNotConfigured(RuntimeError):
     """The configured key or certificate cannot be read."""
+
+
+class TimestampUnavailable(ServiceUnavailable):
+    """The time-stamping service (``SIGNING_TSA_URL``) could not be reached or refused the
+    request: the document was not signed. Defined here, without pyHanko, so that callers
+    catch it without loading pyHanko."""
 
 
 @dataclass(frozen=True)
@@ -240,9 +250,12 @@ def level() -> str:
 
 
 def sign_pdf(data: bytes, request: SignatureRequest, box: SignatureBox | None = None) -> bytes:
-    """``data`` signed (PAdES, incremental update), the field over ``box`` (else invisible)."""
+    """``data`` signed (PAdES, incremental update), the field over ``box`` (else invisible).
+
+    Raises TimestampUnavailable when the time-stamping service does not answer (or refuses)."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
+    from pyhanko.sign.timestamps import TimestampRequestError
     from pyhanko.stamp import StaticStampStyle
 
     writer = IncrementalPdfFileWriter(io.BytesIO(data))
@@ -261,7 +274,17 @@ def sign_pdf(data: bytes, request: SignatureRequest, box: SignatureBox | None = 
     stamp = StaticStampStyle(border_width=0, background=None)
     pdf_signer = signers.PdfSigner(meta, signer=load_signer(), timestamper=timestamper(), stamp_style=stamp,
                                    new_field_spec=spec)
-    return run_async(lambda: pdf_signer.async_sign_pdf(writer)).getvalue()
+    try:
+        return run_async(lambda: pdf_signer.async_sign_pdf(writer)).getvalue()
+    except TimestampRequestError as error:
+        # The URL may carry credentials: the log names the host only, the user's message neither.
+        host = urlsplit(current_app.config.get("SIGNING_TSA_URL") or "").hostname
+        log.warning("the time-stamping service at %s failed (%s): nothing signed", host,
+                    type(error.__cause__ or error).__name__)
+        raise TimestampUnavailable(_(
+            "The time-stamping service that dates each signature could not be reached, so nothing was signed and "
+            "nothing was changed. Try again in a few minutes, or ask IT to check the time-stamping service "
+            "(MTB_SIGNING_TSA_URL).")) from error
 
 
 def run_async(make_coroutine):

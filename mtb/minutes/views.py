@@ -14,6 +14,7 @@ from mtb.audit import services as audit
 from mtb.boards import services as boards
 from mtb.decisions import queries as decisions
 from mtb.decisions.session import BeforeMeetingDay, day_label
+from mtb.errors import ServiceUnavailable
 from mtb.i18n import gettext as _
 from mtb.idempotency import once
 from mtb.minutes import bp, queries, rendering, services
@@ -80,6 +81,10 @@ def sign(meeting_id: int):
         transaction.roll_back()
         flash(error.message, "error")
     except services.RecusedChair as error:
+        transaction.roll_back()
+        flash(str(error), "error")
+    except ServiceUnavailable as error:
+        # The time-stamping service did not answer: nothing signed, the chair tries again later.
         transaction.roll_back()
         flash(str(error), "error")
     else:

@@ -11,7 +11,7 @@ from mtb.decisions.session import BeforeMeetingDay
 from mtb.decisions.validation import DecisionInvalid
 from mtb.decisions.views.decision_form import decision_form, form_data, rows_changed
 from mtb.decisions.views.in_session import carried_attendance, flash_carried_attendance, save_carried_attendance
-from mtb.errors import ConflictError, InvalidInput, NotAllowed
+from mtb.errors import ConflictError, InvalidInput, NotAllowed, ServiceUnavailable
 from mtb.http import db_int
 from mtb.i18n import gettext as _
 from mtb.idempotency import once
@@ -65,6 +65,13 @@ def validate(decision_id: int):
         save_carried_attendance(decision.meeting, carried)
         flash_carried_attendance(carried)
         flash(str(error), "warning")
+    except ServiceUnavailable as error:
+        # A correction on signed minutes is published (signed) as it is validated: the
+        # time-stamping service did not answer, so it stays a draft to validate again.
+        transaction.roll_back()
+        save_carried_attendance(decision.meeting, carried)
+        flash_carried_attendance(carried)
+        flash(str(error), "error")
     else:
         flash_carried_attendance(carried)
         if decision.is_published:

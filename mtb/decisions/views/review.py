@@ -10,7 +10,7 @@ from mtb import access, transaction
 from mtb.audit import services as audit
 from mtb.decisions import bp, queries, services
 from mtb.decisions.session import BeforeMeetingDay, day_label
-from mtb.errors import NotAllowed
+from mtb.errors import NotAllowed, ServiceUnavailable
 from mtb.i18n import gettext as _
 from mtb.i18n import ngettext
 from mtb.idempotency import once
@@ -43,7 +43,7 @@ def validate_all(meeting_id: int):
         access.refuse(403, "Meeting", meeting.id, "validate")
     try:
         validated = services.validate_all(meeting, current_user)
-    except (BeforeMeetingDay, NotAllowed) as error:
+    except (BeforeMeetingDay, NotAllowed, ServiceUnavailable) as error:
         transaction.roll_back()
         flash(str(error), "error")
     else:
