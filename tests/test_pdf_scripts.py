@@ -58,3 +58,20 @@ def test_a_patients_name_in_any_script_prints_in_the_letter(script, team, starte
     # still carry the character in the text layer).
     if script in ("Chinese", "Japanese", "Korean"):
         assert "CJK" in fonts, fonts
+
+
+@pytest.mark.skipif(shutil.which("pdffonts") is None, reason="poppler-utils (pdffonts) is installed by .ci/run")
+def test_typed_notes_and_trial_titles_are_not_set_in_an_oblique_face(request_ctx, tmp_path):
+    """An Arabic deferral reason or trial title in italic printed other characters (WeasyPrint
+    put the upright face's glyphs under the oblique font): such text is marked by colour."""
+    from mtb.minutes import pdf
+
+    html = ('<!doctype html><html lang="fr"><head><title>T</title>'
+            f'<link rel="stylesheet" href="{pdf.STATIC_PREFIX}css/pdf.css"></head><body>'
+            '<p class="deferred">En attente du résultat RNA-seq — طلب تحليل إضافي</p>'
+            '<span class="trial-title">دراسة المرحلة الثانية</span></body></html>')
+    path = tmp_path / "notes.pdf"
+    path.write_bytes(pdf.html_to_pdf(html))
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, check=True, text=True).stdout
+    assert "DejaVu-Sans" in fonts and "Oblique" not in fonts
+    assert "إضافي" in _pdf_text(path)
