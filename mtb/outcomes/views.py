@@ -162,11 +162,15 @@ def export_csv(slug: str):
         show_error(form, "end" if error.field == "to" else "start", error.message, "start")
         return render_template("outcomes/export.html", board=board, form=form), 422
     cohort, identity = form.cohort.data, bool(form.identity.data)
+    start, end = period.bounds(board.timezone)
+    announced = export.count(board.id, start, end, cohort=cohort)
     audit.record("outcomes.export", board, details={
         "from": period.first.isoformat(), "to": period.last.isoformat(), "identity": identity, "cohort": cohort,
-        "rows": export.count(board, *period.bounds(board.timezone), cohort=cohort)})
-    lines = export.rows(board, *period.bounds(board.timezone), cohort=cohort, identity=identity,
-                        separator=form.separator.data)
+        "rows": announced})
+    # Plain values only: the body runs after the request committed (expiring ``board`` and
+    # ``current_user``) and removed its session.
+    lines = export.streamed(board.id, start, end, cohort=cohort, identity=identity, separator=form.separator.data,
+                            user_id=current_user.id, announced=announced)
     name = f"mtb-{board.slug}-outcomes-{period.first.isoformat()}-{period.last.isoformat()}.csv"
     # The request's transaction (with the export's audit row) commits before the body streams.
     return Response(stream_with_context(lines), mimetype="text/csv", headers={
