@@ -236,6 +236,12 @@ class Meeting(TimestampMixin, db.Model):
         return self.occurrence_at is None
 
     @property
+    def moved_by_hand(self) -> bool:
+        """Generated from the cadence, then set to another time by a secretary: the slot is
+        theirs, and a change of cadence leaves it there."""
+        return self.occurrence_at is not None and self.starts_at != self.occurrence_at
+
+    @property
     def has_unpublished_changes(self) -> bool:
         """Published once, changed since: a re-publication is due."""
         return self.agenda_publications > 0 and self.published_version != self.agenda_version
