@@ -87,6 +87,7 @@ def validate_rrule(rule: str, anchor: date, tz: str = "Europe/Paris", now: datet
         if name in parts and not all(_whole(v.lstrip("+-"), low, high) is not None and (v[0] != "-" or name != "BYMONTH")
                                      for v in parts[name].split(",")):
             raise _rule_error(_("%(name)s takes %(meaning)s, separated by commas.", name=name, meaning=meaning))
+    _check_parts_fit_freq(parts, freq)
     if "WKST" in parts and parts["WKST"] not in ("MO", "TU", "WE", "TH", "FR", "SA", "SU"):
         raise _rule_error(_("WKST is the first day of the week: MO, TU, WE, TH, FR, SA or SU."))
     if "UNTIL" in parts and "COUNT" in parts:
@@ -114,6 +115,22 @@ def validate_rrule(rule: str, anchor: date, tz: str = "Europe/Paris", now: datet
             raise _rule_error(_("This rule has no future meetings: check UNTIL or COUNT."))
         raise _rule_error(_("This rule gives no meeting date: check that its days and months exist together."))
     return rule
+
+
+def _check_parts_fit_freq(parts: dict[str, str], freq: str) -> None:
+    """RFC 5545 (3.3.10): a numbered BYDAY only with FREQ=MONTHLY (or YEARLY), no BYMONTHDAY
+    with FREQ=WEEKLY. dateutil drops what does not fit without a word: FREQ=WEEKLY;BYDAY=2MO
+    would meet every Monday."""
+    numbered = [day for day in parts.get("BYDAY", "").split(",") if day and not day.isalpha()]
+    if numbered and freq != "MONTHLY":
+        day = numbered[0]
+        raise _rule_error(_("A numbered day such as %(day)s needs FREQ=MONTHLY (FREQ=MONTHLY;BYDAY=2TU is the "
+                            "second Tuesday of each month); with FREQ=%(freq)s write the day alone (BYDAY=%(bare)s).",
+                            day=day, freq=freq, bare=day.lstrip("+-0123456789")))
+    if "BYMONTHDAY" in parts and freq == "WEEKLY":
+        raise _rule_error(_("BYMONTHDAY (a day of the month) does not go with FREQ=WEEKLY: use FREQ=MONTHLY;"
+                            "BYMONTHDAY=%(days)s for that day of each month, or BYDAY for a day of the week.",
+                            days=parts["BYMONTHDAY"]))
 
 
 def validate_quorum(entries: list[str]) -> list[str]:

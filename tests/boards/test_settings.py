@@ -53,6 +53,18 @@ def test_bad_recurrence_rule_is_explained_and_kept(client, secretary, login, boa
     assert "FREQ=WEEKLY;BYDAY=XX;BYHOUR=14;BYMINUTE=0" in body
 
 
+def test_a_numbered_day_in_a_weekly_rule_is_refused_beside_the_field_and_kept(client, secretary, login, boards):
+    login(secretary)
+    rule = "FREQ=WEEKLY;BYDAY=2MO;BYHOUR=14;BYMINUTE=0"
+    response = client.post("/boards/thoracic/settings", data=_settings(boards["thoracic"], cadence_rrule=rule))
+    body = response.get_data(as_text=True)
+    error = re.search(r'id="cadence_rrule-error"[^>]*>(.*?)</', body, re.S)
+    assert error and "A numbered day such as 2MO needs FREQ=MONTHLY" in error.group(1)
+    assert f'value="{rule}"' in body
+    db.session.refresh(boards["thoracic"])
+    assert boards["thoracic"].cadence_rrule == "FREQ=WEEKLY;BYDAY=TU;BYHOUR=14;BYMINUTE=0"
+
+
 def test_rule_without_time_of_day_is_refused(client, secretary, login, boards):
     login(secretary)
     body = client.post("/boards/thoracic/settings", data=_settings(boards["thoracic"], cadence_rrule="FREQ=WEEKLY;BYDAY=TU")).get_data(as_text=True)
@@ -135,6 +147,11 @@ def test_until_is_applied_in_utc_or_as_a_whole_day(until, last):
     ("FREQ=WEEKLY;BYDAY=TU;BYHOUR=14;BYMINUTE=0;BYSECOND=5", "BYSECOND cannot be used here"),
     ("FREQ=WEEKLY;FREQ=DAILY;BYHOUR=14;BYMINUTE=0", "FREQ is given twice"),
     ("", "Enter a recurrence rule"),
+    # RFC 5545: an ordinal day only in a monthly rule, a day of the month never in a weekly one
+    # (dateutil would drop them and meet every week).
+    ("FREQ=WEEKLY;BYDAY=2MO;BYHOUR=14;BYMINUTE=0", "A numbered day such as 2MO needs FREQ=MONTHLY"),
+    ("FREQ=DAILY;BYDAY=-1FR;BYHOUR=14;BYMINUTE=0", "with FREQ=DAILY write the day alone (BYDAY=FR)"),
+    ("FREQ=WEEKLY;BYMONTHDAY=15;BYHOUR=14;BYMINUTE=0", "BYMONTHDAY (a day of the month) does not go with FREQ=WEEKLY"),
 ])
 def test_bad_rules_get_a_plain_message_with_an_example(rule, expected):
     with pytest.raises(InvalidInput) as error:
