@@ -19,6 +19,7 @@ from mtb.cases.models import CaseStatus
 from mtb.db import utcnow
 from mtb.errors import InvalidInput, NotAllowed
 from mtb.extensions import db
+from mtb.formatting import local_datetime
 from mtb.i18n import gettext as _
 from mtb.meetings import notifications
 from mtb.meetings.cadence import generate_meetings
@@ -73,6 +74,39 @@ def _check_duration(duration: int | None) -> int:
     return int(duration)
 
 
+def _refuse_overlap(board: Board, starts_at: datetime, duration: int, besides: Meeting | None = None) -> None:
+    """Refuse (beside the date) a meeting whose time overlaps another of the board's, not
+    cancelled: nobody sits in both, and each case would go to either agenda."""
+    ends_at = starts_at + timedelta(minutes=duration)
+    query = sa.select(Meeting).where(
+        Meeting.board_id == board.id, Meeting.status != MeetingStatus.CANCELLED, Meeting.starts_at < ends_at,
+        Meeting.starts_at > starts_at - timedelta(minutes=MAX_MEETING_MINUTES)).order_by(Meeting.starts_at)
+    if besides is not None:
+        query = query.where(Meeting.id != besides.id)
+    for other in db.session.scalars(query):
+        if other.ends_at <= starts_at:
+            continue
+        when = local_datetime(other.starts_at, board.timezone)
+        if other.starts_at == starts_at:
+            raise InvalidInput("date", _("The board already has a meeting at this date and time (%(when)s): choose "
+                                         "another date or time, or move or cancel that meeting.", when=when))
+        raise InvalidInput("date", _("This overlaps the board's meeting of %(when)s (until %(end)s): start after it "
+                                     "ends or end before it starts, or move that meeting.", when=when,
+                                     end=local_datetime(other.ends_at, board.timezone, fmt="HH:mm")))
+
+
+def others_that_day(meeting: Meeting) -> list[Meeting]:
+    """The board's other meetings (not cancelled) on the meeting's day: a second sitting on
+    a day may be meant (a long backlog), or a mistyped date; the page says so."""
+    tz = meeting.board.timezone
+    day = meeting.local_day
+    first = local_to_utc(datetime.combine(day, time.min), tz)
+    after = local_to_utc(datetime.combine(day + timedelta(days=1), time.min), tz)
+    return list(db.session.scalars(sa.select(Meeting).where(
+        Meeting.board_id == meeting.board_id, Meeting.id != meeting.id, Meeting.status != MeetingStatus.CANCELLED,
+        Meeting.starts_at >= first, Meeting.starts_at < after).order_by(Meeting.starts_at)))
+
+
 def add_extra_meeting(board: Board, user, *, day: date | None, at: time | None, duration_minutes: int | None,
                       location: str | None = None, video_link: str | None = None,
                       now: datetime | None = None) -> Meeting:
@@ -81,9 +115,11 @@ def add_extra_meeting(board: Board, user, *, day: date | None, at: time | None, 
         raise NotAllowed(_("Only a secretary of the board can change its meetings and agendas."))
     now = now or utcnow()
     starts_at = _local_start(board, day, at, now)
+    duration = _check_duration(duration_minutes)
+    _refuse_overlap(board, starts_at, duration)
     meeting = Meeting(
         board_id=board.id, starts_at=starts_at, occurrence_at=None,
-        duration_minutes=_check_duration(duration_minutes),
+        duration_minutes=duration,
         location=clean_text(location), video_link=clean_text(video_link),
         cutoff_hours=board.cutoff_hours, status=MeetingStatus.SCHEDULED,
         agenda_version=1, agenda_publications=0, ical_sequence=0,
@@ -109,6 +145,7 @@ def move_meeting(meeting: Meeting, user, *, day: date | None, at: time | None, d
     before = meeting.starts_at
     if (starts_at, duration, location, video_link) == (meeting.starts_at, meeting.duration_minutes, meeting.location, meeting.video_link):
         raise InvalidInput("date", _("Nothing changed: give a new date, time, length or place."))
+    _refuse_overlap(meeting.board, starts_at, duration, besides=meeting)
     meeting.starts_at = starts_at
     meeting.duration_minutes = duration
     meeting.location = location

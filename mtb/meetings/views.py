@@ -70,6 +70,7 @@ def add_meeting(slug: str):
             _field_error(form, error)
         else:
             flash(_("Extra meeting added on %(when)s.", when=display.when_label(meeting)), "success")
+            _warn_same_day(meeting)
             return redirect(url_for("meetings.agenda", meeting_id=meeting.id))
     return render_template("meetings/meeting_form.html", board=board, form=form, meeting=None)
 
@@ -92,8 +93,16 @@ def move(meeting_id: int):
             _field_error(form, error)
         else:
             flash(_("Meeting moved to %(when)s; members and submitters are told.", when=display.when_label(meeting)), "success")
+            _warn_same_day(meeting)
             return redirect(url_for("meetings.board_meetings", slug=board.slug))
     return render_template("meetings/meeting_form.html", board=board, form=form, meeting=meeting)
+
+
+def _warn_same_day(meeting: Meeting) -> None:
+    others = lifecycle.others_that_day(meeting)
+    if others:
+        flash(_("The board has another meeting that day (%(when)s): check that both are meant.",
+                when=", ".join(display.when_label(other) for other in others)), "warning")
 
 
 @bp.route("/meetings/<int:meeting_id>/cancel", methods=["GET", "POST"])
