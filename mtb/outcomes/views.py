@@ -35,11 +35,18 @@ def _today() -> date:
 
 
 def _period():
-    """The period asked for in the query string; a bad one is shown next to its field."""
+    """The period asked for in the query string, the error to show next to its field, and
+    the dates for the form's two fields. A refused period shows the default period's
+    figures, but its fields keep what was typed (to be corrected, not typed again)."""
+    typed = {"from": request.args.get("from"), "to": request.args.get("to")}
     try:
-        return dashboard.parse_period(request.args.get("from"), request.args.get("to"), _today()), None
-    except InvalidInput as error:
-        return dashboard.parse_period(None, None, _today()), error
+        period, error = dashboard.parse_period(typed["from"], typed["to"], _today()), None
+    except InvalidInput as refused:
+        period, error = dashboard.parse_period(None, None, _today()), refused
+    fields = {"from": period.first.isoformat(), "to": period.last.isoformat()}
+    if error is not None:
+        fields.update({name: value for name, value in typed.items() if value})
+    return period, error, fields
 
 
 @bp.route("/outcomes")
@@ -52,7 +59,7 @@ def index():
             return redirect(url_for("outcomes.board", slug=visible[0].slug))
         if not visible:
             return render_template("outcomes/index.html", boards=visible, site=None, per_board=[])
-    period, error = _period()
+    period, error, fields = _period()
     action = "outcomes.site_dashboard" if current_user.is_admin else "outcomes.boards_summary"
     audit.record_read(action, details={"from": period.first.isoformat(), "to": period.last.isoformat(),
                                        "boards": [board.slug for board in visible]})
@@ -60,7 +67,7 @@ def index():
     site, per_board = dashboard.site(visible, period, current_app.config["BOARD_TIMEZONE"])
     # Someone on several boards compares them; the whole site's figures are the administrators'.
     return render_template("outcomes/index.html", boards=visible, site=site if current_user.is_admin else None,
-                           per_board=per_board, period=period, period_error=error)
+                           per_board=per_board, period=period, period_error=error, period_fields=fields)
 
 
 @bp.route("/outcomes/boards/<slug>")
@@ -70,12 +77,12 @@ def board(slug: str):
     if not may_see_dashboard(board.id, current_user):
         # Boards are no secret (403); their cases are (the follow-up of another board's case: 404).
         refuse(403, "Board", board.id, "outcomes")
-    period, error = _period()
+    period, error, fields = _period()
     # The slow cases are named by their references.
     audit.record_read("outcomes.board_dashboard", board, details={"from": period.first.isoformat(),
                                                                    "to": period.last.isoformat()})
     return render_template("outcomes/board.html", board=board, figures=dashboard.figures([board], period, board.timezone),
-                           period=period, period_error=error)
+                           period=period, period_error=error, period_fields=fields)
 
 
 @bp.route("/outcomes/boards/<slug>/follow-ups")
