@@ -19,7 +19,7 @@ from mtb.i18n import gettext as _
 from mtb.i18n import ngettext
 from mtb.meetings.models import Meeting
 from mtb.meetings.queries import item_counts
-from mtb.notifications.services import absolute_url
+from mtb.notifications.services import absolute_url, in_language_of
 
 #: The feed shows meetings from this long ago, and everything ahead.
 FEED_PAST = timedelta(weeks=8)
@@ -95,7 +95,14 @@ def meeting_ics(meeting: Meeting) -> bytes:
 
 
 def feed_for(user, now: datetime | None = None) -> bytes:
-    """The user's private feed: meetings of their boards (recent and ahead, cancelled included)."""
+    """The user's private feed: meetings of their boards (recent and ahead, cancelled
+    included), in the language of their account: a calendar app asks without a login, in
+    whatever language its device says."""
+    with in_language_of(user):
+        return _feed(user, now)
+
+
+def _feed(user, now: datetime | None) -> bytes:
     now = now or utcnow()
     board_ids = user.board_ids()
     meetings = []

@@ -109,3 +109,14 @@ def test_a_meetings_files_are_named_by_its_day_on_the_boards_clock(client, login
     login(member)
     response = client.get(f"/meetings/{meeting.id}.ics")
     assert 'filename="mtb-thoracic-20261202.ics"' in response.headers["Content-Disposition"]
+
+
+def test_the_private_feed_is_in_the_owners_language_not_the_calendar_apps(client, member, create_meeting):
+    create_meeting()
+    member.locale = "fr"
+    token = accounts.calendar_token(member)
+    db.session.commit()
+    data = client.get(f"/calendar/{token}.ics", headers={"Accept-Language": "en-GB,en;q=0.9"}).data
+    assert str(Calendar.from_ical(data)["x-wr-calname"]) == "Réunions RCP"
+    [event] = events(data)
+    assert str(event["description"]).startswith("Ordre du jour pas encore publié.")
