@@ -188,6 +188,14 @@ def _past_occurrence(board: Board, days_ago: int = 8) -> datetime:
     return when.replace(tzinfo=zone).astimezone(timezone.utc).replace(tzinfo=None)
 
 
+def _on_agenda_at(submitted: datetime) -> datetime:
+    """When the secretary put a demo case on its meeting's agenda: the day after it was
+    submitted, days before the cut-off (the longest, paediatric, is 72 h) and the agenda's
+    publication (two days ahead). Left to its default, the item was stamped at seeding,
+    after the past meetings began: every turnaround from the agenda was negative."""
+    return submitted + timedelta(days=1)
+
+
 def _case(board: Board, submitter: User, fields: dict, biomarkers: list[dict], submitted: datetime) -> Case:
     case = Case(reference=next_reference(board, submitted.year), board=board, submitter=submitter, **fields)
     db.session.add(case)
@@ -232,10 +240,11 @@ def seed() -> None:
             meeting.published_version = meeting.agenda_version
         created = []
         for position, (fields, biomarkers, _summary, _recs) in enumerate(cases, start=1):  # agenda positions count from 1
-            case = _case(board, clinician, fields, biomarkers, starts_at - timedelta(days=6))
+            submitted = starts_at - timedelta(days=6)
+            case = _case(board, clinician, fields, biomarkers, submitted)
             change_status(case, CaseStatus.SCHEDULED, secretary)
             db.session.add(AgendaItem(meeting_id=meeting.id, case_id=case.id, position=position,
-                                      minutes=board.minutes_per_case))
+                                      minutes=board.minutes_per_case, added_at=_on_agenda_at(submitted)))
             created.append(case)
         db.session.flush()
         db.session.refresh(meeting)
@@ -294,10 +303,11 @@ def _today_meeting(board: Board, starts_at: datetime, clinician: User, secretary
     meeting.published_version = meeting.agenda_version
     cases = []
     for position, (fields, biomarkers, _summary, _recs) in enumerate(TODAY[board.slug], start=1):
-        case = _case(board, clinician, fields, biomarkers, starts_at - timedelta(days=5))
+        submitted = starts_at - timedelta(days=5)
+        case = _case(board, clinician, fields, biomarkers, submitted)
         change_status(case, CaseStatus.SCHEDULED, secretary)
         db.session.add(AgendaItem(meeting_id=meeting.id, case_id=case.id, position=position,
-                                  minutes=board.minutes_per_case))
+                                  minutes=board.minutes_per_case, added_at=_on_agenda_at(submitted)))
         cases.append(case)
     db.session.flush()
     db.session.refresh(meeting)

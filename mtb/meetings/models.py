@@ -317,5 +317,13 @@ class AgendaItem(db.Model):
         return self.outcome is ItemOutcome.DEFERRED
 
     @property
+    def added_in_session(self) -> bool:
+        """An urgent case brought to the meeting once its session began: a late addition
+        put on the agenda after the start. Both, so an item stamped late for another reason
+        (an import, a seeded past meeting) is never called urgent."""
+        started = self.meeting.started_at
+        return self.late_addition and started is not None and self.added_at is not None and self.added_at > started
+
+    @property
     def is_carried_over(self) -> bool:
         return self.carried_over_from_id is not None

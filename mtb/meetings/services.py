@@ -334,8 +334,8 @@ def add_during_session(meeting: Meeting, case_id, user, *, now: datetime | None 
 
 
 def added_during_session(meeting: Meeting, item: AgendaItem) -> bool:
-    """The item was put on the agenda after the session began (an urgent case)."""
-    return meeting.started_at is not None and item.added_at is not None and item.added_at > meeting.started_at
+    """The item of ``meeting`` is an urgent case put on its agenda after the session began."""
+    return item.meeting_id == meeting.id and item.added_in_session
 
 
 def take_off_during_session(meeting: Meeting, item: AgendaItem, user, *,

@@ -167,7 +167,7 @@ def minutes_context(meeting: Meeting, signer, signed_at: datetime) -> dict:
             "decision": _decision(decision, tz) if decision else None,
             # An urgent case brought to the meeting after it began (only then: earlier
             # versions' recorded content stays as it was).
-            **({"added_in_session": True} if meeting.started_at and item.added_at > meeting.started_at else {}),
+            **({"added_in_session": True} if item.added_in_session else {}),
         })
     return {
         "kind": "minutes",
