@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import enum
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
@@ -101,6 +103,22 @@ def commit_reads_without_disk_wait(session: Session) -> None:
         # Local to the transaction: PostgreSQL resets it as the transaction ends.
         raw.execute("SELECT set_config('synchronous_commit', 'off', true) "
                     "WHERE pg_current_xact_id_if_assigned() IS NULL")
+
+
+@contextmanager
+def savepoint(session: Session) -> Iterator[None]:
+    """``session.begin_nested()`` that never commits by itself: what it keeps commits or rolls
+    back with the session's transaction. SQLite's Python driver opens its transaction only
+    before an INSERT, UPDATE or DELETE, not before a SAVEPOINT: a savepoint taken as a
+    transaction's first write opens the transaction itself, and its RELEASE commits (a job's
+    e-mails queued so stayed queued when the job then failed). Open the transaction first."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        raw = connection.connection.driver_connection
+        if not raw.in_transaction:
+            raw.execute("BEGIN")
+    with session.begin_nested():
+        yield
 
 
 @event.listens_for(Pool, "checkin")

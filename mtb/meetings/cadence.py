@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from mtb.audit import services as audit
 from mtb.boards.cadence import board_occurrences, utc_to_local
 from mtb.boards.models import Board
-from mtb.db import utcnow
+from mtb.db import savepoint, utcnow
 from mtb.extensions import db
 from mtb.meetings import notifications
 from mtb.meetings.models import CADENCE_CHANGED, HORIZON_WEEKS, Meeting, MeetingStatus
@@ -55,7 +55,7 @@ def generate_meetings(board: Board, now: datetime | None = None, weeks: int = HO
         )
         try:
             # A savepoint per meeting: if another process made it meanwhile, skip just this one.
-            with db.session.begin_nested():
+            with savepoint(db.session):
                 db.session.add(meeting)
         except IntegrityError:
             log.info("meeting %s of board %s already created elsewhere", occurrence, board.slug)

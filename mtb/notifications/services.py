@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 
 from mtb.accounts.models import User
 from mtb.audit import services as audit
-from mtb.db import utcnow
+from mtb.db import savepoint, utcnow
 from mtb.errors import InvalidInput
 from mtb.extensions import db
 from mtb.i18n import gettext as _
@@ -178,7 +178,7 @@ def notify_once(user: User | None, kind: NotificationKind, subject: str, body: s
     message at the same moment collide on the dedupe key: the second keeps its transaction
     and queues nothing."""
     try:
-        with db.session.begin_nested():
+        with savepoint(db.session):
             message = notify(user, kind, subject, body, dedupe_key=dedupe_key)
             db.session.flush()
     except IntegrityError:

@@ -9,7 +9,9 @@ import sqlalchemy as sa
 
 from mtb.db import utcnow
 from mtb.extensions import db
+from mtb.meetings import cadence
 from mtb.meetings import services as meetings
+from mtb.meetings.models import Meeting
 from mtb.notifications import services
 from mtb.notifications.models import NotificationKind, OutboxMessage, OutboxStatus
 from tests.fixtures.mail import free_port
@@ -179,3 +181,19 @@ def test_the_outbox_names_kinds_and_statuses_in_the_readers_language(client, log
     html = client.get("/admin/outbox").get_data(as_text=True)
     assert "case carried over" not in html.lower() and ">failed<" not in html and ">pending<" not in html
     assert "Cas reporté" in html and "échec" in html
+
+
+def test_a_job_that_fails_after_queuing_e_mails_keeps_none_of_them(member, boards):
+    """A job's e-mails commit with its work or not at all: on SQLite a savepoint taken as
+    the transaction's first write used to commit on its own (the driver opens no
+    transaction before a SAVEPOINT)."""
+    db.session.commit()  # as a job starts: its run claimed and committed, no transaction open
+    assert services.notify_once(member, NotificationKind.MEETING_REMINDER, "Reminder", "Tomorrow.", "job:1")
+    assert cadence.generate_meetings(boards["thoracic"])
+    db.session.rollback()  # the job failed further on
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Meeting)) == 0
+    # And a job that ends well keeps them.
+    assert services.notify_once(member, NotificationKind.MEETING_REMINDER, "Reminder", "Tomorrow.", "job:1")
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 1
