@@ -67,9 +67,12 @@ def login_name(login: str) -> str:
     """The login as the directory knows it: "HOSPITAL\\jdoe" is jdoe when people are found by
     their account name (sAMAccountName or uid), where the domain prefix would find nobody."""
     login = (login or "").strip()
-    domain = _NETBIOS_DOMAIN.match(login)
-    if domain and _BY_ACCOUNT_NAME.search(setting("LDAP_USER_FILTER") + setting("LDAP_BIND_DN_TEMPLATE")):
-        return login[domain.end():]
+    if not _BY_ACCOUNT_NAME.search(setting("LDAP_USER_FILTER") + setting("LDAP_BIND_DN_TEMPLATE")):
+        return login
+    # Every prefix, not one: "A\B\jdoe" read once as "B\jdoe" was slowed down under that
+    # name while binding as jdoe (a fresh count for each made-up prefix).
+    while domain := _NETBIOS_DOMAIN.match(login):
+        login = login[domain.end():]
     return login
 
 

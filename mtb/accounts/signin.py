@@ -101,7 +101,10 @@ def _with_directory(login: str, password: str, gate, account: str, devices, loca
         _audit("login.directory_unavailable", local_user, account, via=LDAP)
         db.session.commit()
         return LoginResult(None, _("The hospital directory cannot be reached. Try again in a few minutes."))
-    throttle.succeeded(gate, account)  # the password was right, whatever follows
+    # The password was right, whatever follows: the try counted beforehand is taken back
+    # everywhere (the address's count too, which a success does not clear), then cleared.
+    throttle.not_failed(gate)
+    throttle.succeeded(gate, account)
     if result.outcome != directory.Outcome.OK:
         _audit("login.directory_refused", local_user, account, via=LDAP, reason=result.outcome.value)
         db.session.commit()

@@ -65,6 +65,25 @@ def test_a_windows_login_with_its_domain_is_the_account_name(app, client, ldap_d
     assert directory.login_name("HOSPITAL\\amartin") == "HOSPITAL\\amartin"
 
 
+def test_a_login_with_made_up_domains_is_slowed_down_as_the_account_it_binds_as(app, client, ldap_directory):
+    """"A\\B\\bdurand" was counted under "B\\bdurand" and bound as bdurand: a fresh count for
+    each made-up prefix."""
+    assert directory.login_name("A\\B\\bdurand") == "bdurand"
+    for n in range(app.config["LOGIN_FREE_ATTEMPTS"]):
+        _login(client, f"A\\P{n}\\bdurand", "not the password")
+    assert _login(client, "X\\Y\\bdurand", "not the password").status_code == 429
+
+
+def test_right_directory_passwords_leave_no_count_on_the_address(app, client, ldap_directory, monkeypatch):
+    """Every try is counted before the directory answers; a right one is taken back from the
+    address's count too (a success does not clear it): a ward behind one address is never
+    slowed down by its own sign-ins."""
+    monkeypatch.setitem(app.config, "LOGIN_ADDRESS_FREE_ATTEMPTS", 2)
+    for _ in range(4):
+        with app.test_client() as fresh:  # no device cookie: a new browser each time
+            assert _login(fresh, "amartin").status_code == 302
+
+
 def test_a_wrong_password_or_an_unknown_login_is_refused_and_audited(client, ldap_directory):
     body = _login(client, "amartin", "not the password").get_data(as_text=True)
     assert "Wrong username or password." in body
