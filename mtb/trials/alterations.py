@@ -157,8 +157,11 @@ def _fits(finding: Finding, alteration: dict, gene: str) -> bool | Callable[[], 
         exon, what = int(exon_change[1]), exon_change[2]
         if what == "skipping":
             return _skipping(finding, gene, exon)
-        return (finding.kind is BiomarkerKind.VARIANT and (finding.exon or "").lower() == f"exon {exon}"
-                and in_frame_change(finding) == what)
+        if finding.kind is not BiomarkerKind.VARIANT or in_frame_change(finding) != what:
+            return False
+        if not finding.exon:  # the exon field is optional on the case form: typed by hand, often empty
+            return _exon_unrecorded(finding, exon)
+        return finding.exon.lower() == f"exon {exon}"
     if not _change_matches(finding, alteration):
         return False
     return _orientation(finding, gene) or True
@@ -214,6 +217,8 @@ def _skipping(finding: Finding, gene: str, exon: int) -> bool | Callable[[], str
     if finding.kind is not BiomarkerKind.VARIANT:
         return False
     where, ends = (finding.exon or "").lower(), _intron_offsets(finding.hgvs_c)
+    if not where and any(0 < abs(o) <= 2 for o in ends):
+        return _exon_unrecorded(finding, exon)  # a splice-site change, but of which exon?
     if where == f"intron {exon - 1}":
         around = bool(ends) and all(o < 0 for o in ends)  # before the exon: its acceptor site
     elif where == f"intron {exon}":
@@ -231,6 +236,10 @@ def _skipping(finding: Finding, gene: str, exon: int) -> bool | Callable[[], str
     if re.search(rf"(?<![a-z])ex(?:on)?\s*{exon}(?!\d)[^.;]*skip", note) and not _NEGATED.search(note):
         return lambda: _("described as exon %(n)s skipping; check the report", n=exon)
     return False
+
+
+def _exon_unrecorded(finding: Finding, exon: int) -> Callable[[], str]:
+    return lambda: _("%(what)s: no exon recorded; check it is in exon %(n)s", what=_finding_words(finding), n=exon)
 
 
 def _intron_offsets(coding: str | None) -> list[int]:

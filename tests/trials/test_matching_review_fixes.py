@@ -243,7 +243,7 @@ def test_an_exon_insertion_criterion_takes_in_frame_insertions_of_that_exon_only
     (egfr(None, "exon 19", "c.2235_2249del"), MET),
     (egfr("p.Leu858Arg", "exon 21"), FAILED),
     (egfr("p.Ile744_Lys745insLysIleProValAlaIle", "exon 19"), FAILED),
-    (egfr("p.Glu746_Ala750del", None, "c.2235_2249del"), FAILED),  # exon not recorded: not derived
+    (egfr("p.Glu746_Ala750del", None, "c.2235_2249del"), UNKNOWN),  # no exon recorded: to check
 ])
 def test_an_exon_deletion_criterion_takes_in_frame_deletions_of_that_exon_only(app, finding, verdict):
     assert verdicts(trial(EX19_DEL), facts(finding)) == [("EGFR exon 19 deletion", verdict)]
@@ -261,6 +261,8 @@ def met_variant(coding, exon, change="p.?", **fields):
     (met_variant("c.2942-18_2942-3del", "intron 13"), UNKNOWN),  # near the acceptor: to check
     (Finding(BiomarkerKind.VARIANT, gene="MET", hgvs_p="p.?", description="Exon 14 skipping (RNA)"), UNKNOWN),
     (met_variant("c.2941+1G>T", "intron 13"), FAILED),  # the donor site of exon 13
+    (met_variant("c.3082+1G>T", None), UNKNOWN),  # a splice site, no exon recorded: to check
+    (met_variant("c.3082+25G>T", None), FAILED),
     (met_variant("c.3007A>T", "exon 14", "p.Tyr1003Phe"), FAILED),
     (Finding(BiomarkerKind.CNV, gene="MET", cnv_type="amplification"), FAILED),
 ])
