@@ -3,9 +3,10 @@
 On the generated database, the last signed thoracic meeting (40 cases, validated
 decisions) gets new minutes versions rendered by the app's own function (plain context,
 canonical JSON, Jinja, WeasyPrint, storing the row), and each version's HTML is also
-given to WeasyPrint alone, in the PDF engine's process as MTB's renders are. The two runs of a pair follow each other, the order
-alternating from pair to pair (interleaved), so drift on a busy 2-core machine hits
-both sides alike; the figure is the median of the pairwise ratios, not a best-of.
+given to WeasyPrint alone, in the PDF engine's process as MTB's renders are. The two runs
+of a pair follow each other, the order alternating from pair to pair (interleaved), so
+drift on a busy 2-core machine hits both sides alike; the figure is the median of the
+pairwise ratios, not a best-of.
 Everything is rolled back at the end: the database is unchanged.
 """
 
