@@ -134,12 +134,14 @@ class Trial(TimestampMixin, db.Model):
 
     def can_edit(self, user) -> bool:
         """Admins, and the secretaries of one of the trial's boards (of any board, for a new trial)."""
+        return self.editable_on(user, [b.id for b in self.boards])
+
+    @staticmethod
+    def editable_on(user, board_ids) -> bool:
+        """Whether ``user`` may edit a trial of these boards (``can_edit``)."""
         if not is_signed_in(user):
             return False
-        if user.is_admin:
-            return True
-        board_ids = [b.id for b in self.boards]
-        return any(user.is_secretary(board_id) for board_id in board_ids)
+        return user.is_admin or any(user.is_secretary(board_id) for board_id in board_ids)
 
     @staticmethod
     def can_create(user) -> bool:

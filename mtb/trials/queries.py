@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import lazyload
 
+from mtb.boards.models import Board
 from mtb.cases.models import Biomarker
 from mtb.db import utcnow
 from mtb.extensions import db
@@ -23,14 +24,46 @@ class TrialMatch:
     result: MatchResult
 
 
-def list_trials(user, *, board_id: int | None = None, status: TrialStatus | None = None) -> list[Trial]:
-    query = sa.select(Trial).where(Trial.visible_to(user))
+@dataclass(frozen=True)
+class ListedTrial:
+    """A trial of the registry list, as much as says whether its kept row is current."""
+
+    id: int
+    version: int
+    #: (id, name) of its boards, by name.
+    boards: tuple[tuple[int, str], ...]
+
+
+def list_trials(user, *, board_id: int | None = None, status: TrialStatus | None = None) -> list[ListedTrial]:
+    """The registry's trials the user sees, recruiting first, then on hold, then by title;
+    their ids, versions and boards only (one query): ``trials_by_id`` loads those whose
+    row is not kept already."""
+    query = sa.select(Trial.id).where(Trial.visible_to(user))
     if board_id is not None:
         query = query.where(Trial.id.in_(sa.select(trial_boards.c.trial_id).where(trial_boards.c.board_id == board_id)))
     if status is not None:
         query = query.where(Trial.status == status)
     order = sa.case((Trial.status == TrialStatus.RECRUITING, 0), (Trial.status == TrialStatus.ON_HOLD, 1), else_=2)
-    return list(db.session.scalars(query.order_by(order, Trial.title)))
+    listed = query.add_columns(Trial.version, order.label("rank"), Trial.title).subquery()
+    rows = db.session.execute(
+        sa.select(listed.c.id, listed.c.version, Board.id, Board.name)
+        .outerjoin(trial_boards, trial_boards.c.trial_id == listed.c.id)
+        .outerjoin(Board, Board.id == trial_boards.c.board_id)
+        .order_by(listed.c.rank, listed.c.title, listed.c.id, Board.name)
+    ).all()
+    found: dict[int, tuple[int, list]] = {}
+    for trial_id, version, board_id_, board_name in rows:
+        boards = found.setdefault(trial_id, (version, []))[1]
+        if board_id_ is not None:
+            boards.append((board_id_, board_name))
+    return [ListedTrial(trial_id, version, tuple(boards)) for trial_id, (version, boards) in found.items()]
+
+
+def trials_by_id(ids) -> dict[int, Trial]:
+    ids = list(ids)
+    if not ids:
+        return {}
+    return {t.id: t for t in db.session.scalars(sa.select(Trial).where(Trial.id.in_(ids)))}
 
 
 def visible_trial(trial_id: int, user) -> Trial | None:

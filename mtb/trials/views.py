@@ -12,9 +12,8 @@ from mtb.boards import services as boards
 from mtb.errors import ConflictError, InvalidInput, NotAllowed
 from mtb.i18n import gettext as _
 from mtb.i18n import ngettext
-from mtb.trials import bp, queries, services
+from mtb.trials import bp, display, queries, services
 from mtb.trials.forms import ImportForm, TrialForm
-from mtb.trials.matching import criteria_texts
 from mtb.trials.models import Trial, TrialStatus
 from mtb.trials.validation import TrialInputError, alterations_text
 
@@ -42,10 +41,12 @@ def index():
         wanted = TrialStatus(status) if status else None
     except ValueError:
         wanted = None
-    trials = queries.list_trials(current_user, board_id=board.id if board else None, status=wanted)
-    return render_template("trials/index.html", trial_list=trials, board=board, status=wanted,
-                           my_boards=boards.boards_of(current_user), can_create=Trial.can_create(current_user),
-                           statuses=list(TrialStatus), criteria_texts=criteria_texts)
+    listed = queries.list_trials(current_user, board_id=board.id if board else None, status=wanted)
+    can_create = Trial.can_create(current_user)
+    user = current_user._get_current_object()
+    return render_template("trials/index.html", rows=display.registry_rows(listed, user, can_create=can_create),
+                           board=board, status=wanted, my_boards=boards.boards_of(current_user),
+                           can_create=can_create, statuses=list(TrialStatus))
 
 
 def _render_form(form, trial=None, status: int = 200):
