@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, deferred, mapped_column, relationship
 
 from mtb.accounts.models import Role, is_signed_in
 from mtb.cases import timeline
@@ -363,6 +363,27 @@ def _keep_listed_at(mapper, connection, case: Case) -> None:
     listed = case.submitted_at or case.created_at
     if case.listed_at != listed:
         case.listed_at = listed
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _case_moves_with_its_findings(session: Session, flush_context, instances) -> None:
+    """A flush that adds, changes or removes a finding or a report writes its case too, so
+    the case's version moves: an edit form opened before is told of the conflict, and what
+    pages keep of the case's findings under its version (``cases.briefs``) is asked anew.
+    The case form and the VCF import write the case themselves; this holds for any path."""
+    changed = [obj for obj in session.new | session.deleted if isinstance(obj, Biomarker | MolecularReport)]
+    changed += [obj for obj in session.dirty if isinstance(obj, Biomarker | MolecularReport)
+                and session.is_modified(obj, include_collections=False)]
+    for case in {id(c): c for c in (_case_of(session, obj) for obj in changed) if c is not None}.values():
+        if case not in session.deleted:
+            case.updated_at = utcnow()
+
+
+def _case_of(session: Session, finding) -> Case | None:
+    if finding.case_id is None:
+        return finding.case  # new, added to its case's list
+    key = sa.inspect(Case).identity_key_from_primary_key((finding.case_id,))
+    return session.identity_map.get(key) or session.get(Case, finding.case_id)
 
 
 class CaseEvent(db.Model):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,9 +15,8 @@ from sqlalchemy.orm import selectinload
 from mtb import signals
 from mtb.boards.models import Board
 from mtb.cases import search
-from mtb.cases.biomarker_labels import biomarker_label
 from mtb.cases.biomarker_validation import normalise_location
-from mtb.cases.findings import BiomarkerKind, MolecularReport
+from mtb.cases.briefs import briefs
 from mtb.cases.gene_checks import fusion_partners
 from mtb.cases.genes import GeneStatus, check_symbol
 from mtb.cases.hgvs import normalise_c, normalise_p, split_reference
@@ -83,8 +81,8 @@ class CasePage:
     offset, so the 900th page costs what the first does."""
 
     items: list[Case]
-    #: The short labels of each listed case's findings, by case id (``finding_labels``).
-    findings: dict[int, list[str]]
+    #: The short labels of each listed case's findings, by case id (``briefs``).
+    findings: dict[int, tuple[str, ...]]
     #: How many cases match, up to COUNT_CAP; ``capped`` when there are more.
     total: int
     capped: bool
@@ -120,56 +118,11 @@ def list_cases(user, filters: CaseFilters, *, after: str | None = None, before: 
     total = db.session.scalar(sa.select(sa.func.count()).select_from(
         query.with_only_columns(Case.id).limit(cap + 1).subquery()))
     return CasePage(
-        items=rows, findings=finding_labels([case.id for case in rows]), total=min(total, cap), capped=total > cap,
+        items=rows, findings={case_id: brief.labels for case_id, brief in briefs(rows).items()}, total=min(total, cap), capped=total > cap,
         newer=page_key(rows[0].listed_at, rows[0].id) if rows and more_newer else None,
         older=page_key(rows[-1].listed_at, rows[-1].id) if rows and more_older else None,
         first=not more_newer,
     )
-
-
-def finding_labels(case_ids: list[int]) -> dict[int, list[str]]:
-    """Each case's findings as a list shows them: short labels ("EGFR p.Leu858Arg"), negative
-    panels left out, in report order, from rows (``finding_rows``)."""
-    return {case_id: [biomarker_label(row) for row in rows if not row.is_negative]
-            for case_id, rows in finding_rows(case_ids).items()}
-
-
-class FindingRow:
-    """A finding read as a row, for the functions that print or match a Biomarker
-    (``finding_text``, ``biomarker_label``, trial matching, completeness): its columns as
-    plain attributes (read a dozen times each, where a delegating lookup cost a
-    microsecond a read), and its report's assay (what a TMB names)."""
-
-    def __init__(self, values):
-        self.__dict__.update(values)
-        self.report = SimpleNamespace(assay=self.report_assay) if self.report_id is not None else None
-
-    @property
-    def is_negative(self) -> bool:
-        return self.kind is BiomarkerKind.NEGATIVE
-
-
-def finding_rows(case_ids) -> dict[int, list[FindingRow]]:
-    """Each case's findings in report order, as rows: a page printing forty cases' findings
-    needs none of their objects."""
-    ids = list(case_ids)
-    if not ids:
-        return {}
-    # Through the session's connection (flushed first, as the session's own execute would):
-    # a plain SELECT, which the ORM's result layer would only slow.
-    db.session.flush()
-    rows = db.session.connection().execute(
-        sa.select(*Biomarker.__table__.c, MolecularReport.assay.label("report_assay"))
-        .outerjoin(MolecularReport, MolecularReport.id == Biomarker.report_id)
-        .where(Biomarker.case_id.in_(ids))
-        .order_by(Biomarker.case_id, Biomarker.position)
-    )
-    names = list(rows.keys())
-    found: dict[int, list[FindingRow]] = {}
-    for row in rows:
-        finding = FindingRow(zip(names, row))
-        found.setdefault(finding.case_id, []).append(finding)
-    return found
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,7 @@ from datetime import datetime, timedelta
 
 from markupsafe import Markup, escape
 
-from mtb.cases.biomarker_labels import finding_text
-from mtb.cases.queries import finding_rows
+from mtb.cases.briefs import briefs
 from mtb.formatting import local_datetime
 from mtb.meetings.models import Meeting
 
@@ -70,20 +69,9 @@ def change_marks(meeting: Meeting) -> set[int]:
     return marked | pending_changes(meeting)
 
 
-def summary_of(findings, limit: int = 3) -> str:
-    """A short, patient-free line of a case's key findings for agenda rows, each printed as
-    everywhere else (``finding_text``); a negative panel comes after the findings. Findings
-    are separated by semicolons: their own words may hold commas ("Not detected: EGFR,
-    ALK"). ``findings``: objects or rows (``cases.queries.FindingRow``)."""
-    ordered = sorted(findings, key=lambda b: (b.is_negative, b.position))
-    labels = [finding_text(b) for b in ordered[:limit]]
-    more = len(ordered) - limit
-    return "; ".join(labels) + (f" (+{more})" if more > 0 else "")
-
-
-def summaries(case_ids) -> dict[int, str]:
-    """``summary_of`` many cases, read as rows (an agenda's forty cases)."""
-    return {case_id: summary_of(rows) for case_id, rows in finding_rows(case_ids).items()}
+def summaries(cases) -> dict[int, str]:
+    """The line of key findings of each case (``cases.briefs.summary_of``), by id: an agenda's forty."""
+    return {case_id: brief.line for case_id, brief in briefs(cases).items()}
 
 
 def option_tags(choices: dict[int, str]) -> Markup:

@@ -11,11 +11,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from mtb.cases import completeness
+from mtb.cases.briefs import finding_rows, summary_of
 from mtb.cases.models import POOL_STATUSES, Case, CaseEvent, Urgency
-from mtb.cases.queries import finding_rows
 from mtb.db import utcnow
 from mtb.extensions import db
-from mtb.meetings.display import summary_of
 from mtb.meetings.models import OPEN_STATUSES, AgendaItem, Meeting
 from mtb.meetings.queries import open_items_on_upcoming, upcoming_meetings
 from mtb.trials.queries import TrialMatch, matches_for_cases

@@ -133,7 +133,7 @@ def view(meeting_id: int):
     return render_template(
         "meetings/view.html", board=meeting.board, meeting=meeting, can_manage=meeting.can_manage(current_user),
         timing=display.timing(meeting), starts=display.item_start_times(meeting),
-        summaries=display.summaries(item.case_id for item in meeting.items),
+        summaries=display.summaries(item.case for item in meeting.items),
         changed=display.change_marks(meeting) if meeting.has_published_agenda else set(),
         panels=panels.collect("meeting", meeting, current_user),
     )
@@ -178,7 +178,7 @@ def _agenda_page(meeting_id: int, *, status: int = 200, error: InvalidInput | No
         changed=display.change_marks(meeting) if meeting.has_published_agenda else set(),
         presenters=presenters, presenter_options=display.option_tags(presenters),
         timing=display.timing(meeting), starts=display.item_start_times(meeting),
-        summaries=display.summaries(item.case_id for item in meeting.items),
+        summaries=display.summaries(item.case for item in meeting.items),
         error=error, conflict=conflict, item_error=item_error or {}, now=now, max_item_minutes=MAX_ITEM_MINUTES,
         typed=typed or {}, canonical_url=url_for("meetings.agenda", meeting_id=meeting.id),
     )

@@ -505,7 +505,7 @@ def test_only_the_boards_secretaries_change_an_agenda_even_through_the_services(
 
 
 def test_agenda_rows_print_findings_as_every_page_does_with_the_negative_panel_last(create_case):
-    from mtb.meetings.display import summary_of
+    from mtb.cases.briefs import summary_of
 
     case = create_case(biomarkers=[
         {"kind": "negative", "not_detected": ["EGFR", "ALK"]},
@@ -523,7 +523,8 @@ def test_agenda_rows_read_from_rows_print_what_the_objects_print(create_case):
     from decimal import Decimal
 
     from mtb.cases.findings import Biomarker, MolecularReport
-    from mtb.meetings.display import summaries, summary_of
+    from mtb.cases.briefs import summary_of
+    from mtb.meetings.display import summaries
 
     case = create_case(biomarkers=[
         {"kind": "negative", "not_detected": ["EGFR", "ALK"]},
@@ -536,7 +537,7 @@ def test_agenda_rows_read_from_rows_print_what_the_objects_print(create_case):
     db.session.commit()
     db.session.expire_all()
     assert "TMB 14.2 mut/Mb (TSO500)" in summary_of(case.biomarkers)
-    assert summaries([case.id, other.id]) == {case.id: summary_of(case.biomarkers), other.id: summary_of(other.biomarkers)}
+    assert summaries([case, other]) == {case.id: summary_of(case.biomarkers), other.id: summary_of(other.biomarkers)}
 
 
 def test_the_cutoff_keeps_its_clock_time_when_the_clocks_change_before_the_meeting(create_meeting, create_case, client,
