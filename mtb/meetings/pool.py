@@ -4,12 +4,14 @@ each is proposed for (the first whose cut-off was still ahead when it arrived)."
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import get_locale
 from sqlalchemy.orm import selectinload
 
+from mtb import fragments
 from mtb.cases import completeness
 from mtb.cases.briefs import finding_rows, summary_of
 from mtb.cases.models import POOL_STATUSES, Case, CaseEvent, Urgency
@@ -17,7 +19,7 @@ from mtb.db import utcnow
 from mtb.extensions import db
 from mtb.meetings.models import OPEN_STATUSES, AgendaItem, Meeting
 from mtb.meetings.queries import open_items_on_upcoming, upcoming_meetings
-from mtb.trials.queries import TrialMatch, matches_for_cases
+from mtb.trials.queries import MatchLine, matches_for_cases, registry_stamp
 
 
 def _on_open_agenda():
@@ -141,39 +143,71 @@ class PoolEntry:
     #: Proposed for the meeting being built, or for an earlier one (overdue).
     due: bool
     overdue: bool
-    #: The recruiting trials of the board the case matches (mtb.trials.matching).
-    trials: list[TrialMatch] = field(default_factory=list)
+    #: The recruiting trials of the board the case matches, best first (mtb.trials.matching).
+    trials: tuple[MatchLine, ...] = ()
     #: What the board asks a submission to carry that the case lacks (mtb.cases.completeness).
-    missing: list[str] = field(default_factory=list)
-    #: The case's key findings in one line (``display.summary_of``).
+    missing: tuple[str, ...] = ()
+    #: The case's key findings in one line (``briefs.summary_of``).
     summary: str = ""
+
+
+@dataclass(frozen=True)
+class _Details:
+    trials: tuple[MatchLine, ...]
+    missing: tuple[str, ...]
+    summary: str
 
 
 def pool_for(meeting: Meeting, now: datetime | None = None, *, details: bool = True) -> list[PoolEntry]:
     """The board's pool as the agenda builder shows it: cases proposed for this meeting
     or overdue (proposed for an earlier one) first, then the later ones by meeting.
     ``details``: with each case's findings in a line, the trials it matches and what it
-    lacks for its board, as the builder shows them (its findings read once, as rows)."""
+    lacks for its board, as the builder shows them (``pool_details``)."""
     now = now or utcnow()
     cases = pool(meeting.board_id, with_reports=details)
     proposals = proposed_meetings(cases, now)
-    findings = finding_rows(case.id for case in cases) if details else {}
-    matches = matches_for_cases(cases, findings=findings) if details else {}
+    kept = pool_details(cases) if details else {}
     entries = []
     for case in cases:
         proposed = proposals[case.id]
         overdue = proposed is not None and proposed.id != meeting.id and proposed.starts_at < meeting.starts_at
         due = proposed is not None and (proposed.id == meeting.id or overdue)
-        entry = PoolEntry(case, proposed, due, overdue, matches.get(case.id, []))
+        entry = PoolEntry(case, proposed, due, overdue)
         if details:
-            rows = findings.get(case.id, [])
-            entry.missing = completeness.missing_for_case(case, rows)
-            entry.summary = summary_of(rows)
+            entry.trials, entry.missing, entry.summary = kept[case.id].trials, kept[case.id].missing, kept[case.id].summary
         entries.append(entry)
     far = datetime.max
     entries.sort(key=lambda e: (not e.due, e.proposed.starts_at if e.proposed else far,
                                 e.case.urgency is not Urgency.URGENT))
     return entries
+
+
+def pool_details(cases: list[Case]) -> dict[int, _Details]:
+    """Each case's matching trials, what it lacks and its findings in a line, by id.
+
+    Kept per worker (``mtb.fragments``) under all they depend on: the case's version (its
+    findings, reports and clinical facts move it), the registry's stamp, the day (ages
+    change), the board's requirements and the reader's language. Only the cases not kept
+    are read (their findings in one query, as rows) and judged."""
+    store = fragments.kept("pool-details")
+    stamp = registry_stamp() if store is not None else None
+    language = str(get_locale())
+    today = utcnow().date()  # what matching reads ages on
+    keys = {case.id: (case.id, case.version, stamp, today, language,
+                      tuple(case.board.completeness_requirements or ())) for case in cases}
+    found = {case_id: store.peek(key) for case_id, key in keys.items()} if store is not None else {}
+    unread = [case for case in cases if found.get(case.id) is None]
+    if unread:
+        versions: dict[int, int] = {}
+        findings = finding_rows((case.id for case in unread), versions)
+        matches = matches_for_cases(unread, findings=findings)
+        for case in unread:
+            rows = findings.get(case.id, [])
+            found[case.id] = _Details(tuple(MatchLine.of(m) for m in matches.get(case.id, [])),
+                                      tuple(completeness.missing_for_case(case, rows)), summary_of(rows))
+            if store is not None and versions.get(case.id) == case.version:
+                store.put(keys[case.id], found[case.id])
+    return found
 
 
 def due_count(meeting: Meeting, now: datetime | None = None) -> int:

@@ -88,6 +88,30 @@ def trials_holding(identifiers: list[str]) -> list[Trial]:
     return ordered
 
 
+def registry_stamp() -> tuple:
+    """What changes whenever any trial of the registry does, in one small read: a save or
+    an import moves a trial's version (its boards included), an added trial the count and
+    the newest change, a removed one the count. What is kept of matches is keyed on it."""
+    return tuple(db.session.execute(sa.select(
+        sa.func.count(), sa.func.coalesce(sa.func.sum(Trial.version), 0), sa.func.max(Trial.id),
+        sa.func.max(Trial.updated_at))).one())
+
+
+@dataclass(frozen=True)
+class MatchLine:
+    """A match as a list prints it, worded (``MatchResult.brief``): what a page keeps."""
+
+    trial_id: int
+    label: str
+    met: str
+    unknown: str
+
+    @classmethod
+    def of(cls, found: TrialMatch) -> MatchLine:
+        met, unknown = found.result.brief()
+        return cls(found.trial.id, found.trial.label, met, unknown)
+
+
 def recruiting_trials(board_ids) -> dict[int, list[Trial]]:
     """The recruiting trials of these boards, by board id: one query."""
     board_ids = set(board_ids)

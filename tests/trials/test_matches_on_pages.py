@@ -4,6 +4,7 @@ the session page, where one click puts a trial into a clinical-trial recommendat
 import pytest
 import sqlalchemy as sa
 
+from mtb import fragments
 from mtb.decisions.models import Decision
 from mtb.extensions import db
 from mtb.meetings.models import MeetingStatus
@@ -48,16 +49,49 @@ def test_pool_shows_each_cases_matches_in_constant_statements(client, login, sec
     create_case(biomarkers=KRAS)
     login(secretary)
     client.get(f"/meetings/{meeting.id}/agenda")
+    fragments.clear()  # counted as a worker that keeps nothing yet: the most a view reads
     with query_counter() as few:
         html = client.get(f"/meetings/{meeting.id}/agenda").get_data(as_text=True)
     assert "KRYSTAL-7" in html and "Closed KRAS trial" not in html
     for _ in range(4):
         create_case(biomarkers=KRAS)
     create_case(biomarkers=())
+    fragments.clear()
     with query_counter() as many:
         html = client.get(f"/meetings/{meeting.id}/agenda").get_data(as_text=True)
     assert html.count("NCT04613596") == 5
     assert len(many) == len(few)
+    with query_counter() as kept:  # the cases' matches kept: their findings and trials not read again
+        assert client.get(f"/meetings/{meeting.id}/agenda").get_data(as_text=True) == html
+    assert len(kept) < len(many)
+
+
+def test_the_pool_shows_the_registry_and_the_case_as_they_are_now(client, login, secretary, create_case,
+                                                                   create_meeting, create_trial, trials, boards):
+    """What the builder keeps of each pool case (its trials, what it lacks, its findings)
+    follows every change: a trial closed or added, a finding edited, the board's list."""
+    meeting = create_meeting()
+    case = create_case(biomarkers=KRAS)
+    login(secretary)
+
+    def pool_html():
+        html = client.get(f"/meetings/{meeting.id}/agenda").get_data(as_text=True)
+        return html[html.index('id="pool"'):html.index('id="agenda"')]
+
+    assert "KRYSTAL-7" in pool_html()
+    trials["open"].status = TrialStatus.CLOSED
+    db.session.commit()
+    assert "KRYSTAL-7" not in pool_html()
+    create_trial(ids="NCT09120077", title="New KRAS study", acronym="NEWKRAS", **KRAS_TRIAL)
+    assert "NEWKRAS" in pool_html()
+    case.biomarkers[0].hgvs_p = "p.Gly12Asp"
+    db.session.commit()
+    shown = pool_html()
+    assert "p.Gly12Asp" in shown and "NEWKRAS" not in shown
+    board = boards["thoracic"]
+    board.completeness_requirements = ["ALK"]
+    db.session.commit()
+    assert "Missing: ALK" in pool_html()
 
 
 def test_a_click_on_the_session_page_fills_a_trial_recommendation(app, client, login, team, create_case,
