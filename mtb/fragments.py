@@ -34,6 +34,9 @@ from mtb.extensions import db
 DEFAULT_CAPACITY = 4_000
 
 
+_MISSING = object()
+
+
 class Kept:
     """A bounded least-recently-used map of computed values."""
 
@@ -44,24 +47,22 @@ class Kept:
         self.hits = self.misses = 0
 
     def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """The kept value, else ``compute()``, kept."""
+        value = self.peek(key, _MISSING)
+        if value is _MISSING:
+            value = compute()
+            self.put(key, value)
+        return value
+
+    def peek(self, key: Hashable, default=None):
+        """The kept value (now the most recently used), or ``default``."""
         with self._lock:
             if key in self._entries:
                 self._entries.move_to_end(key)
                 self.hits += 1
                 return self._entries[key]
-        value = compute()
-        with self._lock:
             self.misses += 1
-            self._entries[key] = value
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.capacity:
-                self._entries.popitem(last=False)
-        return value
-
-    def peek(self, key: Hashable, default=None):
-        """The kept value, or ``default`` (not counted as a use)."""
-        with self._lock:
-            return self._entries.get(key, default)
+            return default
 
     def put(self, key: Hashable, value: Any) -> None:
         with self._lock:
@@ -77,19 +78,13 @@ class Kept:
 def kept(kind: str) -> Kept | None:
     """This app's store of ``kind``, or None where nothing is kept (templates reloading)."""
     app = current_app._get_current_object()
-    if db.session().info.get(_WROTE) or app.debug or app.config.get("TEMPLATES_AUTO_RELOAD") or not app.config.get("KEEP_FRAGMENTS", True):
+    if db.session().info.get(_WROTE) or app.debug or app.config.get("TEMPLATES_AUTO_RELOAD"):
         return None
     stores = app.extensions.setdefault("mtb.fragments", {})
     store = stores.get(kind)
     if store is None:
         store = stores.setdefault(kind, Kept(int(app.config.get("FRAGMENT_CAPACITY", DEFAULT_CAPACITY))))
     return store
-
-
-def get(kind: str, key: Hashable, compute: Callable[[], Any]) -> Any:
-    """``compute()``, kept under ``key`` among this app's ``kind``."""
-    store = kept(kind)
-    return compute() if store is None else store.get(key, compute)
 
 
 def clear() -> None:
@@ -105,7 +100,9 @@ def _note_write(session: Session, flush_context) -> None:
     session.info[_WROTE] = True
 
 
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
-def _forget_write(session: Session) -> None:
-    session.info.pop(_WROTE, None)
+@event.listens_for(Session, "after_transaction_end")
+def _forget_write(session: Session, transaction) -> None:
+    # The database's transaction only: a savepoint ending (``mtb.db.savepoint``) leaves
+    # what was flushed before it uncommitted.
+    if transaction.parent is None:
+        session.info.pop(_WROTE, None)

@@ -41,33 +41,29 @@ class FindingRow:
 def finding_rows(case_ids, versions: dict[int, int] | None = None) -> dict[int, list[FindingRow]]:
     """Each case's findings in report order, as rows: a page printing forty cases' findings
     needs none of their objects. ``versions``: filled with each case's version as the same
-    statement read it (what the findings are the findings of, ``cases.briefs``)."""
+    statement read it (what the findings are the findings of: what may be kept under it)."""
     ids = list(case_ids)
     if not ids:
         return {}
     # Through the session's connection (flushed first, as the session's own execute would):
     # a plain SELECT, which the ORM's result layer would only slow.
     db.session.flush()
-    if versions is None:
-        query = (sa.select(*Biomarker.__table__.c, MolecularReport.assay.label("report_assay"))
-                 .where(Biomarker.case_id.in_(ids)))
-    else:
-        query = (sa.select(Case.id.label("of_case"), Case.version.label("case_version"), *Biomarker.__table__.c,
-                           MolecularReport.assay.label("report_assay"))
-                 .select_from(Case).outerjoin(Biomarker, Biomarker.case_id == Case.id).where(Case.id.in_(ids)))
     rows = db.session.connection().execute(
-        query.outerjoin(MolecularReport, MolecularReport.id == Biomarker.report_id)
+        sa.select(Case.id.label("of_case"), Case.version.label("case_version"), *Biomarker.__table__.c,
+                  MolecularReport.assay.label("report_assay"))
+        .select_from(Case).outerjoin(Biomarker, Biomarker.case_id == Case.id)
+        .outerjoin(MolecularReport, MolecularReport.id == Biomarker.report_id)
+        .where(Case.id.in_(ids))
         .order_by(Biomarker.case_id, Biomarker.position)
     )
     names = list(rows.keys())
     found: dict[int, list[FindingRow]] = {}
     for row in rows:
-        if versions is not None:
-            versions[row[0]] = row[1]
-            if row[2] is None:  # a case without findings
-                continue
         finding = FindingRow(zip(names, row))
-        found.setdefault(finding.case_id, []).append(finding)
+        if versions is not None:
+            versions[finding.of_case] = finding.case_version
+        if finding.id is not None:  # else a case without findings
+            found.setdefault(finding.case_id, []).append(finding)
     return found
 
 
@@ -83,7 +79,7 @@ def summary_of(findings, limit: int = 3) -> str:
     """A short, patient-free line of a case's key findings for agenda rows, each printed as
     everywhere else (``finding_text``); a negative panel comes after the findings. Findings
     are separated by semicolons: their own words may hold commas ("Not detected: EGFR,
-    ALK"). ``findings``: objects or rows (``cases.queries.FindingRow``)."""
+    ALK"). ``findings``: objects or rows (``FindingRow``)."""
     ordered = sorted(findings, key=lambda b: (b.is_negative, b.position))
     labels = [finding_text(b) for b in ordered[:limit]]
     more = len(ordered) - limit

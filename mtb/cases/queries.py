@@ -118,7 +118,8 @@ def list_cases(user, filters: CaseFilters, *, after: str | None = None, before: 
     total = db.session.scalar(sa.select(sa.func.count()).select_from(
         query.with_only_columns(Case.id).limit(cap + 1).subquery()))
     return CasePage(
-        items=rows, findings={case_id: brief.labels for case_id, brief in briefs(rows).items()}, total=min(total, cap), capped=total > cap,
+        items=rows, findings={case_id: brief.labels for case_id, brief in briefs(rows).items()},
+        total=min(total, cap), capped=total > cap,
         newer=page_key(rows[0].listed_at, rows[0].id) if rows and more_newer else None,
         older=page_key(rows[-1].listed_at, rows[-1].id) if rows and more_older else None,
         first=not more_newer,

@@ -166,7 +166,7 @@ def pool_for(meeting: Meeting, now: datetime | None = None, *, details: bool = T
     now = now or utcnow()
     cases = pool(meeting.board_id, with_reports=details)
     proposals = proposed_meetings(cases, now)
-    kept = pool_details(cases) if details else {}
+    shown = pool_details(cases) if details else {}
     entries = []
     for case in cases:
         proposed = proposals[case.id]
@@ -174,7 +174,8 @@ def pool_for(meeting: Meeting, now: datetime | None = None, *, details: bool = T
         due = proposed is not None and (proposed.id == meeting.id or overdue)
         entry = PoolEntry(case, proposed, due, overdue)
         if details:
-            entry.trials, entry.missing, entry.summary = kept[case.id].trials, kept[case.id].missing, kept[case.id].summary
+            entry.trials, entry.missing, entry.summary = (shown[case.id].trials, shown[case.id].missing,
+                                                          shown[case.id].summary)
         entries.append(entry)
     far = datetime.max
     entries.sort(key=lambda e: (not e.due, e.proposed.starts_at if e.proposed else far,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from flask import get_template_attribute
 from flask_babel import get_locale
 from markupsafe import Markup
@@ -25,21 +27,30 @@ def registry_rows(listed: list[queries.ListedTrial], user, *, can_create: bool) 
     keys = {}
     for trial in listed:
         can_edit = can_create and Trial.editable_on(user, [board_id for board_id, _ in trial.boards])
-        keys[trial.id] = (trial.id, trial.version, trial.boards, locale, can_create, can_edit)
+        keys[trial.id] = _RowKey(trial.id, trial.version, trial.boards, locale, can_create, can_edit)
     kept = {trial_id: store.peek(key) for trial_id, key in keys.items()} if store is not None else {}
-    missing = queries.trials_by_id(trial_id for trial_id in keys if kept.get(trial_id) is None)
+    unkept = queries.trials_by_id(trial_id for trial_id in keys if kept.get(trial_id) is None)
     rows = []
     for trial_id, key in keys.items():
         html = kept.get(trial_id)
         if html is None:
-            trial = missing.get(trial_id)
+            trial = unkept.get(trial_id)
             if trial is None:
                 continue  # deleted between the two reads
-            if trial.version == key[1] and tuple((b.id, b.name) for b in trial.boards) == key[2]:
-                html = row(trial, can_create, key[-1], criteria_texts)
+            if trial.version == key.version and tuple((b.id, b.name) for b in trial.boards) == key.boards:
+                html = row(trial, can_create, key.can_edit, criteria_texts)
                 if store is not None:
                     store.put(key, html)
             else:  # saved between the two reads: shown as it is now, kept by the next view
                 html = row(trial, can_create, can_create and trial.can_edit(user), criteria_texts)
         rows.append(html)
     return rows
+
+
+class _RowKey(NamedTuple):
+    trial_id: int
+    version: int
+    boards: tuple[tuple[int, str], ...]
+    locale: str
+    can_create: bool
+    can_edit: bool
