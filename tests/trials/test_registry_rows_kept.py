@@ -65,3 +65,13 @@ def test_a_worker_keeps_a_bounded_number_of_rows():
         store.get(n, lambda n=n: f"row {n}")
     assert len(store) == 3 and store.peek(0) is None and store.peek(4) == "row 4"
     assert store.get(2, lambda: "recomputed") == "row 2"  # kept: not computed again
+
+
+def test_each_reader_gets_the_rows_in_their_language(client, login, secretary, create_trial):
+    create_trial(title="Adagrasib study")
+    login(secretary)
+    assert ">Recruiting<" in client.get("/trials").get_data(as_text=True)
+    secretary.locale = "fr"
+    db.session.commit()
+    page = client.get("/trials").get_data(as_text=True)
+    assert ">Inclusions ouvertes<" in page and ">Recruiting<" not in page
