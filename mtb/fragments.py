@@ -76,7 +76,8 @@ class Kept:
 
 
 def kept(kind: str) -> Kept | None:
-    """This app's store of ``kind``, or None where nothing is kept (templates reloading)."""
+    """This app's store of ``kind``, or None where nothing may be kept or read (the
+    transaction has written, or templates reload)."""
     app = current_app._get_current_object()
     if db.session().info.get(_WROTE) or app.debug or app.config.get("TEMPLATES_AUTO_RELOAD"):
         return None

@@ -94,8 +94,8 @@ def brief_of(findings) -> FindingsBrief:
 def briefs(cases: Iterable[Case]) -> dict[int, FindingsBrief]:
     """Each case's brief by id: kept ones as they are, the others read in one query.
 
-    Kept only under the version read in the same statement as the findings: a case saved
-    between the page's reads is printed as read, and kept under its new version."""
+    Kept only when the version read in the same statement as the findings is the page's: a
+    case saved between the page's reads is printed as read and kept by the next view."""
     locale = str(get_locale())
     store = fragments.kept("case-findings")
     found: dict[int, FindingsBrief] = {}
