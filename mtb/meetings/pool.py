@@ -174,8 +174,8 @@ def pool_for(meeting: Meeting, now: datetime | None = None, *, details: bool = T
         due = proposed is not None and (proposed.id == meeting.id or overdue)
         entry = PoolEntry(case, proposed, due, overdue)
         if details:
-            entry.trials, entry.missing, entry.summary = (shown[case.id].trials, shown[case.id].missing,
-                                                          shown[case.id].summary)
+            case_details = shown[case.id]
+            entry.trials, entry.missing, entry.summary = case_details.trials, case_details.missing, case_details.summary
         entries.append(entry)
     far = datetime.max
     entries.sort(key=lambda e: (not e.due, e.proposed.starts_at if e.proposed else far,

@@ -101,7 +101,6 @@ def registry_stamp() -> tuple:
 class MatchLine:
     """A match as a list prints it, worded (``MatchResult.brief``): what a page keeps."""
 
-    trial_id: int
     label: str
     met: str
     unknown: str
@@ -109,7 +108,7 @@ class MatchLine:
     @classmethod
     def of(cls, found: TrialMatch) -> MatchLine:
         met, unknown = found.result.brief()
-        return cls(found.trial.id, found.trial.label, met, unknown)
+        return cls(found.trial.label, met, unknown)
 
 
 def recruiting_trials(board_ids) -> dict[int, list[Trial]]:
