@@ -3,23 +3,29 @@ each is proposed for (the first whose cut-off was still ahead when it arrived)."
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple, TypeVar
 
 import sqlalchemy as sa
 from flask_babel import get_locale
 from sqlalchemy.orm import selectinload
 
 from mtb import fragments
+from mtb.boards.cadence import hours_before_on_clock
+from mtb.boards.models import Board
 from mtb.cases import completeness
 from mtb.cases.briefs import finding_rows, summary_of
 from mtb.cases.models import POOL_STATUSES, Case, CaseEvent, Urgency
 from mtb.db import utcnow
 from mtb.extensions import db
 from mtb.meetings.models import OPEN_STATUSES, AgendaItem, Meeting
-from mtb.meetings.queries import open_items_on_upcoming, upcoming_meetings
+from mtb.meetings.queries import open_items_on_upcoming, upcoming_meetings, upcoming_meetings_query
 from mtb.trials.queries import MatchLine, matches_for_cases, registry_stamp
+
+#: A coming meeting as the proposal rule reads it: an object, or a row of columns.
+_M = TypeVar("_M")
 
 
 def _on_open_agenda():
@@ -43,9 +49,18 @@ def pool(board_id: int, *, with_reports: bool = False) -> list[Case]:
     return list(db.session.scalars(query))
 
 
+def _entered_pool(case_id):
+    """SQL: when the case entered the pool, its last "submitted" or "deferred" timeline
+    event (submission, deferral, return from a cancelled meeting or agenda)."""
+    return (
+        sa.select(sa.func.max(CaseEvent.at))
+        .where(CaseEvent.case_id == case_id, CaseEvent.kind.in_([s.value for s in POOL_STATUSES]))
+        .scalar_subquery()
+    )
+
+
 def pool_entry_times(cases) -> dict[int, datetime]:
-    """When each case entered the pool: its last "submitted" or "deferred" timeline event
-    (submission, deferral, return from a cancelled meeting or agenda), else submitted_at."""
+    """When each case entered the pool (``_entered_pool``), else when it was submitted."""
     cases = list(cases)
     if not cases:
         return {}
@@ -61,46 +76,60 @@ def pool_entry_times(cases) -> dict[int, datetime]:
         else:
             unread.append(case.id)
     if unread:
-        found.update(db.session.execute(
-            sa.select(CaseEvent.case_id, sa.func.max(CaseEvent.at))
-            .where(CaseEvent.case_id.in_(unread), CaseEvent.kind.in_(kinds))
-            .group_by(CaseEvent.case_id)
-        ).all())
+        found.update(db.session.execute(sa.select(Case.id, _entered_pool(Case.id)).where(Case.id.in_(unread))).all())
     return {c.id: found.get(c.id) or c.submitted_at or c.created_at or utcnow() for c in cases}
 
 
+def _proposal(urgency: Urgency, entered: datetime, meetings: Sequence[_M]) -> _M | None:
+    """The rule: a case is proposed for its board's first meeting still to come whose
+    cut-off is after the moment it entered the pool; an urgent one for the next meeting,
+    even past the cut-off ("next meeting, even past the cut-off", as the case form says),
+    where it is a late addition. ``meetings``: the board's coming ones, by date."""
+    if urgency is Urgency.URGENT:
+        return next(iter(meetings), None)
+    return next((m for m in meetings if m.cutoff_at > entered), None)
+
+
 def proposed_meetings(cases, now: datetime | None = None) -> dict[int, Meeting | None]:
-    """The meeting each pool case is proposed for: its board's first meeting still to come
-    whose cut-off is after the moment the case entered the pool. A case that entered
-    after a meeting's cut-off is proposed for the following one, unless it is urgent
-    ("next meeting, even past the cut-off", as the case form says): then the next meeting,
-    where it is a late addition. None if no meeting exists yet. A few statements whatever
-    the number of cases."""
+    """The meeting each pool case is proposed for (``_proposal``); None if no meeting
+    exists yet. A few statements whatever the number of cases."""
     now = now or utcnow()
     cases = list(cases)
     entered = pool_entry_times(cases)
     meetings = upcoming_meetings({c.board_id for c in cases}, now)
-    result: dict[int, Meeting | None] = {}
-    for case in cases:
-        if case.urgency is Urgency.URGENT:
-            result[case.id] = next(iter(meetings[case.board_id]), None)
-        else:
-            result[case.id] = next((m for m in meetings[case.board_id] if m.cutoff_at > entered[case.id]), None)
-    return result
+    return {case.id: _proposal(case.urgency, entered[case.id], meetings[case.board_id]) for case in cases}
+
+
+class _Cutoff(NamedTuple):
+    id: int
+    cutoff_at: datetime
 
 
 def proposed_counts(board_ids: Iterable[int], now: datetime) -> dict[int, int]:
-    """How many pool cases of these boards are proposed for each meeting (by meeting id)."""
+    """How many pool cases of these boards are proposed for each meeting (by meeting id).
+
+    The home page asks it on every view: two statements of plain columns (each waiting
+    case with the time it entered the pool; the coming meetings' cut-offs), no objects."""
     board_ids = list(board_ids)
     if not board_ids:
         return {}
-    # Only the columns the proposal needs: the pool can hold many cases.
     waiting = db.session.execute(
-        sa.select(Case.id, Case.board_id, Case.submitted_at, Case.created_at, Case.urgency)
+        sa.select(Case.board_id, Case.urgency,
+                  sa.func.coalesce(_entered_pool(Case.id), Case.submitted_at, Case.created_at))
         .where(Case.board_id.in_(board_ids), Case.status.in_(POOL_STATUSES), ~_on_open_agenda().exists())
     ).all()
+    if not waiting:
+        return {}
+    cutoffs: dict[int, list[_Cutoff]] = {board_id: [] for board_id in board_ids}
+    for meeting_id, board_id, starts_at, hours, timezone in db.session.execute(
+        upcoming_meetings_query({board_id for board_id, _, _ in waiting}, now)
+        .with_only_columns(Meeting.id, Meeting.board_id, Meeting.starts_at, Meeting.cutoff_hours, Board.timezone)
+        .join(Board, Board.id == Meeting.board_id)
+    ):
+        cutoffs[board_id].append(_Cutoff(meeting_id, hours_before_on_clock(starts_at, hours, timezone)))
     counts: dict[int, int] = {}
-    for meeting in proposed_meetings(waiting, now).values():
+    for board_id, urgency, entered in waiting:
+        meeting = _proposal(urgency, entered or utcnow(), cutoffs[board_id])
         if meeting is not None:
             counts[meeting.id] = counts.get(meeting.id, 0) + 1
     return counts

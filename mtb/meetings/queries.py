@@ -76,17 +76,22 @@ def board_meetings(board: Board, now: datetime | None = None, past_limit: int = 
     return BoardMeetings(upcoming, past, counts)
 
 
+def upcoming_meetings_query(board_ids: Iterable[int], now: datetime) -> sa.Select:
+    """The open meetings of these boards not started yet (that can still take cases), by date."""
+    return (
+        sa.select(Meeting)
+        .where(Meeting.board_id.in_(list(board_ids)), Meeting.status.in_(OPEN_STATUSES), Meeting.starts_at > now,
+               Meeting.needs_review.is_(False))
+        .order_by(Meeting.starts_at, Meeting.id)
+    )
+
+
 def upcoming_meetings(board_ids: Iterable[int], now: datetime) -> dict[int, list[Meeting]]:
-    """Each board's open meetings not started yet (that can still take cases), by date."""
+    """Each board's open meetings not started yet (``upcoming_meetings_query``), by date."""
     result: dict[int, list[Meeting]] = {board_id: [] for board_id in board_ids}
     if not result:
         return result
-    for meeting in db.session.scalars(
-        sa.select(Meeting)
-        .where(Meeting.board_id.in_(list(result)), Meeting.status.in_(OPEN_STATUSES), Meeting.starts_at > now,
-               Meeting.needs_review.is_(False))
-        .order_by(Meeting.starts_at, Meeting.id)
-    ):
+    for meeting in db.session.scalars(upcoming_meetings_query(result, now)):
         result[meeting.board_id].append(meeting)
     return result
 

@@ -145,6 +145,9 @@ def test_an_urgent_case_past_the_cutoff_is_proposed_for_the_next_meeting_as_a_la
     proposals = proposed_meetings([routine, urgent], now)
     assert proposals[routine.id] is following and proposals[urgent.id] is this
     assert panels.case_meetings(urgent, clinician).context["proposed"] is this
+    # The home page counts them by the same rule (from columns, not these objects).
+    db.session.commit()
+    assert panels.next_meetings(secretary).context["proposed"] == {this.id: 1, following.id: 1}
 
     added = services.add_all_proposed(this, secretary, this.agenda_version, now=now)
     assert [item.case_id for item in added] == [urgent.id] and added[0].late_addition
