@@ -172,15 +172,19 @@ def _agenda_page(meeting_id: int, *, status: int = 200, error: InvalidInput | No
     audit.record_read("meeting.agenda_builder", meeting, details={
         "cases": [i.case.reference for i in meeting.items], "pool": [entry.case.reference for entry in pool]})
     presenters = board_people_names(meeting.board_id, *PRESENTER_ROLES)
+    locked = meeting.locked_reason(now)
+    rows = display.agenda_rows(
+        meeting, presenters=presenters, editable=not locked, max_minutes=MAX_ITEM_MINUTES,
+        changed=display.change_marks(meeting) if meeting.has_published_agenda else set(),
+        typed=typed or {}, item_error=item_error or {},
+    )
     html = render_template(
         "meetings/agenda.html", board=meeting.board, meeting=meeting, pool=pool,
-        due_count=sum(1 for entry in pool if entry.due), locked=meeting.locked_reason(now),
-        changed=display.change_marks(meeting) if meeting.has_published_agenda else set(),
-        presenters=presenters, presenter_options=display.option_tags(presenters),
-        timing=display.timing(meeting), starts=display.item_start_times(meeting),
-        summaries=display.summaries(item.case for item in meeting.items),
-        error=error, conflict=conflict, item_error=item_error or {}, now=now, max_item_minutes=MAX_ITEM_MINUTES,
-        typed=typed or {}, canonical_url=url_for("meetings.agenda", meeting_id=meeting.id),
+        due_count=sum(1 for entry in pool if entry.due), locked=locked, rows=rows,
+        pool_rows=display.pool_rows(meeting, pool, editable=not locked),
+        presenter_options=display.option_tags(presenters), timing=display.timing(meeting),
+        error=error, conflict=conflict, now=now, typed=typed or {},
+        canonical_url=url_for("meetings.agenda", meeting_id=meeting.id),
     )
     return html, status
 
