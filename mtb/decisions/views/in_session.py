@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from mtb import access, transaction
 from mtb.audit import services as audit
 from mtb.decisions import attendance as room
-from mtb.decisions import bp, live, queries, services
+from mtb.decisions import bp, display, live, queries, services
 from mtb.decisions.forms import (
     ConflictForm,
     DeferForm,
@@ -129,13 +129,16 @@ def render_session(meeting: Meeting, item: AgendaItem | None, form=None, errors=
         form = decision_form(shown, decision if decision is None or decision.is_draft else None)
     audit.record_read("meeting.session_view", meeting, board_id=meeting.board_id,
                       details={"case": shown.case.reference} if shown is not None else None)
+    # Worded once here: the attendance rows and their shared list read them many times.
+    specialties = [(value, str(label)) for value, label in specialty_choices()]
     return render_template(
         "decisions/session.html", form=form, errors=errors or {}, focus_row=focus_row,
         start_form=start_form or StartForm(formdata=None), guest_form=guest_form or GuestForm(formdata=None),
         defer_form=defer_form or DeferForm(formdata=None), save_conflict=save_conflict,
         conflict_form=_conflict_form(context, conflict_form), late_form=late_case_form(meeting, late_form),
-        # Worded once here: the attendance rows and their shared list read them many times.
-        specialty_choices=[(value, str(label)) for value, label in specialty_choices()],
+        specialty_choices=specialties,
+        attendance_rows=display.attendance_rows(context["members"], context["present"], typed_attendance,
+                                                running=context["running"], labels=dict(specialties)),
         typed_attendance=typed_attendance, attendance_error=attendance_error,
         canonical_url=session_url(meeting, context["item"]), **context,
     ), status

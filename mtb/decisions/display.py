@@ -1,0 +1,51 @@
+"""What the session page prints of many rows at once: the board's members in its attendance
+table, each row kept per worker (``mtb.fragments``) under all it prints."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from flask import get_template_attribute
+from flask_babel import get_locale
+from markupsafe import Markup
+
+from mtb import fragments
+
+
+class AttendanceRow(NamedTuple):
+    """All a member's row of the attendance table prints (``decisions/_attendance_row.html``
+    reads nothing else), and so the key it is kept under."""
+    member_id: int
+    full_name: str
+    present: bool
+    #: The specialty they sit with ('' when not given).
+    specialty: str
+    running: bool
+    locale: str
+
+
+def attendance_rows(members, present: dict, typed: dict[int, str] | None, *, running: bool,
+                    labels: dict[str, str]) -> list[Markup]:
+    """The attendance table's rows: each member present or not, with the specialty they sit
+    with (the one recorded, else their profile's), or as ticked in a form that was refused
+    (``typed``: member id → specialty). The session page is printed again at every move
+    between cases, with the same ninety members: their rows are printed once per worker.
+    ``labels``: each specialty's label in the reader's language."""
+    macro = get_template_attribute("decisions/_attendance_row.html", "attendance_row")
+    store = fragments.kept("attendance-row")
+    locale = str(get_locale())
+    html = []
+    for member in members:
+        sitting = present.get(member.id)
+        recorded = sitting.specialty if sitting is not None and sitting.specialty else member.specialty
+        specialty, is_present = (recorded.value if recorded else ""), sitting is not None
+        if typed is not None:
+            is_present, specialty = member.id in typed, typed.get(member.id) or specialty
+        row = AttendanceRow(member.id, member.full_name, is_present, specialty, running, locale)
+        printed = store.peek(row) if store is not None else None
+        if printed is None:
+            printed = macro(row, labels)
+            if store is not None:
+                store.put(row, printed)
+        html.append(printed)
+    return html
