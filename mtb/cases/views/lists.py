@@ -9,6 +9,7 @@ from mtb import access
 from mtb.boards import services as boards
 from mtb.cases import bp, queries, services
 from mtb.cases.models import Case, CaseStatus
+from mtb.cases.rows import list_rows
 from mtb.db import utcnow
 from mtb.http import page_number
 
@@ -22,8 +23,9 @@ def _render_list(*, board=None, mine: bool = False, can_create: bool, endpoint: 
     after, before = request.args.get("after"), request.args.get("before")
     page = queries.list_cases(current_user, filters, after=after, before=before, page=number, board=board, mine=mine)
     services.record_list(current_user, filters, after or before or number, board, page.items)
+    rows = list_rows(page.items, page.findings, queries.next_meetings(page.items, utcnow()), on_board=board is not None)
     return render_template(
-        "cases/list.html", board=board, page=page, meetings=queries.next_meetings(page.items, utcnow()),
+        "cases/list.html", board=board, page=page, rows=rows,
         filters=filters, statuses=list(CaseStatus), endpoint=endpoint, can_create=can_create,
     )
 
