@@ -28,6 +28,13 @@ PAGES = {
 class Panel:
     template: str
     context: dict[str, Any] = field(default_factory=dict)
+    #: The panel already printed (a provider that keeps its HTML): shown as it is.
+    html: Markup | None = None
+
+    @classmethod
+    def printed(cls, template: str, context: dict[str, Any]) -> Panel:
+        """The panel printed now, to be kept by its provider."""
+        return cls(template, html=Markup(render_template(template, **context)))
 
 
 _providers: dict[str, list[tuple[int, str, Callable[..., Panel | None]]]] = {page: [] for page in PAGES}
@@ -60,6 +67,8 @@ def collect(page: str, *args) -> list[Panel]:
 
 
 def render_panel(item: Panel) -> Markup:
+    if item.html is not None:
+        return item.html
     return Markup(render_template(item.template, **item.context))
 
 

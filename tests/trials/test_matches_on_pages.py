@@ -196,3 +196,24 @@ def test_kept_verdicts_follow_a_trial_edit_and_a_case_edit(client, login, member
     trial.title = "Renamed KRAS trial"  # the order of matches follows titles: still shown
     db.session.commit()
     assert "KRYSTAL-7" in client.get(f"/cases/{case.id}").get_data(as_text=True)
+
+
+def test_the_case_pages_trials_panel_follows_the_registry_and_the_language(client, login, member,
+                                                                          create_case, create_trial, trials):
+    """The panel is kept per worker (mtb.trials.panels): any trial's change shows on the next
+    view, even one matching does not read (its investigator), and each reader gets their language."""
+    case = create_case(biomarkers=KRAS)
+    login(member)
+    page = f"/cases/{case.id}"
+    assert "Pr Anne Caron" in client.get(page).get_data(as_text=True)
+    trial = db.session.get(type(trials["open"]), trials["open"].id)
+    trial.investigator = "Dr Paul Meunier"
+    db.session.commit()
+    html = client.get(page).get_data(as_text=True)
+    assert "Dr Paul Meunier" in html and "Pr Anne Caron" not in html
+    create_trial(ids="NCT09120078", title="Another KRAS study", acronym="KRAS-2", **KRAS_TRIAL)
+    assert "KRAS-2" in client.get(page).get_data(as_text=True)
+    db.session.get(type(member), member.id).locale = "fr"
+    db.session.commit()
+    html = client.get(page).get_data(as_text=True)
+    assert "Open trials this case may fit" not in html and "KRAS-2" in html
