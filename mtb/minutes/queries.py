@@ -196,9 +196,10 @@ def published_page(user, board=None, *, after: str | None = None, before: str | 
             sa.select(Decision).join(AgendaItem, AgendaItem.id == Decision.agenda_item_id)
             .where(Decision.meeting_id.in_(ids), current)
             # Of the case, what the rows and ``can_view`` read: a page holds forty of them.
-            .options(selectinload(Decision.recommendations),
-                     selectinload(Decision.case).options(
-                         load_only(Case.reference, Case.diagnosis, Case.submitter_id, Case.board_id, Case.status),
+            # Their recommendations are read for the rows not kept (``display.decision_rows``).
+            .options(selectinload(Decision.case).options(
+                         load_only(Case.reference, Case.diagnosis, Case.submitter_id, Case.board_id, Case.status,
+                                   Case.version),
                          lazyload(Case.submitter), lazyload(Case.board)),
                      lazyload(Decision.letter))
             .order_by(AgendaItem.position, Decision.id)

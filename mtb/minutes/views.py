@@ -17,7 +17,7 @@ from mtb.decisions.session import BeforeMeetingDay, day_label
 from mtb.errors import ServiceUnavailable
 from mtb.i18n import gettext as _
 from mtb.idempotency import once
-from mtb.minutes import bp, queries, rendering, services
+from mtb.minutes import bp, display, queries, rendering, services
 
 # Print stylesheets quote text with it (the running headers of the PDFs).
 bp.app_template_filter("css_string")(rendering.css_string)
@@ -40,9 +40,10 @@ def index():
     # The list shows case references, diagnoses and recommendations: a read of the board's records.
     audit.record("decisions.index", None, board_id=board.id if board else None,
                  details={"meetings": [m.id for m in listing.meetings], "searched": bool(search)})
+    shown = [decision for decisions in listing.decisions.values() for decision in decisions]
     return render_template("minutes/index.html", page=listing, versions=listing.versions,
                            letters=listing.letters, decisions_by_meeting=listing.decisions, own_letters=own_letters,
-                           letter_ids=listing.letter_ids,
+                           decision_rows=display.decision_rows(shown, listing.letter_ids),
                            board=board, search=search)
 
 
