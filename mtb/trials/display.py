@@ -1,4 +1,4 @@
-"""The registry's rows as pages print them."""
+"""What pages print of the registry: its rows, and the trials a case matches on the session page."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from flask_babel import get_locale
 from markupsafe import Markup
 
 from mtb import fragments
+from mtb.db import utcnow
 from mtb.trials import queries
 from mtb.trials.matching import criteria_texts
 from mtb.trials.models import Trial
@@ -54,3 +55,19 @@ class _RowKey(NamedTuple):
     locale: str
     can_create: bool
     can_edit: bool
+
+
+def session_match_items(case) -> Markup:
+    """The recruiting trials of its board the case matches, as the session page lists them
+    (``session_match_items``): kept per worker, as the case page's panel is, under the
+    case's version, the registry's stamp, the day and the reader's language. The session
+    page is printed again at every move between cases and every save."""
+    macro = get_template_attribute("trials/_macros.html", "session_match_items")
+
+    def printed() -> Markup:
+        return Markup(macro(queries.matches_for_case(case)).strip())  # empty: no section
+
+    store = fragments.kept("session-trials")
+    if store is None:
+        return printed()
+    return store.get((case.id, case.version, queries.registry_stamp(), utcnow().date(), str(get_locale())), printed)

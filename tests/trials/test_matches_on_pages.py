@@ -217,3 +217,24 @@ def test_the_case_pages_trials_panel_follows_the_registry_and_the_language(clien
     db.session.commit()
     html = client.get(page).get_data(as_text=True)
     assert "Open trials this case may fit" not in html and "KRAS-2" in html
+
+
+def test_the_session_pages_trials_follow_the_registry_and_the_case(client, login, team, create_case,
+                                                                   started_meeting, trials):
+    """Kept per worker (mtb.trials.display.session_match_items): a trial put on hold, or a
+    finding edited so that it no longer matches, shows on the next view of the session page."""
+    case = create_case(biomarkers=KRAS, status="scheduled")
+    meeting = started_meeting(cases=[case], status=MeetingStatus.IN_SESSION)
+    login(team["secretary"])
+    page = f"/meetings/{meeting.id}/session"
+    assert "KRAS G12C second line" in client.get(page).get_data(as_text=True)
+    trials["open"].status = TrialStatus.ON_HOLD
+    db.session.commit()
+    html = client.get(page).get_data(as_text=True)
+    assert "KRAS G12C second line" not in html and "Recruiting trials this case matches" not in html
+    trials["open"].status = TrialStatus.RECRUITING
+    db.session.commit()
+    assert "KRAS G12C second line" in client.get(page).get_data(as_text=True)
+    case.biomarkers[0].hgvs_p = "p.Gly12Asp"
+    db.session.commit()
+    assert "KRAS G12C second line" not in client.get(page).get_data(as_text=True)

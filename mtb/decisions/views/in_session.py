@@ -40,7 +40,7 @@ from mtb.i18n import gettext as _
 from mtb.idempotency import once
 from mtb.meetings import services as agendas
 from mtb.meetings.models import AgendaItem, Meeting
-from mtb.trials import queries as trial_queries
+from mtb.trials import display as trial_display
 
 #: The field the session page's script adds when it sends unsaved attendance along with another form.
 CARRIED = "attendance-carried"
@@ -95,7 +95,7 @@ def session_context(meeting: Meeting, item: AgendaItem | None = None) -> dict:
         "starts_early": meeting.is_open and starts_early(meeting),
         "day_has_come": meeting.day_has_come(),
         "meeting_day": day_label(meeting),
-        "trial_matches": trial_queries.matches_for_case(item.case) if item is not None else [],
+        "trial_matches": trial_display.session_match_items(item.case) if item is not None else "",
         # An urgent case added by mistake can be taken off while nothing is recorded on it.
         "can_take_off": (item is not None and meeting.is_in_session and decision is None
                          and queries.item_state(item, None) == "pending" and agendas.added_during_session(meeting, item)),
