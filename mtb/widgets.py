@@ -23,17 +23,45 @@ def _attributes(values: dict) -> str:
 
 class QuickSelect(Select):
     """WTForms' ``<select>``, each option written at once. WTForms formats every attribute
-    through ``Markup.format`` (several µs an option), and a decision form or a case's
-    findings render hundreds of options. The HTML is the same, attributes in WTForms'
-    (sorted) order."""
+    through ``Markup.format`` (several µs an option), reads a field's choices twice and
+    makes an object of each option on the way, and a decision form or a case's findings
+    render hundreds of options. The HTML is the same, attributes in WTForms' (sorted) order."""
+
+    def __call__(self, field, **kwargs):
+        if (self.multiple or not isinstance(field, _SelectField) or type(field).iter_groups is not _SelectField.iter_groups
+                or type(field).iter_choices is not _SelectField.iter_choices):
+            return super().__call__(field, **kwargs)
+        kwargs.setdefault("id", field.id)
+        flags = getattr(field, "flags", {})
+        for name in dir(flags):
+            if name in self.validation_attrs and name not in kwargs:
+                kwargs[name] = getattr(flags, name)
+        html = [f"<select {_attributes({'name': field.name, **kwargs})}>"]
+        choices = field._choices_from_input(field.choices) or []
+        group = None
+        for choice in choices:  # consecutive options of one group share its <optgroup>
+            if choice.optgroup != group:
+                if group is not None:
+                    html.append("</optgroup>")
+                if choice.optgroup is not None:
+                    html.append(f"<optgroup {_attributes({'label': choice.optgroup})}>")
+                group = choice.optgroup
+            html.append(_option(choice.value, choice.label, field.coerce(choice.value) == field.data, choice.render_kw))
+        if group is not None:
+            html.append("</optgroup>")
+        html.append("</select>")
+        return Markup("".join(html))
 
     @classmethod
     def render_option(cls, choice, **kwargs):
-        value = str(choice.value) if isinstance(choice.value, bool) else choice.value
-        options = {"value": value, **(choice.render_kw or {}), **kwargs}
-        if choice.selected:
-            options["selected"] = True
-        return Markup(f"<option {_attributes(options)}>{escape(choice.label or choice.value)}</option>")
+        return Markup(_option(choice.value, choice.label, choice.selected, choice.render_kw, kwargs))
+
+
+def _option(value, label, selected: bool, render_kw: dict | None, extra: dict | None = None) -> str:
+    options = {"value": str(value) if isinstance(value, bool) else value, **(render_kw or {}), **(extra or {})}
+    if selected:
+        options["selected"] = True
+    return f"<option {_attributes(options)}>{escape(label or value)}</option>"
 
 
 class SelectField(_SelectField):

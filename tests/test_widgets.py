@@ -13,12 +13,12 @@ from mtb.widgets import SelectField
 texts = st.text(max_size=12)
 
 
-def _pair(choices, data):
+def _pair(choices, data, **field_args):
     class Ours(Form):
-        f = SelectField(choices=choices, validate_choice=False)
+        f = SelectField(choices=choices, validate_choice=False, **field_args)
 
     class Theirs(Form):
-        f = WTFormsSelectField(choices=choices, validate_choice=False)
+        f = WTFormsSelectField(choices=choices, validate_choice=False, **field_args)
 
     return str(Ours(data={"f": data}).f()), str(Theirs(data={"f": data}).f())
 
@@ -31,6 +31,16 @@ attributes = st.dictionaries(st.sampled_from(["data_crosswalk", "data-crosswalk"
 def test_options_are_written_as_wtforms_writes_them(pairs, data):
     choices = [C(value, label, render_kw=extra) for value, label, extra in pairs]
     ours, theirs = _pair(choices, data if data is not None or not pairs else pairs[0][0])
+    assert ours == theirs
+
+
+@given(st.lists(st.tuples(st.integers(0, 3), st.one_of(st.none(), st.sampled_from(["ESCAT", "OncoKB"]))), max_size=6),
+       st.integers(0, 3), st.booleans())
+def test_groups_in_any_order_numbers_and_required_lists_as_wtforms_writes_them(options, data, required):
+    from wtforms.validators import InputRequired
+
+    choices = [C(value, f"level {value}", optgroup=group) for value, group in options]
+    ours, theirs = _pair(choices, data, coerce=int, validators=[InputRequired()] if required else [])
     assert ours == theirs
 
 
