@@ -9,4 +9,5 @@ pytest_plugins = [
     "tests.fixtures.browser",
     "tests.fixtures.demo",
     "tests.fixtures.directory",
+    "tests.fixtures.trials",
 ]

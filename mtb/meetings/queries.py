@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from mtb.boards.models import Board
 from mtb.cases.models import Case, CaseStatus
@@ -27,14 +28,17 @@ HOME_RECENT = timedelta(hours=6)
 
 def load_agenda(meeting_id: int) -> Meeting:
     """The meeting with its items and their cases in a few statements (their findings are
-    printed from rows: ``display.summaries``)."""
-    meeting = db.session.scalar(
-        sa.select(Meeting)
-        .where(Meeting.id == meeting_id)
-        .options(selectinload(Meeting.items).selectinload(AgendaItem.case))
-    )
+    printed from rows: ``display.summaries``). The meeting the view's access check loaded
+    is not read again."""
+    meeting = db.session.get(Meeting, meeting_id)
     if meeting is None:
         raise NotFound(meeting_id)
+    if "items" in sa.inspect(meeting).unloaded:
+        items = db.session.scalars(
+            sa.select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)
+            .order_by(AgendaItem.position).options(selectinload(AgendaItem.case))
+        ).all()
+        set_committed_value(meeting, "items", list(items))
     return meeting
 
 

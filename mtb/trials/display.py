@@ -65,6 +65,8 @@ def session_match_items(case) -> Markup:
     macro = get_template_attribute("trials/_macros.html", "session_match_items")
 
     def printed() -> Markup:
+        # Its findings through the case, not a query of their own: the page lists them too.
+        case.biomarkers  # noqa: B018
         return Markup(macro(queries.matches_for_case(case)).strip())  # empty: no section
 
     store = fragments.kept("session-trials")
