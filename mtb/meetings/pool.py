@@ -10,7 +10,6 @@ from typing import NamedTuple, TypeVar
 
 import sqlalchemy as sa
 from flask_babel import get_locale
-from sqlalchemy.orm import selectinload
 
 from mtb import fragments
 from mtb.boards.cadence import hours_before_on_clock
@@ -18,7 +17,7 @@ from mtb.boards.models import Board
 from mtb.cases import completeness
 from mtb.cases.briefs import finding_rows, summary_of
 from mtb.cases.models import POOL_STATUSES, Case, CaseEvent, Urgency
-from mtb.db import utcnow
+from mtb.db import load_collection, utcnow
 from mtb.extensions import db
 from mtb.meetings.models import OPEN_STATUSES, AgendaItem, Meeting
 from mtb.meetings.queries import open_items_on_upcoming, upcoming_meetings, upcoming_meetings_query
@@ -36,17 +35,13 @@ def _on_open_agenda():
     )
 
 
-def pool(board_id: int, *, with_reports: bool = False) -> list[Case]:
-    """The board's cases waiting for a meeting: submitted or deferred, on no open agenda.
-    ``with_reports``: their lab reports too (what each case lacks for its board)."""
-    query = (
+def pool(board_id: int) -> list[Case]:
+    """The board's cases waiting for a meeting: submitted or deferred, on no open agenda."""
+    return list(db.session.scalars(
         sa.select(Case)
         .where(Case.board_id == board_id, Case.status.in_(POOL_STATUSES), ~_on_open_agenda().exists())
         .order_by(Case.urgency.desc(), Case.submitted_at, Case.id)
-    )
-    if with_reports:
-        query = query.options(selectinload(Case.reports))
-    return list(db.session.scalars(query))
+    ))
 
 
 def _entered_pool(case_id):
@@ -193,7 +188,7 @@ def pool_for(meeting: Meeting, now: datetime | None = None, *, details: bool = T
     ``details``: with each case's findings in a line, the trials it matches and what it
     lacks for its board, as the builder shows them (``pool_details``)."""
     now = now or utcnow()
-    cases = pool(meeting.board_id, with_reports=details)
+    cases = pool(meeting.board_id)
     proposals = proposed_meetings(cases, now)
     shown = pool_details(cases) if details else {}
     entries = []
@@ -228,6 +223,7 @@ def pool_details(cases: list[Case]) -> dict[int, _Details]:
     found = {case_id: store.peek(key) for case_id, key in keys.items()} if store is not None else {}
     unread = [case for case in cases if found.get(case.id) is None]
     if unread:
+        load_collection(unread, "reports")  # what each lacks for its board reads them
         versions: dict[int, int] = {}
         findings = finding_rows((case.id for case in unread), versions)
         matches = matches_for_cases(unread, findings=findings)

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-
-import sqlalchemy as sa
 from flask import get_template_attribute
 from flask_babel import get_locale
 from markupsafe import Markup
-from sqlalchemy.orm.attributes import set_committed_value
 
 from mtb import fragments
-from mtb.decisions.models import Decision, Recommendation
-from mtb.extensions import db
+from mtb.db import load_collection
+from mtb.decisions.models import Decision
 
 
 def decision_rows(decisions: list[Decision], letter_ids: dict[int, int]) -> dict[int, Markup]:
@@ -29,24 +25,9 @@ def decision_rows(decisions: list[Decision], letter_ids: dict[int, int]) -> dict
     keys = {d.id: (d.id, d.row_version, d.case.version, letter_ids.get(d.id), locale) for d in decisions}
     rows = {decision_id: store.peek(key) for decision_id, key in keys.items()} if store is not None else {}
     unkept = [d for d in decisions if rows.get(d.id) is None]
-    _read_recommendations(unkept)
+    load_collection(unkept, "recommendations")  # only the rows not kept print them
     for decision in unkept:
         rows[decision.id] = macro(decision, letter_ids.get(decision.id))
         if store is not None:
             store.put(keys[decision.id], rows[decision.id])
     return rows
-
-
-def _read_recommendations(decisions: list[Decision]) -> None:
-    """Load the decisions' recommendations in one statement (never one per decision)."""
-    unread = {d.id: d for d in decisions if "recommendations" in sa.inspect(d).unloaded}
-    if not unread:
-        return
-    found: dict[int, list[Recommendation]] = defaultdict(list)
-    for recommendation in db.session.scalars(
-        sa.select(Recommendation).where(Recommendation.decision_id.in_(list(unread)))
-        .order_by(Recommendation.decision_id, Recommendation.position)
-    ):
-        found[recommendation.decision_id].append(recommendation)
-    for decision_id, decision in unread.items():
-        set_committed_value(decision, "recommendations", found[decision_id])
