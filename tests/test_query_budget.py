@@ -127,10 +127,12 @@ class Statements(list):
         return f"{len(self)} statements:\n" + "\n".join(" ".join(s.split())[-260:] for s in self)
 
 
-def _statements(client, url, query_counter, *, cold: bool = False) -> Statements:
+def _statements(client, url, query_counter, *, cold: bool = False, fresh: bool = False) -> Statements:
     client.get(url)  # anything loaded once per process
     if cold:  # a worker that keeps nothing yet (mtb.fragments): what it keeps is read, then kept
         fragments.clear()
+    if fresh:  # as in a worker, nothing of the test's session is refreshed row by row (the signed-in user)
+        db.session.expunge_all()
     with query_counter() as statements:
         response = client.get(url)
     assert response.status_code == 200, url
@@ -199,3 +201,18 @@ def test_the_case_page_costs_the_same_statements_however_many_meetings_and_decis
     many = _statements(client, f"/cases/{often.id}", query_counter)
     assert few == many, f"one meeting {few!r}\nsix meetings {many!r}"
     assert many <= BUDGET, f"case page: {many!r}"
+
+
+@pytest.mark.parametrize("cold", [False, True], ids=["kept", "nothing kept yet"])
+def test_the_case_page_stays_within_the_budget_for_its_submitter_in_a_new_worker(
+        cold, client, login, clinician, hospital, create_trial, query_counter):
+    """Its submitter's page reads the most (who opened the case, too); a worker that keeps
+    nothing yet reads the board's trials besides their stamp (``mtb.trials.panels``)."""
+    hospital(FEW)
+    create_trial(alterations=[{"gene": "KRAS", "kind": "variant", "change": "p.Gly12Cys"}])
+    case = db.session.scalars(sa.select(Case).where(Case.submitter_id == clinician.id)).first()
+    login(clinician)
+    url = f"/cases/{case.id}"
+    statements = _statements(client, url, query_counter, cold=cold, fresh=True)
+    assert statements <= BUDGET, f"case page: {statements!r}"
+    assert "Open trials this case may fit" in client.get(url).get_data(as_text=True)

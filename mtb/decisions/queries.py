@@ -129,11 +129,12 @@ def decisions_on_case(case: Case, user) -> list[Decision]:
     """The versions of the decisions on a case that ``user`` may read, newest meeting first."""
     rows = db.session.scalars(
         sa.select(Decision).where(Decision.case_id == case.id)
-        # The meeting and the letter come in the same statement (one each per decision).
-        .options(selectinload(Decision.recommendations), joinedload(Decision.meeting),
+        # Their recommendations, meeting and letter in the same statement: a case has a few
+        # decisions of a few recommendations, and its page is near its statement budget.
+        .options(joinedload(Decision.recommendations), joinedload(Decision.meeting),
                  joinedload(Decision.letter))
         .order_by(Decision.meeting_id.desc(), Decision.version.desc())
-    )
+    ).unique()
     return [d for d in rows if d.can_view(user)]
 
 
