@@ -34,7 +34,8 @@ def index():
         if not (current_user.has_role(board.id) or current_user.is_admin):
             access.refuse(403, "Board", board.id, "view")
     search = (request.args.get("q") or "").strip()[:100]
-    listing = queries.published_page(current_user, board, after=request.args.get("after"),
+    # The account itself, not the proxy: each of the page's forty decisions asks about it.
+    listing = queries.published_page(current_user._get_current_object(), board, after=request.args.get("after"),
                                      before=request.args.get("before"), query=search)
     own_letters = queries.letters_for_own_cases(current_user, current_user.board_ids()) if board is None else []
     # The list shows case references, diagnoses and recommendations: a read of the board's records.
