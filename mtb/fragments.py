@@ -75,16 +75,18 @@ class Kept:
         return len(self._entries)
 
 
-def kept(kind: str) -> Kept | None:
+def kept(kind: str, capacity: int | None = None) -> Kept | None:
     """This app's store of ``kind``, or None where nothing may be kept or read (the
-    transaction has written, or templates reload)."""
+    transaction has written, or templates reload). ``capacity``: fewer entries than the
+    default, for a kind whose entries are large (a board's whole list of people)."""
     app = current_app._get_current_object()
     if db.session().info.get(_WROTE) or app.debug or app.config.get("TEMPLATES_AUTO_RELOAD"):
         return None
     stores = app.extensions.setdefault("mtb.fragments", {})
     store = stores.get(kind)
     if store is None:
-        store = stores.setdefault(kind, Kept(int(app.config.get("FRAGMENT_CAPACITY", DEFAULT_CAPACITY))))
+        default = int(app.config.get("FRAGMENT_CAPACITY", DEFAULT_CAPACITY))
+        store = stores.setdefault(kind, Kept(min(default, capacity or default)))
     return store
 
 

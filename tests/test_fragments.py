@@ -55,3 +55,11 @@ def test_an_entry_pages_keep_reading_is_not_the_first_let_go():
     assert store.peek(0) == "row 0"  # read on every view
     store.put(3, "row 3")
     assert store.peek(0) == "row 0" and store.peek(1) is None  # the least recently used was 1
+
+
+def test_a_kind_of_large_entries_keeps_fewer(app):
+    with app.test_request_context():
+        small = fragments.kept("a-kind-of-large-entries", capacity=2)
+        for n in range(5):
+            small.put(n, str(n))
+        assert len(small) == 2 and small.peek(4) == "4" and small.peek(0) is None

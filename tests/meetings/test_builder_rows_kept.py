@@ -77,3 +77,15 @@ def test_french_readers_get_french_rows(client, login, secretary, create_meeting
     db.session.commit()
     page = client.get(f"/meetings/{meeting.id}/agenda").get_data(as_text=True)
     assert "Minutes allotted" not in page
+
+
+def test_a_presenter_added_to_the_board_is_offered_on_the_next_view(client, login, secretary, create_meeting,
+                                                                   create_case, make_user):
+    meeting, _ = _agenda(create_meeting, create_case, secretary, n=1)
+    login(secretary)
+    page = f"/meetings/{meeting.id}/agenda"
+    assert "Dr Nouveau Présentateur" not in client.get(page).get_data(as_text=True)
+    newcomer = make_user("newcomer@example.org", {"thoracic": ["member"]}, name="Dr Nouveau Présentateur")
+    db.session.commit()
+    options = client.get(page).get_data(as_text=True).split('<template id="presenter-options">', 1)[1]
+    assert f'<option value="{newcomer.id}">Dr Nouveau Présentateur</option>' in options.split("</template>", 1)[0]
