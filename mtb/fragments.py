@@ -90,6 +90,12 @@ def kept(kind: str, capacity: int | None = None) -> Kept | None:
     return store
 
 
+def keep(store: Kept | None, key: Hashable, compute: Callable[[], Any]) -> Any:
+    """``store``'s value for ``key``, else ``compute()``, kept; where nothing may be kept
+    (``kept`` answered None), just ``compute()``."""
+    return compute() if store is None else store.get(key, compute)
+
+
 def clear() -> None:
     """Forget everything this app keeps (a test's database emptied under the same ids)."""
     current_app.extensions.pop("mtb.fragments", None)

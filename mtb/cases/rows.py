@@ -60,10 +60,5 @@ def list_rows(cases: list[Case], findings: dict[int, list[str]], meetings: dict,
             meeting.starts_at if meeting is not None else None,
             meeting.board.timezone if meeting is not None else None, bool(upcoming and upcoming.proposed), locale,
         )
-        printed = store.peek(row) if store is not None else None
-        if printed is None:
-            printed = macro(row)
-            if store is not None:
-                store.put(row, printed)
-        html.append(printed)
+        html.append(fragments.keep(store, row, lambda row=row: macro(row)))
     return html

@@ -42,10 +42,5 @@ def attendance_rows(members, present: dict, typed: dict[int, str] | None, *, run
         if typed is not None:
             is_present, specialty = member.id in typed, typed.get(member.id) or specialty
         row = AttendanceRow(member.id, member.full_name, is_present, specialty, running, locale)
-        printed = store.peek(row) if store is not None else None
-        if printed is None:
-            printed = macro(row, labels)
-            if store is not None:
-                store.put(row, printed)
-        html.append(printed)
+        html.append(fragments.keep(store, row, lambda row=row: macro(row, labels)))
     return html

@@ -86,13 +86,8 @@ def option_tags(choices: dict[int, str]) -> Markup:
     millisecond for a board's 600 presenters. Kept per worker under the pairs themselves
     (the same board's people on every view of its agenda), a few boards' lists at most."""
     pairs = tuple(choices.items())
-    store = fragments.kept("option-tags", capacity=8)
-    html = store.peek(pairs) if store is not None else None
-    if html is None:
-        html = Markup("".join(f'<option value="{int(value)}">{escape(label)}</option>' for value, label in pairs))
-        if store is not None:
-            store.put(pairs, html)
-    return html
+    return fragments.keep(fragments.kept("option-tags", capacity=8), pairs, lambda: Markup(
+        "".join(f'<option value="{int(value)}">{escape(label)}</option>' for value, label in pairs)))
 
 
 class AgendaRow(NamedTuple):
@@ -149,11 +144,8 @@ def agenda_rows(meeting: Meeting, *, presenters: dict[int, str], editable: bool,
         minutes_key, presenter_key = f"minutes-{item.id}", f"presenter-{item.id}"
         err = item_error if item_error and str(item_error.get("item_id")) == str(item.id) else None
         if err is None and minutes_key not in typed and presenter_key not in typed:
-            printed = store.peek(row) if store is not None else None
-            if printed is None:
-                printed = macro(row, item.minutes, str(item.presenter_id or ""), presenter_name if on_board else None)
-                if store is not None:
-                    store.put(row, printed)
+            printed = fragments.keep(store, row, lambda row=row: macro(
+                row, row.minutes, str(row.presenter_id or ""), row.presenter_name if row.presenter_on_board else None))
         else:
             chosen = str(typed[presenter_key] if presenter_key in typed else (item.presenter_id or ""))
             printed = macro(row, typed.get(minutes_key, item.minutes), chosen, presenters.get(_number(chosen)), err)
@@ -195,12 +187,7 @@ def pool_rows(meeting: Meeting, entries: list[PoolEntry], *, editable: bool) -> 
             case.submitted_at, entry.due, entry.overdue, entry.proposed.starts_at if entry.proposed else None,
             entry.trials, timezone, editable, locale,
         )
-        printed = store.peek(row) if store is not None else None
-        if printed is None:
-            printed = macro(row)
-            if store is not None:
-                store.put(row, printed)
-        html.append(printed)
+        html.append(fragments.keep(store, row, lambda row=row: macro(row)))
     return html
 
 

@@ -70,6 +70,6 @@ def session_match_items(case) -> Markup:
         return Markup(macro(queries.matches_for_case(case)).strip())  # empty: no section
 
     store = fragments.kept("session-trials")
-    if store is None:
+    if store is None:  # nothing kept: not even the registry's stamp is read
         return printed()
     return store.get((case.id, case.version, queries.registry_stamp(), utcnow().date(), str(get_locale())), printed)

@@ -28,10 +28,7 @@ def case_trials(case: Case, user) -> Panel | None:
     if store is None:
         return _panel(case)
     key = (case.id, case.version, queries.registry_stamp(), utcnow().date(), str(get_locale()))
-    kept = store.peek(key)
-    if kept is None:
-        kept = _panel(case, printed=True) or _NO_PANEL
-        store.put(key, kept)
+    kept = store.get(key, lambda: _panel(case, printed=True) or _NO_PANEL)
     return None if kept is _NO_PANEL else kept
 
 
