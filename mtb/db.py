@@ -142,11 +142,11 @@ def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def load_collection(objects, name: str) -> None:
+def load_collection(objects, name: str, *options) -> None:
     """Load the one-to-many collection ``name`` (a relationship ordered by its
     ``order_by``) of each object that has not loaded it, in one statement: a page that
     needs it for some of its rows only (those not kept by ``mtb.fragments``) reads no
-    more, and never one statement per row."""
+    more, and never one statement per row. ``options``: loader options of its rows."""
     objects = [obj for obj in objects if name in sa.inspect(obj).unloaded]
     if not objects:
         return
@@ -157,7 +157,7 @@ def load_collection(objects, name: str) -> None:
     remote_key = relationship.mapper.get_property_by_column(remote).key
     found: dict = {getattr(obj, local_key): [] for obj in objects}
     query = (sa.select(relationship.mapper).where(remote.in_(list(found)))
-             .order_by(remote, *(relationship.order_by or ())))
+             .order_by(remote, *(relationship.order_by or ())).options(*options))
     for row in object_session(objects[0]).scalars(query):
         found[getattr(row, remote_key)].append(row)
     for obj in objects:

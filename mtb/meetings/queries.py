@@ -11,11 +11,10 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from mtb.boards.models import Board
 from mtb.cases.models import Case, CaseStatus
-from mtb.db import utcnow
+from mtb.db import load_collection, utcnow
 from mtb.errors import NotFound
 from mtb.extensions import db
 from mtb.meetings.models import HORIZON_WEEKS, OPEN_STATUSES, AgendaItem, ItemOutcome, Meeting, MeetingStatus
@@ -33,12 +32,7 @@ def load_agenda(meeting_id: int) -> Meeting:
     meeting = db.session.get(Meeting, meeting_id)
     if meeting is None:
         raise NotFound(meeting_id)
-    if "items" in sa.inspect(meeting).unloaded:
-        items = db.session.scalars(
-            sa.select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)
-            .order_by(AgendaItem.position).options(selectinload(AgendaItem.case))
-        ).all()
-        set_committed_value(meeting, "items", list(items))
+    load_collection([meeting], "items", selectinload(AgendaItem.case))
     return meeting
 
 
