@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
+from markupsafe import Markup
 from wtforms import Form
 from wtforms import SelectField as WTFormsSelectField
 from wtforms.fields.choices import SelectChoice as C
@@ -66,3 +67,31 @@ def test_a_row_index_not_written_in_ascii_digits_is_ignored():
 
     posted = MultiDict({"rows-0": "kept", "rows-²": "dropped", "rows-٣": "dropped", "rows-x": "dropped", "rows-2": "two"})
     assert Rows(formdata=posted).rows.data == ["kept", "two"]
+
+
+names = st.one_of(st.sampled_from(["id", "name", "type", "value", "class_", "data_crosswalk", "aria_describedby",
+                                   "required", "autofocus", "rows"]), st.text(max_size=8))
+values = st.one_of(texts, st.booleans(), st.integers(), st.none(), texts.map(Markup))
+
+
+@given(st.dictionaries(names, values, max_size=6))
+def test_input_attributes_are_written_as_wtforms_writes_them(attributes):
+    from wtforms.widgets.core import html_params as theirs
+
+    from mtb.widgets import html_params as ours
+
+    assert str(ours(**attributes)) == str(theirs(**attributes))
+
+
+def test_every_input_uses_the_quick_attributes():
+    from wtforms import StringField
+    from wtforms.widgets import TextInput
+
+    from mtb.widgets import html_params
+
+    class Ours(Form):
+        f = StringField(render_kw={"placeholder": 'a "b" <c>'})
+
+    assert TextInput.html_params is html_params
+    assert str(Ours(data={"f": "x & y"}).f()) == (
+        '<input id="f" name="f" placeholder="a &#34;b&#34; &lt;c&gt;" type="text" value="x &amp; y">')

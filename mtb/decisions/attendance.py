@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from mtb.accounts.models import Role
-from mtb.accounts.queries import board_people
+from mtb.accounts.queries import Person, board_persons
 from mtb.audit import services as audit
 from mtb.decisions import queries
 from mtb.decisions.models import Attendance, Recusal
@@ -24,15 +24,16 @@ NAME_MAX = 200
 NOTE_MAX = 300
 
 
-def members(meeting: Meeting, attendance: list[Attendance] | None = None):
+def members(meeting: Meeting, attendance: list[Attendance] | None = None) -> list[Person]:
     """Active members and chairs of the board: the people whose attendance is recorded; and
     whoever is recorded present though no longer one (an account disabled, a role taken
     away since they sat): their row stays theirs, never dropped unseen from the quorum.
     ``attendance``: the meeting's rows, when the caller has them."""
-    people = board_people(meeting.board_id, Role.MEMBER, Role.CHAIR, with_roles=False)
+    people = board_persons(meeting.board_id, Role.MEMBER, Role.CHAIR)
     listed = {person.id for person in people}
     rows = queries.attendances(meeting) if attendance is None else attendance
-    former = [row.user for row in rows if row.user is not None and row.user_id not in listed]
+    former = [Person(row.user.id, row.user.full_name, row.user.specialty)
+              for row in rows if row.user is not None and row.user_id not in listed]
     return sorted(people + former, key=lambda person: (person.full_name, person.id)) if former else people
 
 

@@ -9,22 +9,25 @@ from __future__ import annotations
 
 import hashlib
 
+import sqlalchemy as sa
 from flask import has_request_context, request
 
 from mtb.decisions import queries
+from mtb.decisions.models import Decision
 from mtb.extensions import db
 from mtb.meetings.models import AgendaItem, Meeting
 
 
-def current_item(meeting: Meeting, latest: dict | None = None) -> AgendaItem | None:
+def current_item(meeting: Meeting, states: dict | None = None) -> AgendaItem | None:
     """The case being discussed: the one the session page showed last, else the first
-    still to discuss (else the first of the agenda)."""
+    still to discuss (else the first of the agenda). ``states``: ``queries.latest_states``,
+    when the caller has them."""
     items = list(meeting.items)
     for item in items:
         if item.id == meeting.current_item_id:
             return item
-    latest = queries.latest_by_item(meeting) if latest is None else latest
-    return next((i for i in items if queries.item_state(i, latest.get(i.id)) == "pending"), items[0] if items else None)
+    states = queries.latest_states(meeting) if states is None else states
+    return next((i for i in items if queries.item_state(i, states.get(i.id)) == "pending"), items[0] if items else None)
 
 
 def follow(meeting: Meeting, item: AgendaItem | None) -> None:
@@ -56,7 +59,11 @@ def stamp(meeting: Meeting) -> str:
     """A fingerprint of what the live view shows: it changes when the session moves to
     another case, a decision is saved or validated, a case is deferred, attendance or a
     recusal changes, or the meeting opens or closes. No patient data in it."""
-    latest = queries.latest_by_item(meeting)
+    versions = db.session.execute(
+        sa.select(Decision.agenda_item_id, Decision.id, Decision.version, Decision.row_version, Decision.status)
+        .where(Decision.meeting_id == meeting.id).order_by(Decision.version)
+    )
+    latest = {row.agenda_item_id: row for row in versions}  # each item's newest version
     parts = [meeting.status.value, str(meeting.current_item_id or "")]
     parts += [f"{i.id}:{i.outcome.value}" for i in meeting.items]
     parts += [f"{d.id}:{d.version}:{d.row_version}:{d.status.value}" for d in latest.values()]

@@ -153,7 +153,7 @@ def undo_urgent_case(meeting: Meeting, item_id, user) -> tuple[Case, AgendaItem 
     it (a draft decision or a deferral is the board's work: it stays). Returns the case and
     the later agenda's item it is back on with its conflicts of interest (None: the pool)."""
     item = queries.get_item(meeting, item_id)  # NotFound for another meeting's item
-    if queries.latest_by_item(meeting).get(item.id) is not None or item.outcome is not ItemOutcome.PENDING:
+    if item.id in queries.latest_states(meeting) or item.outcome is not ItemOutcome.PENDING:
         raise InvalidInput(None, _("A decision or a deferral is recorded for %(ref)s: it stays on the agenda.",
                                    ref=item.case.reference))
     case = item.case

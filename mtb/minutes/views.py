@@ -63,7 +63,7 @@ def meeting_minutes(meeting_id: int):
         letters=queries.letters_of(meeting) if meeting.is_signed else [],
         latest=latest, show_decisions=show_decisions, can_run=can_run, is_chair=is_chair,
         drafts=[d for d in latest.values() if d.is_draft],
-        states={item.id: decisions.item_state(item, latest.get(item.id)) for item in meeting.items},
+        states={item.id: decisions.item_state(item, decisions.status_of(latest.get(item.id))) for item in meeting.items},
         day_has_come=meeting.day_has_come(), meeting_day=day_label(meeting),
     )
 

@@ -63,24 +63,24 @@ def field_error(form, error: InvalidInput, default: str) -> None:
 
 def session_context(meeting: Meeting, item: AgendaItem | None = None) -> dict:
     """What the session page shows; without ``item``, the first case still to discuss."""
+    queries.load_items(meeting)
     items = list(meeting.items)
-    latest = queries.latest_by_item(meeting)
+    states = queries.latest_states(meeting)
     if item is None and items:
-        item = next((i for i in items if queries.item_state(i, latest.get(i.id)) == "pending"), items[0])
+        item = next((i for i in items if queries.item_state(i, states.get(i.id)) == "pending"), items[0])
     index = items.index(item) if item is not None else None
     attendance = queries.attendances(meeting)
     recusals = queries.recusals_by_item(meeting).get(item.id, []) if item is not None else []
-    decision = latest.get(item.id) if item is not None else None
+    decision = queries.latest_with_recommendations(item) if item is not None and item.id in states else None
     return {
         "meeting": meeting,
         "board": meeting.board,
-        "items": [(i, queries.item_state(i, latest.get(i.id))) for i in items],
+        "items": [(i, queries.item_state(i, states.get(i.id))) for i in items],
         "item": item,
         "index": index,
         "previous_item": items[index - 1] if index else None,
         "next_item": items[index + 1] if index is not None and index + 1 < len(items) else None,
         "decision": decision,
-        "versions": queries.versions_of(item) if item is not None and decision is not None else [],
         "attendance": attendance,
         "members": room.members(meeting, attendance),
         "present": {a.user_id: a for a in attendance if a.user_id is not None},
@@ -148,6 +148,7 @@ def render_session(meeting: Meeting, item: AgendaItem | None, form=None, errors=
 @login_required
 def session(meeting_id: int):
     meeting = access.meeting_or_404(meeting_id, need="run")
+    queries.load_items(meeting)
     item_id = request.args.get("item", type=int)
     item = queries.get_item(meeting, item_id) if item_id is not None else None
     if item is None:

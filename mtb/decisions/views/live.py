@@ -18,9 +18,10 @@ from mtb.meetings.models import AgendaItem, Meeting
 def _context(meeting: Meeting, item: AgendaItem | None) -> dict:
     if not _agenda_shown(meeting):
         return _before_publication(meeting)
-    latest = queries.latest_by_item(meeting)
-    shown = item or live.current_item(meeting, latest)
-    decision = latest.get(shown.id) if shown is not None else None
+    queries.load_items(meeting)
+    states = queries.latest_states(meeting)
+    shown = item or live.current_item(meeting, states)
+    decision = queries.latest_with_recommendations(shown) if shown is not None and shown.id in states else None
     if decision is not None and not decision.can_view(current_user):
         decision = None  # a draft is the board's only
     previous, following = live.neighbours(meeting, shown)
@@ -30,7 +31,7 @@ def _context(meeting: Meeting, item: AgendaItem | None) -> dict:
                       details={"case": shown.case.reference} if shown is not None else None)
     return {
         "meeting": meeting, "board": meeting.board, "item": shown, "decision": decision,
-        "items": [(i, queries.item_state(i, latest.get(i.id))) for i in meeting.items],
+        "items": [(i, queries.item_state(i, states.get(i.id))) for i in meeting.items],
         "index": list(meeting.items).index(shown) if shown is not None else None,
         "previous_item": previous, "next_item": following, "recusals": recusals,
         "present_count": sum(1 for a in attendance if not a.is_guest),
@@ -70,6 +71,7 @@ def live_view(meeting_id: int):
 def live_state(meeting_id: int):
     """What the live view and the presentation poll: a fingerprint, no patient data."""
     meeting = access.meeting_or_404(meeting_id)
+    queries.load_items(meeting)  # polled by every member's browser: the lighter load
     response = jsonify(stamp=live.stamp(meeting), in_session=meeting.is_in_session,
                        item=live.current_item(meeting).id if meeting.items else None)
     response.headers["Cache-Control"] = "no-store"

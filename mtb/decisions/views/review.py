@@ -24,8 +24,8 @@ def review(meeting_id: int):
     recusals = queries.recusals_by_item(meeting)
     audit.record_read("meeting.review", meeting, board_id=meeting.board_id,
                       details={"cases": len(meeting.items)})
-    rows = [(item, latest.get(item.id), queries.item_state(item, latest.get(item.id)), recusals.get(item.id, []))
-            for item in meeting.items]
+    rows = [(item, latest.get(item.id), queries.item_state(item, queries.status_of(latest.get(item.id))),
+             recusals.get(item.id, [])) for item in meeting.items]
     return render_template(
         "decisions/review.html", meeting=meeting, board=meeting.board, rows=rows,
         drafts=[d for d in latest.values() if d.is_draft], is_chair=current_user.is_chair(meeting.board_id),
