@@ -4,7 +4,10 @@ saved version or from what was typed, with rows added or removed without losing 
 from __future__ import annotations
 
 from flask import request
+from flask_babel import get_locale
+from markupsafe import Markup
 
+from mtb import fragments
 from mtb.decisions import bp, services
 from mtb.decisions.evidence import corresponding_text, evidence_of
 from mtb.decisions.forms import DecisionForm
@@ -15,6 +18,25 @@ from mtb.meetings.models import AgendaItem
 # The decision macros show the chosen level's nearest levels on the other scales.
 bp.add_app_template_global(corresponding_text, "corresponding_text")
 bp.add_app_template_global(evidence_of, "evidence_of")
+
+
+@bp.app_template_global()
+def kept_recommendation(row, number: int, focused: bool, caller) -> Markup:
+    """``{% call kept_recommendation(row, number, focused) %}``: a recommendation row of the
+    decision form (``decisions/_macros.html``), printed once per worker for the same values
+    (``mtb.fragments``): a session page shows the same blank row at every view of a case,
+    seventeen fields and a list of forty levels. The key names all the block reads: the
+    row's number and focus, each field's name, value and errors, the case's findings
+    offered, the reader's language (the labels, hints and the levels' lists follow it)."""
+    key = (number, focused, str(get_locale()),
+           tuple((field.name, _frozen(field.data), tuple(map(str, field.errors))) for field in row),
+           tuple((choice.value, str(choice.label)) for choice in row.biomarker_id.choices))
+    return fragments.keep(fragments.kept("recommendation-row", capacity=500), key, caller)
+
+
+def _frozen(value):
+    """A field's value as a key: a list of check boxes ticked as a tuple."""
+    return tuple(value) if isinstance(value, list) else value
 
 
 def decision_form(item: AgendaItem, decision: Decision | None = None, formdata=None, data: dict | None = None,

@@ -137,6 +137,7 @@ def render_session(meeting: Meeting, item: AgendaItem | None, form=None, errors=
         defer_form=defer_form or DeferForm(formdata=None), save_conflict=save_conflict,
         conflict_form=_conflict_form(context, conflict_form), late_form=late_case_form(meeting, late_form),
         specialty_choices=specialties,
+        case_list=display.case_list(meeting.id, context["items"], shown.id if shown is not None else None),
         attendance_rows=display.attendance_rows(context["members"], context["present"], typed_attendance,
                                                 running=context["running"], labels=dict(specialties)),
         typed_attendance=typed_attendance, attendance_error=attendance_error,
