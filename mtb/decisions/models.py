@@ -257,6 +257,17 @@ class Decision(db.Model):
             return True
         return self.is_published and self.case.can_view(user)
 
+    @classmethod
+    def visible_to(cls, user) -> sa.ColumnElement[bool]:
+        """``can_view`` as a SQL condition, for a query that joins each decision's case."""
+        from mtb.cases.models import Case  # named at the top for types only, as the other parts' models
+
+        if not is_signed_in(user):
+            return sa.false()
+        whole_board = user.board_ids(Role.MEMBER, Role.CHAIR, Role.SECRETARY)
+        published = sa.and_(cls.published_at.is_not(None), Case.visible_to(user))
+        return sa.or_(cls.board_id.in_(whole_board), published) if whole_board else published
+
     def __repr__(self) -> str:
         return f"<Decision item={self.agenda_item_id} v{self.version} {self.status}>"
 

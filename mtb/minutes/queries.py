@@ -4,9 +4,10 @@ records of the user's boards, and the audited downloads."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, lazyload, load_only, selectinload, undefer
+from sqlalchemy.orm import joinedload, selectinload, undefer
 
 from mtb.accounts.models import User
 from mtb.audit import services as audit
@@ -66,6 +67,14 @@ def get_letter_for_download(letter_id: int, user) -> DecisionLetter:
     return letter
 
 
+class DecisionLine(NamedTuple):
+    """A decision the decisions page lists: its id, and the versions its kept row is printed
+    under (``display.decision_rows``: the decision itself is read only for a row not kept)."""
+    id: int
+    row_version: int
+    case_version: int
+
+
 @dataclass
 class PublishedPage:
     """One page of the decisions list: signed meetings with their minutes versions, letters
@@ -75,7 +84,7 @@ class PublishedPage:
     meetings: list[Meeting]
     versions: dict[int, list[MinutesVersion]]
     letters: dict[int, list[LetterLine]]
-    decisions: dict[int, list[Decision]]
+    decisions: dict[int, list[DecisionLine]]
     #: The letter of each decision shown, by decision id.
     letter_ids: dict[int, int]
     #: Keys of the pages around this one (None at either end); ``first``: no newer page.
@@ -172,7 +181,7 @@ def published_page(user, board=None, *, after: str | None = None, before: str | 
     ids = [m.id for m in shown_meetings]
     versions: dict[int, list[MinutesVersion]] = {i: [] for i in ids}
     letters: dict[int, list[LetterLine]] = {i: [] for i in ids}
-    decisions: dict[int, list[Decision]] = {i: [] for i in ids}
+    decisions: dict[int, list[DecisionLine]] = {i: [] for i in ids}
     letter_ids: dict[int, int] = {}
     if ids:
         for v in db.session.scalars(sa.select(MinutesVersion).where(MinutesVersion.meeting_id.in_(ids))
@@ -192,23 +201,17 @@ def published_page(user, board=None, *, after: str | None = None, before: str | 
             letters[row.meeting_id].append(LetterLine(row.id, row.reference, row.version, row.pdf_sha256,
                                                       row.status is not DecisionStatus.SUPERSEDED))
             letter_ids[row.decision_id] = row.id
+        # Columns, not forty decisions and cases: their rows are kept (``display.decision_rows``).
         shown = (
-            sa.select(Decision).join(AgendaItem, AgendaItem.id == Decision.agenda_item_id)
-            .where(Decision.meeting_id.in_(ids), current)
-            # Of the case, what the rows and ``can_view`` read: a page holds forty of them.
-            # Their recommendations are read for the rows not kept (``display.decision_rows``).
-            .options(selectinload(Decision.case).options(
-                         load_only(Case.reference, Case.diagnosis, Case.submitter_id, Case.board_id, Case.status,
-                                   Case.version),
-                         lazyload(Case.submitter), lazyload(Case.board)),
-                     lazyload(Decision.letter))
+            sa.select(Decision.id, Decision.row_version, Case.version, Decision.meeting_id)
+            .join(Case, Case.id == Decision.case_id).join(AgendaItem, AgendaItem.id == Decision.agenda_item_id)
+            .where(Decision.meeting_id.in_(ids), current, Decision.visible_to(user))
             .order_by(AgendaItem.position, Decision.id)
         )
         if searched:
             shown = shown.where(Decision.id.in_(_matching(searched)))
-        for decision in db.session.scalars(shown):
-            if decision.can_view(user):
-                decisions[decision.meeting_id].append(decision)
+        for decision_id, row_version, case_version, meeting_id in db.session.execute(shown):
+            decisions[meeting_id].append(DecisionLine(decision_id, row_version, case_version))
     return PublishedPage(
         shown_meetings, versions, letters, decisions, letter_ids,
         newer=page_key(shown_meetings[0].starts_at, shown_meetings[0].id) if shown_meetings and more_newer else None,

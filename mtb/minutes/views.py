@@ -41,7 +41,7 @@ def index():
     # The list shows case references, diagnoses and recommendations: a read of the board's records.
     audit.record("decisions.index", None, board_id=board.id if board else None,
                  details={"meetings": [m.id for m in listing.meetings], "searched": bool(search)})
-    shown = [decision for decisions in listing.decisions.values() for decision in decisions]
+    shown = [line for lines in listing.decisions.values() for line in lines]
     return render_template("minutes/index.html", page=listing, versions=listing.versions,
                            letters=listing.letters, decisions_by_meeting=listing.decisions, own_letters=own_letters,
                            decision_rows=display.decision_rows(shown, listing.letter_ids),
