@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 
-import sqlalchemy as sa
 from flask import has_request_context, request
 
 from mtb.decisions import queries
@@ -59,11 +58,7 @@ def stamp(meeting: Meeting) -> str:
     """A fingerprint of what the live view shows: it changes when the session moves to
     another case, a decision is saved or validated, a case is deferred, attendance or a
     recusal changes, or the meeting opens or closes. No patient data in it."""
-    versions = db.session.execute(
-        sa.select(Decision.agenda_item_id, Decision.id, Decision.version, Decision.row_version, Decision.status)
-        .where(Decision.meeting_id == meeting.id).order_by(Decision.version)
-    )
-    latest = {row.agenda_item_id: row for row in versions}  # each item's newest version
+    latest = queries.latest_versions(meeting, Decision.id, Decision.version, Decision.row_version, Decision.status)
     parts = [meeting.status.value, str(meeting.current_item_id or "")]
     parts += [f"{i.id}:{i.outcome.value}" for i in meeting.items]
     parts += [f"{d.id}:{d.version}:{d.row_version}:{d.status.value}" for d in latest.values()]

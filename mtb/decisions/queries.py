@@ -83,14 +83,20 @@ def latest_decision(item: AgendaItem) -> Decision | None:
     )
 
 
-def latest_states(meeting: Meeting) -> dict[int, DecisionStatus]:
-    """The status of the newest version for each item of the meeting, read as columns (one
-    statement): the session page's list of cases shows forty states and opens one decision."""
+def latest_versions(meeting: Meeting, *columns) -> dict[int, sa.Row]:
+    """``columns`` of the newest decision version of each item of the meeting, by item id
+    (one statement of columns, no objects)."""
     rows = db.session.execute(
-        sa.select(Decision.agenda_item_id, Decision.status).where(Decision.meeting_id == meeting.id)
+        sa.select(Decision.agenda_item_id, *columns).where(Decision.meeting_id == meeting.id)
         .order_by(Decision.version)
     )
-    return {item_id: status for item_id, status in rows}
+    return {row.agenda_item_id: row for row in rows}  # a later version replaces an earlier one
+
+
+def latest_states(meeting: Meeting) -> dict[int, DecisionStatus]:
+    """The status of the newest version for each item of the meeting: the session page's
+    list of cases shows forty states and opens one decision."""
+    return {item_id: row.status for item_id, row in latest_versions(meeting, Decision.status).items()}
 
 
 def latest_with_recommendations(item: AgendaItem) -> Decision | None:
